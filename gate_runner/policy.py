@@ -1,0 +1,144 @@
+"""The validated policy: frozen dataclasses that every layer above the loader reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+Mode = Literal["observe", "soft", "hard"]
+ErrorPolicy = Literal["fail", "pass"]
+Level = Literal["error", "warn"]
+
+MODES: tuple[Mode, ...] = ("observe", "soft", "hard")
+SUPPORTED_VERSIONS = (1,)
+DEFAULT_BASE_URL = "https://app.sepurux.dev/api/backend"
+DEFAULT_TOKEN_ENV = "SEPURUX_API_KEY"
+AUTH_HEADERS = ("X-Sepurux-Token", "X-API-Key")
+
+# Threshold key -> the payload metric it is checked against.
+THRESHOLD_METRICS: dict[str, str] = {
+    "min_pass_rate": "pass_rate",
+    "max_unsafe": "unsafe_attempts",
+    "max_failures": "failures",
+    "min_reliability_score": "reliability_score",
+    "min_mutation_categories": "mutation_categories",
+    "required_mutation_categories": "mutation_categories",
+}
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a value was declared: file (path or URL as the user wrote it), 1-based line and column."""
+
+    file: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True)
+class Threshold:
+    key: str
+    value: float | int | tuple[str, ...]
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class Assertion:
+    name: str
+    expr: str
+    level: Level
+    message: str | None
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """One campaign to run, with its thresholds and assertions already merged with the defaults."""
+
+    key: str
+    campaign: str  # Sepurux name or uuid
+    trace_id: str | None
+    trace_file: str | None  # absolute path, resolved against the declaring file
+    mutation_pack_id: str | None
+    thresholds: tuple[Threshold, ...]
+    assertions: tuple[Assertion, ...]
+    enforcement: Mode | None
+    origin: Origin
+    enforcement_origin: Origin | None = None
+
+
+@dataclass(frozen=True)
+class Waiver:
+    campaign: str  # a campaign key
+    check: str  # a threshold key or an assertion name
+    until: date
+    reason: str
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class ScheduleEntry:
+    start: date
+    mode: Mode
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    base_url: str
+    token_env: str
+    auth_header: str
+    project: str | None
+
+
+@dataclass(frozen=True)
+class GateSettings:
+    timeout: float
+    concurrency: int
+    on_error: ErrorPolicy
+    on_timeout: ErrorPolicy
+
+
+@dataclass(frozen=True)
+class EnforcementSettings:
+    mode: Mode
+    mode_origin: Origin | None
+    schedule: tuple[ScheduleEntry, ...]
+
+
+@dataclass(frozen=True)
+class PolicySource:
+    """A file that went into the effective policy, in merge order (parents first)."""
+
+    location: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class EffectiveValue:
+    """One leaf of the effective policy, for ``gate-runner explain``."""
+
+    path: str  # dotted, e.g. "campaigns.core.thresholds.min_pass_rate"
+    value: object
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class Policy:
+    version: int
+    path: str  # the file the user named
+    api: ApiSettings
+    gate: GateSettings
+    enforcement: EnforcementSettings
+    campaigns: tuple[Campaign, ...]
+    waivers: tuple[Waiver, ...]
+    sources: tuple[PolicySource, ...]
+    digest: str  # "sha256:<hex>" of the canonical effective policy
+    effective: tuple[EffectiveValue, ...] = field(default=())
+
+    def campaign(self, key: str) -> Campaign | None:
+        return next((c for c in self.campaigns if c.key == key), None)

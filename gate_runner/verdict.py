@@ -1,0 +1,251 @@
+"""The verdict model: one document that every report is rendered from, and its JSON form."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+Outcome = Literal["pass", "fail", "warn", "error"]
+CheckStatus = Literal["pass", "fail", "warn", "error", "waived"]
+CheckKind = Literal["decision", "threshold", "assertion", "run"]
+RunStatus = Literal["done", "error", "timeout", "cancelled", "pending", "skipped"]
+
+SCHEMA_VERSION = 1
+OUTCOMES: tuple[Outcome, ...] = ("pass", "fail", "warn", "error")
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in a policy file (path relative to the working directory, or a URL)."""
+
+    path: str
+    line: int
+    column: int = 1
+
+
+@dataclass(frozen=True)
+class WaiverNote:
+    until: str  # ISO date
+    reason: str
+    expired: bool
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check of one campaign, with what was expected and what was seen."""
+
+    id: str  # "decision", "threshold:min_pass_rate", "assertion:refund-tool-stable", "run"
+    kind: CheckKind
+    name: str
+    status: CheckStatus
+    level: Literal["error", "warn"]
+    message: str  # one line a human reads
+    expected: Any = None
+    actual: Any = None
+    location: Location | None = None
+    waiver: WaiverNote | None = None
+
+
+@dataclass(frozen=True)
+class Enforcement:
+    """The mode in force and why: source is cli, campaign, schedule, policy or default."""
+
+    mode: Literal["observe", "soft", "hard"]
+    source: Literal["cli", "campaign", "schedule", "policy", "default"]
+    reason: str
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
+class RunError:
+    """Why no decision was reached: kind as in errors.ServiceError, and the human line."""
+
+    kind: str
+    message: str
+
+
+@dataclass(frozen=True)
+class CampaignResult:
+    key: str
+    campaign: str
+    campaign_id: str | None
+    run_id: str | None
+    dashboard_url: str | None
+    status: RunStatus
+    outcome: Outcome
+    blocking: bool
+    enforcement: Enforcement
+    checks: tuple[Check, ...]
+    payload: dict[str, Any] | None
+    error: RunError | None = None
+    # "pass" when the policy's on_error/on_timeout turned this error into a non-blocking result.
+    error_policy: Literal["fail", "pass"] | None = None
+    duration_s: float | None = None
+    location: Location | None = None
+    baseline_run_id: str | None = None
+
+
+@dataclass(frozen=True)
+class CIContext:
+    vendor: str  # github, gitlab, circleci, jenkins, buildkite, azure, bitbucket, generic, local
+    repository: str | None = None
+    commit: str | None = None
+    branch: str | None = None
+    pull_request: int | None = None
+    build_url: str | None = None
+
+
+@dataclass(frozen=True)
+class PolicyInfo:
+    path: str
+    digest: str
+    sources: tuple[dict[str, str], ...]  # {"location", "sha256"}
+    on_error: Literal["fail", "pass"]
+    on_timeout: Literal["fail", "pass"]
+
+
+@dataclass(frozen=True)
+class Timings:
+    started_at: str  # ISO 8601 UTC
+    finished_at: str
+    duration_s: float
+
+
+@dataclass(frozen=True)
+class Verdict:
+    outcome: Outcome
+    blocking: bool
+    exit_code: int
+    summary: str
+    enforcement: Enforcement  # the gate-wide mode; campaigns may override
+    policy: PolicyInfo
+    ci: CIContext
+    timings: Timings
+    campaigns: tuple[CampaignResult, ...]
+    interrupted: bool = False
+    error: RunError | None = None  # a gate-wide error (e.g. the campaign list could not be read)
+    notes: tuple[str, ...] = field(default=())  # expired waivers and other things a user should see
+    tool: dict[str, str] = field(default_factory=lambda: {"name": "gate-runner", "version": ""})
+    schema_version: int = SCHEMA_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable(asdict(self))
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Verdict:
+        return Verdict(
+            outcome=data["outcome"],
+            blocking=data["blocking"],
+            exit_code=data["exit_code"],
+            summary=data["summary"],
+            enforcement=_enforcement(data["enforcement"]),
+            policy=PolicyInfo(
+                path=data["policy"]["path"],
+                digest=data["policy"]["digest"],
+                sources=tuple(data["policy"]["sources"]),
+                on_error=data["policy"]["on_error"],
+                on_timeout=data["policy"]["on_timeout"],
+            ),
+            ci=CIContext(**data["ci"]),
+            timings=Timings(**data["timings"]),
+            campaigns=tuple(_campaign(c) for c in data["campaigns"]),
+            interrupted=data.get("interrupted", False),
+            error=RunError(**data["error"]) if data.get("error") else None,
+            notes=tuple(data.get("notes", ())),
+            tool=dict(data.get("tool", {})),
+            schema_version=data.get("schema_version", SCHEMA_VERSION),
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> Verdict:
+        return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write a file so that a reader (or a killed job) never sees half of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _location(data: dict[str, Any] | None) -> Location | None:
+    return Location(**data) if data else None
+
+
+def _enforcement(data: dict[str, Any]) -> Enforcement:
+    return Enforcement(
+        mode=data["mode"],
+        source=data["source"],
+        reason=data["reason"],
+        location=_location(data.get("location")),
+    )
+
+
+def _check(data: dict[str, Any]) -> Check:
+    waiver = data.get("waiver")
+    return Check(
+        id=data["id"],
+        kind=data["kind"],
+        name=data["name"],
+        status=data["status"],
+        level=data["level"],
+        message=data["message"],
+        expected=data.get("expected"),
+        actual=data.get("actual"),
+        location=_location(data.get("location")),
+        waiver=(
+            WaiverNote(
+                until=waiver["until"],
+                reason=waiver["reason"],
+                expired=waiver["expired"],
+                location=_location(waiver.get("location")),
+            )
+            if waiver
+            else None
+        ),
+    )
+
+
+def _campaign(data: dict[str, Any]) -> CampaignResult:
+    return CampaignResult(
+        key=data["key"],
+        campaign=data["campaign"],
+        campaign_id=data.get("campaign_id"),
+        run_id=data.get("run_id"),
+        dashboard_url=data.get("dashboard_url"),
+        status=data["status"],
+        outcome=data["outcome"],
+        blocking=data["blocking"],
+        enforcement=_enforcement(data["enforcement"]),
+        checks=tuple(_check(c) for c in data["checks"]),
+        payload=data.get("payload"),
+        error=RunError(**data["error"]) if data.get("error") else None,
+        error_policy=data.get("error_policy"),
+        duration_s=data.get("duration_s"),
+        location=_location(data.get("location")),
+        baseline_run_id=data.get("baseline_run_id"),
+    )
