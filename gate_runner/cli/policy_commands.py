@@ -1,9 +1,129 @@
-"""Placeholder registration until this command group lands."""
+"""Commands about the policy file: validate, explain, schema, init."""
 
 from __future__ import annotations
 
+import enum
+import json
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from gate_runner.errors import ExitCode
+
+
+class OutputFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+
+
+def _fail(message: str, code: ExitCode = ExitCode.USAGE) -> typer.Exit:
+    typer.echo(f"gate-runner: {message}", err=True)
+    return typer.Exit(int(code))
+
+
+def validate(
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="Policy files (default: ./sepurux.yml).")
+    ] = None,
+    output: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = (
+        OutputFormat.text
+    ),
+) -> None:
+    """Validate policy files: schema and semantic checks, every problem with its line and column."""
+    from gate_runner.config import validate_files
+
+    paths = files or [Path("sepurux.yml")]
+    results = validate_files(paths)
+    valid = not any(results.values())
+    if output is OutputFormat.json:
+        files_out = {name: [d.to_dict() for d in found] for name, found in results.items()}
+        typer.echo(json.dumps({"valid": valid, "files": files_out}, indent=2))
+    else:
+        for found in results.values():
+            for diagnostic in found:
+                typer.echo(str(diagnostic), err=True)
+        if valid:
+            names = ", ".join(str(p) for p in paths)
+            typer.echo(f"ok: {names} {'is' if len(paths) == 1 else 'are'} valid")
+    if not valid:
+        raise typer.Exit(int(ExitCode.USAGE))
+
+
+def explain(
+    config: Annotated[Path, typer.Option("--config", help="The policy file.")] = Path(
+        "sepurux.yml"
+    ),
+    output: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = (
+        OutputFormat.text
+    ),
+    on: Annotated[
+        str | None, typer.Option("--date", help="Explain as of this day (YYYY-MM-DD).")
+    ] = None,
+) -> None:
+    """Show the effective policy after extends, each value with its origin, and today's mode."""
+    from gate_runner.config import load_policy
+    from gate_runner.config.explain import explanation, render_text
+    from gate_runner.errors import PolicyError
+
+    try:
+        today = date.fromisoformat(on) if on else date.today()
+    except ValueError:
+        raise _fail(f"--date {on}: expected YYYY-MM-DD") from None
+    try:
+        policy = load_policy(config)
+    except PolicyError as exc:
+        for diagnostic in exc.diagnostics:
+            typer.echo(str(diagnostic), err=True)
+        raise typer.Exit(int(ExitCode.USAGE)) from None
+    data = explanation(policy, today)
+    typer.echo(json.dumps(data, indent=2) if output is OutputFormat.json else render_text(data))
+
+
+def schema(
+    verdict: Annotated[bool, typer.Option("--verdict", help="The verdict's schema.")] = False,
+    scenario: Annotated[
+        bool, typer.Option("--scenario", help="The sandbox scenario's schema.")
+    ] = False,
+) -> None:
+    """Print a JSON Schema: the policy's (default), the verdict's or the sandbox scenario's."""
+    from importlib import resources
+
+    if verdict and scenario:
+        raise _fail("choose one of --verdict and --scenario")
+    name = "verdict" if verdict else "scenario" if scenario else "sepurux"
+    resource = resources.files("gate_runner").joinpath(f"schemas/{name}.schema.json")
+    try:
+        text = resource.read_text(encoding="utf-8")
+    except OSError:
+        raise _fail(
+            f"schemas/{name}.schema.json is missing from this installation", ExitCode.INTERNAL
+        ) from None
+    typer.echo(text, nl=not text.endswith("\n"))
+
+
+def init(
+    path: Annotated[Path, typer.Argument(help="Where to write the starter policy.")] = Path(
+        "sepurux.yml"
+    ),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented starter sepurux.yml that validates."""
+    from gate_runner.config.starter import STARTER
+
+    if path.exists() and not force:
+        raise _fail(f"{path} already exists; use --force to overwrite it")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(STARTER, encoding="utf-8")
+    except OSError as exc:
+        raise _fail(f"cannot write {path}: {exc.strerror or exc}") from None
+    typer.echo(f"wrote {path}; next: gate-runner validate {path}")
 
 
 def register(app: typer.Typer) -> None:
-    del app
+    app.command()(validate)
+    app.command()(explain)
+    app.command()(schema)
+    app.command()(init)

@@ -1,0 +1,180 @@
+"""Turns the merged, checked policy data into the frozen ``gate_runner.policy.Policy``."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+from typing import Any, cast
+
+from gate_runner.config.extends import Source
+from gate_runner.config.merge import Merged
+from gate_runner.config.yaml_positions import PathKey
+from gate_runner.policy import (
+    DEFAULT_BASE_URL,
+    DEFAULT_TOKEN_ENV,
+    ApiSettings,
+    Assertion,
+    Campaign,
+    EffectiveValue,
+    EnforcementSettings,
+    GateSettings,
+    Mode,
+    Origin,
+    Policy,
+    PolicySource,
+    ScheduleEntry,
+    Threshold,
+    Waiver,
+)
+
+DEFAULTS: dict[PathKey, object] = {
+    ("api", "base_url"): DEFAULT_BASE_URL,
+    ("api", "token_env"): DEFAULT_TOKEN_ENV,
+    ("api", "auth_header"): "X-Sepurux-Token",
+    ("gate", "timeout"): 600,
+    ("gate", "concurrency"): 8,
+    ("gate", "on_error"): "fail",
+    ("gate", "on_timeout"): "fail",
+    ("enforcement", "mode"): "hard",
+}
+DEFAULT_ORIGIN = Origin("<default>", 0, 0)
+
+
+class _Reader:
+    def __init__(self, merged: Merged) -> None:
+        self.m = merged
+
+    def get(self, path: PathKey, default: Any = None) -> Any:
+        try:
+            return self.m.get(path)
+        except (KeyError, IndexError, TypeError):
+            return DEFAULTS.get(path, default)
+
+    def assertions(self, path: PathKey) -> list[Assertion]:
+        return [
+            Assertion(
+                name=item["name"],
+                expr=item["expr"],
+                level=item.get("level", "error"),
+                message=item.get("message"),
+                origin=self.m.origin((*path, index)),
+            )
+            for index, item in enumerate(self.get(path, []))
+        ]
+
+    def thresholds(self, path: PathKey) -> dict[str, Threshold]:
+        return {
+            key: Threshold(
+                key, tuple(value) if isinstance(value, list) else value, self.m.origin((*path, key))
+            )
+            for key, value in self.get(path, {}).items()
+        }
+
+    def campaign(self, key: str) -> Campaign:
+        path: PathKey = ("campaigns", key)
+        raw: dict[str, Any] = self.get(path) or {}
+        thresholds = self.thresholds(("thresholds",)) | self.thresholds((*path, "thresholds"))
+        assertions = {a.name: a for a in self.assertions(("assertions",))}
+        assertions.update({a.name: a for a in self.assertions((*path, "assertions"))})
+        trace_file = raw.get("trace_file")
+        if trace_file is not None:
+            base = self.m.base_dirs.get(self.m.origin((*path, "trace_file")).file) or Path.cwd()
+            trace_file = str((base / trace_file).resolve())
+        return Campaign(
+            key=key,
+            campaign=raw.get("campaign", key),
+            trace_id=raw.get("trace_id"),
+            trace_file=trace_file,
+            mutation_pack_id=raw.get("mutation_pack_id"),
+            thresholds=tuple(thresholds.values()),
+            assertions=tuple(assertions.values()),
+            enforcement=raw.get("enforcement"),
+            origin=self.m.key_origins.get(path, self.m.origin(path)),
+            enforcement_origin=self.m.origins.get((*path, "enforcement")),
+        )
+
+
+def _leaves(value: Any, path: PathKey, merged: Merged) -> list[EffectiveValue]:
+    if isinstance(value, dict) and value:
+        return [leaf for k, v in value.items() for leaf in _leaves(v, (*path, k), merged)]
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        return [leaf for i, v in enumerate(value) for leaf in _leaves(v, (*path, i), merged)]
+    dotted = ".".join(f"[{p}]" if isinstance(p, int) else p for p in path).replace(".[", "[")
+    return [EffectiveValue(dotted, value, merged.origin(path))]
+
+
+def _digest(policy: Policy) -> str:
+    content = asdict(policy)
+    for key in ("path", "sources", "digest", "effective"):
+        content.pop(key)
+
+    def strip(value: Any) -> Any:
+        # Where a value was written does not change what the policy means.
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if not k.endswith("origin")}
+        if isinstance(value, (list, tuple)):
+            return [strip(v) for v in value]
+        return value.isoformat() if isinstance(value, date) else value
+
+    canonical = json.dumps(strip(content), sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def build_policy(merged: Merged, sources: list[Source], path: str) -> Policy:
+    """Build the typed policy; the data must already be free of diagnostics."""
+    r = _Reader(merged)
+    schedule = tuple(
+        ScheduleEntry(
+            date.fromisoformat(e["from"]), e["mode"], merged.origin(("enforcement", "schedule", i))
+        )
+        for i, e in enumerate(r.get(("enforcement", "schedule"), []))
+    )
+    waivers = tuple(
+        Waiver(
+            w["campaign"],
+            w["check"],
+            date.fromisoformat(w["until"]),
+            w["reason"],
+            merged.origin(("waivers", i)),
+        )
+        for i, w in enumerate(r.get(("waivers",), []))
+    )
+    seen: dict[str, str] = {}
+    for source in sources:
+        seen.setdefault(source.location, source.sha256)
+    effective = _leaves(merged.data, (), merged)
+    effective += [
+        EffectiveValue(".".join(str(part) for part in p), v, DEFAULT_ORIGIN)
+        for p, v in DEFAULTS.items()
+        if not merged.origins.get(p)
+    ]
+    policy = Policy(
+        version=int(r.get(("version",), 1)),
+        path=path,
+        api=ApiSettings(
+            r.get(("api", "base_url")),
+            r.get(("api", "token_env")),
+            r.get(("api", "auth_header")),
+            r.get(("api", "project")),
+        ),
+        gate=GateSettings(
+            float(r.get(("gate", "timeout"))),
+            int(r.get(("gate", "concurrency"))),
+            r.get(("gate", "on_error")),
+            r.get(("gate", "on_timeout")),
+        ),
+        enforcement=EnforcementSettings(
+            cast(Mode, r.get(("enforcement", "mode"))),
+            merged.origins.get(("enforcement", "mode")),
+            schedule,
+        ),
+        campaigns=tuple(r.campaign(key) for key in r.get(("campaigns",), {})),
+        waivers=waivers,
+        sources=tuple(PolicySource(loc, "sha256:" + digest) for loc, digest in seen.items()),
+        digest="",
+        effective=tuple(sorted(effective, key=lambda e: e.path)),
+    )
+    return Policy(**{**policy.__dict__, "digest": _digest(policy)})

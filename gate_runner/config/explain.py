@@ -1,0 +1,93 @@
+"""What ``gate-runner explain`` shows: the effective policy, origins, and the mode in force."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from gate_runner.config.schedule import mode_for_date
+from gate_runner.policy import Origin, Policy
+
+
+def _origin(origin: Origin | None) -> str | None:
+    if origin is None or origin.file == "<default>":
+        return None
+    return str(origin)
+
+
+def explanation(policy: Policy, today: date) -> dict[str, Any]:
+    """The explain document (also its JSON form): plain data only."""
+    mode, entry = mode_for_date(policy.enforcement, today)
+    if entry is not None:
+        source, reason = "schedule", f"schedule entry from {entry.start.isoformat()}"
+        origin = _origin(entry.origin)
+    elif policy.enforcement.mode_origin is not None:
+        source, reason = "policy", "enforcement.mode"
+        origin = _origin(policy.enforcement.mode_origin)
+    else:
+        source, reason, origin = "default", "no enforcement.mode set: hard by default", None
+    return {
+        "path": policy.path,
+        "digest": policy.digest,
+        "sources": [{"location": s.location, "sha256": s.sha256} for s in policy.sources],
+        "enforcement": {
+            "date": today.isoformat(),
+            "mode": mode,
+            "source": source,
+            "reason": reason,
+            "origin": origin,
+        },
+        "values": [
+            {"path": v.path, "value": v.value, "origin": _origin(v.origin)}
+            for v in policy.effective
+        ],
+        "campaigns": [
+            {
+                "key": c.key,
+                "campaign": c.campaign,
+                "origin": _origin(c.origin),
+                "enforcement": c.enforcement,
+                "thresholds": [
+                    {
+                        "key": t.key,
+                        "value": list(t.value) if isinstance(t.value, tuple) else t.value,
+                        "origin": _origin(t.origin),
+                    }
+                    for t in c.thresholds
+                ],
+                "assertions": [
+                    {"name": a.name, "level": a.level, "origin": _origin(a.origin)}
+                    for a in c.assertions
+                ],
+            }
+            for c in policy.campaigns
+        ],
+    }
+
+
+def _row(name: str, value: object, origin: str | None) -> str:
+    return f"  {name} = {json.dumps(value)}  ({origin or 'default'})"
+
+
+def render_text(data: dict[str, Any]) -> str:
+    enforcement = data["enforcement"]
+    where = f" at {enforcement['origin']}" if enforcement["origin"] else ""
+    lines = [
+        f"policy {data['path']}  {data['digest']}",
+        "sources, in merge order:",
+        *(f"  {s['location']}  {s['sha256']}" for s in data["sources"]),
+        f"enforcement on {enforcement['date']}: {enforcement['mode']} "
+        f"({enforcement['reason']}{where})",
+        "effective values:",
+        *(_row(v["path"], v["value"], v["origin"]) for v in data["values"]),
+    ]
+    for campaign in data["campaigns"]:
+        mode = f", enforcement {campaign['enforcement']}" if campaign["enforcement"] else ""
+        lines.append(f"campaign {campaign['key']} ({campaign['campaign']}{mode}):")
+        lines += [_row(t["key"], t["value"], t["origin"]) for t in campaign["thresholds"]]
+        lines += [
+            f"  assertion {a['name']} [{a['level']}]  ({a['origin']})"
+            for a in campaign["assertions"]
+        ]
+    return "\n".join(lines)

@@ -1,0 +1,110 @@
+"""Pinned remote policies: https only (http for loopback), size-limited, sha256-checked, cached."""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+Fetcher = Callable[[str], bytes]
+
+MAX_BYTES = 1_048_576
+TIMEOUT_S = 15.0
+
+
+class FetchError(Exception):
+    """A remote policy that cannot be used; the message says why and what to do."""
+
+
+def default_cache_dir() -> Path:
+    override = os.environ.get("GATE_RUNNER_CACHE_DIR")
+    return Path(override) if override else Path.home() / ".cache" / "gate-runner" / "policies"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return
+    if parts.scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
+        return
+    if parts.scheme == "http":
+        raise FetchError(f"{url}: plain http is only allowed for a loopback host; use https")
+    raise FetchError(f"{url}: expected an https URL")
+
+
+def http_fetch(url: str) -> bytes:
+    """GET a URL with a timeout and a size cap, refusing a redirect to another host."""
+    import urllib.error  # only needed when a policy extends a URL
+    import urllib.request
+
+    host = urlsplit(url).hostname
+
+    class SameHostRedirects(urllib.request.HTTPRedirectHandler):
+        def redirect_request(  # type: ignore[no-untyped-def]  # noqa: PLR0917
+            self, req, fp, code, msg, headers, newurl
+        ):
+            if urlsplit(newurl).hostname != host:
+                raise FetchError(f"{url}: redirected to another host ({newurl}); refusing")
+            check_url(newurl)
+            return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+    opener = urllib.request.build_opener(SameHostRedirects)
+    request = urllib.request.Request(url, headers={"User-Agent": "gate-runner"})  # noqa: S310
+    try:
+        with opener.open(request, timeout=TIMEOUT_S) as response:
+            body: bytes = response.read(MAX_BYTES + 1)
+    except urllib.error.HTTPError as exc:
+        raise FetchError(f"{url}: the server answered HTTP {exc.code}") from None
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise FetchError(f"{url}: cannot fetch ({reason}); nothing cached for this pin") from None
+    return body
+
+
+def fetch_pinned(url: str, sha256: str, cache_dir: Path, fetcher: Fetcher | None = None) -> bytes:
+    """The bytes of a pinned policy: from the cache when present, else fetched and checked."""
+    check_url(url)
+    expected = sha256.lower()
+    cached = cache_dir / f"{expected}.yml"
+    try:
+        data = cached.read_bytes()
+        if hashlib.sha256(data).hexdigest() == expected:
+            return data
+    except OSError:
+        pass
+    data = (fetcher or http_fetch)(url)
+    if len(data) > MAX_BYTES:
+        raise FetchError(f"{url}: larger than {MAX_BYTES} bytes; refusing")
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != expected:
+        raise FetchError(
+            f"sha256 mismatch for {url}: the policy pins {expected} but the file has {actual}; "
+            "if the change is expected, review it and update the pin"
+        )
+    _store(cached, data)
+    return data
+
+
+def _store(path: Path, data: bytes) -> None:
+    # A cache we cannot write (read-only home in CI) only costs a fetch next time.
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        return

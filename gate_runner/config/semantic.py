@@ -1,0 +1,139 @@
+"""Checks beyond the schema, on the merged policy: JMESPath, waivers, schedule, dates, traces."""
+
+from __future__ import annotations
+
+import difflib
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from gate_runner.config.merge import Merged
+from gate_runner.config.schema_check import where
+from gate_runner.config.yaml_positions import PathKey
+from gate_runner.errors import Diagnostic
+
+DECISION_CHECK = "decision"
+
+
+def _dicts(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _items(value: Any) -> list[tuple[int, dict[str, Any]]]:
+    items = value if isinstance(value, list) else []
+    return [(i, item) for i, item in enumerate(items) if isinstance(item, dict)]
+
+
+def _suggest(word: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+class _Checker:
+    def __init__(self, merged: Merged) -> None:
+        self.m = merged
+        self.found: list[Diagnostic] = []
+
+    def add(self, path: PathKey, message: str) -> None:
+        origin = self.m.origin(path)
+        chain = self.m.chains.get(origin.file, ())
+        self.found.append(Diagnostic(origin.file, origin.line, origin.col, message, chain))
+
+    def date_at(self, path: PathKey) -> date | None:
+        text = self.m.get(path) if self._has(path) else None
+        if not isinstance(text, str):
+            return None
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            self.add(path, f"{where(path)}: {text} is not a real date")
+            return None
+
+    def _has(self, path: PathKey) -> bool:
+        try:
+            self.m.get(path)
+        except (KeyError, IndexError, TypeError):
+            return False
+        return True
+
+    def assertions(self, path: PathKey) -> list[str]:
+        import jmespath  # ~10 ms, and only needed when a policy has assertions
+        from jmespath.exceptions import JMESPathError
+
+        names: list[str] = []
+        for index, item in _items(self.m.get(path) if self._has(path) else None):
+            if isinstance(item.get("name"), str):
+                names.append(item["name"])
+            expr = item.get("expr")
+            if isinstance(expr, str) and expr:
+                try:
+                    jmespath.compile(expr)
+                except JMESPathError as exc:
+                    reason = str(exc).splitlines()[0].strip().rstrip(":")
+                    at = (*path, index, "expr")
+                    self.add(at, f"{where(at)}: invalid JMESPath: {reason}")
+        return names
+
+    def schedule(self) -> None:
+        path: PathKey = ("enforcement", "schedule")
+        previous: date | None = None
+        for index, _ in _items(_dicts(self.m.data.get("enforcement")).get("schedule")):
+            current = self.date_at((*path, index, "from"))
+            if current and previous and current <= previous:
+                at = (*path, index, "from")
+                message = f"{current} is not after the entry before it ({previous})"
+                self.add(at, f"{where(at)}: {message}; schedule dates must ascend")
+            previous = current or previous
+
+    def campaigns(self, global_names: list[str]) -> dict[str, set[str]]:
+        checks: dict[str, set[str]] = {}
+        defaults = set(_dicts(self.m.data.get("thresholds")))
+        for key, value in _dicts(self.m.data.get("campaigns")).items():
+            path: PathKey = ("campaigns", key)
+            own = self.assertions((*path, "assertions")) if isinstance(value, dict) else []
+            campaign = _dicts(value)
+            thresholds = _dicts(campaign.get("thresholds"))
+            checks[key] = {DECISION_CHECK, *defaults, *thresholds, *global_names, *own}
+            if "trace_id" in campaign and "trace_file" in campaign:
+                self.add(
+                    (*path, "trace_file"), f"{where(path)}: set trace_id or trace_file, not both"
+                )
+            trace_file = campaign.get("trace_file")
+            if isinstance(trace_file, str) and trace_file:
+                self.trace_file((*path, "trace_file"), trace_file)
+        return checks
+
+    def trace_file(self, path: PathKey, value: str) -> None:
+        base = self.m.base_dirs.get(self.m.origin(path).file)
+        if base is None:
+            self.add(
+                path, f"{where(path)}: a policy fetched from a URL cannot name a local trace_file"
+            )
+        elif not (base / Path(value)).is_file():
+            self.add(path, f"{where(path)}: no such file {value} (relative to the declaring file)")
+
+    def waivers(self, checks: dict[str, set[str]]) -> None:
+        for index, waiver in _items(self.m.data.get("waivers")):
+            path: PathKey = ("waivers", index)
+            self.date_at((*path, "until"))
+            campaign, check = waiver.get("campaign"), waiver.get("check")
+            if not isinstance(campaign, str) or not isinstance(check, str):
+                continue
+            if campaign not in checks:
+                at = (*path, "campaign")
+                hint = _suggest(campaign, sorted(checks))
+                self.add(at, f"{where(at)}: no campaign '{campaign}' in the policy{hint}")
+            elif check not in checks[campaign]:
+                options = sorted(checks[campaign])
+                at = (*path, "check")
+                message = f"campaign '{campaign}' has no check '{check}'{_suggest(check, options)}"
+                self.add(at, f"{where(at)}: {message} (it has: {', '.join(options)})")
+
+
+def check_merged(merged: Merged) -> list[Diagnostic]:
+    """Every semantic problem of the effective policy; tolerant of data the schema refused."""
+    checker = _Checker(merged)
+    checker.schedule()
+    global_names = checker.assertions(("assertions",))
+    checker.waivers(checker.campaigns(global_names))
+    return checker.found
