@@ -1,0 +1,154 @@
+"""What every reporter shares: clean untrusted text, locate findings, severities, fingerprints."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from gate_runner.verdict import CampaignResult, Check, Location, Verdict
+
+Severity = Literal["high", "medium", "low", "info"]
+
+# ANSI CSI/OSC sequences first (so their parameters go too), then C0/C1 controls, DEL,
+# lone surrogates and the two XML non-characters.
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_SPACES = re.compile(r"\s+")
+
+TOP_TOOLS = 5
+
+
+def clean(text: object) -> str:
+    """Text without terminal escapes or control characters; newlines and tabs are kept."""
+    value = text if isinstance(text, str) else str(text)
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", _ANSI.sub("", value))
+
+
+def one_line(text: object, limit: int = 500) -> str:
+    """One line a human reads: cleaned, whitespace collapsed, cut at limit characters."""
+    value = _SPACES.sub(" ", clean(text)).strip()
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def value_text(value: Any, limit: int = 200) -> str:
+    """Expected/actual values as compact JSON on one line."""
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        return one_line(value, limit)
+    try:
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
+    except (TypeError, ValueError):
+        text = repr(value)
+    return one_line(text, limit)
+
+
+def is_url(path: str) -> bool:
+    return "://" in path
+
+
+def finding_location(
+    verdict: Verdict, campaign: CampaignResult | None, check: Check | None
+) -> Location:
+    """Where an annotation can land: the check's line, else the campaign's, else the policy's top.
+
+    A location inside a remote (URL) policy cannot be annotated in a repository.
+    """
+    for candidate in (
+        check.location if check else None,
+        campaign.location if campaign else None,
+    ):
+        if candidate is not None and not is_url(candidate.path):
+            return Location(
+                repo_path(candidate.path), max(candidate.line, 1), max(candidate.column, 1)
+            )
+    return Location(repo_path(verdict.policy.path), 1, 1)
+
+
+def repo_path(path: str) -> str:
+    """A repository-relative path as the vendors want it: forward slashes, no leading ./"""
+    value = path.replace("\\", "/")
+    while value.startswith("./"):
+        value = value[2:]
+    return value
+
+
+def counts(campaign: CampaignResult, check: Check) -> bool:
+    """A failed check the verdict counts: not warn-level, not waived, not turned into a pass."""
+    if check.status == "fail":
+        return check.level == "error"
+    if check.status == "error":
+        return campaign.error_policy != "pass"
+    return False
+
+
+def severity(campaign: CampaignResult, check: Check) -> Severity:
+    if check.status == "waived":
+        return "info"
+    if check.status == "warn" or (check.status == "fail" and check.level == "warn"):
+        return "low"
+    if counts(campaign, check) and campaign.blocking:
+        return "high"
+    return "medium"
+
+
+def findings(campaign: CampaignResult) -> list[Check]:
+    """Checks a user should see: everything that did not simply pass."""
+    return [c for c in campaign.checks if c.status != "pass"]
+
+
+def fingerprint(campaign_key: str, check_id: str) -> str:
+    """Stable across runs and line moves: campaign and check, never a line number."""
+    return hashlib.sha256(f"gate-runner\x00{campaign_key}\x00{check_id}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ToolCount:
+    tool: str
+    count: int
+
+
+def top_failing_tools(campaign: CampaignResult, limit: int = TOP_TOOLS) -> list[ToolCount]:
+    """The payload's top_failing_tools, read defensively: it is untrusted input."""
+    raw = (campaign.payload or {}).get("top_failing_tools")
+    if not isinstance(raw, list):
+        return []
+    tools: list[ToolCount] = []
+    for item in raw:
+        if isinstance(item, dict) and isinstance(item.get("tool"), str):
+            count = item.get("count")
+            number = count if isinstance(count, int) and not isinstance(count, bool) else 0
+            tools.append(ToolCount(one_line(item["tool"], 120), number))
+    return tools[:limit]
+
+
+def dashboard_url(campaign: CampaignResult) -> str | None:
+    """An http(s) dashboard link, from the result or its payload; anything else is dropped."""
+    for candidate in (campaign.dashboard_url, (campaign.payload or {}).get("dashboard_url")):
+        if isinstance(candidate, str) and re.match(r"^https?://[^\s<>\"'`]+$", candidate):
+            return candidate
+    return None
+
+
+def check_details(campaign: CampaignResult, check: Check) -> list[str]:
+    """The lines that explain a check: message, expected vs actual, waiver."""
+    lines = [one_line(check.message)]
+    if check.expected is not None or check.actual is not None:
+        lines.append(f"expected: {value_text(check.expected)}; actual: {value_text(check.actual)}")
+    if check.waiver is not None:
+        state = "expired on" if check.waiver.expired else "until"
+        lines.append(
+            f"waiver {state} {one_line(check.waiver.until)}: {one_line(check.waiver.reason)}"
+        )
+    if check.status == "error" and campaign.error_policy == "pass":
+        lines.append("not counted: the policy's on_error/on_timeout says pass")
+    return lines
+
+
+def mode_text(campaign: CampaignResult) -> str:
+    enforcement = campaign.enforcement
+    return f"{enforcement.mode} ({enforcement.source}: {one_line(enforcement.reason, 200)})"

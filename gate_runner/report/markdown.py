@@ -1,0 +1,173 @@
+"""The `markdown` report: the sticky PR/MR comment body (and the GitHub step summary)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from urllib.parse import quote
+
+from gate_runner.report._common import (
+    check_details,
+    dashboard_url,
+    finding_location,
+    findings,
+    one_line,
+    top_failing_tools,
+    value_text,
+)
+from gate_runner.verdict import CampaignResult, Verdict
+
+MARKER = "<!-- gate-runner:verdict -->"
+COMMENT_LIMIT = 65_536
+_ICONS = {"pass": "✅", "fail": "❌", "warn": "⚠️", "error": "💥", "waived": "💤"}
+# Backslash escapes for everything GFM would read as markup, so untrusted text stays text.
+_MARKUP = re.compile(r"([\\`*_{}\[\]<>()#+!|~^$-])")
+
+
+def render(verdict: Verdict) -> str:
+    return document(verdict, limit=COMMENT_LIMIT, marker=True)
+
+
+def document(
+    verdict: Verdict,
+    *,
+    limit: int,
+    marker: bool,
+    measure: Callable[[str], int] = len,
+) -> str:
+    """The Markdown, cut to fit `limit` (as `measure` counts) with a note saying so."""
+    head = _head(verdict, marker)
+    sections = [_section(verdict, c) for c in verdict.campaigns if findings(c) or c.error]
+    tail = _tail(verdict)
+    full = "\n".join([head, *sections, tail])
+    if measure(full) <= limit:
+        return full
+    where = (
+        f" See the full report in the build log: {_link(verdict.ci.build_url)}."
+        if (verdict.ci.build_url and _link(verdict.ci.build_url))
+        else " See the full report in the build log."
+    )
+    note = f"\n> **Truncated**: this report is longer than the comment limit.{where}\n"
+    kept = [head]
+    for section in sections:
+        if measure("\n".join([*kept, section, note])) > limit:
+            break
+        kept.append(section)
+    text = "\n".join([*kept, note])
+    while measure(text) > limit and "\n" in text:
+        # Even the overview is too long (thousands of campaigns): drop whole lines from its end.
+        base = text[: -len(note)].rsplit("\n", 1)[0]
+        text = base + note
+    return text
+
+
+def cell(text: object, limit: int = 300) -> str:
+    """A table cell: one line, markup escaped, `&` as an entity, never empty."""
+    value = one_line(text, limit).replace("&", "&amp;")
+    value = _MARKUP.sub(r"\\\1", value)
+    return value or " "
+
+
+def _link(url: str | None) -> str | None:
+    if not url or not re.match(r"^https?://[^\s<>\"'`]+$", url):
+        return None
+    return quote(url, safe=":/?#@!$&'*+,;=%-._~[]")
+
+
+def _head(verdict: Verdict, marker: bool) -> str:
+    icon = _ICONS[verdict.outcome]
+    state = "blocks the merge" if verdict.blocking else "does not block"
+    gate = verdict.enforcement
+    lines = [MARKER] if marker else []
+    lines += [
+        f"## {icon} gate-runner: {verdict.outcome} — {state}",
+        "",
+        cell(verdict.summary, 1000),
+        "",
+        f"**Mode:** `{gate.mode}` ({gate.source}: {cell(gate.reason)})"
+        f" · exit code {verdict.exit_code}",
+    ]
+    if verdict.error is not None:
+        lines += [
+            "",
+            f"**No decision** ({cell(verdict.error.kind)}): {cell(verdict.error.message, 1000)}",
+        ]
+    if verdict.interrupted:
+        lines += ["", "**Interrupted**: the job was cancelled before every campaign finished."]
+    if verdict.campaigns:
+        lines += [
+            "",
+            "| Campaign | Outcome | Mode | Failing checks | Top failing tools | Dashboard |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
+        lines += [_row(c) for c in verdict.campaigns]
+    return "\n".join(lines) + "\n"
+
+
+def _row(campaign: CampaignResult) -> str:
+    failing = [c.id for c in findings(campaign) if c.status in ("fail", "error")]
+    tools = ", ".join(f"{t.tool} ({t.count})" for t in top_failing_tools(campaign, 3))
+    url = _link(dashboard_url(campaign))
+    mode = f"{campaign.enforcement.mode}{' (blocking)' if campaign.blocking else ''}"
+    return (
+        "| "
+        + " | ".join(
+            [
+                cell(campaign.key),
+                f"{_ICONS[campaign.outcome]} {campaign.outcome}",
+                mode,
+                cell(", ".join(failing)) if failing else "—",
+                cell(tools) if tools else "—",
+                f"[open]({url})" if url else "—",
+            ]
+        )
+        + " |"
+    )
+
+
+def _section(verdict: Verdict, campaign: CampaignResult) -> str:
+    lines = [f"### {_ICONS[campaign.outcome]} {cell(campaign.key)}", ""]
+    if campaign.error is not None:
+        lines += [
+            f"No decision ({cell(campaign.error.kind)}): {cell(campaign.error.message, 1000)}",
+            "",
+        ]
+    checks = findings(campaign)
+    if checks:
+        lines += [
+            "| Check | Status | Expected | Actual | Policy line | Details |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
+        for check in checks:
+            where = finding_location(verdict, campaign, check)
+            details = check_details(campaign, check)
+            lines.append(
+                "| "
+                + " | ".join(
+                    [
+                        cell(check.id),
+                        f"{_ICONS[check.status]} {check.status}",
+                        cell(value_text(check.expected)),
+                        cell(value_text(check.actual)),
+                        cell(f"{where.path}:{where.line}"),
+                        cell(" — ".join(details), 600),
+                    ]
+                )
+                + " |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def _tail(verdict: Verdict) -> str:
+    lines: list[str] = []
+    if verdict.notes:
+        lines += ["**Notes**", ""] + [f"- {cell(note, 1000)}" for note in verdict.notes] + [""]
+    ci = verdict.ci
+    facts = [f"policy {cell(verdict.policy.path)}", f"digest {cell(verdict.policy.digest[:19])}"]
+    if ci.commit:
+        facts.append(f"commit {cell(ci.commit[:12])}")
+    build = _link(ci.build_url)
+    if build:
+        facts.append(f"[build]({build})")
+    lines.append("<sub>" + " · ".join(facts) + "</sub>")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,126 @@
+"""The `sarif` report: SARIF 2.1.0 for GitHub code scanning, results on the policy's lines."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote
+
+from gate_runner.report._common import (
+    check_details,
+    dashboard_url,
+    finding_location,
+    findings,
+    fingerprint,
+    one_line,
+    severity,
+)
+from gate_runner.verdict import CampaignResult, Check, Verdict
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://github.com/sepurux/gate-runner"
+_LEVELS = {"high": "error", "medium": "warning", "low": "note", "info": "note"}
+_KIND_TEXT = {
+    "decision": "The Sepurux service's own decision",
+    "threshold": "A reliability threshold of the policy",
+    "assertion": "A JMESPath assertion of the policy",
+    "run": "The campaign run reached a decision",
+}
+
+
+def render(verdict: Verdict) -> str:
+    rules: dict[str, dict[str, Any]] = {}
+    results: list[dict[str, Any]] = []
+    for campaign in verdict.campaigns:
+        for check in findings(campaign):
+            rule_id = one_line(check.id, 200)
+            if rule_id not in rules:
+                rules[rule_id] = _rule(rule_id, check)
+            results.append(_result(verdict, campaign, check, rule_id, list(rules).index(rule_id)))
+    if verdict.error is not None:
+        rules.setdefault("run", _rule("run", None))
+        results.append(_gate_error(verdict, list(rules).index("run")))
+    driver: dict[str, Any] = {
+        "name": "gate-runner",
+        "informationUri": INFORMATION_URI,
+        "rules": list(rules.values()),
+    }
+    version = verdict.tool.get("version") or ""
+    if version:
+        driver["version"] = version
+    run: dict[str, Any] = {
+        "tool": {"driver": driver},
+        # One category per policy file, so several gates on one commit don't replace each other.
+        "automationDetails": {"id": f"gate-runner/{one_line(verdict.policy.path, 200)}/"},
+        "results": results,
+    }
+    document = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _rule(rule_id: str, check: Check | None) -> dict[str, Any]:
+    kind = check.kind if check else "run"
+    name = one_line(check.name, 200) if check else "run"
+    about = _KIND_TEXT.get(kind, "A gate-runner check")
+    return {
+        "id": rule_id,
+        "name": name,
+        "shortDescription": {"text": f"gate-runner {kind} {name}"},
+        "fullDescription": {"text": f"{about}: {name}."},
+        "help": {
+            "text": "Fix the agent, or change the policy line this result points at. "
+            "See the campaign's dashboard for the failing traces."
+        },
+        "defaultConfiguration": {
+            "level": "error" if (check is None or check.level == "error") else "warning"
+        },
+        "properties": {"tags": ["gate-runner", kind]},
+    }
+
+
+def _result(
+    verdict: Verdict, campaign: CampaignResult, check: Check, rule_id: str, index: int
+) -> dict[str, Any]:
+    where = finding_location(verdict, campaign, check)
+    key = one_line(campaign.key, 200)
+    text = f"{key}: " + " — ".join(check_details(campaign, check))
+    result: dict[str, Any] = {
+        "ruleId": rule_id,
+        "ruleIndex": index,
+        "level": _LEVELS[severity(campaign, check)],
+        "message": {"text": text},
+        "locations": [_location(where.path, where.line, where.column)],
+        "partialFingerprints": {"gateRunnerCheck/v1": fingerprint(campaign.key, check.id)},
+        "properties": {"campaign": key, "status": check.status, "mode": campaign.enforcement.mode},
+    }
+    url = dashboard_url(campaign)
+    if url:
+        result["properties"]["dashboard"] = url
+    if check.status == "waived" and check.waiver is not None:
+        result["suppressions"] = [
+            {"kind": "external", "justification": one_line(check.waiver.reason)}
+        ]
+    return result
+
+
+def _gate_error(verdict: Verdict, index: int) -> dict[str, Any]:
+    error = verdict.error
+    assert error is not None
+    where = finding_location(verdict, None, None)
+    return {
+        "ruleId": "run",
+        "ruleIndex": index,
+        "level": "error",
+        "message": {"text": f"no decision ({one_line(error.kind)}): {one_line(error.message)}"},
+        "locations": [_location(where.path, where.line, where.column)],
+        "partialFingerprints": {"gateRunnerCheck/v1": fingerprint("", "run")},
+    }
+
+
+def _location(path: str, line: int, column: int) -> dict[str, Any]:
+    return {
+        "physicalLocation": {
+            "artifactLocation": {"uri": quote(path, safe="/"), "uriBaseId": "%SRCROOT%"},
+            "region": {"startLine": line, "startColumn": column},
+        }
+    }

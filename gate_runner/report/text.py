@@ -1,0 +1,78 @@
+"""The `text` report: the human summary a CI log or a terminal shows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from gate_runner.report._common import (
+    check_details,
+    dashboard_url,
+    finding_location,
+    findings,
+    mode_text,
+    one_line,
+    top_failing_tools,
+)
+from gate_runner.verdict import CampaignResult, Verdict
+
+_COLOURS = {"pass": "32", "fail": "31", "warn": "33", "error": "35", "waived": "36"}
+_Paint = Callable[[str, str], str]
+_MARKS = {"pass": "ok", "fail": "FAIL", "warn": "warn", "error": "ERROR", "waived": "waived"}
+
+
+def render(verdict: Verdict, *, color: bool = False) -> str:
+    """The summary; colour only when the caller asks (a terminal that wants it)."""
+
+    def paint(word: str, status: str) -> str:
+        return f"\x1b[{_COLOURS[status]}m{word}\x1b[0m" if color and status in _COLOURS else word
+
+    gate = verdict.enforcement
+    state = "blocking" if verdict.blocking else "not blocking"
+    lines = [
+        f"gate-runner: {paint(verdict.outcome.upper(), verdict.outcome)}"
+        f" ({state}, exit {verdict.exit_code})",
+        f"  {one_line(verdict.summary)}",
+        f"  mode: {gate.mode} ({gate.source}: {one_line(gate.reason, 200)})",
+    ]
+    if verdict.interrupted:
+        lines.append("  interrupted: the job was cancelled before every campaign finished")
+    if verdict.error is not None:
+        lines.append(f"  error ({one_line(verdict.error.kind)}): {one_line(verdict.error.message)}")
+    for campaign in verdict.campaigns:
+        lines.append("")
+        lines.extend(_campaign(verdict, campaign, paint))
+    if verdict.notes:
+        lines.append("")
+        lines.append("notes:")
+        lines.extend(f"  - {one_line(note)}" for note in verdict.notes)
+    return "\n".join(lines) + "\n"
+
+
+def _campaign(verdict: Verdict, campaign: CampaignResult, paint: _Paint) -> list[str]:
+    head = f"{paint(campaign.outcome.upper(), campaign.outcome)} {one_line(campaign.key, 200)}"
+    if one_line(campaign.campaign, 200) != one_line(campaign.key, 200):
+        head += f" (campaign {one_line(campaign.campaign, 200)})"
+    extras = [f"mode {mode_text(campaign)}", "blocking" if campaign.blocking else "not blocking"]
+    if campaign.run_id:
+        extras.append(f"run {one_line(campaign.run_id, 80)}")
+    if campaign.duration_s is not None:
+        extras.append(f"{campaign.duration_s:.1f}s")
+    lines = [f"{head}: {', '.join(extras)}"]
+    if campaign.error is not None:
+        lines.append(
+            f"  no decision ({one_line(campaign.error.kind)}): {one_line(campaign.error.message)}"
+        )
+        if campaign.error_policy == "pass":
+            lines.append("  the policy says pass for this error: it does not block")
+    for check in findings(campaign):
+        where = finding_location(verdict, campaign, check)
+        status = paint(_MARKS[check.status], check.status)
+        lines.append(f"  {status} {one_line(check.id, 200)} [{where.path}:{where.line}]")
+        lines.extend(f"      {line}" for line in check_details(campaign, check))
+    tools = top_failing_tools(campaign)
+    if tools:
+        lines.append("  top failing tools: " + ", ".join(f"{t.tool} ({t.count})" for t in tools))
+    url = dashboard_url(campaign)
+    if url:
+        lines.append(f"  dashboard: {url}")
+    return lines
