@@ -1,0 +1,54 @@
+"""The data that goes into and comes out of execute_runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from gate_runner.errors import ServiceError
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """One campaign to run, as the policy declares it."""
+
+    key: str
+    campaign: str
+    trace_id: str | None
+    trace_file: str | None
+    thresholds: dict[str, Any]
+    mutation_pack_id: str | None = None
+    needs_reliability: bool = False
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """The CI context sent with each create."""
+
+    repo: str | None
+    pull_request: int | None
+    commit: str | None
+
+
+@dataclass
+class RunOutcome:
+    """What became of one RunRequest; ``started``/``finished`` are time.monotonic() values."""
+
+    key: str
+    campaign_id: str | None
+    run_id: str | None
+    payload: dict[str, Any] | None
+    error: ServiceError | None
+    status: str  # done | error | timeout | cancelled
+    started: float
+    finished: float
+    requests: int
+
+
+@dataclass(frozen=True)
+class RunEvent:
+    """A change of state of one run, for progress display."""
+
+    key: str
+    state: str
+    message: str

@@ -1,0 +1,117 @@
+"""Run many campaigns at once: resolve names, create runs, poll them to a decision."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import secrets
+import threading
+import time
+from collections.abc import Callable, Sequence
+
+from gate_runner.api.campaigns import resolve_campaign
+from gate_runner.api.client import SepuruxClient
+from gate_runner.api.model import RunContext, RunEvent, RunOutcome, RunRequest
+from gate_runner.api.scheduler import PollPolicy, run_jobs
+from gate_runner.api.task import RunTask
+from gate_runner.errors import ServiceError
+
+
+def idempotency_key(commit: str | None, campaign: str, policy_digest: str, fresh: bool) -> str:
+    """Stable for the same commit, campaign and policy, so a retried CI job re-attaches."""
+    parts = [commit or "", campaign, policy_digest]
+    if fresh:
+        parts.append(secrets.token_hex(16))
+    digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()
+    return f"gate-runner-{digest[:40]}"
+
+
+def execute_runs(
+    client: SepuruxClient,
+    requests: Sequence[RunRequest],
+    context: RunContext,
+    *,
+    deadline: float,
+    concurrency: int,
+    policy_digest: str,
+    fresh: bool = False,
+    on_event: Callable[[RunEvent], None] | None = None,
+    cancel: threading.Event | None = None,
+    poll: PollPolicy | None = None,
+    rng: random.Random | None = None,
+) -> list[RunOutcome]:
+    """Run every request to an outcome, in the order given; never raises ServiceError."""
+    if concurrency < 1:
+        raise ValueError(f"concurrency must be at least 1, got {concurrency}")
+    emit = on_event or (lambda _event: None)
+    source = rng or random.Random()  # noqa: S311 - jitter only
+    tasks = [
+        RunTask(
+            request,
+            client=client,
+            context=context,
+            # The key also names the policy entry, so two entries running one campaign
+            # with different thresholds never share a run. Without a commit there is
+            # nothing to tie a run to the code under test, so each gate starts its own.
+            idempotency_key=idempotency_key(
+                context.commit,
+                f"{request.key}\0{request.campaign}",
+                policy_digest,
+                fresh or context.commit is None,
+            ),
+            deadline=deadline,
+            cancel=cancel,
+            poll=poll or PollPolicy(),
+            rng=random.Random(source.random()),  # noqa: S311 - jitter only
+            emit=emit,
+        )
+        for request in requests
+    ]
+    if not tasks:
+        return []
+    for task in tasks:
+        task.announce("resolving", f"resolving campaign {task.request.campaign!r}")
+    ready = _resolve(client, tasks, deadline, cancel)
+    if ready:
+        result = run_jobs(ready, concurrency=concurrency, deadline=deadline, cancel=cancel)
+        for task in ready:
+            if result == "cancelled":
+                task.finish("cancelled", ServiceError("cancelled", "cancelled before a decision"))
+            else:
+                task.timed_out()
+    outcomes = [task.outcome for task in tasks]
+    assert all(outcome is not None for outcome in outcomes)
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+def _resolve(
+    client: SepuruxClient,
+    tasks: list[RunTask],
+    deadline: float,
+    cancel: threading.Event | None,
+) -> list[RunTask]:
+    """Resolve every campaign from one list call; the tasks that can go on."""
+    if time.monotonic() >= deadline:
+        for task in tasks:
+            task.timed_out()
+        return []
+    before = client.thread_request_count()
+    try:
+        campaigns = client.list_campaigns(deadline=deadline, cancel=cancel)
+    except ServiceError as error:
+        status = error.kind if error.kind in ("timeout", "cancelled") else "error"
+        for task in tasks:
+            task.finish(status, error)
+        return []
+    finally:
+        # The one shared request is counted against the first run only.
+        tasks[0].requests += client.thread_request_count() - before
+    ready = []
+    for task in tasks:
+        try:
+            task.resolved(resolve_campaign(task.request.campaign, campaigns))
+        except ServiceError as error:
+            task.finish("error", error)
+        else:
+            ready.append(task)
+    return ready

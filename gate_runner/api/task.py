@@ -1,0 +1,226 @@
+"""One campaign's run as a small state machine the scheduler steps: upload, create, poll."""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from gate_runner.api.model import RunContext, RunEvent, RunOutcome, RunRequest
+from gate_runner.api.payload import poll_state
+from gate_runner.api.retry import TransientError
+from gate_runner.api.scheduler import PollPolicy
+from gate_runner.errors import ServiceError
+
+if TYPE_CHECKING:
+    from gate_runner.api.client import SepuruxClient
+
+
+class RunTask:
+    """The life of one RunRequest; ``step`` runs in a worker, everything else in the loop."""
+
+    def __init__(
+        self,
+        request: RunRequest,
+        *,
+        client: SepuruxClient,
+        context: RunContext,
+        idempotency_key: str,
+        deadline: float,
+        cancel: threading.Event | None,
+        poll: PollPolicy,
+        rng: random.Random,
+        emit: Callable[[RunEvent], None],
+    ) -> None:
+        self.request = request
+        self._client = client
+        self._context = context
+        self._key = idempotency_key
+        self._deadline = deadline
+        self._cancel = cancel
+        self._poll = poll
+        self._rng = rng
+        self._emit = emit
+        self._lock = threading.Lock()
+        self.phase = "resolving"  # resolving, upload, create, poll, reliability, finished
+        self.campaign_id: str | None = None
+        self.trace_id = request.trace_id
+        self.run_id: str | None = None
+        self.run_kind = "run"
+        self.payload: dict[str, Any] | None = None
+        self.last_seen = "resolving"  # the state named in a timeout message
+        self.started = time.monotonic()
+        self.requests = 0
+        self.created_at: float | None = None
+        self._interval: float | None = None
+        self._poll_failures = 0
+        self._last_poll_error: str | None = None
+        self._announced: str | None = None
+        self._pending_end: tuple[str, ServiceError | None] | None = None
+        self.outcome: RunOutcome | None = None
+
+    # -- loop thread -----------------------------------------------------------------
+
+    def announce(self, state: str, message: str) -> None:
+        """Emit an event when the state changed since the last one."""
+        if state != self._announced:
+            self._announced = state
+            self._emit(RunEvent(self.request.key, state, message))
+
+    def resolved(self, campaign_id: str) -> None:
+        self.campaign_id = campaign_id
+        self.started = time.monotonic()
+        self.phase = "upload" if self.request.trace_file and not self.trace_id else "create"
+
+    def finish(self, status: str, error: ServiceError | None = None) -> None:
+        """Close the task once, snapshotting its outcome; a late worker result is ignored."""
+        with self._lock:
+            if self.outcome is not None:
+                return
+            self.phase = "finished"
+            self.outcome = RunOutcome(
+                key=self.request.key,
+                campaign_id=self.campaign_id,
+                run_id=self.run_id,
+                payload=self.payload,
+                error=error,
+                status=status,
+                started=self.started,
+                finished=time.monotonic(),
+                requests=self.requests,
+            )
+        if error is not None:
+            self.announce(status, error.message)
+        else:
+            decision = (self.payload or {}).get("decision")
+            self.announce("done", f"decision {decision} (run {self.run_id})")
+
+    def before_step(self) -> None:
+        if self.phase == "create":
+            self.announce("creating", f"creating a run of campaign {self.campaign_id}")
+            self.last_seen = "creating"
+
+    def after_step(self) -> None:
+        if self._pending_end is not None:
+            self.finish(*self._pending_end)
+        elif self.phase == "poll":
+            self.announce(self.last_seen, f"run {self.run_id} is {self.last_seen}")
+
+    def timed_out(self) -> None:
+        self.finish("timeout", self.timeout_error())
+
+    def timeout_error(self) -> ServiceError:
+        detail = f"; last poll failed: {self._last_poll_error}" if self._last_poll_error else ""
+        where = f" (run {self.run_id})" if self.run_id else ""
+        return ServiceError(
+            "timeout",
+            f"no decision by the deadline: the run was still {self.last_seen}{where}{detail}",
+        )
+
+    # -- worker thread ---------------------------------------------------------------
+
+    def step(self) -> float | None:
+        before = self._client.thread_request_count()
+        try:
+            delay = self._step()
+        except ServiceError as error:
+            if error.kind == "timeout":
+                self._pending_end = ("timeout", self.timeout_error())
+            elif error.kind == "cancelled":
+                self._pending_end = ("cancelled", error)
+            else:
+                self._pending_end = ("error", error)
+            delay = None
+        else:
+            if delay is None:
+                self._pending_end = ("done", None)
+        finally:
+            self.requests += self._client.thread_request_count() - before
+        return delay
+
+    def _budget(self) -> dict[str, Any]:
+        return {"deadline": self._deadline, "cancel": self._cancel}
+
+    def _step(self) -> float | None:
+        if self.phase == "upload":
+            self.trace_id = self._client.upload_trace(self._read_trace(), **self._budget())
+            self.phase = "create"
+            return 0.0
+        if self.phase == "create":
+            return self._create()
+        if self.phase == "poll":
+            return self._poll_once()
+        if self.phase == "reliability":
+            assert self.payload is not None and self.campaign_id and self.run_id
+            answer = self._client.get_reliability(self.campaign_id, self.run_id, **self._budget())
+            # A new dict: the one already shared with a finished outcome stays unchanged.
+            self.payload = {**self.payload, "reliability": answer}
+            return None
+        raise AssertionError(f"step in phase {self.phase}")
+
+    def _read_trace(self) -> dict[str, Any]:
+        path = self.request.trace_file
+        try:
+            with open(str(path), encoding="utf-8") as handle:
+                document = json.load(handle)
+        except OSError as error:
+            raise ServiceError(
+                "payload", f"cannot read trace file {path}: {error.strerror}"
+            ) from None
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise ServiceError("payload", f"trace file {path} is not valid JSON: {error}") from None
+        if not isinstance(document, dict):
+            raise ServiceError("payload", f"trace file {path} must hold a JSON object")
+        return document
+
+    def _create(self) -> float:
+        request, context = self.request, self._context
+        candidates: dict[str, Any] = {
+            "campaign_id": self.campaign_id,
+            "trace_id": self.trace_id,
+            "thresholds": request.thresholds,
+            "mutation_pack_id": request.mutation_pack_id,
+            "repo": context.repo,
+            "pull_request_number": context.pull_request,
+        }
+        body = {k: v for k, v in candidates.items() if v is not None and v != {}}
+        self.run_id, self.run_kind = self._client.create_run(body, self._key, **self._budget())
+        self.created_at = time.monotonic()
+        self.phase = "poll"
+        self.last_seen = "queued"
+        self._interval = self._poll.next_interval(None, 0.0)
+        return self._poll.jittered(self._interval, self._rng)
+
+    def _poll_once(self) -> float | None:
+        assert self.run_id is not None and self.created_at is not None
+        where = f"run {self.run_id}"
+        try:
+            answer = self._client.get_run(
+                self.run_id, self.run_kind, retries=False, **self._budget()
+            )
+        except TransientError as error:
+            # Retried here rather than in the client so no worker sleeps through a backoff.
+            self._poll_failures += 1
+            self._last_poll_error = error.message
+            policy = self._client.retry
+            if self._poll_failures >= policy.attempts:
+                raise ServiceError(
+                    error.kind, f"{error.message} (gave up after {self._poll_failures} attempts)"
+                ) from None
+            return policy.delay(self._poll_failures, error.retry_after, self._rng)
+        self._poll_failures = 0
+        self._last_poll_error = None
+        state = poll_state(answer, where)
+        self.payload = answer
+        self.last_seen = state
+        if state == "done":
+            if self.request.needs_reliability and "reliability_score" not in answer:
+                self.phase = "reliability"
+                return 0.0
+            return None
+        elapsed = time.monotonic() - self.created_at
+        self._interval = self._poll.next_interval(self._interval, elapsed)
+        return self._poll.jittered(self._interval, self._rng)
