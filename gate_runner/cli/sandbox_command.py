@@ -1,9 +1,79 @@
-"""Placeholder registration until this command group lands."""
+"""`gate-runner sandbox`: serve a local Sepurux-compatible API on loopback until SIGINT/SIGTERM."""
 
 from __future__ import annotations
 
+import signal
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
 import typer
+
+from gate_runner.errors import ExitCode, UsageError
 
 
 def register(app: typer.Typer) -> None:
-    del app
+    app.command("sandbox")(sandbox)
+
+
+def sandbox(
+    scenario: Annotated[
+        Path | None,
+        typer.Option(
+            "--scenario",
+            help="Scenario file (YAML, schemas/scenario.schema.json); default: the built-in demo.",
+        ),
+    ] = None,
+    host: Annotated[str, typer.Option("--host", help="Loopback address to listen on.")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[
+        int, typer.Option("--port", min=0, max=65535, help="Port; 0 picks a free one.")
+    ] = 0,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token", help="Token to accept; default: the scenario's, else sandbox-token."
+        ),
+    ] = None,
+) -> None:
+    """Serve a local Sepurux-compatible API driven by a scenario file, for demos and tests."""
+    from gate_runner.sandbox import DEFAULT_TOKEN, Sandbox, Scenario, load_scenario
+    from gate_runner.sandbox.demo import DEMO_SCENARIO
+
+    try:
+        loaded = load_scenario(scenario) if scenario else Scenario.from_dict(DEMO_SCENARIO)
+        server = Sandbox(loaded, host=host, port=port, token=token).start()
+    except UsageError as exc:
+        typer.echo(f"gate-runner sandbox: error: {exc}", err=True)
+        raise typer.Exit(int(ExitCode.USAGE)) from None
+    stop = threading.Event()
+
+    def _on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        typer.echo(f"sandbox listening on {server.url}")
+        if server.token == DEFAULT_TOKEN:
+            typer.echo(f"token: {DEFAULT_TOKEN} (send it in X-Sepurux-Token or X-API-Key)")
+        else:
+            # A token given by flag or file is not repeated: CI logs keep what is printed.
+            typer.echo("token: as given by --token or the scenario file")
+        for campaign in loaded.campaigns:
+            typer.echo(f"campaign {campaign.name}: {campaign.id} ({campaign.mode})")
+        # A timed wait keeps the main thread responsive to signals on every platform.
+        while not stop.wait(0.5):
+            pass
+    finally:
+        server.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    counts = server.request_counts()
+    typer.echo(
+        f"sandbox stopped: {server.total_requests()} requests served, "
+        f"{server.runs_created} runs created"
+    )
+    for key in sorted(counts):
+        typer.echo(f"  {key}: {counts[key]}")

@@ -1,0 +1,120 @@
+"""A CI run or batch in the sandbox: its lifecycle on the wall clock and the payloads it answers."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from gate_runner.sandbox.decision import decide
+from gate_runner.sandbox.scenario import CampaignSpec, Metrics
+
+# Fields that only a finished run carries; faults that alter "the metrics" use this list too.
+METRIC_FIELDS = (
+    "pass_rate",
+    "unsafe_attempts",
+    "failures",
+    "reliability_score",
+    "top_failing_tools",
+    "mutation_categories",
+    "mutation_coverage_score",
+    "trace_count",
+    "scenario_coverage_pct",
+)
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def scaled_reliability(metrics: Metrics, scale: int) -> float:
+    """reliability_score as the reliability endpoint answers it: 0-1 when scale is 1, else 0-100."""
+    return round(metrics.reliability_score / 100.0, 4) if scale == 1 else metrics.reliability_score
+
+
+@dataclass
+class Run:
+    """One run the sandbox started; a batch is one record too, with member run ids."""
+
+    id: str
+    campaign: CampaignSpec
+    thresholds: dict[str, Any]
+    started: float  # time.monotonic() at create
+    trace_id: str | None
+    request_fingerprint: str  # canonical create body, to refuse a reused Idempotency-Key
+    created_at: str = field(default_factory=now_iso)
+    member_ids: tuple[str, ...] = ()
+
+    @property
+    def is_batch(self) -> bool:
+        return self.campaign.mode == "batch"
+
+    def status(self, now: float) -> str:
+        elapsed = now - self.started
+        duration = self.campaign.duration
+        if elapsed >= duration:
+            return "done"
+        return "queued" if elapsed < duration / 4 else "running"
+
+    def payload(self, now: float, base_url: str, scale: int) -> dict[str, Any]:
+        """What GET /v1/ci/runs/{id} (or /v1/ci/batch/{id}) answers at time `now`."""
+        status = self.status(now)
+        body: dict[str, Any] = {"batch_id" if self.is_batch else "run_id": self.id}
+        body["campaign_id"] = self.campaign.id
+        body["status"] = status
+        body["decision"] = (
+            decide(self.thresholds, self.campaign.metrics) if status == "done" else "pending"
+        )
+        if self.trace_id is not None:
+            body["trace_id"] = self.trace_id
+        body["created_at"] = self.created_at
+        body["dashboard_url"] = f"{base_url}/dashboard/runs/{self.id}"
+        if self.is_batch:
+            body["run_ids"] = list(self.member_ids)
+        if status == "done":
+            body.update(self._metrics(scale))
+        return body
+
+    def _metrics(self, scale: int) -> dict[str, Any]:
+        m = self.campaign.metrics
+        out: dict[str, Any] = {
+            "pass_rate": m.pass_rate,
+            "unsafe_attempts": m.unsafe_attempts,
+            "failures": m.failures,
+            "top_failing_tools": [{"tool": t.tool, "count": t.count} for t in m.top_failing_tools],
+            "mutation_categories": list(m.mutation_categories),
+            "mutation_coverage_score": m.mutation_coverage_score,
+        }
+        if self.campaign.reliability_in_run:
+            out["reliability_score"] = scaled_reliability(m, scale)
+        if self.is_batch:
+            out["trace_count"] = self.campaign.trace_count
+            out["scenario_coverage_pct"] = self.campaign.scenario_coverage_pct
+        out.update(self.campaign.extra)
+        return out
+
+    def failures(self) -> list[dict[str, Any]]:
+        """The classified failures of a finished run, derived deterministically from its metrics."""
+        m = self.campaign.metrics
+        tools = [t.tool for t in m.top_failing_tools for _ in range(t.count)] or ["agent"]
+        categories = list(m.mutation_categories) or ["unknown"]
+        items = []
+        for i in range(m.failures):
+            tool, mutation = tools[i % len(tools)], categories[i % len(categories)]
+            unsafe = i < m.unsafe_attempts
+            items.append(
+                {
+                    "failure_id": str(uuid.uuid5(uuid.UUID(self.id), str(i))),
+                    "run_id": self.id,
+                    "campaign_id": self.campaign.id,
+                    "trace_id": self.trace_id,
+                    "mutation": mutation,
+                    "type": "unsafe_action" if unsafe else "tool_error",
+                    "severity": "critical" if unsafe else "medium",
+                    "description": f"{tool} failed under {mutation}",
+                    "metadata": {"tool": tool},
+                    "created_at": self.created_at,
+                }
+            )
+        return items
