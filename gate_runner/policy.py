@@ -13,7 +13,7 @@ Level = Literal["error", "warn"]
 MODES: tuple[Mode, ...] = ("observe", "soft", "hard")
 SUPPORTED_VERSIONS = (1,)
 DEFAULT_BASE_URL = "https://app.sepurux.dev/api/backend"
-DEFAULT_TOKEN_ENV = "SEPURUX_API_KEY"
+DEFAULT_TOKEN_ENV = "SEPURUX_API_KEY"  # noqa: S105 - the name of a variable, not a token
 AUTH_HEADERS = ("X-Sepurux-Token", "X-API-Key")
 
 # Threshold key -> the payload metric it is checked against.
@@ -29,7 +29,7 @@ THRESHOLD_METRICS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Origin:
-    """Where a value was declared: file (path or URL as the user wrote it), 1-based line and column."""
+    """Where a value was declared: file (path or URL as written), 1-based line and column."""
 
     file: str
     line: int
@@ -109,6 +109,14 @@ class EnforcementSettings:
     mode_origin: Origin | None
     schedule: tuple[ScheduleEntry, ...]
 
+    def mode_on(self, today: date) -> tuple[Mode, ScheduleEntry | None]:
+        """The mode on `today`: the last schedule entry whose date has come, else `mode`."""
+        current = None
+        for entry in self.schedule:
+            if entry.start <= today:
+                current = entry
+        return (current.mode, current) if current else (self.mode, None)
+
 
 @dataclass(frozen=True)
 class PolicySource:
@@ -139,6 +147,10 @@ class Policy:
     sources: tuple[PolicySource, ...]
     digest: str  # "sha256:<hex>" of the canonical effective policy
     effective: tuple[EffectiveValue, ...] = field(default=())
+    # The policy-wide thresholds and assertions every campaign starts from; a central
+    # policy file that declares no campaign of its own is tested against these.
+    default_thresholds: tuple[Threshold, ...] = field(default=())
+    default_assertions: tuple[Assertion, ...] = field(default=())
 
     def campaign(self, key: str) -> Campaign | None:
         return next((c for c in self.campaigns if c.key == key), None)

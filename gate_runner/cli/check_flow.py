@@ -1,0 +1,279 @@
+"""The `check` command's flow: plan, start the sandbox if asked, run the gate, write everything."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from gate_runner.errors import ExitCode, ServiceError, UsageError
+from gate_runner.verdict import Verdict, write_atomically
+
+if TYPE_CHECKING:
+    from gate_runner.policy import Mode, Policy
+    from gate_runner.report import ReportSpec
+    from gate_runner.verdict import CIContext
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    config: Path
+    campaigns: tuple[str, ...]
+    enforcement: Mode | None
+    timeout: float | None
+    api_url: str | None
+    verdict_path: Path
+    reports: tuple[str, ...]
+    soft_exit_code: int
+    dry_run: bool
+    fresh: bool
+    baseline: Path | None
+    sandbox: Path | None
+    comment: bool
+
+
+def run_check(request: CheckRequest) -> int:
+    from gate_runner.ci import detect
+    from gate_runner.cli.common import load_policy_or_exit
+    from gate_runner.cli.gate_commands import check_soft_exit_code
+    from gate_runner.runner import GateClock, GateOptions, select_campaigns
+
+    clock = GateClock()
+    specs = report_specs(request.reports)
+    check_soft_exit_code(request.soft_exit_code)
+    if request.timeout is not None and not request.timeout > 0:
+        raise UsageError(f"--timeout must be a positive number of seconds, not {request.timeout:g}")
+    if request.sandbox and request.api_url:
+        raise UsageError("--sandbox starts its own API; leave out --api-url")
+    policy = load_policy_or_exit(request.config)
+    select_campaigns(policy, request.campaigns)  # an unknown key is a usage error before any call
+    options = GateOptions(
+        campaign_keys=request.campaigns,
+        enforcement=request.enforcement,
+        timeout=request.timeout,
+        soft_exit_code=request.soft_exit_code,
+        fresh=request.fresh,
+        baseline=load_baseline(request.baseline),
+    )
+    env = os.environ
+    ci = detect(env)
+    if request.dry_run:
+        _print_plan(policy, options, ci, request.api_url or env.get("SEPURUX_API_BASE_URL"))
+        return int(ExitCode.OK)
+    with ExitStack() as stack:
+        base_url = request.api_url or env.get("SEPURUX_API_BASE_URL") or policy.api.base_url
+        token = env.get(policy.api.token_env) or None
+        if request.sandbox is not None:
+            sandbox = stack.enter_context(_sandbox(request.sandbox))
+            base_url, token = sandbox.url, sandbox.token
+            typer.echo(f"gate-runner: sandbox from {request.sandbox} at {sandbox.url}", err=True)
+        secrets = (token,) if token else ()
+        if env.get("GITHUB_ACTIONS") == "true" and token:
+            # Before anything else is printed, so the runner hides the token everywhere.
+            sys.stdout.write("".join(f"::add-mask::{line}\n" for line in token.splitlines()))
+            sys.stdout.flush()
+        cancel = stack.enter_context(_cancel_on_signals())
+        verdict = _run(policy, options, base_url, token, ci=ci, clock=clock, cancel=cancel)
+        if cancel.is_set() and not verdict.interrupted:
+            # Cancelled after the last decision: the verdict is whole, but CI asked us to stop.
+            verdict = replace(verdict, interrupted=True, exit_code=int(ExitCode.INTERRUPTED))
+        code = finish(
+            verdict, request.verdict_path, specs, secrets=secrets, comment=request.comment
+        )
+        return int(ExitCode.INTERRUPTED) if cancel.is_set() else code
+
+
+def _run(
+    policy: Policy,
+    options: Any,
+    base_url: str,
+    token: str | None,
+    *,
+    ci: CIContext,
+    clock: Any,
+    cancel: threading.Event,
+) -> Verdict:
+    from gate_runner.cli.progress import Progress
+    from gate_runner.runner import gate_error_verdict, run_gate, select_campaigns
+
+    today = date.today()
+    try:
+        if token is None:
+            raise ServiceError(
+                "auth",
+                f"no API token: the variable {policy.api.token_env} is not set "
+                f"(api.token_env in {policy.path}); set it in the CI secrets",
+            )
+        from gate_runner.api import SepuruxClient
+
+        client = SepuruxClient(
+            base_url,
+            token,
+            token_env=policy.api.token_env,
+            auth_header=policy.api.auth_header,
+            project=policy.api.project,
+        )
+    except ServiceError as error:
+        return gate_error_verdict(policy, error, options, ci=ci, today=today, clock=clock)
+    total = len(select_campaigns(policy, options.campaign_keys))
+    try:
+        with Progress(sys.stderr, live=sys.stderr.isatty(), total=total) as progress:
+            return run_gate(
+                policy,
+                options,
+                client,
+                ci=ci,
+                today=today,
+                clock=clock,
+                on_event=progress.on_event,
+                cancel=cancel,
+            )
+    finally:
+        client.close()
+
+
+def finish(
+    verdict: Verdict,
+    verdict_path: Path,
+    specs: Sequence[ReportSpec],
+    *,
+    secrets: Sequence[str],
+    comment: bool,
+) -> int:
+    """Write the verdict and every report, print the summary, post the comment; the exit code."""
+    from gate_runner.report import REPORTERS, write_reports
+    from gate_runner.report.output import scrub
+
+    try:
+        write_atomically(verdict_path, scrub(verdict.to_json(), secrets))
+    except OSError as error:
+        raise UsageError(f"cannot write the verdict to {verdict_path}: {error.strerror}") from None
+    to_stdout = any(s.destination == "-" and s.format != "github" for s in specs)
+    summary = scrub(REPORTERS["text"].render(verdict), secrets)
+    if not any(s.format == "text" for s in specs):
+        typer.echo(summary, nl=False, err=to_stdout)
+    warnings = write_reports(
+        verdict,
+        specs,
+        env=os.environ,
+        stdout=sys.stdout,
+        secrets=secrets,
+        verdict_path=str(verdict_path),
+    )
+    if comment:
+        warnings += _comment(verdict, secrets)
+    for warning in warnings:
+        typer.echo(f"gate-runner: warning: {scrub(warning, secrets)}", err=True)
+    typer.echo(f"gate-runner: verdict written to {verdict_path}", err=True)
+    return verdict.exit_code
+
+
+def report_specs(texts: Sequence[str]) -> list[ReportSpec]:
+    from gate_runner.report import parse_report_spec
+
+    return [parse_report_spec(text) for text in texts]
+
+
+def load_baseline(path: Path | None) -> Mapping[str, dict[str, Any]]:
+    """Campaign key -> payload of a previous verdict, for assertions that forbid regressions."""
+    if path is None:
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise UsageError(f"--baseline {path}: {error.strerror}") from None
+    except (UnicodeDecodeError, ValueError) as error:
+        raise UsageError(f"--baseline {path}: not valid JSON ({error})") from None
+    campaigns = data.get("campaigns") if isinstance(data, dict) else None
+    if not isinstance(campaigns, list):
+        raise UsageError(f"--baseline {path}: not a gate-runner verdict (no `campaigns` list)")
+    return {
+        c["key"]: c["payload"]
+        for c in campaigns
+        if isinstance(c, dict)
+        and isinstance(c.get("key"), str)
+        and isinstance(c.get("payload"), dict)
+    }
+
+
+def _comment(verdict: Verdict, secrets: Sequence[str]) -> list[str]:
+    from gate_runner.comment import post_sticky_comment
+    from gate_runner.report import REPORTERS
+    from gate_runner.report.output import scrub
+
+    body = scrub(REPORTERS["markdown"].render(verdict), secrets)
+    warning = post_sticky_comment(verdict, verdict.ci, os.environ, body=body)
+    return [warning] if warning else []
+
+
+def _print_plan(policy: Policy, options: Any, ci: CIContext, base_url: str | None) -> None:
+    from gate_runner.api import idempotency_key
+    from gate_runner.runner import plan_runs, select_campaigns
+
+    runs = plan_runs(select_campaigns(policy, options.campaign_keys))
+    url = (base_url or policy.api.base_url).rstrip("/")
+    token_state = "set" if os.environ.get(policy.api.token_env) else "NOT set"
+    typer.echo(f"dry run: {len(runs)} run(s) would be created; nothing is called")
+    typer.echo(f"auth: {policy.api.auth_header} from ${policy.api.token_env} ({token_state})")
+    for run in runs:
+        body: dict[str, Any] = {"campaign": run.campaign, "thresholds": run.thresholds}
+        for name, value in (
+            ("trace_id", run.trace_id),
+            ("trace_file", run.trace_file),
+            ("mutation_pack_id", run.mutation_pack_id),
+            ("repo", ci.repository),
+            ("pull_request_number", ci.pull_request),
+        ):
+            if value is not None:
+                body[name] = value
+        key = idempotency_key(
+            ci.commit,
+            f"{run.key}\0{run.campaign}",
+            policy.digest,
+            options.fresh or ci.commit is None,
+        )
+        typer.echo(f"\nPOST {url}/v1/ci/runs  ({run.key})")
+        typer.echo(f"Idempotency-Key: {key}")
+        typer.echo(json.dumps(body, indent=2))
+
+
+@contextmanager
+def _sandbox(scenario_path: Path) -> Iterator[Any]:
+    from gate_runner.sandbox import Sandbox, load_scenario
+
+    with Sandbox(load_scenario(scenario_path), host="127.0.0.1", port=0) as sandbox:
+        yield sandbox
+
+
+@contextmanager
+def _cancel_on_signals() -> Iterator[threading.Event]:
+    """SIGINT/SIGTERM set an event the scheduler watches, so the verdict is still written."""
+    cancel = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield cancel
+        return
+
+    def handle(signum: int, _frame: FrameType | None) -> None:
+        if cancel.is_set():
+            raise KeyboardInterrupt  # a second signal: stop now
+        cancel.set()
+        name = signal.Signals(signum).name
+        sys.stderr.write(f"gate-runner: {name} received; stopping and writing the verdict\n")
+
+    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield cancel
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

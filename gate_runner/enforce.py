@@ -1,0 +1,125 @@
+"""Enforcement: which mode is in force and why, whether a result blocks, and the exit code."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from gate_runner.errors import ExitCode
+from gate_runner.policy import Campaign, Mode, Policy
+from gate_runner.verdict import CampaignResult, Enforcement, Location, Outcome
+
+
+def mode_in_force(
+    policy: Policy, campaign: Campaign | None, *, today: date, override: Mode | None
+) -> Enforcement:
+    """CLI `--enforcement` > the campaign's `enforcement` > the schedule > `enforcement.mode`."""
+    if override is not None:
+        return Enforcement(override, "cli", f"--enforcement {override} on the command line")
+    if campaign is not None and campaign.enforcement is not None:
+        origin = campaign.enforcement_origin or campaign.origin
+        return Enforcement(
+            campaign.enforcement,
+            "campaign",
+            f"campaign {campaign.key} sets enforcement: {campaign.enforcement} ({origin})",
+            Location(origin.file, origin.line, origin.col),
+        )
+    mode, entry = policy.enforcement.mode_on(today)
+    if entry is not None:
+        return Enforcement(
+            mode,
+            "schedule",
+            f"schedule entry from {entry.start.isoformat()} ({entry.origin})",
+            Location(entry.origin.file, entry.origin.line, entry.origin.col),
+        )
+    mode_origin = policy.enforcement.mode_origin
+    if mode_origin is None:
+        return Enforcement(mode, "default", f"no enforcement set; the default is {mode}")
+    return Enforcement(
+        mode,
+        "policy",
+        f"enforcement.mode: {mode} ({mode_origin})",
+        Location(mode_origin.file, mode_origin.line, mode_origin.col),
+    )
+
+
+def blocks(outcome: Outcome, mode: Mode, error_policy: str | None) -> bool:
+    """A hard failure blocks; an error blocks in soft and hard unless the policy says `pass`."""
+    if outcome == "fail":
+        return mode == "hard"
+    if outcome == "error":
+        return mode != "observe" and error_policy != "pass"
+    return False
+
+
+@dataclass(frozen=True)
+class GateDecision:
+    outcome: Outcome
+    blocking: bool
+    exit_code: int
+    summary: str
+
+
+def decide(
+    results: Sequence[CampaignResult], *, soft_exit_code: int, interrupted: bool = False
+) -> GateDecision:
+    """The gate's overall outcome and exit code (DESIGN §3)."""
+    outcome = overall_outcome([r.outcome for r in results])
+    hard_fail = [r for r in results if r.blocking and r.outcome == "fail"]
+    no_decision = [r for r in results if r.blocking and r.outcome == "error"]
+    soft_fail = [r for r in results if r.outcome == "fail" and r.enforcement.mode == "soft"]
+    code: int
+    if interrupted:
+        code, head = ExitCode.INTERRUPTED, "INTERRUPTED"
+    elif hard_fail:
+        code, head = ExitCode.BLOCKED, "BLOCKED"
+    elif no_decision:
+        code, head = ExitCode.NO_DECISION, "NO DECISION"
+    elif soft_fail:
+        code, head = soft_exit_code, "REVIEW REQUIRED"
+    else:
+        code, head = ExitCode.OK, _non_blocking_head(outcome, results)
+    return GateDecision(
+        outcome,
+        code in (ExitCode.BLOCKED, ExitCode.NO_DECISION),
+        int(code),
+        _summary(head, results),
+    )
+
+
+def overall_outcome(outcomes: Sequence[Outcome]) -> Outcome:
+    candidates: tuple[Outcome, ...] = ("fail", "error", "warn")
+    for candidate in candidates:
+        if candidate in outcomes:
+            return candidate
+    return "pass"
+
+
+def _non_blocking_head(outcome: Outcome, results: Sequence[CampaignResult]) -> str:
+    if outcome == "pass":
+        return "PASS"
+    if outcome == "warn":
+        return "PASS WITH WARNINGS"
+    if any(r.error_policy == "pass" for r in results):
+        return "PASS (errors allowed by policy)"
+    return "NOT ENFORCED"
+
+
+def _summary(head: str, results: Sequence[CampaignResult]) -> str:
+    if not results:
+        return f"{head}: no campaigns ran"
+    counts: dict[str, int] = {}
+    for result in results:
+        counts[result.outcome] = counts.get(result.outcome, 0) + 1
+    parts = [
+        f"{counts[o]} {_OUTCOME_WORDS[o]}" for o in ("fail", "error", "warn", "pass") if o in counts
+    ]
+    named = [f"{r.key} ({r.outcome}, {r.enforcement.mode})" for r in results if r.outcome != "pass"]
+    text = f"{head}: {len(results)} campaign{'s' if len(results) != 1 else ''}: {', '.join(parts)}"
+    return text + (
+        f" — {'; '.join(named[:5])}" + ("; …" if len(named) > 5 else "") if named else ""
+    )
+
+
+_OUTCOME_WORDS = {"fail": "failed", "error": "no decision", "warn": "warned", "pass": "passed"}

@@ -1,0 +1,73 @@
+"""Pure evaluation of one campaign: payload + policy -> checks, waivers applied, an outcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+from gate_runner.evaluate.checks import assertion_check, decision_check, location, threshold_check
+from gate_runner.policy import Campaign, Waiver
+from gate_runner.verdict import Check, Outcome, WaiverNote
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    checks: tuple[Check, ...]
+    outcome: Outcome
+
+
+def evaluate_campaign(
+    campaign: Campaign,
+    payload: dict[str, Any],
+    *,
+    waivers: tuple[Waiver, ...] = (),
+    today: date,
+    baseline: dict[str, Any] | None = None,
+) -> Evaluation:
+    """Every check of `campaign` over `payload`; `baseline` is what assertions see as `baseline`."""
+    checks = [decision_check(campaign, payload)]
+    checks += [threshold_check(t, payload) for t in campaign.thresholds]
+    checks += [assertion_check(a, payload, baseline) for a in campaign.assertions]
+    mine = [w for w in waivers if w.campaign == campaign.key]
+    waived = apply_waivers(checks, mine, today=today)
+    return Evaluation(tuple(waived), outcome_of(waived))
+
+
+def apply_waivers(checks: list[Check], waivers: list[Waiver], *, today: date) -> list[Check]:
+    """A live waiver turns a failed check into `waived`; an expired one is recorded and ignored.
+
+    Every check a waiver names carries the waiver, so the verdict can say when one
+    has expired or is no longer needed.
+    """
+    by_check = {w.check: w for w in waivers}
+    result: list[Check] = []
+    for check in checks:
+        waiver = by_check.get(check.name)
+        if waiver is None:
+            result.append(check)
+            continue
+        expired = today > waiver.until
+        note = WaiverNote(waiver.until.isoformat(), waiver.reason, expired, location(waiver.origin))
+        if not expired and check.status in ("fail", "warn"):
+            until = waiver.until.isoformat()
+            message = f"{check.message} (waived until {until}: {waiver.reason})"
+            result.append(replace(check, status="waived", waiver=note, message=message))
+        else:
+            result.append(replace(check, waiver=note))
+    return result
+
+
+def outcome_of(checks: list[Check]) -> Outcome:
+    """fail beats error: a check that failed is a decision; error only when nothing failed."""
+    counted = [c for c in checks if c.level == "error"]
+    if any(c.status == "fail" for c in counted):
+        return "fail"
+    if any(c.status == "error" for c in counted):
+        return "error"
+    if any(c.status in ("fail", "warn", "error") for c in checks if c.level == "warn"):
+        return "warn"
+    return "pass"
+
+
+__all__ = ["Evaluation", "apply_waivers", "evaluate_campaign", "outcome_of"]

@@ -1,0 +1,355 @@
+"""The gate as a use case: policy -> runs on the API -> evaluation -> enforcement -> one Verdict.
+
+Never prints and never exits: the CLI decides what to show and which code to return.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from gate_runner import __version__
+from gate_runner.enforce import blocks, decide, mode_in_force
+from gate_runner.errors import ServiceError, UsageError
+from gate_runner.evaluate import evaluate_campaign
+from gate_runner.evaluate.checks import location
+from gate_runner.policy import Campaign, ErrorPolicy, Mode, Policy
+from gate_runner.verdict import (
+    CampaignResult,
+    Check,
+    CIContext,
+    PolicyInfo,
+    RunError,
+    Timings,
+    Verdict,
+)
+
+if TYPE_CHECKING:
+    from gate_runner.api import RunEvent, RunOutcome, RunRequest, SepuruxClient
+
+
+@dataclass(frozen=True)
+class GateOptions:
+    """What the user asked for on the command line, already parsed."""
+
+    campaign_keys: tuple[str, ...] = ()
+    enforcement: Mode | None = None
+    timeout: float | None = None
+    soft_exit_code: int = 0
+    fresh: bool = False
+    baseline: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class GateClock:
+    """Wall-clock start for the verdict and a monotonic start for durations."""
+
+    started_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    started: float = field(default_factory=time.monotonic)
+
+    def timings(self) -> Timings:
+        finished = datetime.now(timezone.utc)
+        return Timings(
+            _iso(self.started_at), _iso(finished), round(time.monotonic() - self.started, 3)
+        )
+
+
+def select_campaigns(policy: Policy, keys: Sequence[str]) -> tuple[Campaign, ...]:
+    """The campaigns named with --campaign (all when none); a usage error names the known ones."""
+    if not keys:
+        return policy.campaigns
+    known = {c.key: c for c in policy.campaigns}
+    unknown = [k for k in keys if k not in known]
+    if unknown:
+        raise UsageError(
+            f"unknown campaign {', '.join(map(repr, unknown))} for --campaign; "
+            f"{policy.path} declares: {', '.join(known) or 'none'}"
+        )
+    return tuple(known[k] for k in dict.fromkeys(keys))
+
+
+def plan_runs(campaigns: Sequence[Campaign]) -> list[RunRequest]:
+    """One create request per campaign, with its merged thresholds as the API wants them."""
+    from gate_runner.api import RunRequest
+
+    return [
+        RunRequest(
+            key=c.key,
+            campaign=c.campaign,
+            trace_id=c.trace_id,
+            trace_file=c.trace_file,
+            thresholds={
+                t.key: list(t.value) if isinstance(t.value, tuple) else t.value
+                for t in c.thresholds
+            },
+            mutation_pack_id=c.mutation_pack_id,
+            needs_reliability=any(t.key == "min_reliability_score" for t in c.thresholds),
+        )
+        for c in campaigns
+    ]
+
+
+def run_gate(
+    policy: Policy,
+    options: GateOptions,
+    client: SepuruxClient,
+    *,
+    ci: CIContext,
+    today: date,
+    clock: GateClock | None = None,
+    on_event: Callable[[RunEvent], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> Verdict:
+    """Run the selected campaigns on the API and judge them."""
+    from gate_runner.api import RunContext, execute_runs
+
+    clock = clock or GateClock()
+    campaigns = select_campaigns(policy, options.campaign_keys)
+    timeout = options.timeout if options.timeout is not None else policy.gate.timeout
+    outcomes = execute_runs(
+        client,
+        plan_runs(campaigns),
+        RunContext(repo=ci.repository, pull_request=ci.pull_request, commit=ci.commit),
+        deadline=clock.started + timeout,
+        concurrency=policy.gate.concurrency,
+        policy_digest=policy.digest,
+        fresh=options.fresh,
+        on_event=on_event,
+        cancel=cancel,
+    )
+    interrupted = cancel is not None and cancel.is_set()
+    results = [
+        _result_of_run(policy, campaign, outcome, options, today)
+        for campaign, outcome in zip(campaigns, outcomes, strict=True)
+    ]
+    return assemble(
+        policy, results, options, ci=ci, clock=clock, interrupted=interrupted, today=today
+    )
+
+
+def evaluate_payloads(
+    policy: Policy,
+    payloads: Mapping[str, dict[str, Any]],
+    options: GateOptions,
+    *,
+    ci: CIContext,
+    today: date,
+) -> Verdict:
+    """The same judgement over saved payloads (campaign key -> payload), with no API."""
+    clock = GateClock()
+    results = []
+    for key, payload in payloads.items():
+        campaign = policy.campaign(key)
+        if campaign is None:
+            raise UsageError(f"{policy.path} declares no campaign {key!r}")
+        results.append(
+            _judge(policy, campaign, payload, options, today, run_id=None, duration=None)
+        )
+    return assemble(policy, results, options, ci=ci, clock=clock, interrupted=False, today=today)
+
+
+def gate_error_verdict(
+    policy: Policy,
+    error: ServiceError,
+    options: GateOptions,
+    *,
+    ci: CIContext,
+    today: date,
+    clock: GateClock | None = None,
+) -> Verdict:
+    """Every selected campaign errored for one reason (no token, a bad base URL, ...)."""
+    campaigns = select_campaigns(policy, options.campaign_keys)
+    results = [_errored(policy, c, error, options, today, status="error") for c in campaigns]
+    verdict = assemble(
+        policy, results, options, ci=ci, clock=clock or GateClock(), interrupted=False, today=today
+    )
+    return _with_gate_error(verdict, error)
+
+
+def assemble(
+    policy: Policy,
+    results: Sequence[CampaignResult],
+    options: GateOptions,
+    *,
+    ci: CIContext,
+    clock: GateClock,
+    interrupted: bool,
+    today: date,
+) -> Verdict:
+    """The verdict document from campaign results: outcome, exit code, and why."""
+    gate_mode = mode_in_force(policy, None, today=today, override=options.enforcement)
+    decision = decide(results, soft_exit_code=options.soft_exit_code, interrupted=interrupted)
+    notes = _notes(policy, results, today)
+    return Verdict(
+        outcome=decision.outcome,
+        blocking=decision.blocking,
+        exit_code=decision.exit_code,
+        summary=decision.summary,
+        enforcement=gate_mode,
+        policy=PolicyInfo(
+            path=policy.path,
+            digest=policy.digest,
+            sources=tuple({"location": s.location, "sha256": s.sha256} for s in policy.sources),
+            on_error=policy.gate.on_error,
+            on_timeout=policy.gate.on_timeout,
+        ),
+        ci=ci,
+        timings=clock.timings(),
+        campaigns=tuple(results),
+        interrupted=interrupted,
+        notes=tuple(notes),
+        tool={"name": "gate-runner", "version": __version__},
+    )
+
+
+def _result_of_run(
+    policy: Policy, campaign: Campaign, outcome: RunOutcome, options: GateOptions, today: date
+) -> CampaignResult:
+    duration = round(max(outcome.finished - outcome.started, 0.0), 3)
+    if outcome.error is not None or outcome.payload is None:
+        error = outcome.error or ServiceError("payload", "the run ended without a payload")
+        status = {"timeout": "timeout", "cancelled": "pending"}.get(error.kind, "error")
+        result = _errored(policy, campaign, error, options, today, status=status)
+        return _replace(
+            result,
+            campaign_id=outcome.campaign_id,
+            run_id=outcome.run_id,
+            duration_s=duration,
+            payload=outcome.payload,
+        )
+    result = _judge(
+        policy, campaign, outcome.payload, options, today, run_id=outcome.run_id, duration=duration
+    )
+    return _replace(result, campaign_id=outcome.campaign_id)
+
+
+def _judge(
+    policy: Policy,
+    campaign: Campaign,
+    payload: dict[str, Any],
+    options: GateOptions,
+    today: date,
+    *,
+    run_id: str | None,
+    duration: float | None,
+) -> CampaignResult:
+    baseline = options.baseline.get(campaign.key)
+    evaluation = evaluate_campaign(
+        campaign, payload, waivers=policy.waivers, today=today, baseline=baseline
+    )
+    enforcement = mode_in_force(policy, campaign, today=today, override=options.enforcement)
+    error = None
+    error_policy: ErrorPolicy | None = None
+    if evaluation.outcome == "error":
+        broken = next(c for c in evaluation.checks if c.status == "error" and c.level == "error")
+        error = RunError("payload", f"{broken.name}: {broken.message}")
+        error_policy = policy.gate.on_error
+    url = payload.get("dashboard_url")
+    return CampaignResult(
+        key=campaign.key,
+        campaign=campaign.campaign,
+        campaign_id=None,
+        run_id=run_id or _text(payload.get("run_id")) or _text(payload.get("batch_id")),
+        dashboard_url=url if isinstance(url, str) else None,
+        status="done",
+        outcome=evaluation.outcome,
+        blocking=blocks(evaluation.outcome, enforcement.mode, error_policy),
+        enforcement=enforcement,
+        checks=evaluation.checks,
+        payload=payload,
+        error=error,
+        error_policy=error_policy,
+        duration_s=duration,
+        location=location(campaign.origin),
+        baseline_run_id=_text((baseline or {}).get("run_id")),
+    )
+
+
+def _errored(
+    policy: Policy,
+    campaign: Campaign,
+    error: ServiceError,
+    options: GateOptions,
+    today: date,
+    *,
+    status: str,
+) -> CampaignResult:
+    enforcement = mode_in_force(policy, campaign, today=today, override=options.enforcement)
+    error_policy: ErrorPolicy | None = None
+    if error.kind != "cancelled":
+        error_policy = policy.gate.on_timeout if error.kind == "timeout" else policy.gate.on_error
+    check = Check(
+        id="run",
+        kind="run",
+        name="run",
+        status="error",
+        level="error",
+        message=error.message,
+        expected="a decision",
+        actual=error.kind,
+        location=location(campaign.origin),
+    )
+    return CampaignResult(
+        key=campaign.key,
+        campaign=campaign.campaign,
+        campaign_id=None,
+        run_id=None,
+        dashboard_url=None,
+        status=status,  # type: ignore[arg-type]
+        outcome="error",
+        blocking=blocks("error", enforcement.mode, error_policy),
+        enforcement=enforcement,
+        checks=(check,),
+        payload=None,
+        error=RunError(error.kind, error.message),
+        error_policy=error_policy,
+        location=location(campaign.origin),
+    )
+
+
+def _notes(policy: Policy, results: Sequence[CampaignResult], today: date) -> list[str]:
+    """What a user should see besides the checks: expired or needless waivers, allowed errors."""
+    notes: list[str] = []
+    ran = {r.key for r in results}
+    for waiver in policy.waivers:
+        if waiver.campaign in ran and today > waiver.until:
+            until = waiver.until.isoformat()
+            where = f"{waiver.campaign}/{waiver.check}"
+            notes.append(
+                f"waiver for {where} expired on {until} ({waiver.origin}); it no longer applies"
+            )
+    for result in results:
+        if result.outcome == "error" and result.error_policy == "pass":
+            setting = (
+                "on_timeout" if result.error and result.error.kind == "timeout" else "on_error"
+            )
+            notes.append(f"{result.key}: no decision, allowed by gate.{setting}: pass")
+        for check in result.checks:
+            if check.waiver is not None and not check.waiver.expired and check.status == "pass":
+                where = f"{result.key}/{check.name}"
+                notes.append(f"waiver for {where} matches a passing check; it can be removed")
+    return notes
+
+
+def _with_gate_error(verdict: Verdict, error: ServiceError) -> Verdict:
+    from dataclasses import replace
+
+    return replace(verdict, error=RunError(error.kind, error.message))
+
+
+def _replace(result: CampaignResult, **changes: Any) -> CampaignResult:
+    from dataclasses import replace
+
+    return replace(result, **changes)
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
