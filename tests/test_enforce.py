@@ -1,0 +1,138 @@
+"""Mode in force and exit codes (DESIGN §3), as a table."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from gate_runner.enforce import blocks, decide, mode_in_force
+from gate_runner.policy import (
+    ApiSettings,
+    Campaign,
+    EnforcementSettings,
+    GateSettings,
+    Origin,
+    Policy,
+    ScheduleEntry,
+)
+from gate_runner.verdict import CampaignResult, Enforcement
+
+O = Origin("sepurux.yml", 1, 1)
+
+
+def policy(
+    mode: str = "hard", schedule: tuple[ScheduleEntry, ...] = (), origin: Origin | None = O
+) -> Policy:
+    return Policy(
+        version=1,
+        path="sepurux.yml",
+        api=ApiSettings("https://x", "SEPURUX_API_KEY", "X-Sepurux-Token", None),
+        gate=GateSettings(600, 8, "fail", "fail"),
+        enforcement=EnforcementSettings(mode, origin, schedule),  # type: ignore[arg-type]
+        campaigns=(),
+        waivers=(),
+        sources=(),
+        digest="sha256:" + "0" * 64,
+    )
+
+
+def camp(enforcement: str | None = None) -> Campaign:
+    return Campaign("c", "c", None, None, None, (), (), enforcement, Origin("sepurux.yml", 9, 3))  # type: ignore[arg-type]
+
+
+SCHEDULE = (
+    ScheduleEntry(date(2026, 12, 1), "observe", Origin("sepurux.yml", 5, 7)),
+    ScheduleEntry(date(2026, 12, 8), "soft", Origin("sepurux.yml", 6, 7)),
+    ScheduleEntry(date(2026, 12, 15), "hard", Origin("sepurux.yml", 7, 7)),
+)
+
+
+@pytest.mark.parametrize(
+    ("today", "mode", "source"),
+    [
+        (date(2026, 11, 30), "hard", "policy"),
+        (date(2026, 12, 1), "observe", "schedule"),
+        (date(2026, 12, 14), "soft", "schedule"),
+        (date(2027, 1, 1), "hard", "schedule"),
+    ],
+)
+def test_schedule(today: date, mode: str, source: str) -> None:
+    result = mode_in_force(policy(schedule=SCHEDULE), None, today=today, override=None)
+    assert (result.mode, result.source) == (mode, source)
+
+
+def test_precedence_cli_then_campaign_then_schedule() -> None:
+    p = policy(schedule=SCHEDULE)
+    today = date(2026, 12, 10)
+    assert mode_in_force(p, camp("observe"), today=today, override="hard").source == "cli"
+    by_campaign = mode_in_force(p, camp("observe"), today=today, override=None)
+    assert (by_campaign.mode, by_campaign.source) == ("observe", "campaign")
+    assert "campaign c sets enforcement: observe" in by_campaign.reason
+    assert mode_in_force(p, camp(), today=today, override=None).source == "schedule"
+
+
+def test_default_mode_when_policy_sets_none() -> None:
+    result = mode_in_force(policy(origin=None), None, today=date(2026, 1, 1), override=None)
+    assert (result.mode, result.source) == ("hard", "default")
+
+
+@pytest.mark.parametrize(
+    ("outcome", "mode", "error_policy", "expected"),
+    [
+        ("fail", "hard", None, True),
+        ("fail", "soft", None, False),
+        ("fail", "observe", None, False),
+        ("error", "hard", "fail", True),
+        ("error", "soft", "fail", True),
+        ("error", "observe", "fail", False),
+        ("error", "hard", "pass", False),
+        ("warn", "hard", None, False),
+        ("pass", "hard", None, False),
+    ],
+)
+def test_blocks(outcome: str, mode: str, error_policy: str | None, expected: bool) -> None:
+    assert blocks(outcome, mode, error_policy) is expected  # type: ignore[arg-type]
+
+
+def result(outcome: str, mode: str, error_policy: str | None = None) -> CampaignResult:
+    return CampaignResult(
+        key=f"{outcome}-{mode}",
+        campaign="c",
+        campaign_id=None,
+        run_id=None,
+        dashboard_url=None,
+        status="done",
+        outcome=outcome,
+        blocking=blocks(outcome, mode, error_policy),  # type: ignore[arg-type]
+        enforcement=Enforcement(mode, "policy", "r"),
+        checks=(),
+        payload=None,  # type: ignore[arg-type]
+        error_policy=error_policy,  # type: ignore[arg-type]
+    )
+
+
+@pytest.mark.parametrize(
+    ("results", "code", "outcome", "head"),
+    [
+        ([("pass", "hard")], 0, "pass", "PASS"),
+        ([("warn", "hard")], 0, "warn", "PASS WITH WARNINGS"),
+        ([("fail", "hard")], 1, "fail", "BLOCKED"),
+        ([("fail", "soft")], 10, "fail", "REVIEW REQUIRED"),
+        ([("fail", "observe")], 0, "fail", "NOT ENFORCED"),
+        ([("error", "hard", "fail")], 3, "error", "NO DECISION"),
+        ([("error", "hard", "pass")], 0, "error", "PASS (errors allowed by policy)"),
+        ([("error", "hard", "fail"), ("fail", "hard")], 1, "fail", "BLOCKED"),
+        ([("error", "soft", "fail"), ("fail", "soft")], 3, "fail", "NO DECISION"),
+        ([], 0, "pass", "PASS"),
+    ],
+)
+def test_decide(results: list[tuple[str, ...]], code: int, outcome: str, head: str) -> None:
+    decision = decide([result(*r) for r in results], soft_exit_code=10)
+    assert (decision.exit_code, decision.outcome) == (code, outcome)
+    assert decision.summary.startswith(head + ":")
+    assert decision.blocking is (code in (1, 3))
+
+
+def test_interrupted_wins() -> None:
+    assert decide([result("fail", "hard")], soft_exit_code=0, interrupted=True).exit_code == 130
