@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from gate_runner.config.yaml_positions import Document, PathKey
-from gate_runner.errors import Diagnostic
 
 # "$${" writes a literal "${".
 _REFERENCE = re.compile(r"\$\$\{|\$\{([^}:]*)(?::-([^}]*))?\}")
@@ -41,9 +40,9 @@ def expand_string(text: str, env: Mapping[str, str]) -> tuple[str, list[str]]:
     return _REFERENCE.sub(replace, text), problems
 
 
-def expand_document(doc: Document, env: Mapping[str, str]) -> list[Diagnostic]:
-    """Expand every string value of the document in place; keys are never expanded."""
-    diagnostics: list[Diagnostic] = []
+def expand_document(doc: Document, env: Mapping[str, str]) -> list[tuple[PathKey, str]]:
+    """Expand every string value in place (keys never); return the references that failed."""
+    problems_found: list[tuple[PathKey, str]] = []
 
     def walk(value: Any, path: PathKey) -> Any:
         if isinstance(value, dict):
@@ -52,11 +51,11 @@ def expand_document(doc: Document, env: Mapping[str, str]) -> list[Diagnostic]:
             return [walk(v, (*path, i)) for i, v in enumerate(value)]
         if isinstance(value, str) and "${" in value:
             expanded, problems = expand_string(value, env)
-            diagnostics.extend(doc.diag(path, problem) for problem in problems)
+            problems_found.extend((path, problem) for problem in problems)
             if expanded != value:
                 doc.expanded.add(path)
             return expanded
         return value
 
     doc.data = walk(doc.data, ())
-    return diagnostics
+    return problems_found

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,8 @@ from gate_runner.config.fetch import Fetcher, FetchError, fetch_pinned
 from gate_runner.config.load import check_document, parse
 from gate_runner.config.yaml_positions import Document
 from gate_runner.errors import Diagnostic
+
+_SHA256 = re.compile(r"[0-9a-fA-F]{64}\Z")
 
 
 @dataclass
@@ -32,6 +35,19 @@ def display(path: Path) -> str:
         return absolute.relative_to(Path.cwd()).as_posix()
     except ValueError:
         return str(absolute)
+
+
+def _pinned_url(entry: object) -> bool:
+    # Anything else is a schema error, already reported; never fetch without a valid pin.
+    if not isinstance(entry, dict):
+        return False
+    url, sha256 = entry.get("url"), entry.get("sha256")
+    return (
+        isinstance(url, str)
+        and url.startswith(("http://", "https://"))
+        and isinstance(sha256, str)
+        and _SHA256.match(sha256) is not None
+    )
 
 
 class Resolver:
@@ -107,7 +123,8 @@ class Resolver:
                 return
             target = Path(os.path.normpath(base_dir / entry))
             key, shown, child_dir = str(target.resolve()), display(target), target.resolve().parent
-        elif isinstance(entry, dict) and isinstance(entry.get("url"), str):
+        elif _pinned_url(entry):
+            assert isinstance(entry, dict)
             key = shown = entry["url"]
             child_dir = None
         else:
@@ -118,7 +135,7 @@ class Resolver:
             return
         try:
             if child_dir is None:
-                assert isinstance(entry, dict)
+                assert isinstance(entry, dict)  # narrowed by _pinned_url
                 data = fetch_pinned(
                     entry["url"], str(entry.get("sha256", "")), self.cache_dir, self.fetcher
                 )

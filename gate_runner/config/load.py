@@ -47,12 +47,18 @@ def check_document(doc: Document, env: Mapping[str, str]) -> list[Diagnostic]:
         known = ", ".join(str(v) for v in SUPPORTED_VERSIONS)
         shown = repr(data["version"]) if isinstance(data["version"], str) else data["version"]
         return [
-            doc.diag(("version",), f"unknown policy version {shown}: this runner reads {known}")
+            doc.diag(
+                ("version",),
+                f"unknown policy version {shown}: this gate-runner reads version {known}",
+            )
         ]
     secrets = find_secrets(data)
     diagnostics = [doc.diag(path, message) for path, message in secrets]
     hidden = [path for path, _ in secrets]
-    diagnostics += expand_document(doc, env)
+    unexpanded = expand_document(doc, env)
+    diagnostics += [doc.diag(path, message) for path, message in unexpanded]
+    # A value that could not be expanded is already reported; its schema error would be noise.
+    hidden += [path for path, _ in unexpanded]
     for path, message, key in check_policy(doc.data, doc.expanded):
         if not _under(path, hidden):
             diagnostics.append(doc.diag(path, message, key=key))

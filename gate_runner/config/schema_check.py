@@ -129,6 +129,8 @@ class Checker:
                 got = _ARTICLE[kind] + (
                     f" {self.shown(value, path)}" if kind in ("string", "integer", "number") else ""
                 )
+                if kind == "boolean":
+                    got = json.dumps(value)
                 self.add(path, f"{where(path)}: expected {expected}, got {got}")
                 return
         options_list = schema.get("enum", [schema["const"]] if "const" in schema else None)

@@ -29,6 +29,13 @@ def _suggest(word: str, options: list[str]) -> str:
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
+def _jmespath_reason(exc: Exception) -> str:
+    # LexerError keeps its detail in .message, ParseError in .msg; both know the column.
+    detail = getattr(exc, "message", None) or getattr(exc, "msg", None) or str(exc)
+    column = getattr(exc, "lex_position", None)
+    return f"{detail} at column {column + 1}" if isinstance(column, int) else str(detail)
+
+
 class _Checker:
     def __init__(self, merged: Merged) -> None:
         self.m = merged
@@ -69,9 +76,8 @@ class _Checker:
                 try:
                     jmespath.compile(expr)
                 except JMESPathError as exc:
-                    reason = str(exc).splitlines()[0].strip().rstrip(":")
                     at = (*path, index, "expr")
-                    self.add(at, f"{where(at)}: invalid JMESPath: {reason}")
+                    self.add(at, f"{where(at)}: invalid JMESPath: {_jmespath_reason(exc)}")
         return names
 
     def schedule(self) -> None:
