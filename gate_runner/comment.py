@@ -74,7 +74,9 @@ def _github(ci: CIContext, env: Mapping[str, str], body: str) -> None:
     listing = f"{base}/repos/{repo}/issues/{ci.pull_request}/comments?per_page=100"
     author = env.get("GATE_RUNNER_COMMENT_AUTHOR")
     with _session(headers) as session:
-        existing = _find(session, base, listing, lambda c: _ours(c.get("body"), c, author))
+        existing = _find(
+            session, base, listing, lambda c: _ours(c.get("body"), c, author), hint=_GITHUB_HINT
+        )
         text = _fit(body, GITHUB_LIMIT)
         if existing is not None:
             url = f"{base}/repos/{repo}/issues/comments/{existing}"
@@ -108,6 +110,7 @@ def _gitlab(ci: CIContext, env: Mapping[str, str], body: str) -> None:
             base,
             f"{notes}?per_page=100&sort=asc&order_by=created_at",
             lambda n: not n.get("system") and _ours(n.get("body"), n, None),
+            hint=_GITLAB_HINT,
         )
         text = _fit(body, GITLAB_LIMIT)
         if existing is not None:
@@ -136,7 +139,12 @@ def _session(headers: Mapping[str, str]) -> requests.Session:
 
 
 def _find(
-    session: requests.Session, base: str, url: str, match: Callable[[dict[str, Any]], bool]
+    session: requests.Session,
+    base: str,
+    url: str,
+    match: Callable[[dict[str, Any]], bool],
+    *,
+    hint: str,
 ) -> int | None:
     """Page through a listing (Link rel=next) and return the id of the first match."""
     origin = urlsplit(base)[:2]
@@ -144,7 +152,7 @@ def _find(
     for _ in range(MAX_PAGES):
         if next_url is None:
             return None
-        response = _call(session, "GET", next_url, None, hint="")
+        response = _call(session, "GET", next_url, None, hint=hint)
         try:
             items = response.json()
         except ValueError:
