@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -133,7 +135,7 @@ def load_scenario(path: Path) -> Scenario:
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path}: cannot read scenario file: {exc}") from exc
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_yaml_1_2_booleans())  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
@@ -142,6 +144,25 @@ def load_scenario(path: Path) -> Scenario:
     if not isinstance(data, Mapping):
         raise UsageError(f"{path}: a scenario must be a mapping with a `campaigns` list")
     return Scenario.from_dict(data, source=str(path))
+
+
+@functools.cache
+def _yaml_1_2_booleans() -> type[Any]:
+    """A SafeLoader where only true/false are booleans (YAML 1.1 reads the key `on:` as True)."""
+    import yaml  # heavy import, only needed when a file is loaded
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    bool_tag = "tag:yaml.org,2002:bool"
+    Loader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != bool_tag]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    Loader.add_implicit_resolver(
+        bool_tag, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+    )
+    return Loader
 
 
 def _where(path: Any) -> str:

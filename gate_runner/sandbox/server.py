@@ -94,6 +94,7 @@ class Sandbox:
         self._app.stopping.set()
         server.shutdown()
         server.server_close()
+        server.hang_up()
         if self._thread is not None:
             self._thread.join(timeout=5)
 
