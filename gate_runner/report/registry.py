@@ -28,7 +28,7 @@ REPORTERS: dict[str, Reporter] = {
         Reporter("json", "gate-runner-report.json", "the verdict document", json_report.render),
         Reporter("junit", "gate-runner-junit.xml", "JUnit XML", junit.render),
         Reporter("sarif", "gate-runner.sarif", "SARIF 2.1.0 (code scanning)", sarif.render),
-        Reporter("gitlab", "gl-code-quality-report.json", "GitLab Code Quality", gitlab.render),
+        Reporter("gitlab", "gate-runner-codequality.json", "GitLab Code Quality", gitlab.render),
         Reporter("github", STDOUT, "GitHub Actions annotations", github.render),
         Reporter("markdown", "gate-runner-comment.md", "PR comment body", markdown.render),
     )
