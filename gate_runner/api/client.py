@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 from gate_runner import __version__
+from gate_runner.api.answers import interpret, read_body, reason
 from gate_runner.api.payload import campaign_list, create_answer, json_object
-from gate_runner.api.retry import RetryPolicy, TransientError, call_with_retry, parse_retry_after
+from gate_runner.api.retry import RetryPolicy, TransientError, call_with_retry
 from gate_runner.api.urls import check_base_url, origin, redirect_target
 from gate_runner.errors import ServiceError, UsageError
 
 if TYPE_CHECKING:
-    import requests
+    pass
 
 MAX_RESPONSE_BYTES = 5 * 1024 * 1024
 MAX_REDIRECTS = 3
@@ -258,19 +259,21 @@ class SepuruxClient:
                 ) from None
             except requests.ConnectionError as error:
                 raise TransientError(
-                    "unreachable", f"cannot reach {method} {target}: {_reason(error)}"
+                    "unreachable", f"cannot reach {method} {target}: {reason(error)}"
                 ) from None
             except requests.RequestException as error:
                 raise ServiceError(
-                    "unreachable", f"{method} {target} failed: {_reason(error)}"
+                    "unreachable", f"{method} {target} failed: {reason(error)}"
                 ) from None
             with response:
                 location = response.headers.get("Location")
                 if response.status_code in _REDIRECTS and location:
                     target = self._follow(method, target, response.status_code, location)
                     continue
-                raw = self._read(response, method, target, started + timeout)
-                return self._interpret(method, target, response, raw)
+                raw = read_body(
+                    response, method, target, limit=self.max_response_bytes, by=started + timeout
+                )
+                return interpret(method, target, response, raw, auth_fix=self._auth_fix())
         raise ServiceError("http", f"{method} {url}: more than {MAX_REDIRECTS} redirects")
 
     def _follow(self, method: str, current: str, status: int, location: str) -> str:
@@ -290,87 +293,13 @@ class SepuruxClient:
             )
         return target
 
-    def _read(self, response: requests.Response, method: str, url: str, by: float) -> bytes:
-        import requests
-
-        limit = self.max_response_bytes
-        declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > limit:
-            raise ServiceError(
-                "payload",
-                f"{method} {url} answered {int(declared)} bytes, over the {limit}-byte limit",
-            )
-        chunks: list[bytes] = []
-        size = 0
-        try:
-            for chunk in response.iter_content(64 * 1024):
-                size += len(chunk)
-                if size > limit:
-                    raise ServiceError(
-                        "payload", f"{method} {url} answered more than the {limit}-byte limit"
-                    )
-                chunks.append(chunk)
-                if time.monotonic() > by:
-                    raise TransientError(
-                        "unreachable", f"{method} {url}: the answer was still arriving at timeout"
-                    )
-        except requests.Timeout:
-            raise TransientError(
-                "unreachable", f"{method} {url}: the answer stopped arriving (read timeout)"
-            ) from None
-        except requests.RequestException as error:
-            raise TransientError(
-                "unreachable", f"{method} {url}: connection broken mid-answer: {_reason(error)}"
-            ) from None
-        return b"".join(chunks)
-
-    def _interpret(self, method: str, url: str, response: requests.Response, raw: bytes) -> Any:
-        status = response.status_code
-        if 200 <= status < 300:
-            try:
-                return json.loads(raw)
-            except (UnicodeDecodeError, json.JSONDecodeError) as error:
-                raise ServiceError(
-                    "payload", f"{method} {url} answered {status} with invalid JSON: {error}"
-                ) from None
-        detail = _detail(raw) or response.reason or "no detail"
-        where = f"{method} {url} answered {status}"
-        if status in (401, 403):
-            if self._token is None:
-                fix = f"no token was sent: set {self.token_env}"
-            else:
-                fix = f"check the token in {self.token_env}"
-            raise ServiceError("auth", f"{where} ({detail}); {fix}")
-        if status == 404:
-            raise ServiceError("not_found", f"{where}: {detail}")
-        if status in (408, 429) or status >= 500:
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            raise TransientError("http", f"{where}: {detail}", retry_after)
-        raise ServiceError("http", f"{where}: {detail}")
+    def _auth_fix(self) -> str:
+        # Names the variable, never its value.
+        if self._token is None:
+            return f"no token was sent: set {self.token_env}"
+        return f"check the token in {self.token_env}"
 
     def _scrub(self, text: str) -> str:
         if self._token and self._token in text:
             return text.replace(self._token, "[token]")
         return text
-
-
-def _detail(raw: bytes) -> str | None:
-    """The server's FastAPI-style ``detail``, shortened for a one-line message."""
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return None
-    if isinstance(body, dict) and "detail" in body:
-        detail = body["detail"]
-        text = detail if isinstance(detail, str) else json.dumps(detail)
-        return text if len(text) <= 300 else text[:297] + "..."
-    return None
-
-
-def _reason(error: Exception) -> str:
-    """The innermost cause of a requests error, which is the readable part."""
-    cause: BaseException = error
-    while cause.__cause__ is not None or cause.__context__ is not None:
-        cause = cause.__cause__ or cause.__context__  # type: ignore[assignment]
-    text = str(cause) or type(cause).__name__
-    return text if len(text) <= 200 else text[:197] + "..."

@@ -1,0 +1,96 @@
+"""Reading an HTTP answer safely and translating it: size limit, JSON, status -> ServiceError."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import TYPE_CHECKING, Any
+
+from gate_runner.api.retry import TransientError, parse_retry_after
+from gate_runner.errors import ServiceError
+
+if TYPE_CHECKING:
+    import requests
+
+
+def read_body(
+    response: requests.Response, method: str, url: str, *, limit: int, by: float
+) -> bytes:
+    """The body, stopped at ``limit`` bytes and at time ``by``; broken streams are transient."""
+    import requests
+
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise ServiceError(
+            "payload",
+            f"{method} {url} answered {int(declared)} bytes, over the {limit}-byte limit",
+        )
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        for chunk in response.iter_content(64 * 1024):
+            size += len(chunk)
+            if size > limit:
+                raise ServiceError(
+                    "payload", f"{method} {url} answered more than the {limit}-byte limit"
+                )
+            chunks.append(chunk)
+            if time.monotonic() > by:
+                raise TransientError(
+                    "unreachable", f"{method} {url}: the answer was still arriving at timeout"
+                )
+    except requests.Timeout:
+        raise TransientError(
+            "unreachable", f"{method} {url}: the answer stopped arriving (read timeout)"
+        ) from None
+    except requests.RequestException as error:
+        raise TransientError(
+            "unreachable", f"{method} {url}: connection broken mid-answer: {reason(error)}"
+        ) from None
+    return b"".join(chunks)
+
+
+def interpret(
+    method: str, url: str, response: requests.Response, raw: bytes, *, auth_fix: str
+) -> Any:
+    """The parsed JSON of a 2xx answer, or the ServiceError its status means."""
+    status = response.status_code
+    if 200 <= status < 300:
+        try:
+            return json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise ServiceError(
+                "payload", f"{method} {url} answered {status} with invalid JSON: {error}"
+            ) from None
+    detail = _detail(raw) or response.reason or "no detail"
+    where = f"{method} {url} answered {status}"
+    if status in (401, 403):
+        raise ServiceError("auth", f"{where} ({detail}); {auth_fix}")
+    if status == 404:
+        raise ServiceError("not_found", f"{where}: {detail}")
+    if status in (408, 429) or status >= 500:
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        raise TransientError("http", f"{where}: {detail}", retry_after)
+    raise ServiceError("http", f"{where}: {detail}")
+
+
+def _detail(raw: bytes) -> str | None:
+    """The server's FastAPI-style ``detail``, shortened for a one-line message."""
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    if isinstance(body, dict) and "detail" in body:
+        detail = body["detail"]
+        text = detail if isinstance(detail, str) else json.dumps(detail)
+        return text if len(text) <= 300 else text[:297] + "..."
+    return None
+
+
+def reason(error: Exception) -> str:
+    """The innermost cause of a requests error, which is the readable part."""
+    cause: BaseException = error
+    while cause.__cause__ is not None or cause.__context__ is not None:
+        cause = cause.__cause__ or cause.__context__  # type: ignore[assignment]
+    text = str(cause) or type(cause).__name__
+    return text if len(text) <= 200 else text[:197] + "..."
