@@ -72,6 +72,7 @@ class Sandbox:
     def start(self) -> Sandbox:
         if self._server is not None:
             return self
+        self._app.stopping.clear()
         family = socket.AF_INET6 if ":" in self._address else socket.AF_INET
         try:
             server = SandboxHTTPServer((self._address, self._port), self._app, family)
