@@ -2,45 +2,27 @@
 
 from __future__ import annotations
 
-import typer
-
-from gate_runner import __version__
-
-app = typer.Typer(
-    name="gate-runner",
-    help="Policy-as-code merge gate for AI-agent reliability on Sepurux.",
-    # Locals in a traceback would put tokens in CI logs.
-    pretty_exceptions_show_locals=False,
-    pretty_exceptions_enable=False,
-    no_args_is_help=True,
-    add_completion=False,
-)
-
-
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"gate-runner {__version__}")
-        raise typer.Exit(0)
-
-
-@app.callback()
-def _root(
-    version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
-    ),
-) -> None:
-    """Policy-as-code merge gate for AI-agent reliability on Sepurux."""
-
-
-def _register() -> None:
-    # Each module defines plain functions; registering here keeps one list of commands.
-    from gate_runner.cli import gate_commands, policy_commands, sandbox_command
-
-    policy_commands.register(app)
-    gate_commands.register(app)
-    sandbox_command.register(app)
+import sys
+from typing import Any
 
 
 def main() -> None:
+    # typer (and the pydantic it pulls in) costs ~80 ms; validate runs in every CI job without it.
+    from gate_runner.cli.fast_validate import fast_path
+
+    code = fast_path(sys.argv[1:])
+    if code is not None:
+        raise SystemExit(code)
+    from gate_runner.cli.typer_app import _register, app
+
     _register()
     app()
+
+
+def __getattr__(name: str) -> Any:
+    # `from gate_runner.cli import app` keeps working; typer loads only when asked for.
+    if name in ("app", "_register"):
+        from gate_runner.cli import typer_app
+
+        return getattr(typer_app, name)
+    raise AttributeError(f"module 'gate_runner.cli' has no attribute {name!r}")

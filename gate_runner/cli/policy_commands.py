@@ -32,23 +32,11 @@ def validate(
     ),
 ) -> None:
     """Validate policy files: schema and semantic checks, every problem with its line and column."""
-    from gate_runner.config import validate_files
+    from gate_runner.cli.fast_validate import run_validate
 
-    paths = files or [Path("sepurux.yml")]
-    results = validate_files(paths)
-    valid = not any(results.values())
-    if output is OutputFormat.json:
-        files_out = {name: [d.to_dict() for d in found] for name, found in results.items()}
-        typer.echo(json.dumps({"valid": valid, "files": files_out}, indent=2))
-    else:
-        for found in results.values():
-            for diagnostic in found:
-                typer.echo(str(diagnostic), err=True)
-        if valid:
-            names = ", ".join(str(p) for p in paths)
-            typer.echo(f"ok: {names} {'is' if len(paths) == 1 else 'are'} valid")
-    if not valid:
-        raise typer.Exit(int(ExitCode.USAGE))
+    code = run_validate(files or [Path("sepurux.yml")], output.value)
+    if code:
+        raise typer.Exit(code)
 
 
 def explain(

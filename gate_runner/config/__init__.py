@@ -6,7 +6,6 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from gate_runner.config.build import build_policy
 from gate_runner.config.extends import Resolver, display
 from gate_runner.config.fetch import Fetcher, default_cache_dir
 from gate_runner.config.merge import merge
@@ -39,6 +38,8 @@ def load_policy(
     fetcher: Fetcher | None = None,
 ) -> Policy:
     """Load, validate and build a policy; raise PolicyError carrying every problem found."""
+    from gate_runner.config.build import build_policy  # validate never needs it
+
     resolver, diagnostics = _resolve(path, env, cache_dir, fetcher)
     if diagnostics:
         raise PolicyError(diagnostics)

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -26,6 +24,8 @@ def default_cache_dir() -> Path:
 
 
 def _is_loopback(host: str) -> bool:
+    import ipaddress  # only needed for plain-http URLs
+
     if host == "localhost":
         return True
     try:
@@ -99,6 +99,8 @@ def fetch_pinned(url: str, sha256: str, cache_dir: Path, fetcher: Fetcher | None
 
 
 def _store(path: Path, data: bytes) -> None:
+    import tempfile  # ~3 ms at startup otherwise, for a rare path
+
     # A cache we cannot write (read-only home in CI) only costs a fetch next time.
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

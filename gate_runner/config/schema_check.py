@@ -6,11 +6,10 @@ A test runs both over every case file and asserts they agree.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from gate_runner.config.yaml_positions import PathKey
@@ -56,7 +55,8 @@ _ARTICLE = {
 
 @cache
 def policy_schema() -> Schema:
-    text = resources.files("gate_runner").joinpath("schemas/sepurux.schema.json").read_text("utf-8")
+    # The schema ships inside the package (schemas/ at the repo root links to it).
+    text = (Path(__file__).parent.parent / "schemas" / "sepurux.schema.json").read_text("utf-8")
     schema: Schema = json.loads(text)
     return schema
 
@@ -205,6 +205,8 @@ class Checker:
 
 
 def unknown_key_message(key: str, known: list[str], path: PathKey) -> str:
+    import difflib  # only when there is an unknown key
+
     text = f"unknown key '{key}' in {where(path)}"
     close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
     if close:

@@ -27,6 +27,8 @@ _SCALARS = {
     "tag:yaml.org,2002:timestamp",
 }
 _MERGE = "tag:yaml.org,2002:merge"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
 
 
 @dataclass
@@ -89,6 +91,9 @@ class _Builder:
         self.doc.values[path] = _mark(node)
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node)
+        if node.tag not in (_SEQ, _MAP):
+            line, col = _mark(node)
+            raise YamlProblem(line, col, f"unsupported YAML tag {node.tag}")
         self.active.add(id(node))
         try:
             if isinstance(node, yaml.SequenceNode):

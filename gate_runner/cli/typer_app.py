@@ -1,0 +1,41 @@
+"""The typer application: every command registered on one app; imported only when needed."""
+
+from __future__ import annotations
+
+import typer
+
+from gate_runner import __version__
+
+app = typer.Typer(
+    name="gate-runner",
+    help="Policy-as-code merge gate for AI-agent reliability on Sepurux.",
+    # Locals in a traceback would put tokens in CI logs.
+    pretty_exceptions_show_locals=False,
+    pretty_exceptions_enable=False,
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"gate-runner {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Policy-as-code merge gate for AI-agent reliability on Sepurux."""
+
+
+def _register() -> None:
+    # Each module defines plain functions; registering here keeps one list of commands.
+    from gate_runner.cli import gate_commands, policy_commands, sandbox_command
+
+    policy_commands.register(app)
+    gate_commands.register(app)
+    sandbox_command.register(app)
