@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from gate_runner.errors import GateRunnerError, UsageError
-from gate_runner.policy import Policy
+from gate_runner.policy import Campaign, Origin, Policy
 from gate_runner.runner import GateOptions, evaluate_payloads
 from gate_runner.verdict import CIContext
 
@@ -45,7 +45,7 @@ def run_case(path: Path, default_policy: Path, load: Callable[[Path], Policy]) -
     """Evaluate one case; a broken case file is a UsageError, a wrong outcome a failed result."""
     case = _read_case(path)
     policy_path = (path.parent / case["policy"]).resolve() if "policy" in case else default_policy
-    policy = load(policy_path)
+    policy = _with_campaign(load(policy_path), case.get("campaign"))
     key = case.get("campaign") or _only_campaign(policy, path)
     payload = case.get("payload")
     if "payload_file" in case:
@@ -91,6 +91,24 @@ def _read_case(path: Path) -> dict[str, Any]:
     if unknown:
         raise UsageError(f"{path}: unknown key(s) {', '.join(unknown)}")
     return data
+
+
+def _with_campaign(policy: Policy, key: str | None) -> Policy:
+    """A central policy with no campaigns: test its defaults as a campaign named by the case."""
+    if policy.campaigns:
+        return policy
+    campaign = Campaign(
+        key=key or "default",
+        campaign=key or "default",
+        trace_id=None,
+        trace_file=None,
+        mutation_pack_id=None,
+        thresholds=policy.default_thresholds,
+        assertions=policy.default_assertions,
+        enforcement=None,
+        origin=Origin(policy.path, 1, 1),
+    )
+    return replace(policy, campaigns=(campaign,))
 
 
 def _only_campaign(policy: Policy, path: Path) -> str:

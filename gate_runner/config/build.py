@@ -108,7 +108,14 @@ def _leaves(value: Any, path: PathKey, merged: Merged) -> list[EffectiveValue]:
 
 def _digest(policy: Policy) -> str:
     content = asdict(policy)
-    for key in ("path", "sources", "digest", "effective"):
+    for key in (
+        "path",
+        "sources",
+        "digest",
+        "effective",
+        "default_thresholds",
+        "default_assertions",
+    ):
         content.pop(key)
 
     def strip(value: Any) -> Any:
@@ -176,5 +183,7 @@ def build_policy(merged: Merged, sources: list[Source], path: str) -> Policy:
         sources=tuple(PolicySource(loc, "sha256:" + digest) for loc, digest in seen.items()),
         digest="",
         effective=tuple(sorted(effective, key=lambda e: e.path)),
+        default_thresholds=tuple(r.thresholds(("thresholds",)).values()),
+        default_assertions=tuple(r.assertions(("assertions",))),
     )
     return Policy(**{**policy.__dict__, "digest": _digest(policy)})

@@ -29,13 +29,6 @@ def _suggest(word: str, options: list[str]) -> str:
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
-def _jmespath_reason(exc: Exception) -> str:
-    # LexerError keeps its detail in .message, ParseError in .msg; both know the column.
-    detail = getattr(exc, "message", None) or getattr(exc, "msg", None) or str(exc)
-    column = getattr(exc, "lex_position", None)
-    return f"{detail} at column {column + 1}" if isinstance(column, int) else str(detail)
-
-
 class _Checker:
     def __init__(self, merged: Merged) -> None:
         self.m = merged
@@ -64,8 +57,9 @@ class _Checker:
         return True
 
     def assertions(self, path: PathKey) -> list[str]:
-        import jmespath  # ~10 ms, and only needed when a policy has assertions
-        from jmespath.exceptions import JMESPathError
+        # ~10 ms, and only needed when a policy has assertions. The same compiler as the
+        # evaluator's, so `validate` accepts exactly the `+`/`-` arithmetic the gate runs.
+        from gate_runner.evaluate.expressions import ExpressionError, compile_expression
 
         names: list[str] = []
         for index, item in _items(self.m.get(path) if self._has(path) else None):
@@ -74,10 +68,10 @@ class _Checker:
             expr = item.get("expr")
             if isinstance(expr, str) and expr:
                 try:
-                    jmespath.compile(expr)
-                except JMESPathError as exc:
+                    compile_expression(expr)
+                except ExpressionError as exc:
                     at = (*path, index, "expr")
-                    self.add(at, f"{where(at)}: invalid JMESPath: {_jmespath_reason(exc)}")
+                    self.add(at, f"{where(at)}: {exc} at column {exc.column + 1}")
         return names
 
     def schedule(self) -> None:
