@@ -30,8 +30,33 @@ def evaluate_campaign(
     checks += [threshold_check(t, payload) for t in campaign.thresholds]
     checks += [assertion_check(a, payload, baseline) for a in campaign.assertions]
     mine = [w for w in waivers if w.campaign == campaign.key]
-    waived = apply_waivers(checks, mine, today=today)
+    waived = explain_decision(apply_waivers(checks, mine, today=today))
     return Evaluation(tuple(waived), outcome_of(waived))
+
+
+def explain_decision(checks: list[Check]) -> list[Check]:
+    """A service `fail` that only waived thresholds explain is waived with them.
+
+    The service decides from the thresholds we sent, and we recompute each one:
+    when every threshold that fails is waived and none failed or errored
+    otherwise, the waivers account for the decision. A `fail` no local
+    threshold explains stays a failure.
+    """
+    thresholds = [c for c in checks if c.kind == "threshold"]
+    waived = [c.name for c in thresholds if c.status == "waived"]
+    if not waived or any(c.status in ("fail", "error") for c in thresholds):
+        return checks
+    return [
+        replace(
+            c,
+            status="waived",
+            message=f"{c.message}, explained only by waived "
+            f"threshold{'s' if len(waived) > 1 else ''} {', '.join(waived)}",
+        )
+        if c.kind == "decision" and c.status == "fail"
+        else c
+        for c in checks
+    ]
 
 
 def apply_waivers(checks: list[Check], waivers: list[Waiver], *, today: date) -> list[Check]:

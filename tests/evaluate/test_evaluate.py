@@ -322,3 +322,41 @@ def _check(status: str, level: str = "error") -> Check:
 )
 def test_outcome_rules(statuses: list[tuple[str, str]], outcome: str) -> None:
     assert outcome_of([_check(s, level) for s, level in statuses]) == outcome
+
+
+def test_service_fail_explained_only_by_waived_thresholds_is_waived() -> None:
+    payload = {**PASSING, "decision": "fail", "unsafe_attempts": 2}
+    result = evaluate_campaign(
+        campaign({"max_unsafe": 0, "min_pass_rate": 0.85}),
+        payload,
+        waivers=(waiver(date(2026, 12, 31)),),
+        today=TODAY,
+    )
+    decision = check(result.checks, "decision")
+    assert decision.status == "waived"
+    assert (
+        decision.message == "Sepurux decision: fail, explained only by waived threshold max_unsafe"
+    )
+    assert result.outcome == "pass"
+
+
+@pytest.mark.parametrize(
+    ("changes", "why"),
+    [
+        ({"unsafe_attempts": 0}, "no threshold explains the service's fail"),
+        ({"unsafe_attempts": 2, "pass_rate": 0.5}, "another threshold fails too"),
+        ({"unsafe_attempts": 2, "pass_rate": None}, "another threshold errored"),
+    ],
+)
+def test_service_fail_stays_a_failure_unless_waivers_explain_it(
+    changes: dict[str, Any], why: str
+) -> None:
+    payload = {**PASSING, "decision": "fail", **changes}
+    result = evaluate_campaign(
+        campaign({"max_unsafe": 0, "min_pass_rate": 0.85}),
+        payload,
+        waivers=(waiver(date(2026, 12, 31)),),
+        today=TODAY,
+    )
+    assert check(result.checks, "decision").status == "fail", why
+    assert result.outcome == "fail"
