@@ -52,7 +52,10 @@ def _campaign(verdict: Verdict, campaign: CampaignResult, paint: _Paint) -> list
     head = f"{paint(campaign.outcome.upper(), campaign.outcome)} {one_line(campaign.key, 200)}"
     if one_line(campaign.campaign, 200) != one_line(campaign.key, 200):
         head += f" (campaign {one_line(campaign.campaign, 200)})"
-    extras = [f"mode {mode_text(campaign)}", "blocking" if campaign.blocking else "not blocking"]
+    extras = ["blocking" if campaign.blocking else "not blocking"]
+    if campaign.enforcement != verdict.enforcement:
+        # Only a campaign whose mode differs from the gate's says so: the header names the gate's.
+        extras.insert(0, f"mode {mode_text(campaign)}")
     if campaign.run_id:
         extras.append(f"run {one_line(campaign.run_id, 80)}")
     if campaign.duration_s is not None:
