@@ -8,11 +8,12 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from gate_runner.api.campaigns import resolve_campaign
 from gate_runner.api.client import SepuruxClient
 from gate_runner.api.model import RunContext, RunEvent, RunOutcome, RunRequest
-from gate_runner.api.scheduler import PollPolicy, run_jobs
+from gate_runner.api.scheduler import PollPolicy, call_cancellable, run_jobs
 from gate_runner.api.task import RunTask
 from gate_runner.errors import ServiceError
 
@@ -24,6 +25,19 @@ def idempotency_key(commit: str | None, campaign: str, policy_digest: str, fresh
         parts.append(secrets.token_hex(16))
     digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()
     return f"gate-runner-{digest[:40]}"
+
+
+def run_key(request: RunRequest, context: RunContext, policy_digest: str, fresh: bool) -> str:
+    """The Idempotency-Key of one campaign's create: what `check` sends and `--dry-run` shows."""
+    # The key also names the policy entry, so two entries running one campaign with
+    # different thresholds never share a run. Without a commit there is nothing to tie
+    # a run to the code under test, so each gate starts its own.
+    return idempotency_key(
+        context.commit,
+        f"{request.key}\0{request.campaign}",
+        policy_digest,
+        fresh or context.commit is None,
+    )
 
 
 def execute_runs(
@@ -50,15 +64,7 @@ def execute_runs(
             request,
             client=client,
             context=context,
-            # The key also names the policy entry, so two entries running one campaign
-            # with different thresholds never share a run. Without a commit there is
-            # nothing to tie a run to the code under test, so each gate starts its own.
-            idempotency_key=idempotency_key(
-                context.commit,
-                f"{request.key}\0{request.campaign}",
-                policy_digest,
-                fresh or context.commit is None,
-            ),
+            idempotency_key=run_key(request, context, policy_digest, fresh),
             deadline=deadline,
             cancel=cancel,
             poll=poll or PollPolicy(),
@@ -95,9 +101,20 @@ def _resolve(
         for task in tasks:
             task.timed_out()
         return []
-    before = client.thread_request_count()
+    sent = [0]
+
+    def fetch() -> list[dict[str, Any]]:
+        before = client.thread_request_count()
+        try:
+            return client.list_campaigns(deadline=deadline, cancel=cancel)
+        finally:
+            sent[0] = client.thread_request_count() - before
+
     try:
-        campaigns = client.list_campaigns(deadline=deadline, cancel=cancel)
+        if cancel is None:
+            campaigns = fetch()
+        else:
+            campaigns = call_cancellable(fetch, cancel, message="cancelled while resolving")
     except ServiceError as error:
         status = error.kind if error.kind in ("timeout", "cancelled") else "error"
         for task in tasks:
@@ -105,7 +122,7 @@ def _resolve(
         return []
     finally:
         # The one shared request is counted against the first run only.
-        tasks[0].requests += client.thread_request_count() - before
+        tasks[0].requests += sent[0]
     ready = []
     for task in tasks:
         try:

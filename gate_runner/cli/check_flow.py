@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import sys
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from gate_runner.policy import Mode, Policy
     from gate_runner.report import ReportSpec
     from gate_runner.verdict import CIContext
+
+DEFAULT_REQUEST_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ def run_check(request: CheckRequest) -> int:
     check_soft_exit_code(request.soft_exit_code)
     if request.timeout is not None and not request.timeout > 0:
         raise UsageError(f"--timeout must be a positive number of seconds, not {request.timeout:g}")
+    request_timeout = _request_timeout(os.environ)
     if request.sandbox and request.api_url:
         raise UsageError("--sandbox starts its own API; leave out --api-url")
     policy = load_policy_or_exit(request.config)
@@ -84,7 +88,16 @@ def run_check(request: CheckRequest) -> int:
             sys.stdout.write("".join(f"::add-mask::{line}\n" for line in token.splitlines()))
             sys.stdout.flush()
         cancel = stack.enter_context(_cancel_on_signals())
-        verdict = _run(policy, options, base_url, token, ci=ci, clock=clock, cancel=cancel)
+        verdict = _run(
+            policy,
+            options,
+            base_url,
+            token,
+            ci=ci,
+            clock=clock,
+            cancel=cancel,
+            request_timeout=request_timeout,
+        )
         if cancel.is_set() and not verdict.interrupted:
             # Cancelled after the last decision: the verdict is whole, but CI asked us to stop.
             verdict = replace(verdict, interrupted=True, exit_code=int(ExitCode.INTERRUPTED))
@@ -103,6 +116,7 @@ def _run(
     ci: CIContext,
     clock: Any,
     cancel: threading.Event,
+    request_timeout: float,
 ) -> Verdict:
     from gate_runner.cli.progress import Progress
     from gate_runner.runner import gate_error_verdict, run_gate, select_campaigns
@@ -123,6 +137,7 @@ def _run(
             token_env=policy.api.token_env,
             auth_header=policy.api.auth_header,
             project=policy.api.project,
+            request_timeout=request_timeout,
         )
     except ServiceError as error:
         return gate_error_verdict(policy, error, options, ci=ci, today=today, clock=clock)
@@ -141,6 +156,23 @@ def _run(
             )
     finally:
         client.close()
+
+
+def _request_timeout(env: Mapping[str, str]) -> float:
+    """Seconds one HTTP request may take: GATE_RUNNER_REQUEST_TIMEOUT, else 10."""
+    text = env.get("GATE_RUNNER_REQUEST_TIMEOUT", "").strip()
+    if not text:
+        return DEFAULT_REQUEST_TIMEOUT
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    # NaN and infinity would disable the timeout: refuse them like any other bad value.
+    if not (math.isfinite(value) and value > 0):
+        raise UsageError(
+            f"GATE_RUNNER_REQUEST_TIMEOUT must be a positive number of seconds, not {text!r}"
+        )
+    return value
 
 
 def finish(
@@ -218,7 +250,7 @@ def _comment(verdict: Verdict, secrets: Sequence[str]) -> list[str]:
 
 
 def _print_plan(policy: Policy, options: Any, ci: CIContext, base_url: str | None) -> None:
-    from gate_runner.api import idempotency_key
+    from gate_runner.api import RunContext, run_key
     from gate_runner.runner import plan_runs, select_campaigns
 
     runs = plan_runs(select_campaigns(policy, options.campaign_keys))
@@ -237,12 +269,10 @@ def _print_plan(policy: Policy, options: Any, ci: CIContext, base_url: str | Non
         ):
             if value is not None:
                 body[name] = value
-        key = idempotency_key(
-            ci.commit,
-            f"{run.key}\0{run.campaign}",
-            policy.digest,
-            options.fresh or ci.commit is None,
-        )
+        context = RunContext(repo=ci.repository, pull_request=ci.pull_request, commit=ci.commit)
+        key = run_key(run, context, policy.digest, options.fresh)
+        if ci.commit is None:
+            key += "  (random: no commit is known, so every gate starts new runs)"
         typer.echo(f"\nPOST {url}/v1/ci/runs  ({run.key})")
         typer.echo(f"Idempotency-Key: {key}")
         typer.echo(json.dumps(body, indent=2))
