@@ -9,9 +9,10 @@ import random
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
+
+T = TypeVar("T")
 
 # How often the loop looks at the cancel event while nothing else wakes it.
 CANCEL_TICK = 0.05
@@ -77,13 +78,23 @@ def run_jobs(
     finished: queue.Queue[tuple[Job, float | BaseException | None]] = queue.Queue()
     in_flight = 0
 
-    def work(job: Job) -> None:
-        try:
-            finished.put((job, job.step()))
-        except BaseException as error:  # handed to the loop thread, re-raised there
-            finished.put((job, error))
+    todo: queue.Queue[Job | None] = queue.Queue()
 
-    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="gate-runner-api")
+    def work() -> None:
+        while (job := todo.get()) is not None:
+            try:
+                finished.put((job, job.step()))
+            except BaseException as error:  # handed to the loop thread, re-raised there
+                finished.put((job, error))
+
+    # Daemon threads, not a ThreadPoolExecutor: the interpreter joins an executor's workers
+    # at exit, so a cancelled gate would wait out a slow request before exiting.
+    workers = [
+        threading.Thread(target=work, name=f"gate-runner-api-{i}", daemon=True)
+        for i in range(concurrency)
+    ]
+    for worker in workers:
+        worker.start()
     outcome = "done"
     try:
         while heap or in_flight:
@@ -98,7 +109,7 @@ def run_jobs(
                 _, _, job = heapq.heappop(heap)
                 job.before_step()
                 in_flight += 1
-                pool.submit(work, job)
+                todo.put(job)
             wait = deadline - now
             if heap and in_flight < concurrency:
                 wait = min(wait, heap[0][0] - now)
@@ -115,6 +126,47 @@ def run_jobs(
             if result is not None:
                 heapq.heappush(heap, (clock() + result, next(counter), job))
     finally:
-        # In-flight requests are bounded by their own timeouts; nobody waits for them.
-        pool.shutdown(wait=outcome == "done", cancel_futures=True)
+        for _ in workers:
+            todo.put(None)
+        if outcome == "done":
+            for worker in workers:
+                worker.join()
+        # Otherwise in-flight requests are bounded by their own timeouts; nobody waits for them.
     return outcome
+
+
+def call_cancellable(
+    call: Callable[[], T], cancel: threading.Event, *, message: str, tick: float = CANCEL_TICK
+) -> T:
+    """``call()`` in a daemon thread; a ``cancelled`` ServiceError as soon as ``cancel`` is set.
+
+    A signal does not interrupt a blocking socket read in the main thread (PEP 475
+    resumes it), so a slow answer would otherwise hold the process past CI's grace period.
+    """
+    from gate_runner.errors import ServiceError
+
+    # The worker hands back a thunk that returns the value or re-raises the error here.
+    box: queue.Queue[Callable[[], T]] = queue.Queue(1)
+
+    def run() -> None:
+        try:
+            value = call()
+        except BaseException as error:  # re-raised in the waiting thread
+            failure = error
+
+            def reraise() -> T:
+                raise failure
+
+            box.put(reraise)
+        else:
+            box.put(lambda: value)
+
+    threading.Thread(target=run, name="gate-runner-call", daemon=True).start()
+    while True:
+        try:
+            result = box.get(timeout=tick)
+        except queue.Empty:
+            if cancel.is_set():
+                raise ServiceError("cancelled", message) from None
+            continue
+        return result()
