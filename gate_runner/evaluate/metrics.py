@@ -26,8 +26,12 @@ def number(payload: dict[str, Any], field: str, *, needed_by: str) -> float | in
         raise MetricError(
             f"`{field}` is {_type_name(value)} ({_short(value)}), expected a number for {needed_by}"
         )
-    if not math.isfinite(value):
-        raise MetricError(f"`{field}` is {value}, expected a finite number for {needed_by}")
+    try:
+        finite = math.isfinite(value)
+    except OverflowError:  # an int beyond every float: json.loads reads 10**400 as one
+        finite = False
+    if not finite:
+        raise MetricError(f"`{field}` is {_short(value)}, expected a finite number for {needed_by}")
     return value
 
 
