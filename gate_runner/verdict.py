@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from dataclasses import asdict, dataclass, field
@@ -138,7 +139,12 @@ class Verdict:
         return data
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+        return (
+            json.dumps(
+                self.to_dict(), indent=2, sort_keys=False, ensure_ascii=False, allow_nan=False
+            )
+            + "\n"
+        )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Verdict:
@@ -190,6 +196,10 @@ def _jsonable(value: Any) -> Any:
         return {k: _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        # A payload may hold NaN or Infinity (Python's json reads them); JSON has no such
+        # numbers, so the verdict keeps them as the strings a reader would recognise.
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
     return value
 
 
