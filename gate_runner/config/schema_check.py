@@ -7,6 +7,7 @@ A test runs both over every case file and asserts they agree.
 from __future__ import annotations
 
 import json
+import math
 import re
 from functools import cache
 from pathlib import Path
@@ -162,6 +163,9 @@ class Checker:
 
     def _number(self, value: float, schema: Schema, path: PathKey) -> None:
         shown = self.shown(value, path)
+        if math.isnan(value):  # every comparison with NaN is false: no bound would catch it
+            self.add(path, f"{where(path)}: expected a number, got .nan")
+            return
         if "minimum" in schema and value < schema["minimum"]:
             self.add(path, f"{where(path)}: {shown} is below the minimum {schema['minimum']}")
         if "maximum" in schema and value > schema["maximum"]:
