@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-import ipaddress
 from urllib.parse import urljoin, urlsplit
 
 from gate_runner.errors import UsageError
-
-
-def is_loopback(host: str) -> bool:
-    """True for localhost, ::1 and 127.0.0.0/8: the only hosts plain http may reach."""
-    name = host.strip("[]").lower()
-    if name == "localhost" or name.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
+from gate_runner.loopback import is_loopback
 
 
 def check_base_url(url: str) -> str:

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from gate_runner.loopback import is_loopback
+
 Fetcher = Callable[[str], bytes]
 
 MAX_BYTES = 1_048_576
@@ -23,22 +25,11 @@ def default_cache_dir() -> Path:
     return Path(override) if override else Path.home() / ".cache" / "gate-runner" / "policies"
 
 
-def _is_loopback(host: str) -> bool:
-    import ipaddress  # only needed for plain-http URLs
-
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def check_url(url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme == "https" and parts.hostname:
         return
-    if parts.scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
+    if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):
         return
     if parts.scheme == "http":
         raise FetchError(f"{url}: plain http is only allowed for a loopback host; use https")

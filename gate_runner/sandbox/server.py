@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import Any
 
 from gate_runner.errors import UsageError
+from gate_runner.loopback import is_loopback
 from gate_runner.sandbox.app import SandboxApp
 from gate_runner.sandbox.handler import SandboxHTTPServer
 from gate_runner.sandbox.scenario import DEFAULT_TOKEN, Scenario
@@ -16,18 +17,17 @@ from gate_runner.sandbox.scenario import DEFAULT_TOKEN, Scenario
 
 def loopback_address(host: str) -> str:
     """The address to bind for `host`, or a UsageError when it is not a loopback address."""
-    if host == "localhost":
-        return "127.0.0.1"
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        address = None
-    if address is None or not address.is_loopback:
+    if not is_loopback(host):
         raise UsageError(
             f"refusing to listen on {host!r}: the sandbox serves loopback only "
             "(127.0.0.1, ::1 or localhost)"
         )
-    return str(address)
+    name = host.strip("[]")
+    # A name that is loopback but not an address (localhost, *.localhost) binds to 127.0.0.1.
+    try:
+        return str(ipaddress.ip_address(name))
+    except ValueError:
+        return "127.0.0.1"
 
 
 class Sandbox:
