@@ -102,8 +102,16 @@ def run_check(request: CheckRequest) -> int:
             # Cancelled after the last decision: the verdict is whole, but CI asked us to stop.
             verdict = replace(verdict, interrupted=True, exit_code=int(ExitCode.INTERRUPTED))
         code = finish(
-            verdict, request.verdict_path, specs, secrets=secrets, comment=request.comment
+            verdict,
+            request.verdict_path,
+            specs,
+            secrets=secrets,
+            comment=request.comment,
+            cancel=cancel,
         )
+        if cancel.is_set() and not verdict.interrupted:
+            # The signal came while reporting: the files must not say the job ran to its end.
+            _rewrite_files(verdict, request.verdict_path, specs, secrets)
         return int(ExitCode.INTERRUPTED) if cancel.is_set() else code
 
 
@@ -182,6 +190,7 @@ def finish(
     *,
     secrets: Sequence[str],
     comment: bool,
+    cancel: threading.Event | None = None,
 ) -> int:
     """Write the verdict and every report, print the summary, post the comment; the exit code."""
     from gate_runner.report import REPORTERS, write_reports
@@ -204,7 +213,7 @@ def finish(
         verdict_path=str(verdict_path),
     )
     if comment:
-        warnings += _comment(verdict, secrets)
+        warnings += _comment(verdict, secrets, cancel)
     for warning in warnings:
         typer.echo(f"gate-runner: warning: {scrub(warning, secrets)}", err=True)
     typer.echo(f"gate-runner: verdict written to {verdict_path}", err=True)
@@ -225,7 +234,7 @@ def load_baseline(path: Path | None) -> Mapping[str, dict[str, Any]]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise UsageError(f"--baseline {path}: {error.strerror}") from None
-    except (UnicodeDecodeError, ValueError) as error:
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
         raise UsageError(f"--baseline {path}: not valid JSON ({error})") from None
     campaigns = data.get("campaigns") if isinstance(data, dict) else None
     if not isinstance(campaigns, list):
@@ -239,14 +248,42 @@ def load_baseline(path: Path | None) -> Mapping[str, dict[str, Any]]:
     }
 
 
-def _comment(verdict: Verdict, secrets: Sequence[str]) -> list[str]:
+def _comment(verdict: Verdict, secrets: Sequence[str], cancel: threading.Event | None) -> list[str]:
+    from gate_runner.api.scheduler import call_cancellable
     from gate_runner.comment import post_sticky_comment
     from gate_runner.report import REPORTERS
     from gate_runner.report.output import scrub
 
     body = scrub(REPORTERS["markdown"].render(verdict), secrets)
-    warning = post_sticky_comment(verdict, verdict.ci, os.environ, body=body)
+
+    def post() -> str | None:
+        return post_sticky_comment(verdict, verdict.ci, os.environ, body=body)
+
+    if cancel is None:
+        warning = post()
+    else:
+        try:
+            # A slow forge must not hold a cancelled job past CI's grace period.
+            warning = call_cancellable(post, cancel, message="interrupted")
+        except ServiceError:
+            warning = "comment not posted: interrupted"
     return [warning] if warning else []
+
+
+def _rewrite_files(
+    verdict: Verdict, verdict_path: Path, specs: Sequence[ReportSpec], secrets: Sequence[str]
+) -> None:
+    """The verdict and the file reports again, marked interrupted; stdout is not repeated."""
+    from gate_runner.report import write_reports
+    from gate_runner.report.output import scrub
+
+    verdict = replace(verdict, interrupted=True, exit_code=int(ExitCode.INTERRUPTED))
+    try:
+        write_atomically(verdict_path, scrub(verdict.to_json(), secrets))
+    except OSError:
+        return  # the copy written a moment ago stands
+    files = [s for s in specs if s.format != "github" and s.destination != "-"]
+    write_reports(verdict, files, env={}, stdout=sys.stdout, secrets=secrets)
 
 
 def _print_plan(policy: Policy, options: Any, ci: CIContext, base_url: str | None) -> None:
