@@ -14,7 +14,8 @@ from gate_runner.policy import Campaign, Origin, Policy
 from gate_runner.runner import GateOptions, evaluate_payloads
 from gate_runner.verdict import CIContext
 
-CASE_SUFFIXES = (".yml", ".yaml", ".json")
+# Cases are YAML; JSON files beside them are the payloads they name with `payload_file`.
+CASE_SUFFIXES = (".yml", ".yaml")
 _CASE_KEYS = {
     "description",
     "policy",

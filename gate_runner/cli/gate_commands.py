@@ -137,7 +137,7 @@ def test(
 
         cases = find_cases(directory)
         if not cases:
-            fail(f"{directory}: no test cases (*.yml, *.yaml, *.json)")
+            fail(f"{directory}: no test cases (*.yml, *.yaml)")
         passed = failed = 0
         for path in cases:
             result = run_case(path, config, load_policy_or_exit)
@@ -173,7 +173,7 @@ def _payloads(path: Path, campaign: str | None, keys: list[str]) -> dict[str, di
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise UsageError(f"{path}: cannot read the payload: {error.strerror}") from None
-    except (UnicodeDecodeError, ValueError) as error:
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
         raise UsageError(f"{path}: not valid JSON: {error}") from None
     if (
         isinstance(data, dict)

@@ -281,11 +281,6 @@ def test_shipped_cases_for_the_central_policies(tmp_path: Path) -> None:
     assert stems <= {p.name for p in (REPO / "policies" / "tests").iterdir() if p.is_dir()}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: find_cases reads every *.json under DIR as a case, so a `payload_file` kept "
-    "next to its case fails with 'a case is a mapping with an `expect` mapping' (exit 2)",
-)
 def test_policy_test_with_payload_file_next_to_the_case(tmp_path: Path) -> None:
     write_policy(tmp_path)
     cases = tmp_path / "cases"
