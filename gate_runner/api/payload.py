@@ -53,8 +53,17 @@ def campaign_list(value: Any, url: str) -> list[dict[str, Any]]:
 
 
 def create_answer(value: Any, url: str) -> tuple[str, str]:
-    """``(id, "run" | "batch")`` from a create answer: ``run_id`` first, then ``batch_id``."""
+    """``(id, "run" | "batch")`` from a create answer: ``run_id`` first, then ``batch_id``.
+
+    A ``failed``/``error`` status in the answer is a ``run_failed`` error, id or not.
+    """
     answer = json_object(value, url)
+    status = answer.get("status")
+    if status in FAILED_STATUSES:
+        # Polling would trust a later answer that contradicts this one: fail closed now.
+        raise ServiceError(
+            "run_failed", f"{url}: the service could not start the run (status {status})"
+        )
     for field, kind in (("run_id", "run"), ("batch_id", "batch")):
         candidate = answer.get(field)
         if isinstance(candidate, str) and candidate:
