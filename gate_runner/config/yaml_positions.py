@@ -123,6 +123,14 @@ class _Builder:
         return value
 
     def _pairs(self, node: yaml.MappingNode, depth: int) -> list[tuple[yaml.Node, yaml.Node]]:
+        # `a: &a {<<: *a}` merges itself, and merge chains fan out: bound both like aliases.
+        self.count += len(node.value)
+        line, col = _mark(node)
+        if self.count > MAX_NODES:
+            message = f"aliases expand to more than {MAX_NODES} values; refusing to load"
+            raise YamlProblem(line, col, message)
+        if depth > MAX_DEPTH:
+            raise YamlProblem(line, col, "recursive merge key or merges nested too deeply")
         explicit: list[tuple[yaml.Node, yaml.Node]] = []
         merged: list[tuple[yaml.Node, yaml.Node]] = []
         for key, value in node.value:
@@ -172,6 +180,11 @@ def load_document(text: str, file: str) -> Document:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise YamlProblem(line, col, f"invalid YAML: {exc.problem or exc.context}") from None
+    except yaml.reader.ReaderError as exc:
+        # A NUL or other control character: its message has a second line, and no mark.
+        line = text.count("\n", 0, exc.position) + 1
+        col = exc.position - text.rfind("\n", 0, exc.position)
+        raise YamlProblem(line, col, f"invalid YAML: {str(exc).splitlines()[0]}") from None
     except yaml.YAMLError as exc:
         raise YamlProblem(1, 1, f"invalid YAML: {exc}") from None
     if root is None:
