@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -163,8 +164,13 @@ class Checker:
 
     def _number(self, value: float, schema: Schema, path: PathKey) -> None:
         shown = self.shown(value, path)
-        if math.isnan(value):  # every comparison with NaN is false: no bound would catch it
+        if isinstance(value, float) and math.isnan(value):
+            # Every comparison with NaN is false: no bound below would catch it.
             self.add(path, f"{where(path)}: expected a number, got .nan")
+            return
+        if isinstance(value, int) and abs(value) > sys.float_info.max:
+            # Python reads 10**400 exactly, but no check or message can format it as a number.
+            self.add(path, f"{where(path)}: {len(str(abs(value)))}-digit integer is too large")
             return
         if "minimum" in schema and value < schema["minimum"]:
             self.add(path, f"{where(path)}: {shown} is below the minimum {schema['minimum']}")
