@@ -32,6 +32,10 @@ if TYPE_CHECKING:
     from gate_runner.api import RunEvent, RunOutcome, RunRequest, SepuruxClient
 
 
+# A decision payload is a few levels deep; hundreds would overflow the verdict's recursion.
+MAX_PAYLOAD_DEPTH = 64
+
+
 @dataclass(frozen=True)
 class GateOptions:
     """What the user asked for on the command line, already parsed."""
@@ -219,7 +223,9 @@ def _result_of_run(
             campaign_id=outcome.campaign_id,
             run_id=outcome.run_id,
             duration_s=duration,
-            payload=outcome.payload,
+            payload=None
+            if _nested_deeper_than(outcome.payload, MAX_PAYLOAD_DEPTH)
+            else outcome.payload,
         )
     result = _judge(
         policy, campaign, outcome.payload, options, today, run_id=outcome.run_id, duration=duration
@@ -238,6 +244,21 @@ def _judge(
     duration: float | None,
 ) -> CampaignResult:
     baseline = options.baseline.get(campaign.key)
+    for name, value in (("payload", payload), ("baseline payload", baseline)):
+        if _nested_deeper_than(value, MAX_PAYLOAD_DEPTH):
+            message = f"the {name} is nested deeper than {MAX_PAYLOAD_DEPTH} levels; refusing it"
+            return _replace(
+                _errored(
+                    policy,
+                    campaign,
+                    ServiceError("payload", message),
+                    options,
+                    today,
+                    status="error",
+                ),
+                run_id=run_id,
+                duration_s=duration,
+            )
     evaluation = evaluate_campaign(
         campaign, payload, waivers=policy.waivers, today=today, baseline=baseline
     )
@@ -345,6 +366,19 @@ def _replace(result: CampaignResult, **changes: Any) -> CampaignResult:
     from dataclasses import replace
 
     return replace(result, **changes)
+
+
+def _nested_deeper_than(value: Any, limit: int) -> bool:
+    """Whether arrays/objects nest past `limit`; iterative, so any depth json.loads read is safe."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth > limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def _text(value: Any) -> str | None:

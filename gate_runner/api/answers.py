@@ -58,7 +58,7 @@ def interpret(
     if 200 <= status < 300:
         try:
             return json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
             raise ServiceError(
                 "payload", f"{method} {url} answered {status} with invalid JSON: {error}"
             ) from None
@@ -78,7 +78,7 @@ def _detail(raw: bytes) -> str | None:
     """The server's FastAPI-style ``detail``, shortened for a one-line message."""
     try:
         body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         return None
     if isinstance(body, dict) and "detail" in body:
         detail = body["detail"]
