@@ -1,0 +1,1 @@
+"""Trust suites: fault matrix, cancellation, properties, secrets, remote policies."""

@@ -1,0 +1,168 @@
+"""Shared helpers of the trust suites: a clean environment, the CLI as a process, verdict checks.
+
+Every run is `python -m gate_runner` in its own directory, against an API on 127.0.0.1 only,
+with a recognisable token that must never come out anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+VERDICT_SCHEMA = REPO / "gate_runner" / "schemas" / "verdict.schema.json"
+
+# The API token every run uses; any sighting of it outside an ::add-mask:: line is a leak.
+TOKEN = "trust-TOKEN-7c41d9-never-print-me"
+
+# Variables that would make the runner think it is in CI or point it somewhere else.
+_STRIPPED_PREFIXES = (
+    "GITHUB_",
+    "GITLAB_",
+    "CI_",
+    "CIRCLE",
+    "JENKINS_",
+    "BUILDKITE",
+    "BITBUCKET_",
+    "SYSTEM_",
+    "BUILD_",
+    "TF_BUILD",
+    "TEAMCITY_",
+    "SEPURUX_",
+    "GATE_RUNNER_",
+)
+_STRIPPED = {"CI", "RUNNER_TEMP", "GIT_DIR", "GIT_WORK_TREE"}
+
+
+def clean_env(
+    extra: Mapping[str, str] | None = None, *, token: str | None = TOKEN
+) -> dict[str, str]:
+    """This process's environment without CI variables, plus the token and `extra`."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in _STRIPPED and not k.startswith(_STRIPPED_PREFIXES)
+    }
+    env.update(PYTHONUNBUFFERED="1", NO_COLOR="1")
+    if token is not None:
+        env["SEPURUX_API_KEY"] = token
+    env.update(extra or {})
+    return env
+
+
+def gate_command(args: Sequence[str]) -> list[str]:
+    return [sys.executable, "-m", "gate_runner", *args]
+
+
+def run_gate(
+    args: Sequence[str], cwd: Path, env: Mapping[str, str], *, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """`gate-runner ARGS` as a process, its output captured."""
+    return subprocess.run(
+        gate_command(args),
+        cwd=cwd,
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def write_policy(path: Path, document: Mapping[str, Any]) -> Path:
+    path.write_text(yaml.safe_dump(dict(document), sort_keys=False), encoding="utf-8")
+    return path
+
+
+def gate_policy(
+    campaigns: Sequence[str],
+    *,
+    timeout: float = 30,
+    on_error: str = "fail",
+    on_timeout: str = "fail",
+    mode: str = "hard",
+) -> dict[str, Any]:
+    """A hard-mode policy with two thresholds every sandbox campaign passes by default."""
+    return {
+        "version": 1,
+        "gate": {
+            "timeout": timeout,
+            "concurrency": 4,
+            "on_error": on_error,
+            "on_timeout": on_timeout,
+        },
+        "enforcement": {"mode": mode},
+        "thresholds": {"min_pass_rate": 0.85, "max_unsafe": 0},
+        "campaigns": {name: {"campaign": name} for name in campaigns},
+    }
+
+
+# -- checks ---------------------------------------------------------------------------------
+
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+
+
+@cache
+def _validator() -> jsonschema.Draft202012Validator:
+    schema = json.loads(VERDICT_SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    checker = jsonschema.FormatChecker()
+
+    # jsonschema checks date-time only with an optional extra installed: check it here.
+    @checker.checks("date-time", raises=ValueError)
+    def _date_time(value: object) -> bool:
+        if not isinstance(value, str):
+            return True
+        if not _RFC3339.match(value):
+            return False
+        datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+        return True
+
+    return jsonschema.Draft202012Validator(schema, format_checker=checker)
+
+
+def load_verdict(path: Path) -> dict[str, Any]:
+    """The verdict at `path`, valid against its schema (Draft 2020-12, formats checked)."""
+    assert path.is_file(), f"no verdict at {path}"
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    errors = sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
+    assert not errors, "the verdict does not match its schema:\n" + "\n".join(
+        f"  {'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in errors
+    )
+    return data
+
+
+def assert_no_traceback(*texts: str) -> None:
+    for text in texts:
+        assert "Traceback (most recent call last)" not in text, text
+
+
+def assert_no_token(text: str, where: str, *, token: str = TOKEN) -> None:
+    """`token` nowhere in `text`, except in GitHub's own ::add-mask:: command."""
+    leaks = [
+        line for line in text.splitlines() if token in line and not line.startswith("::add-mask::")
+    ]
+    assert not leaks, f"the token leaked into {where}: {leaks[:3]}"
+
+
+def assert_no_token_in_files(directory: Path, *, token: str = TOKEN) -> int:
+    """No file under `directory` holds the token; the number of files scanned."""
+    scanned = 0
+    for path in sorted(directory.rglob("*")):
+        if path.is_file():
+            scanned += 1
+            assert token not in path.read_text(encoding="utf-8", errors="replace"), (
+                f"the token leaked into {path}"
+            )
+    return scanned
