@@ -556,3 +556,16 @@ def test_fault_cell(cell: Cell, matrix: dict[str, Ran]) -> None:
         assert_no_token(ran.stderr, "stderr", token=token)
         scanned = assert_no_token_in_files(ran.directory, token=token)
         assert scanned >= 1 + len(REPORTS)
+
+
+@pytest.mark.parametrize("value", ["nan", "soon"])
+def test_a_bad_request_timeout_is_a_usage_error(value: str, tmp_path: Path) -> None:
+    write_policy(tmp_path / "sepurux.yml", gate_policy([CAMPAIGN]))
+    env = clean_env({"GATE_RUNNER_REQUEST_TIMEOUT": value})
+    done = run_gate(["check", "--api-url", "http://127.0.0.1:9"], tmp_path, env)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == (
+        "gate-runner: error: GATE_RUNNER_REQUEST_TIMEOUT must be a positive number of "
+        f"seconds, not '{value}'\n"
+    )
+    assert_no_traceback(done.stdout, done.stderr)
