@@ -77,15 +77,17 @@ def run_check(request: CheckRequest) -> int:
         return int(ExitCode.OK)
     with ExitStack() as stack:
         base_url = request.api_url or env.get("SEPURUX_API_BASE_URL") or policy.api.base_url
-        token = env.get(policy.api.token_env) or None
+        env_token = env.get(policy.api.token_env) or None
+        token = env_token
         if request.sandbox is not None:
             sandbox = stack.enter_context(_sandbox(request.sandbox))
             base_url, token = sandbox.url, sandbox.token
             typer.echo(f"gate-runner: sandbox from {request.sandbox} at {sandbox.url}", err=True)
-        secrets = (token,) if token else ()
-        if env.get("GITHUB_ACTIONS") == "true" and token:
+        # The CI's token stays a secret even when --sandbox talks with another one.
+        secrets = tuple(dict.fromkeys(t for t in (token, env_token) if t))
+        if env.get("GITHUB_ACTIONS") == "true" and secrets:
             # Before anything else is printed, so the runner hides the token everywhere.
-            sys.stdout.write("".join(f"::add-mask::{line}\n" for line in token.splitlines()))
+            sys.stdout.write("".join(f"::add-mask::{s}\n" for t in secrets for s in t.splitlines()))
             sys.stdout.flush()
         cancel = stack.enter_context(_cancel_on_signals())
         verdict = _run(
@@ -288,6 +290,7 @@ def _rewrite_files(
 
 def _print_plan(policy: Policy, options: Any, ci: CIContext, base_url: str | None) -> None:
     from gate_runner.api import RunContext, run_key
+    from gate_runner.report.output import scrub
     from gate_runner.runner import plan_runs, select_campaigns
 
     runs = plan_runs(select_campaigns(policy, options.campaign_keys))
@@ -312,7 +315,9 @@ def _print_plan(policy: Policy, options: Any, ci: CIContext, base_url: str | Non
             key += "  (random: no commit is known, so every gate starts new runs)"
         typer.echo(f"\nPOST {url}/v1/ci/runs  ({run.key})")
         typer.echo(f"Idempotency-Key: {key}")
-        typer.echo(json.dumps(body, indent=2))
+        # A ${VAR} may have expanded the token into a field (trace_id: ${SEPURUX_API_KEY}).
+        token = os.environ.get(policy.api.token_env)
+        typer.echo(scrub(json.dumps(body, indent=2), (token,) if token else ()))
 
 
 @contextmanager
