@@ -121,7 +121,9 @@ def evaluate(
         result = evaluate_payloads(
             policy, payloads, options, ci=detect(os.environ), today=date.today()
         )
-        return finish(result, verdict, specs, secrets=(), comment=False)
+        # No API call, but a saved payload may echo the token the policy names: scrub it.
+        token = os.environ.get(policy.api.token_env)
+        return finish(result, verdict, specs, secrets=(token,) if token else (), comment=False)
 
     raise typer.Exit(run_safely(work, debug=debug))
 
