@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import json
+import os
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -65,8 +66,13 @@ def explain(
         for diagnostic in exc.diagnostics:
             typer.echo(str(diagnostic), err=True)
         raise typer.Exit(int(ExitCode.USAGE)) from None
+    from gate_runner.report.output import scrub
+
     data = explanation(policy, today)
-    typer.echo(json.dumps(data, indent=2) if output is OutputFormat.json else render_text(data))
+    text = json.dumps(data, indent=2) if output is OutputFormat.json else render_text(data)
+    # A ${VAR} may have expanded the token into a value (trace_id: ${SEPURUX_API_KEY}).
+    token = os.environ.get(policy.api.token_env)
+    typer.echo(scrub(text, (token,) if token else ()))
 
 
 def schema(
