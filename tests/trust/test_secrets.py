@@ -1,0 +1,453 @@
+"""Secrets harness: every command and every reporter runs with a recognisable token set.
+
+The token must not appear in any stdout, stderr, written file or exception message; the one
+exception is the `::add-mask::` line on GitHub Actions, which must be the first line of
+stdout. A token that comes back from the API (in tool names, custom fields, an assertion's
+value) must be scrubbed from every report too. Each scanned output is counted; the count is
+checked at the end of the module so a silently skipped scan cannot pass.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from gate_runner.api import SepuruxClient
+from gate_runner.config import load_policy
+from gate_runner.errors import GateRunnerError
+from gate_runner.report import REPORTERS
+from gate_runner.sandbox import Sandbox, load_scenario
+
+TOKEN = "tok_SECRET_4f9a2c"
+OTHER_TOKEN = "sandbox-expects-another-token"
+FORMATS = sorted(REPORTERS)
+ALL_REPORTS = [f"--report={fmt}=report-{fmt}.out" for fmt in FORMATS]
+SCANNED: list[str] = []  # one label per output scanned
+
+_STRIPPED_PREFIXES = (
+    "GITHUB_",
+    "GITLAB_",
+    "CI_",
+    "CIRCLE",
+    "JENKINS_",
+    "BUILDKITE",
+    "BITBUCKET_",
+    "SYSTEM_",
+    "BUILD_",
+    "TF_BUILD",
+    "SEPURUX_",
+    "GATE_RUNNER_",
+    "MY_GATE_",
+)
+
+
+def scan(label: str, text: str) -> None:
+    """Fail if the token is in `text`; count the output as scanned."""
+    SCANNED.append(label)
+    assert TOKEN not in text, f"the token leaked into {label}:\n{text[:2000]}"
+
+
+def scan_tree(label: str, root: Path) -> None:
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            scan(f"{label}: {path.relative_to(root)}", path.read_text("utf-8", errors="replace"))
+
+
+def scan_exception(label: str, error: BaseException) -> None:
+    scan(f"{label}: {type(error).__name__}", f"{error!s}\n{error!r}")
+
+
+def env_with(
+    extra: Mapping[str, str], *, token_var: str | None = "SEPURUX_API_KEY"
+) -> dict[str, str]:
+    env = {
+        k: v for k, v in os.environ.items() if k != "CI" and not k.startswith(_STRIPPED_PREFIXES)
+    }
+    env.update(PYTHONUNBUFFERED="1", NO_COLOR="1", GATE_RUNNER_CACHE_DIR=str(Path(os.devnull)))
+    if token_var:
+        env[token_var] = TOKEN
+    env.update(extra)
+    return env
+
+
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(
+    label: str, args: Sequence[str], cwd: Path, env: Mapping[str, str], *, mask_first: bool = False
+) -> Run:
+    """`gate-runner ARGS` as a process; its stdout, stderr and every file in `cwd` are scanned."""
+    done = subprocess.run(
+        [sys.executable, "-m", "gate_runner", *args],
+        cwd=cwd,
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    stdout = done.stdout
+    if mask_first:
+        mask = f"::add-mask::{TOKEN}"
+        first, _, rest = stdout.partition("\n")
+        assert first == mask, f"{label}: stdout must open with the mask\n{stdout}"
+        # The report writer repeats the mask (harmless: the runner consumes the command);
+        # any other line holding the token is a leak.
+        stdout = "\n".join(line for line in rest.split("\n") if line != mask)
+    for name, text in (("stdout", stdout), ("stderr", done.stderr)):
+        assert "Traceback (most recent call last)" not in text, f"{label}: traceback in {name}"
+        scan(f"{label}: {name}", text)
+    scan_tree(label, cwd)
+    return Run(done.returncode, done.stdout, done.stderr)
+
+
+# --- the sandbox and the policy -------------------------------------------------------------
+
+SCENARIO: dict[str, Any] = {
+    "campaigns": [
+        {"name": "good", "duration": 0.05, "metrics": {"pass_rate": 0.97}},
+        {
+            "name": "bad",
+            "duration": 0.05,
+            "metrics": {"pass_rate": 0.5, "unsafe_attempts": 2, "failures": 3},
+        },
+        {"name": "slow", "duration": 60},
+        {
+            # The API hands the token back: in tool names, a custom field and a field name.
+            "name": "leaky",
+            "duration": 0.05,
+            "metrics": {
+                "pass_rate": 0.5,
+                "top_failing_tools": [{"tool": f"tool.{TOKEN}", "count": 2}],
+                "mutation_categories": [f"cat-{TOKEN}"],
+            },
+            "extra": {"note": f"the key is {TOKEN}", f"field_{TOKEN}": 1},
+        },
+    ]
+}
+
+
+def policy_text(*, token_env: str | None = None, mode: str = "hard") -> str:
+    doc: dict[str, Any] = {
+        "version": 1,
+        "gate": {"timeout": 20, "concurrency": 4},
+        "enforcement": {"mode": mode},
+        "thresholds": {"min_pass_rate": 0.85, "max_unsafe": 0},
+        "assertions": [
+            {"name": "no-failing-tools", "expr": "length(top_failing_tools) == `0`"},
+            # Returns the tool names (a list, not a boolean): the check shows the value.
+            {"name": "echo-tools", "expr": "top_failing_tools[].tool", "level": "warn"},
+        ],
+        "campaigns": {
+            "good": {},
+            "bad": {},
+            "slow": {},
+            "leaky": {
+                "assertions": [
+                    {"name": "echo-note", "expr": "note"},
+                    {"name": "note-is-safe", "expr": "note == 'x'", "message": "note is {note}"},
+                ]
+            },
+        },
+    }
+    if token_env:
+        doc["api"] = {"token_env": token_env}
+    return yaml.safe_dump(doc, sort_keys=False)
+
+
+@pytest.fixture(scope="module")
+def scenario_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("scenario") / "scenario.yml"
+    path.write_text(yaml.safe_dump(SCENARIO, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def sandbox(scenario_file: Path) -> Iterator[Sandbox]:
+    with Sandbox(load_scenario(scenario_file), host="127.0.0.1", port=0, token=TOKEN) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def wrong_sandbox(scenario_file: Path) -> Iterator[Sandbox]:
+    """Expects another token: ours gets a 401."""
+    with Sandbox(
+        load_scenario(scenario_file), host="127.0.0.1", port=0, token=OTHER_TOKEN
+    ) as running:
+        yield running
+
+
+def workdir(tmp_path: Path, *, token_env: str | None = None, mode: str = "hard") -> Path:
+    cwd = tmp_path / "work"
+    cwd.mkdir()
+    (cwd / "sepurux.yml").write_text(policy_text(token_env=token_env, mode=mode), "utf-8")
+    return cwd
+
+
+# --- check against the sandbox --------------------------------------------------------------
+
+CHECK_CASES = {
+    # name: (campaign, extra args, sandbox fixture, expected exit code)
+    "passing": ("good", [], "sandbox", 0),
+    "failing": ("bad", [], "sandbox", 1),
+    "token-echoed-by-the-api": ("leaky", [], "sandbox", 1),
+    "api-error-401": ("good", [], "wrong_sandbox", 3),
+    "timeout": ("slow", ["--timeout", "1.5"], "sandbox", 3),
+    "dry-run": ("leaky", ["--dry-run"], "sandbox", 0),
+}
+
+
+@pytest.mark.parametrize("token_env", [None, "MY_GATE_TOKEN"])
+@pytest.mark.parametrize("case", sorted(CHECK_CASES))
+def test_check_never_shows_the_token(
+    case: str, token_env: str | None, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    campaign, extra, fixture, expected = CHECK_CASES[case]
+    server: Sandbox = request.getfixturevalue(fixture)
+    cwd = workdir(tmp_path, token_env=token_env)
+    env = env_with({}, token_var=token_env or "SEPURUX_API_KEY")
+    args = ["check", "--campaign", campaign, "--api-url", server.url, *extra, *ALL_REPORTS]
+    result = run_cli(f"check {case} token_env={token_env}", args, cwd, env)
+    assert result.code == expected, result.stderr
+    if case == "dry-run":
+        assert "(set)" in result.stdout  # it knows the token is there, and says only that
+        return
+    verdict = json.loads((cwd / "gate-runner-verdict.json").read_text("utf-8"))
+    assert verdict["exit_code"] == expected
+    if case == "token-echoed-by-the-api":
+        # Scrubbed, not dropped: the reports still show where the secret was.
+        assert "tool.***" in (cwd / "report-json.out").read_text("utf-8")
+        assert "the key is ***" in (cwd / "report-json.out").read_text("utf-8")
+    if case == "api-error-401":
+        assert verdict["campaigns"][0]["error"]["kind"] == "auth"
+
+
+@pytest.mark.parametrize("case", ["passing", "token-echoed-by-the-api", "api-error-401"])
+def test_github_masks_first_and_leaks_nothing(
+    case: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    campaign, extra, fixture, expected = CHECK_CASES[case]
+    server: Sandbox = request.getfixturevalue(fixture)
+    cwd = workdir(tmp_path)
+    github = tmp_path / "github"
+    github.mkdir()
+    env = env_with(
+        {
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_STEP_SUMMARY": str(github / "summary.md"),
+            "GITHUB_OUTPUT": str(github / "output.txt"),
+            "GITHUB_REPOSITORY": "acme/agent",
+            "GITHUB_SHA": "0" * 40,
+            "GITHUB_REF": "refs/heads/main",
+            "GITHUB_RUN_ID": "7",
+            "GITHUB_SERVER_URL": "https://github.com",
+        }
+    )
+    args = ["check", "--campaign", campaign, "--api-url", server.url, *extra, *ALL_REPORTS]
+    result = run_cli(f"github check {case}", args, cwd, env, mask_first=True)
+    assert result.code == expected, result.stderr
+    assert result.stdout.splitlines()[0] == f"::add-mask::{TOKEN}"
+    scan_tree(f"github check {case}", github)
+    assert (github / "summary.md").read_text("utf-8").strip()
+    assert "outcome<<" in (github / "output.txt").read_text("utf-8")
+
+
+def test_sandbox_flag_scrubs_the_environment_token_too(tmp_path: Path, scenario_file: Path) -> None:
+    # --sandbox talks to its own token; the CI's real token must still never be shown.
+    cwd = workdir(tmp_path)
+    args = ["check", "--campaign", "leaky", "--sandbox", str(scenario_file), *ALL_REPORTS]
+    result = run_cli("check --sandbox leaky", args, cwd, env_with({}))
+    assert result.code == 1, result.stderr
+
+
+# --- the other commands ---------------------------------------------------------------------
+
+
+def test_policy_commands_never_show_the_token(tmp_path: Path) -> None:
+    cwd = workdir(tmp_path)
+    env = env_with({})
+    assert run_cli("validate", ["validate"], cwd, env).code == 0
+    assert run_cli("validate json", ["validate", "--format", "json"], cwd, env).code == 0
+    assert run_cli("explain", ["explain"], cwd, env).code == 0
+    assert run_cli("explain json", ["explain", "--format", "json"], cwd, env).code == 0
+    for flag in ([], ["--verdict"], ["--scenario"]):
+        assert run_cli(f"schema {flag}", ["schema", *flag], cwd, env).code == 0
+    assert run_cli("init", ["init", "starter.yml"], cwd, env).code == 0
+    assert run_cli("version", ["--version"], cwd, env).code == 0
+
+
+def test_token_expanded_into_the_policy_is_never_echoed(tmp_path: Path) -> None:
+    cwd = tmp_path / "work"
+    cwd.mkdir()
+    env = env_with({})
+    # ${SEPURUX_API_KEY} where a number belongs: the error must not print the value.
+    (cwd / "sepurux.yml").write_text(
+        "version: 1\ngate: {timeout: '${SEPURUX_API_KEY}'}\ncampaigns: {c: {}}\n", "utf-8"
+    )
+    result = run_cli("validate expanded token", ["validate"], cwd, env)
+    assert result.code == 2
+    assert "got a string a value from the environment" in result.stderr
+    assert run_cli("explain expanded token", ["explain"], cwd, env).code == 2
+    # Valid, but the token became a trace_id: explain and the dry run show *** instead.
+    (cwd / "sepurux.yml").write_text(
+        "version: 1\ncampaigns:\n  c: {trace_id: '${SEPURUX_API_KEY}'}\n", "utf-8"
+    )
+    result = run_cli("explain token in a value", ["explain"], cwd, env)
+    assert result.code == 0 and 'campaigns.c.trace_id = "***"' in result.stdout
+    result = run_cli("explain json token in a value", ["explain", "--format", "json"], cwd, env)
+    assert result.code == 0
+    result = run_cli("dry run token in a value", ["check", "--dry-run"], cwd, env)
+    assert result.code == 0 and '"trace_id": "***"' in result.stdout
+
+
+def test_token_written_into_the_policy_is_refused_without_echo(tmp_path: Path) -> None:
+    cwd = tmp_path / "work"
+    cwd.mkdir()
+    (cwd / "sepurux.yml").write_text(
+        f"version: 1\napi:\n  token: {TOKEN}\ncampaigns: {{c: {{}}}}\n", encoding="utf-8"
+    )
+    env = env_with({})
+    done = subprocess.run(
+        [sys.executable, "-m", "gate_runner", "validate"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    scan("validate token in file: stdout", done.stdout)
+    scan("validate token in file: stderr", done.stderr)
+
+
+def test_evaluate_and_test_scrub_a_token_in_the_payload(tmp_path: Path) -> None:
+    cwd = workdir(tmp_path)
+    payload = {
+        "decision": "pass",
+        "pass_rate": 0.4,
+        "unsafe_attempts": 0,
+        "top_failing_tools": [{"tool": TOKEN, "count": 1}],
+        "note": TOKEN,
+    }
+    (tmp_path / "payload.json").write_text(json.dumps(payload), encoding="utf-8")
+    args = ["evaluate", "--payload", str(tmp_path / "payload.json"), "--campaign", "leaky"]
+    result = run_cli("evaluate", [*args, *ALL_REPORTS], cwd, env_with({}))
+    assert result.code == 1, result.stderr
+    # The case file holds the token (our input), so it lives outside the scanned folder.
+    tests = tmp_path / "policy-tests"
+    tests.mkdir()
+    case = {
+        "description": "a payload that holds the token",
+        "policy": "../work/sepurux.yml",
+        "campaign": "leaky",
+        "payload": payload,
+        "expect": {"outcome": "pass"},  # wrong on purpose: the failure lists the checks
+    }
+    (tests / "leaky.yml").write_text(yaml.safe_dump(case), encoding="utf-8")
+    result = run_cli("test", ["test", str(tests)], cwd, env_with({}))
+    assert result.code == 1, result.stdout + result.stderr
+    assert "FAIL" in result.stdout
+
+
+def test_sandbox_command_never_prints_its_token(tmp_path: Path, scenario_file: Path) -> None:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gate_runner",
+            "sandbox",
+            "--scenario",
+            str(scenario_file),
+            "--port",
+            "0",
+            "--token",
+            TOKEN,
+        ],
+        cwd=tmp_path,
+        env=env_with({}),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        match = re.search(r"http://127\.0\.0\.1:\d+", first)
+        assert match, first
+        url = match.group(0)
+        good = urllib.request.Request(f"{url}/v1/campaigns", headers={"X-Sepurux-Token": TOKEN})
+        with urllib.request.urlopen(good, timeout=10) as answer:
+            assert answer.status == 200
+        bad = urllib.request.Request(
+            f"{url}/v1/campaigns?token={TOKEN}", headers={"X-API-Key": f"x{TOKEN}"}
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(bad, timeout=10)
+        assert refused.value.code == 401
+        scan("sandbox 401 body", refused.value.read().decode("utf-8", "replace"))
+    finally:
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=20)
+    scan("sandbox stdout", first + stdout)
+    scan("sandbox stderr", stderr)
+    assert "Traceback" not in stdout + stderr
+
+
+# --- exception messages, in process ---------------------------------------------------------
+
+
+def test_exception_messages_never_hold_the_token(
+    tmp_path: Path, sandbox: Sandbox, wrong_sandbox: Sandbox
+) -> None:
+    calls: list[tuple[str, str, Any]] = [
+        ("401", wrong_sandbox.url, lambda c: c.list_campaigns(deadline=time.monotonic() + 5)),
+        (
+            "refused",
+            "http://127.0.0.1:9",
+            lambda c: c.list_campaigns(deadline=time.monotonic() + 2),
+        ),
+        ("404 with the token in the path", sandbox.url, lambda c: c.get_run(TOKEN, retries=False)),
+    ]
+    for label, base_url, call in calls:
+        client = SepuruxClient(base_url, TOKEN, token_env="SEPURUX_API_KEY")
+        try:
+            scan(f"client repr {label}", repr(client))
+            with pytest.raises(Exception) as raised:
+                call(client)
+            scan_exception(f"client {label}", raised.value)
+        finally:
+            client.close()
+    policy = tmp_path / "p.yml"
+    policy.write_text("version: 1\nproject: ${SEPURUX_API_KEY}\ngate: {timeout: ${T}}\n")
+    with pytest.raises(GateRunnerError) as raised:
+        load_policy(policy, env={"SEPURUX_API_KEY": TOKEN, "T": TOKEN}, cache_dir=tmp_path)
+    scan_exception("load_policy", raised.value)
+
+
+def test_every_output_was_scanned() -> None:
+    """Runs last in this module: the harness really looked at everything."""
+    if not SCANNED:
+        pytest.skip("run with the whole module: it counts what the other tests scanned")
+    print(f"\noutputs scanned for the token: {len(SCANNED)}")
+    # 12 check runs and 3 GitHub runs, each with stdout, stderr, a verdict and seven reports,
+    # plus the other commands, the sandbox and the exception messages.
+    assert len(SCANNED) >= 230, len(SCANNED)
