@@ -37,17 +37,20 @@ def check_url(url: str) -> None:
 
 
 def http_fetch(url: str) -> bytes:
-    """GET a URL with a timeout and a size cap, refusing a redirect to another host."""
+    """GET a URL with a timeout and a size cap, refusing a redirect to another host or port."""
     import urllib.error  # only needed when a policy extends a URL
     import urllib.request
 
-    host = urlsplit(url).hostname
+    def origin(target: str) -> tuple[str, str | None, int | None]:
+        # Scheme, host and port: another port on the same host is another server.
+        parts = urlsplit(target)
+        return parts.scheme, parts.hostname, parts.port
 
     class SameHostRedirects(urllib.request.HTTPRedirectHandler):
         def redirect_request(  # type: ignore[no-untyped-def]  # noqa: PLR0917
             self, req, fp, code, msg, headers, newurl
         ):
-            if urlsplit(newurl).hostname != host:
+            if origin(newurl) != origin(url):
                 raise FetchError(f"{url}: redirected to another host ({newurl}); refusing")
             check_url(newurl)
             return super().redirect_request(req, fp, code, msg, headers, newurl)
