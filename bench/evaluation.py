@@ -23,7 +23,7 @@ from _common import machine, median, table
 
 from gate_runner.config import load_policy, validate_files
 from gate_runner.evaluate import evaluate_campaign
-from gate_runner.evaluate.expressions import compile_expression
+from gate_runner.expressions import compile_expression
 
 TOOLS = 10_000
 ASSERTIONS = 50

@@ -18,11 +18,11 @@ from gate_runner.policy import (
 )
 from gate_runner.verdict import CampaignResult, Enforcement
 
-O = Origin("sepurux.yml", 1, 1)
+ORIGIN = Origin("sepurux.yml", 1, 1)
 
 
 def policy(
-    mode: str = "hard", schedule: tuple[ScheduleEntry, ...] = (), origin: Origin | None = O
+    mode: str = "hard", schedule: tuple[ScheduleEntry, ...] = (), origin: Origin | None = ORIGIN
 ) -> Policy:
     return Policy(
         version=1,

@@ -59,7 +59,7 @@ class _Checker:
     def assertions(self, path: PathKey) -> list[str]:
         # ~10 ms, and only needed when a policy has assertions. The same compiler as the
         # evaluator's, so `validate` accepts exactly the `+`/`-` arithmetic the gate runs.
-        from gate_runner.evaluate.expressions import ExpressionError, compile_expression
+        from gate_runner.expressions import ExpressionError, compile_expression
 
         names: list[str] = []
         for index, item in _items(self.m.get(path) if self._has(path) else None):

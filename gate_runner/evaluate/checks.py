@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from gate_runner.evaluate import metrics
-from gate_runner.evaluate.expressions import compile_expression
+from gate_runner.expressions import compile_expression
 from gate_runner.policy import Assertion, Campaign, Origin, Threshold
 from gate_runner.verdict import Check, Location
 

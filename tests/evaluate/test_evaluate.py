@@ -148,7 +148,8 @@ def check(checks: tuple[Check, ...], check_id: str) -> Check:
             ("x",),
             {"mutation_categories": "x"},
             "error",
-            "`mutation_categories` is a string, expected a list of strings for required_mutation_categories",
+            "`mutation_categories` is a string, expected a list of strings for "
+            "required_mutation_categories",
         ),
     ],
 )

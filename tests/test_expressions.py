@@ -7,7 +7,7 @@ from typing import Any
 import jmespath
 import pytest
 
-from gate_runner.evaluate.expressions import ExpressionError, compile_expression
+from gate_runner.expressions import ExpressionError, compile_expression
 
 DATA = {
     "a": 5,
