@@ -85,10 +85,8 @@ def run_check(request: CheckRequest) -> int:
             typer.echo(f"gate-runner: sandbox from {request.sandbox} at {sandbox.url}", err=True)
         # The CI's token stays a secret even when --sandbox talks with another one.
         secrets = tuple(dict.fromkeys(t for t in (token, env_token) if t))
-        if env.get("GITHUB_ACTIONS") == "true" and secrets:
-            # Before anything else is printed, so the runner hides the token everywhere.
-            sys.stdout.write("".join(f"::add-mask::{s}\n" for t in secrets for s in t.splitlines()))
-            sys.stdout.flush()
+        # Before anything else is printed, so the runner hides the token everywhere.
+        print_masks(secrets)
         cancel = stack.enter_context(_cancel_on_signals())
         verdict = _run(
             policy,
@@ -110,6 +108,7 @@ def run_check(request: CheckRequest) -> int:
             secrets=secrets,
             comment=request.comment,
             cancel=cancel,
+            masks_printed=True,
         )
         if cancel.is_set() and not verdict.interrupted:
             # The signal came while reporting: the files must not say the job ran to its end.
@@ -193,11 +192,14 @@ def finish(
     secrets: Sequence[str],
     comment: bool,
     cancel: threading.Event | None = None,
+    masks_printed: bool = False,
 ) -> int:
     """Write the verdict and every report, print the summary, post the comment; the exit code."""
     from gate_runner.report import REPORTERS, write_reports
     from gate_runner.report.output import scrub
 
+    if not masks_printed:
+        print_masks(secrets)
     try:
         write_atomically(verdict_path, scrub(verdict.to_json(), secrets))
     except OSError as error:
@@ -213,6 +215,7 @@ def finish(
         stdout=sys.stdout,
         secrets=secrets,
         verdict_path=str(verdict_path),
+        masks_printed=True,
     )
     if comment:
         warnings += _comment(verdict, secrets, cancel)
@@ -220,6 +223,15 @@ def finish(
         typer.echo(f"gate-runner: warning: {scrub(warning, secrets)}", err=True)
     typer.echo(f"gate-runner: verdict written to {verdict_path}", err=True)
     return verdict.exit_code
+
+
+def print_masks(secrets: Sequence[str]) -> None:
+    """On GitHub Actions, `::add-mask::` each secret (escaped, each line) before any output."""
+    from gate_runner.report.github import mask_commands
+
+    if os.environ.get("GITHUB_ACTIONS") == "true" and secrets:
+        sys.stdout.write(mask_commands(secrets))
+        sys.stdout.flush()
 
 
 def report_specs(texts: Sequence[str]) -> list[ReportSpec]:

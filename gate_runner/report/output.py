@@ -63,6 +63,7 @@ def write_reports(
     stdout: TextIO,
     secrets: Sequence[str] = (),
     verdict_path: str | None = None,
+    masks_printed: bool = False,
 ) -> list[str]:
     """Write every report asked for; a report that cannot be written is a warning, not a crash."""
     warnings: list[str] = []
@@ -70,7 +71,7 @@ def write_reports(
     wanted = list(dict.fromkeys(specs))
     if on_github and not any(s.format == "github" for s in wanted):
         wanted.append(ReportSpec("github"))
-    if on_github:
+    if on_github and not masks_printed:
         # Before any other byte: the runner only hides what it was told about earlier.
         stdout.write(github.mask_commands(secrets))
     for spec in wanted:
