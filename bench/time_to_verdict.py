@@ -209,6 +209,7 @@ def schedule_table(durations: list[float]) -> str:
         "0.6 s floor, 10% of elapsed, cap 5": PollPolicy(0.6, 1.5, 5.0, 0.1),
         "0.6 s floor, 5% of elapsed, cap 5": PollPolicy(0.6, 1.5, 5.0, 0.05),
         "0.9 s floor, 3% of elapsed, cap 5": PollPolicy(0.9, 1.5, 5.0, 0.03),
+        "0.7 s floor, 10% of elapsed, cap 5": PollPolicy(0.7, 1.5, 5.0, 0.1),
         f"default now {PollPolicy()}": PollPolicy(),
     }
     rows = []
