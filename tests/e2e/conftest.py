@@ -7,47 +7,23 @@ variables of the machine running the suite removed, so the verdict says `vendor:
 from __future__ import annotations
 
 import json
-import os
-import re
 import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
+import gate_test_support as support
 import pytest
 import yaml
+from gate_test_support import validate_verdict
 
 from gate_runner.sandbox import Sandbox, Scenario
 
-REPO = Path(__file__).resolve().parents[2]
-VERDICT_SCHEMA = REPO / "gate_runner" / "schemas" / "verdict.schema.json"
-
 # A token nobody could mistake for anything else: it must never show up in any output.
 TOKEN = "e2e-TOKEN-5f0c1e-do-not-print"
-
-# Variables that would make the runner think it is in CI, or point it elsewhere.
-_STRIPPED_PREFIXES = (
-    "GITHUB_",
-    "GITLAB_",
-    "CI_",
-    "CIRCLE",
-    "JENKINS_",
-    "BUILDKITE",
-    "BITBUCKET_",
-    "SYSTEM_",
-    "BUILD_",
-    "TF_BUILD",
-    "TEAMCITY_",
-    "SEPURUX_",
-    "GATE_RUNNER_",
-)
-_STRIPPED = {"CI", "RUNNER_TEMP", "GIT_DIR", "GIT_WORK_TREE"}
 
 RUN_TIMEOUT_S = 60
 
@@ -55,17 +31,7 @@ RUN_TIMEOUT_S = 60
 def clean_env(
     extra: Mapping[str, str] | None = None, *, token: str | None = TOKEN
 ) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in _STRIPPED and not k.startswith(_STRIPPED_PREFIXES)
-    }
-    env["PYTHONUNBUFFERED"] = "1"
-    env["NO_COLOR"] = "1"
-    if token is not None:
-        env["SEPURUX_API_KEY"] = token
-    env.update(extra or {})
-    return env
+    return support.clean_env(extra, token=token)
 
 
 @dataclass
@@ -264,35 +230,6 @@ def sandbox() -> Iterator[Sandbox]:
 
 
 # --- the verdict schema --------------------------------------------------------------------
-
-_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
-
-
-@cache
-def _validator() -> jsonschema.Draft202012Validator:
-    schema = json.loads(VERDICT_SCHEMA.read_text(encoding="utf-8"))
-    jsonschema.Draft202012Validator.check_schema(schema)
-    checker = jsonschema.FormatChecker()
-
-    # jsonschema only checks date-time with an optional extra installed: check it here.
-    @checker.checks("date-time", raises=ValueError)
-    def _date_time(value: object) -> bool:
-        if not isinstance(value, str):
-            return True
-        if not _RFC3339.match(value):
-            return False
-        datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-        return True
-
-    return jsonschema.Draft202012Validator(schema, format_checker=checker)
-
-
-def validate_verdict(data: Mapping[str, Any]) -> None:
-    """The verdict validates against schemas/verdict.schema.json (Draft 2020-12, formats on)."""
-    errors = sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
-    assert not errors, "the verdict does not match its schema:\n" + "\n".join(
-        f"  {'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in errors
-    )
 
 
 def checked_verdict(result: Result) -> dict[str, Any]:

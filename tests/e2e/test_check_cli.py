@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from gate_test_support import REPO
 
 from gate_runner.sandbox import Sandbox
 
 from .conftest import (
-    REPO,
     TOKEN,
     TOOLS_WARN,
     Result,

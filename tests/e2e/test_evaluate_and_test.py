@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from gate_test_support import REPO
 
 from .conftest import (
-    REPO,
     TOOLS_WARN,
     Result,
     checked_verdict,

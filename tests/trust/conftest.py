@@ -7,58 +7,25 @@ with a recognisable token that must never come out anywhere.
 from __future__ import annotations
 
 import json
-import os
-import re
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
-from datetime import datetime
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
+import gate_test_support as support
 import yaml
-
-REPO = Path(__file__).resolve().parents[2]
-VERDICT_SCHEMA = REPO / "gate_runner" / "schemas" / "verdict.schema.json"
+from gate_test_support import validate_verdict
 
 # The API token every run uses; any sighting of it outside an ::add-mask:: line is a leak.
 TOKEN = "trust-TOKEN-7c41d9-never-print-me"
-
-# Variables that would make the runner think it is in CI or point it somewhere else.
-_STRIPPED_PREFIXES = (
-    "GITHUB_",
-    "GITLAB_",
-    "CI_",
-    "CIRCLE",
-    "JENKINS_",
-    "BUILDKITE",
-    "BITBUCKET_",
-    "SYSTEM_",
-    "BUILD_",
-    "TF_BUILD",
-    "TEAMCITY_",
-    "SEPURUX_",
-    "GATE_RUNNER_",
-)
-_STRIPPED = {"CI", "RUNNER_TEMP", "GIT_DIR", "GIT_WORK_TREE"}
 
 
 def clean_env(
     extra: Mapping[str, str] | None = None, *, token: str | None = TOKEN
 ) -> dict[str, str]:
     """This process's environment without CI variables, plus the token and `extra`."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in _STRIPPED and not k.startswith(_STRIPPED_PREFIXES)
-    }
-    env.update(PYTHONUNBUFFERED="1", NO_COLOR="1")
-    if token is not None:
-        env["SEPURUX_API_KEY"] = token
-    env.update(extra or {})
-    return env
+    return support.clean_env(extra, token=token)
 
 
 def gate_command(args: Sequence[str]) -> list[str]:
@@ -110,36 +77,12 @@ def gate_policy(
 
 # -- checks ---------------------------------------------------------------------------------
 
-_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
-
-
-@cache
-def _validator() -> jsonschema.Draft202012Validator:
-    schema = json.loads(VERDICT_SCHEMA.read_text(encoding="utf-8"))
-    jsonschema.Draft202012Validator.check_schema(schema)
-    checker = jsonschema.FormatChecker()
-
-    # jsonschema checks date-time only with an optional extra installed: check it here.
-    @checker.checks("date-time", raises=ValueError)
-    def _date_time(value: object) -> bool:
-        if not isinstance(value, str):
-            return True
-        if not _RFC3339.match(value):
-            return False
-        datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-        return True
-
-    return jsonschema.Draft202012Validator(schema, format_checker=checker)
-
 
 def load_verdict(path: Path) -> dict[str, Any]:
     """The verdict at `path`, valid against its schema (Draft 2020-12, formats checked)."""
     assert path.is_file(), f"no verdict at {path}"
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    errors = sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
-    assert not errors, "the verdict does not match its schema:\n" + "\n".join(
-        f"  {'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in errors
-    )
+    validate_verdict(data)
     return data
 
 

@@ -26,8 +26,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
+from gate_test_support import verdict_validator
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -49,7 +49,6 @@ from gate_runner.verdict import OUTCOMES, CIContext, Verdict
 
 REPO = Path(__file__).resolve().parents[2]
 CASES = REPO / "tests" / "config" / "cases"
-VERDICT_SCHEMA = REPO / "gate_runner" / "schemas" / "verdict.schema.json"
 TODAY = date(2026, 6, 1)
 TRACE_ID = "3b8f0c2e-5b1a-4c8e-9f6d-2a4b6c8e0f13"
 STATUSES = {"pass", "fail", "warn", "error", "waived"}
@@ -624,14 +623,6 @@ def _base_policy() -> Policy:
     return load_policy(path, env=ENV, cache_dir=Path(os.devnull), fetcher=_fetcher)
 
 
-@cache
-def _verdict_validator() -> jsonschema.protocols.Validator:
-    schema = json.loads(VERDICT_SCHEMA.read_text(encoding="utf-8"))
-    validator_class = jsonschema.validators.validator_for(schema)
-    validator_class.check_schema(schema)
-    return validator_class(schema)
-
-
 def _strict_json(text: str) -> Any:
     def refuse(constant: str) -> Any:
         raise ValueError(f"not JSON: {constant}")
@@ -677,7 +668,7 @@ def test_verdict_is_valid_json_and_renders_everywhere(
     )
     verdict = evaluate_payloads(policy, {"c": payload}, options, ci=CIContext("local"), today=TODAY)
     document = _strict_json(verdict.to_json())
-    _verdict_validator().validate(document)
+    verdict_validator().validate(document)
     assert Verdict.from_dict(document).outcome == verdict.outcome
     assert verdict.exit_code in (0, 1, 3, soft_exit_code)
     (result,) = verdict.campaigns
@@ -710,7 +701,7 @@ def test_deeply_nested_payload_is_an_error_not_a_crash() -> None:
     assert result.error.message == (
         f"the payload is nested deeper than {MAX_PAYLOAD_DEPTH} levels; refusing it"
     )
-    _verdict_validator().validate(_strict_json(verdict.to_json()))
+    verdict_validator().validate(_strict_json(verdict.to_json()))
 
 
 # --- hostile payload files through `gate-runner evaluate` -----------------------------------
@@ -776,7 +767,7 @@ def test_evaluate_cli_on_hostile_payload_never_exits_4(name: str, tmp_path: Path
     assert "Traceback" not in output and "internal error" not in output
     if result.returncode == 3:
         document = _strict_json((tmp_path / "gate-runner-verdict.json").read_text("utf-8"))
-        _verdict_validator().validate(document)
+        verdict_validator().validate(document)
         for fmt in ("json", "sarif", "gitlab"):
             _strict_json((tmp_path / f"{fmt}.out").read_text(encoding="utf-8"))
     else:

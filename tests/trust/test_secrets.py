@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 import yaml
+from gate_test_support import clean_env
 
 from gate_runner.api import SepuruxClient
 from gate_runner.config import load_policy
@@ -37,22 +38,6 @@ OTHER_TOKEN = "sandbox-expects-another-token"
 FORMATS = sorted(REPORTERS)
 ALL_REPORTS = [f"--report={fmt}=report-{fmt}.out" for fmt in FORMATS]
 SCANNED: list[str] = []  # one label per output scanned
-
-_STRIPPED_PREFIXES = (
-    "GITHUB_",
-    "GITLAB_",
-    "CI_",
-    "CIRCLE",
-    "JENKINS_",
-    "BUILDKITE",
-    "BITBUCKET_",
-    "SYSTEM_",
-    "BUILD_",
-    "TF_BUILD",
-    "SEPURUX_",
-    "GATE_RUNNER_",
-    "MY_GATE_",
-)
 
 
 def scan(label: str, text: str) -> None:
@@ -74,14 +59,13 @@ def scan_exception(label: str, error: BaseException) -> None:
 def env_with(
     extra: Mapping[str, str], *, token_var: str | None = "SEPURUX_API_KEY"
 ) -> dict[str, str]:
-    env = {
-        k: v for k, v in os.environ.items() if k != "CI" and not k.startswith(_STRIPPED_PREFIXES)
-    }
-    env.update(PYTHONUNBUFFERED="1", NO_COLOR="1", GATE_RUNNER_CACHE_DIR=str(Path(os.devnull)))
-    if token_var:
-        env[token_var] = TOKEN
-    env.update(extra)
-    return env
+    # MY_GATE_: the custom token_env of one case must not leak in from a previous one.
+    return clean_env(
+        {"GATE_RUNNER_CACHE_DIR": str(Path(os.devnull)), **extra},
+        token=TOKEN if token_var else None,
+        token_var=token_var or "SEPURUX_API_KEY",
+        strip=("MY_GATE_",),
+    )
 
 
 @dataclass
