@@ -34,14 +34,7 @@ class Measurement:
 
 
 def predicted_polls(duration: float, policy: PollPolicy) -> int:
-    """Polls until the first one at or after ``duration``, without jitter."""
-    interval: float | None = None
-    elapsed, polls = 0.0, 0
-    while elapsed < duration:
-        interval = policy.next_interval(interval, elapsed)
-        elapsed += interval
-        polls += 1
-    return polls
+    return policy.predict(duration)[0]
 
 
 def durations(count: int) -> list[float]:

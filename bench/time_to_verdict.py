@@ -189,17 +189,6 @@ def _score(job: Job) -> None:
     }
 
 
-def predicted(policy: PollPolicy, duration: float) -> tuple[int, float]:
-    """Unjittered polls and overshoot of ``policy`` for one run (no latency)."""
-    interval: float | None = None
-    elapsed, polls = 0.0, 0
-    while elapsed < duration:
-        interval = policy.next_interval(interval, elapsed)
-        elapsed += interval
-        polls += 1
-    return polls, elapsed - duration
-
-
 def schedule_table(durations: list[float]) -> str:
     """Candidate schedules, computed: mean polls and mean overshoot over runs of T to 1.25 T."""
     candidates = {
@@ -221,7 +210,7 @@ def schedule_table(durations: list[float]) -> str:
             if policy is None:
                 results = [(math.ceil(d), math.ceil(d) - d) for d in samples]
             else:
-                results = [predicted(policy, d) for d in samples]
+                results = [policy.predict(d) for d in samples]
             polls = sum(r[0] for r in results) / len(results)
             total += polls
             cells.append(f"{polls:.1f} / {sum(r[1] for r in results) / len(results):.2f}")

@@ -44,6 +44,16 @@ class PollPolicy:
         limit = min(self.cap, max(self.initial, self.elapsed_fraction * elapsed))
         return min(previous * self.factor, limit)
 
+    def predict(self, duration: float) -> tuple[int, float]:
+        """Unjittered polls, and overshoot, to see a run of ``duration`` s finished (no latency)."""
+        interval: float | None = None
+        elapsed, polls = 0.0, 0
+        while elapsed < duration:
+            interval = self.next_interval(interval, elapsed)
+            elapsed += interval
+            polls += 1
+        return polls, elapsed - duration
+
     def jittered(self, interval: float, rng: random.Random) -> float:
         # Spreads polls of runs created together so they do not arrive in bursts.
         return interval * rng.uniform(1.0 - self.jitter, 1.0 + self.jitter)

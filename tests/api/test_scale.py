@@ -21,14 +21,7 @@ POLL = "GET /v1/ci/runs/{run_id}"
 
 
 def predicted_polls(duration: float, policy: PollPolicy) -> int:
-    """Polls the unjittered interval needs to see a run of ``duration`` finished."""
-    interval: float | None = None
-    elapsed, polls = 0.0, 0
-    while elapsed < duration:
-        interval = policy.next_interval(interval, elapsed)
-        elapsed += interval
-        polls += 1
-    return polls
+    return policy.predict(duration)[0]
 
 
 @pytest.mark.slow
