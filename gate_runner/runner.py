@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -210,6 +210,14 @@ def assemble(
     )
 
 
+def mark_interrupted(verdict: Verdict, *, soft_exit_code: int) -> Verdict:
+    """The verdict of a job CI cancelled after the last decision: same results, exit 130."""
+    decision = decide(verdict.campaigns, soft_exit_code=soft_exit_code, interrupted=True)
+    return replace(
+        verdict, interrupted=True, exit_code=decision.exit_code, summary=decision.summary
+    )
+
+
 def _result_of_run(
     policy: Policy, campaign: Campaign, outcome: RunOutcome, options: GateOptions, today: date
 ) -> CampaignResult:
@@ -357,14 +365,10 @@ def _notes(policy: Policy, results: Sequence[CampaignResult], today: date) -> li
 
 
 def _with_gate_error(verdict: Verdict, error: ServiceError) -> Verdict:
-    from dataclasses import replace
-
     return replace(verdict, error=RunError(error.kind, error.message))
 
 
 def _replace(result: CampaignResult, **changes: Any) -> CampaignResult:
-    from dataclasses import replace
-
     return replace(result, **changes)
 
 

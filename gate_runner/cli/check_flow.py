@@ -10,7 +10,7 @@ import sys
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from types import FrameType
@@ -50,7 +50,7 @@ def run_check(request: CheckRequest) -> int:
     from gate_runner.ci import detect
     from gate_runner.cli.common import load_policy_or_exit
     from gate_runner.cli.gate_commands import check_soft_exit_code
-    from gate_runner.runner import GateClock, GateOptions, select_campaigns
+    from gate_runner.runner import GateClock, GateOptions, mark_interrupted, select_campaigns
 
     clock = GateClock()
     specs = report_specs(request.reports)
@@ -100,7 +100,7 @@ def run_check(request: CheckRequest) -> int:
         )
         if cancel.is_set() and not verdict.interrupted:
             # Cancelled after the last decision: the verdict is whole, but CI asked us to stop.
-            verdict = replace(verdict, interrupted=True, exit_code=int(ExitCode.INTERRUPTED))
+            verdict = mark_interrupted(verdict, soft_exit_code=request.soft_exit_code)
         code = finish(
             verdict,
             request.verdict_path,
@@ -112,7 +112,8 @@ def run_check(request: CheckRequest) -> int:
         )
         if cancel.is_set() and not verdict.interrupted:
             # The signal came while reporting: the files must not say the job ran to its end.
-            _rewrite_files(verdict, request.verdict_path, specs, secrets)
+            interrupted = mark_interrupted(verdict, soft_exit_code=request.soft_exit_code)
+            _rewrite_files(interrupted, request.verdict_path, specs, secrets)
         return int(ExitCode.INTERRUPTED) if cancel.is_set() else code
 
 
@@ -287,11 +288,10 @@ def _comment(verdict: Verdict, secrets: Sequence[str], cancel: threading.Event |
 def _rewrite_files(
     verdict: Verdict, verdict_path: Path, specs: Sequence[ReportSpec], secrets: Sequence[str]
 ) -> None:
-    """The verdict and the file reports again, marked interrupted; stdout is not repeated."""
+    """The verdict and the file reports again, now interrupted; stdout is not repeated."""
     from gate_runner.report import write_reports
     from gate_runner.report.output import scrub
 
-    verdict = replace(verdict, interrupted=True, exit_code=int(ExitCode.INTERRUPTED))
     try:
         write_atomically(verdict_path, scrub(verdict.to_json(), secrets))
     except OSError:

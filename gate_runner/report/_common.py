@@ -152,3 +152,12 @@ def check_details(campaign: CampaignResult, check: Check) -> list[str]:
 def mode_text(campaign: CampaignResult) -> str:
     enforcement = campaign.enforcement
     return f"{enforcement.mode} ({enforcement.source}: {one_line(enforcement.reason, 200)})"
+
+
+def interruption(verdict: Verdict) -> str:
+    """What an interrupted verdict says: cancelled, and how many campaigns had no decision."""
+    pending = sum(1 for c in verdict.campaigns if c.status == "pending")
+    text = "the job was cancelled (SIGINT/SIGTERM)"
+    if pending:
+        text += f"; {pending} campaign{'s' if pending != 1 else ''} had no decision yet"
+    return text

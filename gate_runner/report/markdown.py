@@ -11,6 +11,7 @@ from gate_runner.report._common import (
     dashboard_url,
     finding_location,
     findings,
+    interruption,
     one_line,
     top_failing_tools,
     value_text,
@@ -94,7 +95,7 @@ def _head(verdict: Verdict, marker: bool) -> str:
             f"**No decision** ({cell(verdict.error.kind)}): {cell(verdict.error.message, 1000)}",
         ]
     if verdict.interrupted:
-        lines += ["", "**Interrupted**: the job was cancelled before every campaign finished."]
+        lines += ["", f"**Interrupted**: {interruption(verdict)}."]
     if verdict.campaigns:
         lines += [
             "",

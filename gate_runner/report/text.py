@@ -9,6 +9,7 @@ from gate_runner.report._common import (
     dashboard_url,
     finding_location,
     findings,
+    interruption,
     mode_text,
     one_line,
     top_failing_tools,
@@ -35,7 +36,7 @@ def render(verdict: Verdict, *, color: bool = False) -> str:
         f"  mode: {gate.mode} ({gate.source}: {one_line(gate.reason, 200)})",
     ]
     if verdict.interrupted:
-        lines.append("  interrupted: the job was cancelled before every campaign finished")
+        lines.append(f"  interrupted: {interruption(verdict)}")
     if verdict.error is not None:
         lines.append(f"  error ({one_line(verdict.error.kind)}): {one_line(verdict.error.message)}")
     for campaign in verdict.campaigns:

@@ -245,6 +245,7 @@ def test_a_signal_leaves_a_verdict_and_every_report(
     verdict = load_verdict(tmp_path / "verdict.json")
     assert verdict["interrupted"] is True
     assert verdict["exit_code"] == 130
+    assert verdict["summary"].startswith("INTERRUPTED: ")
     statuses = {c["key"]: c["status"] for c in verdict["campaigns"]}
     assert statuses == {k: "pending" if k in phase.pending else "done" for k in ("core", "other")}
     for campaign in verdict["campaigns"]:
@@ -261,7 +262,11 @@ def test_a_signal_leaves_a_verdict_and_every_report(
     assert sarif["version"] == "2.1.0"
     assert isinstance(json.loads((tmp_path / REPORTS["gitlab"]).read_text(encoding="utf-8")), list)
     markdown = (tmp_path / REPORTS["markdown"]).read_text(encoding="utf-8")
-    assert "**Interrupted**" in markdown
+    pending = len(phase.pending)
+    expected = "**Interrupted**: the job was cancelled (SIGINT/SIGTERM)"
+    if pending:
+        expected += f"; {pending} campaign{'s' if pending != 1 else ''} had no decision yet"
+    assert expected + "." in markdown
 
     if phase.comment:
         assert github.paths == ["/repos/acme/agent/issues/7/comments?per_page=100"]
