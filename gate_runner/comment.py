@@ -24,13 +24,19 @@ class _CommentError(Exception):
     """A failure already phrased as the warning a user reads (no token in it)."""
 
 
+TOKEN_VARIABLES = ("GITHUB_TOKEN", "GITLAB_TOKEN", "GATE_RUNNER_GITLAB_TOKEN")
+
+
+def comment_tokens(env: Mapping[str, str]) -> list[str]:
+    """The forge tokens `--comment` may use: secrets to mask and scrub like the API token."""
+    return [env[n] for n in TOKEN_VARIABLES if env.get(n)]
+
+
 def post_sticky_comment(
     verdict: Verdict, ci: CIContext, env: Mapping[str, str], *, body: str
 ) -> str | None:
     """Create or update the comment; None when done, else the warning to print. Never raises."""
-    tokens = [
-        env[n] for n in ("GITHUB_TOKEN", "GITLAB_TOKEN", "GATE_RUNNER_GITLAB_TOKEN") if env.get(n)
-    ]
+    tokens = comment_tokens(env)
     try:
         if ci.vendor == "github":
             _github(ci, env, body)

@@ -83,8 +83,10 @@ def run_check(request: CheckRequest) -> int:
             sandbox = stack.enter_context(_sandbox(request.sandbox))
             base_url, token = sandbox.url, sandbox.token
             typer.echo(f"gate-runner: sandbox from {request.sandbox} at {sandbox.url}", err=True)
-        # The CI's token stays a secret even when --sandbox talks with another one.
-        secrets = tuple(dict.fromkeys(t for t in (token, env_token) if t))
+        # The CI's token stays a secret even when --sandbox talks with another one, and
+        # so do the forge tokens --comment uses.
+        forge = _forge_tokens(env) if request.comment else []
+        secrets = tuple(dict.fromkeys(t for t in (token, env_token, *forge) if t))
         # Before anything else is printed, so the runner hides the token everywhere.
         print_masks(secrets)
         cancel = stack.enter_context(_cancel_on_signals())
@@ -224,6 +226,12 @@ def finish(
         typer.echo(f"gate-runner: warning: {scrub(warning, secrets)}", err=True)
     typer.echo(f"gate-runner: verdict written to {verdict_path}", err=True)
     return verdict.exit_code
+
+
+def _forge_tokens(env: Mapping[str, str]) -> list[str]:
+    from gate_runner.comment import comment_tokens
+
+    return comment_tokens(env)
 
 
 def print_masks(secrets: Sequence[str]) -> None:

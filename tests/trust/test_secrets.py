@@ -253,6 +253,33 @@ def test_github_masks_first_and_leaks_nothing(
     assert "outcome<<" in (github / "output.txt").read_text("utf-8")
 
 
+FORGE_TOKEN = "ghs_FORGE_SECRET_77b3e1"
+
+
+def test_comment_masks_the_forge_token_too(tmp_path: Path, sandbox: Sandbox) -> None:
+    # --comment sends GITHUB_TOKEN to the forge: it is masked first and scrubbed like ours.
+    cwd = workdir(tmp_path)
+    env = env_with(
+        {
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_REPOSITORY": "acme/agent",
+            "GITHUB_SHA": "0" * 40,
+            "GITHUB_TOKEN": FORGE_TOKEN,
+            # A closed loopback port: posting fails, which is a warning that must not leak it.
+            "GITHUB_API_URL": "http://127.0.0.1:9",
+        }
+    )
+    args = ["check", "--campaign", "leaky", "--api-url", sandbox.url, "--comment", *ALL_REPORTS]
+    result = run_cli("check --comment", args, cwd, env, mask_first=True)
+    assert result.code == 1, result.stderr
+    assert result.stdout.splitlines()[1] == f"::add-mask::{FORGE_TOKEN}"
+    lines = result.stdout.splitlines()[2:] + result.stderr.splitlines()
+    assert not [line for line in lines if FORGE_TOKEN in line]
+    for path in cwd.rglob("*"):
+        if path.is_file():
+            assert FORGE_TOKEN not in path.read_text("utf-8", errors="replace"), path
+
+
 def test_sandbox_flag_scrubs_the_environment_token_too(tmp_path: Path, scenario_file: Path) -> None:
     # --sandbox talks to its own token; the CI's real token must still never be shown.
     cwd = workdir(tmp_path)
