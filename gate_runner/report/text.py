@@ -74,7 +74,11 @@ def _campaign(verdict: Verdict, campaign: CampaignResult, paint: _Paint) -> list
         status = paint(_MARKS[check.status], check.status)
         place = f"{one_line(where.path, 300)}:{where.line}"
         lines.append(f"  {status} {one_line(check.id, 200)} [{place}]")
-        lines.extend(f"      {line}" for line in check_details(campaign, check))
+        details = check_details(campaign, check)
+        if campaign.error is not None and check.kind == "run":
+            # The "no decision" line above already gave the message and what the policy says.
+            details = details[1:2]
+        lines.extend(f"      {line}" for line in details)
     tools = top_failing_tools(campaign)
     if tools:
         lines.append("  top failing tools: " + ", ".join(f"{t.tool} ({t.count})" for t in tools))
