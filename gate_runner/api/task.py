@@ -210,7 +210,17 @@ class RunTask:
                 raise ServiceError(
                     error.kind, f"{error.message} (gave up after {self._poll_failures} attempts)"
                 ) from None
-            return policy.delay(self._poll_failures, error.retry_after, self._rng)
+            delay = policy.delay(self._poll_failures, error.retry_after, self._rng)
+            # Said in the log even when the next poll succeeds: a flaky API should be visible.
+            self._emit(
+                RunEvent(
+                    self.request.key,
+                    "retrying",
+                    f"{error.message}; retry {self._poll_failures} of {policy.attempts - 1} "
+                    f"in {delay:.1f} s",
+                )
+            )
+            return delay
         self._poll_failures = 0
         self._last_poll_error = None
         state = poll_state(answer, where)

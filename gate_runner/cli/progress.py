@@ -41,7 +41,8 @@ class Progress:
 
     def on_event(self, event: RunEvent) -> None:
         with self._lock:
-            if self._states.get(event.key) == event.state:
+            # Every retry is news; any other state only when it changes.
+            if self._states.get(event.key) == event.state and event.state != "retrying":
                 return
             self._states[event.key] = event.state
             if self._live:
