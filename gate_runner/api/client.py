@@ -9,7 +9,7 @@ import re
 import threading
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from gate_runner import __version__
@@ -18,9 +18,6 @@ from gate_runner.api.payload import campaign_list, create_answer, json_object
 from gate_runner.api.retry import RetryPolicy, TransientError, call_with_retry
 from gate_runner.api.urls import check_base_url, origin, redirect_target
 from gate_runner.errors import ServiceError, UsageError
-
-if TYPE_CHECKING:
-    pass
 
 MAX_RESPONSE_BYTES = 5 * 1024 * 1024
 MAX_REDIRECTS = 3
