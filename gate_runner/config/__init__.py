@@ -9,12 +9,11 @@ from pathlib import Path
 from gate_runner.config.extends import Resolver, display
 from gate_runner.config.fetch import Fetcher, default_cache_dir
 from gate_runner.config.merge import merge
-from gate_runner.config.schedule import mode_for_date
 from gate_runner.config.semantic import check_merged
 from gate_runner.errors import Diagnostic, PolicyError
 from gate_runner.policy import Policy
 
-__all__ = ["load_policy", "mode_for_date", "validate_files"]
+__all__ = ["load_policy", "validate_files"]
 
 
 def _resolve(

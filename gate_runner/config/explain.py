@@ -6,7 +6,6 @@ import json
 from datetime import date
 from typing import Any
 
-from gate_runner.config.schedule import mode_for_date
 from gate_runner.policy import Origin, Policy
 
 
@@ -18,7 +17,7 @@ def _origin(origin: Origin | None) -> str | None:
 
 def explanation(policy: Policy, today: date) -> dict[str, Any]:
     """The explain document (also its JSON form): plain data only."""
-    mode, entry = mode_for_date(policy.enforcement, today)
+    mode, entry = policy.enforcement.mode_on(today)
     if entry is not None:
         source, reason = "schedule", f"schedule entry from {entry.start.isoformat()}"
         origin = _origin(entry.origin)

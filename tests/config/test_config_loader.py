@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gate_runner.config import load_policy, mode_for_date
+from gate_runner.config import load_policy
 from gate_runner.config.expand import expand_string
 from gate_runner.config.yaml_positions import YamlProblem, load_document
 from gate_runner.errors import PolicyError
@@ -189,6 +189,6 @@ def _settings(*entries: tuple[str, str], mode: str = "hard") -> EnforcementSetti
 )
 def test_mode_for_date(today: str, mode: str, entry: str | None) -> None:
     settings = _settings(("2026-12-01", "observe"), ("2026-12-08", "hard"), mode="soft")
-    got_mode, got_entry = mode_for_date(settings, date.fromisoformat(today))
+    got_mode, got_entry = settings.mode_on(date.fromisoformat(today))
     assert got_mode == mode
     assert (got_entry.start.isoformat() if got_entry else None) == entry
