@@ -171,7 +171,7 @@ def gate_error_verdict(
     verdict = assemble(
         policy, results, options, ci=ci, clock=clock or GateClock(), interrupted=False, today=today
     )
-    return _with_gate_error(verdict, error)
+    return replace(verdict, error=RunError(error.kind, error.message))
 
 
 def assemble(
@@ -226,7 +226,7 @@ def _result_of_run(
         error = outcome.error or ServiceError("payload", "the run ended without a payload")
         status = {"timeout": "timeout", "cancelled": "pending"}.get(error.kind, "error")
         result = _errored(policy, campaign, error, options, today, status=status)
-        return _replace(
+        return replace(
             result,
             campaign_id=outcome.campaign_id,
             run_id=outcome.run_id,
@@ -238,7 +238,7 @@ def _result_of_run(
     result = _judge(
         policy, campaign, outcome.payload, options, today, run_id=outcome.run_id, duration=duration
     )
-    return _replace(result, campaign_id=outcome.campaign_id)
+    return replace(result, campaign_id=outcome.campaign_id)
 
 
 def _judge(
@@ -255,7 +255,7 @@ def _judge(
     for name, value in (("payload", payload), ("baseline payload", baseline)):
         if _nested_deeper_than(value, MAX_PAYLOAD_DEPTH):
             message = f"the {name} is nested deeper than {MAX_PAYLOAD_DEPTH} levels; refusing it"
-            return _replace(
+            return replace(
                 _errored(
                     policy,
                     campaign,
@@ -362,14 +362,6 @@ def _notes(policy: Policy, results: Sequence[CampaignResult], today: date) -> li
                 where = f"{result.key}/{check.name}"
                 notes.append(f"waiver for {where} matches a passing check; it can be removed")
     return notes
-
-
-def _with_gate_error(verdict: Verdict, error: ServiceError) -> Verdict:
-    return replace(verdict, error=RunError(error.kind, error.message))
-
-
-def _replace(result: CampaignResult, **changes: Any) -> CampaignResult:
-    return replace(result, **changes)
 
 
 def _nested_deeper_than(value: Any, limit: int) -> bool:
