@@ -46,7 +46,7 @@ th{font-size:.85em;color:var(--muted);font-weight:600}
 td.key{overflow-wrap:anywhere;max-width:16em}
 svg{display:block;width:100%;height:auto}
 svg text{fill:var(--fg);font:11px system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
-.gauge{min-width:150px}.gauge svg{max-width:420px}
+.gauge{min-width:150px}td.rate{white-space:nowrap}.gauge svg{max-width:420px}
 td.bar{width:60%;min-width:100px}td.bar svg{height:14px}
 caption{text-align:left;padding:.4em 0;font-weight:600}
 .track{fill:var(--track)}.threshold{stroke:var(--bar);stroke-width:2}
@@ -157,8 +157,12 @@ def _campaigns(verdict: Verdict) -> str:
 
 def _campaign_row(campaign: CampaignResult) -> str:
     run = one_line(campaign.run_id or "", 60)
-    link = _link(dashboard_url(campaign), run or "dashboard")
-    run_cell = link or (f"<code>{escape(run)}</code>" if run else "—")
+    # A run id is a uuid: its first 8 characters tell runs apart and keep a phone's table narrow.
+    short = run if len(run) <= 12 else run[:8] + "…"
+    link = _link(dashboard_url(campaign), short or "dashboard")
+    run_cell = link or (f"<code>{escape(short)}</code>" if run else "—")
+    if run:
+        run_cell = f'<span title="{escape(run, quote=True)}">{run_cell}</span>'
     return (
         f'<tr class="campaign" data-outcome="{_kind(campaign.outcome)}">'
         f'<td class="key"><code>{_text(campaign.key, 200)}</code></td>'
@@ -173,18 +177,22 @@ def _pass_rate_section(rates: list[PassRate]) -> str:
     shown = [r for r in rates if r.value is not None or r.runs]
     if not shown:
         return ""
-    rows = "".join(
-        f'<tr><td class="key"><code>{_text(r.key, 200)}</code></td>'
-        f"<td>{_figure(r.value)}{f' / bar {_figure(r.bar)}' if r.bar is not None else ''}</td>"
-        f'<td class="gauge">{_gauge(r)}</td></tr>\n'
-        for r in shown
-    )
+    rows = "".join(_rate_row(r) for r in shown)
     return (
         '<section id="pass-rates">\n<h2>Pass rate against the bar</h2>\n'
         '<p class="legend">Dot: the rate judged · vertical line: the bar (min_pass_rate)'
         " · grey span: confidence interval · rings: each run · dashed: baseline</p>\n"
         '<div class="scroll"><table>\n<thead><tr><th>Campaign</th><th>Rate</th>'
         "<th>0 → 1</th></tr></thead>\n<tbody>\n" + rows + "</tbody>\n</table></div>\n</section>\n"
+    )
+
+
+def _rate_row(rate: PassRate) -> str:
+    against = f" / bar {_figure(rate.bar)}" if rate.bar is not None else ""
+    return (
+        f'<tr><td class="key"><code>{_text(rate.key, 200)}</code></td>'
+        f'<td class="rate">{_figure(rate.value)}{against}</td>'
+        f'<td class="gauge">{_gauge(rate)}</td></tr>\n'
     )
 
 
