@@ -58,10 +58,11 @@ class Page:
     session: str
     problems: list[str] = field(default_factory=list)
 
-    def evaluate(self, expression: str) -> Any:
+    def evaluate(self, expression: str, *, wait: bool = False) -> Any:
+        """The expression's value; with `wait`, the value its promise resolves to."""
         answer = self.browser.call(
             "Runtime.evaluate",
-            {"expression": expression, "returnByValue": True},
+            {"expression": expression, "returnByValue": True, "awaitPromise": wait},
             session=self.session,
         )
         if "exceptionDetails" in answer:

@@ -155,9 +155,7 @@ def test_demo_failing_run_screenshot(browser: Browser, tmp_path: Path) -> None:
     assert SCREENSHOT.exists(), "UPDATE_SCREENSHOT=1 pytest tests/report/test_html_browser.py"
 
 
-def test_the_console_check_sees_errors_and_csp_violations(
-    browser: Browser, tmp_path: Path
-) -> None:
+def test_the_console_check_sees_errors_and_csp_violations(browser: Browser, tmp_path: Path) -> None:
     """The harness itself: a page that logs an error, and one whose script the CSP blocks."""
     noisy = tmp_path / "noisy.html"
     noisy.write_text("<!DOCTYPE html><script>console.error('boom')</script>", encoding="utf-8")
