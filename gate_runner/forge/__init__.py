@@ -1,0 +1,9 @@
+"""Forge-native results: a status per campaign and one for the gate, on four forges."""
+
+from __future__ import annotations
+
+from gate_runner.forge.publish import publish_statuses
+from gate_runner.forge.statuses import Status, statuses
+from gate_runner.forge.tokens import forge_status_tokens
+
+__all__ = ["Status", "forge_status_tokens", "publish_statuses", "statuses"]
