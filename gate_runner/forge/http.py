@@ -35,7 +35,7 @@ class ForgeAPI:
         headers: Mapping[str, str],
         *,
         proxy: str | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         import requests  # lazily: only --publish pays for it
 
@@ -70,6 +70,9 @@ class ForgeAPI:
             )
         return _json(response)
 
+    def _pause(self, seconds: float) -> None:
+        (self._sleep or time.sleep)(seconds)
+
     def _send(self, method: str, url: str, body: Any) -> requests.Response:
         import requests
 
@@ -87,11 +90,11 @@ class ForgeAPI:
                     return response
                 if attempt == RETRIES:
                     return response
-                self._sleep(_retry_after(response, attempt))
+                self._pause(_retry_after(response, attempt))
                 continue
             if attempt == RETRIES:
                 raise PublishError(failure)
-            self._sleep(2.0**attempt)
+            self._pause(2.0**attempt)
         raise AssertionError("unreachable")
 
 
