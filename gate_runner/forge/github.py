@@ -39,12 +39,7 @@ def publish(
     if not ci.repository or not ci.commit:
         return ["statuses not published: the repository or commit is unknown"]
     repo = "/".join(quote(part, safe="") for part in ci.repository.split("/"))
-    headers = {
-        "Authorization": f"Bearer {token}",
-        "Accept": "application/vnd.github+json",
-        "X-GitHub-Api-Version": "2022-11-28",
-    }
-    with api or ForgeAPI(env.get("GITHUB_API_URL") or DEFAULT_API, headers) as session:
+    with api or ForgeAPI(env.get("GITHUB_API_URL") or DEFAULT_API, api_headers(token)) as session:
         try:
             for status in statuses:
                 _check_run(session, repo, ci.commit, status)
@@ -62,6 +57,14 @@ def publish(
             return [warning]
         except PublishError as exc:
             return [warning, f"commit statuses not published either ({exc}); no status posted"]
+
+
+def api_headers(token: str) -> dict[str, str]:
+    return {
+        "Authorization": f"Bearer {token}",
+        "Accept": "application/vnd.github+json",
+        "X-GitHub-Api-Version": "2022-11-28",
+    }
 
 
 def check_run_body(
