@@ -27,7 +27,9 @@ def github_request(operation: str, body: Any) -> None:
     """A request body is valid for the operation, and sends no field the description lacks."""
     schema = _GITHUB[operation]["schema"]
     jsonschema.Draft7Validator(schema).validate(body)
-    assert set(body) <= set(schema["properties"]), set(body) - set(schema["properties"])
+    branches = [schema, *schema.get("oneOf", []), *schema.get("anyOf", [])]
+    named = [set(b["properties"]) for b in branches if "properties" in b]
+    assert any(set(body) <= names for names in named), (set(body), named)
     output = body.get("output")
     if output is not None:
         named = schema["properties"]["output"]["properties"]
