@@ -184,3 +184,10 @@ def test_the_token_goes_to_the_api_origin_only() -> None:
     assert warnings == [
         "statuses not published: POST /repos/acme/agent/check-runs answered without a check run id"
     ]
+
+
+def test_a_gate_that_reached_no_decision_fails_its_status() -> None:
+    verdict = replace(mixed(), campaigns=(), outcome="error", blocking=True, exit_code=3)
+    (gate,) = statuses(verdict)
+    assert (gate.name, gate.conclusion) == ("gate-runner", "failure")
+    assert gate.description.startswith("error — blocks the merge (hard): ")

@@ -13,7 +13,7 @@ import pytest
 
 from gate_runner.report.html import page, render
 from gate_runner.report.pass_rates import pass_rates
-from gate_runner.verdict import CampaignResult, Verdict
+from gate_runner.verdict import CampaignResult, RunError, Verdict
 
 from .fixtures import FIXTURES, HOSTILE, hard_fail, hostile, passing
 
@@ -172,3 +172,19 @@ def test_junk_pass_rates_draw_nothing(junk: object) -> None:
     verdict = replace(passing(), campaigns=(campaign,))
     assert pass_rates(verdict)[0].value is None
     assert 'id="pass-rates"' not in render(verdict)
+
+
+def test_a_gate_without_campaigns_says_why() -> None:
+    verdict = replace(
+        hard_fail(),
+        campaigns=(),
+        outcome="error",
+        error=RunError("auth", "the API refused the token <b>"),
+        exit_code=3,
+    )
+    document = render(verdict)
+    assert (
+        "<p><strong>No decision</strong> (auth): the API refused the token &lt;b&gt;</p>"
+        in document
+    )
+    assert 'id="campaigns"' not in document and 'id="pass-rates"' not in document
