@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from gate_runner.report import github, gitlab, json_report, junit, markdown, sarif, text
+from gate_runner.report import github, gitlab, html, json_report, junit, markdown, sarif, text
 from gate_runner.verdict import Verdict
 
 STDOUT = "-"
@@ -31,5 +31,6 @@ REPORTERS: dict[str, Reporter] = {
         Reporter("gitlab", "gate-runner-codequality.json", "GitLab Code Quality", gitlab.render),
         Reporter("github", STDOUT, "GitHub Actions annotations", github.render),
         Reporter("markdown", "gate-runner-comment.md", "PR comment body", markdown.render),
+        Reporter("html", "gate-runner-report.html", "self-contained HTML page", html.render),
     )
 }

@@ -24,6 +24,7 @@ EXTENSIONS = {
     "gitlab": "codequality.json",
     "github": "github.txt",
     "markdown": "md",
+    "html": "html",
 }
 
 

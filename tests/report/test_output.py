@@ -29,7 +29,7 @@ def test_unknown_format_is_a_usage_error_listing_the_known_ones() -> None:
         parse_report_spec("xml=out.xml")
     assert str(caught.value) == (
         "unknown report format 'xml' in --report 'xml=out.xml'; known formats: "
-        "github, gitlab, json, junit, markdown, sarif, text"
+        "github, gitlab, html, json, junit, markdown, sarif, text"
     )
     assert caught.value.exit_code == 2
     with pytest.raises(UsageError, match="names no path"):
@@ -37,7 +37,16 @@ def test_unknown_format_is_a_usage_error_listing_the_known_ones() -> None:
 
 
 def test_registry_is_the_single_list() -> None:
-    assert list(REPORTERS) == ["text", "json", "junit", "sarif", "gitlab", "github", "markdown"]
+    assert list(REPORTERS) == [
+        "text",
+        "json",
+        "junit",
+        "sarif",
+        "gitlab",
+        "github",
+        "markdown",
+        "html",
+    ]
     assert all(r.name == key for key, r in REPORTERS.items())
 
 

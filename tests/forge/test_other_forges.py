@@ -1,0 +1,296 @@
+"""GitLab commit statuses, Bitbucket Code Insights, Azure DevOps PR statuses: loopback fakes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from urllib.parse import unquote
+
+import pytest
+
+from gate_runner.forge import bitbucket, forge_status_tokens, publish_statuses, statuses
+from gate_runner.forge.http import ForgeAPI, PublishError
+
+from .fake import Answer, Request, fake_forge
+from .schemas import azure_status
+from .verdicts import TOKEN, many_findings, mixed
+
+SHA = "0123456789abcdef0123456789abcdef01234567"
+
+
+def _on(vendor: str, verdict=None):  # type: ignore[no-untyped-def]
+    verdict = verdict or mixed()
+    return replace(verdict, ci=replace(verdict.ci, vendor=vendor))
+
+
+# ---------------------------------------------------------------- GitLab
+
+
+class GitLab:
+    """https://docs.gitlab.com/ee/api/commits.html#set-the-pipeline-status-of-a-commit
+
+    POST /projects/:id/statuses/:sha with `state` (pending, running, success, failed,
+    canceled, skipped), `name`, `target_url`, `description`, `ref`, `pipeline_id`; 201 with
+    the status. Re-posting the state a status already has answers 400
+    {"message": "Cannot transition status via :<event> from :<state>"}.
+    """
+
+    def __init__(self, refuse: int | None = None, already: bool = False) -> None:
+        self.refuse = refuse
+        self.already = already
+
+    def __call__(self, request: Request) -> Answer:
+        assert request.headers["private-token"] == TOKEN
+        match = re.fullmatch(r"/api/v4/projects/(\d+)/statuses/([0-9a-f]{40})", request.target)
+        if request.method != "POST" or match is None:
+            return Answer(404, {"message": "404 Not Found"})
+        body = request.body
+        assert set(body) <= {"state", "name", "target_url", "description", "ref", "pipeline_id"}
+        assert body["state"] in ("pending", "running", "success", "failed", "canceled", "skipped")
+        if self.refuse:
+            return Answer(self.refuse, {"message": "403 Forbidden"})
+        if self.already:
+            return Answer(400, {"message": "Cannot transition status via :drop from :failed"})
+        return Answer(201, {"id": 93, "sha": match.group(2), "status": body["state"], **body})
+
+
+def _gitlab_env(url: str) -> dict[str, str]:
+    return {
+        "GITLAB_TOKEN": TOKEN,
+        "CI_API_V4_URL": f"{url}/api/v4",
+        "CI_PROJECT_ID": "278964",
+        "CI_PIPELINE_ID": "1234",
+        "CI_COMMIT_REF_NAME": "feature/refunds",
+    }
+
+
+def test_gitlab_a_commit_status_per_campaign_and_the_gate() -> None:
+    with fake_forge(GitLab()) as fake:
+        assert publish_statuses(_on("gitlab"), _gitlab_env(fake.url)) == []
+    assert {r.target for r in fake.requests} == {f"/api/v4/projects/278964/statuses/{SHA}"}
+    bodies = [r.body for r in fake.requests]
+    assert [(b["name"], b["state"]) for b in bodies] == [
+        ("gate-runner / core-reliability", "failed"),
+        ("gate-runner / checkout-flow", "success"),
+        ("gate-runner / smoke", "success"),
+        ("gate-runner", "failed"),
+    ]
+    assert bodies[0]["pipeline_id"] == 1234
+    assert bodies[0]["ref"] == "feature/refunds"
+    assert bodies[0]["target_url"] == "https://app.sepurux.dev/runs/r-7"
+
+
+def test_gitlab_a_rerun_with_the_same_state_is_not_a_warning() -> None:
+    with fake_forge(GitLab(already=True)) as fake:
+        assert publish_statuses(_on("gitlab"), _gitlab_env(fake.url)) == []
+    assert len(fake.requests) == 4
+
+
+def test_gitlab_a_refused_token_is_one_warning() -> None:
+    with fake_forge(GitLab(refuse=403)) as fake:
+        warnings = publish_statuses(_on("gitlab"), _gitlab_env(fake.url))
+    assert warnings == [
+        "status 'gate-runner / core-reliability' not published: "
+        f"POST /api/v4/projects/278964/statuses/{SHA} answered 403 Forbidden"
+    ]
+    assert len(fake.requests) == 1
+
+
+# ---------------------------------------------------------------- Bitbucket Cloud
+
+
+class BitbucketProxy:
+    """The Pipelines auth proxy in front of the Code Insights API.
+
+    https://support.atlassian.com/bitbucket-cloud/docs/code-insights/ : inside Pipelines,
+    requests go to http://api.bitbucket.org through the proxy at localhost:29418, with no
+    credentials of their own.
+    https://developer.atlassian.com/cloud/bitbucket/rest/api-group-reports/ :
+    PUT /2.0/repositories/{workspace}/{repo_slug}/commit/{commit}/reports/{reportId} with
+    title, details (2000 characters), report_type (SECURITY, COVERAGE, TEST, BUG), reporter,
+    link, result (PASSED, FAILED, PENDING), data [{title, type, value}] -> 200 with the report;
+    POST .../reports/{reportId}/annotations with at most 100 annotations {external_id,
+    annotation_type (VULNERABILITY, CODE_SMELL, BUG), summary (450), details, path, line,
+    severity (CRITICAL, HIGH, MEDIUM, LOW), result (PASSED, FAILED, SKIPPED, IGNORED)} -> 200.
+    """
+
+    REPORT = re.compile(
+        r"http://api\.bitbucket\.org/2\.0/repositories/acme/agent/commit/([0-9a-f]{40})"
+        r"/reports/([A-Za-z0-9_-]+)(/annotations)?"
+    )
+
+    def __call__(self, request: Request) -> Answer:
+        assert "authorization" not in request.headers  # the proxy authenticates
+        match = self.REPORT.fullmatch(request.target)
+        if match is None:
+            return Answer(404, {"type": "error", "error": {"message": "not found"}})
+        if match.group(3) is None:
+            assert request.method == "PUT"
+            body = request.body
+            assert set(body) <= {
+                "title",
+                "details",
+                "report_type",
+                "reporter",
+                "link",
+                "result",
+                "data",
+            }
+            assert body["report_type"] in ("SECURITY", "COVERAGE", "TEST", "BUG")
+            assert body["result"] in ("PASSED", "FAILED", "PENDING")
+            assert len(body["details"]) <= 2000
+            assert all(
+                d["type"] in ("BOOLEAN", "DATE", "DURATION", "LINK", "NUMBER", "PERCENTAGE", "TEXT")
+                for d in body["data"]
+            )
+            return Answer(200, {"uuid": "{r}", "external_id": match.group(2), **body})
+        assert request.method == "POST"
+        assert 1 <= len(request.body) <= 100
+        for item in request.body:
+            assert item["annotation_type"] in ("VULNERABILITY", "CODE_SMELL", "BUG")
+            assert item["severity"] in ("CRITICAL", "HIGH", "MEDIUM", "LOW")
+            assert item["result"] in ("PASSED", "FAILED", "SKIPPED", "IGNORED")
+            assert len(item["summary"]) <= 450
+        return Answer(200, [{"uuid": "{a}", **item} for item in request.body])
+
+
+def test_bitbucket_reports_through_the_pipelines_proxy() -> None:
+    env = {"BITBUCKET_BUILD_NUMBER": "7", "BITBUCKET_REPO_FULL_NAME": "acme/agent"}
+    verdict = _on("bitbucket", many_findings(150))
+    with fake_forge(BitbucketProxy()) as fake:
+        warnings = bitbucket.publish(statuses(verdict), verdict.ci, env, proxy=fake.url)
+    assert warnings == []
+    puts = fake.calls("PUT")
+    assert [p.body["title"] for p in puts] == ["gate-runner / core-reliability", "gate-runner"]
+    assert [p.body["result"] for p in puts] == ["FAILED", "FAILED"]
+    assert puts[1].target.endswith(f"/commit/{SHA}/reports/gate-runner")
+    campaign_report = puts[0].target.rsplit("/", 1)[1]
+    assert re.fullmatch(r"gate-runner-core-reliability-[0-9a-f]{10}", campaign_report)
+    batches = [len(p.body) for p in fake.calls("POST")]
+    assert batches == [100, 50]
+    assert all(p.target.endswith(f"/{campaign_report}/annotations") for p in fake.calls("POST"))
+
+
+def test_bitbucket_report_ids_are_unique_and_safe() -> None:
+    keys = ["a/b", "a b", "a" * 80, "ü"]
+    verdict = replace(mixed(), campaigns=tuple(replace(mixed().campaigns[0], key=k) for k in keys))
+    ids = [bitbucket.report_id(s) for s in statuses(verdict)]
+    assert len(set(ids)) == len(ids)
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{1,64}", i) for i in ids)
+
+
+def test_bitbucket_outside_pipelines_needs_a_token() -> None:
+    assert publish_statuses(_on("bitbucket"), {"BITBUCKET_REPO_FULL_NAME": "acme/agent"}) == [
+        "statuses not published: outside Bitbucket Pipelines set BITBUCKET_ACCESS_TOKEN "
+        "(repository:write)"
+    ]
+
+
+# ---------------------------------------------------------------- Azure DevOps
+
+
+class Azure:
+    """https://learn.microsoft.com/en-us/rest/api/azure/devops/git/pull-request-statuses/create
+
+    POST {organization}/{project}/_apis/git/repositories/{repositoryId}/pullRequests/
+    {pullRequestId}/statuses?api-version=7.1, body a GitPullRequestStatus (state: notSet,
+    pending, succeeded, failed, error, notApplicable; description; context {name, genre};
+    targetUrl) -> 200 with the status and its id. Validated against the spec excerpt.
+    """
+
+    PATH = re.compile(
+        r"/fabrikam/([^/]+)/_apis/git/repositories/([^/]+)/pullRequests/(\d+)/statuses"
+        r"\?api-version=7\.1"
+    )
+
+    def __call__(self, request: Request) -> Answer:
+        assert request.headers["authorization"] == f"Bearer {TOKEN}"
+        match = self.PATH.fullmatch(request.target)
+        if request.method != "POST" or match is None:
+            return Answer(404, {"message": "not found"})
+        assert unquote(match.group(1)) == "Agent Project"
+        azure_status(request.body)
+        return Answer(200, {"id": 1, **request.body})
+
+
+def _azure_env(url: str) -> dict[str, str]:
+    return {
+        "SYSTEM_ACCESSTOKEN": TOKEN,
+        "SYSTEM_COLLECTIONURI": f"{url}/fabrikam/",
+        "SYSTEM_TEAMPROJECT": "Agent Project",
+        "BUILD_REPOSITORY_ID": "b92c8408-a0c9-4292-88af-bc005a1b8272",
+        "BUILD_REPOSITORY_PROVIDER": "TfsGit",
+        "SYSTEM_PULLREQUEST_PULLREQUESTID": "3",
+    }
+
+
+def test_azure_a_pull_request_status_per_campaign_and_the_gate() -> None:
+    with fake_forge(Azure()) as fake:
+        assert publish_statuses(_on("azure"), _azure_env(fake.url)) == []
+    bodies = [r.body for r in fake.requests]
+    assert [(b["context"]["name"], b["state"]) for b in bodies] == [
+        ("gate-runner / core-reliability", "failed"),
+        ("gate-runner / checkout-flow", "succeeded"),
+        ("gate-runner / smoke", "succeeded"),
+        ("gate-runner", "failed"),
+    ]
+    assert bodies[0]["targetUrl"] == "https://app.sepurux.dev/runs/r-7"
+
+
+@pytest.mark.parametrize(
+    ("change", "warning"),
+    [
+        (
+            {"BUILD_REPOSITORY_PROVIDER": "GitHub"},
+            "pull request statuses need Azure Repos, not GitHub",
+        ),
+        ({"SYSTEM_PULLREQUEST_PULLREQUESTID": ""}, "this build is not for a pull request"),
+        ({"SYSTEM_ACCESSTOKEN": ""}, "SYSTEM_ACCESSTOKEN is not set"),
+    ],
+)
+def test_azure_says_why_it_posts_nothing(change: dict[str, str], warning: str) -> None:
+    with fake_forge(Azure()) as fake:
+        warnings = publish_statuses(_on("azure"), {**_azure_env(fake.url), **change})
+    assert len(warnings) == 1 and warning in warnings[0]
+    assert fake.requests == []
+
+
+# ---------------------------------------------------------------- every forge
+
+
+def test_other_vendors_get_a_warning_and_no_request() -> None:
+    assert publish_statuses(_on("jenkins"), {}) == [
+        "statuses are published on GitHub, GitLab, Bitbucket Cloud and Azure DevOps, not on jenkins"
+    ]
+
+
+def test_an_unexpected_failure_is_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    def explode(*_: object, **__: object) -> list[str]:
+        raise RuntimeError(TOKEN)
+
+    monkeypatch.setitem(publish_statuses.__globals__["_FORGES"], "gitlab", explode)
+    assert publish_statuses(_on("gitlab"), {"GITLAB_TOKEN": TOKEN}) == [
+        "statuses not published: unexpected RuntimeError"
+    ]
+
+
+def test_forge_status_tokens_lists_every_forge_token() -> None:
+    env = {
+        "GITHUB_TOKEN": "a",
+        "GATE_RUNNER_GITLAB_TOKEN": "b",
+        "SYSTEM_ACCESSTOKEN": "c",
+        "BITBUCKET_ACCESS_TOKEN": "d",
+        "GITLAB_TOKEN": "",
+        "PATH": "/bin",
+    }
+    assert sorted(forge_status_tokens(env)) == ["a", "b", "c", "d"]
+
+
+def test_a_url_off_the_api_origin_is_never_called() -> None:
+    with (
+        fake_forge(lambda r: Answer(200, {})) as fake,
+        ForgeAPI(fake.url, {}) as api,
+        pytest.raises(PublishError, match="not on the forge's API origin"),
+    ):
+        api.call("GET", "http://127.0.0.2:1/x")
+    assert fake.requests == []
