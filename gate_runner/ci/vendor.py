@@ -1,0 +1,28 @@
+"""What one CI vendor module provides: detection, context, workspace, forge tokens, comment."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from gate_runner.ci.git import GitRunner
+from gate_runner.verdict import CIContext
+
+Environment = Mapping[str, str]
+PostComment = Callable[[CIContext, Environment, str], None]
+
+
+@dataclass(frozen=True)
+class Vendor:
+    name: str
+    applies: Callable[[Environment], bool]
+    context: Callable[[Environment, GitRunner], CIContext]
+    # The variable holding the checkout's root: where repository-relative paths start.
+    workspace_variables: tuple[str, ...] = ()
+    # Tokens `--comment` sends to the forge: secrets, masked and scrubbed like the API token.
+    token_variables: tuple[str, ...] = ()
+    # Create or update the sticky comment; raises sticky.CommentError with the user's warning.
+    post_comment: PostComment | None = None
+    # False when the vendor's checkout may be a commit that exists only on the agent, so
+    # `git rev-parse HEAD` must not stand in for a commit the vendor module left unknown.
+    head_is_the_commit: bool = True
