@@ -338,6 +338,16 @@ def test_jenkinsfile() -> None:
     assert text.count("{") == text.count("}")
 
 
+def test_jenkinsfile_image_has_git() -> None:
+    # On a PR the head commit is read from the workspace's refs (gate_runner/ci/jenkins.py):
+    # without git the verdict's commit is null. The official python images have git
+    # except -slim and -alpine (they are buildpack-deps based).
+    text = JENKINS.read_text(encoding="utf-8")
+    (image,) = re.findall(r"image\s+'([^']+)'", text)
+    installs_git = re.search(r"(apt-get|apk)[^\n]*install[^\n]*\bgit\b", text)
+    assert installs_git or not re.search(r"-(slim|alpine)", image), image
+
+
 # --------------------------------------------------------------------------
 # Buildkite
 
