@@ -7,8 +7,6 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from gate_runner.report.markdown import MARKER
-
 if TYPE_CHECKING:
     import requests
 
@@ -21,10 +19,18 @@ class CommentError(Exception):
     """A failure already phrased as the warning a user reads (no token in it)."""
 
 
+def _marker() -> str:
+    # Imported late: the reporters import this package (for the workspace root), not the reverse.
+    from gate_runner.report.markdown import MARKER
+
+    return MARKER
+
+
 def fit(body: str, limit: int) -> str:
     """The body with the marker first, cut to the forge's limit."""
-    if not body.startswith(MARKER):
-        body = f"{MARKER}\n{body}"
+    marker = _marker()
+    if not body.startswith(marker):
+        body = f"{marker}\n{body}"
     if len(body) <= limit:
         return body
     return body[: limit - len(_TRUNCATED)] + _TRUNCATED
@@ -32,7 +38,7 @@ def fit(body: str, limit: int) -> str:
 
 def is_ours(body: Any, item: Mapping[str, Any], author: str | None) -> bool:
     # Our body starts with the marker; a human quoting it ("> <!-- ...") does not.
-    if not isinstance(body, str) or not body.lstrip().startswith(MARKER):
+    if not isinstance(body, str) or not body.lstrip().startswith(_marker()):
         return False
     if author is None:
         return True
