@@ -421,3 +421,19 @@ def test_real_git_is_called_with_a_timeout_and_failures_are_none(tmp_path: Path)
     assert ctx.repository == "acme/agent"
     assert ctx.commit is not None and len(ctx.commit) == 40
     assert ctx.branch is not None
+
+
+def test_mask_lines_per_vendor() -> None:
+    from gate_runner.ci import mask_lines
+
+    secrets = ["tok%en\nsecond", "tok%en"]
+    assert mask_lines({"GITHUB_ACTIONS": "true"}, secrets) == (
+        "::add-mask::tok%25en\n::add-mask::second\n"
+    )
+    # Azure: ##vso[task.setsecret], data escaped with %AZP25 (CI-FORMATS.md B5;
+    # https://learn.microsoft.com/azure/devops/pipelines/scripts/logging-commands#setsecret).
+    assert mask_lines({"TF_BUILD": "True"}, secrets) == (
+        "##vso[task.setsecret]tok%AZP25en\n##vso[task.setsecret]second\n"
+    )
+    assert mask_lines({"GITLAB_CI": "true"}, secrets) == ""
+    assert mask_lines({"GITHUB_ACTIONS": "true"}, []) == ""

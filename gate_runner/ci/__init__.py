@@ -5,7 +5,7 @@ One module per vendor; this package only picks the vendor and fills gaps from gi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from gate_runner.ci import (
@@ -30,6 +30,7 @@ __all__ = [
     "Vendor",
     "detect",
     "forge_tokens",
+    "mask_lines",
     "post_sticky_comment",
     "slug_from_url",
     "vendor_for",
@@ -75,6 +76,12 @@ def detect(
         pull_request=ctx.pull_request,
         build_url=ctx.build_url,
     )
+
+
+def mask_lines(env: Mapping[str, str], secrets: Sequence[str]) -> str:
+    """What to print first so the CI hides every secret in its log ("" where it cannot)."""
+    vendor = vendor_for(env)
+    return vendor.mask_lines(secrets) if vendor.mask_lines is not None and secrets else ""
 
 
 def forge_tokens(env: Mapping[str, str]) -> list[str]:

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from urllib.parse import quote
 
 from gate_runner.ci.git import GitRunner
 from gate_runner.ci.variables import branch_from_ref, get, integer
 from gate_runner.ci.vendor import Vendor
 from gate_runner.verdict import CIContext
+
+
+def mask_lines(secrets: Sequence[str]) -> str:
+    """`##vso[task.setsecret]` for every line of every secret: the agent masks it in the log."""
+    parts = dict.fromkeys(p for s in secrets for p in s.splitlines() if p.strip())
+    # Logging-command data escapes: % first, then CR and LF (none are left after splitlines).
+    return "".join(f"##vso[task.setsecret]{p.replace('%', '%AZP25')}\n" for p in parts)
 
 
 def context(env: Mapping[str, str], git: GitRunner) -> CIContext:
@@ -36,4 +43,5 @@ VENDOR = Vendor(
     applies=lambda env: env.get("TF_BUILD", "").lower() == "true",
     context=context,
     workspace_variables=("BUILD_SOURCESDIRECTORY",),
+    mask_lines=mask_lines,
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -30,6 +30,13 @@ def step_summary_path(env: Mapping[str, str]) -> str | None:
 def output_path(env: Mapping[str, str]) -> str | None:
     """Where the step's outputs (`name<<DELIMITER`) are appended, on GitHub Actions only."""
     return get(env, "GITHUB_OUTPUT") if applies(env) else None
+
+
+def mask_lines(secrets: Sequence[str]) -> str:
+    """`::add-mask::` for every line of every secret, escaped as workflow commands are."""
+    from gate_runner.report.github import mask_commands  # late: report/ imports ci/
+
+    return mask_commands(secrets)
 
 
 def _event(env: Mapping[str, str]) -> dict[str, Any]:
@@ -123,5 +130,6 @@ VENDOR = Vendor(
     context=context,
     workspace_variables=("GITHUB_WORKSPACE",),
     token_variables=("GITHUB_TOKEN",),
+    mask_lines=mask_lines,
     post_comment=post_comment,
 )

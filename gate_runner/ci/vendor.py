@@ -1,8 +1,8 @@
-"""What one CI vendor module provides: detection, context, workspace, forge tokens, comment."""
+"""What one CI vendor module provides: detection, context, workspace, masks, tokens, comment."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from gate_runner.ci.git import GitRunner
@@ -10,6 +10,7 @@ from gate_runner.verdict import CIContext
 
 Environment = Mapping[str, str]
 PostComment = Callable[[CIContext, Environment, str], None]
+MaskLines = Callable[[Sequence[str]], str]
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,8 @@ class Vendor:
     workspace_variables: tuple[str, ...] = ()
     # Tokens `--comment` sends to the forge: secrets, masked and scrubbed like the API token.
     token_variables: tuple[str, ...] = ()
+    # The log lines that make the CI hide each secret, printed before anything else.
+    mask_lines: MaskLines | None = None
     # Create or update the sticky comment; raises sticky.CommentError with the user's warning.
     post_comment: PostComment | None = None
     # False when the vendor's checkout may be a commit that exists only on the agent, so
