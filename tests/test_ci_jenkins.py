@@ -9,10 +9,13 @@ Each workspace below is built the same way, with git itself.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
+import gate_test_support as support
 import pytest
 
 from gate_runner.ci import detect
@@ -188,3 +191,26 @@ def test_other_vendors_are_not_taken_for_jenkins() -> None:
     env = {"GITLAB_CI": "true", "BUILD_ID": "1", "JOB_NAME": "x", "EXECUTOR_NUMBER": "0"}
     assert detect(env, run_git=lambda args: None).vendor == "gitlab"
     assert detect({"BUILD_ID": "1"}, run_git=lambda args: None).vendor == "local"
+
+
+@pytest.mark.slow
+def test_check_records_the_pr_head_in_the_verdict(tmp_path: Path) -> None:
+    # The whole process, as the shipped Jenkinsfile runs it in the agent's workspace.
+    server = Server(tmp_path)
+    ws = agent_checkout(tmp_path, server, merge=True)
+    (ws / "sepurux.yml").write_text(
+        "version: 1\ncampaigns:\n  core-reliability: {}\n", encoding="utf-8"
+    )
+    scenario = Path(__file__).resolve().parents[1] / "examples" / "sandbox" / "passing.yml"
+    env = support.clean_env({**jenkins_env(ws), **GIT_ENV}, token=None)
+    done = subprocess.run(
+        [sys.executable, "-m", "gate_runner", "check", "--sandbox", str(scenario)],
+        cwd=ws,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    ci = json.loads((ws / "gate-runner-verdict.json").read_text(encoding="utf-8"))["ci"]
+    assert (ci["vendor"], ci["commit"], ci["pull_request"]) == ("jenkins", server.head, 123)
