@@ -242,3 +242,11 @@ def test_gitlab_token_fallback_and_errors(api: FakeAPI) -> None:
     api.status = 401
     warning = post_sticky_comment(hard_fail(), GL, env, body=BODY)
     assert warning is not None and "401" in warning and "api" in warning and TOKEN not in warning
+
+
+def test_other_vendors_get_a_warning_not_an_error() -> None:
+    warning = post_sticky_comment(hard_fail(), CIContext("jenkins"), {}, body=BODY)
+    assert (
+        warning
+        == "comment not posted: comments are posted on github and gitlab only, not on jenkins"
+    )

@@ -97,7 +97,7 @@ def post_sticky_comment(
     post = next((v.post_comment for v in VENDORS if v.name == ci.vendor), None)
     try:
         if post is None:
-            forges = ", ".join(v.name for v in VENDORS if v.post_comment is not None)
+            forges = " and ".join(v.name for v in VENDORS if v.post_comment is not None)
             raise sticky.CommentError(f"comments are posted on {forges} only, not on {ci.vendor}")
         post(ci, env, body)
         return None
