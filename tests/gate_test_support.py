@@ -33,6 +33,7 @@ _STRIPPED_PREFIXES = (
     "BUILD_",
     "TF_BUILD",
     "TEAMCITY_",
+    "HUDSON_",
     "SEPURUX_",
     "GATE_RUNNER_",
 )

@@ -138,6 +138,20 @@ GITLAB = {
 }
 
 
+def test_gitlab_fork_merge_request_pairs_the_target_project_with_the_mr_number() -> None:
+    # In a fork's MR pipeline CI_PROJECT_PATH is the fork; the MR (and its IID) belongs to
+    # CI_MERGE_REQUEST_PROJECT_PATH (https://docs.gitlab.com/ci/variables/predefined_variables/).
+    env = {
+        **GITLAB,
+        "CI_PROJECT_PATH": "someone/proj",
+        "CI_MERGE_REQUEST_PROJECT_PATH": "group/sub/proj",
+        "CI_MERGE_REQUEST_SOURCE_PROJECT_PATH": "someone/proj",
+        "CI_MERGE_REQUEST_IID": "12",
+    }
+    ctx = detect(env, run_git=NO_GIT)
+    assert (ctx.repository, ctx.pull_request) == ("group/sub/proj", 12)
+
+
 def test_gitlab_merge_request_pipeline_with_subgroups() -> None:
     env = {
         **GITLAB,
@@ -220,18 +234,7 @@ JENKINS = {
 }
 
 
-def test_jenkins_multibranch_pr_reports_the_head_not_the_agent_merge_commit() -> None:
-    env = {
-        **JENKINS,
-        "BRANCH_NAME": "PR-123",
-        "CHANGE_ID": "123",
-        "CHANGE_BRANCH": "feat",
-        "CHANGE_TARGET": "main",
-    }
-    git = FakeGit({"rev-parse --verify --quiet merge77^2": "head55"})
-    assert detect(env, run_git=git) == CIContext(
-        "jenkins", "acme/agent", "head55", "feat", 123, "https://ci.example.com/job/agent/PR-123/4/"
-    )
+# The PR head commit on Jenkins is tested against real git repositories in test_ci_jenkins.py.
 
 
 def test_jenkins_branch_build_and_plugins() -> None:
@@ -418,3 +421,19 @@ def test_real_git_is_called_with_a_timeout_and_failures_are_none(tmp_path: Path)
     assert ctx.repository == "acme/agent"
     assert ctx.commit is not None and len(ctx.commit) == 40
     assert ctx.branch is not None
+
+
+def test_mask_lines_per_vendor() -> None:
+    from gate_runner.ci import mask_lines
+
+    secrets = ["tok%en\nsecond", "tok%en"]
+    assert mask_lines({"GITHUB_ACTIONS": "true"}, secrets) == (
+        "::add-mask::tok%25en\n::add-mask::second\n"
+    )
+    # Azure: ##vso[task.setsecret], data escaped with %AZP25 (CI-FORMATS.md B5;
+    # https://learn.microsoft.com/azure/devops/pipelines/scripts/logging-commands#setsecret).
+    assert mask_lines({"TF_BUILD": "True"}, secrets) == (
+        "##vso[task.setsecret]tok%AZP25en\n##vso[task.setsecret]second\n"
+    )
+    assert mask_lines({"GITLAB_CI": "true"}, secrets) == ""
+    assert mask_lines({"GITHUB_ACTIONS": "true"}, []) == ""

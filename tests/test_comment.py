@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from gate_runner.comment import post_sticky_comment
+from gate_runner.ci import post_sticky_comment
 from gate_runner.report.markdown import MARKER
 from gate_runner.verdict import CIContext
 
@@ -176,7 +176,7 @@ def test_unreachable_api_is_a_warning() -> None:
 
 
 def test_timeouts_are_applied(api: FakeAPI, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("gate_runner.comment.TIMEOUT", (1.0, 0.3))
+    monkeypatch.setattr("gate_runner.ci.sticky.TIMEOUT", (1.0, 0.3))
     api.hang = True
     warning = post_sticky_comment(hard_fail(), GH, _github_env(api), body=BODY)
     assert warning is not None and "timed out" in warning
@@ -198,6 +198,7 @@ def _gitlab_env(api: FakeAPI) -> dict[str, str]:
         "GITLAB_TOKEN": TOKEN,
         "CI_API_V4_URL": f"{api.url}/api/v4",
         "CI_PROJECT_ID": "55",
+        "CI_MERGE_REQUEST_PROJECT_ID": "55",
         "CI_MERGE_REQUEST_IID": "7",
     }
 
@@ -216,6 +217,24 @@ def test_gitlab_creates_then_updates_the_note(api: FakeAPI) -> None:
     assert _writes(api) == [("PUT", "/api/v4/projects/55/merge_requests/7/notes/3", {"body": BODY})]
 
 
+def test_gitlab_fork_mr_note_goes_to_the_target_project(api: FakeAPI) -> None:
+    # A fork's MR pipeline runs in the fork (CI_PROJECT_ID) but the MR, and its number, belong
+    # to the target project: CI_MERGE_REQUEST_PROJECT_ID, "The ID of the project of the merge
+    # request" (https://docs.gitlab.com/ci/variables/predefined_variables/).
+    env = {**_gitlab_env(api), "CI_PROJECT_ID": "99", "CI_MERGE_REQUEST_PROJECT_ID": "55"}
+    fork = CIContext("gitlab", "group/proj", "abc", "feat", 7)
+    assert post_sticky_comment(hard_fail(), fork, env, body=BODY) is None
+    assert _writes(api) == [("POST", "/api/v4/projects/55/merge_requests/7/notes", {"body": BODY})]
+
+
+def test_gitlab_branch_pipeline_note_pairs_project_and_number(api: FakeAPI) -> None:
+    # A branch pipeline has no CI_MERGE_REQUEST_*: the verdict's repository and MR go together.
+    env = {k: v for k, v in _gitlab_env(api).items() if not k.startswith("CI_MERGE_REQUEST")}
+    assert post_sticky_comment(hard_fail(), GL, env, body=BODY) is None
+    path = "/api/v4/projects/group%2Fproj/merge_requests/7/notes"
+    assert _writes(api) == [("POST", path, {"body": BODY})]
+
+
 def test_gitlab_token_fallback_and_errors(api: FakeAPI) -> None:
     env = {k: v for k, v in _gitlab_env(api).items() if k != "GITLAB_TOKEN"}
     assert "GITLAB_TOKEN" in (post_sticky_comment(hard_fail(), GL, env, body=BODY) or "")
@@ -223,3 +242,11 @@ def test_gitlab_token_fallback_and_errors(api: FakeAPI) -> None:
     api.status = 401
     warning = post_sticky_comment(hard_fail(), GL, env, body=BODY)
     assert warning is not None and "401" in warning and "api" in warning and TOKEN not in warning
+
+
+def test_other_vendors_get_a_warning_not_an_error() -> None:
+    warning = post_sticky_comment(hard_fail(), CIContext("jenkins"), {}, body=BODY)
+    assert (
+        warning
+        == "comment not posted: comments are posted on github and gitlab only, not on jenkins"
+    )

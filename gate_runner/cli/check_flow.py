@@ -229,9 +229,9 @@ def finish(
 
 
 def _forge_tokens(env: Mapping[str, str]) -> list[str]:
-    from gate_runner.comment import comment_tokens
+    from gate_runner.ci import forge_tokens
 
-    return comment_tokens(env)
+    return forge_tokens(env)
 
 
 def print_masks(secrets: Sequence[str]) -> None:
@@ -273,7 +273,7 @@ def load_baseline(path: Path | None) -> Mapping[str, dict[str, Any]]:
 
 def _comment(verdict: Verdict, secrets: Sequence[str], cancel: threading.Event | None) -> list[str]:
     from gate_runner.api.scheduler import call_cancellable
-    from gate_runner.comment import post_sticky_comment
+    from gate_runner.ci import post_sticky_comment
     from gate_runner.report import REPORTERS
     from gate_runner.report.output import scrub
 

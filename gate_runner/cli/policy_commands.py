@@ -103,17 +103,20 @@ def init(
     ),
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
-    """Write a commented starter sepurux.yml that validates."""
-    from gate_runner.config.starter import STARTER
+    """Write a commented starter sepurux.yml that validates, and the schema its modeline names."""
+    from gate_runner.templates import starter_files
 
     if path.exists() and not force:
         raise _fail(f"{path} already exists; use --force to overwrite it")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(STARTER, encoding="utf-8")
-    except OSError as exc:
-        raise _fail(f"cannot write {path}: {exc.strerror or exc}") from None
-    typer.echo(f"wrote {path}; next: gate-runner validate {path}")
+    files = starter_files(path)
+    for target, text in files.items():
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise _fail(f"cannot write {target}: {exc.strerror or exc}") from None
+    written = " and ".join(str(p) for p in files)
+    typer.echo(f"wrote {written} (commit both); next: gate-runner validate {path}")
 
 
 def register(app: typer.Typer) -> None:

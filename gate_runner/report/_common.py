@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from gate_runner.ci.workspace import place, repo_relative
 from gate_runner.verdict import CampaignResult, Check, Location, Verdict
 
 Severity = Literal["high", "medium", "low", "info"]
@@ -56,25 +57,33 @@ def finding_location(
 ) -> Location:
     """Where an annotation can land: the check's line, else the campaign's, else the policy's top.
 
-    A location inside a remote (URL) policy cannot be annotated in a repository.
+    Repository-relative (see ci/workspace.py): a line in a policy extended from outside the
+    repository lands on the `extends` line that brings it in. A location inside a remote (URL)
+    policy cannot be annotated in a repository.
     """
+    sources = [s.get("location", "") for s in verdict.policy.sources]
     for candidate in (
         check.location if check else None,
         campaign.location if campaign else None,
     ):
         if candidate is not None and not is_url(candidate.path):
-            return Location(
-                repo_path(candidate.path), max(candidate.line, 1), max(candidate.column, 1)
+            spot = place(
+                candidate.path,
+                max(candidate.line, 1),
+                max(candidate.column, 1),
+                policy=verdict.policy.path,
+                sources=sources,
             )
+            return Location(spot.path, spot.line, spot.column)
     return Location(repo_path(verdict.policy.path), 1, 1)
 
 
-def repo_path(path: str) -> str:
-    """A repository-relative path as the vendors want it: forward slashes, no leading ./"""
-    value = path.replace("\\", "/")
-    while value.startswith("./"):
-        value = value[2:]
-    return value
+def repo_path(path: str, *, policy: str | None = None) -> str:
+    """A path as the vendors want it: relative to the repository root, forward slashes, no ./
+
+    The root is that of `policy` (or of the working directory); a path outside it is kept.
+    """
+    return repo_relative(path, policy=policy)
 
 
 def counts(campaign: CampaignResult, check: Check) -> bool:

@@ -338,6 +338,16 @@ def test_jenkinsfile() -> None:
     assert text.count("{") == text.count("}")
 
 
+def test_jenkinsfile_image_has_git() -> None:
+    # On a PR the head commit is read from the workspace's refs (gate_runner/ci/jenkins.py):
+    # without git the verdict's commit is null. The official python images have git
+    # except -slim and -alpine (they are buildpack-deps based).
+    text = JENKINS.read_text(encoding="utf-8")
+    (image,) = re.findall(r"image\s+'([^']+)'", text)
+    installs_git = re.search(r"(apt-get|apk)[^\n]*install[^\n]*\bgit\b", text)
+    assert installs_git or not re.search(r"-(slim|alpine)", image), image
+
+
 # --------------------------------------------------------------------------
 # Buildkite
 
@@ -356,16 +366,22 @@ def test_buildkite_pipeline() -> None:
 # pre-commit
 
 
-def test_pre_commit_hook() -> None:
-    hooks = load(PRE_COMMIT)
-    (hook,) = [h for h in hooks if h["id"] == "gate-runner-validate"]
-    assert hook["entry"] == "gate-runner validate"
-    assert hook["language"] == "python"
-    files = re.compile(hook["files"])
-    for path in ("sepurux.yml", "sub/dir/sepurux.yml", "policies/base.yml", "policies/agents.yaml"):
-        assert files.search(path), path
-    for path in ("other.yml", "policies/nested/x.txt", "sepurux.yml.bak", "notpolicies/x.yml.orig"):
+def test_pre_commit_hooks() -> None:
+    hooks = {h["id"]: h for h in load(PRE_COMMIT)}
+    policy_hook = hooks["gate-runner-validate"]
+    assert policy_hook["entry"] == "python -m gate_runner.ci.precommit"
+    paths_hook = hooks["gate-runner-validate-paths"]
+    assert paths_hook["entry"] == "gate-runner validate"
+    for hook in hooks.values():
+        assert hook["language"] == "python"
+        # pre-commit.ci has no network: remote extends come from the cache or are skipped.
+        assert hook["args"] == ["--offline"]
+    files = re.compile(policy_hook["files"])
+    for path in ("sepurux.yml", "sub/dir/sepurux.yaml", "policies/base.yml", "k8s/deploy.yaml"):
+        assert files.search(path), path  # candidates; the hook reads them to decide
+    for path in ("policies/nested/x.txt", "sepurux.yml.bak", "notpolicies/x.yml.orig"):
         assert not files.search(path), path
+    assert not re.search(paths_hook["files"], "policies/base.yml")  # until the user sets files:
 
 
 # --------------------------------------------------------------------------

@@ -1,0 +1,110 @@
+"""CI vendors: who runs us (repository, commit, branch, PR), forge tokens and the sticky comment.
+
+One module per vendor; this package only picks the vendor and fills gaps from git.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from gate_runner.ci import (
+    azure,
+    bitbucket,
+    buildkite,
+    circleci,
+    generic,
+    github,
+    gitlab,
+    jenkins,
+    sticky,
+)
+from gate_runner.ci.git import GitRunner, git_runner
+from gate_runner.ci.variables import slug_from_url
+from gate_runner.ci.vendor import Vendor
+from gate_runner.verdict import CIContext, Verdict
+
+__all__ = [
+    "VENDORS",
+    "GitRunner",
+    "Vendor",
+    "detect",
+    "forge_tokens",
+    "mask_lines",
+    "post_sticky_comment",
+    "slug_from_url",
+    "vendor_for",
+]
+
+# Specific vendors first: most also set CI=true, and Azure sets TF_BUILD instead.
+VENDORS: tuple[Vendor, ...] = (
+    github.VENDOR,
+    gitlab.VENDOR,
+    circleci.VENDOR,
+    buildkite.VENDOR,
+    azure.VENDOR,
+    bitbucket.VENDOR,
+    jenkins.VENDOR,  # after the others: its fallback variables (JOB_NAME, BUILD_ID) are generic
+    generic.VENDOR,
+)
+
+
+def vendor_for(env: Mapping[str, str]) -> Vendor:
+    """The vendor running this process (generic when none is recognised)."""
+    return next(v for v in VENDORS if v.applies(env))
+
+
+def detect(
+    env: Mapping[str, str],
+    *,
+    cwd: Path | None = None,
+    run_git: GitRunner | None = None,
+) -> CIContext:
+    """Read the CI context from the environment; git fills what the vendor leaves out."""
+    git = run_git if run_git is not None else git_runner(cwd)
+    vendor = vendor_for(env)
+    ctx = vendor.context(env, git)
+    repository = ctx.repository or slug_from_url(git(["config", "--get", "remote.origin.url"]))
+    commit = ctx.commit
+    if commit is None and vendor.head_is_the_commit:
+        commit = git(["rev-parse", "HEAD"])
+    return CIContext(
+        vendor=ctx.vendor,
+        repository=repository,
+        commit=commit,
+        branch=ctx.branch,
+        pull_request=ctx.pull_request,
+        build_url=ctx.build_url,
+    )
+
+
+def mask_lines(env: Mapping[str, str], secrets: Sequence[str]) -> str:
+    """What to print first so the CI hides every secret in its log ("" where it cannot)."""
+    vendor = vendor_for(env)
+    return vendor.mask_lines(secrets) if vendor.mask_lines is not None and secrets else ""
+
+
+def forge_tokens(env: Mapping[str, str]) -> list[str]:
+    """The forge tokens `--comment` may use: secrets to mask and scrub like the API token."""
+    names = dict.fromkeys(name for v in VENDORS for name in v.token_variables)
+    return [env[name] for name in names if env.get(name)]
+
+
+def post_sticky_comment(
+    verdict: Verdict, ci: CIContext, env: Mapping[str, str], *, body: str
+) -> str | None:
+    """Create or update the comment; None when done, else the warning to print. Never raises."""
+    post = next((v.post_comment for v in VENDORS if v.name == ci.vendor), None)
+    try:
+        if post is None:
+            forges = " and ".join(v.name for v in VENDORS if v.post_comment is not None)
+            raise sticky.CommentError(f"comments are posted on {forges} only, not on {ci.vendor}")
+        post(ci, env, body)
+        return None
+    except sticky.CommentError as exc:
+        message = str(exc)
+    except Exception as exc:  # a comment must never break the gate
+        message = f"unexpected {type(exc).__name__}"
+    for token in forge_tokens(env):
+        message = message.replace(token, "***")
+    return f"comment not posted: {message}"
