@@ -122,7 +122,7 @@ def test_array_instead_of_an_object(make_sandbox: MakeSandbox, client: Client) -
     sandbox = make_sandbox(scenario({"on": "create", "kind": "array"}))
     s = client(sandbox)
     body = start_run(s, sandbox).json()
-    assert isinstance(body, list) and set(body[0]) == {"run_id", "status"}
+    assert isinstance(body, list) and set(body[0]) == {"run_id", "batch_id", "status"}
 
 
 def test_wrong_types_default_turns_metrics_into_strings_and_nulls(
@@ -138,10 +138,18 @@ def test_wrong_types_default_turns_metrics_into_strings_and_nulls(
 
 
 def test_wrong_types_with_named_fields_and_value(make_sandbox: MakeSandbox, client: Client) -> None:
-    fault = {"on": "create", "kind": "wrong_types", "fields": ["run_id"], "value": 12345}
+    fault = {"on": "create", "kind": "wrong_types", "fields": ["run_id", "batch_id"], "value": 7}
     sandbox = make_sandbox(scenario(fault))
     s = client(sandbox)
-    assert start_run(s, sandbox).json() == {"run_id": 12345, "status": "queued"}
+    assert start_run(s, sandbox).json() == {"run_id": 7, "batch_id": 7, "status": "queued"}
+
+
+def test_a_run_id_only_create_answer(make_sandbox: MakeSandbox, client: Client) -> None:
+    # The CI docs' answer, for clients that read run_id: the batch id taken away by a fault.
+    fault = {"on": "create", "kind": "missing_fields", "fields": ["batch_id"]}
+    sandbox = make_sandbox(scenario(fault))
+    s = client(sandbox)
+    assert set(start_run(s, sandbox).json()) == {"run_id", "status"}
 
 
 def test_wrong_types_on_a_list_bends_each_item(make_sandbox: MakeSandbox, client: Client) -> None:
