@@ -19,6 +19,20 @@ if TYPE_CHECKING:
     from gate_runner.api.client import SepuruxClient
 
 
+def reliability_run_id(payload: dict[str, Any], run_id: str, kind: str) -> str:
+    """The run id to read reliability with: a batch's first member run, as the SDK reads it.
+
+    ``sepurux`` 0.7.0 asks for ``run_ids[0]`` of a batch (the batch id when there is none);
+    a single run is asked for by its own id.
+    """
+    members = payload.get("run_ids") if kind == "batch" else None
+    if isinstance(members, list):
+        for member in members:
+            if isinstance(member, str) and member:
+                return member
+    return run_id
+
+
 class RunTask:
     """The life of one RunRequest; ``step`` runs in a worker, everything else in the loop."""
 
@@ -154,12 +168,23 @@ class RunTask:
         if self.phase == "poll":
             return self._poll_once()
         if self.phase == "reliability":
-            assert self.payload is not None and self.campaign_id and self.run_id
-            answer = self._client.get_reliability(self.campaign_id, self.run_id, **self._budget())
-            # A new dict: the one already shared with a finished outcome stays unchanged.
-            self.payload = {**self.payload, "reliability": answer}
+            self._read_reliability()
             return None
         raise AssertionError(f"step in phase {self.phase}")
+
+    def _read_reliability(self) -> None:
+        assert self.payload is not None and self.campaign_id and self.run_id
+        asked = reliability_run_id(self.payload, self.run_id, self.run_kind)
+        try:
+            answer = self._client.get_reliability(self.campaign_id, asked, **self._budget())
+        except ServiceError as error:
+            if error.kind != "not_found" or asked == self.run_id:
+                raise
+            # The SDK's member run is unknown here: the batch id is the older reading.
+            asked = self.run_id
+            answer = self._client.get_reliability(self.campaign_id, asked, **self._budget())
+        # A new dict: the one already shared with a finished outcome stays unchanged.
+        self.payload = {**self.payload, "reliability": answer, "reliability_run_id": asked}
 
     def _read_trace(self) -> dict[str, Any]:
         path = self.request.trace_file
