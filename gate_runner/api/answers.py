@@ -14,10 +14,22 @@ if TYPE_CHECKING:
 
 
 def read_body(
-    response: requests.Response, method: str, url: str, *, limit: int, by: float
+    response: requests.Response,
+    method: str,
+    url: str,
+    *,
+    limit: int,
+    by: float,
+    deadline: float | None = None,
 ) -> bytes:
-    """The body, stopped at ``limit`` bytes and at time ``by``; broken streams are transient."""
+    """The body, stopped at ``limit`` bytes and at ``by`` in total; broken streams are transient.
+
+    Every read waits at most until ``by`` (a server dripping a byte at a time cannot stretch
+    it), and returns what has arrived rather than waiting for a full buffer. Past the gate's
+    ``deadline`` the error is a ``timeout``; past ``by`` alone it is worth a retry.
+    """
     import requests
+    from urllib3.exceptions import HTTPError as Urllib3Error
 
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > limit:
@@ -25,29 +37,48 @@ def read_body(
             "payload",
             f"{method} {url} answered {int(declared)} bytes, over the {limit}-byte limit",
         )
+    raw = response.raw
+    sock = getattr(getattr(raw, "connection", None), "sock", None)
     chunks: list[bytes] = []
     size = 0
     try:
-        for chunk in response.iter_content(64 * 1024):
+        while True:
+            left = by - time.monotonic()
+            if left <= 0:
+                raise _late(method, url, deadline)
+            if sock is not None:
+                sock.settimeout(left)  # this read, not each read, is bounded by `by`
+            chunk = raw.read1(64 * 1024, decode_content=True)
+            if not chunk:
+                break
             size += len(chunk)
             if size > limit:
                 raise ServiceError(
                     "payload", f"{method} {url} answered more than the {limit}-byte limit"
                 )
             chunks.append(chunk)
-            if time.monotonic() > by:
-                raise TransientError(
-                    "unreachable", f"{method} {url}: the answer was still arriving at timeout"
-                )
-    except requests.Timeout:
+    except (requests.Timeout, TimeoutError, Urllib3Error, OSError) as error:
+        if time.monotonic() >= by or "timed out" in str(error).lower():
+            raise _late(method, url, deadline) from None
         raise TransientError(
-            "unreachable", f"{method} {url}: the answer stopped arriving (read timeout)"
+            "unreachable", f"{method} {url}: connection broken mid-answer: {reason(error)}"
         ) from None
     except requests.RequestException as error:
         raise TransientError(
             "unreachable", f"{method} {url}: connection broken mid-answer: {reason(error)}"
         ) from None
     return b"".join(chunks)
+
+
+def _late(method: str, url: str, deadline: float | None) -> ServiceError:
+    """The error of an answer still arriving when its time ran out."""
+    if deadline is not None and time.monotonic() >= deadline:
+        return ServiceError(
+            "timeout", f"{method} {url}: the answer was still arriving at the gate's deadline"
+        )
+    return TransientError(
+        "unreachable", f"{method} {url}: the answer was still arriving at timeout"
+    )
 
 
 def interpret(

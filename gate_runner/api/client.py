@@ -252,6 +252,10 @@ class SepuruxClient:
                     stream=True,
                 )
             except requests.Timeout:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise ServiceError(
+                        "timeout", f"no answer from {method} {target} by the gate's deadline"
+                    ) from None
                 raise TransientError(
                     "unreachable", f"no answer from {method} {target} within {timeout:.1f} s"
                 ) from None
@@ -269,7 +273,12 @@ class SepuruxClient:
                     target = self._follow(method, target, response.status_code, location)
                     continue
                 raw = read_body(
-                    response, method, target, limit=self.max_response_bytes, by=started + timeout
+                    response,
+                    method,
+                    target,
+                    limit=self.max_response_bytes,
+                    by=started + timeout,
+                    deadline=deadline,
                 )
                 return interpret(method, target, response, raw, auth_fix=self._auth_fix())
         raise ServiceError("http", f"{method} {url}: more than {MAX_REDIRECTS} redirects")

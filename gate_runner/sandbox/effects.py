@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -39,7 +40,12 @@ def replacement(fault: Fault, path: str) -> Reply:
 
 
 def bend(fault: Fault, reply: Reply, target: Target) -> Reply:
-    """Apply a body-altering fault to a successful reply; other replies pass unchanged."""
+    """Apply a body-altering fault to a successful reply; other replies pass unchanged.
+
+    A drip slows any reply, error or not: the whole answer arrives, a byte at a time.
+    """
+    if fault.kind == "drip" and not reply.reset:
+        return dataclasses.replace(reply, drip=fault.delay)
     if not reply.ok or reply.reset:
         return reply
     body = reply.body

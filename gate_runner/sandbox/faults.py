@@ -20,17 +20,19 @@ FaultKind = Literal[
     "no_run_id",
     "oversized",
     "redirect",
+    "drip",
 ]
 Target = Literal["campaigns", "create", "poll", "reliability", "failures", "traces", "any"]
 
 DEFAULT_OVERSIZED_BYTES = 16 * 1024 * 1024
+DEFAULT_DRIP_DELAY = 1.0  # seconds between two bytes of a dripped answer
 
 # Options that only mean something for some kinds: a stray one is almost always a typo'd kind.
 _OPTION_KINDS: dict[str, tuple[str, ...]] = {
     "status": ("status", "redirect"),
     "retry_after": ("status",),
     "detail": ("status",),
-    "delay": ("slow",),
+    "delay": ("slow", "drip"),
     "fields": ("wrong_types", "missing_fields"),
     "value": ("wrong_types",),
     "size": ("oversized",),
@@ -76,7 +78,7 @@ class Fault:
             status=data.get("status"),
             retry_after=data.get("retry_after"),
             detail=data.get("detail"),
-            delay=float(data.get("delay", 0.0)),
+            delay=float(data.get("delay", DEFAULT_DRIP_DELAY if data["kind"] == "drip" else 0.0)),
             fields=tuple(fields) if fields is not None else None,
             has_value="value" in data,
             value=data.get("value"),

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 import requests
 
-from gate_runner.sandbox import Sandbox, campaign_uuid
+from gate_runner.errors import UsageError
+from gate_runner.sandbox import Sandbox, Scenario, campaign_uuid
 
 from .conftest import TOKEN, MakeSandbox
 
@@ -285,3 +286,25 @@ def test_faults_come_after_auth(make_sandbox: MakeSandbox) -> None:
     sandbox = make_sandbox(scenario({"on": "any", "kind": "reset"}))
     answer = requests.get(f"{sandbox.url}/v1/campaigns", headers={"X-API-Key": "wrong"}, timeout=5)
     assert answer.status_code == 401
+
+
+def test_drip_sends_the_whole_answer_a_byte_at_a_time(
+    make_sandbox: MakeSandbox, client: Client
+) -> None:
+    sandbox = make_sandbox(scenario({"on": "campaigns", "kind": "drip", "delay": 0.001}))
+    s = client(sandbox)
+    answer = s.get(f"{sandbox.url}/v1/campaigns", timeout=5, stream=True)
+    declared = int(answer.headers["Content-Length"])
+    reads = []
+    while chunk := answer.raw.read1(64 * 1024):
+        reads.append(chunk)
+    body = b"".join(reads)
+    assert len(body) == declared and json.loads(body)[0]["name"] == "core"
+    assert len(reads) > declared // 2  # arrived in pieces, not in one write
+
+
+def test_drip_defaults_to_a_byte_a_second_and_takes_delay_only() -> None:
+    loaded = Scenario.from_dict(scenario({"on": "any", "kind": "drip"}))
+    assert loaded.faults[0].delay == 1.0
+    with pytest.raises(UsageError, match="`size` applies only to kind oversized, not drip"):
+        Scenario.from_dict(scenario({"on": "any", "kind": "drip", "size": 3}))
