@@ -6,6 +6,7 @@ import json
 import time
 from typing import TYPE_CHECKING, Any
 
+from gate_runner import untrusted_json
 from gate_runner.api.retry import TransientError, parse_retry_after
 from gate_runner.errors import ServiceError
 
@@ -88,8 +89,8 @@ def interpret(
     status = response.status_code
     if 200 <= status < 300:
         try:
-            return json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+            return untrusted_json.loads(raw)
+        except untrusted_json.UntrustedJSONError as error:
             raise ServiceError(
                 "payload", f"{method} {url} answered {status} with invalid JSON: {error}"
             ) from None
@@ -108,8 +109,8 @@ def interpret(
 def _detail(raw: bytes) -> str | None:
     """The server's FastAPI-style ``detail``, shortened for a one-line message."""
     try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        body = untrusted_json.loads(raw)
+    except untrusted_json.UntrustedJSONError:
         return None
     if isinstance(body, dict) and "detail" in body:
         detail = body["detail"]

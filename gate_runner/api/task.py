@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import random
 import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from gate_runner import untrusted_json
 from gate_runner.api.model import RunContext, RunEvent, RunOutcome, RunRequest
 from gate_runner.api.payload import poll_state
 from gate_runner.api.retry import TransientError
@@ -189,13 +189,13 @@ class RunTask:
     def _read_trace(self) -> dict[str, Any]:
         path = self.request.trace_file
         try:
-            with open(str(path), encoding="utf-8") as handle:
-                document = json.load(handle)
+            with open(str(path), "rb") as handle:
+                document = untrusted_json.loads(handle.read())
         except OSError as error:
             raise ServiceError(
                 "payload", f"cannot read trace file {path}: {error.strerror}"
             ) from None
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        except untrusted_json.UntrustedJSONError as error:
             raise ServiceError("payload", f"trace file {path} is not valid JSON: {error}") from None
         if not isinstance(document, dict):
             raise ServiceError("payload", f"trace file {path} must hold a JSON object")

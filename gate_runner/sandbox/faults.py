@@ -21,7 +21,9 @@ FaultKind = Literal[
     "oversized",
     "redirect",
     "drip",
+    "unsafe_json",
 ]
+UnsafeVariant = Literal["huge_integer", "lone_surrogate"]
 Target = Literal["campaigns", "create", "poll", "reliability", "failures", "traces", "any"]
 
 DEFAULT_OVERSIZED_BYTES = 16 * 1024 * 1024
@@ -29,7 +31,7 @@ DEFAULT_DRIP_DELAY = 1.0  # seconds between two bytes of a dripped answer
 
 # Options that only mean something for some kinds: a stray one is almost always a typo'd kind.
 _OPTION_KINDS: dict[str, tuple[str, ...]] = {
-    "status": ("status", "redirect"),
+    "status": ("status", "redirect", "unsafe_json"),
     "retry_after": ("status",),
     "detail": ("status",),
     "delay": ("slow", "drip"),
@@ -37,6 +39,7 @@ _OPTION_KINDS: dict[str, tuple[str, ...]] = {
     "value": ("wrong_types",),
     "size": ("oversized",),
     "location": ("redirect",),
+    "variant": ("unsafe_json",),
     "processed": ("status", "reset", "redirect"),
 }
 # Kinds that change what a run looks like, so they only make sense on one kind of endpoint.
@@ -65,6 +68,7 @@ class Fault:
     size: int = DEFAULT_OVERSIZED_BYTES
     location: str | None = None
     processed: bool = False
+    variant: UnsafeVariant = "huge_integer"
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Fault:
@@ -85,6 +89,7 @@ class Fault:
             size=int(data.get("size", DEFAULT_OVERSIZED_BYTES)),
             location=data.get("location"),
             processed=bool(data.get("processed", False)),
+            variant=cast(UnsafeVariant, data.get("variant", "huge_integer")),
         )
 
     def applies_to(self, target: Target) -> bool:

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from gate_runner import untrusted_json
 from gate_runner.sandbox.decision import create_errors
 from gate_runner.sandbox.reply import Reply, detail
 from gate_runner.sandbox.routes import Route
@@ -245,7 +246,9 @@ _INVALID = object()
 
 
 def _parse(raw: bytes) -> Any:
+    # Client JSON is untrusted too: a 4,301-digit integer or a lone surrogate must not crash
+    # the handler thread or the pages that show it back.
     try:
-        return json.loads(raw or b"null")
-    except (UnicodeDecodeError, ValueError):
+        return untrusted_json.loads(raw or b"null")
+    except untrusted_json.UntrustedJSONError:
         return _INVALID

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Callable
@@ -381,3 +382,21 @@ def test_stop_is_idempotent_and_closes_the_port() -> None:
         requests.get(f"{url}/_sandbox/stats", timeout=2)
     with pytest.raises(RuntimeError):
         _ = sandbox.url
+
+
+def test_client_json_nobody_here_wrote_is_read_safely(
+    make_sandbox: MakeSandbox, client: Client
+) -> None:
+    sandbox = make_sandbox(one())
+    s = client(sandbox)
+    huge = "1" + "0" * 4300
+    body = json.dumps({"campaign_id": campaign_uuid("core"), "thresholds": {"max_unsafe": 0}})
+    raw = body.replace('"max_unsafe": 0', f'"max_unsafe": {huge}')
+    refused = s.post(f"{sandbox.url}/v1/ci/runs", data=raw, timeout=5)
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["loc"] == ["body", "thresholds", "max_unsafe"]
+    trace = '{"task": {"name": "\\ud800"}, "events": []}'
+    stored = s.post(f"{sandbox.url}/v1/traces", data=trace, timeout=5)
+    assert stored.status_code == 200
+    got = s.get(f"{sandbox.url}/v1/traces/{stored.json()['trace_id']}", timeout=5).json()
+    assert got["task"] == "\ufffd"

@@ -308,3 +308,24 @@ def test_drip_defaults_to_a_byte_a_second_and_takes_delay_only() -> None:
     assert loaded.faults[0].delay == 1.0
     with pytest.raises(UsageError, match="`size` applies only to kind oversized, not drip"):
         Scenario.from_dict(scenario({"on": "any", "kind": "drip", "size": 3}))
+
+
+@pytest.mark.parametrize(
+    ("variant", "raw"), [("huge_integer", "1" + "0" * 4300), ("lone_surrogate", '"\\ud800"')]
+)
+def test_unsafe_json_adds_a_field_json_loads_cannot_carry(
+    make_sandbox: MakeSandbox, client: Client, variant: str, raw: str
+) -> None:
+    fault = {"on": "create", "kind": "unsafe_json", "variant": variant}
+    sandbox = make_sandbox(scenario(fault))
+    answer = start_run(client(sandbox), sandbox)
+    assert answer.status_code == 200
+    assert answer.text.startswith('{"unsafe": ' + raw + ', "run_id": ')
+
+
+def test_unsafe_json_with_a_status_is_the_detail(make_sandbox: MakeSandbox, client: Client) -> None:
+    fault = {"on": "campaigns", "kind": "unsafe_json", "status": 500}
+    sandbox = make_sandbox(scenario(fault))
+    answer = client(sandbox).get(f"{sandbox.url}/v1/campaigns", timeout=5)
+    assert answer.status_code == 500
+    assert answer.text == '{"detail": 1' + "0" * 4300 + "}"

@@ -101,7 +101,7 @@ def problem(data: dict[str, Any]) -> str:
             {"campaigns": [{"name": "a"}], "faults": [{"on": "poll", "kind": "explode"}]},
             "<scenario>: faults[0].kind: 'explode' is not one of ['status', 'reset', 'slow', "
             "'truncated', 'array', 'wrong_types', 'missing_fields', 'run_failed', "
-            "'never_finishes', 'no_run_id', 'oversized', 'redirect', 'drip']",
+            "'never_finishes', 'no_run_id', 'oversized', 'redirect', 'drip', 'unsafe_json']",
         ),
         (
             {
