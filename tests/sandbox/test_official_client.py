@@ -29,6 +29,8 @@ pytestmark = pytest.mark.slow
 
 
 def run_official_cli(sandbox: Sandbox, campaign: str) -> subprocess.CompletedProcess[str]:
+    if not SEPURUX.exists():
+        pytest.fail(f"{SEPURUX} is missing: install the dev extra (pip install -e '.[dev]')")
     return subprocess.run(
         [
             str(SEPURUX),
