@@ -130,10 +130,12 @@ class SandboxService:
             if key:
                 self._by_key[key] = run.id
         # The official SDK reads batch_id; the CI docs' clients read run_id (a batch has none).
-        answer = {"batch_id": run.batch_id} if run.is_batch else {"run_id": run.id}
-        if not run.is_batch:
-            answer["batch_id"] = run.batch_id
-        return Reply(200, {**answer, "status": "queued"})
+        ids = (
+            {"batch_id": run.batch_id}
+            if run.is_batch
+            else {"run_id": run.id, "batch_id": run.batch_id}
+        )
+        return Reply(200, {**ids, "status": "queued"})
 
     def _start(self, campaign: CampaignSpec, body: Mapping[str, Any], fingerprint: str) -> Run:
         is_batch = campaign.mode == "batch"
