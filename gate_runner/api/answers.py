@@ -31,6 +31,7 @@ def read_body(
     """
     import requests
     from urllib3.exceptions import HTTPError as Urllib3Error
+    from urllib3.exceptions import ReadTimeoutError
 
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > limit:
@@ -46,9 +47,10 @@ def read_body(
         while True:
             left = by - time.monotonic()
             if left <= 0:
-                raise _late(method, url, deadline)
+                raise _late(method, url, by, deadline)
             if sock is not None:
-                sock.settimeout(left)  # this read, not each read, is bounded by `by`
+                # Whatever this read waits ends by `by`: a total, not a per-read timeout.
+                sock.settimeout(left)
             chunk = raw.read1(64 * 1024, decode_content=True)
             if not chunk:
                 break
@@ -58,22 +60,18 @@ def read_body(
                     "payload", f"{method} {url} answered more than the {limit}-byte limit"
                 )
             chunks.append(chunk)
-    except (requests.Timeout, TimeoutError, Urllib3Error, OSError) as error:
-        if time.monotonic() >= by or "timed out" in str(error).lower():
-            raise _late(method, url, deadline) from None
-        raise TransientError(
-            "unreachable", f"{method} {url}: connection broken mid-answer: {reason(error)}"
-        ) from None
-    except requests.RequestException as error:
+    except (requests.Timeout, TimeoutError, ReadTimeoutError):
+        raise _late(method, url, by, deadline) from None  # a read that waited until `by`
+    except (Urllib3Error, OSError, requests.RequestException) as error:
         raise TransientError(
             "unreachable", f"{method} {url}: connection broken mid-answer: {reason(error)}"
         ) from None
     return b"".join(chunks)
 
 
-def _late(method: str, url: str, deadline: float | None) -> ServiceError:
-    """The error of an answer still arriving when its time ran out."""
-    if deadline is not None and time.monotonic() >= deadline:
+def _late(method: str, url: str, by: float, deadline: float | None) -> ServiceError:
+    """The error of an answer still arriving at ``by``: a timeout when that was the deadline."""
+    if deadline is not None and (by >= deadline or time.monotonic() >= deadline):
         return ServiceError(
             "timeout", f"{method} {url}: the answer was still arriving at the gate's deadline"
         )

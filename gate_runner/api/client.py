@@ -252,7 +252,7 @@ class SepuruxClient:
                     stream=True,
                 )
             except requests.Timeout:
-                if deadline is not None and time.monotonic() >= deadline:
+                if deadline is not None and started + timeout >= deadline:  # cut by the deadline
                     raise ServiceError(
                         "timeout", f"no answer from {method} {target} by the gate's deadline"
                     ) from None
