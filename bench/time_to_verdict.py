@@ -20,6 +20,7 @@ import argparse
 import itertools
 import math
 import random
+import re
 import sys
 import tempfile
 import threading
@@ -70,6 +71,7 @@ from gate_runner.sandbox import Sandbox, Scenario  # noqa: E402
 SEPURUX_VERSION = "0.7.0"
 SEPURUX_VENV = Path(tempfile.gettempdir()) / f"gate-runner-bench-sepurux-{SEPURUX_VERSION}"
 POLL_ROUTES = ("GET /v1/ci/runs/{run_id}", "GET /v1/ci/batch/{batch_id}")
+SEPURUX_GATE_LINE = re.compile(r"^Quality gate (PASSED|FAILED):", re.MULTILINE)
 CLIENTS = ("gate", "loop 5 s", "loop 1 s", "sepurux CLI")
 
 
@@ -77,6 +79,9 @@ def sepurux_cli() -> tuple[str | None, str]:
     """The official CLI in a throwaway venv under /tmp: (path or None, why not)."""
     import subprocess
 
+    dev_extra = Path(sys.executable).with_name("sepurux")  # installed by the dev extra
+    if dev_extra.exists():
+        return str(dev_extra), ""
     exe = SEPURUX_VENV / "bin" / "sepurux"
     if exe.exists():
         return str(exe), ""
@@ -168,11 +173,21 @@ def _launch(job: Job, delay: float) -> None:
     job.child.run(timeout=max(job.duration * 3, 120))
 
 
+def reached_verdict(client: str, returncode: int | None, output: str) -> bool:
+    """Whether the child ended with its own verdict, not with an error that exits 1 too."""
+    if client == "sepurux CLI":
+        # The official CLI exits 1 on any exception as well as on a failed gate: only its
+        # "Quality gate PASSED/FAILED" line, with the exit code that goes with it, is a verdict.
+        found = SEPURUX_GATE_LINE.search(output)
+        return found is not None and returncode == (0 if found.group(1) == "PASSED" else 1)
+    return returncode in (0, 1)
+
+
 def _score(job: Job) -> None:
     child = job.child
     assert child is not None
     finishes = run_finishes(job.sandbox)
-    if len(finishes) != 1 or child.returncode not in (0, 1):
+    if len(finishes) != 1 or not reached_verdict(job.client, child.returncode, child.output):
         job.error = f"exit {child.returncode}, {len(finishes)} runs: {child.output[-300:]}"
         return
     (_, finished), = finishes.values()  # fmt: skip
@@ -285,16 +300,57 @@ def report(jobs: list[Job], why_not: str, durations: list[float], reps: int) -> 
     print(schedule_table(durations))
 
 
+def deadline_under_drip(timeouts: list[float], reps: int) -> None:
+    """`check --timeout T` against a campaign list that drips one byte every 0.5 s or 1 s.
+
+    The gate must end at T (plus start-up and writing the verdict), with exit 3; before the
+    deadline bounded whole answers, a 6 s gate ran 53 s and a 1 byte/s list kept it past 90 s.
+    """
+    print("\n### Deadline under a slow-drip campaign list (`check --timeout T`)\n")
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        (workdir / "sepurux.yml").write_text(
+            "version: 1\ngate: {timeout: 600}\nenforcement: {mode: hard}\n"
+            "thresholds: {min_pass_rate: 0.85}\ncampaigns:\n  core: {campaign: core}\n"
+        )
+        env = clean_env(SEPURUX_API_KEY="", SEPURUX_API_BASE_URL="")
+        for delay in (0.5, 1.0):
+            scenario = workdir / f"drip-{delay:g}.yml"
+            scenario.write_text(
+                "campaigns: [{name: core, duration: 0.2}]\n"
+                f"faults: [{{on: campaigns, kind: drip, delay: {delay}}}]\n"
+            )
+            for limit in timeouts:
+                argv = [GATE_RUNNER, "check", "--timeout", f"{limit:g}", "--sandbox", str(scenario)]
+                walls, codes = [], set()
+                for _ in range(reps):
+                    child = Child(argv, env, cwd=workdir).run(timeout=limit + 120)
+                    walls.append(child.exited - child.launched)
+                    codes.add(child.returncode)
+                rows.append([
+                    f"{limit:g}", f"{delay:g}", f"{median(walls):.2f}", f"{max(walls):.2f}",
+                    f"{max(walls) - limit:.2f}", ",".join(str(c) for c in sorted(codes)),
+                ])  # fmt: skip
+    headers = ["--timeout s", "s per byte", "wall median", "wall max", "max past T", "exits"]
+    print(table(headers, rows))
+    print("wall: the whole process, start-up and verdict writing included; exit 3 = no decision.")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--durations", default="1,3,10,30,90")
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--stagger", type=float, default=0.4, help="seconds between launches")
+    parser.add_argument("--drip-timeouts", default="3,6", help="--timeout values under a drip")
+    parser.add_argument("--drip-only", action="store_true", help="only the drip table")
     args = parser.parse_args()
     durations = [float(d) for d in args.durations.split(",")]
     sys.path.insert(0, str(REPO))
-    jobs, why_not = measure(durations, args.reps, args.stagger)
-    report(jobs, why_not, durations, args.reps)
+    if not args.drip_only:
+        jobs, why_not = measure(durations, args.reps, args.stagger)
+        report(jobs, why_not, durations, args.reps)
+    deadline_under_drip([float(t) for t in args.drip_timeouts.split(",")], args.reps)
 
 
 if __name__ == "__main__":

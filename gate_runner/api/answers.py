@@ -6,6 +6,7 @@ import json
 import time
 from typing import TYPE_CHECKING, Any
 
+from gate_runner import untrusted_json
 from gate_runner.api.retry import TransientError, parse_retry_after
 from gate_runner.errors import ServiceError
 
@@ -14,10 +15,23 @@ if TYPE_CHECKING:
 
 
 def read_body(
-    response: requests.Response, method: str, url: str, *, limit: int, by: float
+    response: requests.Response,
+    method: str,
+    url: str,
+    *,
+    limit: int,
+    by: float,
+    deadline: float | None = None,
 ) -> bytes:
-    """The body, stopped at ``limit`` bytes and at time ``by``; broken streams are transient."""
+    """The body, stopped at ``limit`` bytes and at ``by`` in total; broken streams are transient.
+
+    Every read waits at most until ``by`` (a server dripping a byte at a time cannot stretch
+    it), and returns what has arrived rather than waiting for a full buffer. Past the gate's
+    ``deadline`` the error is a ``timeout``; past ``by`` alone it is worth a retry.
+    """
     import requests
+    from urllib3.exceptions import HTTPError as Urllib3Error
+    from urllib3.exceptions import ReadTimeoutError
 
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > limit:
@@ -25,29 +39,45 @@ def read_body(
             "payload",
             f"{method} {url} answered {int(declared)} bytes, over the {limit}-byte limit",
         )
+    raw = response.raw
+    sock = getattr(getattr(raw, "connection", None), "sock", None)
     chunks: list[bytes] = []
     size = 0
     try:
-        for chunk in response.iter_content(64 * 1024):
+        while True:
+            left = by - time.monotonic()
+            if left <= 0:
+                raise _late(method, url, by, deadline)
+            if sock is not None:
+                # Whatever this read waits ends by `by`: a total, not a per-read timeout.
+                sock.settimeout(left)
+            chunk = raw.read1(64 * 1024, decode_content=True)
+            if not chunk:
+                break
             size += len(chunk)
             if size > limit:
                 raise ServiceError(
                     "payload", f"{method} {url} answered more than the {limit}-byte limit"
                 )
             chunks.append(chunk)
-            if time.monotonic() > by:
-                raise TransientError(
-                    "unreachable", f"{method} {url}: the answer was still arriving at timeout"
-                )
-    except requests.Timeout:
-        raise TransientError(
-            "unreachable", f"{method} {url}: the answer stopped arriving (read timeout)"
-        ) from None
-    except requests.RequestException as error:
+    except (requests.Timeout, TimeoutError, ReadTimeoutError):
+        raise _late(method, url, by, deadline) from None  # a read that waited until `by`
+    except (Urllib3Error, OSError, requests.RequestException) as error:
         raise TransientError(
             "unreachable", f"{method} {url}: connection broken mid-answer: {reason(error)}"
         ) from None
     return b"".join(chunks)
+
+
+def _late(method: str, url: str, by: float, deadline: float | None) -> ServiceError:
+    """The error of an answer still arriving at ``by``: a timeout when that was the deadline."""
+    if deadline is not None and (by >= deadline or time.monotonic() >= deadline):
+        return ServiceError(
+            "timeout", f"{method} {url}: the answer was still arriving at the gate's deadline"
+        )
+    return TransientError(
+        "unreachable", f"{method} {url}: the answer was still arriving at timeout"
+    )
 
 
 def interpret(
@@ -57,8 +87,8 @@ def interpret(
     status = response.status_code
     if 200 <= status < 300:
         try:
-            return json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+            return untrusted_json.loads(raw)
+        except untrusted_json.UntrustedJSONError as error:
             raise ServiceError(
                 "payload", f"{method} {url} answered {status} with invalid JSON: {error}"
             ) from None
@@ -77,8 +107,8 @@ def interpret(
 def _detail(raw: bytes) -> str | None:
     """The server's FastAPI-style ``detail``, shortened for a one-line message."""
     try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        body = untrusted_json.loads(raw)
+    except untrusted_json.UntrustedJSONError:
         return None
     if isinstance(body, dict) and "detail" in body:
         detail = body["detail"]

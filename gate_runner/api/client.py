@@ -16,8 +16,9 @@ from gate_runner import __version__
 from gate_runner.api.answers import interpret, read_body, reason
 from gate_runner.api.payload import campaign_list, create_answer, json_object
 from gate_runner.api.retry import RetryPolicy, TransientError, call_with_retry
-from gate_runner.api.urls import check_base_url, origin, redirect_target
+from gate_runner.api.urls import check_base_url, redirect_target
 from gate_runner.errors import ServiceError, UsageError
+from gate_runner.origins import describe_origin, same_origin
 
 MAX_RESPONSE_BYTES = 5 * 1024 * 1024
 MAX_REDIRECTS = 3
@@ -251,6 +252,10 @@ class SepuruxClient:
                     stream=True,
                 )
             except requests.Timeout:
+                if deadline is not None and started + timeout >= deadline:  # cut by the deadline
+                    raise ServiceError(
+                        "timeout", f"no answer from {method} {target} by the gate's deadline"
+                    ) from None
                 raise TransientError(
                     "unreachable", f"no answer from {method} {target} within {timeout:.1f} s"
                 ) from None
@@ -268,21 +273,24 @@ class SepuruxClient:
                     target = self._follow(method, target, response.status_code, location)
                     continue
                 raw = read_body(
-                    response, method, target, limit=self.max_response_bytes, by=started + timeout
+                    response,
+                    method,
+                    target,
+                    limit=self.max_response_bytes,
+                    by=started + timeout,
+                    deadline=deadline,
                 )
                 return interpret(method, target, response, raw, auth_fix=self._auth_fix())
         raise ServiceError("http", f"{method} {url}: more than {MAX_REDIRECTS} redirects")
 
     def _follow(self, method: str, current: str, status: int, location: str) -> str:
         target = redirect_target(current, location)
-        if origin(target) != origin(current):
+        if not same_origin(current, target):
             # requests would forward our custom auth header to the new host; we refuse.
-            scheme, host, port = origin(target)
             raise ServiceError(
                 "http",
-                f"{method} {current} redirected ({status}) to another origin "
-                f"{scheme}://{host}:{port}; not followed, so the token stays with "
-                f"{self.base_url}",
+                f"{method} {current} redirected ({status}) to {describe_origin(target)}; "
+                f"not followed, so the token stays with {self.base_url}",
             )
         if method != "GET" and status not in (307, 308):
             raise ServiceError(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import random
 import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from gate_runner import untrusted_json
 from gate_runner.api.model import RunContext, RunEvent, RunOutcome, RunRequest
 from gate_runner.api.payload import poll_state
 from gate_runner.api.retry import TransientError
@@ -17,6 +17,20 @@ from gate_runner.errors import ServiceError
 
 if TYPE_CHECKING:
     from gate_runner.api.client import SepuruxClient
+
+
+def reliability_run_id(payload: dict[str, Any], run_id: str, kind: str) -> str:
+    """The run id to read reliability with: a batch's first member run, as the SDK reads it.
+
+    ``sepurux`` 0.7.0 asks for ``run_ids[0]`` of a batch (the batch id when there is none);
+    a single run is asked for by its own id.
+    """
+    members = payload.get("run_ids") if kind == "batch" else None
+    if isinstance(members, list):
+        for member in members:
+            if isinstance(member, str) and member:
+                return member
+    return run_id
 
 
 class RunTask:
@@ -154,23 +168,34 @@ class RunTask:
         if self.phase == "poll":
             return self._poll_once()
         if self.phase == "reliability":
-            assert self.payload is not None and self.campaign_id and self.run_id
-            answer = self._client.get_reliability(self.campaign_id, self.run_id, **self._budget())
-            # A new dict: the one already shared with a finished outcome stays unchanged.
-            self.payload = {**self.payload, "reliability": answer}
+            self._read_reliability()
             return None
         raise AssertionError(f"step in phase {self.phase}")
+
+    def _read_reliability(self) -> None:
+        assert self.payload is not None and self.campaign_id and self.run_id
+        asked = reliability_run_id(self.payload, self.run_id, self.run_kind)
+        try:
+            answer = self._client.get_reliability(self.campaign_id, asked, **self._budget())
+        except ServiceError as error:
+            if error.kind != "not_found" or asked == self.run_id:
+                raise
+            # The SDK's member run is unknown here: the batch id is the older reading.
+            asked = self.run_id
+            answer = self._client.get_reliability(self.campaign_id, asked, **self._budget())
+        # A new dict: the one already shared with a finished outcome stays unchanged.
+        self.payload = {**self.payload, "reliability": answer, "reliability_run_id": asked}
 
     def _read_trace(self) -> dict[str, Any]:
         path = self.request.trace_file
         try:
-            with open(str(path), encoding="utf-8") as handle:
-                document = json.load(handle)
+            with open(str(path), "rb") as handle:
+                document = untrusted_json.loads(handle.read())
         except OSError as error:
             raise ServiceError(
                 "payload", f"cannot read trace file {path}: {error.strerror}"
             ) from None
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        except untrusted_json.UntrustedJSONError as error:
             raise ServiceError("payload", f"trace file {path} is not valid JSON: {error}") from None
         if not isinstance(document, dict):
             raise ServiceError("payload", f"trace file {path} must hold a JSON object")

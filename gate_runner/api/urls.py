@@ -1,4 +1,4 @@
-"""Base-URL rules: https except on loopback, and what counts as the same origin."""
+"""Base-URL rules: https except on loopback, a certain origin, and redirect targets."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from urllib.parse import urljoin, urlsplit
 
 from gate_runner.errors import UsageError
 from gate_runner.loopback import is_loopback
+from gate_runner.origins import connection_origin
 
 
 def check_base_url(url: str) -> str:
@@ -18,19 +19,17 @@ def check_base_url(url: str) -> str:
         raise UsageError(f"API base URL for host {parts.hostname!r} must not embed credentials")
     if parts.query or parts.fragment:
         raise UsageError(f"API base URL {url!r} must not have a query or fragment")
+    if connection_origin(url) is None:
+        raise UsageError(
+            f"API base URL {url!r} does not name one host for certain (a backslash, a percent "
+            "sign or another character URL parsers read differently); write scheme://host[:port]"
+        )
     if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise UsageError(
             f"API base URL {url!r} uses plain http; https is required for any host "
             "but loopback (127.0.0.1, ::1, localhost)"
         )
     return url.rstrip("/")
-
-
-def origin(url: str) -> tuple[str, str, int | None]:
-    """Scheme, host and effective port: the unit a token may be sent to."""
-    parts = urlsplit(url)
-    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
-    return parts.scheme, (parts.hostname or "").lower(), port
 
 
 def redirect_target(current: str, location: str) -> str:

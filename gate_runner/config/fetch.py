@@ -41,16 +41,13 @@ def http_fetch(url: str) -> bytes:
     import urllib.error  # only needed when a policy extends a URL
     import urllib.request
 
-    def origin(target: str) -> tuple[str, str | None, int | None]:
-        # Scheme, host and port: another port on the same host is another server.
-        parts = urlsplit(target)
-        return parts.scheme, parts.hostname, parts.port
+    from gate_runner.origins import same_origin
 
     class SameHostRedirects(urllib.request.HTTPRedirectHandler):
         def redirect_request(  # type: ignore[no-untyped-def]  # noqa: PLR0917
             self, req, fp, code, msg, headers, newurl
         ):
-            if origin(newurl) != origin(url):
+            if not same_origin(url, newurl):
                 raise FetchError(f"{url}: redirected to another host ({newurl}); refusing")
             check_url(newurl)
             return super().redirect_request(req, fp, code, msg, headers, newurl)

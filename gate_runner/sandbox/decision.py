@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -37,7 +38,9 @@ def _threshold_errors(thresholds: Mapping[str, Any]) -> list[dict[str, Any]]:
         if value is None:
             continue
         loc: list[str | int] = ["thresholds", key]
-        if not _is_number(value) or (kind == "integer" and value != int(value)):
+        # Infinity (a 4,301-digit integer read by untrusted_json) is no valid number either.
+        valid = _is_number(value) and math.isfinite(value)
+        if not valid or (kind == "integer" and value != int(value)):
             errors.append(_error(loc, f"Input should be a valid {kind}", f"{kind}_type"))
         elif value < low or (high is not None and value > high):
             bound = f"between {low:g} and {high:g}" if high is not None else f">= {low:g}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -39,7 +40,14 @@ def replacement(fault: Fault, path: str) -> Reply:
 
 
 def bend(fault: Fault, reply: Reply, target: Target) -> Reply:
-    """Apply a body-altering fault to a successful reply; other replies pass unchanged."""
+    """Apply a body-altering fault to a successful reply; other replies pass unchanged.
+
+    A drip slows any reply, error or not: the whole answer arrives, a byte at a time.
+    """
+    if fault.kind == "drip" and not reply.reset:
+        return dataclasses.replace(reply, drip=fault.delay)
+    if fault.kind == "unsafe_json" and not reply.reset:
+        return _unsafe(fault, reply)
     if not reply.ok or reply.reset:
         return reply
     body = reply.body
@@ -65,6 +73,26 @@ def bend(fault: Fault, reply: Reply, target: Target) -> Reply:
     if kind == "never_finishes":
         return Reply(reply.status, _each(body, _still_running), reply.headers)
     return reply
+
+
+# Valid JSON that json.loads cannot carry to the verdict: an integer over Python's 4,300-digit
+# int/str limit, and a lone UTF-16 surrogate that no UTF-8 encoder accepts.
+UNSAFE_JSON = {"huge_integer": "1" + "0" * 4300, "lone_surrogate": '"\\ud800"'}
+_SLOT = "\x00unsafe-json\x00"
+
+
+def _unsafe(fault: Fault, reply: Reply) -> Reply:
+    """The reply with an `unsafe` field in every object, or a `status` answer whose detail it is."""
+    if fault.status is not None:
+        body: Any = {"detail": _SLOT}
+        status = fault.status
+    elif isinstance(reply.body, (dict, list)):
+        body = _each(reply.body, lambda d: {"unsafe": _SLOT, **d})
+        status = reply.status
+    else:
+        return reply
+    text = json.dumps(body).replace(json.dumps(_SLOT), UNSAFE_JSON[fault.variant])
+    return Reply(status, text.encode(), reply.headers if fault.status is None else {})
 
 
 def _each(body: Any, change: Any) -> Any:

@@ -20,21 +20,26 @@ FaultKind = Literal[
     "no_run_id",
     "oversized",
     "redirect",
+    "drip",
+    "unsafe_json",
 ]
+UnsafeVariant = Literal["huge_integer", "lone_surrogate"]
 Target = Literal["campaigns", "create", "poll", "reliability", "failures", "traces", "any"]
 
 DEFAULT_OVERSIZED_BYTES = 16 * 1024 * 1024
+DEFAULT_DRIP_DELAY = 1.0  # seconds between two bytes of a dripped answer
 
 # Options that only mean something for some kinds: a stray one is almost always a typo'd kind.
 _OPTION_KINDS: dict[str, tuple[str, ...]] = {
-    "status": ("status", "redirect"),
+    "status": ("status", "redirect", "unsafe_json"),
     "retry_after": ("status",),
     "detail": ("status",),
-    "delay": ("slow",),
+    "delay": ("slow", "drip"),
     "fields": ("wrong_types", "missing_fields"),
     "value": ("wrong_types",),
     "size": ("oversized",),
     "location": ("redirect",),
+    "variant": ("unsafe_json",),
     "processed": ("status", "reset", "redirect"),
 }
 # Kinds that change what a run looks like, so they only make sense on one kind of endpoint.
@@ -63,6 +68,7 @@ class Fault:
     size: int = DEFAULT_OVERSIZED_BYTES
     location: str | None = None
     processed: bool = False
+    variant: UnsafeVariant = "huge_integer"
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Fault:
@@ -76,13 +82,14 @@ class Fault:
             status=data.get("status"),
             retry_after=data.get("retry_after"),
             detail=data.get("detail"),
-            delay=float(data.get("delay", 0.0)),
+            delay=float(data.get("delay", DEFAULT_DRIP_DELAY if data["kind"] == "drip" else 0.0)),
             fields=tuple(fields) if fields is not None else None,
             has_value="value" in data,
             value=data.get("value"),
             size=int(data.get("size", DEFAULT_OVERSIZED_BYTES)),
             location=data.get("location"),
             processed=bool(data.get("processed", False)),
+            variant=cast(UnsafeVariant, data.get("variant", "huge_integer")),
         )
 
     def applies_to(self, target: Target) -> bool:

@@ -126,9 +126,24 @@ class SandboxHandler(BaseHTTPRequestHandler):
             if self.close_connection:
                 self.send_header("Connection", "close")
             self.end_headers()
-            self.wfile.write(data)
+            if reply.drip is None:
+                self.wfile.write(data)
+            else:
+                self._drip(data, reply.drip)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+
+    def _drip(self, data: bytes, delay: float) -> None:
+        # A slow-drip server: every byte arrives in time for a per-read timeout, the whole
+        # answer never does. Stopping the sandbox ends it at once.
+        app: SandboxApp = self.server.app  # type: ignore[attr-defined]
+        self.wfile.flush()
+        for index in range(len(data)):
+            if index and app.stopping.wait(delay):
+                self.close_connection = True
+                return
+            self.wfile.write(data[index : index + 1])
+            self.wfile.flush()
 
     def _reset(self) -> None:
         # SO_LINGER 0 makes close() send RST: the client sees "connection reset", not an answer.

@@ -13,6 +13,7 @@ class Reply:
     body: Any  # JSON-able; bytes are sent verbatim
     headers: dict[str, str] = field(default_factory=dict)
     reset: bool = False  # drop the connection instead of answering
+    drip: float | None = None  # send the body one byte at a time, this many seconds apart
 
     @property
     def ok(self) -> bool:

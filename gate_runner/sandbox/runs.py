@@ -35,7 +35,13 @@ def scaled_reliability(metrics: Metrics, scale: int) -> float:
 
 @dataclass
 class Run:
-    """One run the sandbox started; a batch is one record too, with member run ids."""
+    """One run the sandbox started, and the batch that holds it.
+
+    Every create starts a batch, as the official SDK expects (it reads `batch_id` and polls
+    /v1/ci/batch/{id}). A single-trace campaign (mode run) is a batch of one member run,
+    which is also served at /v1/ci/runs/{id} as the CI docs describe; a batch-mode campaign
+    is one record whose id is the batch id, with `trace_count` member run ids.
+    """
 
     id: str
     campaign: CampaignSpec
@@ -44,11 +50,17 @@ class Run:
     trace_id: str | None
     request_fingerprint: str  # canonical create body, to refuse a reused Idempotency-Key
     created_at: str = field(default_factory=now_iso)
-    member_ids: tuple[str, ...] = ()
+    member_ids: tuple[str, ...] = ()  # batch mode only: the batch's member runs
+    batch_id: str = ""  # mode run: the id of the batch of one; batch mode: the record's id
 
     @property
     def is_batch(self) -> bool:
         return self.campaign.mode == "batch"
+
+    @property
+    def members(self) -> tuple[str, ...]:
+        """The batch's member run ids: the run itself when the campaign is not a batch."""
+        return self.member_ids if self.is_batch else (self.id,)
 
     def status(self, now: float) -> str:
         elapsed = now - self.started
@@ -57,10 +69,13 @@ class Run:
             return "done"
         return "queued" if elapsed < duration / 4 else "running"
 
-    def payload(self, now: float, base_url: str, scale: int) -> dict[str, Any]:
-        """What GET /v1/ci/runs/{id} (or /v1/ci/batch/{id}) answers at time `now`."""
+    def payload(
+        self, now: float, base_url: str, scale: int, *, as_batch: bool = False
+    ) -> dict[str, Any]:
+        """What GET /v1/ci/runs/{id} (or, batch or `as_batch`, /v1/ci/batch/{id}) answers."""
         status = self.status(now)
-        body: dict[str, Any] = {"batch_id" if self.is_batch else "run_id": self.id}
+        batch_view = self.is_batch or as_batch
+        body: dict[str, Any] = {"batch_id": self.batch_id} if batch_view else {"run_id": self.id}
         body["campaign_id"] = self.campaign.id
         body["status"] = status
         body["decision"] = (
@@ -70,13 +85,13 @@ class Run:
             body["trace_id"] = self.trace_id
         body["created_at"] = self.created_at
         body["dashboard_url"] = f"{base_url}/dashboard/runs/{self.id}"
-        if self.is_batch:
-            body["run_ids"] = list(self.member_ids)
+        if batch_view:
+            body["run_ids"] = list(self.members)
         if status == "done":
-            body.update(self._metrics(scale))
+            body.update(self._metrics(scale, batch_view))
         return body
 
-    def _metrics(self, scale: int) -> dict[str, Any]:
+    def _metrics(self, scale: int, batch_view: bool) -> dict[str, Any]:
         m = self.campaign.metrics
         out: dict[str, Any] = {
             "pass_rate": m.pass_rate,
@@ -88,15 +103,19 @@ class Run:
         }
         if self.campaign.reliability_in_run:
             out["reliability_score"] = scaled_reliability(m, scale)
-        if self.is_batch:
-            out["trace_count"] = self.campaign.trace_count
+        if batch_view:
+            out["trace_count"] = len(self.members)
             out["scenario_coverage_pct"] = self.campaign.scenario_coverage_pct
         out.update(self.campaign.extra)
         return out
 
     def failures(self) -> list[dict[str, Any]]:
-        """The classified failures of a finished run, derived deterministically from its metrics."""
+        """The classified failures of a finished run, derived deterministically from its metrics.
+
+        In a batch they are dealt to the member runs in turn, so each member has its own.
+        """
         m = self.campaign.metrics
+        members = self.members
         tools = [t.tool for t in m.top_failing_tools for _ in range(t.count)] or ["agent"]
         categories = list(m.mutation_categories) or ["unknown"]
         items = []
@@ -106,7 +125,7 @@ class Run:
             items.append(
                 {
                     "failure_id": str(uuid.uuid5(uuid.UUID(self.id), str(i))),
-                    "run_id": self.id,
+                    "run_id": members[i % len(members)],
                     "campaign_id": self.campaign.id,
                     "trace_id": self.trace_id,
                     "mutation": mutation,

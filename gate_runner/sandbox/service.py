@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from gate_runner import untrusted_json
 from gate_runner.sandbox.decision import create_errors
 from gate_runner.sandbox.reply import Reply, detail
 from gate_runner.sandbox.routes import Route
@@ -41,7 +42,9 @@ class SandboxService:
         self.base_url = ""  # set once the server knows its port
         self._clock = clock
         self._lock = threading.Lock()
-        self._runs: dict[str, Run] = {}
+        self._runs: dict[str, Run] = {}  # run id (mode run) or batch id (batch mode) -> run
+        self._batches: dict[str, Run] = {}  # batch id -> run, for every run
+        self._members: dict[str, Run] = {}  # member run id of a batch-mode run -> run
         self._by_key: dict[str, str] = {}  # Idempotency-Key -> run id
         self._traces: dict[str, dict[str, Any]] = {}
         self.runs_created = 0
@@ -56,10 +59,13 @@ class SandboxService:
             cid = data.get("campaign_id") if isinstance(data, dict) else None
             found = self.scenario.campaign(cid) if isinstance(cid, str) else None
             return found.id if found else None
-        run_id = params.get("run_id") or params.get("batch_id")
-        with self._lock:
-            run = self._runs.get(run_id) if run_id else None
+        run = self._find(params.get("run_id") or params.get("batch_id") or "")
         return run.campaign.id if run else None
+
+    def _find(self, any_id: str) -> Run | None:
+        """The run a run, batch or member run id names."""
+        with self._lock:
+            return self._runs.get(any_id) or self._batches.get(any_id) or self._members.get(any_id)
 
     def handle(
         self,
@@ -123,43 +129,51 @@ class SandboxService:
             run = known or self._start(campaign, body, fingerprint)
             if key:
                 self._by_key[key] = run.id
-        return Reply(200, {"batch_id" if run.is_batch else "run_id": run.id, "status": "queued"})
+        # The official SDK reads batch_id; the CI docs' clients read run_id (a batch has none).
+        ids = (
+            {"batch_id": run.batch_id}
+            if run.is_batch
+            else {"run_id": run.id, "batch_id": run.batch_id}
+        )
+        return Reply(200, {**ids, "status": "queued"})
 
     def _start(self, campaign: CampaignSpec, body: Mapping[str, Any], fingerprint: str) -> Run:
-        members = (
-            tuple(str(uuid.uuid4()) for _ in range(campaign.trace_count))
-            if campaign.mode == "batch"
-            else ()
-        )
+        is_batch = campaign.mode == "batch"
+        members = tuple(str(uuid.uuid4()) for _ in range(campaign.trace_count)) if is_batch else ()
+        run_id = str(uuid.uuid4())
         thresholds = {k: v for k, v in (body.get("thresholds") or {}).items() if v is not None}
         run = Run(
-            str(uuid.uuid4()),
+            run_id,
             campaign,
             thresholds,
             self._clock(),
             body.get("trace_id"),
             fingerprint,
             member_ids=members,
+            batch_id=run_id if is_batch else str(uuid.uuid4()),
         )
         self._runs[run.id] = run
+        self._batches[run.batch_id] = run
+        self._members.update(dict.fromkeys(members, run))
         self.runs_created += 1
         return run
 
     def _poll(self, run_id: str, *, batch: bool) -> Reply:
         with self._lock:
-            run = self._runs.get(run_id)
-        if run is None or run.is_batch != batch:
+            run = self._batches.get(run_id) if batch else self._runs.get(run_id)
+        if run is None or (run.is_batch and not batch):
             return detail(404, "Batch not found" if batch else "Run not found")
-        return Reply(
-            200, run.payload(self._clock(), self.base_url, self.scenario.reliability_scale)
+        payload = run.payload(
+            self._clock(), self.base_url, self.scenario.reliability_scale, as_batch=batch
         )
+        return Reply(200, payload)
 
     def _run_of(self, campaign: CampaignSpec, query: Query) -> tuple[Run | None, Reply | None]:
+        """The run a `run_id` query names (its run, batch or a member run id), or a 404."""
         run_id = query.get("run_id", [""])[0]
         if not run_id:
             return None, None
-        with self._lock:
-            run = self._runs.get(run_id)
+        run = self._find(run_id)
         if run is None or run.campaign.id != campaign.id:
             return None, detail(404, "Run not found")
         return run, None
@@ -168,7 +182,8 @@ class SandboxService:
         run, error = self._run_of(campaign, query)
         if error is not None:
             return error
-        body: dict[str, Any] = {"campaign_id": campaign.id, "run_id": run.id if run else None}
+        asked = query.get("run_id", [""])[0] or None
+        body: dict[str, Any] = {"campaign_id": campaign.id, "run_id": asked}
         if run is not None and run.status(self._clock()) != "done":
             body.update(
                 reliability_score=None,
@@ -203,6 +218,9 @@ class SandboxService:
                 [run] if run else [r for r in self._runs.values() if r.campaign.id == campaign.id]
             )
         items = [f for r in runs if r.status(now) == "done" for f in r.failures()]
+        asked = query.get("run_id", [""])[0]
+        if run is not None and asked in run.members:
+            items = [f for f in items if f["run_id"] == asked]  # one member run's own failures
         return Reply(200, items[offset : offset + limit])
 
     def _post_trace(self, raw: bytes) -> Reply:
@@ -230,7 +248,9 @@ _INVALID = object()
 
 
 def _parse(raw: bytes) -> Any:
+    # Client JSON is untrusted too: a 4,301-digit integer or a lone surrogate must not crash
+    # the handler thread or the pages that show it back.
     try:
-        return json.loads(raw or b"null")
-    except (UnicodeDecodeError, ValueError):
+        return untrusted_json.loads(raw or b"null")
+    except untrusted_json.UntrustedJSONError:
         return _INVALID

@@ -340,6 +340,45 @@ def test_reliability_read_when_payload_lacks_score() -> None:
     assert result.counts["GET /v1/campaigns/{campaign_id}/reliability"] == 1
 
 
+RELIABILITY = "GET /v1/campaigns/{campaign_id}/reliability"
+
+
+def test_batch_reliability_is_read_with_the_first_member_run_as_the_sdk_does() -> None:
+    requests = [RunRequest("core", "core", "t", None, {}, needs_reliability=True)]
+    result = gate([core(mode="batch", trace_count=3, metrics={"reliability_score": 87})], requests)
+    payload = result.only.payload
+    assert payload is not None and payload["reliability"]["reliability_score"] == 0.87
+    assert payload["reliability_run_id"] == payload["run_ids"][0] != payload["batch_id"]
+    assert payload["reliability"]["run_id"] == payload["run_ids"][0]
+    assert result.counts[RELIABILITY] == 1
+
+
+def test_batch_reliability_falls_back_to_the_batch_id_on_404() -> None:
+    requests = [RunRequest("core", "core", "t", None, {}, needs_reliability=True)]
+    fault = {"kind": "status", "on": "reliability", "status": 404, "times": 1}
+    result = gate([core(mode="batch", faults=[fault])], requests)
+    payload = result.only.payload
+    assert result.only.error is None and payload is not None
+    assert payload["reliability_run_id"] == payload["batch_id"]
+    assert payload["reliability"]["run_id"] == payload["batch_id"]
+    assert result.counts[RELIABILITY] == 2
+
+
+def test_single_run_reliability_is_read_with_its_run_id() -> None:
+    requests = [RunRequest("core", "core", "t", None, {}, needs_reliability=True)]
+    payload = gate([core()], requests).only.payload
+    assert payload is not None and payload["reliability_run_id"] == payload["run_id"]
+
+
+def test_batch_reliability_404_for_both_ids_is_an_error() -> None:
+    requests = [RunRequest("core", "core", "t", None, {}, needs_reliability=True)]
+    fault = {"kind": "status", "on": "reliability", "status": 404, "detail": "no score"}
+    result = gate([core(mode="batch", faults=[fault])], requests)
+    kind, message = error_of(result.only)
+    assert kind == "not_found" and "no score" in message
+    assert result.counts[RELIABILITY] == 2
+
+
 def test_reliability_failure_is_an_error_of_that_campaign() -> None:
     requests = [RunRequest("core", "core", "t", None, {}, needs_reliability=True)]
     fault = {"kind": "status", "on": "reliability", "status": 404, "detail": "no score"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Callable
@@ -197,6 +198,42 @@ def test_batch_mode(make_sandbox: MakeSandbox, client: Client) -> None:
     }
 
 
+def test_a_single_run_is_also_a_batch_of_one(make_sandbox: MakeSandbox, client: Client) -> None:
+    # The official SDK reads batch_id and polls the batch; the CI docs poll the run_id.
+    sandbox = make_sandbox(one())
+    s = client(sandbox)
+    answer = create(s, sandbox, {"campaign_id": campaign_uuid("core")}).json()
+    assert set(answer) == {"run_id", "batch_id", "status"}
+    assert answer["run_id"] != answer["batch_id"]
+    run = s.get(f"{sandbox.url}/v1/ci/runs/{answer['run_id']}", timeout=5).json()
+    batch = s.get(f"{sandbox.url}/v1/ci/batch/{answer['batch_id']}", timeout=5).json()
+    assert run["run_id"] == answer["run_id"] and "batch_id" not in run
+    assert batch["batch_id"] == answer["batch_id"] and batch["run_ids"] == [answer["run_id"]]
+    assert batch["trace_count"] == 1 and batch["decision"] == run["decision"] == "pass"
+    assert s.get(f"{sandbox.url}/v1/ci/batch/{answer['run_id']}", timeout=5).status_code == 404
+    assert s.get(f"{sandbox.url}/v1/ci/runs/{answer['batch_id']}", timeout=5).status_code == 404
+
+
+def test_member_runs_of_a_batch_have_reliability_and_failures(
+    make_sandbox: MakeSandbox, client: Client
+) -> None:
+    sandbox = make_sandbox(one(mode="batch", trace_count=2, metrics={**GOOD, "failures": 3}))
+    s = client(sandbox)
+    cid = campaign_uuid("core")
+    batch_id = create(s, sandbox, {"campaign_id": cid}).json()["batch_id"]
+    members = s.get(f"{sandbox.url}/v1/ci/batch/{batch_id}", timeout=5).json()["run_ids"]
+    url = f"{sandbox.url}/v1/campaigns/{cid}"
+    for member in members:
+        got = s.get(f"{url}/reliability", params={"run_id": member}, timeout=5).json()
+        assert got["run_id"] == member and got["reliability_score"] == 0.88
+    everything = s.get(f"{url}/failures", params={"run_id": batch_id}, timeout=5).json()
+    first = s.get(f"{url}/failures", params={"run_id": members[0]}, timeout=5).json()
+    second = s.get(f"{url}/failures", params={"run_id": members[1]}, timeout=5).json()
+    assert len(everything) == 3 and len(first) == 2 and len(second) == 1
+    assert {f["run_id"] for f in first} == {members[0]}
+    assert s.get(f"{url}/reliability", params={"run_id": batch_id}, timeout=5).status_code == 200
+
+
 @pytest.mark.parametrize(("scale", "score"), [(1, 0.88), (100, 88.0)])
 def test_reliability_scale(
     make_sandbox: MakeSandbox, client: Client, scale: int, score: float
@@ -345,3 +382,21 @@ def test_stop_is_idempotent_and_closes_the_port() -> None:
         requests.get(f"{url}/_sandbox/stats", timeout=2)
     with pytest.raises(RuntimeError):
         _ = sandbox.url
+
+
+def test_client_json_nobody_here_wrote_is_read_safely(
+    make_sandbox: MakeSandbox, client: Client
+) -> None:
+    sandbox = make_sandbox(one())
+    s = client(sandbox)
+    huge = "1" + "0" * 4300
+    body = json.dumps({"campaign_id": campaign_uuid("core"), "thresholds": {"max_unsafe": 0}})
+    raw = body.replace('"max_unsafe": 0', f'"max_unsafe": {huge}')
+    refused = s.post(f"{sandbox.url}/v1/ci/runs", data=raw, timeout=5)
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["loc"] == ["body", "thresholds", "max_unsafe"]
+    trace = '{"task": {"name": "\\ud800"}, "events": []}'
+    stored = s.post(f"{sandbox.url}/v1/traces", data=trace, timeout=5)
+    assert stored.status_code == 200
+    got = s.get(f"{sandbox.url}/v1/traces/{stored.json()['trace_id']}", timeout=5).json()
+    assert got["task"] == "\ufffd"

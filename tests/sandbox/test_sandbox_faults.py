@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 import requests
 
-from gate_runner.sandbox import Sandbox, campaign_uuid
+from gate_runner.errors import UsageError
+from gate_runner.sandbox import Sandbox, Scenario, campaign_uuid
 
 from .conftest import TOKEN, MakeSandbox
 
@@ -122,7 +123,7 @@ def test_array_instead_of_an_object(make_sandbox: MakeSandbox, client: Client) -
     sandbox = make_sandbox(scenario({"on": "create", "kind": "array"}))
     s = client(sandbox)
     body = start_run(s, sandbox).json()
-    assert isinstance(body, list) and set(body[0]) == {"run_id", "status"}
+    assert isinstance(body, list) and set(body[0]) == {"run_id", "batch_id", "status"}
 
 
 def test_wrong_types_default_turns_metrics_into_strings_and_nulls(
@@ -138,10 +139,18 @@ def test_wrong_types_default_turns_metrics_into_strings_and_nulls(
 
 
 def test_wrong_types_with_named_fields_and_value(make_sandbox: MakeSandbox, client: Client) -> None:
-    fault = {"on": "create", "kind": "wrong_types", "fields": ["run_id"], "value": 12345}
+    fault = {"on": "create", "kind": "wrong_types", "fields": ["run_id", "batch_id"], "value": 7}
     sandbox = make_sandbox(scenario(fault))
     s = client(sandbox)
-    assert start_run(s, sandbox).json() == {"run_id": 12345, "status": "queued"}
+    assert start_run(s, sandbox).json() == {"run_id": 7, "batch_id": 7, "status": "queued"}
+
+
+def test_a_run_id_only_create_answer(make_sandbox: MakeSandbox, client: Client) -> None:
+    # The CI docs' answer, for clients that read run_id: the batch id taken away by a fault.
+    fault = {"on": "create", "kind": "missing_fields", "fields": ["batch_id"]}
+    sandbox = make_sandbox(scenario(fault))
+    s = client(sandbox)
+    assert set(start_run(s, sandbox).json()) == {"run_id", "status"}
 
 
 def test_wrong_types_on_a_list_bends_each_item(make_sandbox: MakeSandbox, client: Client) -> None:
@@ -277,3 +286,46 @@ def test_faults_come_after_auth(make_sandbox: MakeSandbox) -> None:
     sandbox = make_sandbox(scenario({"on": "any", "kind": "reset"}))
     answer = requests.get(f"{sandbox.url}/v1/campaigns", headers={"X-API-Key": "wrong"}, timeout=5)
     assert answer.status_code == 401
+
+
+def test_drip_sends_the_whole_answer_a_byte_at_a_time(
+    make_sandbox: MakeSandbox, client: Client
+) -> None:
+    sandbox = make_sandbox(scenario({"on": "campaigns", "kind": "drip", "delay": 0.001}))
+    s = client(sandbox)
+    answer = s.get(f"{sandbox.url}/v1/campaigns", timeout=5, stream=True)
+    declared = int(answer.headers["Content-Length"])
+    reads = []
+    while chunk := answer.raw.read1(64 * 1024):
+        reads.append(chunk)
+    body = b"".join(reads)
+    assert len(body) == declared and json.loads(body)[0]["name"] == "core"
+    assert len(reads) > declared // 2  # arrived in pieces, not in one write
+
+
+def test_drip_defaults_to_a_byte_a_second_and_takes_delay_only() -> None:
+    loaded = Scenario.from_dict(scenario({"on": "any", "kind": "drip"}))
+    assert loaded.faults[0].delay == 1.0
+    with pytest.raises(UsageError, match="`size` applies only to kind oversized, not drip"):
+        Scenario.from_dict(scenario({"on": "any", "kind": "drip", "size": 3}))
+
+
+@pytest.mark.parametrize(
+    ("variant", "raw"), [("huge_integer", "1" + "0" * 4300), ("lone_surrogate", '"\\ud800"')]
+)
+def test_unsafe_json_adds_a_field_json_loads_cannot_carry(
+    make_sandbox: MakeSandbox, client: Client, variant: str, raw: str
+) -> None:
+    fault = {"on": "create", "kind": "unsafe_json", "variant": variant}
+    sandbox = make_sandbox(scenario(fault))
+    answer = start_run(client(sandbox), sandbox)
+    assert answer.status_code == 200
+    assert answer.text.startswith('{"unsafe": ' + raw + ', "run_id": ')
+
+
+def test_unsafe_json_with_a_status_is_the_detail(make_sandbox: MakeSandbox, client: Client) -> None:
+    fault = {"on": "campaigns", "kind": "unsafe_json", "status": 500}
+    sandbox = make_sandbox(scenario(fault))
+    answer = client(sandbox).get(f"{sandbox.url}/v1/campaigns", timeout=5)
+    assert answer.status_code == 500
+    assert answer.text == '{"detail": 1' + "0" * 4300 + "}"

@@ -101,14 +101,14 @@ def problem(data: dict[str, Any]) -> str:
             {"campaigns": [{"name": "a"}], "faults": [{"on": "poll", "kind": "explode"}]},
             "<scenario>: faults[0].kind: 'explode' is not one of ['status', 'reset', 'slow', "
             "'truncated', 'array', 'wrong_types', 'missing_fields', 'run_failed', "
-            "'never_finishes', 'no_run_id', 'oversized', 'redirect']",
+            "'never_finishes', 'no_run_id', 'oversized', 'redirect', 'drip', 'unsafe_json']",
         ),
         (
             {
                 "campaigns": [{"name": "a"}],
                 "faults": [{"on": "poll", "kind": "status", "status": 500, "delay": 2}],
             },
-            "<scenario>: faults[0]: `delay` applies only to kind slow, not status",
+            "<scenario>: faults[0]: `delay` applies only to kind slow or drip, not status",
         ),
         (
             {
