@@ -1,0 +1,115 @@
+"""How many runs a campaign gets and how a threshold is decided after each: fixed or sequential."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from gate_runner.statistics.aggregate import DEFAULT_METHOD, Method
+from gate_runner.statistics.judgement import Judgement, judge
+from gate_runner.statistics.samples import Bar, Sample, counted, pooled_counts
+from gate_runner.statistics.sequential import DEFAULT_INDIFFERENCE, Sprt
+
+OnInconclusive = Literal["fail", "warn", "pass"]
+StepStatus = Literal["pass", "fail", "inconclusive", "continue"]
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """A campaign's statistics settings, merged from `gate:` and the campaign.
+
+    `repeat` runs always happen; with `max_runs` above it (and a `confidence`), more
+    runs follow one at a time while a threshold is still undecided.
+    """
+
+    repeat: int = 1
+    max_runs: int = 1
+    aggregate: Method = DEFAULT_METHOD
+    confidence: float | None = None
+    on_inconclusive: OnInconclusive = "fail"
+    min_passing_runs: int | None = None
+    indifference: float = DEFAULT_INDIFFERENCE
+
+    def __post_init__(self) -> None:
+        if self.repeat < 1 or self.max_runs < self.repeat:
+            raise ValueError(f"need 1 <= repeat <= max_runs, got {self.repeat}, {self.max_runs}")
+        if self.confidence is not None and not 0.5 < self.confidence < 1.0:
+            raise ValueError(f"confidence must be in (0.5, 1), not {self.confidence}")
+
+    @property
+    def sequential(self) -> bool:
+        return self.confidence is not None and self.max_runs > self.repeat
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One threshold after some runs: `continue` asks the runner for another run."""
+
+    status: StepStatus
+    judgement: Judgement
+    rule: str  # "point", "interval", "sprt", "bonferroni-t", "absolute"
+
+
+def decide(samples: tuple[Sample, ...], bar: Bar, plan: RunPlan) -> Decision:
+    """The decision the gate takes for `bar` after these runs (in the order they ran)."""
+    runs = len(samples)
+    if bar.absolute:
+        judgement = judge(samples, bar, method=plan.aggregate, confidence=None)
+        # One run over an absolute bar settles it; a clean record needs the planned runs.
+        done = judgement.status == "fail" or runs >= plan.repeat
+        return Decision(judgement.status if done else "continue", judgement, "absolute")
+    if runs < plan.repeat:
+        return Decision("continue", _pending(samples, bar, plan), "pending")
+    if not plan.sequential:
+        judgement = judge(samples, bar, method=plan.aggregate, confidence=plan.confidence)
+        return Decision(judgement.status, judgement, "interval" if plan.confidence else "point")
+    assert plan.confidence is not None  # sequential implies it
+    if counted(samples) and 0.0 < bar.limit < 1.0:
+        return _sprt(samples, bar, plan, plan.confidence)
+    return _bonferroni(samples, bar, plan, plan.confidence)
+
+
+def _sprt(samples: tuple[Sample, ...], bar: Bar, plan: RunPlan, confidence: float) -> Decision:
+    test = Sprt(bar.limit, bar.direction, 1.0 - confidence, plan.indifference)
+    successes, trials = pooled_counts(samples)
+    step = test.step(successes, trials)
+    judgement = judge(samples, bar, method=plan.aggregate, confidence=confidence)
+    status: StepStatus = step
+    if step == "continue" and len(samples) >= plan.max_runs:
+        status = "inconclusive"
+    why = test.describe(successes, trials)
+    verdict = {"pass": "good", "fail": "bad", "continue": "undecided"}[step]
+    message = f"{judgement.message}; {why}: {verdict}"
+    if status == "inconclusive":
+        message += f" after max_runs {plan.max_runs}"
+    return Decision(
+        status, replace(judgement, status=_final(status, judgement), message=message), "sprt"
+    )
+
+
+def _bonferroni(
+    samples: tuple[Sample, ...], bar: Bar, plan: RunPlan, confidence: float
+) -> Decision:
+    """Without counts: a t interval per look, the error rate split evenly over the looks.
+
+    Bonferroni over the planned looks (runs max(repeat, 2) .. max_runs) keeps the
+    overall error rate at 1 − confidence however the looks fall.
+    """
+    looks = plan.max_runs - max(plan.repeat, 2) + 1
+    per_look = 1.0 - (1.0 - confidence) / looks
+    judgement = judge(samples, bar, method=plan.aggregate, confidence=per_look)
+    status: StepStatus = judgement.status
+    if status == "inconclusive" and len(samples) < plan.max_runs:
+        status = "continue"
+    note = f" (confidence {confidence:g} split over {looks} looks: {per_look:.4g} each)"
+    return Decision(status, replace(judgement, message=judgement.message + note), "bonferroni-t")
+
+
+def _pending(samples: tuple[Sample, ...], bar: Bar, plan: RunPlan) -> Judgement:
+    done = len(samples)
+    message = f"{bar.metric}: {done} of {plan.repeat} planned runs done"
+    return Judgement("inconclusive", None, plan.aggregate, done, message)
+
+
+def _final(status: StepStatus, judgement: Judgement) -> Literal["pass", "fail", "inconclusive"]:
+    return judgement.status if status == "continue" else status
