@@ -23,7 +23,7 @@ class RunPlan:
     """
 
     repeat: int = 1
-    max_runs: int = 1
+    max_runs: int | None = None  # None: exactly `repeat` runs
     aggregate: Method = DEFAULT_METHOD
     confidence: float | None = None
     on_inconclusive: OnInconclusive = "fail"
@@ -31,14 +31,19 @@ class RunPlan:
     indifference: float = DEFAULT_INDIFFERENCE
 
     def __post_init__(self) -> None:
-        if self.repeat < 1 or self.max_runs < self.repeat:
+        if self.repeat < 1 or self.budget < self.repeat:
             raise ValueError(f"need 1 <= repeat <= max_runs, got {self.repeat}, {self.max_runs}")
         if self.confidence is not None and not 0.5 < self.confidence < 1.0:
             raise ValueError(f"confidence must be in (0.5, 1), not {self.confidence}")
 
     @property
+    def budget(self) -> int:
+        """The most runs this campaign may get."""
+        return self.repeat if self.max_runs is None else self.max_runs
+
+    @property
     def sequential(self) -> bool:
-        return self.confidence is not None and self.max_runs > self.repeat
+        return self.confidence is not None and self.budget > self.repeat
 
 
 @dataclass(frozen=True)
@@ -75,13 +80,13 @@ def _sprt(samples: tuple[Sample, ...], bar: Bar, plan: RunPlan, confidence: floa
     step = test.step(successes, trials)
     judgement = judge(samples, bar, method=plan.aggregate, confidence=confidence)
     status: StepStatus = step
-    if step == "continue" and len(samples) >= plan.max_runs:
+    if step == "continue" and len(samples) >= plan.budget:
         status = "inconclusive"
     why = test.describe(successes, trials)
     verdict = {"pass": "good", "fail": "bad", "continue": "undecided"}[step]
     message = f"{judgement.message}; {why}: {verdict}"
     if status == "inconclusive":
-        message += f" after max_runs {plan.max_runs}"
+        message += f" after max_runs {plan.budget}"
     return Decision(
         status, replace(judgement, status=_final(status, judgement), message=message), "sprt"
     )
@@ -95,11 +100,11 @@ def _bonferroni(
     Bonferroni over the planned looks (runs max(repeat, 2) .. max_runs) keeps the
     overall error rate at 1 − confidence however the looks fall.
     """
-    looks = plan.max_runs - max(plan.repeat, 2) + 1
+    looks = plan.budget - max(plan.repeat, 2) + 1
     per_look = 1.0 - (1.0 - confidence) / looks
     judgement = judge(samples, bar, method=plan.aggregate, confidence=per_look)
     status: StepStatus = judgement.status
-    if status == "inconclusive" and len(samples) < plan.max_runs:
+    if status == "inconclusive" and len(samples) < plan.budget:
         status = "continue"
     note = f" (confidence {confidence:g} split over {looks} looks: {per_look:.4g} each)"
     return Decision(status, replace(judgement, message=judgement.message + note), "bonferroni-t")
