@@ -301,7 +301,7 @@ def plot(
         bottom.set_ylim(0, max_runs + 0.2)
     axes[0][0].set_ylabel("P(block)")
     axes[1][0].set_ylabel("mean runs per decision")
-    axes[0][0].legend(loc="upper right")
+    axes[0][0].legend(loc="lower left", fontsize="small")
     figure.suptitle(
         f"bar {BAR}; grey: indifference zone ±{DELTA}; sequential = SPRT, confidence "
         f"{CONFIDENCE}, max_runs {max_runs}, on_inconclusive fail; {gates} seeded gates per point"

@@ -36,7 +36,7 @@ def judge(
         return judge_absolute(samples, bar)
     value = aggregate(samples, method, bar.direction)
     met = bar.met_by(value)
-    point = f"{bar.metric} {method} {value:g} over {_runs(len(samples))}"
+    point = _point(bar.metric, method, value, len(samples))
     if confidence is None:
         sign = bar.operator if met else _opposite(bar.operator)
         return Judgement(
@@ -81,6 +81,16 @@ def judge_absolute(samples: tuple[Sample, ...], bar: Bar) -> Judgement:
         return Judgement("fail", worst.value, "every run", len(samples), message)
     message = f"{bar.metric} {bar.operator} {bar.limit:g} in every one of {_runs(len(samples))}"
     return Judgement("pass", worst.value, "every run", len(samples), message)
+
+
+def describe_point(judgement: Judgement, metric: str) -> str:
+    """ "pass_rate median 0.9 over 2 runs": the aggregate a judgement was made on."""
+    return _point(metric, judgement.method, judgement.value, judgement.runs)
+
+
+def _point(metric: str, method: str, value: float | None, runs: int) -> str:
+    shown = "none" if value is None else f"{value:g}"
+    return f"{metric} {method} {shown} over {_runs(runs)}"
 
 
 def _opposite(operator: str) -> str:

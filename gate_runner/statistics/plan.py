@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from gate_runner.statistics.aggregate import DEFAULT_METHOD, Method
-from gate_runner.statistics.judgement import Judgement, judge
+from gate_runner.statistics.judgement import Judgement, describe_point, judge
 from gate_runner.statistics.samples import Bar, Sample, counted, pooled_counts
 from gate_runner.statistics.sequential import DEFAULT_INDIFFERENCE, Sprt
 
@@ -78,18 +78,19 @@ def _sprt(samples: tuple[Sample, ...], bar: Bar, plan: RunPlan, confidence: floa
     test = Sprt(bar.limit, bar.direction, 1.0 - confidence, plan.indifference)
     successes, trials = pooled_counts(samples)
     step = test.step(successes, trials)
-    judgement = judge(samples, bar, method=plan.aggregate, confidence=confidence)
     status: StepStatus = step
     if step == "continue" and len(samples) >= plan.budget:
         status = "inconclusive"
-    why = test.describe(successes, trials)
+    # The SPRT decides; the Wilson interval is shown beside it so a reader sees the spread.
+    shown = judge(samples, bar, method=plan.aggregate, confidence=confidence)
     verdict = {"pass": "good", "fail": "bad", "continue": "undecided"}[step]
-    message = f"{judgement.message}; {why}: {verdict}"
+    message = f"{test.describe(successes, trials)}: {verdict}"
     if status == "inconclusive":
         message += f" after max_runs {plan.budget}"
-    return Decision(
-        status, replace(judgement, status=_final(status, judgement), message=message), "sprt"
-    )
+    interval = f"; {shown.interval.describe()}" if shown.interval is not None else ""
+    message = f"{describe_point(shown, bar.metric)}; {message}{interval}"
+    final = shown.status if status == "continue" else status
+    return Decision(status, replace(shown, status=final, message=message), "sprt")
 
 
 def _bonferroni(
@@ -114,7 +115,3 @@ def _pending(samples: tuple[Sample, ...], bar: Bar, plan: RunPlan) -> Judgement:
     done = len(samples)
     message = f"{bar.metric}: {done} of {plan.repeat} planned runs done"
     return Judgement("inconclusive", None, plan.aggregate, done, message)
-
-
-def _final(status: StepStatus, judgement: Judgement) -> Literal["pass", "fail", "inconclusive"]:
-    return judgement.status if status == "continue" else status

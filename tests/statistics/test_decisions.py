@@ -149,7 +149,7 @@ def test_sequential_budget_spent_is_inconclusive_and_says_why() -> None:
     undecided = tuple(Sample(0.86, 50) for _ in range(5))  # 215/250, LLR 0.6
     decision = decide(undecided, PASS_RATE, SEQUENTIAL)
     assert decision.status == "inconclusive"
-    assert decision.judgement.message.endswith("undecided after max_runs 5")
+    assert "undecided after max_runs 5; 95% wilson interval" in decision.judgement.message
 
 
 def test_repeat_is_the_minimum_before_the_first_look() -> None:
