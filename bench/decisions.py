@@ -11,7 +11,9 @@ the call the gate itself makes after every run:
   (b) a fixed 3-run median against the bar (Lighthouse CI's default numberOfRuns: 3);
   (c) gate-runner's sequential rule: Wald's SPRT at confidence 0.95, indifference 0.05,
       max_runs 5, on_inconclusive fail (the default);
-  (d) the same with on_inconclusive pass, to show what the default's caution costs.
+  (d) the same with on_inconclusive pass, to show what the default's caution costs;
+  (e) the alternative to the SPRT: alpha spending, Bonferroni over the max_runs looks on
+      Wilson intervals (the interval at confidence 1 − 0.05/5 must clear or miss the bar).
 
 Wrong decision: blocking an agent whose true rate is at or above the bar + δ, or passing
 one at or below the bar − δ (δ = the indifference half-width, 0.05). Inside the zone no
@@ -24,7 +26,6 @@ Run: .venv/bin/pip install -e ".[bench]"; .venv/bin/python bench/decisions.py --
 from __future__ import annotations
 
 import argparse
-import bisect
 import math
 import random
 import sys
@@ -36,6 +37,7 @@ from pathlib import Path
 from _common import REPO, machine, table
 
 from gate_runner.statistics import Bar, RunPlan, Sample, decide, settle
+from gate_runner.statistics.simulation import Binomial
 
 BAR = 0.85
 DELTA = 0.05
@@ -43,7 +45,13 @@ CONFIDENCE = 0.95
 MAX_RUNS = 5
 TRIALS = (20, 50, 100)
 OFFSETS = tuple(round(-0.15 + 0.01 * i, 2) for i in range(31))
-RULE_NAMES = ("one run", "3-run median", "sequential", "sequential, on_inconclusive pass")
+RULE_NAMES = (
+    "one run",
+    "3-run median",
+    "sequential",
+    "sequential, on_inconclusive pass",
+    "alpha spending",
+)
 SEQUENTIAL = RULE_NAMES[2:]
 
 
@@ -51,7 +59,9 @@ def rules(max_runs: int) -> dict[str, RunPlan]:
     """The rules compared, as the RunPlans a policy would produce."""
     sequential = RunPlan(max_runs=max_runs, confidence=CONFIDENCE, on_inconclusive="fail")
     lenient = RunPlan(max_runs=max_runs, confidence=CONFIDENCE, on_inconclusive="pass")
-    plans = (RunPlan(), RunPlan(repeat=3, max_runs=3, aggregate="median"), sequential, lenient)
+    spending = RunPlan(max_runs=max_runs, confidence=CONFIDENCE, sequential_rule="bonferroni")
+    median = RunPlan(repeat=3, max_runs=3, aggregate="median")
+    plans = (RunPlan(), median, sequential, lenient, spending)
     return dict(zip(RULE_NAMES, plans, strict=True))
 
 
@@ -75,16 +85,6 @@ class Tally:
 
     def mean_runs(self) -> float:
         return self.runs / self.gates
-
-
-def binomial_sampler(trials: int, rate: float) -> Callable[[random.Random], int]:
-    """Inverse-CDF draws from Binomial(trials, rate): exact, and one uniform per run."""
-    cdf, total = [], 0.0
-    for k in range(trials + 1):
-        total += math.comb(trials, k) * rate**k * (1 - rate) ** (trials - k)
-        cdf.append(total)
-    cdf[-1] = 1.0
-    return lambda rng: bisect.bisect_right(cdf, rng.random())
 
 
 def wrong(blocked: bool, true_rate: float) -> bool:
@@ -126,13 +126,13 @@ def sweep(gates: int, seed: int, max_runs: int) -> dict[tuple[int, float, str], 
     for trials in TRIALS:
         for offset in OFFSETS:
             true = round(BAR + offset, 4)
-            sampler = binomial_sampler(trials, true)
+            law = Binomial(trials, true)
             for name in plans:
                 results[trials, offset, name] = Tally()
             for gate in range(gates):
                 # One stream of runs per gate, replayed to every rule (common random numbers).
                 rng = random.Random(f"{seed}:{trials}:{offset:+.2f}:{gate}")
-                runs = [Sample(sampler(rng) / trials, trials) for _ in range(max(max_runs, 3))]
+                runs = [Sample(law.draw(rng) / trials, trials) for _ in range(max(max_runs, 3))]
                 blocked = {}
                 for name, plan in plans.items():
                     stream = iter(runs)
@@ -155,7 +155,7 @@ def report(results: dict[tuple[int, float, str], Tally], gates: int) -> tuple[st
         for offset in OFFSETS:
             if round(offset * 100) % 5:
                 continue  # the tables show every 0.05; the plot shows every 0.01
-            one, median, seq, lenient = (results[trials, offset, n] for n in RULE_NAMES)
+            one, median, seq, lenient, spending = (results[trials, offset, n] for n in RULE_NAMES)
             wrong_rate = seq.wrong_concluded / seq.concluded if seq.concluded else 0.0
             rows.append(
                 [
@@ -167,6 +167,7 @@ def report(results: dict[tuple[int, float, str], Tally], gates: int) -> tuple[st
                     f"{seq.concluded / seq.gates:.3f}",
                     f"{seq.budget_out / seq.gates:.3f}",
                     f"{lenient.p_block():.3f}",
+                    f"{spending.p_block():.3f} / {spending.mean_runs():.2f}",
                     f"{wrong_rate:.3f}" if abs(offset) >= DELTA - 1e-9 else "(zone)",
                 ]
             )
@@ -179,6 +180,7 @@ def report(results: dict[tuple[int, float, str], Tally], gates: int) -> tuple[st
             "seq. concluded",
             "seq. budget out",
             "seq. with on_inconclusive pass",
+            "alpha spending: P(block) / runs",
             "seq. wrong when concluded",
         ]
         lines.append(f"\n#### {trials} trials per run, bar {BAR}, {gates} gates per point\n")
@@ -289,8 +291,9 @@ def plot(
         top, bottom = axes[0][column], axes[1][column]
         for name in RULE_NAMES:
             tallies = [results[trials, o, name] for o in OFFSETS]
-            top.plot(trues, [t.p_block() for t in tallies], marker=".", label=name)
-            bottom.plot(trues, [t.mean_runs() for t in tallies], marker=".", label=name)
+            style = "--" if name == "alpha spending" else "-"
+            top.plot(trues, [t.p_block() for t in tallies], style, marker=".", label=name)
+            bottom.plot(trues, [t.mean_runs() for t in tallies], style, marker=".", label=name)
         for axis in (top, bottom):
             axis.axvline(BAR, color="black", linewidth=0.8)
             axis.axvspan(BAR - DELTA, BAR + DELTA, color="grey", alpha=0.15)

@@ -12,6 +12,9 @@ from gate_runner.statistics.sequential import DEFAULT_INDIFFERENCE, Sprt
 
 OnInconclusive = Literal["fail", "warn", "pass"]
 StepStatus = Literal["pass", "fail", "inconclusive", "continue"]
+# The sequential rule for counted rates: Wald's SPRT, or Bonferroni alpha spending on
+# Wilson intervals (kept so bench/decisions.py can show why the SPRT was chosen).
+SequentialRule = Literal["sprt", "bonferroni"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,7 @@ class RunPlan:
     on_inconclusive: OnInconclusive = "fail"
     min_passing_runs: int | None = None
     indifference: float = DEFAULT_INDIFFERENCE
+    sequential_rule: SequentialRule = "sprt"
 
     def __post_init__(self) -> None:
         if self.repeat < 1 or self.budget < self.repeat:
@@ -69,7 +73,7 @@ def decide(samples: tuple[Sample, ...], bar: Bar, plan: RunPlan) -> Decision:
         judgement = judge(samples, bar, method=plan.aggregate, confidence=plan.confidence)
         return Decision(judgement.status, judgement, "interval" if plan.confidence else "point")
     assert plan.confidence is not None  # sequential implies it
-    if counted(samples) and 0.0 < bar.limit < 1.0:
+    if counted(samples) and 0.0 < bar.limit < 1.0 and plan.sequential_rule == "sprt":
         return _sprt(samples, bar, plan, plan.confidence)
     return _bonferroni(samples, bar, plan, plan.confidence)
 
@@ -96,19 +100,22 @@ def _sprt(samples: tuple[Sample, ...], bar: Bar, plan: RunPlan, confidence: floa
 def _bonferroni(
     samples: tuple[Sample, ...], bar: Bar, plan: RunPlan, confidence: float
 ) -> Decision:
-    """Without counts: a t interval per look, the error rate split evenly over the looks.
+    """An interval per look (Wilson with counts, else t), the error rate split over the looks.
 
-    Bonferroni over the planned looks (runs max(repeat, 2) .. max_runs) keeps the
-    overall error rate at 1 − confidence however the looks fall.
+    Bonferroni over the planned looks (from run `repeat`, or run 2 when a t interval
+    needs two runs, to max_runs) keeps the overall error rate at 1 − confidence
+    however the looks fall.
     """
-    looks = plan.budget - max(plan.repeat, 2) + 1
+    first_look = plan.repeat if counted(samples) else max(plan.repeat, 2)
+    looks = plan.budget - first_look + 1
     per_look = 1.0 - (1.0 - confidence) / looks
     judgement = judge(samples, bar, method=plan.aggregate, confidence=per_look)
     status: StepStatus = judgement.status
     if status == "inconclusive" and len(samples) < plan.budget:
         status = "continue"
     note = f" (confidence {confidence:g} split over {looks} looks: {per_look:.4g} each)"
-    return Decision(status, replace(judgement, message=judgement.message + note), "bonferroni-t")
+    rule = "bonferroni-wilson" if counted(samples) else "bonferroni-t"
+    return Decision(status, replace(judgement, message=judgement.message + note), rule)
 
 
 def _pending(samples: tuple[Sample, ...], bar: Bar, plan: RunPlan) -> Judgement:

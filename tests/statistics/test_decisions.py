@@ -213,3 +213,10 @@ def test_plan_refuses_impossible_settings() -> None:
         RunPlan(repeat=3, max_runs=2)
     with pytest.raises(ValueError, match="confidence"):
         RunPlan(confidence=1.0)
+
+
+def test_bonferroni_wilson_is_the_alternative_with_counts() -> None:
+    plan = RunPlan(max_runs=5, confidence=0.95, sequential_rule="bonferroni")
+    decision = decide((Sample(0.94, 50),), PASS_RATE, plan)  # the SPRT passes this run
+    assert (decision.status, decision.rule) == ("continue", "bonferroni-wilson")
+    assert "(confidence 0.95 split over 5 looks: 0.99 each)" in decision.judgement.message
