@@ -190,41 +190,45 @@ def report(results: dict[tuple[int, float, str], Tally], gates: int) -> tuple[st
 
 def targets(results: dict[tuple[int, float, str], Tally]) -> list[str]:
     """Each target of issue #12, checked over the sweep: one line each, MET or MISSED."""
-
-    def wrong_rate(t: Tally, true: float) -> float:
-        blocked_wrongly = true >= BAR + DELTA - 1e-9
-        return (t.blocked if blocked_wrongly else t.gates - t.blocked) / t.gates
-
     far = [o for o in OFFSETS if abs(o) >= 0.10 - 1e-9]
     outside = [o for o in OFFSETS if abs(o) >= DELTA - 1e-9]
     out: list[str] = []
-
-    worst_wrong = max(wrong_rate(results[50, o, "sequential"], BAR + o) for o in far)
-    worst_runs = max(results[50, o, "sequential"].mean_runs() for o in far)
-    out.append(
-        _verdict(
-            worst_wrong <= 0.05 and worst_runs <= 1.5,
-            f"|true − bar| ≥ 0.10, 50 trials: worst wrong-decision rate {worst_wrong:.3f} "
-            f"(≤ 0.05), worst mean runs {worst_runs:.2f} (≤ 1.5)",
-        )
-    )
-    for trials in TRIALS:
-        conditional = max(
-            results[trials, o, "sequential"].wrong_concluded
-            / max(results[trials, o, "sequential"].concluded, 1)
-            for o in outside
-        )
+    for name in SEQUENTIAL:
+        worst_wrong = max(wrong_rate(results[50, o, name], BAR + o) for o in far)
+        worst_runs = max(results[50, o, name].mean_runs() for o in far)
         out.append(
             _verdict(
-                conditional <= 0.05,
-                f"|true − bar| ≥ 0.05, {trials} trials: worst wrong rate when it concludes "
-                f"{conditional:.3f} (≤ 0.05)",
+                worst_wrong <= 0.05 and worst_runs <= 1.5,
+                f"{name}, |true − bar| ≥ 0.10, 50 trials: worst wrong-decision rate "
+                f"{worst_wrong:.3f} (≤ 0.05), worst mean runs {worst_runs:.2f} (≤ 1.5)",
             )
         )
+    for name in ("sequential", "alpha spending"):  # concluding is on_inconclusive-blind
+        for trials in TRIALS:
+            conditional = max(
+                results[trials, o, name].wrong_concluded
+                / max(results[trials, o, name].concluded, 1)
+                for o in outside
+            )
+            out.append(
+                _verdict(
+                    conditional <= 0.05,
+                    f"{name}, |true − bar| ≥ 0.05, {trials} trials: worst wrong rate when it "
+                    f"concludes {conditional:.3f} (≤ 0.05)",
+                )
+            )
     for name in SEQUENTIAL:
         for trials in TRIALS:
             out += compare_with_median(results, name, trials, outside, far)
     return out
+
+
+def wrong_rate(t: Tally, true: float) -> float:
+    """The share of gates decided wrongly at `true` (0 inside the indifference zone)."""
+    if BAR - DELTA + 1e-9 < true < BAR + DELTA - 1e-9:
+        return 0.0
+    blocked_wrongly = true >= BAR + DELTA - 1e-9
+    return (t.blocked if blocked_wrongly else t.gates - t.blocked) / t.gates
 
 
 def compare_with_median(
@@ -235,11 +239,6 @@ def compare_with_median(
     far: list[float],
 ) -> list[str]:
     """No more wrong decisions than the 3-run median outside the zone; fewer runs far from it."""
-
-    def wrong_rate(t: Tally, true: float) -> float:
-        blocked_wrongly = true >= BAR + DELTA - 1e-9
-        return (t.blocked if blocked_wrongly else t.gates - t.blocked) / t.gates
-
     worse = [
         f"{BAR + o:.2f}"
         for o in outside
