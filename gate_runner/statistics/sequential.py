@@ -84,3 +84,39 @@ class Sprt:
             f"against [{lower:.3f}, {upper:.3f}] (good p={good:g} vs bad p={bad:g}, "
             f"α=β={self.error_rate:g})"
         )
+
+
+@dataclass(frozen=True)
+class OperatingCharacteristic:
+    """Exact probabilities of each end of a truncated SPRT, and its expected number of runs."""
+
+    passed: float
+    failed: float
+    inconclusive: float
+    mean_runs: float
+
+
+def operating_characteristic(
+    test: Sprt, rate: float, trials: int, max_runs: int
+) -> OperatingCharacteristic:
+    """What `test` does to an agent of true `rate`, with `trials` attempts a run: computed
+    exactly, by carrying the distribution of pooled successes from run to run and
+    absorbing each path where `step` stops it (no simulation, no sampling error)."""
+    pmf = [math.comb(trials, k) * rate**k * (1 - rate) ** (trials - k) for k in range(trials + 1)]
+    running = {0: 1.0}  # pooled successes -> probability, among gates still running
+    ended = {"pass": 0.0, "fail": 0.0}
+    mean_runs = 0.0
+    for run in range(1, max_runs + 1):
+        mean_runs += sum(running.values())  # every gate still running takes this run
+        after: dict[int, float] = {}
+        for pooled, mass in running.items():
+            for k, p in enumerate(pmf):
+                after[pooled + k] = after.get(pooled + k, 0.0) + mass * p
+        running = {}
+        for pooled, mass in after.items():
+            step = test.step(pooled, trials * run)
+            if step == "continue":
+                running[pooled] = mass
+            else:
+                ended[step] += mass
+    return OperatingCharacteristic(ended["pass"], ended["fail"], sum(running.values()), mean_runs)
