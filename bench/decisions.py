@@ -37,6 +37,7 @@ from pathlib import Path
 from _common import REPO, machine, table
 
 from gate_runner.statistics import Bar, RunPlan, Sample, decide, settle
+from gate_runner.statistics.sequential import Sprt, operating_characteristic
 from gate_runner.statistics.simulation import Binomial
 
 BAR = 0.85
@@ -148,7 +149,9 @@ def sweep(gates: int, seed: int, max_runs: int) -> dict[tuple[int, float, str], 
     return results
 
 
-def report(results: dict[tuple[int, float, str], Tally], gates: int) -> tuple[str, list[str]]:
+def report(
+    results: dict[tuple[int, float, str], Tally], gates: int, max_runs: int
+) -> tuple[str, list[str]]:
     lines = []
     for trials in TRIALS:
         rows = []
@@ -185,10 +188,10 @@ def report(results: dict[tuple[int, float, str], Tally], gates: int) -> tuple[st
         ]
         lines.append(f"\n#### {trials} trials per run, bar {BAR}, {gates} gates per point\n")
         lines.append(table(headers, rows))
-    return "\n".join(lines), targets(results)
+    return "\n".join(lines), targets(results, max_runs)
 
 
-def targets(results: dict[tuple[int, float, str], Tally]) -> list[str]:
+def targets(results: dict[tuple[int, float, str], Tally], max_runs: int) -> list[str]:
     """Each target of issue #12, checked over the sweep: one line each, MET or MISSED."""
     far = [o for o in OFFSETS if abs(o) >= 0.10 - 1e-9]
     outside = [o for o in OFFSETS if abs(o) >= DELTA - 1e-9]
@@ -220,6 +223,40 @@ def targets(results: dict[tuple[int, float, str], Tally]) -> list[str]:
     for name in SEQUENTIAL:
         for trials in TRIALS:
             out += compare_with_median(results, name, trials, outside, far)
+    out += exact_comparison(outside, max_runs)
+    return out
+
+
+def exact_comparison(outside: list[float], max_runs: int) -> list[str]:
+    """The same comparison without sampling error: the SPRT's exact operating characteristic
+    against the median's closed form P(median < bar) = 3q² − 2q³, q = P(one run < bar).
+    Differences under 0.0001 are ignored (a few gates in a million)."""
+    test = Sprt(BAR, "min", 1.0 - CONFIDENCE)
+    out = []
+    for trials in TRIALS:
+        worse = []
+        for offset in outside:
+            true = BAR + offset
+            below = sum(
+                math.comb(trials, k) * true**k * (1 - true) ** (trials - k)
+                for k in range(trials + 1)
+                if k / trials < BAR
+            )
+            median_blocks = 3 * below**2 - 2 * below**3
+            ends = operating_characteristic(test, true, trials, max_runs)
+            sequential_blocks = ends.failed + ends.inconclusive  # on_inconclusive: fail
+            good = true >= BAR + DELTA - 1e-9
+            mine = sequential_blocks if good else 1 - sequential_blocks
+            theirs = median_blocks if good else 1 - median_blocks
+            if mine > theirs + 1e-4:
+                worse.append(f"{true:.2f} ({mine:.4f} vs {theirs:.4f})")
+        out.append(
+            _verdict(
+                not worse,
+                f"exact, sequential vs 3-run median, {trials} trials: more wrong decisions at "
+                f"{', '.join(worse) or 'no true rate'} (outside the zone)",
+            )
+        )
     return out
 
 
@@ -324,7 +361,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     started = time.monotonic()
     results = sweep(args.gates, args.seed, args.max_runs)
-    tables, checks = report(results, args.gates)
+    tables, checks = report(results, args.gates, args.max_runs)
     command = (
         f"bench/decisions.py --gates {args.gates} --seed {args.seed} --max-runs {args.max_runs}"
     )
