@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from gate_runner.statistics.aggregate import Method, aggregate
+from gate_runner.statistics.aggregate import AggregationError, Method, aggregate
 from gate_runner.statistics.intervals import Interval, NoInterval, interval_for
 from gate_runner.statistics.samples import Bar, Sample
 
@@ -32,6 +32,8 @@ def judge(
     With it, the interval decides: it must lie wholly on the good side to pass and
     wholly on the bad side to fail; an interval across the bar, or none, is inconclusive.
     """
+    if not samples:
+        raise AggregationError(f"no runs to judge {bar.key} on")
     if bar.absolute:
         return judge_absolute(samples, bar)
     value = aggregate(samples, method, bar.direction)

@@ -39,6 +39,13 @@ class RunPlan:
             raise ValueError(f"need 1 <= repeat <= max_runs, got {self.repeat}, {self.max_runs}")
         if self.confidence is not None and not 0.5 < self.confidence < 1.0:
             raise ValueError(f"confidence must be in (0.5, 1), not {self.confidence}")
+        if self.min_passing_runs is not None and not 1 <= self.min_passing_runs <= self.budget:
+            raise ValueError(
+                f"min_passing_runs must be in 1..{self.budget} (max_runs), "
+                f"not {self.min_passing_runs}"
+            )
+        if not 0.0 < self.indifference < 0.5:
+            raise ValueError(f"indifference must be in (0, 0.5), not {self.indifference}")
 
     @property
     def budget(self) -> int:

@@ -213,6 +213,13 @@ def test_plan_refuses_impossible_settings() -> None:
         RunPlan(repeat=3, max_runs=2)
     with pytest.raises(ValueError, match="confidence"):
         RunPlan(confidence=1.0)
+    with pytest.raises(ValueError, match=r"min_passing_runs must be in 1..3 \(max_runs\), not 4"):
+        RunPlan(repeat=3, min_passing_runs=4)
+
+
+def test_no_runs_is_an_error_not_a_verdict() -> None:
+    with pytest.raises(AggregationError, match="no runs to judge max_unsafe on"):
+        judge((), UNSAFE, method="median", confidence=None)
 
 
 def test_bonferroni_wilson_is_the_alternative_with_counts() -> None:
