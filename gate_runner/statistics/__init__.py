@@ -1,0 +1,43 @@
+"""Statistics for nondeterministic agents: aggregation, intervals, sequential runs, flakiness."""
+
+from __future__ import annotations
+
+from gate_runner.statistics.aggregate import METHODS, AggregationError, Method, aggregate
+from gate_runner.statistics.intervals import Interval, NoInterval, interval_for, student_t, wilson
+from gate_runner.statistics.judgement import Judgement, Status, judge
+from gate_runner.statistics.plan import Decision, OnInconclusive, RunPlan, StepStatus, decide
+from gate_runner.statistics.regression import Regression, regression
+from gate_runner.statistics.runs import Flakiness, flakiness, min_passing_runs, settle, spread
+from gate_runner.statistics.samples import Bar, Direction, Sample
+from gate_runner.statistics.sequential import Sprt
+
+__all__ = [
+    "METHODS",
+    "AggregationError",
+    "Bar",
+    "Decision",
+    "Direction",
+    "Flakiness",
+    "Interval",
+    "Judgement",
+    "Method",
+    "NoInterval",
+    "OnInconclusive",
+    "Regression",
+    "RunPlan",
+    "Sample",
+    "Sprt",
+    "Status",
+    "StepStatus",
+    "aggregate",
+    "decide",
+    "flakiness",
+    "interval_for",
+    "judge",
+    "min_passing_runs",
+    "regression",
+    "settle",
+    "spread",
+    "student_t",
+    "wilson",
+]
