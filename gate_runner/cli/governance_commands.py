@@ -1,0 +1,67 @@
+"""`diff`, `record` and `replay`: governance of the policy and of the verdicts it gave."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from enum import Enum
+from pathlib import Path
+
+import typer
+
+from gate_runner.cli.common import run_safely
+from gate_runner.errors import ExitCode
+
+CONFIG = typer.Option(
+    Path("sepurux.yml"), "--config", "-c", help="The policy file (path in a ref)."
+)
+DEBUG = typer.Option(False, "--debug", help="Show a traceback for internal errors.")
+
+
+class DiffFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+def diff(
+    base: str | None = typer.Argument(
+        None, help="A policy file, a git ref, REF:path, or auto (default: the PR's target branch)."
+    ),
+    head: str | None = typer.Argument(
+        None, help="A policy file, a git ref or REF:path (default: the working tree's --config)."
+    ),
+    config: Path = CONFIG,
+    format: DiffFormat = typer.Option(DiffFormat.text, "--format", help="text or json."),
+    debug: bool = DEBUG,
+) -> None:
+    """What a change does to the gate: every setting that loosens, tightens or is neutral.
+
+    Exits 1 when anything loosens (so a job can require review), else 0; 2 on bad input.
+    """
+
+    def work() -> int:
+        from gate_runner.governance.diff_report import render_json, render_text
+        from gate_runner.governance.policy_diff import diff_policies, loosens
+        from gate_runner.governance.sides import load_side
+
+        env = dict(os.environ)
+        old = load_side(base or "auto", config, env=env)
+        new = load_side(head, config, env=env) if head else load_side(str(config), config, env=env)
+        changes = diff_policies(
+            old.policy,
+            new.policy,
+            today=date.today(),
+            base_pins=old.pins,
+            head_pins=new.pins,
+        )
+        if format is DiffFormat.json:
+            typer.echo(render_json(changes), nl=False)
+        else:
+            typer.echo(render_text(changes, old.label, new.label), nl=False)
+        return ExitCode.BLOCKED if loosens(changes) else ExitCode.OK
+
+    raise typer.Exit(run_safely(work, debug=debug))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("diff")(diff)
