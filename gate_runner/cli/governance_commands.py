@@ -63,5 +63,35 @@ def diff(
     raise typer.Exit(run_safely(work, debug=debug))
 
 
+STORE_HELP = (
+    "A directory (a CI cache or artifact restores it) or git-notes (refs/notes/gate-runner)."
+)
+
+
+def record(
+    verdict: Path = typer.Argument(..., help="The verdict JSON to file."),
+    store: str = typer.Option(..., "--store", help=STORE_HELP),
+    commit: str | None = typer.Option(
+        None, "--commit", help="File it under this commit instead of the verdict's ci.commit."
+    ),
+    debug: bool = DEBUG,
+) -> None:
+    """File a verdict under its commit, so later PRs find it with --baseline auto.
+
+    Run it on the default branch after `check`.
+    """
+
+    def work() -> int:
+        from gate_runner.governance.store import open_store
+        from gate_runner.governance.store import record as file_verdict
+
+        sha, where = file_verdict(open_store(store), verdict, commit=commit)
+        typer.echo(f"recorded the verdict of {sha} in {where}")
+        return ExitCode.OK
+
+    raise typer.Exit(run_safely(work, debug=debug))
+
+
 def register(app: typer.Typer) -> None:
     app.command("diff")(diff)
+    app.command("record")(record)

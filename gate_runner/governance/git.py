@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from gate_runner.errors import UsageError
@@ -27,8 +28,14 @@ class Git:
     def __init__(self, cwd: Path | None = None) -> None:
         self.cwd = cwd
 
-    def run(self, args: Sequence[str], *, stdin: bytes | None = None) -> bytes:
-        done = self._call(args, stdin)
+    def run(
+        self,
+        args: Sequence[str],
+        *,
+        stdin: bytes | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> bytes:
+        done = self._call(args, stdin, env)
         if done.returncode != 0:
             reason = done.stderr.decode("utf-8", "replace").strip().splitlines()
             detail = reason[-1] if reason else f"exit {done.returncode}"
@@ -58,11 +65,14 @@ class Git:
     def remotes(self) -> list[str]:
         return self.text(["remote"]).split()
 
-    def _call(self, args: Sequence[str], stdin: bytes | None) -> subprocess.CompletedProcess[bytes]:
+    def _call(
+        self, args: Sequence[str], stdin: bytes | None, env: Mapping[str, str] | None = None
+    ) -> subprocess.CompletedProcess[bytes]:
         try:
             return subprocess.run(
                 ["git", *args],
                 cwd=self.cwd,
+                env={**os.environ, **env} if env else None,
                 input=stdin,
                 capture_output=True,
                 timeout=GIT_TIMEOUT_S,

@@ -20,8 +20,12 @@ class Done:
     stderr: str
 
 
-def run(cwd: Path, *args: str, env: Mapping[str, str] | None = None) -> Done:
+def run(
+    cwd: Path, *args: str, env: Mapping[str, str] | None = None, drop: tuple[str, ...] = ()
+) -> Done:
     full = support.clean_env({**GIT_ENV, **(env or {})}, token=None)
+    for name in drop:
+        full.pop(name, None)
     done = subprocess.run(
         [sys.executable, "-m", "gate_runner", *args],
         cwd=cwd,

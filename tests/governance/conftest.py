@@ -80,3 +80,40 @@ def pr_repo(tmp_path: Path) -> Repo:
         {"svc/sepurux.yml": PR_POLICY, "platform/baseline.yml": PR_PLATFORM},
     )
     return repo
+
+
+SIMPLE_POLICY = """
+version: 1
+thresholds: {min_pass_rate: 0.8}
+campaigns:
+  core: {}
+"""
+
+
+def verdict_json(commit: str | None, *, pass_rate: float = 0.9, tools: tuple[str, ...] = ()) -> str:
+    """A real verdict, judged by the runner from a payload, filed under `commit`."""
+    import tempfile
+    from datetime import date
+
+    from gate_runner.config import load_policy
+    from gate_runner.runner import GateOptions, evaluate_payloads
+    from gate_runner.verdict import CIContext
+
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / "sepurux.yml"
+        path.write_text(SIMPLE_POLICY.lstrip(), encoding="utf-8")
+        policy = load_policy(path, env={})
+    payload = {
+        "decision": "pass" if pass_rate >= 0.8 else "fail",
+        "pass_rate": pass_rate,
+        "run_id": f"run-{commit}",
+        "top_failing_tools": [{"tool": t, "count": 2} for t in tools],
+    }
+    verdict = evaluate_payloads(
+        policy,
+        {"core": payload},
+        GateOptions(campaign_keys=("core",)),
+        ci=CIContext("local", repository="acme/agent", commit=commit),
+        today=date(2026, 11, 29),
+    )
+    return verdict.to_json()
