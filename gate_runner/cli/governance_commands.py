@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 
 from gate_runner.cli.common import run_safely
-from gate_runner.errors import ExitCode
+from gate_runner.errors import ExitCode, UsageError
 
 CONFIG = typer.Option(
     Path("sepurux.yml"), "--config", "-c", help="The policy file (path in a ref)."
@@ -92,6 +92,70 @@ def record(
     raise typer.Exit(run_safely(work, debug=debug))
 
 
+class ReplayFormat(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+def replay(
+    verdicts: list[Path] | None = typer.Argument(
+        None, help="Verdict files, or directories of them (searched recursively)."
+    ),
+    policy: Path = typer.Option(..., "--policy", help="The candidate policy to judge them by."),
+    store: str | None = typer.Option(
+        None, "--store", help="Also every verdict in this " + STORE_HELP
+    ),
+    last: int | None = typer.Option(None, "--last", help="Only the N most recent verdicts."),
+    today: str | None = typer.Option(
+        None, "--today", help="Judge as on this date (YYYY-MM-DD): where a schedule takes effect."
+    ),
+    format: ReplayFormat = typer.Option(
+        ReplayFormat.text, "--format", help="text, json or markdown."
+    ),
+    debug: bool = DEBUG,
+) -> None:
+    """Re-judge saved verdicts under a candidate policy: which merges would it have blocked?"""
+
+    def work() -> int:
+        from itertools import chain
+
+        from gate_runner.cli.common import load_policy_or_exit
+        from gate_runner.governance import replay_report, replay_sources
+        from gate_runner.governance.replay import replay as rejudge
+        from gate_runner.governance.store import open_store
+
+        if not verdicts and store is None:
+            raise UsageError("nothing to replay: name verdict files or directories, or --store")
+        if last is not None and last < 1:
+            raise UsageError(f"--last {last}: give a positive number of verdicts")
+        candidate = load_policy_or_exit(policy)
+        saved = chain(
+            replay_sources.from_paths(verdicts or []),
+            replay_sources.from_store(open_store(store)) if store else (),
+        )
+        report = rejudge(candidate, saved, today=_date(today), last=last)
+        render = {
+            ReplayFormat.text: replay_report.render_text,
+            ReplayFormat.json: replay_report.render_json,
+            ReplayFormat.markdown: replay_report.render_markdown,
+        }[format]
+        typer.echo(render(report), nl=False)
+        return ExitCode.OK
+
+    raise typer.Exit(run_safely(work, debug=debug))
+
+
+def _date(text: str | None) -> date:
+    if text is None:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--today {text!r}: expected a date like 2026-12-15") from None
+
+
 def register(app: typer.Typer) -> None:
     app.command("diff")(diff)
     app.command("record")(record)
+    app.command("replay")(replay)

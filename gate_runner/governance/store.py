@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -32,6 +33,8 @@ class VerdictStore(Protocol):
     def get(self, commit: str) -> str | None: ...
 
     def commits(self) -> set[str]: ...
+
+    def entries(self) -> Iterator[tuple[str, str]]: ...  # (commit, verdict text), every one
 
 
 @dataclass
@@ -63,6 +66,12 @@ class DirectoryStore:
             return set()
         return {p.stem for p in self.root.glob("*.json") if is_full_sha(p.stem)}
 
+    def entries(self) -> Iterator[tuple[str, str]]:
+        for commit in sorted(self.commits()):
+            text = self.get(commit)
+            if text is not None:
+                yield commit, text
+
 
 @dataclass
 class GitNotesStore:
@@ -93,8 +102,33 @@ class GitNotesStore:
     def commits(self) -> set[str]:
         if self.git.commit_of(self.ref) is None:
             return set()
+        return set(self._notes())
+
+    def entries(self) -> Iterator[tuple[str, str]]:
+        """Every note in one `git cat-file --batch` process: 10,000 notes, not 10,000 gits."""
+        notes = self._notes()
+        if not notes:
+            return
+        out = self.git.run(
+            ["cat-file", "--batch"], stdin="\n".join(notes.values()).encode() + b"\n"
+        )
+        at = 0
+        for commit, blob in notes.items():
+            header_end = out.index(b"\n", at)
+            header = out[at:header_end].split()
+            if len(header) != 3 or header[0].decode() != blob:
+                return  # git answered something else: stop rather than misattribute
+            size = int(header[2])
+            body = out[header_end + 1 : header_end + 1 + size]
+            at = header_end + 1 + size + 1
+            yield commit, body.decode("utf-8", "replace")
+
+    def _notes(self) -> dict[str, str]:
+        """annotated commit -> its note's blob."""
+        if self.git.commit_of(self.ref) is None:
+            return {}
         lines = self.git.text(["notes", f"--ref={self.ref}", "list"]).splitlines()
-        return {line.split()[1] for line in lines if len(line.split()) == 2}
+        return {parts[1]: parts[0] for parts in map(str.split, lines) if len(parts) == 2}
 
 
 def open_store(spec: str, git: Git | None = None) -> VerdictStore:

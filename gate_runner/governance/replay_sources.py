@@ -1,0 +1,42 @@
+"""Where replay finds saved verdicts: files, directories of them, or a verdict store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from gate_runner.errors import UsageError
+from gate_runner.governance.replay import SavedVerdict
+from gate_runner.governance.store import VerdictStore
+from gate_runner.untrusted_json import loads
+
+
+def from_paths(paths: Sequence[Path]) -> Iterator[SavedVerdict]:
+    """Each file as given; each directory's *.json, recursively, in name order."""
+    for path in paths:
+        if path.is_dir():
+            for file in sorted(path.rglob("*.json")):
+                yield _read(file)
+        elif path.is_file():
+            yield _read(path)
+        else:
+            raise UsageError(f"{path}: no such file or directory of verdicts")
+
+
+def from_store(store: VerdictStore) -> Iterator[SavedVerdict]:
+    for commit, text in store.entries():
+        yield _parse(f"{store.name}:{commit}", text)
+
+
+def _read(path: Path) -> SavedVerdict:
+    try:
+        return _parse(str(path), path.read_bytes())
+    except OSError as error:
+        return SavedVerdict(str(path), None, f"cannot read: {error.strerror or error}")
+
+
+def _parse(source: str, text: str | bytes) -> SavedVerdict:
+    try:
+        return SavedVerdict(source, loads(text))
+    except ValueError as error:
+        return SavedVerdict(source, None, str(error))
