@@ -73,10 +73,13 @@ def loads(text: str | bytes) -> Any:
     try:
         if isinstance(text, bytes):
             text = text.decode("utf-8")
+        # A lone surrogate comes from a \u escape (or a str that already holds one): without
+        # either, the per-object hook (half the cost of reading a big verdict) has nothing to do.
+        needs_cleaning = "\\u" in text or _LONE_SURROGATE.search(text) is not None
         value = json.loads(
             text,
             parse_int=_parse_int,
-            object_pairs_hook=_clean_pairs,
+            object_pairs_hook=_clean_pairs if needs_cleaning else None,
         )
     except UntrustedJSONError:
         raise
@@ -88,5 +91,4 @@ def loads(text: str | bytes) -> Any:
         raise UntrustedJSONError("nested too deeply to read") from None
     except ValueError as error:  # int() limits and the like, whatever the Python version says
         raise UntrustedJSONError(f"not readable JSON ({error})") from None
-    needs_cleaning = _LONE_SURROGATE.search(text) is not None or "\\u" in text
     return _clean_strings(value) if needs_cleaning else value
