@@ -2,21 +2,45 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import sys
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from gate_runner.enforce import blocks, mode_in_force, overall_outcome
 from gate_runner.evaluate import evaluate_campaign
 from gate_runner.policy import Campaign, ErrorPolicy, Origin, Policy
+from gate_runner.untrusted_json import loads
+
+# Below this many verdicts one process is quicker than starting workers.
+PARALLEL_FROM = 1000
+CHUNK = 250
 
 
 @dataclass(frozen=True)
 class SavedVerdict:
+    """A verdict to replay, read lazily (in a worker) from a file or from text a store gave."""
+
     source: str  # a file path, or "<store>:<commit>"
-    data: Any  # the parsed JSON, not yet trusted
-    problem: str | None = None  # why it could not even be read
+    path: Path | None = None
+    text: str | None = None
+
+    def read(self) -> tuple[Any, str | None]:
+        """(data, None), or (None, why it cannot be read)."""
+        try:
+            if self.text is not None:
+                return loads(self.text), None
+            assert self.path is not None  # a SavedVerdict holds one or the other
+            return loads(self.path.read_bytes()), None
+        except OSError as error:
+            return None, f"cannot read: {error.strerror or error}"
+        except ValueError as error:
+            return None, str(error)
 
 
 @dataclass(frozen=True)
@@ -70,23 +94,55 @@ class ReplayReport:
 
 
 def replay(
-    policy: Policy, verdicts: Iterable[SavedVerdict], *, today: date, last: int | None = None
+    policy: Policy,
+    verdicts: Iterable[SavedVerdict],
+    *,
+    today: date,
+    last: int | None = None,
+    workers: int | None = None,
 ) -> ReplayReport:
     """Judge every saved payload again; the newest `last` verdicts when given, oldest first."""
+    items = list(verdicts)
+    chunks = [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
+    workers = default_workers() if workers is None else workers
+    if workers > 1 and len(items) >= PARALLEL_FROM and _can_fork():
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_start_worker, initargs=(policy, today)
+        ) as pool:
+            judged = [r for chunk in pool.map(_judge_in_worker, chunks) for r in chunk]
+    else:
+        judge = _Judge(policy, today)
+        judged = [judge.saved(saved) for saved in items]
     report = ReplayReport(policy.path, today)
-    judge = _Judge(policy, today)
-    readable: list[tuple[str, SavedVerdict]] = []
-    for saved in verdicts:
-        problem = saved.problem or _problem(saved.data)
-        if problem:
-            report.skipped.append(f"{saved.source}: {problem}")
-        else:
-            readable.append((_started(saved.data), saved))
-    readable.sort(key=lambda pair: pair[0])
+    report.skipped = [r for r in judged if isinstance(r, str)]
+    done = sorted((r for r in judged if isinstance(r, Replayed)), key=lambda r: r.started_at)
     if last is not None:
-        readable = readable[-last:] if last > 0 else []
-    report.replayed = [judge.verdict(saved) for _started_at, saved in readable]
+        done = done[-last:] if last > 0 else []
+    report.replayed = done
     return report
+
+
+def default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def _can_fork() -> bool:
+    # fork shares the loaded policy and imports for free; elsewhere one process is safer.
+    return sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods()
+
+
+_WORKER: _Judge | None = None
+
+
+def _start_worker(policy: Policy, today: date) -> None:
+    global _WORKER  # noqa: PLW0603 - one judge per worker process
+    _WORKER = _Judge(policy, today)
+
+
+def _judge_in_worker(chunk: list[SavedVerdict]) -> list[Replayed | str]:
+    assert _WORKER is not None
+    return [_WORKER.saved(saved) for saved in chunk]
 
 
 class _Judge:
@@ -112,9 +168,17 @@ class _Judge:
             self.campaigns[key] = found
         return found
 
-    def verdict(self, saved: SavedVerdict) -> Replayed:
-        data = saved.data
-        ci = data.get("ci") if isinstance(data.get("ci"), dict) else {}
+    def saved(self, saved: SavedVerdict) -> Replayed | str:
+        """The replayed verdict, or "source: why" when it cannot be replayed."""
+        data, problem = saved.read()
+        problem = problem or _problem(data)
+        if problem:
+            return f"{saved.source}: {problem}"
+        return self.verdict(saved.source, data)
+
+    def verdict(self, source: str, data: dict[str, Any]) -> Replayed:
+        found = data.get("ci")
+        ci: dict[str, Any] = found if isinstance(found, dict) else {}
         outcomes: list[Any] = []
         blocking: list[bool] = []
         flips: list[CampaignFlip] = []
@@ -126,7 +190,7 @@ class _Judge:
             if after != before:
                 flips.append(CampaignFlip(str(entry["key"]), before, after, blocks_now))
         return Replayed(
-            source=saved.source,
+            source=source,
             repository=_text(ci.get("repository")),
             commit=_text(ci.get("commit")),
             started_at=_started(data),

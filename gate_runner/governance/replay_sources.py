@@ -8,7 +8,6 @@ from pathlib import Path
 from gate_runner.errors import UsageError
 from gate_runner.governance.replay import SavedVerdict
 from gate_runner.governance.store import VerdictStore
-from gate_runner.untrusted_json import loads
 
 
 def from_paths(paths: Sequence[Path]) -> Iterator[SavedVerdict]:
@@ -25,18 +24,8 @@ def from_paths(paths: Sequence[Path]) -> Iterator[SavedVerdict]:
 
 def from_store(store: VerdictStore) -> Iterator[SavedVerdict]:
     for commit, text in store.entries():
-        yield _parse(f"{store.name}:{commit}", text)
+        yield SavedVerdict(f"{store.name}:{commit}", text=text)
 
 
 def _read(path: Path) -> SavedVerdict:
-    try:
-        return _parse(str(path), path.read_bytes())
-    except OSError as error:
-        return SavedVerdict(str(path), None, f"cannot read: {error.strerror or error}")
-
-
-def _parse(source: str, text: str | bytes) -> SavedVerdict:
-    try:
-        return SavedVerdict(source, loads(text))
-    except ValueError as error:
-        return SavedVerdict(source, None, str(error))
+    return SavedVerdict(str(path), path=path)
