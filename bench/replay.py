@@ -102,27 +102,33 @@ def main() -> None:
             "--format",
             "json",
         ]
-        samples, report = [], {}
+        samples, cpu, report = [], [], {}
         for _ in range(args.reps):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
             done = subprocess.run(
                 command, cwd=folder, env=clean_env(), capture_output=True, check=True
             )
             samples.append(time.perf_counter() - started)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
             report = json.loads(done.stdout)
     seconds = median(samples)
-    print(f"machine: {machine()}")
+    # On a shared machine the wall time follows the load; the CPU seconds (every process
+    # of the run, workers included) say what replay itself costs.
+    print(f"machine: {machine()}; load average {os.getloadavg()[0]:.1f} at the end")
     print(
         f"{args.verdicts} verdicts, 3 campaigns each, {size / 1e6:.1f} MB on disk; "
         f"median of {args.reps}"
     )
     print(
         table(
-            ["command", "wall s", "target s", "verdicts judged", "blocked"],
+            ["command", "wall s", "cpu s", "target s", "verdicts judged", "blocked"],
             [
                 [
                     "gate-runner replay --format json",
                     seconds,
+                    median(cpu),
                     TARGET_S,
                     report["verdicts"],
                     report["blocked"],
