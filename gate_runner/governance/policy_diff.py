@@ -345,7 +345,7 @@ class _Diff:
                 reason = "a remote policy added" if h else "a remote policy removed"
             before, after = (b.sha256 if b else None), (h.sha256 if h else None)
             self.changes.append(
-                PolicyChange(f"extends.{url}", before, after, "loosens", reason, shown.location)
+                PolicyChange(f"extends.{url}", before, after, "loosens", shown.location, reason)
             )
 
     def other_leaves(self) -> None:
