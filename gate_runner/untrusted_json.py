@@ -71,11 +71,14 @@ def loads(text: str | bytes) -> Any:
     json.loads reads them: the evaluator refuses them as metrics, naming the field.
     """
     try:
+        # A lone surrogate comes from a \u escape, or from a str that already holds one (strict
+        # UTF-8 decoding refuses them in bytes): without either, the per-object hook (half the
+        # cost of reading a big verdict) has nothing to do.
         if isinstance(text, bytes):
             text = text.decode("utf-8")
-        # A lone surrogate comes from a \u escape (or a str that already holds one): without
-        # either, the per-object hook (half the cost of reading a big verdict) has nothing to do.
-        needs_cleaning = "\\u" in text or _LONE_SURROGATE.search(text) is not None
+            needs_cleaning = "\\u" in text
+        else:
+            needs_cleaning = "\\u" in text or _LONE_SURROGATE.search(text) is not None
         value = json.loads(
             text,
             parse_int=_parse_int,
