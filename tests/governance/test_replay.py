@@ -162,3 +162,23 @@ def test_bad_input_is_exit_2(tmp_path: Path) -> None:
     )
     done = run(tmp_path, "replay", "--policy", "c.yml", ".", "--today", "soon")
     assert done.code == 2
+
+
+def test_worker_processes_give_the_same_report(
+    history: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import date
+
+    from gate_runner.config import load_policy
+    from gate_runner.governance import replay as module
+    from gate_runner.governance.replay_report import to_data
+    from gate_runner.governance.replay_sources import from_paths
+
+    policy = load_policy(history.parent / "candidate.yml", env={})
+    saved = list(from_paths([history]))
+    serial = to_data(module.replay(policy, saved, today=date(2026, 12, 20), workers=1))
+    monkeypatch.setattr(module, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(module, "CHUNK", 7)
+    parallel = to_data(module.replay(policy, saved, today=date(2026, 12, 20), workers=2))
+    assert parallel == serial
+    assert serial["blocked"] == 4
