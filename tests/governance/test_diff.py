@@ -8,6 +8,8 @@ import subprocess
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from gate_runner.governance.git import Git
 from gate_runner.governance.git_source import resolve_policy_ref
 from gate_runner.governance.policy_diff import diff_policies
@@ -80,6 +82,7 @@ def test_diff_text_names_each_change(pr_repo: Repo) -> None:
     ) in done.stdout
 
 
+@pytest.mark.slow
 def test_tightening_only_exits_0(pr_repo: Repo) -> None:
     pr_repo.write(
         "svc/sepurux.yml", BASE_POLICY.replace("min_pass_rate: 0.9", "min_pass_rate: 0.95")
@@ -134,6 +137,7 @@ def test_base_ref_is_read_from_git_not_the_working_tree(pr_repo: Repo) -> None:
     ]
 
 
+@pytest.mark.slow
 def test_a_shallow_clone_gets_the_one_fetch_command_that_fixes_it(
     pr_repo: Repo, tmp_path: Path
 ) -> None:

@@ -133,6 +133,7 @@ def test_errors_are_judged_by_the_candidates_on_error(tmp_path: Path) -> None:
     assert out["changed"][0]["after"] == {"outcome": "error", "blocking": False}
 
 
+@pytest.mark.slow
 def test_replay_reads_a_store(tmp_path: Path, history: Path) -> None:
     repo = Repo.init(tmp_path / "repo")
     commits = [repo.commit(f"c{i}") for i in range(3)]
@@ -148,6 +149,7 @@ def test_replay_reads_a_store(tmp_path: Path, history: Path) -> None:
         assert data["changed"][0]["source"] == f"{store}:{commits[1]}"
 
 
+@pytest.mark.slow
 def test_bad_input_is_exit_2(tmp_path: Path) -> None:
     (tmp_path / "c.yml").write_text("version: 1\n", encoding="utf-8")
     done = run(tmp_path, "replay", "--policy", "c.yml")
@@ -164,6 +166,7 @@ def test_bad_input_is_exit_2(tmp_path: Path) -> None:
     assert done.code == 2
 
 
+@pytest.mark.slow
 def test_worker_processes_give_the_same_report(
     history: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -34,6 +34,7 @@ def _file(repo: Repo, tmp_path: Path, commit: str, store: str, **kwargs: object)
     assert done.code == 0, done.stderr
 
 
+@pytest.mark.slow
 def test_a_gap_in_the_store_finds_the_nearest_ancestor(
     history: tuple[Repo, list[str]], tmp_path: Path
 ) -> None:
@@ -52,6 +53,7 @@ def test_a_gap_in_the_store_finds_the_nearest_ancestor(
     )
 
 
+@pytest.mark.slow
 def test_the_merge_base_itself_is_preferred(
     history: tuple[Repo, list[str]], tmp_path: Path
 ) -> None:
@@ -79,6 +81,7 @@ def test_no_verdict_within_the_bound_is_a_note(
     assert empty.verdict is None and empty.note.startswith("no baseline: no verdict in ")
 
 
+@pytest.mark.slow
 def test_git_notes_keep_the_verdict_byte_for_byte(
     history: tuple[Repo, list[str]], tmp_path: Path
 ) -> None:
@@ -102,6 +105,7 @@ def test_git_notes_keep_the_verdict_byte_for_byte(
     assert json.loads(store.get(c[3]) or "")["outcome"] == "fail"
 
 
+@pytest.mark.slow
 def test_record_works_without_a_git_identity(
     history: tuple[Repo, list[str]], tmp_path: Path
 ) -> None:
@@ -117,6 +121,7 @@ def test_record_works_without_a_git_identity(
     assert GitNotesStore(Git(repo.path)).commits() == {c[0]}
 
 
+@pytest.mark.slow
 def test_a_shallow_clone_reads_notes_once_fetched(
     history: tuple[Repo, list[str]], tmp_path: Path
 ) -> None:
@@ -143,6 +148,7 @@ def test_a_shallow_clone_reads_notes_once_fetched(
     assert (found.commit, found.commits_back) == (c[2], 2), found.note
 
 
+@pytest.mark.slow
 def test_record_refuses_what_it_cannot_file(tmp_path: Path) -> None:
     nameless = tmp_path / "nameless.json"
     nameless.write_text(verdict_json(None), encoding="utf-8")
