@@ -20,7 +20,7 @@ def target_branch(env: Mapping[str, str]) -> str | None:
     """The branch a pull request merges into, as a plain name ("main"), or None."""
     for _vendor, name in TARGET_BRANCH_VARIABLES:
         value = env.get(name, "").strip()
-        if value and value != "false":  # Buildkite sets "false"-like empties on branch builds
+        if value:  # GitHub and Buildkite set an empty value on a branch build
             # Azure gives "refs/heads/main"; the others give "main".
             return value.removeprefix("refs/heads/")
     return None
