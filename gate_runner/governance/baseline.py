@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +10,7 @@ from gate_runner.errors import UsageError
 from gate_runner.governance.git import Git, GitError
 from gate_runner.governance.git_source import resolve_policy_ref
 from gate_runner.governance.store import VerdictStore
+from gate_runner.untrusted_json import loads
 
 # How many first-parent commits back from the merge base are searched: a store that has
 # missed more merges than this is too stale to compare with.
@@ -69,7 +69,7 @@ def find_baseline(
             continue
         text = store.get(commit)
         try:
-            data = json.loads(text or "")
+            data = loads(text or "")
         except ValueError:
             continue  # a damaged entry is skipped, the next ancestor may do
         if isinstance(data, dict):

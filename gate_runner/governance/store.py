@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import Any, Protocol
 
 from gate_runner.errors import UsageError
 from gate_runner.governance.git import Git, GitError, is_full_sha
+from gate_runner.untrusted_json import loads
 from gate_runner.verdict import Verdict, write_atomically
 
 GIT_NOTES = "git-notes"
@@ -142,11 +142,11 @@ def read_verdict_file(path: Path) -> tuple[str, dict[str, Any]]:
     """The text of a saved verdict and its data; anything else is a usage error."""
     try:
         text = path.read_text(encoding="utf-8")
-        data = json.loads(text)
+        data = loads(text)
     except OSError as error:
         raise UsageError(f"{path}: cannot read the verdict: {error.strerror or error}") from None
-    except (UnicodeDecodeError, ValueError, RecursionError) as error:
-        raise UsageError(f"{path}: not valid JSON: {error}") from None
+    except ValueError as error:  # UnicodeDecodeError and untrusted_json's errors
+        raise UsageError(f"{path}: cannot read the verdict: {error}") from None
     check_verdict(data, str(path))
     return text, data
 
@@ -170,5 +170,6 @@ def record(
     if sha is None:
         sha = (git or Git()).commit_of(named)
         if sha is None:
-            raise UsageError(f"--commit {named}: not a commit of this repository")
+            given = "--commit" if commit else f"{path}: ci.commit"
+            raise UsageError(f"{given} {named}: not a commit of this repository")
     return sha, store.put(sha, text)

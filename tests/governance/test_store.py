@@ -169,3 +169,19 @@ def test_record_refuses_what_it_cannot_file(tmp_path: Path) -> None:
     done = run(tmp_path, "record", str(nameless), "--store", "store", "--commit", sha.upper())
     assert done.code == 0, done.stderr
     assert [p.name for p in (tmp_path / "store").iterdir()] == [f"{sha}.json"]
+
+
+def test_record_names_an_unreadable_file_and_an_unknown_commit(tmp_path: Path) -> None:
+    from gate_runner.errors import UsageError
+    from gate_runner.governance.store import record
+
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"outcome": ', encoding="utf-8")
+    with pytest.raises(UsageError, match=r"broken.json: cannot read the verdict: not valid JSON"):
+        record(DirectoryStore(tmp_path / "s"), broken)
+    short = tmp_path / "short.json"
+    short.write_text(verdict_json("abc123"), encoding="utf-8")
+    with pytest.raises(UsageError) as raised:
+        record(DirectoryStore(tmp_path / "s"), short, git=Git(tmp_path))
+    assert str(raised.value) == f"{short}: ci.commit abc123: not a commit of this repository"
+    assert not (tmp_path / "s").exists()
