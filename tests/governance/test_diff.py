@@ -186,3 +186,16 @@ def test_extends_leaving_the_repository_is_not_read_from_disk(
     assert done.code == 2
     assert "main:svc/sepurux.yml:2:" in done.stderr
     assert "cannot read" in done.stderr
+
+
+def test_compare_with_ref_judges_a_loosening_pr_by_the_base(pr_repo: Repo) -> None:
+    from gate_runner.governance.ref_gate import compare_with_ref
+
+    config = pr_repo.path / "svc" / "sepurux.yml"
+    found = compare_with_ref(config, "main", env={}, today=TODAY, git=Git(pr_repo.path))
+    assert found.decision.setting == "review"
+    assert (found.decision.judge_by, found.decision.review_required) == ("base", True)
+    assert found.judges == (found.base.policy,)
+    assert found.base.policy.enforcement.mode == "hard"
+    assert found.decision.message is not None
+    assert found.decision.message.startswith("review required: this change loosens the gate (6 ")
