@@ -14,7 +14,7 @@ from typing import Any
 
 from gate_runner.enforce import blocks, mode_in_force, overall_outcome
 from gate_runner.evaluate import evaluate_campaign
-from gate_runner.policy import Campaign, ErrorPolicy, Origin, Policy
+from gate_runner.policy import Campaign, ErrorPolicy, Mode, Origin, Policy
 from gate_runner.untrusted_json import loads
 
 # Below this many verdicts one process is quicker than starting workers.
@@ -149,6 +149,7 @@ class _Judge:
     def __init__(self, policy: Policy, today: date) -> None:
         self.policy, self.today = policy, today
         self.campaigns: dict[str, Campaign] = {c.key: c for c in policy.campaigns}
+        self.modes: dict[str, Mode] = {}
 
     def campaign(self, key: str) -> Campaign:
         """The candidate's campaign of that key; a central policy's defaults for any other."""
@@ -201,7 +202,10 @@ class _Judge:
 
     def campaign_result(self, entry: dict[str, Any]) -> tuple[str, bool]:
         campaign = self.campaign(str(entry["key"]))
-        mode = mode_in_force(self.policy, campaign, today=self.today, override=None).mode
+        mode = self.modes.get(campaign.key)
+        if mode is None:  # the same for every verdict: worked out once per campaign
+            mode = mode_in_force(self.policy, campaign, today=self.today, override=None).mode
+            self.modes[campaign.key] = mode
         payload = entry.get("payload")
         if not isinstance(payload, dict) or entry.get("status") not in (None, "done"):
             # No decision was reached then; the candidate's on_error/on_timeout judge that.
