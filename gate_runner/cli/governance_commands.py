@@ -42,11 +42,11 @@ def diff(
     def work() -> int:
         from gate_runner.governance.diff_report import render_json, render_text
         from gate_runner.governance.policy_diff import diff_policies, loosens
-        from gate_runner.governance.sides import load_side
+        from gate_runner.governance.sides import load_side, load_tree_side
 
         env = dict(os.environ)
         old = load_side(base or "auto", config, env=env)
-        new = load_side(head, config, env=env) if head else load_side(str(config), config, env=env)
+        new = load_side(head, config, env=env) if head else load_tree_side(config, env=env)
         changes = diff_policies(
             old.policy,
             new.policy,

@@ -48,11 +48,15 @@ def load_ref_side(
     """The policy at `ref`; its local extends come from the same ref, never the working tree."""
     reader = GitRefReader(git, ref)
     try:
+        rel = reader.relative(config)
+    except FileNotFoundError as error:
+        raise UsageError(str(error.strerror)) from None
+    try:
         files, pins = local_chain(config, reader, reader.label)
     except FileNotFoundError:
         raise UsageError(
-            f"{ref.name} has no {reader.relative(config)}: the policy is new in this change "
-            "or was moved; nothing at that ref can judge it"
+            f"{ref.name} has no {rel}: the policy is new in this change or was moved; "
+            "nothing at that ref can judge it"
         ) from None
     policy = _load_materialized(files, reader, config, env=env, cache_dir=cache_dir)
     return PolicySide(ref.name, policy, tuple(pins))
@@ -145,6 +149,8 @@ def load_side(
     if Path(spec).is_file():
         return load_tree_side(Path(spec), env=env, cache_dir=cache_dir)
     git = git or Git()
+    if not git.ok(["rev-parse", "--git-dir"]):
+        raise UsageError(f"{spec}: no such policy file, and no git repository here to read a ref")
     ref_name, colon, path = spec.partition(":")
     if colon and path:
         spec, config = ref_name, Path(path)

@@ -199,3 +199,32 @@ def test_compare_with_ref_judges_a_loosening_pr_by_the_base(pr_repo: Repo) -> No
     assert found.base.policy.enforcement.mode == "hard"
     assert found.decision.message is not None
     assert found.decision.message.startswith("review required: this change loosens the gate (6 ")
+
+
+def test_a_policy_outside_the_repository_or_missing_at_the_ref(
+    pr_repo: Repo, tmp_path: Path
+) -> None:
+    outside = tmp_path / "elsewhere.yml"
+    outside.write_text("version: 1\n", encoding="utf-8")
+    done = run(pr_repo.path, "diff", "main", "--config", str(outside))
+    assert (done.code, done.stderr) == (
+        2,
+        f"gate-runner: error: {outside} is outside the repository, "
+        "so it cannot be read from main\n",
+    )
+    done = run(pr_repo.path, "diff", "main", "--config", "nothere.yml")
+    assert (done.code, done.stderr) == (
+        2,
+        "gate-runner: error: main has no nothere.yml: the policy is new in this change or was "
+        "moved; nothing at that ref can judge it\n",
+    )
+
+
+def test_neither_a_file_nor_a_repository(tmp_path: Path) -> None:
+    (tmp_path / "sepurux.yml").write_text("version: 1\n", encoding="utf-8")
+    done = run(tmp_path, "diff", "a.yml")
+    assert (done.code, done.stderr) == (
+        2,
+        "gate-runner: error: a.yml: no such policy file, "
+        "and no git repository here to read a ref\n",
+    )
