@@ -71,12 +71,18 @@ def loads(text: str | bytes) -> Any:
     json.loads reads them: the evaluator refuses them as metrics, naming the field.
     """
     try:
+        # A lone surrogate comes from a \u escape, or from a str that already holds one (strict
+        # UTF-8 decoding refuses them in bytes): without either, the per-object hook (half the
+        # cost of reading a big verdict) has nothing to do.
         if isinstance(text, bytes):
             text = text.decode("utf-8")
+            needs_cleaning = "\\u" in text
+        else:
+            needs_cleaning = "\\u" in text or _LONE_SURROGATE.search(text) is not None
         value = json.loads(
             text,
             parse_int=_parse_int,
-            object_pairs_hook=_clean_pairs,
+            object_pairs_hook=_clean_pairs if needs_cleaning else None,
         )
     except UntrustedJSONError:
         raise
@@ -88,5 +94,4 @@ def loads(text: str | bytes) -> Any:
         raise UntrustedJSONError("nested too deeply to read") from None
     except ValueError as error:  # int() limits and the like, whatever the Python version says
         raise UntrustedJSONError(f"not readable JSON ({error})") from None
-    needs_cleaning = _LONE_SURROGATE.search(text) is not None or "\\u" in text
     return _clean_strings(value) if needs_cleaning else value

@@ -39,3 +39,6 @@ def _register() -> None:
     policy_commands.register(app)
     gate_commands.register(app)
     sandbox_command.register(app)
+    from gate_runner.cli import governance_commands  # diff, record, replay
+
+    governance_commands.register(app)

@@ -1,0 +1,161 @@
+"""`diff`, `record` and `replay`: governance of the policy and of the verdicts it gave."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from enum import Enum
+from pathlib import Path
+
+import typer
+
+from gate_runner.cli.common import run_safely
+from gate_runner.errors import ExitCode, UsageError
+
+CONFIG = typer.Option(
+    Path("sepurux.yml"), "--config", "-c", help="The policy file (path in a ref)."
+)
+DEBUG = typer.Option(False, "--debug", help="Show a traceback for internal errors.")
+
+
+class DiffFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+def diff(
+    base: str | None = typer.Argument(
+        None, help="A policy file, a git ref, REF:path, or auto (default: the PR's target branch)."
+    ),
+    head: str | None = typer.Argument(
+        None, help="A policy file, a git ref or REF:path (default: the working tree's --config)."
+    ),
+    config: Path = CONFIG,
+    format: DiffFormat = typer.Option(DiffFormat.text, "--format", help="text or json."),
+    debug: bool = DEBUG,
+) -> None:
+    """What a change does to the gate: every setting that loosens, tightens or is neutral.
+
+    Exits 1 when anything loosens (so a job can require review), else 0; 2 on bad input.
+    """
+
+    def work() -> int:
+        from gate_runner.governance.diff_report import render_json, render_text
+        from gate_runner.governance.policy_diff import diff_policies, loosens
+        from gate_runner.governance.sides import load_side, load_tree_side
+
+        env = dict(os.environ)
+        old = load_side(base or "auto", config, env=env)
+        new = load_side(head, config, env=env) if head else load_tree_side(config, env=env)
+        changes = diff_policies(
+            old.policy,
+            new.policy,
+            today=date.today(),
+            base_pins=old.pins,
+            head_pins=new.pins,
+        )
+        if format is DiffFormat.json:
+            typer.echo(render_json(changes), nl=False)
+        else:
+            typer.echo(render_text(changes, old.label, new.label), nl=False)
+        return ExitCode.BLOCKED if loosens(changes) else ExitCode.OK
+
+    raise typer.Exit(run_safely(work, debug=debug))
+
+
+STORE_HELP = (
+    "A directory (a CI cache or artifact restores it) or git-notes (refs/notes/gate-runner)."
+)
+
+
+def record(
+    verdict: Path = typer.Argument(..., help="The verdict JSON to file."),
+    store: str = typer.Option(..., "--store", help=STORE_HELP),
+    commit: str | None = typer.Option(
+        None, "--commit", help="File it under this commit instead of the verdict's ci.commit."
+    ),
+    debug: bool = DEBUG,
+) -> None:
+    """File a verdict under its commit, so later PRs find it with --baseline auto.
+
+    Run it on the default branch after `check`.
+    """
+
+    def work() -> int:
+        from gate_runner.governance.store import open_store
+        from gate_runner.governance.store import record as file_verdict
+
+        sha, where = file_verdict(open_store(store), verdict, commit=commit)
+        typer.echo(f"recorded the verdict of {sha} in {where}")
+        return ExitCode.OK
+
+    raise typer.Exit(run_safely(work, debug=debug))
+
+
+class ReplayFormat(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+def replay(
+    verdicts: list[Path] | None = typer.Argument(
+        None, help="Verdict files, or directories of them (searched recursively)."
+    ),
+    policy: Path = typer.Option(..., "--policy", help="The candidate policy to judge them by."),
+    store: str | None = typer.Option(
+        None, "--store", help="Also every verdict in this " + STORE_HELP
+    ),
+    last: int | None = typer.Option(None, "--last", help="Only the N most recent verdicts."),
+    today: str | None = typer.Option(
+        None, "--today", help="Judge as on this date (YYYY-MM-DD): where a schedule takes effect."
+    ),
+    format: ReplayFormat = typer.Option(
+        ReplayFormat.text, "--format", help="text, json or markdown."
+    ),
+    debug: bool = DEBUG,
+) -> None:
+    """Re-judge saved verdicts under a candidate policy: which merges would it have blocked?"""
+
+    def work() -> int:
+        from itertools import chain
+
+        from gate_runner.cli.common import load_policy_or_exit
+        from gate_runner.governance import replay_report, replay_sources
+        from gate_runner.governance.replay import replay as rejudge
+        from gate_runner.governance.store import open_store
+
+        if not verdicts and store is None:
+            raise UsageError("nothing to replay: name verdict files or directories, or --store")
+        if last is not None and last < 1:
+            raise UsageError(f"--last {last}: give a positive number of verdicts")
+        candidate = load_policy_or_exit(policy)
+        saved = chain(
+            replay_sources.from_paths(verdicts or []),
+            replay_sources.from_store(open_store(store)) if store else (),
+        )
+        report = rejudge(candidate, saved, today=_date(today), last=last)
+        render = {
+            ReplayFormat.text: replay_report.render_text,
+            ReplayFormat.json: replay_report.render_json,
+            ReplayFormat.markdown: replay_report.render_markdown,
+        }[format]
+        typer.echo(render(report), nl=False)
+        return ExitCode.OK
+
+    raise typer.Exit(run_safely(work, debug=debug))
+
+
+def _date(text: str | None) -> date:
+    if text is None:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--today {text!r}: expected a date like 2026-12-15") from None
+
+
+def register(app: typer.Typer) -> None:
+    app.command("diff")(diff)
+    app.command("record")(record)
+    app.command("replay")(replay)

@@ -1,0 +1,1 @@
+"""Governance: policy from a git ref, semantic policy diff, verdict store, baseline, replay."""

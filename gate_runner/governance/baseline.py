@@ -1,0 +1,99 @@
+"""``--baseline auto``: the verdict of the PR's merge base, or of its nearest filed ancestor."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from gate_runner.errors import UsageError
+from gate_runner.governance.git import Git, GitError
+from gate_runner.governance.git_source import resolve_policy_ref
+from gate_runner.governance.store import VerdictStore
+from gate_runner.untrusted_json import loads
+
+# How many first-parent commits back from the merge base are searched: a store that has
+# missed more merges than this is too stale to compare with.
+MAX_COMMITS_BACK = 50
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """What was found (or why nothing was): never an error, the gate goes on without one."""
+
+    verdict: dict[str, Any] | None
+    commit: str | None  # the commit whose verdict it is
+    commits_back: int | None  # 0: the merge base itself
+    merge_base: str | None
+    note: str  # one line for the verdict's notes
+
+    def payloads(self) -> dict[str, dict[str, Any]]:
+        """Campaign key -> saved payload, what GateOptions.baseline takes."""
+        campaigns = (self.verdict or {}).get("campaigns")
+        return {
+            c["key"]: c["payload"]
+            for c in (campaigns if isinstance(campaigns, list) else [])
+            if isinstance(c, dict) and isinstance(c.get("key"), str)
+            and isinstance(c.get("payload"), dict)
+        }  # fmt: skip
+
+
+def find_baseline(
+    store: VerdictStore,
+    git: Git,
+    *,
+    head: str = "HEAD",
+    base_ref: str = "auto",
+    env: Mapping[str, str] | None = None,
+    max_commits: int = MAX_COMMITS_BACK,
+) -> Baseline:
+    def none(note: str, merge_base: str | None = None) -> Baseline:
+        return Baseline(None, None, None, merge_base, f"no baseline: {note}")
+
+    try:
+        base = resolve_policy_ref(git, base_ref, env or {})
+        merge_base = git.text(["merge-base", head, base.commit])
+    except UsageError as error:  # a missing ref, no target branch, git itself
+        return none(str(error).replace("--policy-ref auto: ", ""))
+    except GitError:
+        return none(_no_merge_base(git, head, base_ref))
+    try:
+        history = git.text(
+            ["rev-list", "--first-parent", f"--max-count={max_commits}", merge_base]
+        ).split()
+    except GitError as error:
+        return none(str(error), merge_base)
+    filed = store.commits()
+    for back, commit in enumerate(history):
+        if commit not in filed:
+            continue
+        text = store.get(commit)
+        try:
+            data = loads(text or "")
+        except ValueError:
+            continue  # a damaged entry is skipped, the next ancestor may do
+        if isinstance(data, dict):
+            where = (
+                "the merge base"
+                if back == 0
+                else f"{back} commit{'s' if back > 1 else ''} before the merge base"
+            )
+            note = f"baseline: the verdict of {commit[:12]} ({where} {merge_base[:12]})"
+            note += f" from {store.name}"
+            return Baseline(data, commit, back, merge_base, note)
+    searched = f"the merge base {merge_base[:12]} and its {len(history) - 1} first-parent ancestors"
+    shallow = (
+        " (the clone is shallow: deepen it to look further)"
+        if git.is_shallow() and len(history) < max_commits
+        else ""
+    )
+    return none(f"no verdict in {store.name} for {searched}{shallow}", merge_base)
+
+
+def _no_merge_base(git: Git, head: str, base_ref: str) -> str:
+    if git.is_shallow():
+        return (
+            f"{head} and {base_ref} share no commit in this shallow clone; fetch their history "
+            "with: git fetch --no-tags --unshallow origin"
+        )
+    return f"{head} and {base_ref} have no common ancestor"

@@ -1,0 +1,74 @@
+"""Failing tools classed ``new`` or ``existing`` against the baseline's same campaign."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+FailureStatus = Literal["new", "existing"]
+
+
+@dataclass(frozen=True)
+class ToolFailure:
+    tool: str
+    count: int | None  # as the payload gave it; None when it gave none
+    status: FailureStatus
+    baseline_count: int | None = None  # for an existing failure: how often it failed then
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "tool": self.tool,
+            "count": self.count,
+            "status": self.status,
+            "baseline_count": self.baseline_count,
+        }
+
+
+def failing_tools(payload: Mapping[str, Any] | None) -> dict[str, int | None] | None:
+    """tool -> count from ``top_failing_tools``; None when the payload has no such list."""
+    entries = (payload or {}).get("top_failing_tools")
+    if not isinstance(entries, list):
+        return None
+    found: dict[str, int | None] = {}
+    for entry in entries:
+        if not isinstance(entry, dict) or not isinstance(entry.get("tool"), str):
+            continue
+        count = entry.get("count")
+        number = count if isinstance(count, int) and not isinstance(count, bool) else None
+        if number == 0:
+            continue  # listed but not failing
+        found[entry["tool"]] = number
+    return found
+
+
+def classify_failures(
+    payload: Mapping[str, Any] | None, baseline: Mapping[str, Any] | None
+) -> tuple[ToolFailure, ...] | None:
+    """Each failing tool of `payload`, new or already failing in `baseline`.
+
+    None when either side has no ``top_failing_tools`` list: with nothing to compare,
+    calling every failure new would be a guess.
+    """
+    now, then = failing_tools(payload), failing_tools(baseline)
+    if now is None or then is None:
+        return None
+    return tuple(
+        ToolFailure(tool, count, "existing", then[tool])
+        if tool in then
+        else ToolFailure(tool, count, "new")
+        for tool, count in now.items()
+    )
+
+
+def classify_campaigns(
+    payloads: Mapping[str, Mapping[str, Any] | None],
+    baseline_payloads: Mapping[str, Mapping[str, Any]],
+) -> dict[str, tuple[ToolFailure, ...]]:
+    """Campaign key -> its classified failures, for the campaigns the baseline also ran."""
+    result: dict[str, tuple[ToolFailure, ...]] = {}
+    for key, payload in payloads.items():
+        classified = classify_failures(payload, baseline_payloads.get(key))
+        if classified is not None:
+            result[key] = classified
+    return result

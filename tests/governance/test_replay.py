@@ -1,0 +1,187 @@
+"""`gate-runner replay`: saved verdicts judged again under a candidate policy."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from .cli import run
+from .conftest import verdict_json
+from .gitrepo import Repo
+
+CANDIDATE = """version: 1
+thresholds: {min_pass_rate: 0.85}
+enforcement:
+  mode: hard
+  schedule:
+    - {from: 2026-12-01, mode: observe}
+    - {from: 2026-12-15, mode: hard}
+"""
+
+
+def _sha(index: int) -> str:
+    return f"{index:04x}".ljust(40, "a")
+
+
+def _write(folder: Path, index: int, pass_rate: float, commit: str | None = None) -> Path:
+    data = json.loads(verdict_json(commit or _sha(index), pass_rate=pass_rate))
+    data["timings"]["started_at"] = f"2026-11-{1 + index % 28:02d}T{index // 28:02d}:00:00.000Z"
+    path = folder / f"v{index:03d}.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def history(tmp_path: Path) -> Path:
+    """30 merges that all passed a 0.8 bar; four of them (3, 9, 17, 25) were below 0.85."""
+    folder = tmp_path / "verdicts"
+    folder.mkdir()
+    for i in range(30):
+        _write(folder, i, 0.82 if i in (3, 9, 17, 25) else 0.95)
+    (tmp_path / "candidate.yml").write_text(CANDIDATE, encoding="utf-8")
+    return folder
+
+
+def test_the_headline_counts_the_merges_it_would_have_blocked(history: Path) -> None:
+    done = run(
+        history.parent, "replay", "--policy", "candidate.yml", "verdicts", "--today", "2026-12-20"
+    )
+    assert done.code == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == (
+        "replay of candidate.yml as on 2026-12-20: would have blocked 4 of the last 30 merges "
+        "(4 newly, 0 no longer)"
+    )
+    assert lines[1] == "flips: pass→fail 4"
+    assert lines[2] == f"  acme/agent@{_sha(3)[:12]}  core: pass→fail (blocks)"
+    assert len(lines) == 6
+
+
+def test_json_and_markdown_give_the_same_data(history: Path) -> None:
+    args = ("replay", "--policy", "candidate.yml", "verdicts", "--today", "2026-12-20")
+    data = json.loads(run(history.parent, *args, "--format", "json").stdout)
+    assert (data["verdicts"], data["blocked"], data["newly_blocked"], data["unblocked"]) == (
+        30,
+        4,
+        4,
+        0,
+    )
+    assert data["flips"] == [{"from": "pass", "to": "fail", "campaigns": 4}]
+    assert [c["commit"] for c in data["changed"]] == [_sha(i) for i in (3, 9, 17, 25)]
+    assert data["changed"][0]["campaigns"] == [
+        {"key": "core", "before": "pass", "after": "fail", "blocking": True}
+    ]
+    markdown = run(history.parent, *args, "--format", "markdown").stdout
+    assert "**would have blocked 4 of the last 30 merges (4 newly, 0 no longer)**" in markdown
+    assert "| pass → fail | 4 |" in markdown
+    assert markdown.count("| acme/agent | `") == 4
+
+
+def test_the_schedule_decides_what_would_block_on_a_given_day(history: Path) -> None:
+    done = run(
+        history.parent, "replay", "--policy", "candidate.yml", "verdicts", "--today", "2026-12-05"
+    )
+    # Observe mode on that day: the same four fail, none blocks.
+    assert done.stdout.splitlines()[0].endswith(
+        "would have blocked 0 of the last 30 merges (0 newly, 0 no longer)"
+    )
+    assert "core: pass→fail\n" in done.stdout
+
+
+def test_last_keeps_the_most_recent(history: Path) -> None:
+    args = (
+        "replay",
+        "--policy",
+        "candidate.yml",
+        "verdicts",
+        "--today",
+        "2026-12-20",
+        "--last",
+        "5",
+    )
+    data = json.loads(run(history.parent, *args, "--format", "json").stdout)
+    # Newest by started_at: indexes 28, 29 (hour 1) and 25, 26, 27 (hour 0, late days).
+    assert (data["verdicts"], data["blocked"]) == (5, 1)
+
+
+def test_unreadable_files_are_skipped_and_named(history: Path) -> None:
+    (history / "broken.json").write_text("{", encoding="utf-8")
+    (history / "other.json").write_text("[1, 2]", encoding="utf-8")
+    done = run(
+        history.parent, "replay", "--policy", "candidate.yml", "verdicts", "--format", "json"
+    )
+    skipped = json.loads(done.stdout)["skipped"]
+    assert len(skipped) == 2
+    assert skipped[0].startswith(f"{Path('verdicts') / 'broken.json'}: not valid JSON")
+    assert skipped[1] == f"{Path('verdicts') / 'other.json'}: not a gate-runner verdict"
+
+
+def test_errors_are_judged_by_the_candidates_on_error(tmp_path: Path) -> None:
+    data = json.loads(verdict_json("f" * 40))
+    campaign = data["campaigns"][0]
+    campaign.update(status="error", outcome="error", payload=None, blocking=True,
+                    error={"kind": "unreachable", "message": "down"})  # fmt: skip
+    data.update(outcome="error", blocking=True)
+    (tmp_path / "v.json").write_text(json.dumps(data), encoding="utf-8")
+    (tmp_path / "lenient.yml").write_text("version: 1\ngate: {on_error: pass}\n", encoding="utf-8")
+    out = json.loads(
+        run(tmp_path, "replay", "--policy", "lenient.yml", "v.json", "--format", "json").stdout
+    )
+    assert (out["blocked"], out["unblocked"]) == (0, 1)
+    assert out["changed"][0]["after"] == {"outcome": "error", "blocking": False}
+
+
+@pytest.mark.slow
+def test_replay_reads_a_store(tmp_path: Path, history: Path) -> None:
+    repo = Repo.init(tmp_path / "repo")
+    commits = [repo.commit(f"c{i}") for i in range(3)]
+    for i, commit in enumerate(commits):
+        path = _write(tmp_path, 100 + i, 0.82 if i == 1 else 0.95, commit)
+        assert run(repo.path, "record", str(path), "--store", "git-notes").code == 0
+        assert run(repo.path, "record", str(path), "--store", str(tmp_path / "dir")).code == 0
+    for store in ("git-notes", str(tmp_path / "dir")):
+        done = run(repo.path, "replay", "--policy", str(history.parent / "candidate.yml"),
+                   "--store", store, "--today", "2026-12-20", "--format", "json")  # fmt: skip
+        data = json.loads(done.stdout)
+        assert (data["verdicts"], data["blocked"]) == (3, 1), store
+        assert data["changed"][0]["source"] == f"{store}:{commits[1]}"
+
+
+@pytest.mark.slow
+def test_bad_input_is_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "c.yml").write_text("version: 1\n", encoding="utf-8")
+    done = run(tmp_path, "replay", "--policy", "c.yml")
+    assert (done.code, done.stderr) == (
+        2,
+        "gate-runner: error: nothing to replay: name verdict files or directories, or --store\n",
+    )
+    done = run(tmp_path, "replay", "--policy", "c.yml", "missing")
+    assert (done.code, done.stderr) == (
+        2,
+        "gate-runner: error: missing: no such file or directory of verdicts\n",
+    )
+    done = run(tmp_path, "replay", "--policy", "c.yml", ".", "--today", "soon")
+    assert done.code == 2
+
+
+@pytest.mark.slow
+def test_worker_processes_give_the_same_report(
+    history: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import date
+
+    from gate_runner.config import load_policy
+    from gate_runner.governance import replay as module
+    from gate_runner.governance.replay_report import to_data
+    from gate_runner.governance.replay_sources import from_paths
+
+    policy = load_policy(history.parent / "candidate.yml", env={})
+    saved = list(from_paths([history]))
+    serial = to_data(module.replay(policy, saved, today=date(2026, 12, 20), workers=1))
+    monkeypatch.setattr(module, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(module, "CHUNK", 7)
+    parallel = to_data(module.replay(policy, saved, today=date(2026, 12, 20), workers=2))
+    assert parallel == serial
+    assert serial["blocked"] == 4
