@@ -18,6 +18,7 @@ from gate_runner.errors import ServiceError, UsageError
 from gate_runner.evaluate import evaluate_campaign
 from gate_runner.evaluate.checks import location
 from gate_runner.policy import Campaign, ErrorPolicy, Mode, Policy
+from gate_runner.settings import gate_timeout
 from gate_runner.verdict import (
     CampaignResult,
     Check,
@@ -113,7 +114,7 @@ def run_gate(
 
     clock = clock or GateClock()
     campaigns = select_campaigns(policy, options.campaign_keys)
-    timeout = options.timeout if options.timeout is not None else policy.gate.timeout
+    timeout = gate_timeout(options.timeout, policy).value
     outcomes = execute_runs(
         client,
         plan_runs(campaigns),
