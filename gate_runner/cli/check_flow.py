@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 import signal
 import sys
@@ -19,14 +18,14 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from gate_runner.errors import ExitCode, ServiceError, UsageError
-from gate_runner.verdict import Verdict, write_atomically
+from gate_runner.settings import CommandLine, resolve, resolve_gate
+from gate_runner.verdict import Verdict, read_baseline, write_atomically
 
 if TYPE_CHECKING:
     from gate_runner.policy import Mode, Policy
     from gate_runner.report import ReportSpec
+    from gate_runner.settings import Setting
     from gate_runner.verdict import CIContext
-
-DEFAULT_REQUEST_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True)
@@ -48,19 +47,23 @@ class CheckRequest:
 
 def run_check(request: CheckRequest) -> int:
     from gate_runner.ci import detect
-    from gate_runner.cli.common import load_policy_or_exit
-    from gate_runner.cli.gate_commands import check_soft_exit_code
+    from gate_runner.config import load_policy
     from gate_runner.runner import GateClock, GateOptions, mark_interrupted, select_campaigns
 
     clock = GateClock()
     specs = report_specs(request.reports)
-    check_soft_exit_code(request.soft_exit_code)
-    if request.timeout is not None and not request.timeout > 0:
-        raise UsageError(f"--timeout must be a positive number of seconds, not {request.timeout:g}")
-    request_timeout = _request_timeout(os.environ)
+    command_line = CommandLine(
+        api_url=request.api_url,
+        timeout=request.timeout,
+        enforcement=request.enforcement,
+        soft_exit_code=request.soft_exit_code,
+        verdict_path=request.verdict_path,
+    )
+    settings = resolve(command_line, os.environ)
+    request_timeout = settings.request_timeout.value
     if request.sandbox and request.api_url:
         raise UsageError("--sandbox starts its own API; leave out --api-url")
-    policy = load_policy_or_exit(request.config)
+    policy = load_policy(request.config)
     select_campaigns(policy, request.campaigns)  # an unknown key is a usage error before any call
     options = GateOptions(
         campaign_keys=request.campaigns,
@@ -68,15 +71,16 @@ def run_check(request: CheckRequest) -> int:
         timeout=request.timeout,
         soft_exit_code=request.soft_exit_code,
         fresh=request.fresh,
-        baseline=load_baseline(request.baseline),
+        baseline=read_baseline(request.baseline) if request.baseline is not None else {},
     )
     env = os.environ
     ci = detect(env)
+    gate = resolve_gate(command_line, env, policy)
     if request.dry_run:
-        _print_plan(policy, options, ci, request.api_url or env.get("SEPURUX_API_BASE_URL"))
+        _print_plan(policy, options, ci, gate.base_url)
         return int(ExitCode.OK)
     with ExitStack() as stack:
-        base_url = request.api_url or env.get("SEPURUX_API_BASE_URL") or policy.api.base_url
+        base_url = gate.base_url.value
         env_token = env.get(policy.api.token_env) or None
         token = env_token
         if request.sandbox is not None:
@@ -170,23 +174,6 @@ def _run(
         client.close()
 
 
-def _request_timeout(env: Mapping[str, str]) -> float:
-    """Seconds one HTTP request may take: GATE_RUNNER_REQUEST_TIMEOUT, else 10."""
-    text = env.get("GATE_RUNNER_REQUEST_TIMEOUT", "").strip()
-    if not text:
-        return DEFAULT_REQUEST_TIMEOUT
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    # NaN and infinity would disable the timeout: refuse them like any other bad value.
-    if not (math.isfinite(value) and value > 0):
-        raise UsageError(
-            f"GATE_RUNNER_REQUEST_TIMEOUT must be a positive number of seconds, not {text!r}"
-        )
-    return value
-
-
 def finish(
     verdict: Verdict,
     verdict_path: Path,
@@ -249,28 +236,6 @@ def report_specs(texts: Sequence[str]) -> list[ReportSpec]:
     return [parse_report_spec(text) for text in texts]
 
 
-def load_baseline(path: Path | None) -> Mapping[str, dict[str, Any]]:
-    """Campaign key -> payload of a previous verdict, for assertions that forbid regressions."""
-    if path is None:
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise UsageError(f"--baseline {path}: {error.strerror}") from None
-    except (UnicodeDecodeError, ValueError, RecursionError) as error:
-        raise UsageError(f"--baseline {path}: not valid JSON ({error})") from None
-    campaigns = data.get("campaigns") if isinstance(data, dict) else None
-    if not isinstance(campaigns, list):
-        raise UsageError(f"--baseline {path}: not a gate-runner verdict (no `campaigns` list)")
-    return {
-        c["key"]: c["payload"]
-        for c in campaigns
-        if isinstance(c, dict)
-        and isinstance(c.get("key"), str)
-        and isinstance(c.get("payload"), dict)
-    }
-
-
 def _comment(verdict: Verdict, secrets: Sequence[str], cancel: threading.Event | None) -> list[str]:
     from gate_runner.api.scheduler import call_cancellable
     from gate_runner.comment import post_sticky_comment
@@ -308,13 +273,13 @@ def _rewrite_files(
     write_reports(verdict, files, env={}, stdout=sys.stdout, secrets=secrets)
 
 
-def _print_plan(policy: Policy, options: Any, ci: CIContext, base_url: str | None) -> None:
+def _print_plan(policy: Policy, options: Any, ci: CIContext, base_url: Setting[str]) -> None:
     from gate_runner.api import RunContext, run_key
     from gate_runner.report.output import scrub
     from gate_runner.runner import plan_runs, select_campaigns
 
     runs = plan_runs(select_campaigns(policy, options.campaign_keys))
-    url = (base_url or policy.api.base_url).rstrip("/")
+    url = base_url.value.rstrip("/")
     token_state = "set" if os.environ.get(policy.api.token_env) else "NOT set"
     typer.echo(f"dry run: {len(runs)} run(s) would be created; nothing is called")
     typer.echo(f"auth: {policy.api.auth_header} from ${policy.api.token_env} ({token_state})")

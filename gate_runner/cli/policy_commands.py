@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from gate_runner.cli.common import guarded
 from gate_runner.errors import ExitCode
 
 
@@ -54,19 +55,13 @@ def explain(
     """Show the effective policy after extends, each value with its origin, and today's mode."""
     from gate_runner.config import load_policy
     from gate_runner.config.explain import explanation, render_text
-    from gate_runner.errors import PolicyError
+    from gate_runner.report.output import scrub
 
     try:
         today = date.fromisoformat(on) if on else date.today()
     except ValueError:
         raise _fail(f"--date {on}: expected YYYY-MM-DD") from None
-    try:
-        policy = load_policy(config)
-    except PolicyError as exc:
-        for diagnostic in exc.diagnostics:
-            typer.echo(str(diagnostic), err=True)
-        raise typer.Exit(int(ExitCode.USAGE)) from None
-    from gate_runner.report.output import scrub
+    policy = load_policy(config)  # a PolicyError reaches the one handler (common.run_safely)
 
     data = explanation(policy, today)
     text = json.dumps(data, indent=2) if output is OutputFormat.json else render_text(data)
@@ -117,7 +112,5 @@ def init(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(validate)
-    app.command()(explain)
-    app.command()(schema)
-    app.command()(init)
+    for command in (validate, explain, schema, init):
+        app.command(command.__name__)(guarded(command))

@@ -105,8 +105,10 @@ def test_explain_invalid_policy(runner: CliRunner, tmp_path: Path) -> None:
     path.write_text("version: 3\n", encoding="utf-8")
     result = runner.invoke(app, ["explain", "--config", str(path)])
     assert result.exit_code == 2
+    # The one error handler: the diagnostics, then the count line check also prints.
     assert result.stderr.endswith(
         ":1:10: unknown policy version 3: this gate-runner reads version 1\n"
+        "gate-runner: 1 problem in the policy\n"
     )
 
 
