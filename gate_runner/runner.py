@@ -27,6 +27,7 @@ from gate_runner.verdict import (
     RunError,
     Timings,
     Verdict,
+    run_failure,
 )
 
 if TYPE_CHECKING:
@@ -253,21 +254,19 @@ def _judge(
     duration: float | None,
 ) -> CampaignResult:
     baseline = options.baseline.get(campaign.key)
+    refusal: ServiceError | None = None
     for name, value in (("payload", payload), ("baseline payload", baseline)):
-        if _nested_deeper_than(value, MAX_PAYLOAD_DEPTH):
+        if refusal is None and _nested_deeper_than(value, MAX_PAYLOAD_DEPTH):
             message = f"the {name} is nested deeper than {MAX_PAYLOAD_DEPTH} levels; refusing it"
-            return replace(
-                _errored(
-                    policy,
-                    campaign,
-                    ServiceError("payload", message),
-                    options,
-                    today,
-                    status="error",
-                ),
-                run_id=run_id,
-                duration_s=duration,
-            )
+            refusal = ServiceError("payload", message)
+    if refusal is None:
+        # Saved payloads (evaluate, test) meet the same fail-closed rule as polled ones.
+        run_id = run_id or _text(payload.get("run_id")) or _text(payload.get("batch_id"))
+        refusal = run_failure(payload, f"run {run_id}" if run_id else "the payload")
+    if refusal is not None:
+        errored = _errored(policy, campaign, refusal, options, today, status="error")
+        kept = payload if refusal.kind == "run_failed" else None  # a too-deep one cannot be
+        return replace(errored, run_id=run_id, duration_s=duration, payload=kept)
     evaluation = evaluate_campaign(
         campaign, payload, waivers=policy.waivers, today=today, baseline=baseline
     )

@@ -11,10 +11,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 from gate_runner import untrusted_json
-from gate_runner.errors import UsageError
+from gate_runner.errors import ServiceError, UsageError
 
 # What the service answers for one finished run: the data every check reads.
 DecisionPayload = dict[str, Any]
+
+# Run statuses by which the service says it could not finish: no decision, whatever the
+# payload's `decision` or metrics say.
+FAILED_RUN_STATUSES = ("failed", "error")
 
 Outcome = Literal["pass", "fail", "warn", "error"]
 CheckStatus = Literal["pass", "fail", "warn", "error", "waived"]
@@ -180,6 +184,19 @@ class Verdict:
     @classmethod
     def load(cls, path: Path) -> Verdict:
         return cls.from_dict(untrusted_json.loads(path.read_bytes()))
+
+
+def run_failure(payload: DecisionPayload, where: str) -> ServiceError | None:
+    """The fail-closed rule, for a payload polled or saved alike: a failed/error status is a
+    `run_failed` error, even when its decision says pass and its metrics would."""
+    status = payload.get("status")
+    if status not in FAILED_RUN_STATUSES:
+        return None
+    reason = payload.get("error") or payload.get("detail") or payload.get("message")
+    suffix = f": {reason}" if isinstance(reason, str) and reason else ""
+    return ServiceError(
+        "run_failed", f"{where}: the service could not finish the run (status {status}){suffix}"
+    )
 
 
 # -- reading saved verdicts and payloads (files nobody here vouches for) -----------------------
