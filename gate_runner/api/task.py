@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from gate_runner.api.model import RunContext, RunEvent, RunOutcome, RunRequest
 from gate_runner.api.payload import poll_state
+from gate_runner.api.request_body import create_body
 from gate_runner.api.retry import TransientError
 from gate_runner.api.scheduler import PollPolicy
 from gate_runner.errors import ServiceError
@@ -177,16 +178,8 @@ class RunTask:
         return document
 
     def _create(self) -> float:
-        request, context = self.request, self._context
-        candidates: dict[str, Any] = {
-            "campaign_id": self.campaign_id,
-            "trace_id": self.trace_id,
-            "thresholds": request.thresholds,
-            "mutation_pack_id": request.mutation_pack_id,
-            "repo": context.repo,
-            "pull_request_number": context.pull_request,
-        }
-        body = {k: v for k, v in candidates.items() if v is not None and v != {}}
+        assert self.campaign_id is not None
+        body = create_body(self.request, self._context, self.campaign_id, trace_id=self.trace_id)
         self.run_id, self.run_kind = self._client.create_run(body, self._key, **self._budget())
         self.created_at = time.monotonic()
         self.phase = "poll"
