@@ -115,8 +115,8 @@ def _from_policy(policy: Policy, path: str, value: T) -> Setting[T]:
     # The loader records every effective leaf with its origin; "<default>" marks a schema default.
     origin = next((v.origin for v in policy.effective if v.path == path), None)
     if origin is None or origin.file == "<default>":
-        return Setting(value, "default", f"{path} (default)")
-    return Setting(value, "policy", f"{path} ({origin})")
+        return Setting(value, "default", f"the default {path}")
+    return Setting(value, "policy", f"{path} in {origin}")
 
 
 def _verdict_path(path: Path | None) -> Setting[Path]:

@@ -57,7 +57,7 @@ def test_base_url_order(policy_file: Path) -> None:
     from_policy = resolve_gate(CommandLine(), {}, policy)
     assert from_policy.base_url.value == "https://policy.example/api"
     assert from_policy.base_url.source == "policy"
-    assert from_policy.base_url.origin.startswith("api.base_url (")
+    assert from_policy.base_url.origin.startswith("api.base_url in ")
 
 
 def test_gate_timeout_order(policy_file: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sys
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from gate_runner.cli.dry_run import print_plan
 from gate_runner.errors import ExitCode, ServiceError, UsageError
 from gate_runner.settings import CommandLine, resolve, resolve_gate
 from gate_runner.verdict import Verdict, read_baseline, write_atomically
@@ -24,7 +24,6 @@ from gate_runner.verdict import Verdict, read_baseline, write_atomically
 if TYPE_CHECKING:
     from gate_runner.policy import Mode, Policy
     from gate_runner.report import ReportSpec
-    from gate_runner.settings import Setting
     from gate_runner.verdict import CIContext
 
 
@@ -77,7 +76,7 @@ def run_check(request: CheckRequest) -> int:
     ci = detect(env)
     gate = resolve_gate(command_line, env, policy)
     if request.dry_run:
-        _print_plan(policy, options, ci, gate.base_url)
+        print_plan(policy, options, ci, gate.base_url)
         return int(ExitCode.OK)
     with ExitStack() as stack:
         base_url = gate.base_url.value
@@ -271,38 +270,6 @@ def _rewrite_files(
         return  # the copy written a moment ago stands
     files = [s for s in specs if s.format != "github" and s.destination != "-"]
     write_reports(verdict, files, env={}, stdout=sys.stdout, secrets=secrets)
-
-
-def _print_plan(policy: Policy, options: Any, ci: CIContext, base_url: Setting[str]) -> None:
-    from gate_runner.api import RunContext, run_key
-    from gate_runner.report.output import scrub
-    from gate_runner.runner import plan_runs, select_campaigns
-
-    runs = plan_runs(select_campaigns(policy, options.campaign_keys))
-    url = base_url.value.rstrip("/")
-    token_state = "set" if os.environ.get(policy.api.token_env) else "NOT set"
-    typer.echo(f"dry run: {len(runs)} run(s) would be created; nothing is called")
-    typer.echo(f"auth: {policy.api.auth_header} from ${policy.api.token_env} ({token_state})")
-    for run in runs:
-        body: dict[str, Any] = {"campaign": run.campaign, "thresholds": run.thresholds}
-        for name, value in (
-            ("trace_id", run.trace_id),
-            ("trace_file", run.trace_file),
-            ("mutation_pack_id", run.mutation_pack_id),
-            ("repo", ci.repository),
-            ("pull_request_number", ci.pull_request),
-        ):
-            if value is not None:
-                body[name] = value
-        context = RunContext(repo=ci.repository, pull_request=ci.pull_request, commit=ci.commit)
-        key = run_key(run, context, policy.digest, options.fresh)
-        if ci.commit is None:
-            key += "  (random: no commit is known, so every gate starts new runs)"
-        typer.echo(f"\nPOST {url}/v1/ci/runs  ({run.key})")
-        typer.echo(f"Idempotency-Key: {key}")
-        # A ${VAR} may have expanded the token into a field (trace_id: ${SEPURUX_API_KEY}).
-        token = os.environ.get(policy.api.token_env)
-        typer.echo(scrub(json.dumps(body, indent=2), (token,) if token else ()))
 
 
 @contextmanager
