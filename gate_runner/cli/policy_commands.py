@@ -55,6 +55,7 @@ def explain(
     """Show the effective policy after extends, each value with its origin, and today's mode."""
     from gate_runner.config import load_policy
     from gate_runner.config.explain import explanation, render_text
+    from gate_runner.enforce import mode_in_force
     from gate_runner.report.output import scrub
 
     try:
@@ -63,7 +64,7 @@ def explain(
         raise _fail(f"--date {on}: expected YYYY-MM-DD") from None
     policy = load_policy(config)  # a PolicyError reaches the one handler (common.run_safely)
 
-    data = explanation(policy, today)
+    data = explanation(policy, today, mode_in_force(policy, None, today=today, override=None))
     text = json.dumps(data, indent=2) if output is OutputFormat.json else render_text(data)
     # A ${VAR} may have expanded the token into a value (trace_id: ${SEPURUX_API_KEY}).
     token = os.environ.get(policy.api.token_env)
