@@ -23,8 +23,10 @@ from gate_runner.verdict import (
     CampaignResult,
     Check,
     CIContext,
+    DecisionPayload,
     PolicyInfo,
     RunError,
+    RunStatus,
     Timings,
     Verdict,
     run_failure,
@@ -33,6 +35,9 @@ from gate_runner.verdict import (
 if TYPE_CHECKING:
     from gate_runner.api import RunEvent, RunOutcome, RunRequest, SepuruxClient
 
+
+# A run that ended without a decision: timed out, or cancelled while still pending.
+_STATUS_OF_ERROR: dict[str, RunStatus] = {"timeout": "timeout", "cancelled": "pending"}
 
 # A decision payload is a few levels deep; hundreds would overflow the verdict's recursion.
 MAX_PAYLOAD_DEPTH = 64
@@ -47,7 +52,7 @@ class GateOptions:
     timeout: float | None = None
     soft_exit_code: int = 0
     fresh: bool = False
-    baseline: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+    baseline: Mapping[str, DecisionPayload] = field(default_factory=dict)
 
 
 @dataclass
@@ -139,7 +144,7 @@ def run_gate(
 
 def evaluate_payloads(
     policy: Policy,
-    payloads: Mapping[str, dict[str, Any]],
+    payloads: Mapping[str, DecisionPayload],
     options: GateOptions,
     *,
     ci: CIContext,
@@ -226,7 +231,7 @@ def _result_of_run(
     duration = round(max(outcome.finished - outcome.started, 0.0), 3)
     if outcome.error is not None or outcome.payload is None:
         error = outcome.error or ServiceError("payload", "the run ended without a payload")
-        status = {"timeout": "timeout", "cancelled": "pending"}.get(error.kind, "error")
+        status = _STATUS_OF_ERROR.get(error.kind, "error")
         result = _errored(policy, campaign, error, options, today, status=status)
         return replace(
             result,
@@ -246,7 +251,7 @@ def _result_of_run(
 def _judge(
     policy: Policy,
     campaign: Campaign,
-    payload: dict[str, Any],
+    payload: DecisionPayload,
     options: GateOptions,
     today: date,
     *,
@@ -305,7 +310,7 @@ def _errored(
     options: GateOptions,
     today: date,
     *,
-    status: str,
+    status: RunStatus,
 ) -> CampaignResult:
     enforcement = mode_in_force(policy, campaign, today=today, override=options.enforcement)
     error_policy: ErrorPolicy | None = None
@@ -328,7 +333,7 @@ def _errored(
         campaign_id=None,
         run_id=None,
         dashboard_url=None,
-        status=status,  # type: ignore[arg-type]
+        status=status,
         outcome="error",
         blocking=blocks("error", enforcement.mode, error_policy),
         enforcement=enforcement,

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from gate_runner import untrusted_json
-from gate_runner.errors import ServiceError, UsageError
+from gate_runner.errors import ServiceError, ServiceErrorKind, UsageError
 
 # What the service answers for one finished run: the data every check reads.
 DecisionPayload = dict[str, Any]
@@ -24,6 +24,8 @@ Outcome = Literal["pass", "fail", "warn", "error"]
 CheckStatus = Literal["pass", "fail", "warn", "error", "waived"]
 CheckKind = Literal["decision", "threshold", "assertion", "run"]
 RunStatus = Literal["done", "error", "timeout", "cancelled", "pending", "skipped"]
+# A gate-wide error may also be a usage error (a policy that could not be used).
+RunErrorKind = ServiceErrorKind | Literal["usage"]
 
 SCHEMA_VERSION = 1
 OUTCOMES: tuple[Outcome, ...] = ("pass", "fail", "warn", "error")
@@ -76,7 +78,7 @@ class Enforcement:
 class RunError:
     """Why no decision was reached: kind as in errors.ServiceError, and the human line."""
 
-    kind: str
+    kind: RunErrorKind
     message: str
 
 

@@ -9,7 +9,13 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from gate_runner.api.model import RunContext, RunEvent, RunOutcome, RunRequest
+from gate_runner.api.model import (
+    RunContext,
+    RunEvent,
+    RunOutcome,
+    RunOutcomeStatus,
+    RunRequest,
+)
 from gate_runner.api.payload import poll_state
 from gate_runner.api.request_body import create_body
 from gate_runner.api.retry import TransientError
@@ -60,7 +66,7 @@ class RunTask:
         self._poll_failures = 0
         self._last_poll_error: str | None = None
         self._announced: str | None = None
-        self._pending_end: tuple[str, ServiceError | None] | None = None
+        self._pending_end: tuple[RunOutcomeStatus, ServiceError | None] | None = None
         self.outcome: RunOutcome | None = None
 
     # -- loop thread -----------------------------------------------------------------
@@ -76,7 +82,7 @@ class RunTask:
         self.started = time.monotonic()
         self.phase = "upload" if self.request.trace_file and not self.trace_id else "create"
 
-    def finish(self, status: str, error: ServiceError | None = None) -> None:
+    def finish(self, status: RunOutcomeStatus, error: ServiceError | None = None) -> None:
         """Close the task once, snapshotting its outcome; a late worker result is ignored."""
         with self._lock:
             if self.outcome is not None:
