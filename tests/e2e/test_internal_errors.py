@@ -22,7 +22,7 @@ CASES: dict[str, tuple[str, list[str]]] = {
         "import gate_runner.config as target; target.validate_files = boom",
         ["validate", "sepurux.yml"],
     ),
-    # `--format` after `--` is not the fast path's shape: typer runs the command.
+    # The fast path declines (as it does for --help or a bad flag): typer runs validate.
     "validate-typer": (
         "import gate_runner.cli.fast_validate as fv, gate_runner.config as target\n"
         "fv.fast_path = lambda argv: None; target.validate_files = boom",
