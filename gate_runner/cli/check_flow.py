@@ -66,9 +66,9 @@ def run_check(request: CheckRequest) -> int:
     select_campaigns(policy, request.campaigns)  # an unknown key is a usage error before any call
     options = GateOptions(
         campaign_keys=request.campaigns,
-        enforcement=request.enforcement,
-        timeout=request.timeout,
-        soft_exit_code=request.soft_exit_code,
+        enforcement=settings.enforcement.value,
+        timeout=request.timeout,  # the runner resolves it with the policy (settings.gate_timeout)
+        soft_exit_code=settings.soft_exit_code.value,
         fresh=request.fresh,
         baseline=read_baseline(request.baseline) if request.baseline is not None else {},
     )
