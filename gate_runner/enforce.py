@@ -14,7 +14,10 @@ from gate_runner.verdict import CampaignResult, Enforcement, Location, Outcome
 def mode_in_force(
     policy: Policy, campaign: Campaign | None, *, today: date, override: Mode | None
 ) -> Enforcement:
-    """CLI `--enforcement` > the campaign's `enforcement` > the schedule > `enforcement.mode`."""
+    """The one rule: `--enforcement` > campaign > schedule > `enforcement.mode` > default.
+
+    The runner (gate and campaigns) and `explain` call it; reports read what it recorded.
+    """
     if override is not None:
         return Enforcement(override, "cli", f"--enforcement {override} on the command line")
     if campaign is not None and campaign.enforcement is not None:

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import Literal
+
+# Why no decision was reached (the verdict's `error.kind`; the schema lists the same words).
+ServiceErrorKind = Literal[
+    "unreachable", "auth", "not_found", "http", "payload", "run_failed", "timeout", "cancelled"
+]
 
 
 class ExitCode(IntEnum):
@@ -67,15 +73,11 @@ class PolicyError(GateRunnerError):
 
 
 class ServiceError(GateRunnerError):
-    """No decision could be reached: the API was down, refused us, or answered nonsense.
-
-    ``kind`` is one of: unreachable, auth, not_found, http, payload, run_failed,
-    timeout, cancelled.
-    """
+    """No decision could be reached: the API was down, refused us, or answered nonsense."""
 
     exit_code = ExitCode.NO_DECISION
 
-    def __init__(self, kind: str, message: str) -> None:
+    def __init__(self, kind: ServiceErrorKind, message: str) -> None:
         self.kind = kind
         self.message = message
         super().__init__(message)

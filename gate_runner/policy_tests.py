@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from gate_runner import untrusted_json
 from gate_runner.errors import GateRunnerError, UsageError
 from gate_runner.policy import Campaign, Origin, Policy
 from gate_runner.runner import GateOptions, evaluate_payloads
@@ -50,7 +50,7 @@ def run_case(path: Path, default_policy: Path, load: Callable[[Path], Policy]) -
     key = case.get("campaign") or _only_campaign(policy, path)
     payload = case.get("payload")
     if "payload_file" in case:
-        payload = json.loads((path.parent / case["payload_file"]).read_text(encoding="utf-8"))
+        payload = _read_payload_file(path, path.parent / case["payload_file"])
     if not isinstance(payload, dict):
         raise UsageError(f"{path}: `payload` (or `payload_file`) must be a JSON object")
     today = _date(case.get("today"), path)
@@ -77,6 +77,15 @@ def run_case(path: Path, default_policy: Path, load: Callable[[Path], Policy]) -
     if "blocking" in expect and verdict.blocking != expect["blocking"]:
         problems.append(f"expected blocking {expect['blocking']}, got {verdict.blocking}")
     return CaseResult(path, not problems, tuple(problems))
+
+
+def _read_payload_file(case: Path, path: Path) -> Any:
+    try:
+        return untrusted_json.loads(path.read_bytes())
+    except OSError as error:
+        raise UsageError(f"{case}: cannot read {path}: {error.strerror}") from None
+    except ValueError as error:
+        raise UsageError(f"{case}: {path}: {error}") from None
 
 
 def _read_case(path: Path) -> dict[str, Any]:

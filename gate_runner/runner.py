@@ -18,19 +18,26 @@ from gate_runner.errors import ServiceError, UsageError
 from gate_runner.evaluate import evaluate_campaign
 from gate_runner.evaluate.checks import location
 from gate_runner.policy import Campaign, ErrorPolicy, Mode, Policy
+from gate_runner.settings import gate_timeout
 from gate_runner.verdict import (
     CampaignResult,
     Check,
     CIContext,
+    DecisionPayload,
     PolicyInfo,
     RunError,
+    RunStatus,
     Timings,
     Verdict,
+    run_failure,
 )
 
 if TYPE_CHECKING:
     from gate_runner.api import RunEvent, RunOutcome, RunRequest, SepuruxClient
 
+
+# A run that ended without a decision: timed out, or cancelled while still pending.
+_STATUS_OF_ERROR: dict[str, RunStatus] = {"timeout": "timeout", "cancelled": "pending"}
 
 # A decision payload is a few levels deep; hundreds would overflow the verdict's recursion.
 MAX_PAYLOAD_DEPTH = 64
@@ -45,7 +52,7 @@ class GateOptions:
     timeout: float | None = None
     soft_exit_code: int = 0
     fresh: bool = False
-    baseline: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+    baseline: Mapping[str, DecisionPayload] = field(default_factory=dict)
 
 
 @dataclass
@@ -113,7 +120,7 @@ def run_gate(
 
     clock = clock or GateClock()
     campaigns = select_campaigns(policy, options.campaign_keys)
-    timeout = options.timeout if options.timeout is not None else policy.gate.timeout
+    timeout = gate_timeout(options.timeout, policy).value
     outcomes = execute_runs(
         client,
         plan_runs(campaigns),
@@ -137,7 +144,7 @@ def run_gate(
 
 def evaluate_payloads(
     policy: Policy,
-    payloads: Mapping[str, dict[str, Any]],
+    payloads: Mapping[str, DecisionPayload],
     options: GateOptions,
     *,
     ci: CIContext,
@@ -224,7 +231,7 @@ def _result_of_run(
     duration = round(max(outcome.finished - outcome.started, 0.0), 3)
     if outcome.error is not None or outcome.payload is None:
         error = outcome.error or ServiceError("payload", "the run ended without a payload")
-        status = {"timeout": "timeout", "cancelled": "pending"}.get(error.kind, "error")
+        status = _STATUS_OF_ERROR.get(error.kind, "error")
         result = _errored(policy, campaign, error, options, today, status=status)
         return replace(
             result,
@@ -244,7 +251,7 @@ def _result_of_run(
 def _judge(
     policy: Policy,
     campaign: Campaign,
-    payload: dict[str, Any],
+    payload: DecisionPayload,
     options: GateOptions,
     today: date,
     *,
@@ -252,21 +259,19 @@ def _judge(
     duration: float | None,
 ) -> CampaignResult:
     baseline = options.baseline.get(campaign.key)
+    refusal: ServiceError | None = None
     for name, value in (("payload", payload), ("baseline payload", baseline)):
-        if _nested_deeper_than(value, MAX_PAYLOAD_DEPTH):
+        if refusal is None and _nested_deeper_than(value, MAX_PAYLOAD_DEPTH):
             message = f"the {name} is nested deeper than {MAX_PAYLOAD_DEPTH} levels; refusing it"
-            return replace(
-                _errored(
-                    policy,
-                    campaign,
-                    ServiceError("payload", message),
-                    options,
-                    today,
-                    status="error",
-                ),
-                run_id=run_id,
-                duration_s=duration,
-            )
+            refusal = ServiceError("payload", message)
+    if refusal is None:
+        # Saved payloads (evaluate, test) meet the same fail-closed rule as polled ones.
+        run_id = run_id or _text(payload.get("run_id")) or _text(payload.get("batch_id"))
+        refusal = run_failure(payload, f"run {run_id}" if run_id else "the payload")
+    if refusal is not None:
+        errored = _errored(policy, campaign, refusal, options, today, status="error")
+        kept = payload if refusal.kind == "run_failed" else None  # a too-deep one cannot be
+        return replace(errored, run_id=run_id, duration_s=duration, payload=kept)
     evaluation = evaluate_campaign(
         campaign, payload, waivers=policy.waivers, today=today, baseline=baseline
     )
@@ -305,7 +310,7 @@ def _errored(
     options: GateOptions,
     today: date,
     *,
-    status: str,
+    status: RunStatus,
 ) -> CampaignResult:
     enforcement = mode_in_force(policy, campaign, today=today, override=options.enforcement)
     error_policy: ErrorPolicy | None = None
@@ -328,7 +333,7 @@ def _errored(
         campaign_id=None,
         run_id=None,
         dashboard_url=None,
-        status=status,  # type: ignore[arg-type]
+        status=status,
         outcome="error",
         blocking=blocks("error", enforcement.mode, error_policy),
         enforcement=enforcement,

@@ -10,10 +10,22 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from gate_runner import untrusted_json
+from gate_runner.errors import ServiceError, ServiceErrorKind, UsageError
+
+# What the service answers for one finished run: the data every check reads.
+DecisionPayload = dict[str, Any]
+
+# Run statuses by which the service says it could not finish: no decision, whatever the
+# payload's `decision` or metrics say.
+FAILED_RUN_STATUSES = ("failed", "error")
+
 Outcome = Literal["pass", "fail", "warn", "error"]
 CheckStatus = Literal["pass", "fail", "warn", "error", "waived"]
 CheckKind = Literal["decision", "threshold", "assertion", "run"]
 RunStatus = Literal["done", "error", "timeout", "cancelled", "pending", "skipped"]
+# A gate-wide error may also be a usage error (a policy that could not be used).
+RunErrorKind = ServiceErrorKind | Literal["usage"]
 
 SCHEMA_VERSION = 1
 OUTCOMES: tuple[Outcome, ...] = ("pass", "fail", "warn", "error")
@@ -66,7 +78,7 @@ class Enforcement:
 class RunError:
     """Why no decision was reached: kind as in errors.ServiceError, and the human line."""
 
-    kind: str
+    kind: RunErrorKind
     message: str
 
 
@@ -82,7 +94,7 @@ class CampaignResult:
     blocking: bool
     enforcement: Enforcement
     checks: tuple[Check, ...]
-    payload: dict[str, Any] | None
+    payload: DecisionPayload | None
     error: RunError | None = None
     # "pass" when the policy's on_error/on_timeout turned this error into a non-blocking result.
     error_policy: Literal["fail", "pass"] | None = None
@@ -173,7 +185,91 @@ class Verdict:
 
     @classmethod
     def load(cls, path: Path) -> Verdict:
-        return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        return cls.from_dict(untrusted_json.loads(path.read_bytes()))
+
+
+def run_failure(payload: DecisionPayload, where: str) -> ServiceError | None:
+    """The fail-closed rule, for a payload polled or saved alike: a failed/error status is a
+    `run_failed` error, even when its decision says pass and its metrics would."""
+    status = payload.get("status")
+    if status not in FAILED_RUN_STATUSES:
+        return None
+    reason = payload.get("error") or payload.get("detail") or payload.get("message")
+    suffix = f": {reason}" if isinstance(reason, str) and reason else ""
+    return ServiceError(
+        "run_failed", f"{where}: the service could not finish the run (status {status}){suffix}"
+    )
+
+
+# -- reading saved verdicts and payloads (files nobody here vouches for) -----------------------
+
+
+def read_baseline(path: Path) -> dict[str, DecisionPayload]:
+    """Campaign key -> decision payload of a previous verdict (`--baseline`)."""
+    document = _read_json(path, f"--baseline {path}")
+    if not is_verdict_document(document, strict=False):
+        raise UsageError(f"--baseline {path}: not a gate-runner verdict (no `campaigns` list)")
+    return saved_payloads(document)
+
+
+def read_payload_file(
+    path: Path, campaign: str | None, campaign_keys: list[str]
+) -> dict[str, DecisionPayload]:
+    """Campaign key -> decision payload from `evaluate --payload`: a bare payload or a verdict.
+
+    A bare payload belongs to `campaign`, or to the policy's only campaign; a verdict gives the
+    payload of `campaign`, or of every campaign it holds.
+    """
+    document = _read_json(path, str(path))
+    if is_verdict_document(document, strict=True):
+        saved = saved_payloads(document)
+        wanted = [campaign] if campaign else list(saved)
+        missing = [k for k in wanted if k not in saved]
+        if missing or not wanted:
+            holds = ", ".join(missing) or "any campaign"
+            raise UsageError(f"{path}: the verdict holds no payload for {holds}")
+        return {k: saved[k] for k in wanted}
+    if not isinstance(document, dict):
+        raise UsageError(f"{path}: a payload must be a JSON object, not {type(document).__name__}")
+    if campaign is None:
+        if len(campaign_keys) != 1:
+            raise UsageError(
+                f"the policy has {len(campaign_keys)} campaigns ({', '.join(campaign_keys)}); "
+                "say which one this payload is for with --campaign"
+            )
+        campaign = campaign_keys[0]
+    return {campaign: document}
+
+
+def is_verdict_document(document: Any, *, strict: bool) -> bool:
+    """A verdict has a `campaigns` list (strict: and a `schema_version`, unlike a payload)."""
+    return (
+        isinstance(document, dict)
+        and isinstance(document.get("campaigns"), list)
+        and (not strict or "schema_version" in document)
+    )
+
+
+def saved_payloads(document: dict[str, Any]) -> dict[str, DecisionPayload]:
+    """Campaign key -> payload of every campaign in a verdict document that kept one."""
+    return {
+        c["key"]: c["payload"]
+        for c in document["campaigns"]
+        if isinstance(c, dict)
+        and isinstance(c.get("key"), str)
+        and isinstance(c.get("payload"), dict)
+    }
+
+
+def _read_json(path: Path, name: str) -> Any:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise UsageError(f"{name}: cannot read it: {error.strerror}") from None
+    try:
+        return untrusted_json.loads(data)
+    except ValueError as error:
+        raise UsageError(f"{name}: {error}") from None
 
 
 def write_atomically(path: Path, text: str) -> None:

@@ -19,6 +19,7 @@ from gate_runner.api.retry import RetryPolicy, TransientError, call_with_retry
 from gate_runner.api.urls import check_base_url, redirect_target
 from gate_runner.errors import ServiceError, UsageError
 from gate_runner.origins import describe_origin, same_origin
+from gate_runner.settings import DEFAULT_REQUEST_TIMEOUT
 
 MAX_RESPONSE_BYTES = 5 * 1024 * 1024
 MAX_REDIRECTS = 3
@@ -43,7 +44,7 @@ class SepuruxClient:
         token_env: str = "SEPURUX_API_KEY",  # noqa: S107 - a variable name, not a secret
         auth_header: str = "X-Sepurux-Token",
         project: str | None = None,
-        request_timeout: float = 10.0,
+        request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
         retry: RetryPolicy | None = None,
         max_response_bytes: int = MAX_RESPONSE_BYTES,
         rng: random.Random | None = None,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from gate_runner.errors import ServiceError
 
@@ -30,6 +30,9 @@ class RunContext:
     commit: str | None
 
 
+RunOutcomeStatus = Literal["done", "error", "timeout", "cancelled"]
+
+
 @dataclass
 class RunOutcome:
     """What became of one RunRequest; ``started``/``finished`` are time.monotonic() values."""
@@ -39,7 +42,7 @@ class RunOutcome:
     run_id: str | None
     payload: dict[str, Any] | None
     error: ServiceError | None
-    status: str  # done | error | timeout | cancelled
+    status: RunOutcomeStatus
     started: float
     finished: float
     requests: int

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from gate_runner.errors import ServiceError
+from gate_runner.verdict import FAILED_RUN_STATUSES as FAILED_STATUSES
+from gate_runner.verdict import run_failure
 
 RUNNING_STATUSES = ("queued", "running", "pending")
-FAILED_STATUSES = ("failed", "error")
 STATUSES = (*RUNNING_STATUSES, "done", *FAILED_STATUSES)
 DECISIONS = ("pass", "fail", "pending")
 
@@ -89,12 +90,9 @@ def poll_state(payload: dict[str, Any], where: str) -> str:
             "payload",
             f"{where}: unknown status {status!r} (expected one of {', '.join(STATUSES)})",
         )
-    if status in FAILED_STATUSES:
-        reason = payload.get("error") or payload.get("detail") or payload.get("message")
-        suffix = f": {reason}" if isinstance(reason, str) and reason else ""
-        raise ServiceError(
-            "run_failed", f"{where}: the service could not finish the run (status {status}){suffix}"
-        )
+    failure = run_failure(payload, where)  # the one fail-closed rule, shared with evaluate
+    if failure is not None:
+        raise failure
     decision = payload.get("decision")
     if status in RUNNING_STATUSES and decision is None:
         return status

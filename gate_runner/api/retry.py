@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
-from gate_runner.errors import ServiceError
+from gate_runner.errors import ServiceError, ServiceErrorKind
 
 T = TypeVar("T")
 
@@ -18,7 +18,9 @@ T = TypeVar("T")
 class TransientError(ServiceError):
     """A failure worth another attempt: connection error, timeout, 429 or 5xx."""
 
-    def __init__(self, kind: str, message: str, retry_after: float | None = None) -> None:
+    def __init__(
+        self, kind: ServiceErrorKind, message: str, retry_after: float | None = None
+    ) -> None:
         super().__init__(kind, message)
         self.retry_after = retry_after
 

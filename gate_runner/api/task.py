@@ -9,8 +9,15 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from gate_runner import untrusted_json
-from gate_runner.api.model import RunContext, RunEvent, RunOutcome, RunRequest
+from gate_runner.api.model import (
+    RunContext,
+    RunEvent,
+    RunOutcome,
+    RunOutcomeStatus,
+    RunRequest,
+)
 from gate_runner.api.payload import poll_state
+from gate_runner.api.request_body import create_body
 from gate_runner.api.retry import TransientError
 from gate_runner.api.scheduler import PollPolicy
 from gate_runner.errors import ServiceError
@@ -73,7 +80,7 @@ class RunTask:
         self._poll_failures = 0
         self._last_poll_error: str | None = None
         self._announced: str | None = None
-        self._pending_end: tuple[str, ServiceError | None] | None = None
+        self._pending_end: tuple[RunOutcomeStatus, ServiceError | None] | None = None
         self.outcome: RunOutcome | None = None
 
     # -- loop thread -----------------------------------------------------------------
@@ -89,7 +96,7 @@ class RunTask:
         self.started = time.monotonic()
         self.phase = "upload" if self.request.trace_file and not self.trace_id else "create"
 
-    def finish(self, status: str, error: ServiceError | None = None) -> None:
+    def finish(self, status: RunOutcomeStatus, error: ServiceError | None = None) -> None:
         """Close the task once, snapshotting its outcome; a late worker result is ignored."""
         with self._lock:
             if self.outcome is not None:
@@ -202,16 +209,8 @@ class RunTask:
         return document
 
     def _create(self) -> float:
-        request, context = self.request, self._context
-        candidates: dict[str, Any] = {
-            "campaign_id": self.campaign_id,
-            "trace_id": self.trace_id,
-            "thresholds": request.thresholds,
-            "mutation_pack_id": request.mutation_pack_id,
-            "repo": context.repo,
-            "pull_request_number": context.pull_request,
-        }
-        body = {k: v for k, v in candidates.items() if v is not None and v != {}}
+        assert self.campaign_id is not None
+        body = create_body(self.request, self._context, self.campaign_id, trace_id=self.trace_id)
         self.run_id, self.run_kind = self._client.create_run(body, self._key, **self._budget())
         self.created_at = time.monotonic()
         self.phase = "poll"

@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from typing import Any
+
+from gate_runner.cli.common import run_safely
 
 
 def main() -> None:
+    argv = sys.argv[1:]
+    # Every command also runs in run_safely where it is registered; this catches the rest
+    # (the fast path, imports, registration), so no fault ever ends in a bare traceback.
+    raise SystemExit(run_safely(lambda: _dispatch(argv), debug="--debug" in argv))
+
+
+def _dispatch(argv: Sequence[str]) -> int:
     # typer (and the pydantic it pulls in) costs ~80 ms; validate runs in every CI job without it.
     from gate_runner.cli.fast_validate import fast_path
 
-    code = fast_path(sys.argv[1:])
+    code = fast_path(argv)
     if code is not None:
-        raise SystemExit(code)
+        return code
     from gate_runner.cli.typer_app import _register, app
 
     _register()
-    app()
+    app()  # standalone: click exits with the command's code (SystemExit passes run_safely)
+    return 0
 
 
 def __getattr__(name: str) -> Any:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import math
 import os
 import signal
 import sys
@@ -18,15 +16,15 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from gate_runner.cli.dry_run import print_plan
 from gate_runner.errors import ExitCode, ServiceError, UsageError
-from gate_runner.verdict import Verdict, write_atomically
+from gate_runner.settings import CommandLine, resolve, resolve_gate
+from gate_runner.verdict import Verdict, read_baseline, write_atomically
 
 if TYPE_CHECKING:
     from gate_runner.policy import Mode, Policy
     from gate_runner.report import ReportSpec
     from gate_runner.verdict import CIContext
-
-DEFAULT_REQUEST_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True)
@@ -48,35 +46,40 @@ class CheckRequest:
 
 def run_check(request: CheckRequest) -> int:
     from gate_runner.ci import detect
-    from gate_runner.cli.common import load_policy_or_exit
-    from gate_runner.cli.gate_commands import check_soft_exit_code
+    from gate_runner.config import load_policy
     from gate_runner.runner import GateClock, GateOptions, mark_interrupted, select_campaigns
 
     clock = GateClock()
     specs = report_specs(request.reports)
-    check_soft_exit_code(request.soft_exit_code)
-    if request.timeout is not None and not request.timeout > 0:
-        raise UsageError(f"--timeout must be a positive number of seconds, not {request.timeout:g}")
-    request_timeout = _request_timeout(os.environ)
+    command_line = CommandLine(
+        api_url=request.api_url,
+        timeout=request.timeout,
+        enforcement=request.enforcement,
+        soft_exit_code=request.soft_exit_code,
+        verdict_path=request.verdict_path,
+    )
+    settings = resolve(command_line, os.environ)
+    request_timeout = settings.request_timeout.value
     if request.sandbox and request.api_url:
         raise UsageError("--sandbox starts its own API; leave out --api-url")
-    policy = load_policy_or_exit(request.config)
+    policy = load_policy(request.config)
     select_campaigns(policy, request.campaigns)  # an unknown key is a usage error before any call
     options = GateOptions(
         campaign_keys=request.campaigns,
-        enforcement=request.enforcement,
-        timeout=request.timeout,
-        soft_exit_code=request.soft_exit_code,
+        enforcement=settings.enforcement.value,
+        timeout=request.timeout,  # the runner resolves it with the policy (settings.gate_timeout)
+        soft_exit_code=settings.soft_exit_code.value,
         fresh=request.fresh,
-        baseline=load_baseline(request.baseline),
+        baseline=read_baseline(request.baseline) if request.baseline is not None else {},
     )
     env = os.environ
     ci = detect(env)
+    gate = resolve_gate(command_line, env, policy)
     if request.dry_run:
-        _print_plan(policy, options, ci, request.api_url or env.get("SEPURUX_API_BASE_URL"))
+        print_plan(policy, options, ci, gate.base_url)
         return int(ExitCode.OK)
     with ExitStack() as stack:
-        base_url = request.api_url or env.get("SEPURUX_API_BASE_URL") or policy.api.base_url
+        base_url = gate.base_url.value
         env_token = env.get(policy.api.token_env) or None
         token = env_token
         if request.sandbox is not None:
@@ -170,23 +173,6 @@ def _run(
         client.close()
 
 
-def _request_timeout(env: Mapping[str, str]) -> float:
-    """Seconds one HTTP request may take: GATE_RUNNER_REQUEST_TIMEOUT, else 10."""
-    text = env.get("GATE_RUNNER_REQUEST_TIMEOUT", "").strip()
-    if not text:
-        return DEFAULT_REQUEST_TIMEOUT
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    # NaN and infinity would disable the timeout: refuse them like any other bad value.
-    if not (math.isfinite(value) and value > 0):
-        raise UsageError(
-            f"GATE_RUNNER_REQUEST_TIMEOUT must be a positive number of seconds, not {text!r}"
-        )
-    return value
-
-
 def finish(
     verdict: Verdict,
     verdict_path: Path,
@@ -249,28 +235,6 @@ def report_specs(texts: Sequence[str]) -> list[ReportSpec]:
     return [parse_report_spec(text) for text in texts]
 
 
-def load_baseline(path: Path | None) -> Mapping[str, dict[str, Any]]:
-    """Campaign key -> payload of a previous verdict, for assertions that forbid regressions."""
-    if path is None:
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise UsageError(f"--baseline {path}: {error.strerror}") from None
-    except (UnicodeDecodeError, ValueError, RecursionError) as error:
-        raise UsageError(f"--baseline {path}: not valid JSON ({error})") from None
-    campaigns = data.get("campaigns") if isinstance(data, dict) else None
-    if not isinstance(campaigns, list):
-        raise UsageError(f"--baseline {path}: not a gate-runner verdict (no `campaigns` list)")
-    return {
-        c["key"]: c["payload"]
-        for c in campaigns
-        if isinstance(c, dict)
-        and isinstance(c.get("key"), str)
-        and isinstance(c.get("payload"), dict)
-    }
-
-
 def _comment(verdict: Verdict, secrets: Sequence[str], cancel: threading.Event | None) -> list[str]:
     from gate_runner.api.scheduler import call_cancellable
     from gate_runner.ci import post_sticky_comment
@@ -306,38 +270,6 @@ def _rewrite_files(
         return  # the copy written a moment ago stands
     files = [s for s in specs if s.format != "github" and s.destination != "-"]
     write_reports(verdict, files, env={}, stdout=sys.stdout, secrets=secrets)
-
-
-def _print_plan(policy: Policy, options: Any, ci: CIContext, base_url: str | None) -> None:
-    from gate_runner.api import RunContext, run_key
-    from gate_runner.report.output import scrub
-    from gate_runner.runner import plan_runs, select_campaigns
-
-    runs = plan_runs(select_campaigns(policy, options.campaign_keys))
-    url = (base_url or policy.api.base_url).rstrip("/")
-    token_state = "set" if os.environ.get(policy.api.token_env) else "NOT set"
-    typer.echo(f"dry run: {len(runs)} run(s) would be created; nothing is called")
-    typer.echo(f"auth: {policy.api.auth_header} from ${policy.api.token_env} ({token_state})")
-    for run in runs:
-        body: dict[str, Any] = {"campaign": run.campaign, "thresholds": run.thresholds}
-        for name, value in (
-            ("trace_id", run.trace_id),
-            ("trace_file", run.trace_file),
-            ("mutation_pack_id", run.mutation_pack_id),
-            ("repo", ci.repository),
-            ("pull_request_number", ci.pull_request),
-        ):
-            if value is not None:
-                body[name] = value
-        context = RunContext(repo=ci.repository, pull_request=ci.pull_request, commit=ci.commit)
-        key = run_key(run, context, policy.digest, options.fresh)
-        if ci.commit is None:
-            key += "  (random: no commit is known, so every gate starts new runs)"
-        typer.echo(f"\nPOST {url}/v1/ci/runs  ({run.key})")
-        typer.echo(f"Idempotency-Key: {key}")
-        # A ${VAR} may have expanded the token into a field (trace_id: ${SEPURUX_API_KEY}).
-        token = os.environ.get(policy.api.token_env)
-        typer.echo(scrub(json.dumps(body, indent=2), (token,) if token else ()))
 
 
 @contextmanager

@@ -1,59 +1,87 @@
-"""What every command shares: loading the policy, and turning errors into one line and a code."""
+"""The one error handler every command runs in: user errors become one line and their code."""
 
 from __future__ import annotations
 
+import functools
 import sys
 import traceback
 from collections.abc import Callable
-from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
-
-import typer
+from typing import NoReturn, TypeVar
 
 from gate_runner.errors import ExitCode, GateRunnerError, PolicyError, UsageError
 
-if TYPE_CHECKING:
-    from gate_runner.policy import Policy
+T = TypeVar("T")
 
 
 def fail(message: str) -> NoReturn:
     raise UsageError(message)
 
 
-def load_policy_or_exit(path: Path) -> Policy:
-    """The validated policy; a PolicyError carries every problem to run_safely."""
-    from gate_runner.config import load_policy
+def run_safely(work: Callable[[], T], *, debug: bool) -> T | int:
+    """What `work` returns; a user error becomes one clear line and its exit code, a bug exit 4.
 
-    return load_policy(path)
-
-
-def run_safely(work: Callable[[], int], *, debug: bool) -> int:
-    """Run a command body: user errors become one clear line and their exit code, bugs exit 4."""
+    Typer-free on purpose: `validate`'s fast path runs in it before typer is imported.
+    """
     try:
-        return int(work())
-    except typer.Exit:
-        raise
+        return work()
     except PolicyError as error:
         for diagnostic in error.diagnostics:
-            typer.echo(str(diagnostic), err=True)
+            _say(str(diagnostic))
         count = len(error.diagnostics)
-        typer.echo(
-            f"gate-runner: {count} problem{'s' if count != 1 else ''} in the policy", err=True
-        )
+        _say(f"gate-runner: {count} problem{'s' if count != 1 else ''} in the policy")
         return int(ExitCode.USAGE)
     except GateRunnerError as error:
-        typer.echo(f"gate-runner: error: {error}", err=True)
+        _say(f"gate-runner: error: {error}")
         return int(error.exit_code)
     except KeyboardInterrupt:
-        typer.echo("gate-runner: interrupted", err=True)
+        _say("gate-runner: interrupted")
         return int(ExitCode.INTERRUPTED)
     except Exception as error:
+        if _is_click_exit(error):
+            raise  # typer.Exit / click usage errors: click prints them and sets the code
         if debug:
             traceback.print_exc(file=sys.stderr)
         name = type(error).__name__
-        typer.echo(
+        _say(
             f"gate-runner: internal error ({name}): {error}. This is a bug in gate-runner; "
-            "run again with --debug for a traceback and report it.",
-            err=True,
+            "run again with --debug for a traceback and report it."
         )
         return int(ExitCode.INTERNAL)
+
+
+def _is_click_exit(error: Exception) -> bool:
+    # Looked up, not imported: neither is loaded on the fast path, where none can be raised.
+    typer_exceptions = sys.modules.get("typer.exceptions")
+    click_exceptions = sys.modules.get("click.exceptions")
+    return (typer_exceptions is not None and isinstance(error, typer_exceptions.Exit)) or (
+        click_exceptions is not None
+        and isinstance(
+            error, (click_exceptions.Exit, click_exceptions.ClickException, click_exceptions.Abort)
+        )
+    )
+
+
+def _say(line: str) -> None:
+    try:
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass  # stderr closed: the exit code still tells
+
+
+def guarded(command: Callable[..., object]) -> Callable[..., None]:
+    """`command` run in run_safely; an int it returns (or the handler's) becomes the exit code.
+
+    Registered in its place, so the typer app alone (tests, `from gate_runner.cli import app`)
+    handles errors as `main` does.
+    """
+    import typer
+
+    @functools.wraps(command)
+    def run(*args: object, **kwargs: object) -> None:
+        result = run_safely(lambda: command(*args, **kwargs), debug=bool(kwargs.get("debug")))
+        code = result if isinstance(result, int) else 0
+        if code:
+            raise typer.Exit(code)
+
+    return run

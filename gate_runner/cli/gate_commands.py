@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import os
 from datetime import date
 from enum import Enum
 from pathlib import Path
-from typing import Any
 
 import typer
 
-from gate_runner.cli.common import fail, load_policy_or_exit, run_safely
-from gate_runner.errors import ExitCode, UsageError
-
-DEFAULT_VERDICT = "gate-runner-verdict.json"
+from gate_runner.cli.common import fail, guarded
+from gate_runner.errors import ExitCode
+from gate_runner.policy import Mode
+from gate_runner.settings import DEFAULT_VERDICT_PATH, CommandLine, resolve
 
 
 class ModeChoice(str, Enum):
@@ -31,7 +29,7 @@ REPORT = typer.Option(
     "--report",
     help="FORMAT[=PATH], repeatable: text, json, junit, sarif, gitlab, github, markdown.",
 )
-VERDICT = typer.Option(Path(DEFAULT_VERDICT), "--verdict", help="Where the verdict JSON goes.")
+VERDICT = typer.Option(DEFAULT_VERDICT_PATH, "--verdict", help="Where the verdict JSON goes.")
 SOFT_EXIT = typer.Option(
     0,
     "--soft-exit-code",
@@ -41,6 +39,7 @@ SOFT_EXIT = typer.Option(
 BASELINE = typer.Option(
     None, "--baseline", help="A previous verdict; assertions see its payload as `baseline`."
 )
+DEBUG = typer.Option(False, "--debug", help="Show a traceback for internal errors.")
 
 
 def check(
@@ -67,8 +66,8 @@ def check(
     comment: bool = typer.Option(
         False, "--comment", help="Post or update one sticky PR/MR comment."
     ),
-    debug: bool = typer.Option(False, "--debug", help="Show a traceback for internal errors."),
-) -> None:
+    debug: bool = DEBUG,
+) -> int:
     """Run the campaigns, evaluate, enforce, report, and exit with the verdict's code."""
     from gate_runner.cli.check_flow import CheckRequest, run_check
 
@@ -87,11 +86,13 @@ def check(
         sandbox=sandbox,
         comment=comment,
     )
-    raise typer.Exit(run_safely(lambda: run_check(request), debug=debug))
+    return run_check(request)
 
 
 def evaluate(
-    payload: Path = typer.Option(..., "--payload", help="A saved decision payload (or a verdict)."),
+    payload_file: Path = typer.Option(
+        ..., "--payload", help="A saved decision payload (or a verdict)."
+    ),
     campaign: str | None = typer.Option(None, "--campaign", help="The campaign key it belongs to."),
     config: Path = CONFIG,
     enforcement: ModeChoice | None = ENFORCEMENT,
@@ -99,115 +100,70 @@ def evaluate(
     verdict: Path = VERDICT,
     report: list[str] | None = REPORT,
     baseline: Path | None = BASELINE,
-    debug: bool = typer.Option(False, "--debug", help="Show a traceback for internal errors."),
-) -> None:
+    debug: bool = DEBUG,
+) -> int:
     """Evaluate a saved payload against the policy, with no API: same checks, same exit codes."""
+    from gate_runner.ci import detect
+    from gate_runner.cli.check_flow import finish, report_specs
+    from gate_runner.config import load_policy
+    from gate_runner.runner import GateOptions, evaluate_payloads
+    from gate_runner.verdict import read_baseline, read_payload_file
 
-    def work() -> int:
-        from gate_runner.ci import detect
-        from gate_runner.cli.check_flow import finish, load_baseline, report_specs
-        from gate_runner.runner import GateOptions, evaluate_payloads
-
-        specs = report_specs(report or ())
-        check_soft_exit_code(soft_exit_code)
-        policy = load_policy_or_exit(config)
-        payloads = _payloads(payload, campaign, [c.key for c in policy.campaigns])
-        options = GateOptions(
-            campaign_keys=tuple(payloads),
-            enforcement=_mode(enforcement),
-            soft_exit_code=soft_exit_code,
-            baseline=load_baseline(baseline),
-        )
-        result = evaluate_payloads(
-            policy, payloads, options, ci=detect(os.environ), today=date.today()
-        )
-        # No API call, but a saved payload may echo the token the policy names: scrub it.
-        token = os.environ.get(policy.api.token_env)
-        return finish(result, verdict, specs, secrets=(token,) if token else (), comment=False)
-
-    raise typer.Exit(run_safely(work, debug=debug))
+    specs = report_specs(report or ())
+    settings = resolve(
+        CommandLine(
+            enforcement=_mode(enforcement), soft_exit_code=soft_exit_code, verdict_path=verdict
+        ),
+        os.environ,
+    )
+    policy = load_policy(config)
+    payloads = read_payload_file(payload_file, campaign, [c.key for c in policy.campaigns])
+    options = GateOptions(
+        campaign_keys=tuple(payloads),
+        enforcement=settings.enforcement.value,
+        soft_exit_code=settings.soft_exit_code.value,
+        baseline=read_baseline(baseline) if baseline is not None else {},
+    )
+    result = evaluate_payloads(policy, payloads, options, ci=detect(os.environ), today=date.today())
+    # No API call, but a saved payload may echo the token the policy names: scrub it.
+    token = os.environ.get(policy.api.token_env)
+    return finish(
+        result,
+        settings.verdict_path.value,
+        specs,
+        secrets=(token,) if token else (),
+        comment=False,
+    )
 
 
 def test(
     directory: Path = typer.Argument(Path("policy-tests"), help="A folder of policy test cases."),
     config: Path = CONFIG,
-) -> None:
+) -> int:
     """Run policy tests: saved payloads and the outcome each must give."""
+    from gate_runner.config import load_policy
+    from gate_runner.policy_tests import find_cases, run_case
 
-    def work() -> int:
-        from gate_runner.policy_tests import find_cases, run_case
-
-        cases = find_cases(directory)
-        if not cases:
-            fail(f"{directory}: no test cases (*.yml, *.yaml)")
-        passed = failed = 0
-        for path in cases:
-            result = run_case(path, config, load_policy_or_exit)
-            if result.passed:
-                passed += 1
-                typer.echo(f"PASS {path}")
-            else:
-                failed += 1
-                typer.echo(f"FAIL {path}: " + "; ".join(result.problems))
-        typer.echo(f"{passed} passed, {failed} failed")
-        return ExitCode.BLOCKED if failed else ExitCode.OK
-
-    raise typer.Exit(run_safely(work, debug=False))
+    cases = find_cases(directory)
+    if not cases:
+        fail(f"{directory}: no test cases (*.yml, *.yaml)")
+    passed = failed = 0
+    for path in cases:
+        result = run_case(path, config, load_policy)
+        if result.passed:
+            passed += 1
+            typer.echo(f"PASS {path}")
+        else:
+            failed += 1
+            typer.echo(f"FAIL {path}: " + "; ".join(result.problems))
+    typer.echo(f"{passed} passed, {failed} failed")
+    return int(ExitCode.BLOCKED if failed else ExitCode.OK)
 
 
-def check_soft_exit_code(code: int) -> None:
-    if code == 0:
-        return
-    if not 5 <= code <= 125:
-        raise UsageError(
-            f"--soft-exit-code {code} is not allowed: use 0 or 5–125 (1–4 already mean blocked, "
-            "invalid, no decision and internal error; 126 and up are reserved by shells)"
-        )
-
-
-def _mode(choice: ModeChoice | None) -> Any:
+def _mode(choice: ModeChoice | None) -> Mode | None:
     return choice.value if choice is not None else None
 
 
-def _payloads(path: Path, campaign: str | None, keys: list[str]) -> dict[str, dict[str, Any]]:
-    """A bare payload for one campaign, or a saved verdict whose payloads are judged again."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise UsageError(f"{path}: cannot read the payload: {error.strerror}") from None
-    except (UnicodeDecodeError, ValueError, RecursionError) as error:
-        raise UsageError(f"{path}: not valid JSON: {error}") from None
-    if (
-        isinstance(data, dict)
-        and isinstance(data.get("campaigns"), list)
-        and "schema_version" in data
-    ):
-        saved: dict[str, dict[str, Any]] = {
-            c["key"]: c["payload"]
-            for c in data["campaigns"]
-            if isinstance(c, dict)
-            and isinstance(c.get("key"), str)
-            and isinstance(c.get("payload"), dict)
-        }
-        wanted = [campaign] if campaign else list(saved)
-        missing = [k for k in wanted if k not in saved]
-        if missing or not wanted:
-            holds = ", ".join(missing) or "any campaign"
-            raise UsageError(f"{path}: the verdict holds no payload for {holds}")
-        return {k: saved[k] for k in wanted}
-    if not isinstance(data, dict):
-        raise UsageError(f"{path}: a payload must be a JSON object, not {type(data).__name__}")
-    if campaign is None:
-        if len(keys) != 1:
-            raise UsageError(
-                f"the policy has {len(keys)} campaigns ({', '.join(keys)}); "
-                "say which one this payload is for with --campaign"
-            )
-        campaign = keys[0]
-    return {campaign: data}
-
-
 def register(app: typer.Typer) -> None:
-    app.command("check")(check)
-    app.command("evaluate")(evaluate)
-    app.command("test")(test)
+    for command in (check, evaluate, test):
+        app.command(command.__name__)(guarded(command))

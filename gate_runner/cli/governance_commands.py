@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from gate_runner.cli.common import run_safely
+from gate_runner.cli.common import guarded
 from gate_runner.errors import ExitCode, UsageError
 
 CONFIG = typer.Option(
@@ -33,7 +33,7 @@ def diff(
     config: Path = CONFIG,
     format: DiffFormat = typer.Option(DiffFormat.text, "--format", help="text or json."),
     debug: bool = DEBUG,
-) -> None:
+) -> int:
     """What a change does to the gate: every setting that loosens, tightens or is neutral.
 
     Exits 1 when anything loosens (so a job can require review), else 0; 2 on bad input.
@@ -60,7 +60,7 @@ def diff(
             typer.echo(render_text(changes, old.label, new.label), nl=False)
         return ExitCode.BLOCKED if loosens(changes) else ExitCode.OK
 
-    raise typer.Exit(run_safely(work, debug=debug))
+    return work()
 
 
 STORE_HELP = (
@@ -75,7 +75,7 @@ def record(
         None, "--commit", help="File it under this commit instead of the verdict's ci.commit."
     ),
     debug: bool = DEBUG,
-) -> None:
+) -> int:
     """File a verdict under its commit, so later PRs find it with --baseline auto.
 
     Run it on the default branch after `check`.
@@ -89,7 +89,7 @@ def record(
         typer.echo(f"recorded the verdict of {sha} in {where}")
         return ExitCode.OK
 
-    raise typer.Exit(run_safely(work, debug=debug))
+    return work()
 
 
 class ReplayFormat(str, Enum):
@@ -114,13 +114,13 @@ def replay(
         ReplayFormat.text, "--format", help="text, json or markdown."
     ),
     debug: bool = DEBUG,
-) -> None:
+) -> int:
     """Re-judge saved verdicts under a candidate policy: which merges would it have blocked?"""
 
     def work() -> int:
         from itertools import chain
 
-        from gate_runner.cli.common import load_policy_or_exit
+        from gate_runner.config import load_policy
         from gate_runner.governance import replay_report, replay_sources
         from gate_runner.governance.replay import replay as rejudge
         from gate_runner.governance.store import open_store
@@ -129,7 +129,7 @@ def replay(
             raise UsageError("nothing to replay: name verdict files or directories, or --store")
         if last is not None and last < 1:
             raise UsageError(f"--last {last}: give a positive number of verdicts")
-        candidate = load_policy_or_exit(policy)
+        candidate = load_policy(policy)
         saved = chain(
             replay_sources.from_paths(verdicts or []),
             replay_sources.from_store(open_store(store)) if store else (),
@@ -143,7 +143,7 @@ def replay(
         typer.echo(render(report), nl=False)
         return ExitCode.OK
 
-    raise typer.Exit(run_safely(work, debug=debug))
+    return work()
 
 
 def _date(text: str | None) -> date:
@@ -156,6 +156,5 @@ def _date(text: str | None) -> date:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("diff")(diff)
-    app.command("record")(record)
-    app.command("replay")(replay)
+    for command in (diff, record, replay):
+        app.command(command.__name__)(guarded(command))

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from gate_runner.cli.common import guarded
 from gate_runner.errors import ExitCode
 
 
@@ -54,21 +55,16 @@ def explain(
     """Show the effective policy after extends, each value with its origin, and today's mode."""
     from gate_runner.config import load_policy
     from gate_runner.config.explain import explanation, render_text
-    from gate_runner.errors import PolicyError
+    from gate_runner.enforce import mode_in_force
+    from gate_runner.report.output import scrub
 
     try:
         today = date.fromisoformat(on) if on else date.today()
     except ValueError:
         raise _fail(f"--date {on}: expected YYYY-MM-DD") from None
-    try:
-        policy = load_policy(config)
-    except PolicyError as exc:
-        for diagnostic in exc.diagnostics:
-            typer.echo(str(diagnostic), err=True)
-        raise typer.Exit(int(ExitCode.USAGE)) from None
-    from gate_runner.report.output import scrub
+    policy = load_policy(config)  # a PolicyError reaches the one handler (common.run_safely)
 
-    data = explanation(policy, today)
+    data = explanation(policy, today, mode_in_force(policy, None, today=today, override=None))
     text = json.dumps(data, indent=2) if output is OutputFormat.json else render_text(data)
     # A ${VAR} may have expanded the token into a value (trace_id: ${SEPURUX_API_KEY}).
     token = os.environ.get(policy.api.token_env)
@@ -120,7 +116,5 @@ def init(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(validate)
-    app.command()(explain)
-    app.command()(schema)
-    app.command()(init)
+    for command in (validate, explain, schema, init):
+        app.command(command.__name__)(guarded(command))

@@ -10,11 +10,12 @@ from typing import Annotated
 
 import typer
 
+from gate_runner.cli.common import guarded
 from gate_runner.errors import ExitCode, UsageError
 
 
 def register(app: typer.Typer) -> None:
-    app.command("sandbox")(sandbox)
+    app.command("sandbox")(guarded(sandbox))
 
 
 def sandbox(

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from gate_runner.policy import Origin, Policy
+from gate_runner.verdict import Enforcement
 
 
 def _origin(origin: Origin | None) -> str | None:
@@ -15,27 +16,22 @@ def _origin(origin: Origin | None) -> str | None:
     return str(origin)
 
 
-def explanation(policy: Policy, today: date) -> dict[str, Any]:
-    """The explain document (also its JSON form): plain data only."""
-    mode, entry = policy.enforcement.mode_on(today)
-    if entry is not None:
-        source, reason = "schedule", f"schedule entry from {entry.start.isoformat()}"
-        origin = _origin(entry.origin)
-    elif policy.enforcement.mode_origin is not None:
-        source, reason = "policy", "enforcement.mode"
-        origin = _origin(policy.enforcement.mode_origin)
-    else:
-        source, reason, origin = "default", "no enforcement.mode set: hard by default", None
+def explanation(policy: Policy, today: date, enforcement: Enforcement) -> dict[str, Any]:
+    """The explain document (also its JSON form): plain data only.
+
+    ``enforcement`` is enforce.mode_in_force's answer, so explain says what the verdict will.
+    """
+    where = enforcement.location
     return {
         "path": policy.path,
         "digest": policy.digest,
         "sources": [{"location": s.location, "sha256": s.sha256} for s in policy.sources],
         "enforcement": {
             "date": today.isoformat(),
-            "mode": mode,
-            "source": source,
-            "reason": reason,
-            "origin": origin,
+            "mode": enforcement.mode,
+            "source": enforcement.source,
+            "reason": enforcement.reason,
+            "origin": f"{where.path}:{where.line}:{where.column}" if where else None,
         },
         "values": [
             {"path": v.path, "value": v.value, "origin": _origin(v.origin)}
@@ -71,13 +67,12 @@ def _row(name: str, value: object, origin: str | None) -> str:
 
 def render_text(data: dict[str, Any]) -> str:
     enforcement = data["enforcement"]
-    where = f" at {enforcement['origin']}" if enforcement["origin"] else ""
     lines = [
         f"policy {data['path']}  {data['digest']}",
         "sources, in merge order:",
         *(f"  {s['location']}  {s['sha256']}" for s in data["sources"]),
         f"enforcement on {enforcement['date']}: {enforcement['mode']} "
-        f"({enforcement['reason']}{where})",
+        f"({enforcement['reason']})",  # the reason names the origin
         "effective values:",
         *(_row(v["path"], v["value"], v["origin"]) for v in data["values"]),
     ]

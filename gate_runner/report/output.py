@@ -11,9 +11,9 @@ from typing import TextIO
 from gate_runner.errors import UsageError
 from gate_runner.report import github
 from gate_runner.report.registry import REPORTERS, STDOUT
+from gate_runner.settings import DEFAULT_VERDICT_PATH
 from gate_runner.verdict import Verdict, write_atomically
 
-DEFAULT_VERDICT_PATH = "gate-runner-verdict.json"
 MASK = "***"
 # Shorter values are not scrubbed: replacing every "ab" would wreck the reports and hide nothing.
 MIN_SECRET_LENGTH = 4
@@ -88,7 +88,7 @@ def write_reports(
             )
     stdout.flush()
     if any(s.format == "github" for s in wanted):
-        warnings += _github_files(verdict, env, secrets, verdict_path or DEFAULT_VERDICT_PATH)
+        warnings += _github_files(verdict, env, secrets, verdict_path or str(DEFAULT_VERDICT_PATH))
     return warnings
 
 

@@ -67,7 +67,7 @@ def test_explain_text_and_json(runner: CliRunner, monkeypatch: pytest.MonkeyPatc
     assert result.exit_code == 0, result.output
     assert (
         "enforcement on 2026-12-09: soft "
-        "(schedule entry from 2026-12-08 at sepurux.yml.example:32:7)" in result.stdout
+        "(schedule entry from 2026-12-08 (sepurux.yml.example:32:7))" in result.stdout
     )
     assert "  gate.timeout = 600  (sepurux.yml.example:23:12)" in result.stdout
     assert (
@@ -83,7 +83,8 @@ def test_explain_text_and_json(runner: CliRunner, monkeypatch: pytest.MonkeyPatc
         "date": "2026-11-01",
         "mode": "hard",
         "source": "policy",
-        "reason": "enforcement.mode",
+        # enforce.mode_in_force's own words: explain says what the verdict will.
+        "reason": "enforcement.mode: hard (sepurux.yml.example:29:9)",
         "origin": "sepurux.yml.example:29:9",
     }
     core = next(c for c in data["campaigns"] if c["key"] == "core-reliability")
@@ -105,8 +106,10 @@ def test_explain_invalid_policy(runner: CliRunner, tmp_path: Path) -> None:
     path.write_text("version: 3\n", encoding="utf-8")
     result = runner.invoke(app, ["explain", "--config", str(path)])
     assert result.exit_code == 2
+    # The one error handler: the diagnostics, then the count line check also prints.
     assert result.stderr.endswith(
         ":1:10: unknown policy version 3: this gate-runner reads version 1\n"
+        "gate-runner: 1 problem in the policy\n"
     )
 
 

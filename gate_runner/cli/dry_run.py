@@ -1,0 +1,56 @@
+"""`check --dry-run`: the create requests check would send, built by the same body builder."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import TYPE_CHECKING
+
+import typer
+
+if TYPE_CHECKING:
+    from gate_runner.policy import Policy
+    from gate_runner.runner import GateOptions
+    from gate_runner.settings import Setting
+    from gate_runner.verdict import CIContext
+
+
+def print_plan(policy: Policy, options: GateOptions, ci: CIContext, base_url: Setting[str]) -> None:
+    """Print each POST /v1/ci/runs with its headers and body; call nothing."""
+    from gate_runner.api import RunContext, run_key
+    from gate_runner.api.client import is_uuid
+    from gate_runner.api.request_body import create_body
+    from gate_runner.report.output import scrub
+    from gate_runner.runner import plan_runs, select_campaigns
+
+    runs = plan_runs(select_campaigns(policy, options.campaign_keys))
+    url = base_url.value.rstrip("/")
+    token = os.environ.get(policy.api.token_env)
+    token_state = "set" if token else "NOT set"
+    typer.echo(f"dry run: {len(runs)} run(s) would be created; nothing is called")
+    typer.echo(f"API: {url} (from {base_url.origin})")
+    typer.echo(f"auth: {policy.api.auth_header} from ${policy.api.token_env} ({token_state})")
+    context = RunContext(repo=ci.repository, pull_request=ci.pull_request, commit=ci.commit)
+    for run in runs:
+        notes: list[str] = []
+        # A uuid is sent as it is; a name becomes an id only by asking the API.
+        campaign_id = run.campaign
+        if not is_uuid(run.campaign):
+            campaign_id = f"<id of campaign {run.campaign!r}>"
+            notes.append(f"campaign_id: the id of {run.campaign!r}, resolved by GET /v1/campaigns")
+        trace_id = run.trace_id
+        if trace_id is None and run.trace_file:
+            trace_id = f"<id answered for {run.trace_file}>"
+            notes.append(f"trace_id: answered by uploading {run.trace_file} (POST /v1/traces)")
+        body = create_body(run, context, campaign_id, trace_id=trace_id)
+        key = run_key(run, context, policy.digest, options.fresh)
+        if ci.commit is None:
+            key += "  (random: no commit is known, so every gate starts new runs)"
+        lines = [
+            f"\nPOST {url}/v1/ci/runs  ({run.key})",
+            f"Idempotency-Key: {key}",
+            json.dumps(body, indent=2),
+            *(f"  note: {note}" for note in notes),
+        ]
+        # A ${VAR} may have expanded the token into a field (trace_id: ${SEPURUX_API_KEY}).
+        typer.echo(scrub("\n".join(lines), (token,) if token else ()))

@@ -1,0 +1,153 @@
+"""Every run setting resolved once: CLI, then environment, then policy, then default."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Generic, Literal, TypeVar
+
+from gate_runner.errors import UsageError
+
+if TYPE_CHECKING:
+    from gate_runner.policy import Mode, Policy
+
+T = TypeVar("T")
+
+SettingSource = Literal["cli", "env", "policy", "default"]
+
+# The documented names; each appears nowhere else in the code.
+BASE_URL_ENV = "SEPURUX_API_BASE_URL"
+REQUEST_TIMEOUT_ENV = "GATE_RUNNER_REQUEST_TIMEOUT"
+DEFAULT_REQUEST_TIMEOUT = 10.0
+DEFAULT_VERDICT_PATH = Path("gate-runner-verdict.json")
+# 1-4 mean blocked, invalid, no decision and internal error; 126 and up belong to shells.
+SOFT_EXIT_CODES = range(5, 126)
+
+
+@dataclass(frozen=True)
+class Setting(Generic[T]):
+    """A resolved value and where it came from (`origin` names the flag, variable or file:line)."""
+
+    value: T
+    source: SettingSource
+    origin: str
+
+
+@dataclass(frozen=True)
+class CommandLine:
+    """What the user typed; None where a flag was left out."""
+
+    api_url: str | None = None
+    timeout: float | None = None
+    enforcement: Mode | None = None
+    soft_exit_code: int | None = None
+    verdict_path: Path | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The settings a command knows before it reads the policy."""
+
+    verdict_path: Setting[Path]
+    request_timeout: Setting[float]
+    enforcement: Setting[Mode | None]
+    soft_exit_code: Setting[int]
+
+
+@dataclass(frozen=True)
+class GateSettings:
+    """The settings that fall back to the policy: where the API is, how long the gate may take."""
+
+    base_url: Setting[str]
+    timeout: Setting[float]
+
+
+def resolve(cli: CommandLine, env: Mapping[str, str]) -> Settings:
+    """Settings that need no policy; a bad value is a UsageError naming the flag or variable."""
+    _gate_timeout_flag(cli.timeout)  # refused before the policy is read, like every flag
+    return Settings(
+        verdict_path=_verdict_path(cli.verdict_path),
+        request_timeout=_request_timeout(env),
+        enforcement=(
+            Setting(cli.enforcement, "cli", "--enforcement")
+            if cli.enforcement is not None
+            # None: the policy decides, through enforce.mode_in_force.
+            else Setting(None, "default", "the policy")
+        ),
+        soft_exit_code=_soft_exit_code(cli.soft_exit_code),
+    )
+
+
+def resolve_gate(cli: CommandLine, env: Mapping[str, str], policy: Policy) -> GateSettings:
+    """The settings that fall back to the policy, each resolved by its one rule below."""
+    return GateSettings(
+        base_url=base_url(cli.api_url, env, policy),
+        timeout=gate_timeout(cli.timeout, policy),
+    )
+
+
+def base_url(flag: str | None, env: Mapping[str, str], policy: Policy) -> Setting[str]:
+    """--api-url > SEPURUX_API_BASE_URL > the policy's api.base_url (or its default)."""
+    if flag:
+        return Setting(flag, "cli", "--api-url")
+    if env.get(BASE_URL_ENV):
+        return Setting(env[BASE_URL_ENV], "env", BASE_URL_ENV)
+    return _from_policy(policy, "api.base_url", policy.api.base_url)
+
+
+def gate_timeout(flag: float | None, policy: Policy) -> Setting[float]:
+    """--timeout > the policy's gate.timeout (or its default)."""
+    checked = _gate_timeout_flag(flag)
+    if checked is not None:
+        return Setting(float(checked), "cli", "--timeout")
+    return _from_policy(policy, "gate.timeout", float(policy.gate.timeout))
+
+
+def _gate_timeout_flag(flag: float | None) -> float | None:
+    if flag is not None and not flag > 0:  # NaN too
+        raise UsageError(f"--timeout must be a positive number of seconds, not {flag:g}")
+    return flag
+
+
+def _from_policy(policy: Policy, path: str, value: T) -> Setting[T]:
+    # The loader records every effective leaf with its origin; "<default>" marks a schema default.
+    origin = next((v.origin for v in policy.effective if v.path == path), None)
+    if origin is None or origin.file == "<default>":
+        return Setting(value, "default", f"the default {path}")
+    return Setting(value, "policy", f"{path} in {origin}")
+
+
+def _verdict_path(path: Path | None) -> Setting[Path]:
+    if path is None:
+        return Setting(DEFAULT_VERDICT_PATH, "default", "default")
+    return Setting(path, "cli", "--verdict")
+
+
+def _request_timeout(env: Mapping[str, str]) -> Setting[float]:
+    """Seconds one HTTP request may take: GATE_RUNNER_REQUEST_TIMEOUT, else 10."""
+    text = env.get(REQUEST_TIMEOUT_ENV, "").strip()
+    if not text:
+        return Setting(DEFAULT_REQUEST_TIMEOUT, "default", "default")
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    # NaN and infinity would disable the timeout: refuse them like any other bad value.
+    if not (math.isfinite(value) and value > 0):
+        raise UsageError(
+            f"{REQUEST_TIMEOUT_ENV} must be a positive number of seconds, not {text!r}"
+        )
+    return Setting(value, "env", REQUEST_TIMEOUT_ENV)
+
+
+def _soft_exit_code(code: int | None) -> Setting[int]:
+    if code is None or code == 0:
+        return Setting(0, "cli" if code is not None else "default", "--soft-exit-code")
+    if code not in SOFT_EXIT_CODES:
+        raise UsageError(
+            f"--soft-exit-code {code} is not allowed: use 0 or 5–125 (1–4 already mean blocked, "
+            "invalid, no decision and internal error; 126 and up are reserved by shells)"
+        )
+    return Setting(code, "cli", "--soft-exit-code")
