@@ -34,7 +34,7 @@ CASES: dict[str, tuple[str, list[str]]] = {
         ["schema", "--verdict"],
     ),
     "init": (
-        "import gate_runner.config.starter as target; target.STARTER = 42",
+        "import gate_runner.templates as target; target.starter_files = boom",
         ["init", "new.yml"],
     ),
     "check": (LOAD_POLICY, ["check", "--config", "sepurux.yml", "--dry-run"]),
