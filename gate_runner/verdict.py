@@ -22,7 +22,9 @@ FAILED_RUN_STATUSES = ("failed", "error")
 
 Outcome = Literal["pass", "fail", "warn", "error"]
 CheckStatus = Literal["pass", "fail", "warn", "error", "waived"]
-CheckKind = Literal["decision", "threshold", "assertion", "run"]
+# policy: a loosening policy change under review or blocked (check --policy-ref);
+# failures: failing tools classed new/existing against the baseline (--baseline auto).
+CheckKind = Literal["decision", "threshold", "assertion", "run", "policy", "failures"]
 RunStatus = Literal["done", "error", "timeout", "cancelled", "pending", "skipped"]
 # A gate-wide error may also be a usage error (a policy that could not be used).
 RunErrorKind = ServiceErrorKind | Literal["usage"]
@@ -83,6 +85,16 @@ class RunError:
 
 
 @dataclass(frozen=True)
+class FailingTool:
+    """A tool in `top_failing_tools`, new or already failing in the baseline's same campaign."""
+
+    tool: str
+    count: int | None  # as the payload gave it
+    status: Literal["new", "existing"]
+    baseline_count: int | None = None  # an existing failure: how often it failed then
+
+
+@dataclass(frozen=True)
 class CampaignResult:
     key: str
     campaign: str
@@ -101,6 +113,8 @@ class CampaignResult:
     duration_s: float | None = None
     location: Location | None = None
     baseline_run_id: str | None = None
+    # Classed against the baseline; None when either side has no top_failing_tools list.
+    failures: tuple[FailingTool, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -143,6 +157,12 @@ class Verdict:
     interrupted: bool = False
     error: RunError | None = None  # a gate-wide error (e.g. the campaign list could not be read)
     notes: tuple[str, ...] = field(default=())  # expired waivers and other things a user should see
+    # Governance (docs/governance.md), each None when not asked for: the base policy's
+    # verdict on a policy change (check --policy-ref), the baseline found (--baseline auto)
+    # and the waivers in force under the policy's waiver rules.
+    policy_changes: dict[str, Any] | None = None
+    baseline: dict[str, Any] | None = None
+    waivers: dict[str, Any] | None = None
     tool: dict[str, str] = field(default_factory=lambda: {"name": "gate-runner", "version": ""})
     schema_version: int = SCHEMA_VERSION
 
@@ -179,6 +199,9 @@ class Verdict:
             interrupted=data.get("interrupted", False),
             error=RunError(**data["error"]) if data.get("error") else None,
             notes=tuple(data.get("notes", ())),
+            policy_changes=data.get("policy_changes"),
+            baseline=data.get("baseline"),
+            waivers=data.get("waivers"),
             tool=dict(data.get("tool", {})),
             schema_version=data.get("schema_version", SCHEMA_VERSION),
         )
@@ -355,4 +378,9 @@ def _campaign(data: dict[str, Any]) -> CampaignResult:
         duration_s=data.get("duration_s"),
         location=_location(data.get("location")),
         baseline_run_id=data.get("baseline_run_id"),
+        failures=(
+            tuple(FailingTool(**f) for f in data["failures"])
+            if isinstance(data.get("failures"), list)
+            else None
+        ),
     )

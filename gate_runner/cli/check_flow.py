@@ -8,7 +8,7 @@ import sys
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from types import FrameType
@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from gate_runner.cli.dry_run import print_plan
-from gate_runner.errors import ExitCode, ServiceError, UsageError
+from gate_runner.errors import ExitCode, PolicyError, ServiceError, UsageError
 from gate_runner.settings import CommandLine, resolve, resolve_gate
-from gate_runner.verdict import Verdict, read_baseline, write_atomically
+from gate_runner.verdict import RunError, Verdict, read_baseline, write_atomically
 
 if TYPE_CHECKING:
+    from gate_runner.governance.check_gate import GovernedGate
     from gate_runner.policy import Mode, Policy
     from gate_runner.report import ReportSpec
     from gate_runner.verdict import CIContext
@@ -42,11 +43,12 @@ class CheckRequest:
     baseline: Path | None
     sandbox: Path | None
     comment: bool
+    policy_ref: str | None = None  # check --policy-ref REF|auto (docs/governance.md)
+    store: str | None = None  # --store DIR|git-notes, where --baseline auto looks
 
 
 def run_check(request: CheckRequest) -> int:
     from gate_runner.ci import detect
-    from gate_runner.config import load_policy
     from gate_runner.runner import GateClock, GateOptions, mark_interrupted, select_campaigns
 
     clock = GateClock()
@@ -62,18 +64,28 @@ def run_check(request: CheckRequest) -> int:
     request_timeout = settings.request_timeout.value
     if request.sandbox and request.api_url:
         raise UsageError("--sandbox starts its own API; leave out --api-url")
-    policy = load_policy(request.config)
+    env = os.environ
+    ci = detect(env)
+    governed = _govern_or_verdict(request, ci, clock, specs)
+    if isinstance(governed, int):
+        return governed  # the ref could not be read: its verdict is written, exit 2
+    policy = governed.policy
     select_campaigns(policy, request.campaigns)  # an unknown key is a usage error before any call
+    baseline_auto = str(request.baseline) == "auto"
     options = GateOptions(
         campaign_keys=request.campaigns,
         enforcement=settings.enforcement.value,
         timeout=request.timeout,  # the runner resolves it with the policy (settings.gate_timeout)
         soft_exit_code=settings.soft_exit_code.value,
         fresh=request.fresh,
-        baseline=read_baseline(request.baseline) if request.baseline is not None else {},
+        baseline=(
+            governed.baseline_payloads()
+            if baseline_auto
+            else read_baseline(request.baseline)
+            if request.baseline is not None
+            else {}
+        ),
     )
-    env = os.environ
-    ci = detect(env)
     gate = resolve_gate(command_line, env, policy)
     if request.dry_run:
         print_plan(policy, options, ci, gate.base_url)
@@ -103,6 +115,7 @@ def run_check(request: CheckRequest) -> int:
             cancel=cancel,
             request_timeout=request_timeout,
         )
+        verdict = _governed(verdict, governed, options, ci)
         if cancel.is_set() and not verdict.interrupted:
             # Cancelled after the last decision: the verdict is whole, but CI asked us to stop.
             verdict = mark_interrupted(verdict, soft_exit_code=request.soft_exit_code)
@@ -120,6 +133,69 @@ def run_check(request: CheckRequest) -> int:
             interrupted = mark_interrupted(verdict, soft_exit_code=request.soft_exit_code)
             _rewrite_files(interrupted, request.verdict_path, specs, secrets)
         return int(ExitCode.INTERRUPTED) if cancel.is_set() else code
+
+
+def _govern_or_verdict(
+    request: CheckRequest, ci: CIContext, clock: Any, specs: Sequence[ReportSpec]
+) -> GovernedGate | int:
+    """The policy that judges (--policy-ref), the waiver rules, the baseline (--baseline auto).
+
+    A ref that cannot be read is exit 2 with the one fix named, and still a verdict file
+    (judged by nothing, so it says why); it never falls back to the working tree.
+    """
+    from gate_runner.config import load_policy
+    from gate_runner.governance.check_gate import GovernanceRequest, prepare
+
+    governance = GovernanceRequest(
+        policy_ref=request.policy_ref,
+        baseline_auto=str(request.baseline) == "auto",
+        store=request.store,
+    )
+    try:
+        return prepare(
+            request.config, governance, load=load_policy, env=os.environ, today=date.today()
+        )
+    except PolicyError:
+        raise
+    except UsageError as error:
+        if request.policy_ref is None:
+            raise
+        from gate_runner.runner import GateOptions, assemble
+
+        typer.echo(f"gate-runner: error: {error}", err=True)
+        policy = load_policy(request.config)  # only to name the policy in the verdict
+        verdict = assemble(
+            policy, [], GateOptions(), ci=ci, clock=clock, interrupted=False, today=date.today()
+        )
+        message = f"--policy-ref {request.policy_ref}: {error}"
+        verdict = replace(
+            verdict,
+            outcome="error",
+            blocking=True,
+            exit_code=int(ExitCode.USAGE),
+            summary=message,
+            error=RunError("usage", message),
+        )
+        return finish(verdict, request.verdict_path, specs, secrets=(), comment=False)
+
+
+def _governed(verdict: Verdict, governed: GovernedGate, options: Any, ci: CIContext) -> Verdict:
+    from gate_runner.governance.check_gate import govern
+    from gate_runner.runner import evaluate_payloads
+
+    today = date.today()
+
+    def rejudge(policy: Policy, key: str, payload: dict[str, Any]) -> Any:
+        one = replace(options, campaign_keys=(key,))
+        return evaluate_payloads(policy, {key: payload}, one, ci=ci, today=today).campaigns[0]
+
+    return govern(
+        verdict,
+        governed,
+        rejudge=rejudge,
+        baseline=options.baseline,
+        soft_exit_code=options.soft_exit_code,
+    )
 
 
 def _run(

@@ -37,7 +37,10 @@ SOFT_EXIT = typer.Option(
     "(GitLab allow_failure, Buildkite soft_fail, Jenkins UNSTABLE).",
 )
 BASELINE = typer.Option(
-    None, "--baseline", help="A previous verdict; assertions see its payload as `baseline`."
+    None,
+    "--baseline",
+    help="A previous verdict; assertions see its payload as `baseline` "
+    "(check: `auto` finds the merge base's verdict in --store).",
 )
 DEBUG = typer.Option(False, "--debug", help="Show a traceback for internal errors.")
 
@@ -66,6 +69,17 @@ def check(
     comment: bool = typer.Option(
         False, "--comment", help="Post or update one sticky PR/MR comment."
     ),
+    policy_ref: str | None = typer.Option(
+        None,
+        "--policy-ref",
+        help="Judge by the policy at this git ref (auto: the PR's target branch); "
+        "a loosening in the working tree then follows gate.policy_changes.",
+    ),
+    store: str | None = typer.Option(
+        None,
+        "--store",
+        help="Where --baseline auto looks: a directory, or git-notes (refs/notes/gate-runner).",
+    ),
     debug: bool = DEBUG,
 ) -> int:
     """Run the campaigns, evaluate, enforce, report, and exit with the verdict's code."""
@@ -85,6 +99,8 @@ def check(
         baseline=baseline,
         sandbox=sandbox,
         comment=comment,
+        policy_ref=policy_ref,
+        store=store,
     )
     return run_check(request)
 

@@ -20,6 +20,10 @@ from gate_runner.governance.policy_files import PolicyFile, RemotePin, local_cha
 from gate_runner.policy import Campaign, Origin, Policy, PolicySource
 
 
+class NoPolicyAtRef(UsageError):
+    """The ref has no policy at that path: the change introduces the gate (or moved the file)."""
+
+
 @dataclass(frozen=True)
 class PolicySide:
     """A loaded policy, its remote pins, and what to call it ("working tree", "origin/main")."""
@@ -54,7 +58,7 @@ def load_ref_side(
     try:
         files, pins = local_chain(config, reader, reader.label)
     except FileNotFoundError:
-        raise UsageError(
+        raise NoPolicyAtRef(
             f"{ref.name} has no {rel}: the policy is new in this change or was moved; "
             "nothing at that ref can judge it"
         ) from None

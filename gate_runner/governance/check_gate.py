@@ -1,0 +1,229 @@
+"""Governance in ``check``: who judges, waiver rules, the baseline, new and existing failures."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from gate_runner.enforce import decide
+from gate_runner.governance.baseline import Baseline, find_baseline
+from gate_runner.governance.failures import classify_failures
+from gate_runner.governance.git import Git
+from gate_runner.governance.policy_changes import PolicyChangeDecision, stricter
+from gate_runner.governance.ref_gate import RefComparison, compare_with_ref
+from gate_runner.governance.store import open_store
+from gate_runner.governance.waivers import WaiverReview, review_waivers
+from gate_runner.policy import Policy
+from gate_runner.verdict import CampaignResult, Check, FailingTool, Location, Verdict
+
+
+@dataclass(frozen=True)
+class GovernanceRequest:
+    """The governance flags of ``check``: ``--policy-ref``, ``--baseline auto`` and ``--store``."""
+
+    policy_ref: str | None = None
+    baseline_auto: bool = False
+    store: str | None = None
+
+
+@dataclass(frozen=True)
+class GovernedGate:
+    """The policy the runs are made with, and what the verdict must say about how it was chosen."""
+
+    policy: Policy
+    comparison: RefComparison | None
+    waivers: WaiverReview | None
+    baseline: Baseline | None
+    store: str | None
+
+    def baseline_payloads(self) -> dict[str, dict[str, Any]]:
+        return self.baseline.payloads() if self.baseline else {}
+
+
+def prepare(
+    config: Path,
+    request: GovernanceRequest,
+    *,
+    load: Any,
+    env: Mapping[str, str],
+    today: date,
+    git: Git | None = None,
+) -> GovernedGate:
+    """Load the policy that judges, apply the waiver rules, find the baseline.
+
+    `load` is ``load_policy`` (the working tree's policy when no ``--policy-ref``). A missing
+    ref or an unreadable policy at it raises UsageError/PolicyError (exit 2): nothing falls
+    back to the working tree.
+    """
+    comparison = None
+    if request.policy_ref is not None:
+        git = git or Git()
+        comparison = compare_with_ref(config, request.policy_ref, env=env, today=today, git=git)
+        policy = comparison.running_policy()
+    else:
+        policy = load(config)
+    review = None
+    if policy.waivers or policy.waiver_rules.origin is not None:
+        review = review_waivers(policy.waivers, policy.waiver_rules, today=today)
+        # A refused waiver does not apply: its check counts as if unwaived.
+        policy = replace(policy, waivers=review.usable(policy.waivers))
+    baseline = None
+    if request.baseline_auto:
+        if request.store is None:
+            raise _usage("--baseline auto needs --store DIR or --store git-notes")
+        git = git or Git()
+        store = open_store(request.store, git)
+        base_ref = request.policy_ref or "auto"
+        baseline = find_baseline(store, git, base_ref=base_ref, env=env)
+    return GovernedGate(policy, comparison, review, baseline, request.store)
+
+
+def govern(
+    verdict: Verdict,
+    gate: GovernedGate,
+    *,
+    rejudge: Any,
+    baseline: Mapping[str, Mapping[str, Any]],
+    soft_exit_code: int,
+) -> Verdict:
+    """The verdict with the governance findings in: fields, checks every report shows, notes.
+
+    `rejudge(policy, key, payload)` judges one saved payload under another policy (the
+    runner's evaluate_payloads); used when both policies judge. `baseline` is campaign key ->
+    the baseline's payload (from --baseline FILE or auto).
+    """
+    decision = gate.comparison.decision if gate.comparison else None
+    results = list(verdict.campaigns)
+    if gate.comparison is not None and gate.comparison.decision.judge_by == "both":
+        head = gate.comparison.head.policy
+        results = [_stricter_of_both(r, head, rejudge) for r in results]
+    if decision is not None and decision.message and decision.loosening:
+        results = [_with_policy_check(r, decision, gate) for r in results]
+    results = [_with_failures(r, baseline.get(r.key)) for r in results]
+    notes = list(verdict.notes)
+    if gate.comparison is not None and gate.comparison.note:
+        notes.append(gate.comparison.note)
+    if decision is not None and decision.message:
+        notes.append(decision.message)
+    if gate.waivers is not None:
+        notes += gate.waivers.notes()
+    if gate.baseline is not None:
+        notes.append(gate.baseline.note)
+    outcome = decide(results, soft_exit_code=soft_exit_code, interrupted=verdict.interrupted)
+    summary = outcome.summary
+    if decision is not None and decision.review_required:
+        summary += f" · review required: the policy change loosens the gate ({decision.base_ref})"
+    elif decision is not None and decision.fails_gate:
+        summary += " · blocked: the policy change loosens the gate (gate.policy_changes: block)"
+    return replace(
+        verdict,
+        outcome=outcome.outcome,
+        blocking=outcome.blocking,
+        exit_code=outcome.exit_code if verdict.error is None else verdict.exit_code,
+        summary=summary,
+        campaigns=tuple(results),
+        notes=tuple(dict.fromkeys(notes)),
+        policy_changes=gate.comparison.to_dict() if gate.comparison else None,
+        baseline=_baseline_dict(gate),
+        waivers=gate.waivers.to_dict(gate.policy.waiver_rules) if gate.waivers else None,
+    )
+
+
+def _stricter_of_both(result: CampaignResult, head: Policy, rejudge: Any) -> CampaignResult:
+    if result.payload is None or head.campaign(result.key) is None:
+        return result
+    other: CampaignResult = rejudge(head, result.key, result.payload)
+    mine = (result.outcome, result.blocking)
+    return result if stricter(mine, (other.outcome, other.blocking)) == mine else other
+
+
+def _with_policy_check(
+    result: CampaignResult, decision: PolicyChangeDecision, gate: GovernedGate
+) -> CampaignResult:
+    """A check every report shows: review required (warn) or blocked (fail, blocking)."""
+    first = decision.loosening[0]
+    check = Check(
+        id="policy:changes",
+        kind="policy",
+        name="policy changes",
+        status="fail" if decision.fails_gate else "warn",
+        level="error" if decision.fails_gate else "warn",
+        message=decision.message or "",
+        expected=f"no loosening of the policy at {decision.base_ref}",
+        actual=[f"{c.path}: {c.reason}" for c in decision.loosening],
+        location=_location(first.location, gate),
+    )
+    if decision.fails_gate:
+        # block fails the gate whatever the mode: the mode is part of what it protects.
+        return replace(result, checks=(*result.checks, check), outcome="fail", blocking=True)
+    return replace(result, checks=(*result.checks, check))
+
+
+def _with_failures(result: CampaignResult, baseline: Mapping[str, Any] | None) -> CampaignResult:
+    classified = classify_failures(result.payload, baseline)
+    if classified is None:
+        return result
+    failures: tuple[FailingTool, ...] = classified
+    new = [f for f in failures if f.status == "new"]
+    old = [f for f in failures if f.status == "existing"]
+    if not failures:
+        return replace(result, failures=failures)
+    parts = []
+    if new:
+        parts.append("new: " + ", ".join(_tool(f) for f in new))
+    if old:
+        parts.append("existing: " + ", ".join(_tool(f) for f in old))
+    check = Check(
+        id="failures:baseline",
+        kind="failures",
+        name="failing tools vs baseline",
+        status="warn" if new else "pass",
+        level="warn",
+        message="failing tools against the baseline: " + "; ".join(parts),
+        expected="no new failing tool",
+        actual={"new": [f.tool for f in new], "existing": [f.tool for f in old]},
+        location=result.location,
+    )
+    return replace(result, failures=failures, checks=(*result.checks, check))
+
+
+def _tool(failure: FailingTool) -> str:
+    count = f" ×{failure.count}" if failure.count is not None else ""
+    then = (
+        f" (×{failure.baseline_count} then)"
+        if failure.status == "existing" and failure.baseline_count is not None
+        else ""
+    )
+    return f"{failure.tool}{count}{then}"
+
+
+def _location(text: str | None, gate: GovernedGate) -> Location | None:
+    """``path:line`` of a change; a removal's base-side location points at the policy file."""
+    if text:
+        path, _, line = text.rpartition(":")
+        if path and line.isdigit() and Path(path).is_file():
+            return Location(path, int(line))
+    head = gate.comparison.head.policy.path if gate.comparison else gate.policy.path
+    return Location(head, 1)
+
+
+def _baseline_dict(gate: GovernedGate) -> dict[str, Any] | None:
+    if gate.baseline is None:
+        return None
+    found = gate.baseline
+    return {
+        "commit": found.commit,
+        "commits_back": found.commits_back,
+        "merge_base": found.merge_base,
+        "store": gate.store or "",
+        "note": found.note,
+    }
+
+
+def _usage(message: str) -> Exception:
+    from gate_runner.errors import UsageError
+
+    return UsageError(message)
