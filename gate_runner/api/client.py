@@ -18,6 +18,7 @@ from gate_runner.api.payload import campaign_list, create_answer, json_object
 from gate_runner.api.retry import RetryPolicy, TransientError, call_with_retry
 from gate_runner.api.urls import check_base_url, origin, redirect_target
 from gate_runner.errors import ServiceError, UsageError
+from gate_runner.secrets import Secrets
 
 MAX_RESPONSE_BYTES = 5 * 1024 * 1024
 MAX_REDIRECTS = 3
@@ -297,6 +298,4 @@ class SepuruxClient:
         return f"check the token in {self.token_env}"
 
     def _scrub(self, text: str) -> str:
-        if self._token and self._token in text:
-            return text.replace(self._token, "[token]")
-        return text
+        return Secrets((self._token,) if self._token else ()).scrub(text)

@@ -7,6 +7,13 @@ from typing import Any
 
 
 def main() -> None:
+    from gate_runner.channel import standard_streams
+
+    standard_streams()  # `>&-` / `2>&-`: no file or socket may take descriptor 1 or 2
+    if sys.argv[1:2] == ["check"]:
+        from gate_runner.cli.signals import hold_signals
+
+        hold_signals()  # a signal during start-up still gets its verdict
     # typer (and the pydantic it pulls in) costs ~80 ms; validate runs in every CI job without it.
     from gate_runner.cli.fast_validate import fast_path
 

@@ -1,30 +1,46 @@
-"""The `check` command's flow: plan, start the sandbox if asked, run the gate, write everything."""
+"""The `check` command's flow: load the policy, start the sandbox if asked, run, deliver."""
 
 from __future__ import annotations
 
 import json
 import math
 import os
-import signal
-import sys
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import typer
-
-from gate_runner.errors import ExitCode, ServiceError, UsageError
-from gate_runner.verdict import Verdict, write_atomically
-
-if TYPE_CHECKING:
-    from gate_runner.policy import Mode, Policy
-    from gate_runner.report import ReportSpec
-    from gate_runner.verdict import CIContext
+from gate_runner import channel as output
+from gate_runner.api import RunContext, SepuruxClient, run_key
+from gate_runner.ci import detect
+from gate_runner.cli.delivery import (
+    deliver,
+    policy_error_verdict,
+    report_policy_error,
+    report_specs,
+    rewrite_interrupted,
+    verdict_without_policy,
+)
+from gate_runner.cli.progress import Progress
+from gate_runner.cli.signals import StopNow, stop_on_signals
+from gate_runner.config import load_policy
+from gate_runner.errors import ExitCode, PolicyError, ServiceError, UsageError
+from gate_runner.policy import Mode, Policy
+from gate_runner.runner import (
+    GateClock,
+    GateOptions,
+    gate_error_verdict,
+    mark_interrupted,
+    plan_runs,
+    run_gate,
+    select_campaigns,
+)
+from gate_runner.sandbox import Sandbox, load_scenario
+from gate_runner.secrets import bad_token_reason, secret_set, token_value
+from gate_runner.verdict import CIContext, RunError, Verdict
 
 DEFAULT_REQUEST_TIMEOUT = 10.0
 
@@ -47,49 +63,69 @@ class CheckRequest:
 
 
 def run_check(request: CheckRequest) -> int:
-    from gate_runner.ci import detect
-    from gate_runner.cli.common import load_policy_or_exit
-    from gate_runner.cli.gate_commands import check_soft_exit_code
-    from gate_runner.runner import GateClock, GateOptions, mark_interrupted, select_campaigns
-
     clock = GateClock()
+    channel = output.current()
     specs = report_specs(request.reports)
-    check_soft_exit_code(request.soft_exit_code)
     if request.timeout is not None and not request.timeout > 0:
         raise UsageError(f"--timeout must be a positive number of seconds, not {request.timeout:g}")
     request_timeout = _request_timeout(os.environ)
     if request.sandbox and request.api_url:
         raise UsageError("--sandbox starts its own API; leave out --api-url")
-    policy = load_policy_or_exit(request.config)
-    select_campaigns(policy, request.campaigns)  # an unknown key is a usage error before any call
-    options = GateOptions(
-        campaign_keys=request.campaigns,
-        enforcement=request.enforcement,
-        timeout=request.timeout,
-        soft_exit_code=request.soft_exit_code,
-        fresh=request.fresh,
-        baseline=load_baseline(request.baseline),
-    )
     env = os.environ
     ci = detect(env)
-    if request.dry_run:
-        _print_plan(policy, options, ci, request.api_url or env.get("SEPURUX_API_BASE_URL"))
-        return int(ExitCode.OK)
     with ExitStack() as stack:
+        stopper = stack.enter_context(stop_on_signals(channel))
+        try:
+            if stopper.cancel.is_set():
+                raise StopNow
+            policy = load_policy(request.config)
+        except PolicyError as error:
+            report_policy_error(error, channel)
+            verdict = policy_error_verdict(
+                request.config, error, ci=ci, clock=clock, enforcement=request.enforcement
+            )
+            return _deliver_early(verdict, request, specs, channel)
+        except StopNow:
+            verdict = verdict_without_policy(
+                request.config,
+                RunError(
+                    "cancelled",
+                    "the job was cancelled (SIGINT/SIGTERM) before the policy was loaded",
+                ),
+                exit_code=int(ExitCode.INTERRUPTED),
+                ci=ci,
+                clock=clock,
+                enforcement=request.enforcement,
+                interrupted=True,
+            )
+            return _deliver_early(verdict, request, specs, channel)
+        # From here a signal sets `cancel`; the scheduler stops and the verdict says so.
+        stopper.raise_now = False
+        channel.secrets = secret_set(env, token_env=policy.api.token_env)
+        # An unknown campaign key is a usage error before any call.
+        select_campaigns(policy, request.campaigns)
+        options = GateOptions(
+            campaign_keys=request.campaigns,
+            enforcement=request.enforcement,
+            timeout=request.timeout,
+            soft_exit_code=request.soft_exit_code,
+            fresh=request.fresh,
+            baseline=load_baseline(request.baseline),
+        )
+        if request.dry_run:
+            _print_plan(policy, options, ci, request.api_url or env.get("SEPURUX_API_BASE_URL"))
+            return int(ExitCode.OK)
         base_url = request.api_url or env.get("SEPURUX_API_BASE_URL") or policy.api.base_url
-        env_token = env.get(policy.api.token_env) or None
-        token = env_token
+        token = token_value(env.get(policy.api.token_env))
         if request.sandbox is not None:
             sandbox = stack.enter_context(_sandbox(request.sandbox))
             base_url, token = sandbox.url, sandbox.token
-            typer.echo(f"gate-runner: sandbox from {request.sandbox} at {sandbox.url}", err=True)
-        # The CI's token stays a secret even when --sandbox talks with another one, and
-        # so do the forge tokens --comment uses.
-        forge = _forge_tokens(env) if request.comment else []
-        secrets = tuple(dict.fromkeys(t for t in (token, env_token, *forge) if t))
-        # Before anything else is printed, so the runner hides the token everywhere.
-        print_masks(secrets)
-        cancel = stack.enter_context(_cancel_on_signals())
+            # The CI's token stays a secret even when --sandbox talks with another one.
+            channel.add_secrets(sandbox.token)
+            channel.line(f"gate-runner: sandbox from {request.sandbox} at {sandbox.url}")
+        # Before anything else is printed, so the CI hides the tokens everywhere.
+        channel.masks(env)
+        cancel = stopper.cancel
         verdict = _run(
             policy,
             options,
@@ -103,20 +139,32 @@ def run_check(request: CheckRequest) -> int:
         if cancel.is_set() and not verdict.interrupted:
             # Cancelled after the last decision: the verdict is whole, but CI asked us to stop.
             verdict = mark_interrupted(verdict, soft_exit_code=request.soft_exit_code)
-        code = finish(
+        code = deliver(
             verdict,
             request.verdict_path,
             specs,
-            secrets=secrets,
+            channel=channel,
+            env=env,
             comment=request.comment,
             cancel=cancel,
-            masks_printed=True,
         )
         if cancel.is_set() and not verdict.interrupted:
             # The signal came while reporting: the files must not say the job ran to its end.
-            interrupted = mark_interrupted(verdict, soft_exit_code=request.soft_exit_code)
-            _rewrite_files(interrupted, request.verdict_path, specs, secrets)
+            rewrite_interrupted(
+                verdict,
+                request.verdict_path,
+                specs,
+                channel=channel,
+                soft_exit_code=request.soft_exit_code,
+            )
         return int(ExitCode.INTERRUPTED) if cancel.is_set() else code
+
+
+def _deliver_early(
+    verdict: Verdict, request: CheckRequest, specs: Any, channel: output.Channel
+) -> int:
+    """The verdict and the requested reports of a phase before the run (no comment, no masks)."""
+    return deliver(verdict, request.verdict_path, specs, channel=channel, env=os.environ)
 
 
 def _run(
@@ -130,9 +178,6 @@ def _run(
     cancel: threading.Event,
     request_timeout: float,
 ) -> Verdict:
-    from gate_runner.cli.progress import Progress
-    from gate_runner.runner import gate_error_verdict, run_gate, select_campaigns
-
     today = date.today()
     try:
         if token is None:
@@ -141,8 +186,14 @@ def _run(
                 f"no API token: the variable {policy.api.token_env} is not set "
                 f"(api.token_env in {policy.path}); set it in the CI secrets",
             )
-        from gate_runner.api import SepuruxClient
-
+        unusable = bad_token_reason(token)
+        if unusable is not None:
+            # requests would fail deep inside (exit 4) or print the header; nothing is sent.
+            raise ServiceError(
+                "auth",
+                f"the token in {policy.api.token_env} cannot be sent: {unusable}; "
+                "set it again in the CI secrets",
+            )
         client = SepuruxClient(
             base_url,
             token,
@@ -155,7 +206,7 @@ def _run(
         return gate_error_verdict(policy, error, options, ci=ci, today=today, clock=clock)
     total = len(select_campaigns(policy, options.campaign_keys))
     try:
-        with Progress(sys.stderr, live=sys.stderr.isatty(), total=total) as progress:
+        with Progress(output.current(), total=total) as progress:
             return run_gate(
                 policy,
                 options,
@@ -187,68 +238,6 @@ def _request_timeout(env: Mapping[str, str]) -> float:
     return value
 
 
-def finish(
-    verdict: Verdict,
-    verdict_path: Path,
-    specs: Sequence[ReportSpec],
-    *,
-    secrets: Sequence[str],
-    comment: bool,
-    cancel: threading.Event | None = None,
-    masks_printed: bool = False,
-) -> int:
-    """Write the verdict and every report, print the summary, post the comment; the exit code."""
-    from gate_runner.report import REPORTERS, write_reports
-    from gate_runner.report.output import scrub
-
-    if not masks_printed:
-        print_masks(secrets)
-    try:
-        write_atomically(verdict_path, scrub(verdict.to_json(), secrets))
-    except OSError as error:
-        raise UsageError(f"cannot write the verdict to {verdict_path}: {error.strerror}") from None
-    to_stdout = any(s.destination == "-" and s.format != "github" for s in specs)
-    summary = scrub(REPORTERS["text"].render(verdict), secrets)
-    if not any(s.format == "text" for s in specs):
-        typer.echo(summary, nl=False, err=to_stdout)
-    warnings = write_reports(
-        verdict,
-        specs,
-        env=os.environ,
-        stdout=sys.stdout,
-        secrets=secrets,
-        verdict_path=str(verdict_path),
-        masks_printed=True,
-    )
-    if comment:
-        warnings += _comment(verdict, secrets, cancel)
-    for warning in warnings:
-        typer.echo(f"gate-runner: warning: {scrub(warning, secrets)}", err=True)
-    typer.echo(f"gate-runner: verdict written to {verdict_path}", err=True)
-    return verdict.exit_code
-
-
-def _forge_tokens(env: Mapping[str, str]) -> list[str]:
-    from gate_runner.comment import comment_tokens
-
-    return comment_tokens(env)
-
-
-def print_masks(secrets: Sequence[str]) -> None:
-    """On GitHub Actions, `::add-mask::` each secret (escaped, each line) before any output."""
-    from gate_runner.report.github import mask_commands
-
-    if os.environ.get("GITHUB_ACTIONS") == "true" and secrets:
-        sys.stdout.write(mask_commands(secrets))
-        sys.stdout.flush()
-
-
-def report_specs(texts: Sequence[str]) -> list[ReportSpec]:
-    from gate_runner.report import parse_report_spec
-
-    return [parse_report_spec(text) for text in texts]
-
-
 def load_baseline(path: Path | None) -> Mapping[str, dict[str, Any]]:
     """Campaign key -> payload of a previous verdict, for assertions that forbid regressions."""
     if path is None:
@@ -271,53 +260,15 @@ def load_baseline(path: Path | None) -> Mapping[str, dict[str, Any]]:
     }
 
 
-def _comment(verdict: Verdict, secrets: Sequence[str], cancel: threading.Event | None) -> list[str]:
-    from gate_runner.api.scheduler import call_cancellable
-    from gate_runner.comment import post_sticky_comment
-    from gate_runner.report import REPORTERS
-    from gate_runner.report.output import scrub
-
-    body = scrub(REPORTERS["markdown"].render(verdict), secrets)
-
-    def post() -> str | None:
-        return post_sticky_comment(verdict, verdict.ci, os.environ, body=body)
-
-    if cancel is None:
-        warning = post()
-    else:
-        try:
-            # A slow forge must not hold a cancelled job past CI's grace period.
-            warning = call_cancellable(post, cancel, message="interrupted")
-        except ServiceError:
-            warning = "comment not posted: interrupted"
-    return [warning] if warning else []
-
-
-def _rewrite_files(
-    verdict: Verdict, verdict_path: Path, specs: Sequence[ReportSpec], secrets: Sequence[str]
-) -> None:
-    """The verdict and the file reports again, now interrupted; stdout is not repeated."""
-    from gate_runner.report import write_reports
-    from gate_runner.report.output import scrub
-
-    try:
-        write_atomically(verdict_path, scrub(verdict.to_json(), secrets))
-    except OSError:
-        return  # the copy written a moment ago stands
-    files = [s for s in specs if s.format != "github" and s.destination != "-"]
-    write_reports(verdict, files, env={}, stdout=sys.stdout, secrets=secrets)
-
-
 def _print_plan(policy: Policy, options: Any, ci: CIContext, base_url: str | None) -> None:
-    from gate_runner.api import RunContext, run_key
-    from gate_runner.report.output import scrub
-    from gate_runner.runner import plan_runs, select_campaigns
-
+    channel = output.current()
     runs = plan_runs(select_campaigns(policy, options.campaign_keys))
     url = (base_url or policy.api.base_url).rstrip("/")
     token_state = "set" if os.environ.get(policy.api.token_env) else "NOT set"
-    typer.echo(f"dry run: {len(runs)} run(s) would be created; nothing is called")
-    typer.echo(f"auth: {policy.api.auth_header} from ${policy.api.token_env} ({token_state})")
+    channel.line(f"dry run: {len(runs)} run(s) would be created; nothing is called", err=False)
+    channel.line(
+        f"auth: {policy.api.auth_header} from ${policy.api.token_env} ({token_state})", err=False
+    )
     for run in runs:
         body: dict[str, Any] = {"campaign": run.campaign, "thresholds": run.thresholds}
         for name, value in (
@@ -333,39 +284,13 @@ def _print_plan(policy: Policy, options: Any, ci: CIContext, base_url: str | Non
         key = run_key(run, context, policy.digest, options.fresh)
         if ci.commit is None:
             key += "  (random: no commit is known, so every gate starts new runs)"
-        typer.echo(f"\nPOST {url}/v1/ci/runs  ({run.key})")
-        typer.echo(f"Idempotency-Key: {key}")
-        # A ${VAR} may have expanded the token into a field (trace_id: ${SEPURUX_API_KEY}).
-        token = os.environ.get(policy.api.token_env)
-        typer.echo(scrub(json.dumps(body, indent=2), (token,) if token else ()))
+        channel.line(f"\nPOST {url}/v1/ci/runs  ({run.key})", err=False)
+        channel.line(f"Idempotency-Key: {key}", err=False)
+        # A ${VAR} may have expanded the token into a field: the channel scrubs it.
+        channel.line(json.dumps(body, indent=2), err=False)
 
 
 @contextmanager
 def _sandbox(scenario_path: Path) -> Iterator[Any]:
-    from gate_runner.sandbox import Sandbox, load_scenario
-
     with Sandbox(load_scenario(scenario_path), host="127.0.0.1", port=0) as sandbox:
         yield sandbox
-
-
-@contextmanager
-def _cancel_on_signals() -> Iterator[threading.Event]:
-    """SIGINT/SIGTERM set an event the scheduler watches, so the verdict is still written."""
-    cancel = threading.Event()
-    if threading.current_thread() is not threading.main_thread():
-        yield cancel
-        return
-
-    def handle(signum: int, _frame: FrameType | None) -> None:
-        if cancel.is_set():
-            raise KeyboardInterrupt  # a second signal: stop now
-        cancel.set()
-        name = signal.Signals(signum).name
-        sys.stderr.write(f"gate-runner: {name} received; stopping and writing the verdict\n")
-
-    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield cancel
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
+from gate_runner import channel as output
 from gate_runner.errors import ExitCode, GateRunnerError, PolicyError, UsageError
 
 if TYPE_CHECKING:
@@ -29,31 +29,30 @@ def load_policy_or_exit(path: Path) -> Policy:
 
 def run_safely(work: Callable[[], int], *, debug: bool) -> int:
     """Run a command body: user errors become one clear line and their exit code, bugs exit 4."""
+    # Every line leaves through the output channel: scrubbed, and a lost stderr is no crash.
+    channel = output.current()
     try:
         return int(work())
     except typer.Exit:
         raise
     except PolicyError as error:
         for diagnostic in error.diagnostics:
-            typer.echo(str(diagnostic), err=True)
+            channel.line(str(diagnostic))
         count = len(error.diagnostics)
-        typer.echo(
-            f"gate-runner: {count} problem{'s' if count != 1 else ''} in the policy", err=True
-        )
+        channel.line(f"gate-runner: {count} problem{'s' if count != 1 else ''} in the policy")
         return int(ExitCode.USAGE)
     except GateRunnerError as error:
-        typer.echo(f"gate-runner: error: {error}", err=True)
+        channel.error(str(error))
         return int(error.exit_code)
     except KeyboardInterrupt:
-        typer.echo("gate-runner: interrupted", err=True)
+        channel.line("gate-runner: interrupted")
         return int(ExitCode.INTERRUPTED)
     except Exception as error:
         if debug:
-            traceback.print_exc(file=sys.stderr)
+            channel.err(traceback.format_exc())
         name = type(error).__name__
-        typer.echo(
+        channel.line(
             f"gate-runner: internal error ({name}): {error}. This is a bug in gate-runner; "
-            "run again with --debug for a traceback and report it.",
-            err=True,
+            "run again with --debug for a traceback and report it."
         )
         return int(ExitCode.INTERNAL)

@@ -11,8 +11,14 @@ from typing import Any
 
 import typer
 
+from gate_runner import channel as output
+from gate_runner.ci import detect
+from gate_runner.cli.check_flow import CheckRequest, load_baseline, run_check
 from gate_runner.cli.common import fail, load_policy_or_exit, run_safely
+from gate_runner.cli.delivery import deliver, report_specs
 from gate_runner.errors import ExitCode, UsageError
+from gate_runner.runner import GateOptions, evaluate_payloads
+from gate_runner.secrets import secret_set
 
 DEFAULT_VERDICT = "gate-runner-verdict.json"
 
@@ -70,8 +76,6 @@ def check(
     debug: bool = typer.Option(False, "--debug", help="Show a traceback for internal errors."),
 ) -> None:
     """Run the campaigns, evaluate, enforce, report, and exit with the verdict's code."""
-    from gate_runner.cli.check_flow import CheckRequest, run_check
-
     request = CheckRequest(
         config=config,
         campaigns=tuple(campaign or ()),
@@ -87,7 +91,12 @@ def check(
         sandbox=sandbox,
         comment=comment,
     )
-    raise typer.Exit(run_safely(lambda: run_check(request), debug=debug))
+
+    def work() -> int:
+        check_soft_exit_code(request.soft_exit_code)
+        return run_check(request)
+
+    raise typer.Exit(run_safely(work, debug=debug))
 
 
 def evaluate(
@@ -104,10 +113,6 @@ def evaluate(
     """Evaluate a saved payload against the policy, with no API: same checks, same exit codes."""
 
     def work() -> int:
-        from gate_runner.ci import detect
-        from gate_runner.cli.check_flow import finish, load_baseline, report_specs
-        from gate_runner.runner import GateOptions, evaluate_payloads
-
         specs = report_specs(report or ())
         check_soft_exit_code(soft_exit_code)
         policy = load_policy_or_exit(config)
@@ -122,8 +127,10 @@ def evaluate(
             policy, payloads, options, ci=detect(os.environ), today=date.today()
         )
         # No API call, but a saved payload may echo the token the policy names: scrub it.
-        token = os.environ.get(policy.api.token_env)
-        return finish(result, verdict, specs, secrets=(token,) if token else (), comment=False)
+        channel = output.current()
+        channel.secrets = secret_set(os.environ, token_env=policy.api.token_env)
+        channel.masks(os.environ)
+        return deliver(result, verdict, specs, channel=channel, env=os.environ)
 
     raise typer.Exit(run_safely(work, debug=debug))
 

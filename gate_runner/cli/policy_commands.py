@@ -66,13 +66,15 @@ def explain(
         for diagnostic in exc.diagnostics:
             typer.echo(str(diagnostic), err=True)
         raise typer.Exit(int(ExitCode.USAGE)) from None
-    from gate_runner.report.output import scrub
+    from gate_runner import channel
+    from gate_runner.secrets import secret_set
 
     data = explanation(policy, today)
     text = json.dumps(data, indent=2) if output is OutputFormat.json else render_text(data)
     # A ${VAR} may have expanded the token into a value (trace_id: ${SEPURUX_API_KEY}).
-    token = os.environ.get(policy.api.token_env)
-    typer.echo(scrub(text, (token,) if token else ()))
+    out = channel.current()
+    out.secrets = secret_set(os.environ, token_env=policy.api.token_env)
+    out.line(text, err=False)
 
 
 def schema(
