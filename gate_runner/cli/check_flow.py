@@ -28,6 +28,7 @@ from gate_runner.cli.progress import Progress
 from gate_runner.cli.signals import StopNow, stop_on_signals
 from gate_runner.config import load_policy
 from gate_runner.errors import ExitCode, PolicyError, ServiceError, UsageError
+from gate_runner.files import regular_target
 from gate_runner.policy import Mode, Policy
 from gate_runner.runner import (
     GateClock,
@@ -71,6 +72,9 @@ def run_check(request: CheckRequest) -> int:
     request_timeout = _request_timeout(os.environ)
     if request.sandbox and request.api_url:
         raise UsageError("--sandbox starts its own API; leave out --api-url")
+    if str(request.verdict_path) != "-":
+        # A device, FIFO or directory is refused before any run starts, and left as it is.
+        regular_target(request.verdict_path)
     env = os.environ
     ci = detect(env)
     with ExitStack() as stack:

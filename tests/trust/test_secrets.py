@@ -37,7 +37,7 @@ from .fake_api import Script, done_payload, fake_api
 
 TOKEN = "tok_SECRET_4f9a2c"
 # How a token leaked in the past without appearing whole: markdown's escape, a truncated half.
-LEAK_FORMS = (TOKEN, TOKEN.replace("_", "\\_"), TOKEN[:8])
+LEAK_FORMS = (TOKEN, TOKEN.replace("_", "\\_"), TOKEN[:7])
 OTHER_TOKEN = "sandbox-expects-another-token"
 FORMATS = sorted(REPORTERS)
 ALL_REPORTS = [f"--report={fmt}=report-{fmt}.out" for fmt in FORMATS]
