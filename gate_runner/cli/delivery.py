@@ -7,6 +7,7 @@ every phase leaves a verdict and the reports a workflow uploads.
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -44,9 +45,9 @@ def deliver(
     The verdict is scrubbed as data first, so no escape or cut in a reporter can split a
     token; every byte then leaves through the channel, which scrubs it again.
     """
-    clean = scrubbed(verdict, channel)
+    clean, document = scrubbed(verdict, channel)
     verdict_to_stdout = str(verdict_path) == "-"
-    write_verdict(clean, verdict_path, channel)
+    write_verdict(document, verdict_path, channel)
     to_stdout = verdict_to_stdout or any(
         s.destination == "-" and s.format != "github" for s in specs
     )
@@ -56,7 +57,14 @@ def deliver(
             channel.err(text)
         else:
             channel.out(text)
-    warnings = write_reports(clean, specs, env=env, channel=channel, verdict_path=str(verdict_path))
+    warnings = write_reports(
+        clean,
+        specs,
+        env=env,
+        channel=channel,
+        verdict_path=str(verdict_path),
+        rendered={"json": document},  # the verdict document, serialised once
+    )
     if comment:
         warnings += _comment(clean, channel, env, cancel)
     for warning in warnings:
@@ -66,10 +74,10 @@ def deliver(
     return verdict.exit_code
 
 
-def write_verdict(verdict: Verdict, path: Path, channel: Channel) -> None:
+def write_verdict(document: str, path: Path, channel: Channel) -> None:
     """The verdict file (`-` is stdout); a path we may not write is a usage error (exit 2)."""
     try:
-        channel.write_file(path, verdict.to_json(), human=False)
+        channel.write_file(path, document, human=False)
     except OSError as error:
         raise UsageError(f"cannot write the verdict to {path}: {error.strerror}") from None
 
@@ -83,20 +91,34 @@ def rewrite_interrupted(
     soft_exit_code: int,
 ) -> None:
     """The signal came while reporting: the files are written again, interrupted (not stdout)."""
-    clean = scrubbed(mark_interrupted(verdict, soft_exit_code=soft_exit_code), channel)
+    interrupted = mark_interrupted(verdict, soft_exit_code=soft_exit_code)
+    clean, document = scrubbed(interrupted, channel)
     if str(verdict_path) != "-":
         try:
-            channel.write_file(verdict_path, clean.to_json(), human=False)
+            channel.write_file(verdict_path, document, human=False)
         except (OSError, UsageError):
             return  # the copy written a moment ago stands
     files = [s for s in specs if s.format != "github" and s.destination != "-"]
-    write_reports(clean, files, env={}, channel=channel)
+    write_reports(clean, files, env={}, channel=channel, rendered={"json": document})
 
 
-def scrubbed(verdict: Verdict, channel: Channel) -> Verdict:
-    if not channel.secrets:
-        return verdict
-    return Verdict.from_dict(channel.secrets.scrub_data(verdict.to_dict()))
+def scrubbed(verdict: Verdict, channel: Channel) -> tuple[Verdict, str]:
+    """The verdict with no secret left in any field, and its JSON document.
+
+    Scrubbed as data before any reporter runs, so no escape or cut can split a token. The
+    document is scrubbed as text (the scrubber knows JSON's escaped forms); only when that
+    changed something is the verdict read back from it.
+    """
+    document = verdict.to_json()
+    clean_document = channel.secrets.scrub(document)
+    if clean_document == document:
+        return verdict, document
+    try:
+        return Verdict.from_dict(json.loads(clean_document)), clean_document
+    except ValueError:
+        # A secret that spans JSON syntax (a quote inside it): scrub field by field instead.
+        clean = Verdict.from_dict(channel.secrets.scrub_data(verdict.to_dict()))
+        return clean, clean.to_json()
 
 
 def verdict_without_policy(

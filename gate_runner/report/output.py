@@ -55,6 +55,7 @@ def write_reports(
     env: Mapping[str, str],
     channel: Channel,
     verdict_path: str | None = None,
+    rendered: Mapping[str, str] | None = None,
 ) -> list[str]:
     """Write every report asked for; a report that cannot be written is a warning, not a crash.
 
@@ -67,7 +68,9 @@ def write_reports(
     if on_github and not any(s.format == "github" for s in wanted):
         wanted.append(ReportSpec("github"))
     for spec in wanted:
-        text = REPORTERS[spec.format].render(verdict)
+        # `rendered`: a format the caller already has (the verdict document for json).
+        known = (rendered or {}).get(spec.format)
+        text = known if known is not None else REPORTERS[spec.format].render(verdict)
         destination = spec.destination
         try:
             channel.write_file(destination, text, human=spec.format not in DATA_FORMATS)
