@@ -57,9 +57,7 @@ def run(folder: Path, reports: bool) -> float:
     args = [sys.executable, "-m", "gate_runner", "evaluate", "--payload", "saved.json"]
     if reports:
         args += [f"--report={name}=out/{name}.out" for name in FORMATS]
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "CI", "SEPURUX_"))
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "CI", "SEPURUX_"))}
     env["SEPURUX_API_KEY"] = TOKEN
     if reports:
         env["GITHUB_ACTIONS"] = "true"
