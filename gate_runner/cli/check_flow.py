@@ -18,8 +18,7 @@ from gate_runner.api import RunContext, SepuruxClient, run_key
 from gate_runner.ci import detect
 from gate_runner.cli.delivery import (
     deliver,
-    policy_error_verdict,
-    report_policy_error,
+    deliver_policy_error,
     report_specs,
     rewrite_interrupted,
     verdict_without_policy,
@@ -29,7 +28,7 @@ from gate_runner.cli.signals import StopNow, stop_on_signals
 from gate_runner.config import load_policy
 from gate_runner.errors import ExitCode, PolicyError, ServiceError, UsageError
 from gate_runner.files import regular_target
-from gate_runner.policy import Mode, Policy
+from gate_runner.policy import DEFAULT_TOKEN_ENV, Mode, Policy
 from gate_runner.runner import (
     GateClock,
     GateOptions,
@@ -77,6 +76,8 @@ def run_check(request: CheckRequest) -> int:
         regular_target(request.verdict_path)
     env = os.environ
     ci = detect(env)
+    # Before the policy names its variable, the default one and the forge tokens are secrets.
+    channel.add_secrets(*secret_set(env, token_env=DEFAULT_TOKEN_ENV).values)
     with ExitStack() as stack:
         stopper = stack.enter_context(stop_on_signals(channel))
         try:
@@ -84,12 +85,19 @@ def run_check(request: CheckRequest) -> int:
                 raise StopNow
             policy = load_policy(request.config)
         except PolicyError as error:
-            report_policy_error(error, channel)
-            verdict = policy_error_verdict(
-                request.config, error, ci=ci, clock=clock, enforcement=request.enforcement
+            stopper.raise_now = False  # a signal now must not break the verdict's delivery
+            return deliver_policy_error(
+                error,
+                request.config,
+                request.verdict_path,
+                specs,
+                channel=channel,
+                env=env,
+                enforcement=request.enforcement,
+                clock=clock,
             )
-            return _deliver_early(verdict, request, specs, channel)
         except StopNow:
+            stopper.raise_now = False
             verdict = verdict_without_policy(
                 request.config,
                 RunError(
@@ -102,10 +110,11 @@ def run_check(request: CheckRequest) -> int:
                 enforcement=request.enforcement,
                 interrupted=True,
             )
-            return _deliver_early(verdict, request, specs, channel)
+            # The requested reports too, no comment: nothing was decided to comment on.
+            return deliver(verdict, request.verdict_path, specs, channel=channel, env=env)
         # From here a signal sets `cancel`; the scheduler stops and the verdict says so.
         stopper.raise_now = False
-        channel.secrets = secret_set(env, token_env=policy.api.token_env)
+        channel.add_secrets(*secret_set(env, token_env=policy.api.token_env).values)
         # An unknown campaign key is a usage error before any call.
         select_campaigns(policy, request.campaigns)
         options = GateOptions(
@@ -126,9 +135,10 @@ def run_check(request: CheckRequest) -> int:
             base_url, token = sandbox.url, sandbox.token
             # The CI's token stays a secret even when --sandbox talks with another one.
             channel.add_secrets(sandbox.token)
-            channel.line(f"gate-runner: sandbox from {request.sandbox} at {sandbox.url}")
         # Before anything else is printed, so the CI hides the tokens everywhere.
         channel.masks(env)
+        if request.sandbox is not None:
+            channel.line(f"gate-runner: sandbox from {request.sandbox} at {base_url}")
         cancel = stopper.cancel
         verdict = _run(
             policy,
@@ -162,13 +172,6 @@ def run_check(request: CheckRequest) -> int:
                 soft_exit_code=request.soft_exit_code,
             )
         return int(ExitCode.INTERRUPTED) if cancel.is_set() else code
-
-
-def _deliver_early(
-    verdict: Verdict, request: CheckRequest, specs: Any, channel: output.Channel
-) -> int:
-    """The verdict and the requested reports of a phase before the run (no comment, no masks)."""
-    return deliver(verdict, request.verdict_path, specs, channel=channel, env=os.environ)
 
 
 def _run(

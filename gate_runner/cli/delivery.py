@@ -15,6 +15,7 @@ from pathlib import Path
 from gate_runner import __version__
 from gate_runner.api.scheduler import call_cancellable
 from gate_runner.channel import Channel
+from gate_runner.ci import detect
 from gate_runner.comment import post_sticky_comment
 from gate_runner.errors import ExitCode, PolicyError, ServiceError, UsageError
 from gate_runner.policy import Mode
@@ -179,6 +180,25 @@ def policy_error_verdict(
         enforcement=enforcement,
         notes=[str(d) for d in error.diagnostics],
     )
+
+
+def deliver_policy_error(
+    error: PolicyError,
+    config: Path,
+    verdict_path: Path,
+    specs: Sequence[ReportSpec],
+    *,
+    channel: Channel,
+    env: Mapping[str, str],
+    enforcement: Mode | None,
+    clock: GateClock | None = None,
+) -> int:
+    """An invalid policy: its diagnostics on stderr, then a verdict and the reports; exit 2."""
+    report_policy_error(error, channel)
+    verdict = policy_error_verdict(
+        config, error, ci=detect(env), clock=clock or GateClock(), enforcement=enforcement
+    )
+    return deliver(verdict, verdict_path, specs, channel=channel, env=env)
 
 
 def report_policy_error(error: PolicyError, channel: Channel) -> None:

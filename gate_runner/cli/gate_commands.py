@@ -15,8 +15,8 @@ from gate_runner import channel as output
 from gate_runner.ci import detect
 from gate_runner.cli.check_flow import CheckRequest, load_baseline, run_check
 from gate_runner.cli.common import fail, load_policy_or_exit, run_safely
-from gate_runner.cli.delivery import deliver, report_specs
-from gate_runner.errors import ExitCode, UsageError
+from gate_runner.cli.delivery import deliver, deliver_policy_error, report_specs
+from gate_runner.errors import ExitCode, PolicyError, UsageError
 from gate_runner.runner import GateOptions, evaluate_payloads
 from gate_runner.secrets import secret_set
 
@@ -115,7 +115,19 @@ def evaluate(
     def work() -> int:
         specs = report_specs(report or ())
         check_soft_exit_code(soft_exit_code)
-        policy = load_policy_or_exit(config)
+        try:
+            policy = load_policy_or_exit(config)
+        except PolicyError as error:
+            # A verdict in every phase: the reports a workflow uploads exist even now.
+            return deliver_policy_error(
+                error,
+                config,
+                verdict,
+                specs,
+                channel=output.current(),
+                env=os.environ,
+                enforcement=_mode(enforcement),
+            )
         payloads = _payloads(payload, campaign, [c.key for c in policy.campaigns])
         options = GateOptions(
             campaign_keys=tuple(payloads),
@@ -128,7 +140,7 @@ def evaluate(
         )
         # No API call, but a saved payload may echo the token the policy names: scrub it.
         channel = output.current()
-        channel.secrets = secret_set(os.environ, token_env=policy.api.token_env)
+        channel.add_secrets(*secret_set(os.environ, token_env=policy.api.token_env).values)
         channel.masks(os.environ)
         return deliver(result, verdict, specs, channel=channel, env=os.environ)
 

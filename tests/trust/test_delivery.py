@@ -193,3 +193,17 @@ def test_an_invalid_policy_still_writes_a_verdict_and_the_reports(tmp_path: Path
     assert any("min_pass_rat" in note for note in verdict["notes"])
     assert json.loads((cwd / "out" / "g.sarif").read_text(encoding="utf-8"))["version"] == "2.1.0"
     assert (cwd / "out" / "j.xml").is_file()
+
+
+def test_evaluate_with_an_invalid_policy_writes_a_verdict_too(tmp_path: Path) -> None:
+    cwd = tmp_path / "work"
+    cwd.mkdir()
+    (cwd / "sepurux.yml").write_text("version: 1\ncampaigns: {c: {thresholds: {nope: 1}}}\n")
+    (cwd / "payload.json").write_text('{"status": "done", "decision": "pass"}')
+    args = ["evaluate", "--payload", "payload.json", "--report", "sarif=g.sarif"]
+    done = run_gate(args, cwd, clean_env())
+    assert done.returncode == 2, done.stderr
+    assert "sepurux.yml:2:" in done.stderr
+    verdict = load_verdict(cwd / "gate-runner-verdict.json")
+    assert verdict["error"]["kind"] == "policy" and verdict["exit_code"] == 2
+    assert (cwd / "g.sarif").is_file()
