@@ -29,6 +29,7 @@ RunStatus = Literal["done", "error", "timeout", "cancelled", "pending", "skipped
 RunErrorKind = ServiceErrorKind | Literal["usage", "policy"]
 
 SCHEMA_VERSION = 1
+GOVERNANCE_FIELDS = ("policy_changes", "baseline", "waivers")
 OUTCOMES: tuple[Outcome, ...] = ("pass", "fail", "warn", "error")
 
 
@@ -167,6 +168,13 @@ class Verdict:
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = _jsonable(asdict(self))
+        # Governance fields appear only when asked for, so other verdicts keep their shape.
+        for name in GOVERNANCE_FIELDS:
+            if data.get(name) is None:
+                data.pop(name, None)
+        for campaign in data["campaigns"]:
+            if campaign.get("failures") is None:
+                campaign.pop("failures", None)
         return data
 
     def to_json(self) -> str:
