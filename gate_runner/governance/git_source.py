@@ -8,9 +8,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from gate_runner.ci import no_target_branch_message, target_branch
 from gate_runner.errors import UsageError
 from gate_runner.governance.git import Git, GitError
-from gate_runner.governance.target_branch import no_target_branch_message, target_branch
 
 # What load_policy's optional reader hook takes: a working-tree path in, the file's bytes out.
 Reader = Callable[[Path], bytes]
