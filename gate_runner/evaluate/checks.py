@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 from gate_runner.evaluate import metrics
 from gate_runner.expressions import compile_expression
 from gate_runner.policy import Assertion, Campaign, Origin, Threshold
-from gate_runner.verdict import Check, Location
+from gate_runner.verdict import Check, CheckStatus, Location
 
 
 def location(origin: Origin | None) -> Location | None:
@@ -19,72 +18,72 @@ def location(origin: Origin | None) -> Location | None:
 
 def decision_check(campaign: Campaign, payload: dict[str, Any]) -> Check:
     decision = payload.get("decision")
-    base = Check(
+    if decision in ("pass", "fail"):
+        status, message = decision, f"Sepurux decision: {decision}"
+    elif decision is None:
+        status, message = "error", "the payload has no `decision`"
+    else:
+        status, message = "error", f"`decision` is {decision!r}, not pass or fail"
+    # Each Check is built once (no dataclasses.replace): replay judges thousands of verdicts.
+    return Check(
         id="decision",
         kind="decision",
         name="decision",
-        status="error",
+        status=status,
         level="error",
-        message="",
+        message=message,
         expected="pass",
         actual=decision,
         location=location(campaign.origin),
     )
-    if decision in ("pass", "fail"):
-        return replace(base, status=decision, message=f"Sepurux decision: {decision}")
-    if decision is None:
-        return replace(base, message="the payload has no `decision`")
-    return replace(base, message=f"`decision` is {decision!r}, not pass or fail")
 
 
 def threshold_check(threshold: Threshold, payload: dict[str, Any]) -> Check:
-    base = Check(
+    try:
+        passed, actual, message = _THRESHOLDS[threshold.key](threshold.value, payload)
+        status: CheckStatus = "pass" if passed else "fail"
+    except metrics.MetricError as error:
+        status, actual, message = "error", None, str(error)
+    return Check(
         id=f"threshold:{threshold.key}",
         kind="threshold",
         name=threshold.key,
-        status="error",
+        status=status,
         level="error",
-        message="",
+        message=message,
         expected=_expected(threshold),
+        actual=actual,
         location=location(threshold.origin),
     )
-    try:
-        passed, actual, message = _THRESHOLDS[threshold.key](threshold.value, payload)
-    except metrics.MetricError as error:
-        return replace(base, message=str(error))
-    return replace(base, status="pass" if passed else "fail", message=message, actual=actual)
 
 
 def assertion_check(assertion: Assertion, payload: dict[str, Any], baseline: Any) -> Check:
-    base = Check(
+    status, actual, message = _assert(assertion, {**payload, "baseline": baseline})
+    return Check(
         id=f"assertion:{assertion.name}",
         kind="assertion",
         name=assertion.name,
-        status="error",
+        status=status,
         level=assertion.level,
-        message="",
+        message=message,
         expected=True,
+        actual=actual,
         location=location(assertion.origin),
     )
-    data = {**payload, "baseline": baseline}
+
+
+def _assert(assertion: Assertion, data: dict[str, Any]) -> tuple[CheckStatus, Any, str]:
     try:
         value = compile_expression(assertion.expr).search(data)
     except Exception as error:  # any failure of the expression is the check's error
-        return replace(base, message=f"`{assertion.expr}` could not be evaluated: {error}")
+        return "error", None, f"`{assertion.expr}` could not be evaluated: {error}"
     if value is True:
-        return replace(base, status="pass", actual=True, message=f"`{assertion.expr}` holds")
+        return "pass", True, f"`{assertion.expr}` holds"
     if value is False:
-        return replace(
-            base,
-            status="fail" if assertion.level == "error" else "warn",
-            actual=False,
-            message=assertion.message or f"`{assertion.expr}` is false",
-        )
-    return replace(
-        base,
-        actual=value,
-        message=f"`{assertion.expr}` returned {_json_type(value)} {_preview(value)}, not a boolean",
-    )
+        status: CheckStatus = "fail" if assertion.level == "error" else "warn"
+        return status, False, assertion.message or f"`{assertion.expr}` is false"
+    preview = f"{_json_type(value)} {_preview(value)}"
+    return "error", value, f"`{assertion.expr}` returned {preview}, not a boolean"
 
 
 def _expected(threshold: Threshold) -> Any:
