@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from gate_runner.enforce import decide
+from gate_runner.evaluate.checks import location
 from gate_runner.governance.baseline import Baseline, find_baseline
 from gate_runner.governance.failures import classify_failures
 from gate_runner.governance.git import Git
@@ -100,6 +101,8 @@ def govern(
     if gate.comparison is not None and gate.comparison.decision.judge_by == "both":
         head = gate.comparison.head.policy
         results = [_stricter_of_both(r, head, rejudge) for r in results]
+    if gate.comparison is not None and gate.comparison.base is not None:
+        results = [_relocated(r, gate.comparison) for r in results]
     if decision is not None and decision.message and decision.loosening:
         results = [_with_policy_check(r, decision, gate) for r in results]
     results = [_with_failures(r, baseline.get(r.key)) for r in results]
@@ -138,6 +141,34 @@ def _stricter_of_both(result: CampaignResult, head: Policy, rejudge: Any) -> Cam
     other: CampaignResult = rejudge(head, result.key, result.payload)
     mine = (result.outcome, result.blocking)
     return result if stricter(mine, (other.outcome, other.blocking)) == mine else other
+
+
+def _relocated(result: CampaignResult, comparison: RefComparison) -> CampaignResult:
+    """Checks judged by the base point at the same setting in the working tree.
+
+    A location inside the ref (``origin/main:sepurux.yml:9``) cannot be annotated in the
+    pull request, and the ref's line numbers are not the working tree's: the same threshold,
+    assertion or campaign in the working tree's policy is where a reviewer looks. A check
+    the working tree no longer has points at its campaign.
+    """
+    prefix = f"{comparison.ref.name}:"
+    head = comparison.head.policy.campaign(result.key)
+    if head is None:
+        return result
+    campaign_at = location(head.origin)
+    where: dict[str, Location | None] = {"decision": campaign_at, "run": campaign_at}
+    where.update({f"threshold:{t.key}": location(t.origin) for t in head.thresholds})
+    where.update({f"assertion:{a.name}": location(a.origin) for a in head.assertions})
+
+    def move(check: Check) -> Check:
+        if check.location is None or not check.location.path.startswith(prefix):
+            return check
+        return replace(check, location=where.get(check.id) or campaign_at)
+
+    moved = result.location
+    if moved is not None and moved.path.startswith(prefix):
+        moved = campaign_at
+    return replace(result, checks=tuple(move(c) for c in result.checks), location=moved)
 
 
 def _with_policy_check(
@@ -180,7 +211,7 @@ def _with_failures(result: CampaignResult, baseline: Mapping[str, Any] | None) -
         id="failures:baseline",
         kind="failures",
         name="failing tools vs baseline",
-        status="warn" if new else "pass",
+        status="warn",  # never blocks; a warn is what every report lists
         level="warn",
         message="failing tools against the baseline: " + "; ".join(parts),
         expected="no new failing tool",

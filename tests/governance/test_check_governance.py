@@ -82,6 +82,10 @@ def _check(repo: Repo, *args: str, env: dict[str, str] | None = None) -> Done:
         "gitlab=out/gitlab.json",
         "--report",
         "markdown=out/comment.md",
+        "--report",
+        "html=out/report.html",
+        "--report",
+        "github",
         *args,
         env=env,
     )
@@ -128,8 +132,18 @@ def test_review_judges_the_loosened_pr_by_the_base_bar(tmp_path: Path) -> None:
     assert "review required" in verdict["summary"]
     # Every report says so.
     assert "review required" in done.stdout + done.stderr
-    for name in ("junit.xml", "sarif.json", "gitlab.json", "comment.md"):
+    for name in ("junit.xml", "sarif.json", "gitlab.json", "comment.md", "report.html"):
         assert "review required" in (repo.path / "out" / name).read_text(encoding="utf-8"), name
+    annotations = [line for line in done.stdout.splitlines() if line.startswith("::")]
+    assert any(
+        line.startswith("::notice file=sepurux.yml,line=") and "review required" in line
+        for line in annotations
+    ), annotations
+    # Checks the base judged point into the working tree's policy, where a PR can be annotated.
+    assert not [line for line in annotations if "main%3A" in line], annotations
+    threshold = next(c for c in core["checks"] if c["id"] == "threshold:min_pass_rate")
+    assert threshold["location"]["path"] == "sepurux.yml"
+    assert threshold["location"]["line"] == 4  # `thresholds: {min_pass_rate: 0.7}` in the PR
 
 
 @pytest.mark.slow
@@ -252,7 +266,8 @@ def test_baseline_auto_finds_the_nearest_filed_ancestor(tmp_path: Path, kind: st
     assert failures["orders.lookup"]["status"] == "new"
     check = next(c for c in core["checks"] if c["id"] == "failures:baseline")
     assert "new: orders.lookup" in check["message"]
-    for name in ("junit.xml", "sarif.json", "gitlab.json", "comment.md"):
+    assert "orders.lookup" in done.stdout  # the GitHub annotations
+    for name in ("junit.xml", "sarif.json", "gitlab.json", "comment.md", "report.html"):
         text = (repo.path / "out" / name).read_text(encoding="utf-8")
         assert "orders.lookup" in text and "new" in text, name
 
