@@ -16,6 +16,7 @@ from gate_runner.cli.common import fail, guarded
 from gate_runner.cli.delivery import deliver, deliver_policy_error, report_specs
 from gate_runner.config import load_policy
 from gate_runner.errors import ExitCode, PolicyError
+from gate_runner.governance.check_gate import GovernanceRequest, govern, prepare
 from gate_runner.policy import Mode
 from gate_runner.runner import GateOptions, evaluate_payloads
 from gate_runner.secrets import secret_set
@@ -134,7 +135,11 @@ def evaluate(
     )
     channel = output.current()
     try:
-        policy = load_policy(config)
+        # The waiver rules apply here as in check (governance/check_gate.py).
+        governed = prepare(
+            config, GovernanceRequest(), load=load_policy, env=os.environ, today=date.today()
+        )
+        policy = governed.policy
     except PolicyError as error:
         # A verdict in every phase: the reports a workflow uploads exist even now.
         return deliver_policy_error(
@@ -154,6 +159,13 @@ def evaluate(
         baseline=read_baseline(baseline) if baseline is not None else {},
     )
     result = evaluate_payloads(policy, payloads, options, ci=detect(os.environ), today=date.today())
+    result = govern(
+        result,
+        governed,
+        rejudge=None,
+        baseline=options.baseline,
+        soft_exit_code=options.soft_exit_code,
+    )
     # No API call, but a saved payload may echo the token the policy names: scrub it.
     channel.add_secrets(*secret_set(os.environ, token_env=policy.api.token_env).values)
     channel.masks(os.environ)
