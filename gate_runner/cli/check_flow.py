@@ -30,6 +30,7 @@ from gate_runner.files import regular_target
 from gate_runner.governance.check_gate import (
     GovernanceRequest,
     GovernedGate,
+    PolicyRefUnreadable,
     govern,
     prepare,
 )
@@ -96,13 +97,12 @@ def run_check(request: CheckRequest) -> int:
             if stopper.cancel.is_set():
                 raise StopNow
             governed = _prepare(request)
-        except RefUnreadable as error:
+        except PolicyRefUnreadable as error:
             stopper.raise_now = False
-            channel.line(f"gate-runner: error: {error}")
-            message = f"--policy-ref {request.policy_ref}: {error}"
+            channel.error(str(error))
             verdict = verdict_without_policy(
                 request.config,
-                RunError("usage", message),
+                RunError("usage", str(error)),
                 exit_code=int(ExitCode.USAGE),
                 ci=ci,
                 clock=clock,
@@ -209,10 +209,6 @@ def run_check(request: CheckRequest) -> int:
         return int(ExitCode.INTERRUPTED) if cancel.is_set() else code
 
 
-class RefUnreadable(UsageError):
-    """--policy-ref could not be read (missing in a shallow clone, no target branch, git)."""
-
-
 def _baseline_auto(request: CheckRequest) -> bool:
     return request.baseline is not None and str(request.baseline) == "auto"
 
@@ -220,26 +216,15 @@ def _baseline_auto(request: CheckRequest) -> bool:
 def _prepare(request: CheckRequest) -> GovernedGate:
     """The policy that judges (--policy-ref), the waiver rules, the baseline (--baseline auto).
 
-    A ref that cannot be read is exit 2 with the one fix named, and still a verdict file;
-    it never falls back to the working tree.
+    A ref that cannot be read raises PolicyRefUnreadable: exit 2 with the one fix named,
+    and still a verdict file; it never falls back to the working tree.
     """
-    if _baseline_auto(request) and request.store is None:
-        raise UsageError("--baseline auto needs --store DIR or --store git-notes")
     governance = GovernanceRequest(
         policy_ref=request.policy_ref,
         baseline_auto=_baseline_auto(request),
         store=request.store,
     )
-    try:
-        return prepare(
-            request.config, governance, load=load_policy, env=os.environ, today=date.today()
-        )
-    except PolicyError:
-        raise
-    except UsageError as error:
-        if request.policy_ref is None:
-            raise
-        raise RefUnreadable(str(error)) from None
+    return prepare(request.config, governance, load=load_policy, env=os.environ, today=date.today())
 
 
 def _governed(verdict: Verdict, governed: GovernedGate, options: Any, ci: CIContext) -> Verdict:

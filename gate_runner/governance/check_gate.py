@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from gate_runner.enforce import decide
+from gate_runner.errors import PolicyError, UsageError
 from gate_runner.evaluate.checks import location
 from gate_runner.governance.baseline import Baseline, find_baseline
 from gate_runner.governance.failures import classify_failures
@@ -19,6 +20,10 @@ from gate_runner.governance.store import open_store
 from gate_runner.governance.waivers import WaiverReview, review_waivers
 from gate_runner.policy import Policy
 from gate_runner.verdict import CampaignResult, Check, FailingTool, Location, Verdict
+
+
+class PolicyRefUnreadable(UsageError):
+    """--policy-ref could not be read: missing in a shallow clone, no target branch, git."""
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,12 @@ def prepare(
     comparison = None
     if request.policy_ref is not None:
         git = git or Git()
-        comparison = compare_with_ref(config, request.policy_ref, env=env, today=today, git=git)
+        try:
+            comparison = compare_with_ref(config, request.policy_ref, env=env, today=today, git=git)
+        except PolicyError:
+            raise  # an invalid policy (at the ref or in the tree): its diagnostics, exit 2
+        except UsageError as error:
+            raise PolicyRefUnreadable(f"--policy-ref {request.policy_ref}: {error}") from None
         policy = comparison.running_policy()
     else:
         policy = load(config)
@@ -74,7 +84,7 @@ def prepare(
     baseline = None
     if request.baseline_auto:
         if request.store is None:
-            raise _usage("--baseline auto needs --store DIR or --store git-notes")
+            raise UsageError("--baseline auto needs --store DIR or --store git-notes")
         git = git or Git()
         store = open_store(request.store, git)
         base_ref = request.policy_ref or "auto"
@@ -252,9 +262,3 @@ def _baseline_dict(gate: GovernedGate) -> dict[str, Any] | None:
         "store": gate.store or "",
         "note": found.note,
     }
-
-
-def _usage(message: str) -> Exception:
-    from gate_runner.errors import UsageError
-
-    return UsageError(message)
