@@ -8,10 +8,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from gate_runner.enforce import decide
+from gate_runner.enforce import blocks, decide
 from gate_runner.errors import PolicyError, UsageError
 from gate_runner.evaluate.checks import location
 from gate_runner.governance.baseline import Baseline, find_baseline
+from gate_runner.governance.diff_rules import MODE_RANK
 from gate_runner.governance.failures import classify_failures
 from gate_runner.governance.git import Git
 from gate_runner.governance.policy_changes import PolicyChangeDecision, stricter
@@ -146,11 +147,22 @@ def govern(
 
 
 def _stricter_of_both(result: CampaignResult, head: Policy, rejudge: Any) -> CampaignResult:
+    """The stricter outcome of the two judgements, under the stricter of the two modes.
+
+    Taken whole, a change that raises a threshold and weakens the mode would escape both:
+    the base's bar passes, the head's bar fails but in observe. So the outcome and the mode
+    are each taken at their strictest, and blocking follows from them.
+    """
     if result.payload is None or head.campaign(result.key) is None:
         return result
     other: CampaignResult = rejudge(head, result.key, result.payload)
-    mine = (result.outcome, result.blocking)
-    return result if stricter(mine, (other.outcome, other.blocking)) == mine else other
+    mine = (result.outcome, False)
+    chosen = result if stricter(mine, (other.outcome, False)) == mine else other
+    enforcement = max(
+        (result.enforcement, other.enforcement), key=lambda e: MODE_RANK.get(e.mode, 2)
+    )
+    blocking = blocks(chosen.outcome, enforcement.mode, chosen.error_policy)
+    return replace(chosen, enforcement=enforcement, blocking=blocking)
 
 
 def _relocated(result: CampaignResult, comparison: RefComparison) -> CampaignResult:

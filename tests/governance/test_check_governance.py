@@ -291,3 +291,30 @@ def test_baseline_auto_needs_a_store(tmp_path: Path) -> None:
     done = _check(repo, "--baseline", "auto")
     assert done.code == 2
     assert "--store" in done.stderr
+
+
+@pytest.mark.slow
+def test_a_change_that_tightens_and_loosens_is_judged_at_the_strictest_of_both(
+    tmp_path: Path,
+) -> None:
+    """The PR raises the bar (0.75 -> 0.85) and weakens the mode (hard -> observe): the
+    raised bar counts at once, under the base's hard mode."""
+    repo = Repo.init(tmp_path / "origin")
+    base = "version: 1\nenforcement: {mode: hard}\nthresholds: {min_pass_rate: 0.75}\n"
+    base += "campaigns: {core: {}}\n"
+    repo.commit("the gate", {"sepurux.yml": base, "scenario.yml": SCENARIO})
+    assert _check(repo).code == 0  # 0.8 >= 0.75
+    repo.git("checkout", "-q", "-b", "pr")
+    pr = base.replace("0.75", "0.85").replace("hard", "observe")
+    repo.commit("raise the bar, weaken the mode", {"sepurux.yml": pr})
+    assert _check(repo).code == 0  # its own policy: observe
+    done = _check(repo, "--policy-ref", "main")
+    assert done.code == 1, done.stderr
+    verdict = _verdict(repo)
+    assert verdict["policy_changes"]["judged_by"] == "both"
+    assert verdict["policy_changes"]["review_required"] is True
+    core = verdict["campaigns"][0]
+    assert core["enforcement"]["mode"] == "hard"
+    assert core["outcome"] == "fail" and core["blocking"] is True
+    statuses = {c["id"]: c["status"] for c in core["checks"]}
+    assert statuses["threshold:min_pass_rate"] == "fail"  # 0.8 < 0.85
