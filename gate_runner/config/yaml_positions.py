@@ -67,6 +67,14 @@ class YamlProblem(Exception):
         self.line, self.col, self.message = line, col, message
 
 
+def where(path: PathKey) -> str:
+    """A path as messages show it: ``gate.timeout``, ``extends[0]``, or "the policy"."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "the policy"
+
+
 def _mark(node: yaml.Node) -> Pos:
     return (node.start_mark.line + 1, node.start_mark.column + 1)
 
