@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +17,10 @@ TIMEOUT_S = 15.0
 
 class FetchError(Exception):
     """A remote policy that cannot be used; the message says why and what to do."""
+
+
+class NotCached(FetchError):
+    """Offline, and the pinned policy is not in the cache: skipped, with a warning."""
 
 
 def default_cache_dir() -> Path:
@@ -70,6 +73,8 @@ def http_fetch(url: str) -> bytes:
 
 def fetch_pinned(url: str, sha256: str, cache_dir: Path, fetcher: Fetcher | None = None) -> bytes:
     """The bytes of a pinned policy: from the cache when present, else fetched and checked."""
+    import hashlib  # ~5 ms (OpenSSL), only for a policy that extends a URL
+
     check_url(url)
     expected = sha256.lower()
     cached = cache_dir / f"{expected}.yml"
