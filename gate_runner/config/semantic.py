@@ -71,7 +71,8 @@ class _Checker:
                     compile_expression(expr)
                 except ExpressionError as exc:
                     at = (*path, index, "expr")
-                    self.add(at, f"{where(at)}: {exc} at column {exc.column + 1}")
+                    column = "" if exc.column is None else f" at column {exc.column + 1}"
+                    self.add(at, f"{where(at)}: {exc}{column}")
         return names
 
     def schedule(self) -> None:

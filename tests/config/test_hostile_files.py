@@ -238,3 +238,40 @@ def test_without_offline_an_unreachable_parent_is_an_error(tmp_path: Path) -> No
     assert [d.message for d in found[str(root)]] == [
         f"{URL}: cannot fetch (no network); nothing cached for this pin"
     ]
+
+
+def test_validate_refuses_a_pathological_expression_at_its_position(tmp_path: Path) -> None:
+    bangs = "!" * 50_000
+    write(
+        tmp_path / "sepurux.yml",
+        f"version: 1\nassertions:\n  - name: deep\n    expr: '{bangs}a'\n"
+        "  - name: nested\n    expr: '" + "(" * 3000 + "a" + ")" * 3000 + "'\n",
+    )
+    done = run("validate", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr == (
+        "sepurux.yml:4:11: assertions[0].expr: the expression is 50,001 characters long; "
+        "the limit is 10,000\n"
+        "sepurux.yml:6:11: assertions[1].expr: the expression nests deeper than 100 levels\n"
+    )
+
+
+def test_the_typer_validate_command_takes_offline_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from gate_runner.cli import _register, app
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GATE_RUNNER_CACHE_DIR", str(tmp_path / "cache"))
+    write(tmp_path / "sepurux.yml", OFFLINE_POLICY)
+    _register()
+    result = CliRunner().invoke(app, ["validate", "--offline", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    import json
+
+    data = json.loads(result.stdout)
+    assert data["valid"] is True
+    [warning] = data["warnings"]["sepurux.yml"]
+    assert (warning["line"], warning["col"]) == (3, 5)
