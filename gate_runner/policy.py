@@ -12,9 +12,6 @@ Level = Literal["error", "warn"]
 
 MODES: tuple[Mode, ...] = ("observe", "soft", "hard")
 SUPPORTED_VERSIONS = (1,)
-DEFAULT_BASE_URL = "https://app.sepurux.dev/api/backend"
-DEFAULT_TOKEN_ENV = "SEPURUX_API_KEY"  # noqa: S105 - the name of a variable, not a token
-AUTH_HEADERS = ("X-Sepurux-Token", "X-API-Key")
 
 # Threshold key -> the payload metric it is checked against.
 THRESHOLD_METRICS: dict[str, str] = {

@@ -25,7 +25,7 @@ def explanation(policy: Policy, today: date) -> dict[str, Any]:
         source, reason = "policy", "enforcement.mode"
         origin = _origin(policy.enforcement.mode_origin)
     else:
-        source, reason, origin = "default", "no enforcement.mode set: hard by default", None
+        source, reason, origin = "default", f"no enforcement.mode set: {mode} by default", None
     return {
         "path": policy.path,
         "digest": policy.digest,
