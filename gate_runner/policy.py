@@ -13,16 +13,6 @@ Level = Literal["error", "warn"]
 MODES: tuple[Mode, ...] = ("observe", "soft", "hard")
 SUPPORTED_VERSIONS = (1,)
 
-# Threshold key -> the payload metric it is checked against.
-THRESHOLD_METRICS: dict[str, str] = {
-    "min_pass_rate": "pass_rate",
-    "max_unsafe": "unsafe_attempts",
-    "max_failures": "failures",
-    "min_reliability_score": "reliability_score",
-    "min_mutation_categories": "mutation_categories",
-    "required_mutation_categories": "mutation_categories",
-}
-
 
 @dataclass(frozen=True)
 class Origin:
