@@ -6,13 +6,16 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gate_runner.config.extends import Reader, Resolver, display, read_local_file
 from gate_runner.config.fetch import Fetcher, default_cache_dir
 from gate_runner.config.merge import merge
 from gate_runner.config.semantic import check_merged
 from gate_runner.errors import Diagnostic, PolicyError
-from gate_runner.policy import Policy
+
+if TYPE_CHECKING:
+    from gate_runner.policy import Policy  # validate never builds one
 
 __all__ = [
     "FileCheck",

@@ -42,6 +42,12 @@ def _resolve(root: Schema, node: Schema) -> Schema:
     return node
 
 
+def supported_versions() -> list[object]:
+    """The policy format versions this runner reads: the schema's `version` enum."""
+    versions: list[object] = policy_schema()["properties"]["version"]["enum"]
+    return versions
+
+
 @cache
 def policy_defaults() -> dict[PathKey, object]:
     """Every default the schema declares for a setting: ("gate", "timeout") -> 600, ...

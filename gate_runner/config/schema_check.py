@@ -11,7 +11,6 @@ import json
 import math
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -69,23 +68,51 @@ def unknown_key_message(key: str, known: list[str], path: PathKey) -> str:
 
 @cache
 def _validator() -> Validator:
-    # Imported here: `explain` and `check` build policies the same way, but only this needs it.
     from jsonschema import Draft202012Validator
 
-    return Draft202012Validator(policy_schema())
+    # The same schema with each local $ref replaced by what it points to: resolving a $ref
+    # through jsonschema's registry costs more than validating what it points to.
+    return Draft202012Validator(_inlined(policy_schema(), policy_schema()))
 
 
-@dataclass(frozen=True)
+def _inlined(node: Any, root: Schema) -> Any:
+    if isinstance(node, list):
+        return [_inlined(item, root) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        target: Any = root
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        siblings = {k: v for k, v in node.items() if k != "$ref"}
+        return _inlined({**target, **siblings}, root)
+    return {k: _inlined(v, root) for k, v in node.items() if k != "$defs"}
+
+
 class SchemaError:
     """One jsonschema error as plain data: the keyword that failed, where, and on what."""
 
-    keyword: str
-    path: PathKey
-    instance: Any
-    expected: Any  # the keyword's value in the schema
-    schema: Schema
-    under_property_names: bool
-    branches: dict[int, list[SchemaError]]  # a oneOf's errors per branch
+    # A plain class, not a dataclass: validate starts in every CI job, and generating a
+    # dataclass's methods costs more than this whole module's other work.
+    __slots__ = ("branches", "expected", "instance", "keyword", "path", "schema", "under_names")
+
+    def __init__(  # noqa: PLR0917 - one field each
+        self,
+        keyword: str,
+        path: PathKey,
+        instance: Any,
+        expected: Any,
+        schema: Schema,
+        under_names: bool,
+        branches: dict[int, list[SchemaError]],
+    ) -> None:
+        self.keyword = keyword
+        self.path = path
+        self.instance = instance
+        self.expected = expected  # the keyword's value in the schema
+        self.schema = schema
+        self.under_names = under_names  # a key failed the mapping's propertyNames
+        self.branches = branches  # a oneOf's errors per branch
 
     @classmethod
     def of(cls, error: ValidationError) -> SchemaError:
@@ -94,13 +121,13 @@ class SchemaError:
         for sub in raw.context or []:
             branches.setdefault(int(sub.relative_schema_path[0]), []).append(cls.of(sub))
         return cls(
-            keyword=str(raw.validator),
-            path=tuple(raw.absolute_path),
-            instance=raw.instance,
-            expected=raw.validator_value,
-            schema=raw.schema if isinstance(raw.schema, dict) else {},
-            under_property_names="propertyNames" in list(raw.relative_schema_path)[-2:],
-            branches=branches,
+            str(raw.validator),
+            tuple(raw.absolute_path),
+            raw.instance,
+            raw.validator_value,
+            raw.schema if isinstance(raw.schema, dict) else {},
+            "propertyNames" in list(raw.relative_schema_path)[-2:],
+            branches,
         )
 
 
@@ -158,7 +185,7 @@ class _Wording:
 
     def pattern(self, e: SchemaError) -> Iterator[Problem]:
         expected = e.schema.get("x-expected", f"text matching {e.expected}")
-        if e.under_property_names:
+        if e.under_names:
             # jsonschema reports a bad key at its mapping; the key itself is what to point at.
             at = (*e.path, e.instance)
             yield at, f"{where(at)}: expected {expected}", True
