@@ -18,6 +18,7 @@ before gate-runner does anything; `validate` must stay within 1.3x of it.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import shutil
@@ -101,6 +102,9 @@ def measure(runs: int, tool: str) -> dict[str, tuple[float, float]]:
     """command -> (median wall seconds, median CPU seconds)."""
     samples: dict[str, list[Sample]] = {name: [] for name in commands()}
     os.chdir(REPO)
+    # An installed wheel has its bytecode, like the libraries in site-packages; an editable
+    # checkout under PYTHONDONTWRITEBYTECODE would compile gate_runner on every start.
+    compileall.compile_dir(REPO / "gate_runner", quiet=1)
     for argv in commands().values():
         _spawn_once(argv)  # warm the page cache once
     # Rounds, every command in each: a burst of load on a shared machine hits all alike.
@@ -154,7 +158,8 @@ def main() -> None:
         f"gate-runner validate / import floor: {validate[0] / wall_floor:.2f}x wall, "
         f"{validate[1] / cpu_floor:.2f}x CPU (limit {FLOOR_LIMIT}x)"
     )
-    if checker[0] <= validate[0] or validate[0] / wall_floor > FLOOR_LIMIT:
+    over = max(validate[0] / wall_floor, validate[1] / cpu_floor)
+    if checker[0] <= validate[0] or over > FLOOR_LIMIT:
         raise SystemExit("start-up budget missed")
 
 

@@ -5,9 +5,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit
-
-from gate_runner.loopback import is_loopback
 
 Fetcher = Callable[[str], bytes]
 
@@ -29,6 +26,11 @@ def default_cache_dir() -> Path:
 
 
 def check_url(url: str) -> None:
+    # Imported here (~3 ms with ipaddress): validate needs them only for a policy with URLs.
+    from urllib.parse import urlsplit
+
+    from gate_runner.loopback import is_loopback
+
     parts = urlsplit(url)
     if parts.scheme == "https" and parts.hostname:
         return
@@ -43,6 +45,7 @@ def http_fetch(url: str) -> bytes:
     """GET a URL with a timeout and a size cap, refusing a redirect to another host or port."""
     import urllib.error  # only needed when a policy extends a URL
     import urllib.request
+    from urllib.parse import urlsplit
 
     def origin(target: str) -> tuple[str, str | None, int | None]:
         # Scheme, host and port: another port on the same host is another server.
