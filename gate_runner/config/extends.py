@@ -21,9 +21,10 @@ from gate_runner.errors import Diagnostic
 
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}\Z")
 
-# Reads one local policy file (the one named and its local extends). The default reads the
-# file system; `check --policy-ref` passes one that reads a git ref. Raise OSError (its
-# strerror, or its message, is shown after "cannot read <file>: ") for a file it cannot give.
+# Reads one local policy file (the one named and its local extends), given its absolute,
+# normalised path (symlinks resolved where they exist). The default reads the file system;
+# `check --policy-ref` passes one that reads a git ref. Raise OSError (its strerror, or its
+# message, follows "cannot read <file>: ") for a file it cannot give.
 Reader = Callable[[Path], bytes]
 
 _KINDS = (
@@ -133,16 +134,16 @@ class Resolver:
         self._seen: set[str] = set()
 
     def resolve_root(self, path: Path, shown: str) -> None:
+        real = _real(path)
         try:
-            data = self.read(path)
+            data = self.read(real)
         except OSError as exc:
             self.diagnostics.append(
                 Diagnostic(shown, 1, 1, f"cannot read the policy: {reason(exc)}")
             )
             return
-        key = str(_real(path))
-        self._seen.add(key)
-        self._visit(data, shown, _real(path).parent, (), [(key, shown)])
+        self._seen.add(str(real))
+        self._visit(data, shown, real.parent, (), [(str(real), shown)])
 
     def _visit(
         self,
