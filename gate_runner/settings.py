@@ -64,6 +64,13 @@ class GateSettings:
     timeout: Setting[float]
 
 
+def default_token_env() -> str:
+    """The token variable before a policy names one (the schema's default for api.token_env)."""
+    from gate_runner.config.schema import policy_defaults
+
+    return str(policy_defaults()[("api", "token_env")])
+
+
 def resolve(cli: CommandLine, env: Mapping[str, str]) -> Settings:
     """Settings that need no policy; a bad value is a UsageError naming the flag or variable."""
     _gate_timeout_flag(cli.timeout)  # refused before the policy is read, like every flag
