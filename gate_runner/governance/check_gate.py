@@ -132,8 +132,14 @@ def govern(
         summary += f" · review required: the policy change loosens the gate ({decision.base_ref})"
     elif decision is not None and decision.fails_gate:
         summary += " · blocked: the policy change loosens the gate (gate.policy_changes: block)"
+    policy_info = verdict.policy
+    if gate.comparison is not None:
+        # The file the user named (annotations land in it); `sources` and `policy_changes`
+        # say the ref's version judged.
+        policy_info = replace(policy_info, path=gate.comparison.head.policy.path)
     return replace(
         verdict,
+        policy=policy_info,
         outcome=outcome.outcome,
         blocking=outcome.blocking,
         exit_code=outcome.exit_code if verdict.error is None else verdict.exit_code,

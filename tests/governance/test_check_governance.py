@@ -122,6 +122,8 @@ def test_review_judges_the_loosened_pr_by_the_base_bar(tmp_path: Path) -> None:
     assert any(p.startswith("assertions") for p in loosened), loosened
     for change in changes["changes"]:
         assert {"path", "before", "after", "effect", "location"} <= set(change)
+    assert verdict["policy"]["path"] == "sepurux.yml"
+    assert verdict["policy"]["sources"][0]["location"] == "main:sepurux.yml"
     core = verdict["campaigns"][0]
     assert core["enforcement"]["mode"] == "hard"  # the base's mode
     assert core["outcome"] == "fail" and core["blocking"] is True
