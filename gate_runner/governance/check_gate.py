@@ -114,8 +114,9 @@ def govern(
         results = [_stricter_of_both(r, head, rejudge) for r in results]
     if gate.comparison is not None and gate.comparison.base is not None:
         results = [_relocated(r, gate.comparison) for r in results]
-    if decision is not None and decision.message and decision.loosening:
-        results = [_with_policy_check(r, decision, gate) for r in results]
+    if decision is not None and decision.message and decision.loosening and results:
+        # Once per gate (on the first campaign), not once per campaign: the change is one.
+        results[0] = _with_policy_check(results[0], decision, gate)
     results = [_with_failures(r, baseline.get(r.key)) for r in results]
     notes = list(verdict.notes)
     if gate.comparison is not None and gate.comparison.note:
