@@ -47,7 +47,7 @@ from gate_runner.runner import (
 from gate_runner.sandbox import Sandbox, load_scenario
 from gate_runner.secrets import bad_token_reason, secret_set, token_value
 from gate_runner.settings import CommandLine, default_token_env, resolve, resolve_gate
-from gate_runner.verdict import CIContext, RunError, Verdict, read_baseline
+from gate_runner.verdict import CampaignResult, CIContext, RunError, Verdict, read_baseline
 
 
 @dataclass(frozen=True)
@@ -230,7 +230,7 @@ def _prepare(request: CheckRequest) -> GovernedGate:
 def _governed(verdict: Verdict, governed: GovernedGate, options: Any, ci: CIContext) -> Verdict:
     today = date.today()
 
-    def rejudge(policy: Policy, key: str, payload: dict[str, Any]) -> Any:
+    def rejudge(policy: Policy, key: str, payload: dict[str, Any]) -> CampaignResult:
         one = replace(options, campaign_keys=(key,))
         return evaluate_payloads(policy, {key: payload}, one, ci=ci, today=today).campaigns[0]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -21,6 +21,9 @@ from gate_runner.governance.store import open_store
 from gate_runner.governance.waivers import WaiverReview, review_waivers
 from gate_runner.policy import Policy
 from gate_runner.verdict import CampaignResult, Check, FailingTool, Location, Verdict
+
+# Judges one saved payload (campaign key, payload) under another policy.
+Rejudge = Callable[[Policy, str, dict[str, Any]], CampaignResult]
 
 
 class PolicyRefUnreadable(UsageError):
@@ -54,7 +57,7 @@ def prepare(
     config: Path,
     request: GovernanceRequest,
     *,
-    load: Any,
+    load: Callable[[Path], Policy],
     env: Mapping[str, str],
     today: date,
     git: Git | None = None,
@@ -97,7 +100,7 @@ def govern(
     verdict: Verdict,
     gate: GovernedGate,
     *,
-    rejudge: Any,
+    rejudge: Rejudge | None,
     baseline: Mapping[str, Mapping[str, Any]],
     soft_exit_code: int,
 ) -> Verdict:
@@ -109,7 +112,7 @@ def govern(
     """
     decision = gate.comparison.decision if gate.comparison else None
     results = list(verdict.campaigns)
-    if gate.comparison is not None and gate.comparison.decision.judge_by == "both":
+    if rejudge is not None and gate.comparison and gate.comparison.decision.judge_by == "both":
         head = gate.comparison.head.policy
         results = [_stricter_of_both(r, head, rejudge) for r in results]
     if gate.comparison is not None and gate.comparison.base is not None:
@@ -161,7 +164,7 @@ def govern(
     )
 
 
-def _stricter_of_both(result: CampaignResult, head: Policy, rejudge: Any) -> CampaignResult:
+def _stricter_of_both(result: CampaignResult, head: Policy, rejudge: Rejudge) -> CampaignResult:
     """The stricter outcome of the two judgements, under the stricter of the two modes.
 
     Taken whole, a change that raises a threshold and weakens the mode would escape both:
@@ -170,7 +173,7 @@ def _stricter_of_both(result: CampaignResult, head: Policy, rejudge: Any) -> Cam
     """
     if result.payload is None or head.campaign(result.key) is None:
         return result
-    other: CampaignResult = rejudge(head, result.key, result.payload)
+    other = rejudge(head, result.key, result.payload)
     mine = (result.outcome, False)
     chosen = result if stricter(mine, (other.outcome, False)) == mine else other
     enforcement = max(
