@@ -10,17 +10,16 @@ from typing import Any
 
 from gate_runner.enforce import blocks, decide
 from gate_runner.errors import ExitCode, PolicyError, UsageError
-from gate_runner.evaluate.checks import location
 from gate_runner.governance.baseline import Baseline, find_baseline
 from gate_runner.governance.diff_rules import MODE_RANK
-from gate_runner.governance.failures import classify_failures
+from gate_runner.governance.findings import relocated, with_failures, with_policy_check
 from gate_runner.governance.git import Git
-from gate_runner.governance.policy_changes import PolicyChangeDecision, stricter
+from gate_runner.governance.policy_changes import stricter
 from gate_runner.governance.ref_gate import RefComparison, compare_with_ref
 from gate_runner.governance.store import open_store
 from gate_runner.governance.waivers import WaiverReview, review_waivers
 from gate_runner.policy import Policy
-from gate_runner.verdict import CampaignResult, Check, FailingTool, Location, Verdict
+from gate_runner.verdict import CampaignResult, Verdict
 
 # Judges one saved payload (campaign key, payload) under another policy.
 Rejudge = Callable[[Policy, str, dict[str, Any]], CampaignResult]
@@ -51,6 +50,10 @@ class GovernedGate:
 
     def baseline_payloads(self) -> dict[str, dict[str, Any]]:
         return self.baseline.payloads() if self.baseline else {}
+
+    def comparison_path(self) -> str:
+        """The policy file the user named: the working tree's, whichever policy judged."""
+        return self.comparison.head.policy.path if self.comparison else self.policy.path
 
 
 def prepare(
@@ -116,11 +119,11 @@ def govern(
         head = gate.comparison.head.policy
         results = [_stricter_of_both(r, head, rejudge) for r in results]
     if gate.comparison is not None and gate.comparison.base is not None:
-        results = [_relocated(r, gate.comparison) for r in results]
+        results = [relocated(r, gate.comparison) for r in results]
     if decision is not None and decision.message and decision.loosening and results:
         # Once per gate (on the first campaign), not once per campaign: the change is one.
-        results[0] = _with_policy_check(results[0], decision, gate)
-    results = [_with_failures(r, baseline.get(r.key)) for r in results]
+        results[0] = with_policy_check(results[0], decision, gate.comparison_path())
+    results = [with_failures(r, baseline.get(r.key)) for r in results]
     notes = list(verdict.notes)
     if gate.comparison is not None and gate.comparison.note:
         notes.append(gate.comparison.note)
@@ -148,7 +151,7 @@ def govern(
     if gate.comparison is not None:
         # The file the user named (annotations land in it); `sources` and `policy_changes`
         # say the ref's version judged.
-        policy_info = replace(policy_info, path=gate.comparison.head.policy.path)
+        policy_info = replace(policy_info, path=gate.comparison_path())
     return replace(
         verdict,
         policy=policy_info,
@@ -181,104 +184,6 @@ def _stricter_of_both(result: CampaignResult, head: Policy, rejudge: Rejudge) ->
     )
     blocking = blocks(chosen.outcome, enforcement.mode, chosen.error_policy)
     return replace(chosen, enforcement=enforcement, blocking=blocking)
-
-
-def _relocated(result: CampaignResult, comparison: RefComparison) -> CampaignResult:
-    """Checks judged by the base point at the same setting in the working tree.
-
-    A location inside the ref (``origin/main:sepurux.yml:9``) cannot be annotated in the
-    pull request, and the ref's line numbers are not the working tree's: the same threshold,
-    assertion or campaign in the working tree's policy is where a reviewer looks. A check
-    the working tree no longer has points at its campaign.
-    """
-    prefix = f"{comparison.ref.name}:"
-    head = comparison.head.policy.campaign(result.key)
-    if head is None:
-        return result
-    campaign_at = location(head.origin)
-    where: dict[str, Location | None] = {"decision": campaign_at, "run": campaign_at}
-    where.update({f"threshold:{t.key}": location(t.origin) for t in head.thresholds})
-    where.update({f"assertion:{a.name}": location(a.origin) for a in head.assertions})
-
-    def move(check: Check) -> Check:
-        if check.location is None or not check.location.path.startswith(prefix):
-            return check
-        return replace(check, location=where.get(check.id) or campaign_at)
-
-    moved = result.location
-    if moved is not None and moved.path.startswith(prefix):
-        moved = campaign_at
-    return replace(result, checks=tuple(move(c) for c in result.checks), location=moved)
-
-
-def _with_policy_check(
-    result: CampaignResult, decision: PolicyChangeDecision, gate: GovernedGate
-) -> CampaignResult:
-    """A check every report shows: review required (warn) or blocked (fail, blocking)."""
-    first = decision.loosening[0]
-    check = Check(
-        id="policy:changes",
-        kind="policy",
-        name="policy changes",
-        status="fail" if decision.fails_gate else "warn",
-        level="error" if decision.fails_gate else "warn",
-        message=decision.message or "",
-        expected=f"no loosening of the policy at {decision.base_ref}",
-        actual=[f"{c.path}: {c.reason}" for c in decision.loosening],
-        location=_location(first.location, gate),
-    )
-    if decision.fails_gate:
-        # block fails the gate whatever the mode: the mode is part of what it protects.
-        return replace(result, checks=(*result.checks, check), outcome="fail", blocking=True)
-    return replace(result, checks=(*result.checks, check))
-
-
-def _with_failures(result: CampaignResult, baseline: Mapping[str, Any] | None) -> CampaignResult:
-    classified = classify_failures(result.payload, baseline)
-    if classified is None:
-        return result
-    failures: tuple[FailingTool, ...] = classified
-    new = [f for f in failures if f.status == "new"]
-    old = [f for f in failures if f.status == "existing"]
-    if not failures:
-        return replace(result, failures=failures)
-    parts = []
-    if new:
-        parts.append("new: " + ", ".join(_tool(f) for f in new))
-    if old:
-        parts.append("existing: " + ", ".join(_tool(f) for f in old))
-    check = Check(
-        id="failures:baseline",
-        kind="failures",
-        name="failing tools vs baseline",
-        status="warn",  # never blocks; a warn is what every report lists
-        level="warn",
-        message="failing tools against the baseline: " + "; ".join(parts),
-        expected="no new failing tool",
-        actual={"new": [f.tool for f in new], "existing": [f.tool for f in old]},
-        location=result.location,
-    )
-    return replace(result, failures=failures, checks=(*result.checks, check))
-
-
-def _tool(failure: FailingTool) -> str:
-    count = f" ×{failure.count}" if failure.count is not None else ""
-    then = (
-        f" (×{failure.baseline_count} then)"
-        if failure.status == "existing" and failure.baseline_count is not None
-        else ""
-    )
-    return f"{failure.tool}{count}{then}"
-
-
-def _location(text: str | None, gate: GovernedGate) -> Location | None:
-    """``path:line`` of a change; a removal's base-side location points at the policy file."""
-    if text:
-        path, _, line = text.rpartition(":")
-        if path and line.isdigit() and Path(path).is_file():
-            return Location(path, int(line))
-    head = gate.comparison.head.policy.path if gate.comparison else gate.policy.path
-    return Location(head, 1)
 
 
 def _baseline_dict(gate: GovernedGate) -> dict[str, Any] | None:
