@@ -294,3 +294,23 @@ def test_a_url_off_the_api_origin_is_never_called() -> None:
     ):
         api.call("GET", "http://127.0.0.2:1/x")
     assert fake.requests == []
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        # urllib.parse and urllib3 read these differently: no certain origin, no call.
+        "{url}\\@127.0.0.2:1/x",
+        "http://user@{host}/x",
+    ],
+)
+def test_a_url_whose_origin_is_not_certain_is_never_called(target: str) -> None:
+    """The forge client uses gate_runner.origins, the one same-origin rule, not its own."""
+    with (
+        fake_forge(lambda r: Answer(200, {})) as fake,
+        ForgeAPI(fake.url, {}) as api,
+        pytest.raises(PublishError, match="not on the forge's API origin"),
+    ):
+        host = fake.url.split("://", 1)[1].split("/", 1)[0]
+        api.call("GET", target.format(url=fake.url, host=host))
+    assert fake.requests == []
