@@ -110,6 +110,15 @@ class SoftReview:
     reviewers: tuple[str, ...] = ()
     label: str | None = None
 
+    @property
+    def users(self) -> tuple[str, ...]:
+        return tuple(r.lstrip("@") for r in self.reviewers if "/" not in r)
+
+    @property
+    def teams(self) -> tuple[str, ...]:
+        # "@acme/reliability" or "acme/reliability": forges want the team's slug.
+        return tuple(r.lstrip("@").split("/", 1)[1] for r in self.reviewers if "/" in r)
+
 
 @dataclass(frozen=True)
 class EnforcementSettings:
