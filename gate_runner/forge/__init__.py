@@ -15,7 +15,7 @@ _EXPORTS = {
     "request_review": "gate_runner.forge.publish",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = ["ReviewSettings", "forge_status_tokens", "publish_statuses", "request_review"]
 
 
 def __getattr__(name: str) -> Any:
