@@ -100,6 +100,8 @@ class CampaignResult:
     duration_s: float | None = None
     location: Location | None = None
     baseline_run_id: str | None = None
+    # The baseline's pass rate for this campaign (--baseline), so pictures need no other file.
+    baseline_pass_rate: float | None = None
 
 
 @dataclass(frozen=True)
@@ -361,4 +363,5 @@ def _campaign(data: dict[str, Any]) -> CampaignResult:
         duration_s=data.get("duration_s"),
         location=_location(data.get("location")),
         baseline_run_id=data.get("baseline_run_id"),
+        baseline_pass_rate=data.get("baseline_pass_rate"),
     )

@@ -16,6 +16,7 @@ from gate_runner.report._common import (
     top_failing_tools,
     value_text,
 )
+from gate_runner.report.chart import chart_block
 from gate_runner.verdict import CampaignResult, Verdict
 
 MARKER = "<!-- gate-runner:verdict -->"
@@ -40,6 +41,10 @@ def document(
     """The Markdown, cut to fit `limit` (as `measure` counts) with a note saying so."""
     head = _head(verdict, marker)
     sections = [_section(verdict, c) for c in verdict.campaigns if findings(c) or c.error]
+    chart = chart_block(verdict)
+    if chart:
+        # First of the sections: kept whole (or left out whole) when the comment is cut.
+        sections.insert(0, chart)
     tail = _tail(verdict)
     full = "\n".join([head, *sections, tail])
     if measure(full) <= limit:
