@@ -65,7 +65,7 @@ def merge_verdicts(runs: Sequence[PolicyRun], *, soft_exit_code: int) -> Verdict
     """One verdict from several: campaigns in policy order, keys prefixed, `policies` filled."""
     if not runs:
         raise ValueError("no verdict to merge")
-    if len(runs) == 1:
+    if len(runs) == 1 and runs[0].prefix is None:  # one policy: its verdict as it is
         return runs[0].verdict
     first = runs[0].verdict
     campaigns = tuple(
