@@ -51,6 +51,7 @@ CHECK_CONFIG = typer.Option(
     None,
     "--config",
     "-c",
+    metavar="PATH",
     help="The policy file (default sepurux.yml); repeat it for several policies (a monorepo).",
 )
 DISCOVER = typer.Option(
