@@ -3,7 +3,9 @@
 The merge rule: the outcome is the worst of the policies' (fail, error, warn, pass), the
 verdict blocks when any policy blocks, and the exit code follows enforce's order (130
 interrupted, 1 blocked, 3 no decision, the soft exit code, 0). Campaign keys carry their
-policy's prefix (its directory) so every name stays unique in every report.
+policy's prefix (its directory) so every name stays unique in every report. The gate-wide
+`enforcement` and `policy.path` are the first policy's (where a finding without a line of its
+own points); `policy.digest` hashes every policy's digest; `policies` keeps each one's result.
 """
 
 from __future__ import annotations
