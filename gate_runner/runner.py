@@ -309,7 +309,11 @@ def _finite(value: object) -> float | None:
     """A number a picture can draw, from a payload nobody vouches for; else None."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return float(value) if math.isfinite(value) else None
+    try:
+        number = float(value)
+    except OverflowError:  # an integer past every float
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _errored(
