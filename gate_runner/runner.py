@@ -20,6 +20,7 @@ from gate_runner.evaluate import evaluate_campaign
 from gate_runner.evaluate.checks import location
 from gate_runner.policy import Campaign, ErrorPolicy, Mode, Policy
 from gate_runner.settings import gate_timeout
+from gate_runner.thresholds import needs_reliability, request_thresholds
 from gate_runner.verdict import (
     CampaignResult,
     Check,
@@ -94,12 +95,9 @@ def plan_runs(campaigns: Sequence[Campaign]) -> list[RunRequest]:
             campaign=c.campaign,
             trace_id=c.trace_id,
             trace_file=c.trace_file,
-            thresholds={
-                t.key: list(t.value) if isinstance(t.value, tuple) else t.value
-                for t in c.thresholds
-            },
+            thresholds=request_thresholds(c.thresholds),
             mutation_pack_id=c.mutation_pack_id,
-            needs_reliability=any(t.key == "min_reliability_score" for t in c.thresholds),
+            needs_reliability=needs_reliability(c.thresholds),
         )
         for c in campaigns
     ]

@@ -32,7 +32,7 @@ from gate_runner.forge.deliver import PolicyReview, forge_results
 from gate_runner.monorepo import PolicyRun, campaign_prefixes, discover_policies, merge_verdicts
 from gate_runner.monorepo.merge import prefixed
 from gate_runner.monorepo.select import baseline_for, judged, select_across
-from gate_runner.policy import DEFAULT_TOKEN_ENV, Mode, Policy
+from gate_runner.policy import Mode, Policy
 from gate_runner.runner import (
     GateClock,
     GateOptions,
@@ -43,7 +43,7 @@ from gate_runner.runner import (
 )
 from gate_runner.sandbox import Sandbox, load_scenario
 from gate_runner.secrets import bad_token_reason, secret_set, token_value
-from gate_runner.settings import CommandLine, resolve, resolve_gate
+from gate_runner.settings import CommandLine, default_token_env, resolve, resolve_gate
 from gate_runner.verdict import CIContext, RunError, Verdict, read_baseline
 
 
@@ -98,7 +98,7 @@ def run_check(request: CheckRequest) -> int:
     env = os.environ
     ci = detect(env)
     # Before the policy names its variable, the default one and the forge tokens are secrets.
-    channel.add_secrets(*secret_set(env, token_env=DEFAULT_TOKEN_ENV).values)
+    channel.add_secrets(*secret_set(env, token_env=default_token_env()).values)
     with ExitStack() as stack:
         stopper = stack.enter_context(stop_on_signals(channel))
         paths = policy_paths(request)

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from gate_runner.policy import Origin, Policy
+from gate_runner.thresholds import THRESHOLDS
 from gate_runner.verdict import Enforcement
 
 
@@ -47,6 +48,7 @@ def explanation(policy: Policy, today: date, enforcement: Enforcement) -> dict[s
                     {
                         "key": t.key,
                         "value": list(t.value) if isinstance(t.value, tuple) else t.value,
+                        "rule": THRESHOLDS[t.key].rule(t.value),
                         "origin": _origin(t.origin),
                     }
                     for t in c.thresholds
@@ -61,8 +63,9 @@ def explanation(policy: Policy, today: date, enforcement: Enforcement) -> dict[s
     }
 
 
-def _row(name: str, value: object, origin: str | None) -> str:
-    return f"  {name} = {json.dumps(value)}  ({origin or 'default'})"
+def _row(name: str, value: object, origin: str | None, rule: str | None = None) -> str:
+    meaning = f"  [{rule}]" if rule else ""
+    return f"  {name} = {json.dumps(value)}{meaning}  ({origin or 'default'})"
 
 
 def render_text(data: dict[str, Any]) -> str:
@@ -79,7 +82,9 @@ def render_text(data: dict[str, Any]) -> str:
     for campaign in data["campaigns"]:
         mode = f", enforcement {campaign['enforcement']}" if campaign["enforcement"] else ""
         lines.append(f"campaign {campaign['key']} ({campaign['campaign']}{mode}):")
-        lines += [_row(t["key"], t["value"], t["origin"]) for t in campaign["thresholds"]]
+        lines += [
+            _row(t["key"], t["value"], t["origin"], t["rule"]) for t in campaign["thresholds"]
+        ]
         lines += [
             f"  assertion {a['name']} [{a['level']}]  ({a['origin']})"
             for a in campaign["assertions"]
