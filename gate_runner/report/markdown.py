@@ -181,6 +181,8 @@ def _tail(verdict: Verdict) -> str:
         lines += ["**Notes**", ""] + [f"- {cell(note, 1000)}" for note in verdict.notes] + [""]
     ci = verdict.ci
     facts = [f"policy {cell(verdict.policy.path)}", f"digest {cell(verdict.policy.digest[:19])}"]
+    if verdict.policies:  # several policies merged: name them all
+        facts[0] = "policies " + ", ".join(cell(p.path) for p in verdict.policies)
     if ci.commit:
         facts.append(f"commit {cell(ci.commit[:12])}")
     build = _link(ci.build_url)

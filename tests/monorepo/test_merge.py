@@ -100,3 +100,8 @@ def test_names_stay_unique_in_sarif() -> None:
     assert len(prints) == len(set(prints))
     campaigns = {r["properties"]["campaign"] for r in results}
     assert "services/api/core-reliability" in campaigns
+
+
+def test_the_comment_names_every_policy() -> None:
+    body = REPORTERS["markdown"].render(_two_core_reliability())
+    assert "policies services/api/sepurux.yml, services/web/sepurux.yml" in body
