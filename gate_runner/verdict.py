@@ -115,6 +115,8 @@ class CampaignResult:
     baseline_run_id: str | None = None
     # Classed against the baseline; None when either side has no top_failing_tools list.
     failures: tuple[FailingTool, ...] | None = None
+    # The baseline's pass rate for this campaign (--baseline), so pictures need no other file.
+    baseline_pass_rate: float | None = None
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,20 @@ class PolicyInfo:
     sources: tuple[dict[str, str], ...]  # {"location", "sha256"}
     on_error: Literal["fail", "pass"]
     on_timeout: Literal["fail", "pass"]
+
+
+@dataclass(frozen=True)
+class PolicyPart:
+    """One policy of a monorepo check (`--config` repeated, `--discover`), judged on its own."""
+
+    path: str
+    digest: str
+    prefix: str | None  # put before its campaign keys ("services/api/core"); None: kept as is
+    campaigns: tuple[str, ...]  # its campaign keys as this verdict names them
+    outcome: Outcome
+    blocking: bool
+    exit_code: int
+    summary: str
 
 
 @dataclass(frozen=True)
@@ -165,6 +181,8 @@ class Verdict:
     waivers: dict[str, Any] | None = None
     tool: dict[str, str] = field(default_factory=lambda: {"name": "gate-runner", "version": ""})
     schema_version: int = SCHEMA_VERSION
+    # Filled only when several policies were merged into this verdict (gate_runner.monorepo).
+    policies: tuple[PolicyPart, ...] = field(default=())
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = _jsonable(asdict(self))
@@ -175,6 +193,8 @@ class Verdict:
         for campaign in data["campaigns"]:
             if campaign.get("failures") is None:
                 campaign.pop("failures", None)
+        if not data["policies"]:
+            del data["policies"]  # a one-policy verdict reads as it always did
         return data
 
     def to_json(self) -> str:
@@ -211,6 +231,10 @@ class Verdict:
             waivers=data.get("waivers"),
             tool=dict(data.get("tool", {})),
             schema_version=data.get("schema_version", SCHEMA_VERSION),
+            policies=tuple(
+                PolicyPart(**{**p, "campaigns": tuple(p["campaigns"])})
+                for p in data.get("policies") or ()
+            ),
         )
 
     @classmethod
@@ -375,4 +399,5 @@ def _campaign(data: dict[str, Any]) -> CampaignResult:
             if isinstance(data.get("failures"), list)
             else None
         ),
+        baseline_pass_rate=data.get("baseline_pass_rate"),
     )

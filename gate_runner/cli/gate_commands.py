@@ -51,11 +51,29 @@ BASELINE = typer.Option(
     help="A previous verdict; assertions see its payload as `baseline` "
     "(check: `auto` finds the merge base's verdict in --store).",
 )
+CHECK_CONFIG = typer.Option(
+    None,
+    "--config",
+    "-c",
+    metavar="PATH",
+    help="The policy file (default sepurux.yml); repeat it for several policies (a monorepo).",
+)
+DISCOVER = typer.Option(
+    False,
+    "--discover",
+    help="Judge every sepurux.yml under this directory (as git lists it: .gitignore respected).",
+)
+PUBLISH = typer.Option(
+    False,
+    "--publish",
+    help="Post a status per campaign and one for the gate on GitHub, GitLab, Bitbucket or Azure"
+    " DevOps (as the policy's `publish: true`).",
+)
 DEBUG = typer.Option(False, "--debug", help="Show a traceback for internal errors.")
 
 
 def check(
-    config: Path = CONFIG,
+    config: list[Path] | None = CHECK_CONFIG,
     campaign: list[str] | None = CAMPAIGN,
     enforcement: ModeChoice | None = ENFORCEMENT,
     timeout: float | None = typer.Option(None, "--timeout", help="Seconds for the whole gate."),
@@ -89,11 +107,14 @@ def check(
         "--store",
         help="Where --baseline auto looks: a directory, or git-notes (refs/notes/gate-runner).",
     ),
+    publish: bool = PUBLISH,
+    discover: bool = DISCOVER,
     debug: bool = DEBUG,
 ) -> int:
     """Run the campaigns, evaluate, enforce, report, and exit with the verdict's code."""
+    configs = tuple(config or ())
     request = CheckRequest(
-        config=config,
+        config=configs[0] if configs else Path("sepurux.yml"),
         campaigns=tuple(campaign or ()),
         enforcement=_mode(enforcement),
         timeout=timeout,
@@ -108,6 +129,9 @@ def check(
         comment=comment,
         policy_ref=policy_ref,
         store=store,
+        configs=configs,
+        discover=discover,
+        publish=publish,
     )
     return run_check(request)
 
