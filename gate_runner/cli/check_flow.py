@@ -34,6 +34,7 @@ from gate_runner.governance.check_gate import (
     GovernedGate,
     PolicyRefUnreadable,
     govern,
+    merge_governance,
     prepare,
 )
 from gate_runner.monorepo import PolicyRun, campaign_prefixes, discover_policies, merge_verdicts
@@ -225,6 +226,8 @@ def run_check(request: CheckRequest) -> int:
             own = _governed(own, rules[id(policy)], options, ci)
             runs.append(PolicyRun(policy.path, prefix, own))
         verdict = merge_verdicts(runs, soft_exit_code=settings.soft_exit_code.value)
+        if len(runs) > 1:
+            verdict = merge_governance(verdict, [run.verdict for run in runs])
         if cancel.is_set() and not verdict.interrupted:
             # Cancelled after the last decision: the verdict is whole, but CI asked us to stop.
             verdict = mark_interrupted(verdict, soft_exit_code=request.soft_exit_code)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -197,3 +197,30 @@ def _baseline_dict(gate: GovernedGate) -> dict[str, Any] | None:
         "store": gate.store or "",
         "note": found.note,
     }
+
+
+def merge_governance(merged: Verdict, parts: Sequence[Verdict]) -> Verdict:
+    """A monorepo's merged verdict: the weightiest policy change, the one baseline, every waiver.
+
+    Each policy's own change is also in its campaigns' checks and in the notes.
+    """
+
+    def weight(verdict: Verdict) -> tuple[bool, bool, bool]:
+        found = verdict.policy_changes or {}
+        return (bool(found.get("blocked")), bool(found.get("review_required")),
+                bool(found.get("changes")))  # fmt: skip
+
+    waivers = [v.waivers for v in parts if v.waivers]
+    combined = None
+    if waivers:
+        combined = {
+            **waivers[0],
+            "live": sum(int(w.get("live", 0)) for w in waivers),
+            "findings": [f for w in waivers for f in w.get("findings", [])],
+        }
+    return replace(
+        merged,
+        policy_changes=max(parts, key=weight).policy_changes,
+        baseline=next((v.baseline for v in parts if v.baseline), None),
+        waivers=combined,
+    )

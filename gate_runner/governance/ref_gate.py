@@ -53,7 +53,8 @@ class RefComparison:
         base = self.base.policy
         known = {c.key for c in base.campaigns}
         added = tuple(c for c in self.head.policy.campaigns if c.key not in known)
-        return replace(base, campaigns=base.campaigns + added) if added else base
+        # Named as the user named it; its sources and origins say REF:path.
+        return replace(base, path=self.head.policy.path, campaigns=base.campaigns + added)
 
     def to_dict(self) -> dict[str, Any]:
         data = self.decision.to_dict()

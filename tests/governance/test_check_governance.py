@@ -320,3 +320,22 @@ def test_a_change_that_tightens_and_loosens_is_judged_at_the_strictest_of_both(
     assert core["outcome"] == "fail" and core["blocking"] is True
     statuses = {c["id"]: c["status"] for c in core["checks"]}
     assert statuses["threshold:min_pass_rate"] == "fail"  # 0.8 < 0.85
+
+
+@pytest.mark.slow
+def test_a_monorepo_names_the_policy_that_loosened(tmp_path: Path) -> None:
+    repo = Repo.init(tmp_path / "origin")
+    gate = BASE.format(setting="review")
+    files = {"a/sepurux.yml": gate, "b/sepurux.yml": gate, "scenario.yml": SCENARIO}
+    repo.commit("the gates", files)
+    repo.git("checkout", "-q", "-b", "pr")
+    repo.commit("loosen b", {"b/sepurux.yml": PR.format(setting="review")})
+    configs = ("--config", "a/sepurux.yml", "--config", "b/sepurux.yml")
+    done = _check(repo, *configs, "--policy-ref", "main")
+    assert done.code == 1, done.stderr
+    verdict = _verdict(repo)
+    assert verdict["policy_changes"]["review_required"] is True
+    assert [p["path"] for p in verdict["policies"]] == ["a/sepurux.yml", "b/sepurux.yml"]
+    checks = {c["key"]: [k["id"] for k in c["checks"]] for c in verdict["campaigns"]}
+    assert "policy:changes" in checks["b/core"]
+    assert "policy:changes" not in checks["a/core"]
