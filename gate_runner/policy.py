@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
+from gate_runner.statistics import RunPlan
+
 Mode = Literal["observe", "soft", "hard"]
 ErrorPolicy = Literal["fail", "pass"]
 Level = Literal["error", "warn"]
@@ -69,6 +71,17 @@ class Campaign:
     enforcement: Mode | None
     origin: Origin
     enforcement_origin: Origin | None = None
+    # repeat, max_runs, aggregate, confidence, on_inconclusive, min_passing_runs, merged
+    # from `gate:`, the campaign and `statistics:` (docs/statistics.md).
+    runs: RunPlan = field(default_factory=RunPlan)
+
+
+@dataclass(frozen=True)
+class Statistics:
+    """The top-level `statistics:`: how sure a decision must be, and where the trial count is."""
+
+    confidence: float | None = None
+    trials: str | None = None  # JMESPath over a payload giving its attempt count, e.g. trace_count
 
 
 @dataclass(frozen=True)
@@ -151,6 +164,7 @@ class Policy:
     # policy file that declares no campaign of its own is tested against these.
     default_thresholds: tuple[Threshold, ...] = field(default=())
     default_assertions: tuple[Assertion, ...] = field(default=())
+    statistics: Statistics = field(default_factory=Statistics)
 
     def campaign(self, key: str) -> Campaign | None:
         return next((c for c in self.campaigns if c.key == key), None)
