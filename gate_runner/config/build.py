@@ -12,7 +12,6 @@ from typing import Any, cast
 from gate_runner.config.extends import Source
 from gate_runner.config.merge import Merged
 from gate_runner.config.yaml_positions import PathKey
-from gate_runner.statistics import RunPlan
 from gate_runner.policy import (
     DEFAULT_BASE_URL,
     DEFAULT_TOKEN_ENV,
@@ -31,6 +30,7 @@ from gate_runner.policy import (
     Threshold,
     Waiver,
 )
+from gate_runner.statistics import RunPlan
 
 DEFAULTS: dict[PathKey, object] = {
     ("api", "base_url"): DEFAULT_BASE_URL,

@@ -64,7 +64,7 @@ def explanation(policy: Policy, today: date, enforcement: Enforcement) -> dict[s
 
 
 def _runs(policy: Policy, key: str, plan: RunPlan) -> list[dict[str, Any]]:
-    """The campaign's run settings (docs/statistics.md), each from the campaign, gate: or default."""
+    """The run settings (docs/statistics.md), each from the campaign, gate: or a default."""
     origins = {v.path: v.origin for v in policy.effective}
     settings: dict[str, object] = {
         "repeat": plan.repeat,
