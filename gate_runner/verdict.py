@@ -20,15 +20,17 @@ DecisionPayload = dict[str, Any]
 # payload's `decision` or metrics say.
 FAILED_RUN_STATUSES = ("failed", "error")
 
-Outcome = Literal["pass", "fail", "warn", "error"]
-CheckStatus = Literal["pass", "fail", "warn", "error", "waived"]
+# inconclusive: repeated runs could not show a bar met or missed at the policy's confidence.
+Outcome = Literal["pass", "fail", "warn", "error", "inconclusive"]
+CheckStatus = Literal["pass", "fail", "warn", "error", "inconclusive", "waived"]
+OnInconclusive = Literal["fail", "warn", "pass"]
 CheckKind = Literal["decision", "threshold", "assertion", "run"]
 RunStatus = Literal["done", "error", "timeout", "cancelled", "pending", "skipped"]
 # A gate-wide error may also be a usage error (a policy that could not be used).
 RunErrorKind = ServiceErrorKind | Literal["usage"]
 
 SCHEMA_VERSION = 1
-OUTCOMES: tuple[Outcome, ...] = ("pass", "fail", "warn", "error")
+OUTCOMES: tuple[Outcome, ...] = ("pass", "fail", "warn", "error", "inconclusive")
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,33 @@ class RunError:
 
 
 @dataclass(frozen=True)
+class RunRecord:
+    """One run of a campaign, judged alone on its own numbers (issue #12)."""
+
+    run_id: str | None
+    dashboard_url: str | None
+    status: RunStatus
+    outcome: Outcome
+    metrics: dict[str, Any]  # the run's own values of what the thresholds read, and `trials`
+    duration_s: float | None = None
+    payload: DecisionPayload | None = None  # kept so `evaluate` can re-judge the runs
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """How a campaign's runs became one judgement: the method, the rule, the interval."""
+
+    method: str  # median, worst, best, mean, pooled
+    rule: str  # point, interval, sprt, bonferroni-t, min_passing_runs
+    runs: int
+    stopped: Literal["decided", "budget", "deadline", "planned"]
+    metrics: dict[str, Any]  # metric -> its aggregate
+    pooled: dict[str, int] | None = None  # {"successes", "trials"} of a counted rate
+    interval: dict[str, Any] | None = None  # {"low", "high", "confidence", "method", "basis"}
+    on_inconclusive: OnInconclusive = "fail"
+
+
+@dataclass(frozen=True)
 class CampaignResult:
     key: str
     campaign: str
@@ -101,6 +130,13 @@ class CampaignResult:
     duration_s: float | None = None
     location: Location | None = None
     baseline_run_id: str | None = None
+    # Issue #12: every run (the last one's id and link are also run_id/dashboard_url above).
+    runs: tuple[RunRecord, ...] = ()
+    aggregate: Aggregate | None = None
+    flaky: bool = False  # runs judged alone disagree
+    spread: str | None = None  # "2 of 3 runs passed on their own, 1 failed; pass_rate 0.8–0.9"
+    # What on_inconclusive made of an inconclusive outcome (blocking follows it).
+    inconclusive_policy: OnInconclusive | None = None
 
 
 @dataclass(frozen=True)
@@ -355,4 +391,21 @@ def _campaign(data: dict[str, Any]) -> CampaignResult:
         duration_s=data.get("duration_s"),
         location=_location(data.get("location")),
         baseline_run_id=data.get("baseline_run_id"),
+        runs=tuple(_run(r) for r in data.get("runs") or () if isinstance(r, dict)),
+        aggregate=Aggregate(**data["aggregate"]) if data.get("aggregate") else None,
+        flaky=bool(data.get("flaky", False)),
+        spread=data.get("spread"),
+        inconclusive_policy=data.get("inconclusive_policy"),
+    )
+
+
+def _run(data: dict[str, Any]) -> RunRecord:
+    return RunRecord(
+        run_id=data.get("run_id"),
+        dashboard_url=data.get("dashboard_url"),
+        status=data.get("status", "done"),
+        outcome=data.get("outcome", "error"),
+        metrics=dict(data.get("metrics") or {}),
+        duration_s=data.get("duration_s"),
+        payload=data.get("payload") if isinstance(data.get("payload"), dict) else None,
     )
