@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -27,7 +25,8 @@ OnInconclusive = Literal["fail", "warn", "pass"]
 CheckKind = Literal["decision", "threshold", "assertion", "run"]
 RunStatus = Literal["done", "error", "timeout", "cancelled", "pending", "skipped"]
 # A gate-wide error may also be a usage error (a policy that could not be used).
-RunErrorKind = ServiceErrorKind | Literal["usage"]
+# "policy": the policy could not be loaded (a verdict is still written, exit 2).
+RunErrorKind = ServiceErrorKind | Literal["usage", "policy"]
 
 SCHEMA_VERSION = 1
 OUTCOMES: tuple[Outcome, ...] = ("pass", "fail", "warn", "error", "inconclusive")
@@ -306,21 +305,6 @@ def _read_json(path: Path, name: str) -> Any:
         return untrusted_json.loads(data)
     except ValueError as error:
         raise UsageError(f"{name}: {error}") from None
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write a file so that a reader (or a killed job) never sees half of it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _jsonable(value: Any) -> Any:

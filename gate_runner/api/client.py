@@ -19,6 +19,7 @@ from gate_runner.api.retry import RetryPolicy, TransientError, call_with_retry
 from gate_runner.api.urls import check_base_url, redirect_target
 from gate_runner.errors import ServiceError, UsageError
 from gate_runner.origins import describe_origin, same_origin
+from gate_runner.secrets import Secrets
 from gate_runner.settings import DEFAULT_REQUEST_TIMEOUT
 
 MAX_RESPONSE_BYTES = 5 * 1024 * 1024
@@ -306,6 +307,4 @@ class SepuruxClient:
         return f"check the token in {self.token_env}"
 
     def _scrub(self, text: str) -> str:
-        if self._token and self._token in text:
-            return text.replace(self._token, "[token]")
-        return text
+        return Secrets((self._token,) if self._token else ()).scrub(text)

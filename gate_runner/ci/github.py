@@ -34,9 +34,10 @@ def output_path(env: Mapping[str, str]) -> str | None:
 
 def mask_lines(secrets: Sequence[str]) -> str:
     """`::add-mask::` for every line of every secret, escaped as workflow commands are."""
-    from gate_runner.report.github import mask_commands  # late: report/ imports ci/
-
-    return mask_commands(secrets)
+    parts = dict.fromkeys(p for s in secrets for p in s.splitlines() if p.strip())
+    # Message-data escapes, without the reporter's cleaning: the mask must be the value itself.
+    escaped = (p.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A") for p in parts)
+    return "".join(f"::add-mask::{part}\n" for part in escaped)
 
 
 def _event(env: Mapping[str, str]) -> dict[str, Any]:

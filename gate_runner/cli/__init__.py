@@ -10,7 +10,14 @@ from gate_runner.cli.common import run_safely
 
 
 def main() -> None:
+    from gate_runner.channel import standard_streams
+
+    standard_streams()  # `>&-` / `2>&-`: no file or socket may take descriptor 1 or 2
     argv = sys.argv[1:]
+    if argv[:1] == ["check"]:
+        from gate_runner.cli.signals import hold_signals
+
+        hold_signals()  # a signal during start-up still gets its verdict
     # Every command also runs in run_safely where it is registered; this catches the rest
     # (the fast path, imports, registration), so no fault ever ends in a bare traceback.
     raise SystemExit(run_safely(lambda: _dispatch(argv), debug="--debug" in argv))

@@ -1,30 +1,45 @@
-"""The `check` command's flow: plan, start the sandbox if asked, run the gate, write everything."""
+"""The `check` command's flow: load the policy, start the sandbox if asked, run, deliver."""
 
 from __future__ import annotations
 
 import os
-import signal
-import sys
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import typer
-
+from gate_runner import channel as output
+from gate_runner.api import SepuruxClient
+from gate_runner.ci import detect
+from gate_runner.cli.delivery import (
+    deliver,
+    deliver_policy_error,
+    report_specs,
+    rewrite_interrupted,
+    verdict_without_policy,
+)
 from gate_runner.cli.dry_run import print_plan
-from gate_runner.errors import ExitCode, ServiceError, UsageError
+from gate_runner.cli.progress import Progress
+from gate_runner.cli.signals import StopNow, stop_on_signals
+from gate_runner.config import load_policy
+from gate_runner.errors import ExitCode, PolicyError, ServiceError, UsageError
+from gate_runner.files import regular_target
+from gate_runner.policy import DEFAULT_TOKEN_ENV, Mode, Policy
+from gate_runner.runner import (
+    GateClock,
+    GateOptions,
+    gate_error_verdict,
+    mark_interrupted,
+    run_gate,
+    select_campaigns,
+)
+from gate_runner.sandbox import Sandbox, load_scenario
+from gate_runner.secrets import bad_token_reason, secret_set, token_value
 from gate_runner.settings import CommandLine, resolve, resolve_gate
-from gate_runner.verdict import Verdict, read_baseline, write_atomically
-
-if TYPE_CHECKING:
-    from gate_runner.policy import Mode, Policy
-    from gate_runner.report import ReportSpec
-    from gate_runner.verdict import CIContext
+from gate_runner.verdict import CIContext, RunError, Verdict, read_baseline
 
 
 @dataclass(frozen=True)
@@ -45,11 +60,8 @@ class CheckRequest:
 
 
 def run_check(request: CheckRequest) -> int:
-    from gate_runner.ci import detect
-    from gate_runner.config import load_policy
-    from gate_runner.runner import GateClock, GateOptions, mark_interrupted, select_campaigns
-
     clock = GateClock()
+    channel = output.current()
     specs = report_specs(request.reports)
     command_line = CommandLine(
         api_url=request.api_url,
@@ -62,37 +74,77 @@ def run_check(request: CheckRequest) -> int:
     request_timeout = settings.request_timeout.value
     if request.sandbox and request.api_url:
         raise UsageError("--sandbox starts its own API; leave out --api-url")
-    policy = load_policy(request.config)
-    select_campaigns(policy, request.campaigns)  # an unknown key is a usage error before any call
-    options = GateOptions(
-        campaign_keys=request.campaigns,
-        enforcement=settings.enforcement.value,
-        timeout=request.timeout,  # the runner resolves it with the policy (settings.gate_timeout)
-        soft_exit_code=settings.soft_exit_code.value,
-        fresh=request.fresh,
-        baseline=read_baseline(request.baseline) if request.baseline is not None else {},
-    )
+    if str(request.verdict_path) != "-":
+        # A device, FIFO or directory is refused before any run starts, and left as it is.
+        regular_target(request.verdict_path)
     env = os.environ
     ci = detect(env)
-    gate = resolve_gate(command_line, env, policy)
-    if request.dry_run:
-        print_plan(policy, options, ci, gate.base_url)
-        return int(ExitCode.OK)
+    # Before the policy names its variable, the default one and the forge tokens are secrets.
+    channel.add_secrets(*secret_set(env, token_env=DEFAULT_TOKEN_ENV).values)
     with ExitStack() as stack:
+        stopper = stack.enter_context(stop_on_signals(channel))
+        try:
+            if stopper.cancel.is_set():
+                raise StopNow
+            policy = load_policy(request.config)
+        except PolicyError as error:
+            stopper.raise_now = False  # a signal now must not break the verdict's delivery
+            return deliver_policy_error(
+                error,
+                request.config,
+                request.verdict_path,
+                specs,
+                channel=channel,
+                env=env,
+                enforcement=request.enforcement,
+                clock=clock,
+            )
+        except StopNow:
+            stopper.raise_now = False
+            verdict = verdict_without_policy(
+                request.config,
+                RunError(
+                    "cancelled",
+                    "the job was cancelled (SIGINT/SIGTERM) before the policy was loaded",
+                ),
+                exit_code=int(ExitCode.INTERRUPTED),
+                ci=ci,
+                clock=clock,
+                enforcement=request.enforcement,
+                interrupted=True,
+            )
+            # The requested reports too, no comment: nothing was decided to comment on.
+            return deliver(verdict, request.verdict_path, specs, channel=channel, env=env)
+        # From here a signal sets `cancel`; the scheduler stops and the verdict says so.
+        stopper.raise_now = False
+        channel.add_secrets(*secret_set(env, token_env=policy.api.token_env).values)
+        # An unknown campaign key is a usage error before any call.
+        select_campaigns(policy, request.campaigns)
+        options = GateOptions(
+            campaign_keys=request.campaigns,
+            enforcement=settings.enforcement.value,
+            # The runner resolves the gate timeout with the policy (settings.gate_timeout).
+            timeout=request.timeout,
+            soft_exit_code=settings.soft_exit_code.value,
+            fresh=request.fresh,
+            baseline=read_baseline(request.baseline) if request.baseline is not None else {},
+        )
+        gate = resolve_gate(command_line, env, policy)
+        if request.dry_run:
+            print_plan(policy, options, ci, gate.base_url, channel=channel)
+            return int(ExitCode.OK)
         base_url = gate.base_url.value
-        env_token = env.get(policy.api.token_env) or None
-        token = env_token
+        token = token_value(env.get(policy.api.token_env))
         if request.sandbox is not None:
             sandbox = stack.enter_context(_sandbox(request.sandbox))
             base_url, token = sandbox.url, sandbox.token
-            typer.echo(f"gate-runner: sandbox from {request.sandbox} at {sandbox.url}", err=True)
-        # The CI's token stays a secret even when --sandbox talks with another one, and
-        # so do the forge tokens --comment uses.
-        forge = _forge_tokens(env) if request.comment else []
-        secrets = tuple(dict.fromkeys(t for t in (token, env_token, *forge) if t))
-        # Before anything else is printed, so the runner hides the token everywhere.
-        print_masks(secrets)
-        cancel = stack.enter_context(_cancel_on_signals())
+            # The CI's token stays a secret even when --sandbox talks with another one.
+            channel.add_secrets(sandbox.token)
+        # Before anything else is printed, so the CI hides the tokens everywhere.
+        channel.masks(env)
+        if request.sandbox is not None:
+            channel.line(f"gate-runner: sandbox from {request.sandbox} at {base_url}")
+        cancel = stopper.cancel
         verdict = _run(
             policy,
             options,
@@ -106,19 +158,24 @@ def run_check(request: CheckRequest) -> int:
         if cancel.is_set() and not verdict.interrupted:
             # Cancelled after the last decision: the verdict is whole, but CI asked us to stop.
             verdict = mark_interrupted(verdict, soft_exit_code=request.soft_exit_code)
-        code = finish(
+        code = deliver(
             verdict,
             request.verdict_path,
             specs,
-            secrets=secrets,
+            channel=channel,
+            env=env,
             comment=request.comment,
             cancel=cancel,
-            masks_printed=True,
         )
         if cancel.is_set() and not verdict.interrupted:
             # The signal came while reporting: the files must not say the job ran to its end.
-            interrupted = mark_interrupted(verdict, soft_exit_code=request.soft_exit_code)
-            _rewrite_files(interrupted, request.verdict_path, specs, secrets)
+            rewrite_interrupted(
+                verdict,
+                request.verdict_path,
+                specs,
+                channel=channel,
+                soft_exit_code=request.soft_exit_code,
+            )
         return int(ExitCode.INTERRUPTED) if cancel.is_set() else code
 
 
@@ -133,9 +190,6 @@ def _run(
     cancel: threading.Event,
     request_timeout: float,
 ) -> Verdict:
-    from gate_runner.cli.progress import Progress
-    from gate_runner.runner import gate_error_verdict, run_gate, select_campaigns
-
     today = date.today()
     try:
         if token is None:
@@ -144,8 +198,14 @@ def _run(
                 f"no API token: the variable {policy.api.token_env} is not set "
                 f"(api.token_env in {policy.path}); set it in the CI secrets",
             )
-        from gate_runner.api import SepuruxClient
-
+        unusable = bad_token_reason(token)
+        if unusable is not None:
+            # requests would fail deep inside (exit 4) or print the header; nothing is sent.
+            raise ServiceError(
+                "auth",
+                f"the token in {policy.api.token_env} cannot be sent: {unusable}; "
+                "set it again in the CI secrets",
+            )
         client = SepuruxClient(
             base_url,
             token,
@@ -158,7 +218,7 @@ def _run(
         return gate_error_verdict(policy, error, options, ci=ci, today=today, clock=clock)
     total = len(select_campaigns(policy, options.campaign_keys))
     try:
-        with Progress(sys.stderr, live=sys.stderr.isatty(), total=total) as progress:
+        with Progress(output.current(), total=total) as progress:
             return run_gate(
                 policy,
                 options,
@@ -173,131 +233,7 @@ def _run(
         client.close()
 
 
-def finish(
-    verdict: Verdict,
-    verdict_path: Path,
-    specs: Sequence[ReportSpec],
-    *,
-    secrets: Sequence[str],
-    comment: bool,
-    cancel: threading.Event | None = None,
-    masks_printed: bool = False,
-) -> int:
-    """Write the verdict and every report, print the summary, post the comment; the exit code."""
-    from gate_runner.report import REPORTERS, write_reports
-    from gate_runner.report.output import scrub
-
-    if not masks_printed:
-        print_masks(secrets)
-    try:
-        write_atomically(verdict_path, scrub(verdict.to_json(), secrets))
-    except OSError as error:
-        raise UsageError(f"cannot write the verdict to {verdict_path}: {error.strerror}") from None
-    to_stdout = any(s.destination == "-" and s.format != "github" for s in specs)
-    summary = scrub(REPORTERS["text"].render(verdict), secrets)
-    if not any(s.format == "text" for s in specs):
-        typer.echo(summary, nl=False, err=to_stdout)
-    warnings = write_reports(
-        verdict,
-        specs,
-        env=os.environ,
-        stdout=sys.stdout,
-        secrets=secrets,
-        verdict_path=str(verdict_path),
-        masks_printed=True,
-    )
-    if comment:
-        warnings += _comment(verdict, secrets, cancel)
-    for warning in warnings:
-        typer.echo(f"gate-runner: warning: {scrub(warning, secrets)}", err=True)
-    typer.echo(f"gate-runner: verdict written to {verdict_path}", err=True)
-    return verdict.exit_code
-
-
-def _forge_tokens(env: Mapping[str, str]) -> list[str]:
-    from gate_runner.ci import forge_tokens
-
-    return forge_tokens(env)
-
-
-def print_masks(secrets: Sequence[str]) -> None:
-    """On GitHub Actions, `::add-mask::` each secret (escaped, each line) before any output."""
-    from gate_runner.report.github import mask_commands
-
-    if os.environ.get("GITHUB_ACTIONS") == "true" and secrets:
-        sys.stdout.write(mask_commands(secrets))
-        sys.stdout.flush()
-
-
-def report_specs(texts: Sequence[str]) -> list[ReportSpec]:
-    from gate_runner.report import parse_report_spec
-
-    return [parse_report_spec(text) for text in texts]
-
-
-def _comment(verdict: Verdict, secrets: Sequence[str], cancel: threading.Event | None) -> list[str]:
-    from gate_runner.api.scheduler import call_cancellable
-    from gate_runner.ci import post_sticky_comment
-    from gate_runner.report import REPORTERS
-    from gate_runner.report.output import scrub
-
-    body = scrub(REPORTERS["markdown"].render(verdict), secrets)
-
-    def post() -> str | None:
-        return post_sticky_comment(verdict, verdict.ci, os.environ, body=body)
-
-    if cancel is None:
-        warning = post()
-    else:
-        try:
-            # A slow forge must not hold a cancelled job past CI's grace period.
-            warning = call_cancellable(post, cancel, message="interrupted")
-        except ServiceError:
-            warning = "comment not posted: interrupted"
-    return [warning] if warning else []
-
-
-def _rewrite_files(
-    verdict: Verdict, verdict_path: Path, specs: Sequence[ReportSpec], secrets: Sequence[str]
-) -> None:
-    """The verdict and the file reports again, now interrupted; stdout is not repeated."""
-    from gate_runner.report import write_reports
-    from gate_runner.report.output import scrub
-
-    try:
-        write_atomically(verdict_path, scrub(verdict.to_json(), secrets))
-    except OSError:
-        return  # the copy written a moment ago stands
-    files = [s for s in specs if s.format != "github" and s.destination != "-"]
-    write_reports(verdict, files, env={}, stdout=sys.stdout, secrets=secrets)
-
-
 @contextmanager
 def _sandbox(scenario_path: Path) -> Iterator[Any]:
-    from gate_runner.sandbox import Sandbox, load_scenario
-
     with Sandbox(load_scenario(scenario_path), host="127.0.0.1", port=0) as sandbox:
         yield sandbox
-
-
-@contextmanager
-def _cancel_on_signals() -> Iterator[threading.Event]:
-    """SIGINT/SIGTERM set an event the scheduler watches, so the verdict is still written."""
-    cancel = threading.Event()
-    if threading.current_thread() is not threading.main_thread():
-        yield cancel
-        return
-
-    def handle(signum: int, _frame: FrameType | None) -> None:
-        if cancel.is_set():
-            raise KeyboardInterrupt  # a second signal: stop now
-        cancel.set()
-        name = signal.Signals(signum).name
-        sys.stderr.write(f"gate-runner: {name} received; stopping and writing the verdict\n")
-
-    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield cancel
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)

@@ -8,6 +8,7 @@ import traceback
 from collections.abc import Callable
 from typing import NoReturn, TypeVar
 
+from gate_runner import channel as output
 from gate_runner.errors import ExitCode, GateRunnerError, PolicyError, UsageError
 
 T = TypeVar("T")
@@ -20,29 +21,31 @@ def fail(message: str) -> NoReturn:
 def run_safely(work: Callable[[], T], *, debug: bool) -> T | int:
     """What `work` returns; a user error becomes one clear line and its exit code, a bug exit 4.
 
-    Typer-free on purpose: `validate`'s fast path runs in it before typer is imported.
+    Typer-free on purpose: `validate`'s fast path runs in it before typer is imported. Every
+    line leaves through the output channel: scrubbed, and a lost stderr is no crash.
     """
+    channel = output.current()
     try:
         return work()
     except PolicyError as error:
         for diagnostic in error.diagnostics:
-            _say(str(diagnostic))
+            channel.line(str(diagnostic))
         count = len(error.diagnostics)
-        _say(f"gate-runner: {count} problem{'s' if count != 1 else ''} in the policy")
+        channel.line(f"gate-runner: {count} problem{'s' if count != 1 else ''} in the policy")
         return int(ExitCode.USAGE)
     except GateRunnerError as error:
-        _say(f"gate-runner: error: {error}")
+        channel.error(str(error))
         return int(error.exit_code)
     except KeyboardInterrupt:
-        _say("gate-runner: interrupted")
+        channel.line("gate-runner: interrupted")
         return int(ExitCode.INTERRUPTED)
     except Exception as error:
         if _is_click_exit(error):
             raise  # typer.Exit / click usage errors: click prints them and sets the code
         if debug:
-            traceback.print_exc(file=sys.stderr)
+            channel.err(traceback.format_exc())
         name = type(error).__name__
-        _say(
+        channel.line(
             f"gate-runner: internal error ({name}): {error}. This is a bug in gate-runner; "
             "run again with --debug for a traceback and report it."
         )
@@ -59,14 +62,6 @@ def _is_click_exit(error: Exception) -> bool:
             error, (click_exceptions.Exit, click_exceptions.ClickException, click_exceptions.Abort)
         )
     )
-
-
-def _say(line: str) -> None:
-    try:
-        sys.stderr.write(line + "\n")
-        sys.stderr.flush()
-    except (OSError, ValueError):
-        pass  # stderr closed: the exit code still tells
 
 
 def guarded(command: Callable[..., object]) -> Callable[..., None]:

@@ -6,30 +6,41 @@ import json
 import os
 from typing import TYPE_CHECKING
 
-import typer
-
 if TYPE_CHECKING:
+    from gate_runner.channel import Channel
     from gate_runner.policy import Policy
     from gate_runner.runner import GateOptions
     from gate_runner.settings import Setting
     from gate_runner.verdict import CIContext
 
 
-def print_plan(policy: Policy, options: GateOptions, ci: CIContext, base_url: Setting[str]) -> None:
-    """Print each POST /v1/ci/runs with its headers and body; call nothing."""
+def print_plan(
+    policy: Policy,
+    options: GateOptions,
+    ci: CIContext,
+    base_url: Setting[str],
+    *,
+    channel: Channel,
+) -> None:
+    """Print each POST /v1/ci/runs with its headers and body; call nothing.
+
+    Through the output channel, which scrubs: a ${VAR} may have expanded the token into a
+    field (trace_id: ${SEPURUX_API_KEY}).
+    """
     from gate_runner.api import RunContext, run_key
     from gate_runner.api.client import is_uuid
     from gate_runner.api.request_body import create_body
-    from gate_runner.report.output import scrub
     from gate_runner.runner import plan_runs, select_campaigns
 
     runs = plan_runs(select_campaigns(policy, options.campaign_keys))
     url = base_url.value.rstrip("/")
     token = os.environ.get(policy.api.token_env)
     token_state = "set" if token else "NOT set"
-    typer.echo(f"dry run: {len(runs)} run(s) would be created; nothing is called")
-    typer.echo(f"API: {url} (from {base_url.origin})")
-    typer.echo(f"auth: {policy.api.auth_header} from ${policy.api.token_env} ({token_state})")
+    channel.line(f"dry run: {len(runs)} run(s) would be created; nothing is called", err=False)
+    channel.line(f"API: {url} (from {base_url.origin})", err=False)
+    channel.line(
+        f"auth: {policy.api.auth_header} from ${policy.api.token_env} ({token_state})", err=False
+    )
     context = RunContext(repo=ci.repository, pull_request=ci.pull_request, commit=ci.commit)
     for run in runs:
         notes: list[str] = []
@@ -52,5 +63,4 @@ def print_plan(policy: Policy, options: GateOptions, ci: CIContext, base_url: Se
             json.dumps(body, indent=2),
             *(f"  note: {note}" for note in notes),
         ]
-        # A ${VAR} may have expanded the token into a field (trace_id: ${SEPURUX_API_KEY}).
-        typer.echo(scrub("\n".join(lines), (token,) if token else ()))
+        channel.line("\n".join(lines), err=False)

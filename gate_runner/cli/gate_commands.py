@@ -9,10 +9,18 @@ from pathlib import Path
 
 import typer
 
+from gate_runner import channel as output
+from gate_runner.ci import detect
+from gate_runner.cli.check_flow import CheckRequest, run_check
 from gate_runner.cli.common import fail, guarded
-from gate_runner.errors import ExitCode
+from gate_runner.cli.delivery import deliver, deliver_policy_error, report_specs
+from gate_runner.config import load_policy
+from gate_runner.errors import ExitCode, PolicyError
 from gate_runner.policy import Mode
+from gate_runner.runner import GateOptions, evaluate_payloads
+from gate_runner.secrets import secret_set
 from gate_runner.settings import DEFAULT_VERDICT_PATH, CommandLine, resolve
+from gate_runner.verdict import read_baseline, read_payload_file
 
 
 class ModeChoice(str, Enum):
@@ -69,8 +77,6 @@ def check(
     debug: bool = DEBUG,
 ) -> int:
     """Run the campaigns, evaluate, enforce, report, and exit with the verdict's code."""
-    from gate_runner.cli.check_flow import CheckRequest, run_check
-
     request = CheckRequest(
         config=config,
         campaigns=tuple(campaign or ()),
@@ -103,12 +109,6 @@ def evaluate(
     debug: bool = DEBUG,
 ) -> int:
     """Evaluate a saved payload against the policy, with no API: same checks, same exit codes."""
-    from gate_runner.ci import detect
-    from gate_runner.cli.check_flow import finish, report_specs
-    from gate_runner.config import load_policy
-    from gate_runner.runner import GateOptions, evaluate_payloads
-    from gate_runner.verdict import read_baseline, read_payload_file
-
     specs = report_specs(report or ())
     settings = resolve(
         CommandLine(
@@ -116,7 +116,20 @@ def evaluate(
         ),
         os.environ,
     )
-    policy = load_policy(config)
+    channel = output.current()
+    try:
+        policy = load_policy(config)
+    except PolicyError as error:
+        # A verdict in every phase: the reports a workflow uploads exist even now.
+        return deliver_policy_error(
+            error,
+            config,
+            settings.verdict_path.value,
+            specs,
+            channel=channel,
+            env=os.environ,
+            enforcement=settings.enforcement.value,
+        )
     payloads = read_payload_file(payload_file, campaign, [c.key for c in policy.campaigns])
     options = GateOptions(
         campaign_keys=tuple(payloads),
@@ -126,14 +139,9 @@ def evaluate(
     )
     result = evaluate_payloads(policy, payloads, options, ci=detect(os.environ), today=date.today())
     # No API call, but a saved payload may echo the token the policy names: scrub it.
-    token = os.environ.get(policy.api.token_env)
-    return finish(
-        result,
-        settings.verdict_path.value,
-        specs,
-        secrets=(token,) if token else (),
-        comment=False,
-    )
+    channel.add_secrets(*secret_set(os.environ, token_env=policy.api.token_env).values)
+    channel.masks(os.environ)
+    return deliver(result, settings.verdict_path.value, specs, channel=channel, env=os.environ)
 
 
 def test(
@@ -141,7 +149,6 @@ def test(
     config: Path = CONFIG,
 ) -> int:
     """Run policy tests: saved payloads and the outcome each must give."""
-    from gate_runner.config import load_policy
     from gate_runner.policy_tests import find_cases, run_case
 
     cases = find_cases(directory)

@@ -56,19 +56,21 @@ def explain(
     from gate_runner.config import load_policy
     from gate_runner.config.explain import explanation, render_text
     from gate_runner.enforce import mode_in_force
-    from gate_runner.report.output import scrub
 
     try:
         today = date.fromisoformat(on) if on else date.today()
     except ValueError:
         raise _fail(f"--date {on}: expected YYYY-MM-DD") from None
     policy = load_policy(config)  # a PolicyError reaches the one handler (common.run_safely)
+    from gate_runner import channel
+    from gate_runner.secrets import secret_set
 
     data = explanation(policy, today, mode_in_force(policy, None, today=today, override=None))
     text = json.dumps(data, indent=2) if output is OutputFormat.json else render_text(data)
     # A ${VAR} may have expanded the token into a value (trace_id: ${SEPURUX_API_KEY}).
-    token = os.environ.get(policy.api.token_env)
-    typer.echo(scrub(text, (token,) if token else ()))
+    out = channel.current()
+    out.secrets = secret_set(os.environ, token_env=policy.api.token_env)
+    out.line(text, err=False)
 
 
 def schema(

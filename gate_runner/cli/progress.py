@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
+
+from gate_runner.channel import Channel
 
 if TYPE_CHECKING:
     from gate_runner.api import RunEvent
@@ -16,9 +19,10 @@ _FINAL = ("done", "error", "timeout", "cancelled")
 class Progress:
     """Receives RunEvents from the scheduler's threads and shows them without flooding the log."""
 
-    def __init__(self, stream: TextIO, *, live: bool, total: int) -> None:
-        self._stream = stream
-        self._live = live
+    def __init__(self, channel: Channel, *, total: int, live: bool | None = None) -> None:
+        # Every line leaves through the channel: API text (a status echoing the token) is scrubbed.
+        self._channel = channel
+        self._live = _on_terminal() if live is None else live
         self._total = total
         self._states: dict[str, str] = {}
         self._lock = threading.Lock()
@@ -36,8 +40,7 @@ class Progress:
         self._stop.set()
         if self._live:
             with self._lock:
-                self._stream.write("\r\x1b[2K")
-                self._stream.flush()
+                self._channel.err("\r\x1b[2K")
 
     def on_event(self, event: RunEvent) -> None:
         with self._lock:
@@ -46,12 +49,11 @@ class Progress:
                 return
             self._states[event.key] = event.state
             if self._live:
-                self._stream.write("\r\x1b[2K" + self._status_line())
+                self._channel.err("\r\x1b[2K" + self._status_line())
             else:
-                self._stream.write(
+                self._channel.err(
                     f"[{self._elapsed()}] {_clean(event.key)}: {_clean(event.message)}\n"
                 )
-            self._stream.flush()
 
     def _beat(self) -> None:
         # A live view redraws each second; a CI log gets a heartbeat so it never looks hung.
@@ -59,12 +61,9 @@ class Progress:
         while not self._stop.wait(interval):
             with self._lock:
                 if self._live:
-                    self._stream.write("\r\x1b[2K" + self._status_line())
+                    self._channel.err("\r\x1b[2K" + self._status_line())
                 else:
-                    self._stream.write(
-                        f"[{self._elapsed()}] still waiting: {self._status_line()}\n"
-                    )
-                self._stream.flush()
+                    self._channel.err(f"[{self._elapsed()}] still waiting: {self._status_line()}\n")
 
     def _status_line(self) -> str:
         finished = sum(1 for s in self._states.values() if s in _FINAL)
@@ -76,6 +75,14 @@ class Progress:
     def _elapsed(self) -> str:
         seconds = int(time.monotonic() - self._started)
         return f"{seconds // 60}m{seconds % 60:02d}s"
+
+
+def _on_terminal() -> bool:
+    stream = sys.stderr
+    try:
+        return stream is not None and stream.isatty()
+    except (OSError, ValueError):
+        return False
 
 
 def _clean(text: str) -> str:

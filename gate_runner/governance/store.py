@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from gate_runner.errors import UsageError
+from gate_runner.files import write_text
 from gate_runner.governance.git import Git, GitError, is_full_sha
 from gate_runner.untrusted_json import loads
-from gate_runner.verdict import Verdict, write_atomically
+from gate_runner.verdict import Verdict
 
 GIT_NOTES = "git-notes"
 NOTES_REF = "refs/notes/gate-runner"
@@ -50,7 +51,7 @@ class DirectoryStore:
     def put(self, commit: str, text: str) -> str:
         target = self.root / f"{commit}.json"
         try:
-            write_atomically(target, text)
+            write_text(target, text)
         except OSError as error:
             raise UsageError(f"cannot write {target}: {error.strerror or error}") from None
         return str(target)

@@ -31,7 +31,12 @@ def clean(text: object) -> str:
 
 def one_line(text: object, limit: int = 500) -> str:
     """One line a human reads: cleaned, whitespace collapsed, cut at limit characters."""
-    value = _SPACES.sub(" ", clean(text)).strip()
+    raw = text if isinstance(text, str) else str(text)
+    if raw.isprintable() and "  " not in raw and raw.strip() == raw:
+        # Most text (ids, names, messages) is already one clean line: skip the regexes.
+        value = raw
+    else:
+        value = _SPACES.sub(" ", clean(raw)).strip()
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 

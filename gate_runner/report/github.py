@@ -1,9 +1,9 @@
-"""The `github` report: workflow-command annotations, step summary, step outputs and masks."""
+"""The `github` report: workflow-command annotations, step summary and step outputs."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from gate_runner.report import markdown
 from gate_runner.report._common import (
@@ -95,16 +95,6 @@ def render(verdict: Verdict) -> str:
             )
         )
     return "".join(line + "\n" for line in lines)
-
-
-def mask_commands(secrets: Iterable[str]) -> str:
-    """`::add-mask::` for every line of every secret, to be printed before anything else."""
-    lines: list[str] = []
-    for secret in secrets:
-        for part in secret.splitlines():
-            if part.strip() and part not in lines:
-                lines.append(part)
-    return "".join(f"::add-mask::{escape_data(part)}\n" for part in lines)
 
 
 def step_summary(verdict: Verdict, *, already: int = 0) -> str:

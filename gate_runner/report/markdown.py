@@ -50,17 +50,27 @@ def document(
         else " See the full report in the build log."
     )
     note = f"\n> **Truncated**: this report is longer than the comment limit.{where}\n"
+    # Each piece is measured once: `measure` (characters or UTF-8 bytes) adds up over a join,
+    # so thousands of campaigns cost a sum, not a re-measure of the whole text per campaign.
+    budget = limit - measure(note) - 1  # the note, and the newline that joins it
+    used = measure(head)
     kept = [head]
     for section in sections:
-        if measure("\n".join([*kept, section, note])) > limit:
+        size = measure(section) + 1
+        if used + size > budget:
             break
         kept.append(section)
-    text = "\n".join([*kept, note])
-    while measure(text) > limit and "\n" in text:
-        # Even the overview is too long (thousands of campaigns): drop whole lines from its end.
-        base = text[: -len(note)].rsplit("\n", 1)[0]
-        text = base + note
-    return text
+        used += size
+    if used <= budget:
+        return "\n".join([*kept, note])
+    # Even the overview is too long (thousands of campaigns): keep its first whole lines.
+    lines = head.split("\n")
+    used = measure(lines[0])
+    count = 1
+    while count < len(lines) and used + measure(lines[count]) + 1 <= budget:
+        used += measure(lines[count]) + 1
+        count += 1
+    return "\n".join([*lines[:count], note]) if used <= budget else note.lstrip("\n")
 
 
 def cell(text: object, limit: int = 300) -> str:

@@ -1,22 +1,24 @@
-"""Where reports go: parse `--report FORMAT[=PATH]`, write each one, scrub secrets last."""
+"""Where reports go: parse `--report FORMAT[=PATH]`, write each through the output channel."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING
 
 from gate_runner.errors import UsageError
 from gate_runner.report import github
-from gate_runner.report.registry import REPORTERS, STDOUT
+from gate_runner.report.registry import REPORTERS
 from gate_runner.settings import DEFAULT_VERDICT_PATH
-from gate_runner.verdict import Verdict, write_atomically
+from gate_runner.verdict import Verdict
 
-MASK = "***"
-# Shorter values are not scrubbed: replacing every "ab" would wreck the reports and hide nothing.
-MIN_SECRET_LENGTH = 4
+if TYPE_CHECKING:
+    # Only the type: the channel imports the secrets, which import the forge (comment) module.
+    from gate_runner.channel import Channel
+
+# Read by programs, not shown in a CI log: untrusted text stays as it came (scrubbed only).
+DATA_FORMATS = frozenset({"json", "sarif", "gitlab", "junit"})
 
 
 @dataclass(frozen=True)
@@ -46,63 +48,51 @@ def parse_report_spec(text: str) -> ReportSpec:
     return ReportSpec(name, path.strip() if sep else None)
 
 
-def scrub(text: str, secrets: Sequence[str]) -> str:
-    """Replace every secret (and every line of a multi-line one) with ***."""
-    values = {s for secret in secrets for s in (secret, *secret.splitlines())}
-    for value in sorted(values, key=len, reverse=True):
-        if len(value.strip()) >= MIN_SECRET_LENGTH:
-            text = text.replace(value, MASK)
-    return text
-
-
 def write_reports(
     verdict: Verdict,
     specs: Sequence[ReportSpec],
     *,
     env: Mapping[str, str],
-    stdout: TextIO,
-    secrets: Sequence[str] = (),
+    channel: Channel,
     verdict_path: str | None = None,
-    masks_printed: bool = False,
+    rendered: Mapping[str, str] | None = None,
 ) -> list[str]:
-    """Write every report asked for; a report that cannot be written is a warning, not a crash."""
+    """Write every report asked for; a report that cannot be written is a warning, not a crash.
+
+    The verdict should already be scrubbed (Secrets.scrub_data) so no cut or escape can split
+    a token; the channel scrubs every rendered byte again on its way out.
+    """
     warnings: list[str] = []
     on_github = env.get("GITHUB_ACTIONS") == "true"
     wanted = list(dict.fromkeys(specs))
     if on_github and not any(s.format == "github" for s in wanted):
         wanted.append(ReportSpec("github"))
-    if on_github and not masks_printed:
-        # Before any other byte: the runner only hides what it was told about earlier.
-        stdout.write(github.mask_commands(secrets))
     for spec in wanted:
-        text = scrub(REPORTERS[spec.format].render(verdict), secrets)
+        # `rendered`: a format the caller already has (the verdict document for json).
+        known = (rendered or {}).get(spec.format)
+        text = known if known is not None else REPORTERS[spec.format].render(verdict)
         destination = spec.destination
-        if destination == STDOUT:
-            stdout.write(text)
-            continue
         try:
-            write_atomically(Path(destination), text)
-        except OSError as exc:
-            warnings.append(
-                f"could not write the {spec.format} report to {destination}: {exc.strerror or exc}"
-            )
-    stdout.flush()
+            channel.write_file(destination, text, human=spec.format not in DATA_FORMATS)
+        except (OSError, UsageError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            warnings.append(f"could not write the {spec.format} report to {destination}: {reason}")
     if any(s.format == "github" for s in wanted):
-        warnings += _github_files(verdict, env, secrets, verdict_path or str(DEFAULT_VERDICT_PATH))
+        warnings += _github_files(verdict, env, channel, verdict_path or str(DEFAULT_VERDICT_PATH))
     return warnings
 
 
 def _github_files(
-    verdict: Verdict, env: Mapping[str, str], secrets: Sequence[str], verdict_path: str
+    verdict: Verdict, env: Mapping[str, str], channel: Channel, verdict_path: str
 ) -> list[str]:
     warnings: list[str] = []
     summary_path = env.get("GITHUB_STEP_SUMMARY")
     if summary_path:
         try:
             already = os.path.getsize(summary_path) if os.path.exists(summary_path) else 0
-            text = scrub(github.step_summary(verdict, already=already), secrets)
+            text = github.step_summary(verdict, already=already)
             if text:
-                _append(summary_path, text)
+                channel.append_file(summary_path, text)
             else:
                 warnings.append(
                     "the step summary is full (1 MiB); the gate-runner summary was left out"
@@ -112,12 +102,7 @@ def _github_files(
     output_path = env.get("GITHUB_OUTPUT")
     if output_path:
         try:
-            _append(output_path, scrub(github.step_outputs(verdict, verdict_path), secrets))
+            channel.append_file(output_path, github.step_outputs(verdict, verdict_path))
         except OSError as exc:
             warnings.append(f"could not append to GITHUB_OUTPUT: {exc.strerror or exc}")
     return warnings
-
-
-def _append(path: str, text: str) -> None:
-    with open(path, "a", encoding="utf-8", newline="\n") as handle:
-        handle.write(text if text.endswith("\n") else text + "\n")

@@ -14,8 +14,8 @@ from gate_runner.cli import _register, app
 from gate_runner.config import load_policy, validate_files
 from gate_runner.config.expand import expand_document
 from gate_runner.config.schema_check import check_policy, policy_schema
-from gate_runner.templates import STARTER
 from gate_runner.config.yaml_positions import YamlProblem, load_document
+from gate_runner.templates import STARTER
 
 REPO = Path(__file__).resolve().parents[2]
 CASES = Path(__file__).parent / "cases"

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from gate_runner.channel import Channel
 from gate_runner.report import REPORTERS, ReportSpec, write_reports
 from gate_runner.report.markdown import MARKER
+from gate_runner.secrets import Secrets
 from gate_runner.verdict import Verdict
 
 from .fixtures import TOKEN, hard_fail, hostile
@@ -99,9 +101,9 @@ def test_token_appears_in_no_written_output(tmp_path: Path) -> None:
     }
     specs = [ReportSpec(name, str(tmp_path / f"out.{name}")) for name in sorted(REPORTERS)]
     stdout = io.StringIO()
-    warnings = write_reports(
-        hostile(), [*specs, ReportSpec("text", "-")], env=env, stdout=stdout, secrets=[TOKEN]
-    )
+    channel = Channel(Secrets((TOKEN,)), stdout=stdout)
+    channel.masks(env)  # the commands print these first; write_reports never does
+    warnings = write_reports(hostile(), [*specs, ReportSpec("text", "-")], env=env, channel=channel)
     assert warnings == []
     printed = stdout.getvalue().splitlines()
     # The mask comes first, and is the only place the token is ever printed.

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from gate_runner.channel import Channel
 from gate_runner.errors import UsageError
 from gate_runner.report import REPORTERS, ReportSpec, parse_report_spec, write_reports
-from gate_runner.report.output import scrub
+from gate_runner.secrets import Secrets
 
 from .fixtures import hard_fail, passing
 
@@ -57,7 +58,7 @@ def test_writes_files_atomically_and_stdout(tmp_path: Path) -> None:
         hard_fail(),
         [ReportSpec("junit", str(target)), ReportSpec("text", "-")],
         env={},
-        stdout=stdout,
+        channel=Channel(stdout=stdout),
     )
     assert warnings == []
     assert target.read_text(encoding="utf-8").startswith("<?xml")
@@ -70,7 +71,10 @@ def test_unwritable_destination_is_a_warning(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x", encoding="utf-8")
     warnings = write_reports(
-        passing(), [ReportSpec("sarif", str(blocker / "x.sarif"))], env={}, stdout=io.StringIO()
+        passing(),
+        [ReportSpec("sarif", str(blocker / "x.sarif"))],
+        env={},
+        channel=Channel(stdout=io.StringIO()),
     )
     assert len(warnings) == 1 and warnings[0].startswith("could not write the sarif report to ")
 
@@ -88,13 +92,11 @@ def test_on_github_actions_the_github_reporter_runs_by_itself(tmp_path: Path) ->
         hard_fail(),
         [ReportSpec("json", str(tmp_path / "r.json"))],
         env=env,
-        stdout=stdout,
-        secrets=["sekrit-token"],
+        channel=Channel(Secrets(("sekrit-token",)), stdout=stdout),
         verdict_path="out/verdict.json",
     )
     assert warnings == []
     lines = stdout.getvalue().splitlines()
-    assert lines[0] == "::add-mask::sekrit-token"
     assert any(line.startswith("::error file=sepurux.yml,line=24,") for line in lines)
     text = summary.read_text(encoding="utf-8")
     assert text.startswith("earlier step\n## ❌ gate-runner: fail")
@@ -116,11 +118,11 @@ def test_github_is_not_run_twice_when_asked_for_on_github() -> None:
         hard_fail(),
         [ReportSpec("github"), ReportSpec("github")],
         env={"GITHUB_ACTIONS": "true"},
-        stdout=stdout,
+        channel=Channel(stdout=stdout),
     )
     assert stdout.getvalue() == REPORTERS["github"].render(hard_fail())
 
 
 def test_scrub_replaces_each_secret_and_each_line() -> None:
-    assert scrub("a TOKEN1 b line-two c", ["TOKEN1", "xx\nline-two"]) == "a *** b *** c"
-    assert scrub("ab", ["ab"]) == "ab"  # too short to scrub without wrecking the text
+    assert Secrets(("TOKEN1", "xx\nline-two")).scrub("a TOKEN1 b line-two c") == "a *** b *** c"
+    assert Secrets(("ab",)).scrub("ab") == "ab"  # too short to scrub without wrecking the text

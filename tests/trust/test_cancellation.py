@@ -36,6 +36,7 @@ from .conftest import (
     load_verdict,
     write_policy,
 )
+from .fake_api import FakeApi, Script, fake_api
 
 PROMPT_S = 5.0  # CI kills the job a few seconds after its signal: the verdict must be out by then
 WAIT_S = 20.0  # for the phase to begin
@@ -275,3 +276,94 @@ def test_a_signal_leaves_a_verdict_and_every_report(
         assert_no_token(out, "stdout", token=token)
         assert_no_token(err, "stderr", token=token)
         assert_no_token_in_files(tmp_path, token=token)
+
+
+# --- before the policy is loaded ---------------------------------------------------------------
+
+
+def hanging_extends(tmp_path: Path, api: FakeApi) -> Path:
+    """A policy whose remote parent never arrives: the gate sits in `load_policy`."""
+    cwd = tmp_path / "work"
+    cwd.mkdir()
+    parent = {"url": f"{api.url}/x.yml", "sha256": "0" * 64}  # plain http: loopback only
+    (cwd / "sepurux.yml").write_text(
+        json.dumps({"version": 1, "extends": [parent], "campaigns": {"core": {}}}),
+        encoding="utf-8",
+    )
+    return cwd
+
+
+def assert_interrupted_before_the_policy(cwd: Path, process: subprocess.Popen[str]) -> None:
+    try:
+        stdout, stderr = process.communicate(timeout=PROMPT_S)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        pytest.fail(f"still running {PROMPT_S} s after the signal")
+    assert process.returncode == 130, stderr
+    assert_no_traceback(stdout, stderr)
+    verdict = load_verdict(cwd / "gate-runner-verdict.json")
+    assert verdict["interrupted"] is True and verdict["exit_code"] == 130
+    assert verdict["error"]["kind"] == "cancelled"
+    assert verdict["campaigns"] == []
+    ElementTree.parse(cwd / "report.xml")  # the requested report is there, and whole
+
+
+@pytest.mark.parametrize("signame", list(SIGNALS))
+def test_a_signal_during_a_hanging_remote_extends_leaves_a_verdict(
+    signame: str, tmp_path: Path
+) -> None:
+    # It died silently: the signal came before check had anywhere to write a verdict.
+    with fake_api(Script(hang=True)) as api:
+        cwd = hanging_extends(tmp_path, api)
+        env = clean_env({"GATE_RUNNER_CACHE_DIR": str(tmp_path / "cache")})
+        process = subprocess.Popen(
+            gate_command(["check", "--report", "junit=report.xml"]),
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + WAIT_S
+        while not api.requests and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert api.requests, "the remote parent was never asked for"
+        process.send_signal(SIGNALS[signame])
+        assert_interrupted_before_the_policy(cwd, process)
+
+
+def catches_sigterm(pid: int) -> bool:
+    """Linux: the process has a SIGTERM handler (SigCgt bit 15), i.e. gate-runner's main() ran."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    except OSError:
+        return False
+    caught = re.search(r"^SigCgt:\s*([0-9a-f]+)", status, re.MULTILINE)
+    return bool(caught and int(caught.group(1), 16) & (1 << (signal.SIGTERM - 1)))
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc (Linux)")
+@pytest.mark.parametrize("delay", [0.0, 0.1, 0.2])
+def test_a_signal_during_start_up_leaves_a_verdict(delay: float, tmp_path: Path) -> None:
+    # 0.2-0.4 s in, Python is still importing: the default SIGTERM killed the job silently.
+    # Only the interpreter's own start comes before main(); from there the signal is held.
+    # The hanging parent keeps the gate from getting past loading, whenever the signal lands.
+    with fake_api(Script(hang=True)) as api:
+        cwd = hanging_extends(tmp_path, api)
+        env = clean_env({"GATE_RUNNER_CACHE_DIR": str(tmp_path / "cache")})
+        process = subprocess.Popen(
+            gate_command(["check", "--report", "junit=report.xml"]),
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + WAIT_S
+        while not catches_sigterm(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert catches_sigterm(process.pid), "gate-runner never started"
+        time.sleep(delay)
+        process.send_signal(signal.SIGTERM)
+        assert_interrupted_before_the_policy(cwd, process)

@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 import yaml
-from gate_test_support import clean_env
+from gate_test_support import clean_env, validate_verdict
 
 from gate_runner.api import SepuruxClient
 from gate_runner.config import load_policy
@@ -33,7 +33,11 @@ from gate_runner.errors import GateRunnerError
 from gate_runner.report import REPORTERS
 from gate_runner.sandbox import Sandbox, load_scenario
 
+from .fake_api import Script, done_payload, fake_api
+
 TOKEN = "tok_SECRET_4f9a2c"
+# How a token leaked in the past without appearing whole: markdown's escape, a truncated half.
+LEAK_FORMS = (TOKEN, TOKEN.replace("_", "\\_"), TOKEN[:7])
 OTHER_TOKEN = "sandbox-expects-another-token"
 FORMATS = sorted(REPORTERS)
 ALL_REPORTS = [f"--report={fmt}=report-{fmt}.out" for fmt in FORMATS]
@@ -43,7 +47,8 @@ SCANNED: list[str] = []  # one label per output scanned
 def scan(label: str, text: str) -> None:
     """Fail if the token is in `text`; count the output as scanned."""
     SCANNED.append(label)
-    assert TOKEN not in text, f"the token leaked into {label}:\n{text[:2000]}"
+    for form in LEAK_FORMS:
+        assert form not in text, f"the token ({form!r}) leaked into {label}:\n{text[:2000]}"
 
 
 def scan_tree(label: str, root: Path) -> None:
@@ -420,6 +425,197 @@ def test_sandbox_command_never_prints_its_token(tmp_path: Path, scenario_file: P
     scan("sandbox stdout", first + stdout)
     scan("sandbox stderr", stderr)
     assert "Traceback" not in stdout + stderr
+
+
+# --- hostile APIs and policies: every output channel, each way a token leaked before -------
+
+
+def github_env(
+    tmp_path: Path, api_url: str, extra: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """A GitHub Actions pull-request job whose comment API is the fake on loopback."""
+    github = tmp_path / "github"
+    github.mkdir(exist_ok=True)
+    event = github / "event.json"
+    event.write_text(json.dumps({"pull_request": {"number": 5, "head": {"sha": "1" * 40}}}))
+    return env_with(
+        {
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_STEP_SUMMARY": str(github / "summary.md"),
+            "GITHUB_OUTPUT": str(github / "output.txt"),
+            "GITHUB_REPOSITORY": "acme/agent",
+            "GITHUB_SHA": "0" * 40,
+            "GITHUB_REF": "refs/pull/5/merge",
+            "GITHUB_EVENT_NAME": "pull_request",
+            "GITHUB_EVENT_PATH": str(event),
+            "GITHUB_TOKEN": "ghs_forge_token_never_shown",
+            "GITHUB_API_URL": api_url,
+            **(extra or {}),
+        }
+    )
+
+
+def hostile_policy(cwd: Path, **campaign: Any) -> None:
+    doc: dict[str, Any] = {
+        "version": 1,
+        "gate": {"timeout": 20},
+        "enforcement": {"mode": "hard"},
+        "thresholds": {"min_pass_rate": 0.5},
+        "campaigns": {"good": campaign},
+    }
+    base_url = campaign.pop("base_url", None)
+    if base_url:
+        doc["api"] = {"base_url": base_url}
+    (cwd / "sepurux.yml").write_text(yaml.safe_dump(doc, sort_keys=False), "utf-8")
+
+
+def run_everywhere(
+    label: str,
+    tmp_path: Path,
+    script: Script,
+    *,
+    policy: dict[str, Any] | None = None,
+    token: str = TOKEN,
+) -> tuple[Run, Path, list[str], list[str]]:
+    """check with every report, the step summary, outputs and --comment; all of it scanned."""
+    cwd = tmp_path / "work"
+    cwd.mkdir()
+    with fake_api(script) as api:
+        hostile_policy(cwd, **(policy or {}))
+        env = github_env(tmp_path, api.url, {"SEPURUX_API_KEY": token})
+        args = ["check", "--api-url", api.url, "--comment", *ALL_REPORTS]
+        if policy and "base_url" in policy:
+            args.remove("--api-url")
+            args.remove(api.url)
+        result = run_cli(label, args, cwd, env, mask_first=True)
+    scan_tree(label, tmp_path / "github")
+    for number, body in enumerate(api.comments):
+        scan(f"{label}: PR comment {number}", body)
+    verdict = json.loads((cwd / "gate-runner-verdict.json").read_text("utf-8"))
+    validate_verdict(verdict)
+    return result, cwd, api.requests, api.comments
+
+
+def test_progress_lines_never_show_a_token_the_api_echoes(tmp_path: Path) -> None:
+    # An unknown status and a failed run's error, each holding the token: the progress log on
+    # stderr printed them raw (it was the one output nobody scrubbed).
+    polls = [
+        {"run_id": "r1", "status": "running", "message": TOKEN},
+        {"run_id": "r1", "status": f"queued-{TOKEN}"},
+    ]
+    result, _, _, comments = run_everywhere("status echo", tmp_path, Script(polls=polls))
+    assert result.code == 3, result.stderr
+    assert "unknown status '***'" in result.stderr.replace("queued-***", "***")
+    assert comments, "the comment was posted (and scanned)"
+
+
+def test_failed_run_error_echoing_the_token_is_scrubbed(tmp_path: Path) -> None:
+    polls = [{"run_id": "r1", "status": "failed", "error": f"bad key {TOKEN}"}]
+    result, _, _, _ = run_everywhere("error echo", tmp_path, Script(polls=polls))
+    assert result.code == 3, result.stderr
+    assert "bad key ***" in result.stderr
+
+
+def test_markdown_escaping_cannot_hide_the_token_from_the_scrubber(tmp_path: Path) -> None:
+    # markdown.py escapes `_`: `tok\_SECRET\_4f9a2c` reached the step summary and the comment.
+    failing = done_payload("r1", pass_rate=0.2, top_failing_tools=[{"tool": TOKEN, "count": 3}])
+    result, _, _, comments = run_everywhere("markdown", tmp_path, Script(polls=[failing]))
+    assert result.code == 1, result.stderr
+    # Scrubbed as data before rendering: the mask itself is what markdown escapes.
+    assert comments and "\\*\\*\\* (3)" in comments[0]
+
+
+def test_truncation_never_keeps_half_a_token(tmp_path: Path) -> None:
+    # A tool name is cut at 120 characters: the cut fell inside the token, leaving its first
+    # half in the text, JUnit and markdown outputs, where no scrubber recognised it.
+    tool = "t" * 112 + TOKEN
+    failing = done_payload("r1", pass_rate=0.2, top_failing_tools=[{"tool": tool, "count": 1}])
+    result, cwd, _, _ = run_everywhere("truncation", tmp_path, Script(polls=[failing]))
+    assert result.code == 1, result.stderr
+    assert "t" * 112 + "***" in (cwd / "report-text.out").read_text("utf-8")
+
+
+def test_a_pasted_token_with_a_trailing_newline_is_sent_stripped_and_never_shown(
+    tmp_path: Path,
+) -> None:
+    # requests refused the header and printed its repr ('tok_SECRET_4f9a2c\n').
+    result, _, requests, _ = run_everywhere("newline", tmp_path, Script(), token=TOKEN + "\n")
+    assert result.code == 0, result.stderr
+    assert "POST /v1/ci/runs" in requests
+
+
+@pytest.mark.parametrize("where", ["base_url", "campaign"])
+def test_token_expanded_into_the_url_or_campaign_is_never_echoed(
+    where: str, tmp_path: Path
+) -> None:
+    if where == "base_url":
+        # A closed port: the "cannot reach" line names the URL, the token inside it.
+        policy: dict[str, Any] = {"base_url": "http://127.0.0.1:9/${SEPURUX_API_KEY}"}
+    else:
+        policy = {"campaign": "${SEPURUX_API_KEY}"}
+    result, _, _, _ = run_everywhere(f"expanded {where}", tmp_path, Script(), policy=policy)
+    assert result.code == 3, result.stderr
+    assert "***" in result.stderr
+
+
+@pytest.mark.parametrize("token", ["tok✓_SECRET_4f9a2c", "tok_SECRET\x07_4f9a2c"])
+def test_a_token_no_header_can_carry_is_an_auth_error_with_a_verdict(
+    token: str, tmp_path: Path
+) -> None:
+    # It used to be exit 4 (UnicodeEncodeError deep in http.client) and no verdict.
+    cwd = tmp_path / "work"
+    cwd.mkdir()
+    with fake_api(Script()) as api:
+        hostile_policy(cwd)
+        env = env_with({"SEPURUX_API_KEY": token})
+        result = run_cli("bad token", ["check", "--api-url", api.url, *ALL_REPORTS], cwd, env)
+    assert token not in result.stdout + result.stderr
+    assert result.code == 3, result.stderr
+    assert api.requests == []  # nothing was sent anywhere
+    verdict = json.loads((cwd / "gate-runner-verdict.json").read_text("utf-8"))
+    validate_verdict(verdict)
+    assert verdict["campaigns"][0]["error"]["kind"] == "auth"
+    assert "cannot be sent" in verdict["campaigns"][0]["error"]["message"]
+
+
+# --- CI logging commands in untrusted text ----------------------------------------------------
+
+_LOGGING_COMMAND = re.compile(r"##(\[|vso\[)", re.IGNORECASE)
+
+
+def test_untrusted_text_cannot_issue_ci_logging_commands(tmp_path: Path) -> None:
+    # GitHub acts on `##[` anywhere in a line; Azure on `##vso[`. A run id, a tool name and a
+    # policy message each try one; none may reach a log, a human report or the comment.
+    failing = done_payload(
+        "r1 ##[stop-commands]halt",
+        pass_rate=0.2,
+        top_failing_tools=[{"tool": "##vso[task.complete result=Succeeded]x", "count": 2}],
+        note="##[error]from the api",
+    )
+    script = Script(run_id="r1 ##[stop-commands]halt", polls=[failing])
+    policy = {
+        "assertions": [
+            {"name": "note", "expr": "note == 'x'", "message": "##[warning]policy says {note}"}
+        ]
+    }
+    result, cwd, _, comments = run_everywhere("logging commands", tmp_path, script, policy=policy)
+    assert result.code == 1, result.stderr
+    shown = {
+        "stdout": result.stdout,
+        "stderr": result.stderr,
+        "comment": "".join(comments),
+        "summary": (tmp_path / "github" / "summary.md").read_text("utf-8"),
+    }
+    for name in ("text", "markdown", "github"):
+        shown[name] = (cwd / f"report-{name}.out").read_text("utf-8")
+    for name, text in shown.items():
+        assert not _LOGGING_COMMAND.search(text), f"{name}:\n{text}"
+    assert "stop-commands]halt" in shown["text"]  # defused, not dropped
+    # Our own workflow commands still work (the github reporter's annotations).
+    assert any(line.startswith("::error ") for line in shown["github"].splitlines())
+    # Data formats keep the run id as the API gave it.
+    verdict = json.loads((cwd / "gate-runner-verdict.json").read_text("utf-8"))
+    assert verdict["campaigns"][0]["run_id"] == "r1 ##[stop-commands]halt"
 
 
 # --- exception messages, in process ---------------------------------------------------------

@@ -1,0 +1,227 @@
+"""Delivering a verdict (file, reports, comment, summary line), shared by `check` and `evaluate`.
+
+Also the verdicts of the phases before a policy exists (invalid, interrupted), so that
+every phase leaves a verdict and the reports a workflow uploads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from gate_runner import __version__
+from gate_runner.api.scheduler import call_cancellable
+from gate_runner.channel import Channel
+from gate_runner.ci import detect, post_sticky_comment
+from gate_runner.errors import ExitCode, PolicyError, ServiceError, UsageError
+from gate_runner.policy import Mode
+from gate_runner.report import REPORTERS, ReportSpec, parse_report_spec, write_reports
+from gate_runner.runner import GateClock, mark_interrupted
+from gate_runner.verdict import CIContext, Enforcement, PolicyInfo, RunError, Verdict
+
+# The digest of no bytes: the verdict of a policy that was never loaded has nothing to hash.
+_NO_POLICY_DIGEST = "sha256:" + hashlib.sha256(b"").hexdigest()
+
+
+def report_specs(texts: Sequence[str]) -> list[ReportSpec]:
+    return [parse_report_spec(text) for text in texts]
+
+
+def deliver(
+    verdict: Verdict,
+    verdict_path: Path,
+    specs: Sequence[ReportSpec],
+    *,
+    channel: Channel,
+    env: Mapping[str, str],
+    comment: bool = False,
+    cancel: threading.Event | None = None,
+) -> int:
+    """Write the verdict and every report, print the summary, post the comment; the exit code.
+
+    The verdict is scrubbed as data first, so no escape or cut in a reporter can split a
+    token; every byte then leaves through the channel, which scrubs it again.
+    """
+    clean, document = scrubbed(verdict, channel)
+    verdict_to_stdout = str(verdict_path) == "-"
+    write_verdict(document, verdict_path, channel)
+    to_stdout = verdict_to_stdout or any(
+        s.destination == "-" and s.format != "github" for s in specs
+    )
+    if not any(s.format == "text" for s in specs):
+        text = REPORTERS["text"].render(clean)
+        if to_stdout:
+            channel.err(text)
+        else:
+            channel.out(text)
+    warnings = write_reports(
+        clean,
+        specs,
+        env=env,
+        channel=channel,
+        verdict_path=str(verdict_path),
+        rendered={"json": document},  # the verdict document, serialised once
+    )
+    if comment:
+        warnings += _comment(clean, channel, env, cancel)
+    for warning in warnings:
+        channel.warning(warning)
+    if not verdict_to_stdout:
+        channel.line(f"gate-runner: verdict written to {verdict_path}")
+    return verdict.exit_code
+
+
+def write_verdict(document: str, path: Path, channel: Channel) -> None:
+    """The verdict file (`-` is stdout); a path we may not write is a usage error (exit 2)."""
+    try:
+        channel.write_file(path, document, human=False)
+    except OSError as error:
+        raise UsageError(f"cannot write the verdict to {path}: {error.strerror}") from None
+
+
+def rewrite_interrupted(
+    verdict: Verdict,
+    verdict_path: Path,
+    specs: Sequence[ReportSpec],
+    *,
+    channel: Channel,
+    soft_exit_code: int,
+) -> None:
+    """The signal came while reporting: the files are written again, interrupted (not stdout)."""
+    interrupted = mark_interrupted(verdict, soft_exit_code=soft_exit_code)
+    clean, document = scrubbed(interrupted, channel)
+    if str(verdict_path) != "-":
+        try:
+            channel.write_file(verdict_path, document, human=False)
+        except (OSError, UsageError):
+            return  # the copy written a moment ago stands
+    files = [s for s in specs if s.format != "github" and s.destination != "-"]
+    write_reports(clean, files, env={}, channel=channel, rendered={"json": document})
+
+
+def scrubbed(verdict: Verdict, channel: Channel) -> tuple[Verdict, str]:
+    """The verdict with no secret left in any field, and its JSON document.
+
+    Scrubbed as data before any reporter runs, so no escape or cut can split a token. The
+    document is scrubbed as text (the scrubber knows JSON's escaped forms); only when that
+    changed something is the verdict read back from it.
+    """
+    document = verdict.to_json()
+    clean_document = channel.secrets.scrub(document)
+    if clean_document == document:
+        return verdict, document
+    try:
+        return Verdict.from_dict(json.loads(clean_document)), clean_document
+    except ValueError:
+        # A secret that spans JSON syntax (a quote inside it): scrub field by field instead.
+        clean = Verdict.from_dict(channel.secrets.scrub_data(verdict.to_dict()))
+        return clean, clean.to_json()
+
+
+def verdict_without_policy(
+    config: Path,
+    error: RunError,
+    *,
+    exit_code: int,
+    ci: CIContext,
+    clock: GateClock,
+    enforcement: Mode | None,
+    interrupted: bool = False,
+    notes: Sequence[str] = (),
+) -> Verdict:
+    """A verdict for a phase before the policy existed: no campaigns, the reason, the code."""
+    mode: Mode = enforcement or "hard"
+    summary = (
+        "interrupted before the policy was loaded: no decision"
+        if interrupted
+        else "the policy is invalid: no decision"
+    )
+    return Verdict(
+        outcome="error",
+        blocking=True,
+        exit_code=exit_code,
+        summary=summary,
+        enforcement=Enforcement(
+            mode=mode,
+            source="cli" if enforcement else "default",
+            reason="the policy was not loaded, so its mode is unknown; nothing was run",
+        ),
+        policy=PolicyInfo(
+            path=str(config),
+            digest=_NO_POLICY_DIGEST,
+            sources=(),
+            on_error="fail",
+            on_timeout="fail",
+        ),
+        ci=ci,
+        timings=clock.timings(),
+        campaigns=(),
+        interrupted=interrupted,
+        error=error,
+        notes=tuple(notes),
+        tool={"name": "gate-runner", "version": __version__},
+    )
+
+
+def policy_error_verdict(
+    config: Path, error: PolicyError, *, ci: CIContext, clock: GateClock, enforcement: Mode | None
+) -> Verdict:
+    count = len(error.diagnostics)
+    return verdict_without_policy(
+        config,
+        RunError("policy", f"{count} problem{'s' if count != 1 else ''} in the policy {config}"),
+        exit_code=int(ExitCode.USAGE),
+        ci=ci,
+        clock=clock,
+        enforcement=enforcement,
+        notes=[str(d) for d in error.diagnostics],
+    )
+
+
+def deliver_policy_error(
+    error: PolicyError,
+    config: Path,
+    verdict_path: Path,
+    specs: Sequence[ReportSpec],
+    *,
+    channel: Channel,
+    env: Mapping[str, str],
+    enforcement: Mode | None,
+    clock: GateClock | None = None,
+) -> int:
+    """An invalid policy: its diagnostics on stderr, then a verdict and the reports; exit 2."""
+    report_policy_error(error, channel)
+    verdict = policy_error_verdict(
+        config, error, ci=detect(env), clock=clock or GateClock(), enforcement=enforcement
+    )
+    return deliver(verdict, verdict_path, specs, channel=channel, env=env)
+
+
+def report_policy_error(error: PolicyError, channel: Channel) -> None:
+    """Each diagnostic on its own line (file:line:col), then the count."""
+    for diagnostic in error.diagnostics:
+        channel.line(str(diagnostic))
+    count = len(error.diagnostics)
+    channel.line(f"gate-runner: {count} problem{'s' if count != 1 else ''} in the policy")
+
+
+def _comment(
+    verdict: Verdict, channel: Channel, env: Mapping[str, str], cancel: threading.Event | None
+) -> list[str]:
+    body = channel.filter(REPORTERS["markdown"].render(verdict))
+
+    def post() -> str | None:
+        return post_sticky_comment(verdict, verdict.ci, env, body=body)
+
+    if cancel is None:
+        warning = post()
+    else:
+        try:
+            # A slow forge must not hold a cancelled job past CI's grace period.
+            warning = call_cancellable(post, cancel, message="interrupted")
+        except ServiceError:
+            warning = "comment not posted: interrupted"
+    return [warning] if warning else []

@@ -1,0 +1,136 @@
+"""The secret set (API, sandbox and forge tokens), scrubbing text and data, and CI mask lines."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+MASK = "***"
+# Shorter values are not scrubbed: replacing every "ab" would wreck the reports and hide nothing.
+MIN_SECRET_LENGTH = 4
+# What markdown.py backslash-escapes, so the escaped form of a token is found too.
+_MARKDOWN_MARKUP = re.compile(r"([\\`*_\[\]<>|~$])")
+
+
+def forge_tokens(env: Mapping[str, str]) -> list[str]:
+    """The forge tokens (GITHUB_TOKEN, GITLAB_TOKEN, ...): the one place that asks for them."""
+    # The ci package sits above this leaf (its comment renders reports): asked for only when
+    # needed, so every command can scrub without loading the reporters.
+    from gate_runner.ci import forge_tokens as vendor_tokens
+
+    return vendor_tokens(env)
+
+
+def token_value(raw: str | None) -> str | None:
+    """A token as it is sent: surrounding whitespace (a pasted newline) dropped; empty is None."""
+    if raw is None:
+        return None
+    value = raw.strip()
+    return value or None
+
+
+def bad_token_reason(token: str) -> str | None:
+    """Why a token cannot go into an HTTP header (non-Latin-1 or a control character), or None."""
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in token):
+        return "it holds a control character (a line break or tab inside it?)"
+    try:
+        token.encode("latin-1")
+    except UnicodeEncodeError:
+        return "it holds characters an HTTP header cannot carry (not Latin-1)"
+    return None
+
+
+def _forms(secret: str) -> set[str]:
+    """Every way a secret can appear once formatted: raw, per line, as each format escapes it."""
+    raw = {secret, secret.strip(), *secret.splitlines()}
+    forms: set[str] = set()
+    for value in raw:
+        if len(value.strip()) < MIN_SECRET_LENGTH:
+            continue
+        forms.update(
+            {
+                value,
+                repr(value)[1:-1],  # requests' header errors show the repr ("tok\\n")
+                json.dumps(value)[1:-1],
+                json.dumps(value, ensure_ascii=False)[1:-1],
+                _MARKDOWN_MARKUP.sub(r"\\\1", value),
+                _xml_escaped(value),
+                quote(value, safe=""),
+                quote(value),
+                value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"),
+            }
+        )
+    return {f for f in forms if len(f.strip()) >= MIN_SECRET_LENGTH}
+
+
+def _xml_escaped(value: str) -> str:
+    # As ElementTree writes text and attributes (xml.sax.saxutils costs 40 ms to import).
+    for raw, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;")):
+        value = value.replace(raw, entity)
+    return value
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """The values no output may show; `scrub` replaces each (in every escaped form) with ***."""
+
+    values: tuple[str, ...] = ()
+    _pattern: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        forms = {form for value in self.values for form in _forms(value)}
+        # Longest first, so a token that contains another is replaced whole.
+        ordered = sorted(forms, key=lambda f: (-len(f), f))
+        pattern = re.compile("|".join(re.escape(f) for f in ordered)) if ordered else None
+        object.__setattr__(self, "_pattern", pattern)
+
+    def __bool__(self) -> bool:
+        return bool(self.values)
+
+    def __repr__(self) -> str:
+        return f"Secrets({len(self.values)} values)"
+
+    def with_values(self, more: Iterable[str | None]) -> Secrets:
+        return Secrets(tuple(dict.fromkeys([*self.values, *(v for v in more if v)])))
+
+    def scrub(self, text: str) -> str:
+        return self._pattern.sub(MASK, text) if self._pattern is not None else text
+
+    def scrub_data(self, value: Any) -> Any:
+        """JSON-like data with every string (keys too) scrubbed: render it, nothing can leak."""
+        if not self.values:
+            return value
+        if isinstance(value, str):
+            return self.scrub(value)
+        if isinstance(value, dict):
+            return {self.scrub_data(k): self.scrub_data(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self.scrub_data(v) for v in value]
+        return value
+
+    def mask_lines(self, env: Mapping[str, str]) -> str:
+        """The lines that tell the CI to hide each secret; printed before any other byte.
+
+        Which values: each line of each secret, once. How a CI is told: its vendor module.
+        """
+        from gate_runner.ci import mask_lines  # above this leaf, like forge_tokens
+
+        lines: list[str] = []
+        for secret in self.values:
+            for part in secret.strip().splitlines():
+                if part.strip() and part not in lines:
+                    lines.append(part)
+        return mask_lines(env, lines)
+
+
+def secret_set(
+    env: Mapping[str, str], *, token_env: str | None, sandbox_token: str | None = None
+) -> Secrets:
+    """The secrets of one command: the policy's API token, the sandbox's, the forge tokens."""
+    api = env.get(token_env) if token_env else None
+    # The raw value as well as the stripped one: a pasted secret may carry a newline.
+    return Secrets(()).with_values([api, token_value(api), sandbox_token, *forge_tokens(env)])
