@@ -111,15 +111,25 @@ def judge_runs(
     last = runs[-1]
     if is_plain(plan):
         return Judged(replace(last, runs=records), more=False)
-    broken = next((r for r in runs if r.outcome == "error"), None)
-    if broken is not None:  # a run without a decision: the campaign has none either
-        return Judged(replace(broken, runs=records, payload=last.payload), more=False)
+    decided = [r for r in runs if r.outcome != "error"]
+    # A run the deadline cut after others decided is no evidence either way: judge the others
+    # and say the deadline stopped it. Any other run without a decision leaves none for all.
+    cut = [r for r in runs if r.outcome == "error" and r.status in ("timeout", "pending")]
+    broken = next((r for r in runs if r.outcome == "error" and r not in cut), None)
+    if broken is not None or not decided:
+        failed = broken or runs[-1]
+        return Judged(replace(failed, runs=records, payload=last.payload), more=False)
+    if cut:
+        runs, last_chance = decided, "deadline"
+    last = runs[-1]
     judged = _Campaign(policy, campaign, runs)
     checks = judged.checks()
     waiting = judged.waiting and len(runs) < plan.budget and last_chance is None
     if judged.waiting and not waiting:
         stop: Stop = last_chance or "budget"
         checks = [_undecided(c, stop, len(runs)) for c in checks]
+    elif plan.sequential and any(c.status == "inconclusive" for c in checks):
+        stop = "budget"  # the sequential rule itself ran out of runs (decide said so)
     else:
         stop = "decided" if plan.sequential or plan.min_passing_runs else "planned"
     checks = apply_waivers(

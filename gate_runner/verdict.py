@@ -249,7 +249,7 @@ def read_baseline(path: Path) -> dict[str, DecisionPayload]:
 
 def read_payload_file(
     path: Path, campaign: str | None, campaign_keys: list[str]
-) -> dict[str, DecisionPayload]:
+) -> dict[str, DecisionPayload | list[DecisionPayload]]:
     """Campaign key -> decision payload from `evaluate --payload`: a bare payload or a verdict.
 
     A bare payload belongs to `campaign`, or to the policy's only campaign; a verdict gives the
@@ -257,7 +257,10 @@ def read_payload_file(
     """
     document = _read_json(path, str(path))
     if is_verdict_document(document, strict=True):
-        saved = saved_payloads(document)
+        saved: dict[str, DecisionPayload | list[DecisionPayload]] = {
+            **saved_payloads(document),
+            **saved_runs(document),
+        }
         wanted = [campaign] if campaign else list(saved)
         missing = [k for k in wanted if k not in saved]
         if missing or not wanted:
@@ -294,6 +297,25 @@ def saved_payloads(document: dict[str, Any]) -> dict[str, DecisionPayload]:
         and isinstance(c.get("key"), str)
         and isinstance(c.get("payload"), dict)
     }
+
+
+def saved_runs(document: dict[str, Any]) -> dict[str, list[DecisionPayload]]:
+    """Campaign key -> the payloads of its runs, for campaigns a verdict kept several runs of."""
+    found: dict[str, list[DecisionPayload]] = {}
+    for c in document["campaigns"]:
+        runs = c.get("runs") if isinstance(c, dict) else None
+        if (
+            not isinstance(c, dict)
+            or not isinstance(c.get("key"), str)
+            or not isinstance(runs, list)
+        ):
+            continue
+        payloads = [
+            r["payload"] for r in runs if isinstance(r, dict) and isinstance(r.get("payload"), dict)
+        ]
+        if len(payloads) >= 2 and len(payloads) == len(runs):
+            found[c["key"]] = payloads
+    return found
 
 
 def _read_json(path: Path, name: str) -> Any:
