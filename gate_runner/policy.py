@@ -26,6 +26,7 @@ THRESHOLD_METRICS: dict[str, str] = {
     "min_reliability_score": "reliability_score",
     "min_mutation_categories": "mutation_categories",
     "required_mutation_categories": "mutation_categories",
+    "max_regression": "pass_rate",  # against the --baseline verdict's
 }
 
 

@@ -21,9 +21,12 @@ from gate_runner.statistics import (
     Decision,
     RunPlan,
     Sample,
+    Status,
+    aggregate,
     decide,
     flakiness,
     min_passing_runs,
+    regression,
     settle,
     spread,
 )
@@ -100,6 +103,7 @@ def judge_runs(
     *,
     today: date,
     last_chance: Stop | None = None,
+    baseline: dict[str, Any] | None = None,
 ) -> Judged:
     """The campaign over `runs` (each already judged alone, in the order they ran).
 
@@ -122,7 +126,7 @@ def judge_runs(
     if cut:
         runs, last_chance = decided, "deadline"
     last = runs[-1]
-    judged = _Campaign(policy, campaign, runs)
+    judged = _Campaign(policy, campaign, runs, baseline)
     checks = judged.checks()
     waiting = judged.waiting and len(runs) < plan.budget and last_chance is None
     if judged.waiting and not waiting:
@@ -167,7 +171,14 @@ def inconclusive_note(result: CampaignResult) -> str | None:
 class _Campaign:
     """The checks of one campaign over its runs, and what the statistics said about each."""
 
-    def __init__(self, policy: Policy, campaign: Campaign, runs: Sequence[CampaignResult]) -> None:
+    def __init__(
+        self,
+        policy: Policy,
+        campaign: Campaign,
+        runs: Sequence[CampaignResult],
+        baseline: dict[str, Any] | None,
+    ) -> None:
+        self.baseline = baseline
         self.policy = policy
         self.campaign = campaign
         self.runs = runs
@@ -190,6 +201,9 @@ class _Campaign:
                 continue
             if template.kind == "threshold":
                 threshold = next(t for t in self.campaign.thresholds if t.key == template.name)
+                if threshold.key == "max_regression":
+                    out.append(self.regression(threshold, own))
+                    continue
                 if threshold.key in _ESTIMATED:
                     estimated = self.estimated(threshold, own)
                     if k is None:
@@ -233,6 +247,46 @@ class _Campaign:
             status=status,
             actual=decision.judgement.value,
             message=message,
+            waiver=None,
+        )
+
+    def regression(self, threshold: Threshold, own: list[Check]) -> Check:
+        """max_regression over the runs against the baseline: tested at the policy's confidence
+        (`statistics.regression`), else the aggregate's raw change."""
+        errored = next((c for c in own if c.status == "error"), None)
+        if errored is not None or not isinstance(self.baseline, dict):
+            return errored or own[-1]
+        counts = [trials_of(self.policy, r.payload) for r in self.runs]
+        current = tuple(Sample(float(c.actual), n) for c, n in zip(own, counts, strict=True))
+        before = self.baseline.get("pass_rate")
+        if isinstance(before, bool) or not isinstance(before, (int, float)):
+            return own[-1]
+        base = (Sample(float(before), trials_of(self.policy, self.baseline)),)
+        assert isinstance(threshold.value, (int, float))
+        limit = float(threshold.value)
+        confidence = self.plan.confidence
+        if confidence is None:
+            value = aggregate(current, self.plan.aggregate, "min")
+            change = value - base[0].value
+            status: Status = "pass" if change >= -limit else "fail"
+            message = (
+                f"pass_rate {self.plan.aggregate} {value:g} over {len(current)} runs changed by "
+                f"{change:+.4f} from the baseline's {base[0].value:g} (at most -{limit:g})"
+            )
+            return replace(own[-1], status=status, actual=value, message=message, waiver=None)
+        found = regression(
+            current,
+            base,
+            metric="pass_rate",
+            direction="min",
+            max_regression=limit,
+            confidence=confidence,
+        )
+        return replace(
+            own[-1],
+            status=found.status,
+            actual=round(found.difference, 6),
+            message=found.message,
             waiver=None,
         )
 

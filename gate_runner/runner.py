@@ -40,6 +40,9 @@ if TYPE_CHECKING:
 # A run that ended without a decision: timed out, or cancelled while still pending.
 _STATUS_OF_ERROR: dict[str, RunStatus] = {"timeout": "timeout", "cancelled": "pending"}
 
+# Judged here, never sent to the service: it compares with a verdict only we have.
+LOCAL_THRESHOLDS = ("max_regression",)
+
 # A decision payload is a few levels deep; hundreds would overflow the verdict's recursion.
 MAX_PAYLOAD_DEPTH = 64
 
@@ -100,7 +103,9 @@ def run_request(campaign: Campaign, index: int) -> RunRequest:
         trace_id=c.trace_id,
         trace_file=c.trace_file,
         thresholds={
-            t.key: list(t.value) if isinstance(t.value, tuple) else t.value for t in c.thresholds
+            t.key: list(t.value) if isinstance(t.value, tuple) else t.value
+            for t in c.thresholds
+            if t.key not in LOCAL_THRESHOLDS
         },
         mutation_pack_id=c.mutation_pack_id,
         needs_reliability=any(t.key == "min_reliability_score" for t in c.thresholds),
@@ -152,7 +157,14 @@ def run_gate(
         for campaign in campaigns:
             if campaign.key in final:
                 continue
-            judged = judge_runs(policy, campaign, runs[campaign.key], today=today, last_chance=stop)
+            judged = judge_runs(
+                policy,
+                campaign,
+                runs[campaign.key],
+                today=today,
+                last_chance=stop,
+                baseline=options.baseline.get(campaign.key),
+            )
             if judged.more:
                 requests.append(run_request(campaign, len(runs[campaign.key]) + 1))
             else:
@@ -192,9 +204,15 @@ def evaluate_payloads(
             _judge(policy, campaign, payload, options, today, run_id=None, duration=None)
             for payload in each
         ]
-        results.append(
-            judge_runs(policy, campaign, runs, today=today, last_chance="planned").result
+        judged = judge_runs(
+            policy,
+            campaign,
+            runs,
+            today=today,
+            last_chance="planned",
+            baseline=options.baseline.get(campaign.key),
         )
+        results.append(judged.result)
     return assemble(policy, results, options, ci=ci, clock=clock, interrupted=False, today=today)
 
 

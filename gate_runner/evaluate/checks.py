@@ -37,7 +37,9 @@ def decision_check(campaign: Campaign, payload: dict[str, Any]) -> Check:
     return replace(base, message=f"`decision` is {decision!r}, not pass or fail")
 
 
-def threshold_check(threshold: Threshold, payload: dict[str, Any]) -> Check:
+def threshold_check(
+    threshold: Threshold, payload: dict[str, Any], baseline: dict[str, Any] | None = None
+) -> Check:
     base = Check(
         id=f"threshold:{threshold.key}",
         kind="threshold",
@@ -49,7 +51,10 @@ def threshold_check(threshold: Threshold, payload: dict[str, Any]) -> Check:
         location=location(threshold.origin),
     )
     try:
-        passed, actual, message = _THRESHOLDS[threshold.key](threshold.value, payload)
+        if threshold.key == "max_regression":
+            passed, actual, message = _max_regression(threshold.value, payload, baseline)
+        else:
+            passed, actual, message = _THRESHOLDS[threshold.key](threshold.value, payload)
     except metrics.MetricError as error:
         return replace(base, message=str(error))
     return replace(base, status="pass" if passed else "fail", message=message, actual=actual)
@@ -99,6 +104,19 @@ def _min_pass_rate(limit: Any, payload: dict[str, Any]) -> tuple[bool, Any, str]
     actual = metrics.pass_rate(payload).value
     ok = actual >= limit
     return ok, actual, f"pass_rate {actual:g} {'>=' if ok else '<'} {limit:g}"
+
+
+def _max_regression(
+    limit: Any, payload: dict[str, Any], baseline: dict[str, Any] | None
+) -> tuple[bool, Any, str]:
+    """The raw change of pass_rate from the baseline; repeats.py tests it with statistics."""
+    actual = metrics.pass_rate(payload).value
+    if not isinstance(baseline, dict):
+        return True, actual, "not judged: no --baseline verdict to compare with"
+    before = metrics.pass_rate(baseline).value
+    change = actual - before
+    ok = change >= -limit
+    return ok, actual, f"pass_rate changed by {change:+.4f} from {before:g} (at most -{limit:g})"
 
 
 def _maximum(field: str, key: str) -> Callable[[Any, dict[str, Any]], tuple[bool, Any, str]]:

@@ -242,3 +242,28 @@ def test_evaluate_rejudges_a_saved_verdict_with_several_runs(
     assert len(campaign["runs"]) == 5
     assert [r["outcome"] for r in campaign["runs"]] == [r["outcome"] for r in first["runs"]]
     assert campaign["outcome"] == "pass"
+
+
+@pytest.mark.slow
+def test_baseline_regression_is_tested_at_the_policy_confidence(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    thresholds = {"min_pass_rate": 0.5, "max_regression": 0.02}
+    _policy(
+        tmp_path,
+        {"c": {"campaign": "clear", "repeat": 2}},
+        statistics=COUNTED,
+        thresholds=thresholds,
+    )
+    before = _check(sandbox, tmp_path)
+    assert before.code == 0, before.describe()
+    baseline = tmp_path / "baseline.json"
+    baseline.write_bytes(before.verdict_path.read_bytes())
+    _policy(
+        tmp_path, {"c": {"campaign": "bad", "repeat": 2}}, statistics=COUNTED, thresholds=thresholds
+    )
+    after = run_cli(["check", "--api-url", sandbox.url, "--baseline", str(baseline)], tmp_path)
+    campaign = checked_verdict(after)["campaigns"][0]
+    check = next(c for c in campaign["checks"] if c["id"] == "threshold:max_regression")
+    assert check["status"] == "fail" and after.code == 1, after.describe()
+    assert "newcombe interval" in check["message"] and "rules out" in check["message"]
