@@ -23,10 +23,17 @@ _ARITHMETIC_BINDING_POWER = 6
 _OPERAND_ENDINGS = set("`'\")]}_" + string.ascii_letters + string.digits)
 
 
-class ExpressionError(ValueError):
-    """An expression that does not compile, with the 0-based column of the problem."""
+# A real assertion is a line or two. Past these, jmespath.py recurses until RecursionError
+# (50,000 `!`, deep parentheses, a literal nested 10^5 deep) or lexes a large literal in
+# quadratic time (832 KB: 21 s). Validation and evaluation compile through here alike.
+MAX_EXPRESSION_CHARS = 10_000
+MAX_NESTING = 100  # levels of the parsed expression, literal values included
 
-    def __init__(self, message: str, column: int) -> None:
+
+class ExpressionError(ValueError):
+    """An expression that does not compile, with the 0-based column of the problem (or None)."""
+
+    def __init__(self, message: str, column: int | None) -> None:
         super().__init__(message)
         self.column = column
 
@@ -46,13 +53,45 @@ def compile_expression(source: str) -> Expression:
     """Compile `source`, raising ExpressionError with the position of the fault."""
     if not source.strip():
         raise ExpressionError("invalid JMESPath: the expression is empty", 0)
+    if len(source) > MAX_EXPRESSION_CHARS:
+        raise ExpressionError(
+            f"the expression is {len(source):,} characters long; "
+            f"the limit is {MAX_EXPRESSION_CHARS:,}",
+            None,
+        )
+    too_deep = ExpressionError(f"the expression nests deeper than {MAX_NESTING} levels", None)
     try:
-        return Expression(source, _Parser().parse(source))
+        parsed = _Parser().parse(source)
     except exceptions.JMESPathError as error:
         column = getattr(error, "lex_position", None)
         if not isinstance(column, int):
             column = 0
         raise ExpressionError(_describe(error), column) from None
+    except RecursionError:  # deeper than the parser can go: past MAX_NESTING in any case
+        raise too_deep from None
+    if _nesting(parsed.parsed) > MAX_NESTING:
+        # The interpreter walks the tree recursively: refuse what it could not walk.
+        raise too_deep
+    return Expression(source, parsed)
+
+
+def _nesting(tree: dict[str, Any]) -> int:
+    """Depth of a parsed expression: one per node, one per container inside a literal."""
+    deepest = 0
+    stack: list[tuple[Any, int, bool]] = [(tree, 1, False)]
+    while stack and deepest <= MAX_NESTING:
+        node, depth, literal = stack.pop()
+        deepest = max(deepest, depth)
+        if literal:
+            items = node.values() if isinstance(node, dict) else node
+            stack += [(v, depth + 1, True) for v in items if isinstance(v, (dict, list))]
+            continue
+        children = node.get("children", [])  # a slice's are its numbers, not nodes
+        stack += [(c, depth + 1, False) for c in children if isinstance(c, dict)]
+        value = node.get("value")
+        if node.get("type") == "literal" and isinstance(value, (dict, list)):
+            stack.append((value, depth + 1, True))
+    return deepest
 
 
 def _describe(error: exceptions.JMESPathError) -> str:

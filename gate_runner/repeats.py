@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from gate_runner.enforce import blocks
 from gate_runner.evaluate import apply_waivers
-from gate_runner.policy import THRESHOLD_METRICS, Campaign, Policy, Threshold
+from gate_runner.policy import Campaign, Policy, Threshold
 from gate_runner.statistics import (
     AggregationError,
     Bar,
@@ -31,6 +31,7 @@ from gate_runner.statistics import (
     spread,
 )
 from gate_runner.statistics.samples import counted, pooled_counts
+from gate_runner.thresholds import THRESHOLDS
 from gate_runner.verdict import Aggregate, CampaignResult, Check, Outcome, RunRecord
 
 # Thresholds estimated from the runs; every other one is absolute: each run must meet it.
@@ -78,8 +79,9 @@ def record(policy: Policy, campaign: Campaign, run: CampaignResult) -> RunRecord
     metrics: dict[str, Any] = {}
     payload = run.payload or {}
     for check in run.checks:
-        if check.kind == "threshold" and check.name in THRESHOLD_METRICS:
-            metrics[THRESHOLD_METRICS[check.name]] = check.actual
+        kind = THRESHOLDS.get(check.name)
+        if check.kind == "threshold" and kind is not None and not kind.baseline:
+            metrics[kind.metric] = check.actual
     if "pass_rate" not in metrics and isinstance(payload.get("pass_rate"), (int, float)):
         metrics["pass_rate"] = payload["pass_rate"]
     trials = trials_of(policy, run.payload)
@@ -222,7 +224,7 @@ class _Campaign:
         errored = next((c for c in own if c.status == "error"), None)
         if errored is not None:
             return errored
-        metric = THRESHOLD_METRICS[threshold.key]
+        metric = THRESHOLDS[threshold.key].metric
         counts = [
             trials_of(self.policy, r.payload) if metric == "pass_rate" else None for r in self.runs
         ]

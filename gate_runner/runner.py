@@ -20,6 +20,7 @@ from gate_runner.evaluate.checks import location
 from gate_runner.policy import Campaign, ErrorPolicy, Mode, Policy
 from gate_runner.repeats import Stop, inconclusive_note, judge_runs
 from gate_runner.settings import gate_timeout
+from gate_runner.thresholds import needs_reliability, request_thresholds
 from gate_runner.verdict import (
     CampaignResult,
     Check,
@@ -39,9 +40,6 @@ if TYPE_CHECKING:
 
 # A run that ended without a decision: timed out, or cancelled while still pending.
 _STATUS_OF_ERROR: dict[str, RunStatus] = {"timeout": "timeout", "cancelled": "pending"}
-
-# Judged here, never sent to the service: it compares with a verdict only we have.
-LOCAL_THRESHOLDS = ("max_regression",)
 
 # A decision payload is a few levels deep; hundreds would overflow the verdict's recursion.
 MAX_PAYLOAD_DEPTH = 64
@@ -102,13 +100,9 @@ def run_request(campaign: Campaign, index: int) -> RunRequest:
         campaign=c.campaign,
         trace_id=c.trace_id,
         trace_file=c.trace_file,
-        thresholds={
-            t.key: list(t.value) if isinstance(t.value, tuple) else t.value
-            for t in c.thresholds
-            if t.key not in LOCAL_THRESHOLDS
-        },
+        thresholds=request_thresholds(c.thresholds),
         mutation_pack_id=c.mutation_pack_id,
-        needs_reliability=any(t.key == "min_reliability_score" for t in c.thresholds),
+        needs_reliability=needs_reliability(c.thresholds),
         repeat_index=index,
     )
 

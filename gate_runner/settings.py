@@ -64,6 +64,18 @@ class GateSettings:
     timeout: Setting[float]
 
 
+def policy_default(section: str, key: str) -> str:
+    """A policy setting's default where no policy says it: the schema's `default`."""
+    from gate_runner.config.schema import policy_defaults
+
+    return str(policy_defaults()[(section, key)])
+
+
+def default_token_env() -> str:
+    """The token variable before a policy names one."""
+    return policy_default("api", "token_env")
+
+
 def resolve(cli: CommandLine, env: Mapping[str, str]) -> Settings:
     """Settings that need no policy; a bad value is a UsageError naming the flag or variable."""
     _gate_timeout_flag(cli.timeout)  # refused before the policy is read, like every flag

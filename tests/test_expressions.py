@@ -79,3 +79,40 @@ def test_plain_jmespath_cache_is_not_polluted() -> None:
     compile_expression("a - b")
     with pytest.raises(jmespath.exceptions.JMESPathError):
         jmespath.compile("a - b")
+
+
+# Issue #10: each raised RecursionError (a traceback from `validate`) or lexed for 21 s.
+HOSTILE = {
+    "deep parentheses": "(" * 10_000 + "a" + ")" * 10_000,
+    "50,000 !": "!" * 50_000 + "a",
+    "literal nested 10^5 deep": "`" + "[" * 100_000 + "]" * 100_000 + "`",
+    "832 KB literal": "`" + '"' + "x" * 832_000 + '"' + "`",
+    "chained projections": "a" + "[*].b" * 1_000,
+    "parentheses under the length limit": "(" * 4_000 + "a" + ")" * 4_000,
+    "a literal under the length limit": "`" + "[" * 3_000 + "]" * 3_000 + "`",
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_pathological_expressions_are_refused_with_the_limit(name: str) -> None:
+    from gate_runner.expressions import MAX_EXPRESSION_CHARS, MAX_NESTING
+
+    source = HOSTILE[name]
+    with pytest.raises(ExpressionError) as caught:
+        compile_expression(source)
+    if len(source) > MAX_EXPRESSION_CHARS:
+        assert str(caught.value) == (
+            f"the expression is {len(source):,} characters long; "
+            f"the limit is {MAX_EXPRESSION_CHARS:,}"
+        )
+    else:
+        assert str(caught.value) == f"the expression nests deeper than {MAX_NESTING} levels"
+    assert caught.value.column is None
+
+
+def test_nesting_up_to_the_limit_still_compiles_and_runs() -> None:
+    from gate_runner.expressions import MAX_NESTING
+
+    source = "(" * (MAX_NESTING - 2) + "a" + ")" * (MAX_NESTING - 2)
+    assert compile_expression(source).search({"a": 1}) == 1
+    assert compile_expression("`" + "[" * (MAX_NESTING - 1) + "]" * (MAX_NESTING - 1) + "`")

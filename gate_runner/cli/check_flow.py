@@ -27,7 +27,7 @@ from gate_runner.cli.signals import StopNow, stop_on_signals
 from gate_runner.config import load_policy
 from gate_runner.errors import ExitCode, PolicyError, ServiceError, UsageError
 from gate_runner.files import regular_target
-from gate_runner.policy import DEFAULT_TOKEN_ENV, Mode, Policy
+from gate_runner.policy import Mode, Policy
 from gate_runner.runner import (
     GateClock,
     GateOptions,
@@ -38,7 +38,7 @@ from gate_runner.runner import (
 )
 from gate_runner.sandbox import Sandbox, load_scenario
 from gate_runner.secrets import bad_token_reason, secret_set, token_value
-from gate_runner.settings import CommandLine, resolve, resolve_gate
+from gate_runner.settings import CommandLine, default_token_env, resolve, resolve_gate
 from gate_runner.verdict import CIContext, RunError, Verdict, read_baseline
 
 
@@ -80,7 +80,7 @@ def run_check(request: CheckRequest) -> int:
     env = os.environ
     ci = detect(env)
     # Before the policy names its variable, the default one and the forge tokens are secrets.
-    channel.add_secrets(*secret_set(env, token_env=DEFAULT_TOKEN_ENV).values)
+    channel.add_secrets(*secret_set(env, token_env=default_token_env()).values)
     with ExitStack() as stack:
         stopper = stack.enter_context(stop_on_signals(channel))
         try:

@@ -5,23 +5,36 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 FORMATS = ("text", "json")
 
 
-def run_validate(paths: Sequence[Path], output: str) -> int:
-    """Validate, print (problems on stderr, the success line on stdout), return the exit code."""
-    from gate_runner.config import validate_files
+def run_validate(paths: Sequence[Path], output: str, *, offline: bool = False) -> int:
+    """Validate, print (problems on stderr, the success line on stdout), return the exit code.
 
-    results = validate_files(paths)
-    valid = not any(results.values())
+    offline: remote parents come from the cache only; one that is not there is skipped with
+    a warning (on stderr, "warning: " after the position), which does not fail the file.
+    """
+    from gate_runner.config import check_files
+
+    results = check_files(paths, offline=offline)
+    valid = not any(r.diagnostics for r in results.values())
     if output == "json":
-        files = {name: [d.to_dict() for d in found] for name, found in results.items()}
-        sys.stdout.write(json.dumps({"valid": valid, "files": files}, indent=2) + "\n")
+        files = {name: [d.to_dict() for d in r.diagnostics] for name, r in results.items()}
+        document: dict[str, object] = {"valid": valid, "files": files}
+        if offline:
+            document["warnings"] = {
+                name: [d.to_dict() for d in r.warnings] for name, r in results.items()
+            }
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
     else:
-        for found in results.values():
-            for diagnostic in found:
+        for result in results.values():
+            for warning in result.warnings:
+                shown = replace(warning, message=f"warning: {warning.message}")
+                sys.stderr.write(f"{shown}\n")
+            for diagnostic in result.diagnostics:
                 sys.stderr.write(f"{diagnostic}\n")
         if valid:
             names = ", ".join(str(p) for p in paths)
@@ -35,6 +48,7 @@ def fast_path(argv: Sequence[str]) -> int | None:
         return None
     files: list[Path] = []
     output = "text"
+    offline = False
     args = list(argv[1:])
     only_files = False
     while args:
@@ -43,10 +57,12 @@ def fast_path(argv: Sequence[str]) -> int | None:
             files.append(Path(arg))
         elif arg == "--":
             only_files = True
+        elif arg == "--offline":
+            offline = True
         elif arg == "--format" and args and args[0] in FORMATS:
             output = args.pop(0)
         elif arg.startswith("--format=") and arg.split("=", 1)[1] in FORMATS:
             output = arg.split("=", 1)[1]
         else:
             return None
-    return run_validate(files or [Path("sepurux.yml")], output)
+    return run_validate(files or [Path("sepurux.yml")], output, offline=offline)

@@ -32,11 +32,18 @@ def validate(
     output: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = (
         OutputFormat.text
     ),
+    offline: Annotated[
+        bool,
+        typer.Option(
+            "--offline",
+            help="Fetch nothing: remote extends from the cache, or skipped with a warning.",
+        ),
+    ] = False,
 ) -> None:
     """Validate policy files: schema and semantic checks, every problem with its line and column."""
     from gate_runner.cli.fast_validate import run_validate
 
-    code = run_validate(files or [Path("sepurux.yml")], output.value)
+    code = run_validate(files or [Path("sepurux.yml")], output.value, offline=offline)
     if code:
         raise typer.Exit(code)
 

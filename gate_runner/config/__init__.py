@@ -4,29 +4,62 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from gate_runner.config.extends import Resolver, display
+from gate_runner.config.extends import Reader, Resolver, display, read_local_file
 from gate_runner.config.fetch import Fetcher, default_cache_dir
 from gate_runner.config.merge import merge
 from gate_runner.config.semantic import check_merged
 from gate_runner.errors import Diagnostic, PolicyError
-from gate_runner.policy import Policy
 
-__all__ = ["load_policy", "validate_files"]
+if TYPE_CHECKING:
+    from gate_runner.policy import Policy  # validate never builds one
+
+__all__ = [
+    "FileCheck",
+    "Reader",
+    "check_files",
+    "load_policy",
+    "read_local_file",
+    "validate_files",
+]
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    """What validating one file found: problems (it is invalid) and warnings (it is not)."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+
+def _ordered(found: list[Diagnostic]) -> list[Diagnostic]:
+    return sorted(set(found), key=lambda d: (d.file, d.line, d.col, d.message))
 
 
 def _resolve(
-    path: Path, env: Mapping[str, str] | None, cache_dir: Path | None, fetcher: Fetcher | None
-) -> tuple[Resolver, list[Diagnostic]]:
+    path: Path,
+    env: Mapping[str, str] | None,
+    cache_dir: Path | None,
+    fetcher: Fetcher | None,
+    *,
+    read: Reader | None = None,
+    offline: bool = False,
+) -> tuple[Resolver, FileCheck]:
     resolver = Resolver(
-        os.environ if env is None else env, cache_dir or default_cache_dir(), fetcher
+        os.environ if env is None else env,
+        cache_dir or default_cache_dir(),
+        fetcher,
+        read=read,
+        offline=offline,
     )
     resolver.resolve_root(path, display(path))
     diagnostics = list(resolver.diagnostics)
     if resolver.sources:
-        diagnostics += check_merged(merge(resolver.sources))
-    return resolver, sorted(set(diagnostics), key=lambda d: (d.file, d.line, d.col, d.message))
+        diagnostics += check_merged(merge(resolver.sources), complete=resolver.complete)
+    return resolver, FileCheck(_ordered(diagnostics), _ordered(resolver.warnings))
 
 
 def load_policy(
@@ -35,14 +68,38 @@ def load_policy(
     env: Mapping[str, str] | None = None,
     cache_dir: Path | None = None,
     fetcher: Fetcher | None = None,
+    read: Reader | None = None,
 ) -> Policy:
-    """Load, validate and build a policy; raise PolicyError carrying every problem found."""
+    """Load, validate and build a policy; raise PolicyError carrying every problem found.
+
+    read: how the file and its local extends are read (default: read_local_file, the file
+    system, regular files up to 1 MiB). Pinned URLs are always fetched (or cached) as usual.
+    """
     from gate_runner.config.build import build_policy  # validate never needs it
 
-    resolver, diagnostics = _resolve(path, env, cache_dir, fetcher)
-    if diagnostics:
-        raise PolicyError(diagnostics)
+    resolver, found = _resolve(path, env, cache_dir, fetcher, read=read)
+    if found.diagnostics:
+        raise PolicyError(found.diagnostics)
     return build_policy(merge(resolver.sources), resolver.sources, str(path))
+
+
+def check_files(
+    paths: Sequence[Path],
+    *,
+    env: Mapping[str, str] | None = None,
+    cache_dir: Path | None = None,
+    fetcher: Fetcher | None = None,
+    read: Reader | None = None,
+    offline: bool = False,
+) -> dict[str, FileCheck]:
+    """Validate each file, keyed by the path as given.
+
+    offline: never fetch; a pinned URL missing from the cache is skipped with a warning, and
+    the checks that need the whole policy (what a waiver names) are left out for that file.
+    """
+    return {
+        str(p): _resolve(p, env, cache_dir, fetcher, read=read, offline=offline)[1] for p in paths
+    }
 
 
 def validate_files(
@@ -51,6 +108,8 @@ def validate_files(
     env: Mapping[str, str] | None = None,
     cache_dir: Path | None = None,
     fetcher: Fetcher | None = None,
+    read: Reader | None = None,
 ) -> dict[str, list[Diagnostic]]:
     """Every problem of every file, keyed by the path as given (an empty list: valid)."""
-    return {str(p): _resolve(p, env, cache_dir, fetcher)[1] for p in paths}
+    found = check_files(paths, env=env, cache_dir=cache_dir, fetcher=fetcher, read=read)
+    return {name: result.diagnostics for name, result in found.items()}

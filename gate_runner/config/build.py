@@ -1,4 +1,8 @@
-"""Turns the merged, checked policy data into the frozen ``gate_runner.policy.Policy``."""
+"""Turns the merged, checked policy data into the frozen ``gate_runner.policy.Policy``.
+
+Every default comes from the schema's ``default`` keywords (config/schema.py), the one
+place they are written; an editor completing the schema offers the same values.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +15,9 @@ from typing import Any, cast
 
 from gate_runner.config.extends import Source
 from gate_runner.config.merge import Merged
+from gate_runner.config.schema import assertion_default, policy_defaults
 from gate_runner.config.yaml_positions import PathKey
 from gate_runner.policy import (
-    DEFAULT_BASE_URL,
-    DEFAULT_TOKEN_ENV,
     ApiSettings,
     Assertion,
     Campaign,
@@ -32,16 +35,6 @@ from gate_runner.policy import (
 )
 from gate_runner.statistics import RunPlan
 
-DEFAULTS: dict[PathKey, object] = {
-    ("api", "base_url"): DEFAULT_BASE_URL,
-    ("api", "token_env"): DEFAULT_TOKEN_ENV,
-    ("api", "auth_header"): "X-Sepurux-Token",
-    ("gate", "timeout"): 600,
-    ("gate", "concurrency"): 8,
-    ("gate", "on_error"): "fail",
-    ("gate", "on_timeout"): "fail",
-    ("enforcement", "mode"): "hard",
-}
 DEFAULT_ORIGIN = Origin("<default>", 0, 0)
 
 
@@ -53,14 +46,14 @@ class _Reader:
         try:
             return self.m.get(path)
         except (KeyError, IndexError, TypeError):
-            return DEFAULTS.get(path, default)
+            return policy_defaults().get(path, default)
 
     def assertions(self, path: PathKey) -> list[Assertion]:
         return [
             Assertion(
                 name=item["name"],
                 expr=item["expr"],
-                level=item.get("level", "error"),
+                level=item.get("level", assertion_default("level")),
                 message=item.get("message"),
                 origin=self.m.origin((*path, index)),
             )
@@ -179,7 +172,7 @@ def build_policy(merged: Merged, sources: list[Source], path: str) -> Policy:
     effective = _leaves(merged.data, (), merged)
     effective += [
         EffectiveValue(".".join(str(part) for part in p), v, DEFAULT_ORIGIN)
-        for p, v in DEFAULTS.items()
+        for p, v in policy_defaults().items()
         if not merged.origins.get(p)
     ]
     policy = Policy(

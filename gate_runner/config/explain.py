@@ -8,6 +8,7 @@ from typing import Any
 
 from gate_runner.policy import Origin, Policy
 from gate_runner.statistics import RunPlan
+from gate_runner.thresholds import THRESHOLDS
 from gate_runner.verdict import Enforcement
 
 
@@ -48,6 +49,7 @@ def explanation(policy: Policy, today: date, enforcement: Enforcement) -> dict[s
                     {
                         "key": t.key,
                         "value": list(t.value) if isinstance(t.value, tuple) else t.value,
+                        "rule": THRESHOLDS[t.key].rule(t.value),
                         "origin": _origin(t.origin),
                     }
                     for t in c.thresholds
@@ -86,8 +88,9 @@ def _runs(policy: Policy, key: str, plan: RunPlan) -> list[dict[str, Any]]:
     return rows
 
 
-def _row(name: str, value: object, origin: str | None) -> str:
-    return f"  {name} = {json.dumps(value)}  ({origin or 'default'})"
+def _row(name: str, value: object, origin: str | None, rule: str | None = None) -> str:
+    meaning = f"  [{rule}]" if rule else ""
+    return f"  {name} = {json.dumps(value)}{meaning}  ({origin or 'default'})"
 
 
 def render_text(data: dict[str, Any]) -> str:
@@ -104,7 +107,9 @@ def render_text(data: dict[str, Any]) -> str:
     for campaign in data["campaigns"]:
         mode = f", enforcement {campaign['enforcement']}" if campaign["enforcement"] else ""
         lines.append(f"campaign {campaign['key']} ({campaign['campaign']}{mode}):")
-        lines += [_row(t["key"], t["value"], t["origin"]) for t in campaign["thresholds"]]
+        lines += [
+            _row(t["key"], t["value"], t["origin"], t["rule"]) for t in campaign["thresholds"]
+        ]
         lines += [
             f"  assertion {a['name']} [{a['level']}]  ({a['origin']})"
             for a in campaign["assertions"]

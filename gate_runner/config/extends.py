@@ -1,20 +1,65 @@
-"""Resolves ``extends``: local files relative to the naming file, pinned URLs; detects cycles."""
+"""Resolves ``extends``: local files relative to the naming file, pinned URLs; detects cycles.
+
+Every file is read, parsed and checked once, and applied once, at the first place the
+walk (parents first, in order) reaches it: a file that two parents share is not applied
+twice, and a chain of files that each extend the next one twice stays linear.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+import stat
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from gate_runner.config.fetch import Fetcher, FetchError, fetch_pinned
+from gate_runner.config.fetch import MAX_BYTES, Fetcher, FetchError, NotCached, fetch_pinned
 from gate_runner.config.load import check_document, parse
 from gate_runner.config.yaml_positions import Document
 from gate_runner.errors import Diagnostic
 
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}\Z")
+
+# Reads one local policy file (the one named and its local extends), given its absolute,
+# normalised path (symlinks resolved where they exist). The default reads the file system;
+# `check --policy-ref` passes one that reads a git ref. Raise OSError (its strerror, or its
+# message, follows "cannot read <file>: ") for a file it cannot give.
+Reader = Callable[[Path], bytes]
+
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def read_local_file(path: Path) -> bytes:
+    """The bytes of a regular file of at most MAX_BYTES; anything else raises OSError.
+
+    /dev/zero would be read until memory runs out and a FIFO would block forever, so
+    the file is opened without blocking and checked to be a regular file before reading.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    fd = os.open(path, flags)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = next((name for test, name in _KINDS if test(mode)), "not a file")
+            raise OSError(f"not a regular file ({kind}); a policy must be a file")
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    finally:
+        os.close(fd)
+    if len(data) > MAX_BYTES:
+        raise OSError(f"larger than {MAX_BYTES} bytes; refusing")
+    return data
+
+
+def reason(exc: OSError) -> str:
+    return exc.strerror or str(exc) or type(exc).__name__
 
 
 @dataclass
@@ -22,10 +67,16 @@ class Source:
     """One file of the policy, in merge order, with the chain of extends that reached it."""
 
     location: str  # what diagnostics and origins show: a cwd-relative path or the URL
-    sha256: str
+    data: bytes = field(repr=False)
     doc: Document
     base_dir: Path | None  # where its relative paths point; None for a URL
     chain: tuple[str, ...]
+
+    @property
+    def sha256(self) -> str:
+        import hashlib  # ~5 ms (OpenSSL); validate never needs a digest
+
+        return hashlib.sha256(self.data).hexdigest()
 
 
 def display(path: Path) -> str:
@@ -35,6 +86,12 @@ def display(path: Path) -> str:
         return absolute.relative_to(Path.cwd()).as_posix()
     except ValueError:
         return str(absolute)
+
+
+def _real(path: Path) -> Path:
+    # Path.resolve() raises RuntimeError on a symlink loop (before 3.13); realpath returns
+    # the path, and reading it then fails with a clean ELOOP.
+    return Path(os.path.realpath(path))
 
 
 def _pinned_url(entry: object) -> bool:
@@ -51,20 +108,42 @@ def _pinned_url(entry: object) -> bool:
 
 
 class Resolver:
-    def __init__(self, env: Mapping[str, str], cache_dir: Path, fetcher: Fetcher | None) -> None:
-        self.env, self.cache_dir, self.fetcher = env, cache_dir, fetcher
+    """Walks a policy and its extends; `sources` come out parents first.
+
+    offline: a pinned URL not in the cache is skipped with a warning instead of fetched.
+    `complete` turns False when a parent is missing (skipped, or it could not be read):
+    checks that need the whole policy (what a waiver names) must not run on the rest.
+    """
+
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        cache_dir: Path,
+        fetcher: Fetcher | None,
+        *,
+        read: Reader | None = None,
+        offline: bool = False,
+    ) -> None:
+        self.env, self.cache_dir = env, cache_dir
+        self.fetcher = _not_cached if offline else fetcher
+        self.read = read or read_local_file
         self.sources: list[Source] = []
         self.diagnostics: list[Diagnostic] = []
+        self.warnings: list[Diagnostic] = []
+        self.complete = True
+        self._seen: set[str] = set()
 
     def resolve_root(self, path: Path, shown: str) -> None:
+        real = _real(path)
         try:
-            data = path.read_bytes()
+            data = self.read(real)
         except OSError as exc:
-            reason = exc.strerror or type(exc).__name__
-            self.diagnostics.append(Diagnostic(shown, 1, 1, f"cannot read the policy: {reason}"))
+            self.diagnostics.append(
+                Diagnostic(shown, 1, 1, f"cannot read the policy: {reason(exc)}")
+            )
             return
-        key = str(path.resolve())
-        self._visit(data, shown, path.resolve().parent, (), [(key, shown)])
+        self._seen.add(str(real))
+        self._visit(data, shown, real.parent, (), [(str(real), shown)])
 
     def _visit(
         self,
@@ -95,8 +174,7 @@ class Resolver:
             self._follow(
                 doc, index, entry, base_dir, chain=(*chain, f"{shown}:{line}"), stack=stack
             )
-        digest = hashlib.sha256(data).hexdigest()
-        self.sources.append(Source(shown, digest, doc, base_dir, chain))
+        self.sources.append(Source(shown, data, doc, base_dir, chain))
 
     def _follow(
         self,
@@ -111,18 +189,20 @@ class Resolver:
         where = ("extends", index)
         parent_chain = chain[:-1]
 
-        def fail(message: str) -> None:
-            diagnostic = doc.diag(where, message)
-            self.diagnostics.append(
-                Diagnostic(diagnostic.file, diagnostic.line, diagnostic.col, message, parent_chain)
-            )
+        def at_entry(message: str) -> Diagnostic:
+            line, col = doc.pos(where)
+            return Diagnostic(doc.file, line, col, message, parent_chain)
 
         if isinstance(entry, str):
             if base_dir is None:
-                fail("a policy fetched from a URL can only extend pinned URLs ({url, sha256})")
+                self.diagnostics.append(
+                    at_entry(
+                        "a policy fetched from a URL can only extend pinned URLs ({url, sha256})"
+                    )
+                )
                 return
             target = Path(os.path.normpath(base_dir / entry))
-            key, shown, child_dir = str(target.resolve()), display(target), target.resolve().parent
+            key, shown, child_dir = str(_real(target)), display(target), _real(target).parent
         elif _pinned_url(entry):
             assert isinstance(entry, dict)
             key = shown = entry["url"]
@@ -131,8 +211,11 @@ class Resolver:
             return  # the schema has already reported it
         if any(key == seen for seen, _ in stack):
             names = [name for seen, name in stack[[s for s, _ in stack].index(key) :]]
-            fail(f"extends cycle: {' -> '.join([*names, shown])}")
+            self.diagnostics.append(at_entry(f"extends cycle: {' -> '.join([*names, shown])}"))
             return
+        if key in self._seen:
+            return  # already applied at its first place
+        self._seen.add(key)
         try:
             if child_dir is None:
                 assert isinstance(entry, dict)  # narrowed by _pinned_url
@@ -140,11 +223,24 @@ class Resolver:
                     entry["url"], str(entry.get("sha256", "")), self.cache_dir, self.fetcher
                 )
             else:
-                data = Path(key).read_bytes()
+                data = self.read(Path(key))
+        except NotCached as exc:
+            self.complete = False
+            self.warnings.append(at_entry(str(exc)))
+            return
         except FetchError as exc:
-            fail(str(exc))
+            self.complete = False
+            self.diagnostics.append(at_entry(str(exc)))
             return
         except OSError as exc:
-            fail(f"cannot read {shown}: {exc.strerror or type(exc).__name__}")
+            self.complete = False
+            self.diagnostics.append(at_entry(f"cannot read {shown}: {reason(exc)}"))
             return
         self._visit(data, shown, child_dir, chain, [*stack, (key, shown)])
+
+
+def _not_cached(url: str) -> bytes:
+    raise NotCached(
+        f"{url}: not in the policy cache, and --offline fetches nothing; "
+        "skipped, so it was not validated"
+    )

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit
-
-from gate_runner.loopback import is_loopback
 
 Fetcher = Callable[[str], bytes]
 
@@ -20,12 +16,21 @@ class FetchError(Exception):
     """A remote policy that cannot be used; the message says why and what to do."""
 
 
+class NotCached(FetchError):
+    """Offline, and the pinned policy is not in the cache: skipped, with a warning."""
+
+
 def default_cache_dir() -> Path:
     override = os.environ.get("GATE_RUNNER_CACHE_DIR")
     return Path(override) if override else Path.home() / ".cache" / "gate-runner" / "policies"
 
 
 def check_url(url: str) -> None:
+    # Imported here (~3 ms with ipaddress): validate needs them only for a policy with URLs.
+    from urllib.parse import urlsplit
+
+    from gate_runner.loopback import is_loopback
+
     parts = urlsplit(url)
     if parts.scheme == "https" and parts.hostname:
         return
@@ -67,6 +72,8 @@ def http_fetch(url: str) -> bytes:
 
 def fetch_pinned(url: str, sha256: str, cache_dir: Path, fetcher: Fetcher | None = None) -> bytes:
     """The bytes of a pinned policy: from the cache when present, else fetched and checked."""
+    import hashlib  # ~5 ms (OpenSSL), only for a policy that extends a URL
+
     check_url(url)
     expected = sha256.lower()
     cached = cache_dir / f"{expected}.yml"

@@ -6,11 +6,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from gate_runner.config.expand import expand_document
-from gate_runner.config.schema_check import check_policy, where
+from gate_runner.config.schema import supported_versions
+from gate_runner.config.schema_check import check_policy
 from gate_runner.config.secrets import find_secrets
-from gate_runner.config.yaml_positions import Document, PathKey, YamlProblem, load_document
+from gate_runner.config.yaml_positions import Document, PathKey, YamlProblem, load_document, where
 from gate_runner.errors import Diagnostic
-from gate_runner.policy import SUPPORTED_VERSIONS
 
 
 def _under(path: PathKey, prefixes: list[PathKey]) -> bool:
@@ -42,9 +42,10 @@ def _duplicate_assertions(doc: Document) -> list[Diagnostic]:
 def check_document(doc: Document, env: Mapping[str, str]) -> list[Diagnostic]:
     """Check one parsed document in place (its strings get expanded); return every problem."""
     data = doc.data
-    if isinstance(data, dict) and "version" in data and data["version"] not in SUPPORTED_VERSIONS:
+    versions = supported_versions()
+    if isinstance(data, dict) and "version" in data and data["version"] not in versions:
         # A future format may mean anything: its other keys are not worth judging.
-        known = ", ".join(str(v) for v in SUPPORTED_VERSIONS)
+        known = ", ".join(str(v) for v in versions)
         shown = repr(data["version"]) if isinstance(data["version"], str) else data["version"]
         return [
             doc.diag(

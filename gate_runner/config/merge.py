@@ -9,7 +9,7 @@ from typing import Any
 
 from gate_runner.config.extends import Source
 from gate_runner.config.yaml_positions import Document, PathKey
-from gate_runner.policy import Origin
+from gate_runner.provenance import Origin
 
 
 @dataclass

@@ -1,49 +1,28 @@
-"""A small JSON Schema checker for the keywords our policy schema uses, with readable messages.
+"""Schema validation with ``jsonschema`` itself, its errors told as readable messages.
 
-jsonschema costs ~70 ms to import; this keeps ``validate`` near the interpreter's own start.
-A test runs both over every case file and asserts they agree.
+jsonschema decides what is valid; this module only words its errors the way every other
+diagnostic is worded (the path, what was expected, what was found) and points each at the
+YAML position the loader kept: an unknown key at the key, with "did you mean".
 """
 
 from __future__ import annotations
 
 import json
 import math
-import re
 import sys
+from collections.abc import Callable, Iterator
 from functools import cache
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gate_runner.config.yaml_positions import PathKey
+from gate_runner.config.schema import Schema, policy_schema
+from gate_runner.config.yaml_positions import PathKey, where
+
+if TYPE_CHECKING:
+    from jsonschema import ValidationError
+    from jsonschema.protocols import Validator
 
 Problem = tuple[PathKey, str, bool]  # path, message, whether it points at the key
-Schema = dict[str, Any]
 
-SUPPORTED = {
-    "$schema",
-    "$id",
-    "$ref",
-    "$defs",
-    "title",
-    "description",
-    "default",
-    "x-expected",
-    "type",
-    "enum",
-    "const",
-    "minimum",
-    "maximum",
-    "exclusiveMinimum",
-    "minLength",
-    "pattern",
-    "required",
-    "properties",
-    "additionalProperties",
-    "propertyNames",
-    "items",
-    "uniqueItems",
-    "oneOf",
-}
 _ARTICLE = {
     "object": "a mapping",
     "array": "a list",
@@ -53,14 +32,6 @@ _ARTICLE = {
     "boolean": "true or false",
     "null": "null",
 }
-
-
-@cache
-def policy_schema() -> Schema:
-    # The schema ships inside the package (schemas/ at the repo root links to it).
-    text = (Path(__file__).parent.parent / "schemas" / "sepurux.schema.json").read_text("utf-8")
-    schema: Schema = json.loads(text)
-    return schema
 
 
 def json_type(value: Any) -> str:
@@ -77,141 +48,12 @@ def json_type(value: Any) -> str:
     return "array" if isinstance(value, list) else "object"
 
 
-def _member(value: Any, options: list[Any]) -> bool:
-    # True == 1 in Python, but not in JSON Schema.
-    return any(json_type(value) == json_type(o) and value == o for o in options)
-
-
-def where(path: PathKey) -> str:
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "the policy"
-
-
 def _show(value: Any) -> str:
     if isinstance(value, str):
         return json.dumps(value) if len(value) <= 40 else "a long string"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return json.dumps(value)
-
-
-class Checker:
-    def __init__(self, root: Schema, hidden: set[PathKey]) -> None:
-        self.root = root
-        self.hidden = hidden  # values not to echo (expanded from the environment)
-        self.problems: list[Problem] = []
-
-    def resolve(self, schema: Schema) -> Schema:
-        while "$ref" in schema:
-            target: Any = self.root
-            for part in schema["$ref"].removeprefix("#/").split("/"):
-                target = target[part]
-            schema = target
-        return schema
-
-    def shown(self, value: Any, path: PathKey) -> str:
-        return "a value from the environment" if path in self.hidden else _show(value)
-
-    def add(self, path: PathKey, message: str, *, key: bool = False) -> None:
-        self.problems.append((path, message, key))
-
-    def check(self, value: Any, schema: Schema, path: PathKey) -> None:
-        schema = self.resolve(schema)
-        if "oneOf" in schema:
-            self._one_of(value, schema["oneOf"], path)
-            return
-        kind = json_type(value)
-        wanted = schema.get("type")
-        if wanted is not None:
-            allowed = wanted if isinstance(wanted, list) else [wanted]
-            if kind not in allowed and not (kind == "integer" and "number" in allowed):
-                expected = " or ".join(_ARTICLE[t] for t in allowed)
-                got = _ARTICLE[kind] + (
-                    f" {self.shown(value, path)}" if kind in ("string", "integer", "number") else ""
-                )
-                if kind == "boolean":
-                    got = json.dumps(value)
-                self.add(path, f"{where(path)}: expected {expected}, got {got}")
-                return
-        options_list = schema.get("enum", [schema["const"]] if "const" in schema else None)
-        if options_list is not None and not _member(value, options_list):
-            options = ", ".join(str(o) for o in options_list)
-            self.add(
-                path, f"{where(path)}: expected one of {options}, got {self.shown(value, path)}"
-            )
-            return
-        if kind in ("integer", "number"):
-            self._number(value, schema, path)
-        elif kind == "string":
-            self._string(value, schema, path)
-        elif kind == "array":
-            self._array(value, schema, path)
-        elif kind == "object":
-            self._object(value, schema, path)
-
-    def _one_of(self, value: Any, options: list[Schema], path: PathKey) -> None:
-        # Our branches differ by type, so the branch of the value's type is the one meant.
-        resolved = [self.resolve(o) for o in options]
-        kind = json_type(value)
-        for option in resolved:
-            if option.get("type") == kind or (kind == "integer" and option.get("type") == "number"):
-                self.check(value, option, path)
-                return
-        expected = " or ".join(_ARTICLE[o["type"]] for o in resolved)
-        self.add(path, f"{where(path)}: expected {expected}, got {_ARTICLE[kind]}")
-
-    def _number(self, value: float, schema: Schema, path: PathKey) -> None:
-        shown = self.shown(value, path)
-        if isinstance(value, float) and math.isnan(value):
-            # Every comparison with NaN is false: no bound below would catch it.
-            self.add(path, f"{where(path)}: expected a number, got .nan")
-            return
-        if isinstance(value, int) and abs(value) > sys.float_info.max:
-            # Python reads 10**400 exactly, but no check or message can format it as a number.
-            self.add(path, f"{where(path)}: {len(str(abs(value)))}-digit integer is too large")
-            return
-        if "minimum" in schema and value < schema["minimum"]:
-            self.add(path, f"{where(path)}: {shown} is below the minimum {schema['minimum']}")
-        if "maximum" in schema and value > schema["maximum"]:
-            self.add(path, f"{where(path)}: {shown} is above the maximum {schema['maximum']}")
-        if "exclusiveMinimum" in schema and value <= schema["exclusiveMinimum"]:
-            self.add(path, f"{where(path)}: must be greater than {schema['exclusiveMinimum']}")
-
-    def _string(self, value: str, schema: Schema, path: PathKey) -> None:
-        if len(value) < schema.get("minLength", 0):
-            self.add(path, f"{where(path)}: must not be empty")
-        elif "pattern" in schema and not re.search(schema["pattern"], value):
-            expected = schema.get("x-expected", f"text matching {schema['pattern']}")
-            self.add(path, f"{where(path)}: expected {expected}, got {self.shown(value, path)}")
-
-    def _array(self, value: list[Any], schema: Schema, path: PathKey) -> None:
-        seen: list[Any] = []
-        for index, item in enumerate(value):
-            if schema.get("uniqueItems") and item in seen:
-                self.add((*path, index), f"{where((*path, index))}: duplicate item {_show(item)}")
-            seen.append(item)
-            if "items" in schema:
-                self.check(item, schema["items"], (*path, index))
-
-    def _object(self, value: dict[str, Any], schema: Schema, path: PathKey) -> None:
-        properties: dict[str, Schema] = schema.get("properties", {})
-        for name in schema.get("required", []):
-            if name not in value:
-                self.add(path, f"{where(path)}: missing required key '{name}'")
-        extra = schema.get("additionalProperties", True)
-        names = schema.get("propertyNames")
-        for key, item in value.items():
-            child = (*path, key)
-            if names and not re.search(names["pattern"], key):
-                self.add(child, f"{where(child)}: expected {names['x-expected']}", key=True)
-            if key in properties:
-                self.check(item, properties[key], child)
-            elif extra is False:
-                self.add(child, unknown_key_message(key, list(properties), path), key=True)
-            elif isinstance(extra, dict):
-                self.check(item, extra, child)
 
 
 def unknown_key_message(key: str, known: list[str], path: PathKey) -> str:
@@ -224,8 +66,222 @@ def unknown_key_message(key: str, known: list[str], path: PathKey) -> str:
     return f"{text}; expected one of: {', '.join(known)}"
 
 
+@cache
+def _validator() -> Validator:
+    from jsonschema import Draft202012Validator
+
+    # The same schema with each local $ref replaced by what it points to: resolving a $ref
+    # through jsonschema's registry costs more than validating what it points to.
+    return Draft202012Validator(_inlined(policy_schema(), policy_schema()))
+
+
+def _inlined(node: Any, root: Schema) -> Any:
+    if isinstance(node, list):
+        return [_inlined(item, root) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        target: Any = root
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        siblings = {k: v for k, v in node.items() if k != "$ref"}
+        return _inlined({**target, **siblings}, root)
+    return {k: _inlined(v, root) for k, v in node.items() if k != "$defs"}
+
+
+class SchemaError:
+    """One jsonschema error as plain data: the keyword that failed, where, and on what."""
+
+    # A plain class, not a dataclass: validate starts in every CI job, and generating a
+    # dataclass's methods costs more than this whole module's other work.
+    __slots__ = ("branches", "expected", "instance", "keyword", "path", "schema", "under_names")
+
+    def __init__(  # noqa: PLR0917 - one field each
+        self,
+        keyword: str,
+        path: PathKey,
+        instance: Any,
+        expected: Any,
+        schema: Schema,
+        under_names: bool,
+        branches: dict[int, list[SchemaError]],
+    ) -> None:
+        self.keyword = keyword
+        self.path = path
+        self.instance = instance
+        self.expected = expected  # the keyword's value in the schema
+        self.schema = schema
+        self.under_names = under_names  # a key failed the mapping's propertyNames
+        self.branches = branches  # a oneOf's errors per branch
+
+    @classmethod
+    def of(cls, error: ValidationError) -> SchemaError:
+        raw: Any = error  # the stubs type every attribute as "maybe unset"; these are all set
+        branches: dict[int, list[SchemaError]] = {}
+        for sub in raw.context or []:
+            branches.setdefault(int(sub.relative_schema_path[0]), []).append(cls.of(sub))
+        return cls(
+            str(raw.validator),
+            tuple(raw.absolute_path),
+            raw.instance,
+            raw.validator_value,
+            raw.schema if isinstance(raw.schema, dict) else {},
+            "propertyNames" in list(raw.relative_schema_path)[-2:],
+            branches,
+        )
+
+
+class _Wording:
+    """Words one document's schema errors; `hidden` values came from the environment."""
+
+    def __init__(self, hidden: set[PathKey]) -> None:
+        self.hidden = hidden
+
+    def shown(self, value: Any, path: PathKey) -> str:
+        return "a value from the environment" if path in self.hidden else _show(value)
+
+    def got(self, value: Any, path: PathKey) -> str:
+        kind = json_type(value)
+        if kind == "boolean":
+            return json.dumps(value)
+        if kind in ("string", "integer", "number"):
+            return f"{_ARTICLE[kind]} {self.shown(value, path)}"
+        return _ARTICLE[kind]
+
+    def problems(self, error: SchemaError) -> Iterator[Problem]:
+        words = WORDING.get(error.keyword)
+        if words is None:  # a keyword not worded here yet: still an error, never lost
+            path = error.path
+            yield path, f"{where(path)}: does not match the schema ({error.keyword})", False
+            return
+        yield from words(self, error)
+
+    @staticmethod
+    def at(path: PathKey, text: str) -> Problem:
+        return path, f"{where(path)}: {text}", False
+
+    def type_(self, e: SchemaError) -> Iterator[Problem]:
+        allowed = e.expected if isinstance(e.expected, list) else [e.expected]
+        yield self.at(e.path, f"expected {_either(allowed)}, got {self.got(e.instance, e.path)}")
+
+    def enum(self, e: SchemaError) -> Iterator[Problem]:
+        options = e.expected if e.keyword == "enum" else [e.expected]
+        listed = ", ".join(str(o) for o in options)
+        yield self.at(e.path, f"expected one of {listed}, got {self.shown(e.instance, e.path)}")
+
+    def minimum(self, e: SchemaError) -> Iterator[Problem]:
+        value = self.shown(e.instance, e.path)
+        yield self.at(e.path, f"{value} is below the minimum {e.expected}")
+
+    def maximum(self, e: SchemaError) -> Iterator[Problem]:
+        value = self.shown(e.instance, e.path)
+        yield self.at(e.path, f"{value} is above the maximum {e.expected}")
+
+    def exclusive_minimum(self, e: SchemaError) -> Iterator[Problem]:
+        yield self.at(e.path, f"must be greater than {e.expected}")
+
+    def min_length(self, e: SchemaError) -> Iterator[Problem]:
+        yield self.at(e.path, "must not be empty")
+
+    def pattern(self, e: SchemaError) -> Iterator[Problem]:
+        expected = e.schema.get("x-expected", f"text matching {e.expected}")
+        if e.under_names:
+            # jsonschema reports a bad key at its mapping; the key itself is what to point at.
+            at = (*e.path, e.instance)
+            yield at, f"{where(at)}: expected {expected}", True
+            return
+        yield self.at(e.path, f"expected {expected}, got {self.shown(e.instance, e.path)}")
+
+    def required(self, e: SchemaError) -> Iterator[Problem]:
+        for name in e.expected:
+            if isinstance(e.instance, dict) and name not in e.instance:
+                yield self.at(e.path, f"missing required key '{name}'")
+
+    def additional_properties(self, e: SchemaError) -> Iterator[Problem]:
+        known = list(e.schema.get("properties", {}))
+        for key in e.instance:
+            if key not in known:
+                yield (*e.path, key), unknown_key_message(key, known, e.path), True
+
+    def unique_items(self, e: SchemaError) -> Iterator[Problem]:
+        seen: list[Any] = []
+        for index, item in enumerate(e.instance):
+            if any(json_type(item) == json_type(s) and item == s for s in seen):
+                at = (*e.path, index)
+                yield self.at(at, f"duplicate item {self.shown(item, at)}")
+            seen.append(item)
+
+    def one_of(self, e: SchemaError) -> Iterator[Problem]:
+        # Our branches differ by type: the branch of the value's type is the one meant.
+        def type_error(branch: list[SchemaError]) -> SchemaError | None:
+            return next((s for s in branch if s.keyword == "type" and s.path == e.path), None)
+
+        for _, branch in sorted(e.branches.items()):
+            if type_error(branch) is None:
+                for sub in branch:
+                    yield from self.problems(sub)
+                return
+        types = [t.expected for _, b in sorted(e.branches.items()) if (t := type_error(b))]
+        yield self.at(e.path, f"expected {_either(types)}, got {_ARTICLE[json_type(e.instance)]}")
+
+
+def _either(types: list[str]) -> str:
+    return " or ".join(_ARTICLE[t] for t in types)
+
+
+WORDING: dict[str, Callable[[_Wording, SchemaError], Iterator[Problem]]] = {
+    "type": _Wording.type_,
+    "enum": _Wording.enum,
+    "const": _Wording.enum,
+    "minimum": _Wording.minimum,
+    "maximum": _Wording.maximum,
+    "exclusiveMinimum": _Wording.exclusive_minimum,
+    "minLength": _Wording.min_length,
+    "pattern": _Wording.pattern,
+    "required": _Wording.required,
+    "additionalProperties": _Wording.additional_properties,
+    "uniqueItems": _Wording.unique_items,
+    "oneOf": _Wording.one_of,
+}
+
+
+def _unusable_numbers(value: Any, path: PathKey) -> Iterator[Problem]:
+    """Numbers JSON Schema lets through but no check can use: NaN, and ints beyond any float."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _unusable_numbers(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _unusable_numbers(item, (*path, index))
+    elif isinstance(value, float) and math.isnan(value):
+        # Every comparison with NaN is false, so minimum and maximum never catch it.
+        yield path, f"{where(path)}: expected a number, got .nan", False
+    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > sys.float_info.max:
+        # Python reads 10**400 exactly, but no check or message can format it as a number.
+        yield path, f"{where(path)}: {len(str(abs(value)))}-digit integer is too large", False
+
+
 def check_policy(data: Any, hidden: set[PathKey] | None = None) -> list[Problem]:
     """Every schema problem of one policy document (empty when it is valid)."""
-    checker = Checker(policy_schema(), hidden or set())
-    checker.check(data, checker.root, ())
-    return checker.problems
+    wording = _Wording(hidden or set())
+    problems = list(_unusable_numbers(data, ()))
+    unusable = {path for path, _, _ in problems}
+    errors = [SchemaError.of(e) for e in _validator().iter_errors(data)]
+    # A value of the wrong type: "expected a string" says it all; its enum error is noise.
+    mistyped = {e.path for e in errors if e.keyword == "type"}
+    for error in errors:
+        if error.path in unusable or (error.path in mistyped and error.keyword != "type"):
+            continue
+        problems.extend(wording.problems(error))
+    return list(dict.fromkeys(problems))
+
+
+__all__ = [
+    "WORDING",
+    "Problem",
+    "Schema",
+    "SchemaError",
+    "check_policy",
+    "json_type",
+    "unknown_key_message",
+]

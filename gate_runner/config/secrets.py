@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from gate_runner.config.schema_check import where
-from gate_runner.config.yaml_positions import PathKey
+from gate_runner.config.yaml_positions import PathKey, where
 
 # Keys that name the variable (token_env) or describe the header are fine; the rest hold values.
 _SECRET_KEY = re.compile(

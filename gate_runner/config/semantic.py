@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from gate_runner.config.merge import Merged
-from gate_runner.config.schema_check import where
-from gate_runner.config.yaml_positions import PathKey
+from gate_runner.config.yaml_positions import PathKey, where
 from gate_runner.errors import Diagnostic
 
 DECISION_CHECK = "decision"
@@ -25,6 +23,8 @@ def _items(value: Any) -> list[tuple[int, dict[str, Any]]]:
 
 
 def _suggest(word: str, options: list[str]) -> str:
+    import difflib  # only when a waiver names something unknown
+
     close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""
 
@@ -71,7 +71,8 @@ class _Checker:
                     compile_expression(expr)
                 except ExpressionError as exc:
                     at = (*path, index, "expr")
-                    self.add(at, f"{where(at)}: {exc} at column {exc.column + 1}")
+                    column = "" if exc.column is None else f" at column {exc.column + 1}"
+                    self.add(at, f"{where(at)}: {exc}{column}")
         return names
 
     def schedule(self) -> None:
@@ -112,12 +113,12 @@ class _Checker:
         elif not (base / Path(value)).is_file():
             self.add(path, f"{where(path)}: no such file {value} (relative to the declaring file)")
 
-    def waivers(self, checks: dict[str, set[str]]) -> None:
+    def waivers(self, checks: dict[str, set[str]] | None) -> None:
         for index, waiver in _items(self.m.data.get("waivers")):
             path: PathKey = ("waivers", index)
             self.date_at((*path, "until"))
             campaign, check = waiver.get("campaign"), waiver.get("check")
-            if not isinstance(campaign, str) or not isinstance(check, str):
+            if checks is None or not isinstance(campaign, str) or not isinstance(check, str):
                 continue
             if campaign not in checks:
                 at = (*path, "campaign")
@@ -143,7 +144,8 @@ class _RunsChecker(_Checker):
                 compile_expression(trials)
             except ExpressionError as exc:
                 at: PathKey = ("statistics", "trials")
-                self.add(at, f"{where(at)}: {exc} at column {exc.column + 1}")
+                column = "" if exc.column is None else f" at column {exc.column + 1}"
+                self.add(at, f"{where(at)}: {exc}{column}")
         return stats
 
     def runs(self) -> None:
@@ -205,13 +207,18 @@ class _RunsChecker(_Checker):
             self.add(at, f"{where(at)}: {message}")
 
 
-def check_merged(merged: Merged) -> list[Diagnostic]:
-    """Every semantic problem of the effective policy; tolerant of data the schema refused."""
+def check_merged(merged: Merged, *, complete: bool = True) -> list[Diagnostic]:
+    """Every semantic problem of the effective policy; tolerant of data the schema refused.
+
+    complete=False: a parent was skipped (validate --offline), so what a waiver names may
+    live in it; waivers are then checked for their dates only.
+    """
     checker = _Checker(merged)
     checker.schedule()
     runs = _RunsChecker(merged)
     runs.runs()
     checker.found.extend(runs.found)
     global_names = checker.assertions(("assertions",))
-    checker.waivers(checker.campaigns(global_names))
+    checks = checker.campaigns(global_names)
+    checker.waivers(checks if complete else None)
     return checker.found

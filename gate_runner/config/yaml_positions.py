@@ -13,8 +13,9 @@ from gate_runner.errors import Diagnostic
 PathKey = tuple[str | int, ...]
 Pos = tuple[int, int]
 
-# A legitimate policy has a few hundred nodes; a "billion laughs" needs billions.
-MAX_NODES = 20_000
+# A legitimate policy repeats a few hundred values through aliases; a "billion laughs"
+# needs billions. Only repeats count: a big plain file is bounded by its size (1 MiB).
+MAX_ALIASED = 20_000
 MAX_DEPTH = 64
 
 _Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -67,6 +68,14 @@ class YamlProblem(Exception):
         self.line, self.col, self.message = line, col, message
 
 
+def where(path: PathKey) -> str:
+    """A path as messages show it: ``gate.timeout``, ``extends[0]``, or "the policy"."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "the policy"
+
+
 def _mark(node: yaml.Node) -> Pos:
     return (node.start_mark.line + 1, node.start_mark.column + 1)
 
@@ -75,16 +84,23 @@ class _Builder:
     def __init__(self, doc: Document) -> None:
         self.doc = doc
         self.count = 0
+        self.built: set[int] = set()
         self.active: set[int] = set()
         self.constructor = yaml.constructor.SafeConstructor()
 
-    def build(self, node: yaml.Node, path: PathKey, depth: int) -> Any:
-        self.count += 1
-        if self.count > MAX_NODES:
+    def expanded(self, node: yaml.Node, size: int = 1) -> None:
+        """Count values an alias or merge key repeats; a plain file of any size counts none."""
+        self.count += size
+        if self.count > MAX_ALIASED:
             line, col = _mark(node)
-            raise YamlProblem(
-                line, col, f"aliases expand to more than {MAX_NODES} values; refusing to load"
-            )
+            message = f"aliases expand to more than {MAX_ALIASED} values; refusing to load"
+            raise YamlProblem(line, col, message)
+
+    def build(self, node: yaml.Node, path: PathKey, depth: int) -> Any:
+        # compose() gives an alias the very node of its anchor: a node seen before is a copy.
+        if id(node) in self.built:
+            self.expanded(node)
+        self.built.add(id(node))
         if depth > MAX_DEPTH or id(node) in self.active:
             line, col = _mark(node)
             raise YamlProblem(line, col, "recursive alias or nesting deeper than 64 levels")
@@ -124,11 +140,7 @@ class _Builder:
 
     def _pairs(self, node: yaml.MappingNode, depth: int) -> list[tuple[yaml.Node, yaml.Node]]:
         # `a: &a {<<: *a}` merges itself, and merge chains fan out: bound both like aliases.
-        self.count += len(node.value)
         line, col = _mark(node)
-        if self.count > MAX_NODES:
-            message = f"aliases expand to more than {MAX_NODES} values; refusing to load"
-            raise YamlProblem(line, col, message)
         if depth > MAX_DEPTH:
             raise YamlProblem(line, col, "recursive merge key or merges nested too deeply")
         explicit: list[tuple[yaml.Node, yaml.Node]] = []
@@ -142,6 +154,7 @@ class _Builder:
                 if not isinstance(source, yaml.MappingNode):
                     line, col = _mark(source)
                     raise YamlProblem(line, col, "a merge key '<<' needs a mapping")
+                self.expanded(source, len(source.value))
                 merged.extend(self._pairs(source, depth + 1))
         return merged + explicit
 

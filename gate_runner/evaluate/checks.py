@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 from gate_runner.evaluate import metrics
 from gate_runner.expressions import compile_expression
 from gate_runner.policy import Assertion, Campaign, Origin, Threshold
+from gate_runner.thresholds import THRESHOLDS, ThresholdKind
 from gate_runner.verdict import Check, Location
 
 
@@ -47,17 +47,50 @@ def threshold_check(
         status="error",
         level="error",
         message="",
-        expected=_expected(threshold),
+        expected=None,
         location=location(threshold.origin),
     )
+    kind = THRESHOLDS.get(threshold.key)
+    if kind is None:  # the schema admits only the table's keys; a hand-built policy might not
+        return replace(base, message=f"unknown threshold {threshold.key!r}")
+    base = replace(base, expected=kind.expected(threshold.value))
     try:
-        if threshold.key == "max_regression":
-            passed, actual, message = _max_regression(threshold.value, payload, baseline)
-        else:
-            passed, actual, message = _THRESHOLDS[threshold.key](threshold.value, payload)
+        metric = metrics.read(kind, payload)
+        if kind.baseline:  # max_regression: the change from the --baseline verdict's metric
+            return _change(base, kind, threshold.value, metric.value, baseline)
     except metrics.MetricError as error:
         return replace(base, message=str(error))
+    limit = threshold.value
+    actual: Any
+    if kind.direction == "all":
+        missing = sorted(set(limit if isinstance(limit, tuple) else ()) - set(metric.items))
+        passed, actual = not missing, list(metric.items)
+        message = kind.met if passed else kind.message.format(missing=", ".join(missing))
+    else:
+        assert not isinstance(limit, tuple)  # the schema gives a comparison a number
+        actual = metric.value
+        passed = actual >= limit if kind.direction == "min" else actual <= limit
+        message = kind.message.format(
+            actual=f"{actual:g}", op=kind.operator(passed), limit=f"{limit:g}"
+        )
+        if metric.note:
+            message += f" ({metric.note})"
     return replace(base, status="pass" if passed else "fail", message=message, actual=actual)
+
+
+def _change(
+    base: Check, kind: ThresholdKind, limit: object, actual: float, baseline: dict[str, Any] | None
+) -> Check:
+    """One run's raw change from the baseline; repeats.py tests it over runs with statistics."""
+    if not isinstance(baseline, dict):
+        message = "not judged: no --baseline verdict to compare with"
+        return replace(base, status="pass", actual=actual, message=message)
+    assert isinstance(limit, (int, float))
+    before = metrics.read(kind, baseline).value
+    change = actual - before
+    passed = change >= -limit
+    message = f"{kind.metric} changed by {change:+.4f} from {before:g} (at most -{limit:g})"
+    return replace(base, status="pass" if passed else "fail", actual=actual, message=message)
 
 
 def assertion_check(assertion: Assertion, payload: dict[str, Any], baseline: Any) -> Check:
@@ -90,78 +123,6 @@ def assertion_check(assertion: Assertion, payload: dict[str, Any], baseline: Any
         actual=value,
         message=f"`{assertion.expr}` returned {_json_type(value)} {_preview(value)}, not a boolean",
     )
-
-
-def _expected(threshold: Threshold) -> Any:
-    value = threshold.value
-    if isinstance(value, tuple):
-        return list(value)
-    op = ">=" if threshold.key.startswith("min_") else "<="
-    return f"{op} {value:g}"
-
-
-def _min_pass_rate(limit: Any, payload: dict[str, Any]) -> tuple[bool, Any, str]:
-    actual = metrics.pass_rate(payload).value
-    ok = actual >= limit
-    return ok, actual, f"pass_rate {actual:g} {'>=' if ok else '<'} {limit:g}"
-
-
-def _max_regression(
-    limit: Any, payload: dict[str, Any], baseline: dict[str, Any] | None
-) -> tuple[bool, Any, str]:
-    """The raw change of pass_rate from the baseline; repeats.py tests it with statistics."""
-    actual = metrics.pass_rate(payload).value
-    if not isinstance(baseline, dict):
-        return True, actual, "not judged: no --baseline verdict to compare with"
-    before = metrics.pass_rate(baseline).value
-    change = actual - before
-    ok = change >= -limit
-    return ok, actual, f"pass_rate changed by {change:+.4f} from {before:g} (at most -{limit:g})"
-
-
-def _maximum(field: str, key: str) -> Callable[[Any, dict[str, Any]], tuple[bool, Any, str]]:
-    def check(limit: Any, payload: dict[str, Any]) -> tuple[bool, Any, str]:
-        actual = metrics.count(payload, field, needed_by=key).value
-        ok = actual <= limit
-        return ok, actual, f"{field} {actual:g} {'<=' if ok else '>'} {limit:g}"
-
-    return check
-
-
-def _min_reliability(limit: Any, payload: dict[str, Any]) -> tuple[bool, Any, str]:
-    metric = metrics.reliability_score(payload)
-    ok = metric.value >= limit
-    text = f"reliability_score {metric.value:g} {'>=' if ok else '<'} {limit:g}"
-    if metric.note:
-        text += f" ({metric.note})"
-    return ok, metric.value, text
-
-
-def _min_categories(limit: Any, payload: dict[str, Any]) -> tuple[bool, Any, str]:
-    found = metrics.categories(payload, needed_by="min_mutation_categories")
-    ok = len(found) >= limit
-    return ok, len(found), f"{len(found)} mutation categories {'>=' if ok else '<'} {limit:g}"
-
-
-def _required_categories(required: Any, payload: dict[str, Any]) -> tuple[bool, Any, str]:
-    found = metrics.categories(payload, needed_by="required_mutation_categories")
-    missing = sorted(set(required) - set(found))
-    text = (
-        "every required mutation category ran"
-        if not missing
-        else ("missing mutation categories: " + ", ".join(missing))
-    )
-    return not missing, found, text
-
-
-_THRESHOLDS: dict[str, Callable[[Any, dict[str, Any]], tuple[bool, Any, str]]] = {
-    "min_pass_rate": _min_pass_rate,
-    "max_unsafe": _maximum("unsafe_attempts", "max_unsafe"),
-    "max_failures": _maximum("failures", "max_failures"),
-    "min_reliability_score": _min_reliability,
-    "min_mutation_categories": _min_categories,
-    "required_mutation_categories": _required_categories,
-}
 
 
 def _json_type(value: Any) -> str:

@@ -1,10 +1,15 @@
-"""Read the metrics a threshold needs from a decision payload, refusing to guess."""
+"""Read the metrics a threshold needs from a decision payload, refusing to guess.
+
+Each scale rule of the threshold table (gate_runner/thresholds.py) is implemented here.
+"""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 from typing import Any
+
+from gate_runner.thresholds import ThresholdKind
 
 
 class MetricError(ValueError):
@@ -15,6 +20,19 @@ class MetricError(ValueError):
 class Metric:
     value: float | int
     note: str | None = None  # how a raw value was read, e.g. a rescaled reliability score
+    items: tuple[str, ...] = ()  # for a list metric: its distinct items, sorted
+
+
+def read(kind: ThresholdKind, payload: dict[str, Any]) -> Metric:
+    """The metric `kind` is checked against, read by its scale rule."""
+    if kind.scale == "fraction":
+        return fraction(payload, kind.metric, needed_by=kind.key)
+    if kind.scale == "count":
+        return count(payload, kind.metric, needed_by=kind.key)
+    if kind.scale == "score":
+        return score(payload, kind.metric, needed_by=kind.key)
+    found = distinct_strings(payload, kind.metric, needed_by=kind.key)
+    return Metric(len(found), items=tuple(found))
 
 
 def number(payload: dict[str, Any], field: str, *, needed_by: str) -> float | int:
@@ -35,10 +53,11 @@ def number(payload: dict[str, Any], field: str, *, needed_by: str) -> float | in
     return value
 
 
-def pass_rate(payload: dict[str, Any]) -> Metric:
-    value = number(payload, "pass_rate", needed_by="min_pass_rate")
+def fraction(payload: dict[str, Any], field: str, *, needed_by: str) -> Metric:
+    value = number(payload, field, needed_by=needed_by)
     if not 0 <= value <= 1:
-        raise MetricError(f"`pass_rate` is {value:g}, outside the 0–1 range a pass rate has")
+        what = field.replace("_", " ")
+        raise MetricError(f"`{field}` is {value:g}, outside the 0–1 range a {what} has")
     return Metric(value)
 
 
@@ -49,7 +68,7 @@ def count(payload: dict[str, Any], field: str, *, needed_by: str) -> Metric:
     return Metric(value)
 
 
-def reliability_score(payload: dict[str, Any]) -> Metric:
+def score(payload: dict[str, Any], field: str, *, needed_by: str) -> Metric:
     """The score on the 0–100 scale thresholds use.
 
     The rule: the run payload's `reliability_score` wins, else the answer of the
@@ -59,26 +78,24 @@ def reliability_score(payload: dict[str, Any]) -> Metric:
     else is an error. The note records any rescaling so the verdict shows it.
     """
     source: dict[str, Any] = payload
-    field = "reliability_score"
     if payload.get(field) is None and isinstance(payload.get("reliability"), dict):
-        source, field = payload["reliability"], "reliability_score"
-    raw = number(source, field, needed_by="min_reliability_score")
+        source = payload["reliability"]
+    raw = number(source, field, needed_by=needed_by)
     if 0 <= raw <= 1:
-        note = f"reliability_score {raw:g} read on the 0–1 scale as {raw * 100:g}"
+        note = f"{field} {raw:g} read on the 0–1 scale as {raw * 100:g}"
         return Metric(raw * 100, note)
     if 1 < raw <= 100:
         return Metric(raw)
-    raise MetricError(f"`reliability_score` is {raw:g}, outside both the 0–1 and 0–100 scales")
+    raise MetricError(f"`{field}` is {raw:g}, outside both the 0–1 and 0–100 scales")
 
 
-def categories(payload: dict[str, Any], *, needed_by: str) -> list[str]:
-    value = payload.get("mutation_categories")
+def distinct_strings(payload: dict[str, Any], field: str, *, needed_by: str) -> list[str]:
+    value = payload.get(field)
     if value is None:
-        raise MetricError(f"the payload has no `mutation_categories`, which {needed_by} needs")
+        raise MetricError(f"the payload has no `{field}`, which {needed_by} needs")
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise MetricError(
-            f"`mutation_categories` is {_type_name(value)}, "
-            f"expected a list of strings for {needed_by}"
+            f"`{field}` is {_type_name(value)}, expected a list of strings for {needed_by}"
         )
     return sorted(set(value))
 

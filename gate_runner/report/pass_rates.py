@@ -47,7 +47,10 @@ def rate(value: Any) -> float | None:
     """A finite number, or None: payloads and verdict files are untrusted."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an int past every float (json reads 10**400 as one)
+        return None
     return number if math.isfinite(number) else None
 
 

@@ -70,6 +70,9 @@ def test_explain_text_and_json(runner: CliRunner, monkeypatch: pytest.MonkeyPatc
         "(schedule entry from 2026-12-08 (sepurux.yml.example:32:7))" in result.stdout
     )
     assert "  gate.timeout = 600  (sepurux.yml.example:23:12)" in result.stdout
+    assert "  min_pass_rate = 0.9  [pass_rate >= 0.9]  (sepurux.yml.example:54:33)" in (
+        result.stdout
+    )
     assert (
         '  assertions[0].name = "no-unsafe-attempts"  (policies/agents-baseline.yml:'
         in result.stdout
@@ -88,9 +91,13 @@ def test_explain_text_and_json(runner: CliRunner, monkeypatch: pytest.MonkeyPatc
         "origin": "sepurux.yml.example:29:9",
     }
     core = next(c for c in data["campaigns"] if c["key"] == "core-reliability")
-    assert {"key": "min_pass_rate", "value": 0.9, "origin": "sepurux.yml.example:54:33"} in core[
-        "thresholds"
-    ]
+    # Each threshold says what it checks, from the threshold table.
+    assert {
+        "key": "min_pass_rate",
+        "value": 0.9,
+        "rule": "pass_rate >= 0.9",
+        "origin": "sepurux.yml.example:54:33",
+    } in core["thresholds"]
     assert data["digest"].startswith("sha256:")
 
 

@@ -361,3 +361,20 @@ def test_service_fail_stays_a_failure_unless_waivers_explain_it(
     )
     assert check(result.checks, "decision").status == "fail", why
     assert result.outcome == "fail"
+
+
+@pytest.mark.parametrize(
+    ("expr", "reason"),
+    [
+        ("!" * 50_000 + "a", "characters long; the limit is 10,000"),
+        ("!" * 5_000 + "a", "the expression nests deeper than 100 levels"),
+    ],
+)
+def test_a_pathological_assertion_is_an_error_check_not_a_crash(expr: str, reason: str) -> None:
+    # The same limits as validation: a policy built without the loader still cannot crash.
+    hostile = Assertion("deep", expr, "error", None, HERE)
+    result = evaluate_campaign(campaign(assertions=[hostile]), PASSING, today=TODAY)
+    deep = check(result.checks, "assertion:deep")
+    assert deep.status == "error"
+    assert reason in deep.message
+    assert result.outcome == "error"

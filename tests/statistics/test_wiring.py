@@ -144,3 +144,22 @@ def test_a_verdict_from_before_issue_12_still_loads() -> None:
             campaign.pop(key, None)
     campaign = Verdict.from_dict(data).campaigns[0]
     assert (campaign.runs, campaign.aggregate, campaign.flaky) == ((), None, False)
+
+
+def test_max_regression_compares_with_the_baseline_and_is_never_sent() -> None:
+    from gate_runner.evaluate.checks import threshold_check
+    from gate_runner.policy import Origin, Threshold
+    from gate_runner.thresholds import request_thresholds
+
+    limit = Threshold("max_regression", 0.02, Origin("sepurux.yml", 1, 1))
+    dropped = threshold_check(limit, {"pass_rate": 0.85}, {"pass_rate": 0.9})
+    assert (dropped.status, dropped.message) == (
+        "fail",
+        "pass_rate changed by -0.0500 from 0.9 (at most -0.02)",
+    )
+    alone = threshold_check(limit, {"pass_rate": 0.85}, None)
+    assert (alone.status, alone.message) == (
+        "pass",
+        "not judged: no --baseline verdict to compare with",
+    )
+    assert request_thresholds([limit]) == {}

@@ -35,7 +35,6 @@ from gate_runner.config import load_policy, validate_files
 from gate_runner.errors import PolicyError
 from gate_runner.evaluate import evaluate_campaign, outcome_of
 from gate_runner.policy import (
-    THRESHOLD_METRICS,
     Assertion,
     Campaign,
     Origin,
@@ -45,6 +44,7 @@ from gate_runner.policy import (
 )
 from gate_runner.report import REPORTERS
 from gate_runner.runner import MAX_PAYLOAD_DEPTH, GateOptions, evaluate_payloads
+from gate_runner.thresholds import THRESHOLDS as THRESHOLD_TABLE
 from gate_runner.verdict import OUTCOMES, CIContext, Verdict
 
 REPO = Path(__file__).resolve().parents[2]
@@ -544,7 +544,7 @@ ASSERTIONS = st.lists(
     max_size=5,
     unique_by=lambda a: a.name,
 )
-CHECK_NAMES = ["decision", *THRESHOLD_METRICS, "a1", "a2", "a3"]
+CHECK_NAMES = ["decision", *THRESHOLD_TABLE, "a1", "a2", "a3"]
 WAIVERS = st.lists(
     st.builds(
         Waiver,
