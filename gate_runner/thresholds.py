@@ -52,6 +52,9 @@ class ThresholdKind:
         """The verdict's `expected` for a limit: ">= 0.85", or the list of required items."""
         if isinstance(limit, (tuple, list)):
             return list(limit)
+        if self.baseline:
+            assert isinstance(limit, (int, float))
+            return f"a drop of at most {limit:g}"
         assert isinstance(limit, (int, float))
         return f"{self.operator(True)} {limit:g}"
 
@@ -59,6 +62,8 @@ class ThresholdKind:
         """The check in words, for `explain`: "pass_rate >= 0.85"."""
         if self.direction == "all":
             return f"{self.metric} include {', '.join(map(str, _items(limit)))}"
+        if self.baseline:
+            return f"{self.metric} drops at most {limit} from the --baseline verdict's"
         return f"{self.metric} {self.expected(limit)}"
 
 
