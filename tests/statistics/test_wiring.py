@@ -163,3 +163,30 @@ def test_max_regression_compares_with_the_baseline_and_is_never_sent() -> None:
         "not judged: no --baseline verdict to compare with",
     )
     assert request_thresholds([limit]) == {}
+
+
+def test_explain_shows_each_run_setting_with_its_origin(tmp_path: Path) -> None:
+    from datetime import date
+
+    from gate_runner.config.explain import explanation, render_text
+    from gate_runner.enforce import mode_in_force
+
+    policy = _load(
+        tmp_path,
+        """\
+        version: 1
+        gate: {max_runs: 5}
+        statistics: {confidence: 0.95}
+        campaigns:
+          a: {on_inconclusive: warn}
+        """,
+    )
+    today = date(2026, 6, 1)
+    data = explanation(policy, today, mode_in_force(policy, None, today=today, override=None))  # type: ignore[arg-type]
+    rows = {r["key"]: (r["value"], r["origin"]) for r in data["campaigns"][0]["runs"]}
+    path = str(tmp_path / "sepurux.yml")
+    assert rows["max_runs"] == (5, f"{path}:2:18")
+    assert rows["on_inconclusive"] == ("warn", f"{path}:5:24")
+    assert rows["confidence"] == (0.95, f"{path}:3:26")
+    assert rows["repeat"] == (1, None)
+    assert '  on_inconclusive = "warn"  (' in render_text(data)
