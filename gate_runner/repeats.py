@@ -105,7 +105,7 @@ def judge_runs(
     *,
     today: date,
     last_chance: Stop | None = None,
-    baseline: dict[str, Any] | None = None,
+    baseline: Sequence[dict[str, Any]] = (),
 ) -> Judged:
     """The campaign over `runs` (each already judged alone, in the order they ran).
 
@@ -178,7 +178,7 @@ class _Campaign:
         policy: Policy,
         campaign: Campaign,
         runs: Sequence[CampaignResult],
-        baseline: dict[str, Any] | None,
+        baseline: Sequence[dict[str, Any]],
     ) -> None:
         self.baseline = baseline
         self.policy = policy
@@ -256,24 +256,28 @@ class _Campaign:
         """max_regression over the runs against the baseline: tested at the policy's confidence
         (`statistics.regression`), else the aggregate's raw change."""
         errored = next((c for c in own if c.status == "error"), None)
-        if errored is not None or not isinstance(self.baseline, dict):
+        if errored is not None or not self.baseline:
             return errored or own[-1]
         counts = [trials_of(self.policy, r.payload) for r in self.runs]
         current = tuple(Sample(float(c.actual), n) for c, n in zip(own, counts, strict=True))
-        before = self.baseline.get("pass_rate")
-        if isinstance(before, bool) or not isinstance(before, (int, float)):
-            return own[-1]
-        base = (Sample(float(before), trials_of(self.policy, self.baseline)),)
+        rates = [b.get("pass_rate") for b in self.baseline]
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in rates):
+            return own[-1]  # each run's own check already says what the baseline lacks
+        base = tuple(
+            Sample(float(v), trials_of(self.policy, b))  # type: ignore[arg-type]
+            for v, b in zip(rates, self.baseline, strict=True)
+        )
         assert isinstance(threshold.value, (int, float))
         limit = float(threshold.value)
         confidence = self.plan.confidence
         if confidence is None:
             value = aggregate(current, self.plan.aggregate, "min")
-            change = value - base[0].value
+            before = aggregate(base, self.plan.aggregate, "min")
+            change = value - before
             status: Status = "pass" if change >= -limit else "fail"
             message = (
                 f"pass_rate {self.plan.aggregate} {value:g} over {len(current)} runs changed by "
-                f"{change:+.4f} from the baseline's {base[0].value:g} (at most -{limit:g})"
+                f"{change:+.4f} from the baseline's {before:g} (at most -{limit:g})"
             )
             return replace(own[-1], status=status, actual=value, message=message, waiver=None)
         found = regression(

@@ -55,6 +55,8 @@ class GateOptions:
     soft_exit_code: int = 0
     fresh: bool = False
     baseline: Mapping[str, DecisionPayload] = field(default_factory=dict)
+    # The baseline's runs, for campaigns it ran several times (else its one payload above).
+    baseline_runs: Mapping[str, Sequence[DecisionPayload]] = field(default_factory=dict)
 
 
 @dataclass
@@ -157,7 +159,7 @@ def run_gate(
                 runs[campaign.key],
                 today=today,
                 last_chance=stop,
-                baseline=options.baseline.get(campaign.key),
+                baseline=_baseline_runs(options, campaign.key),
             )
             if judged.more:
                 requests.append(run_request(campaign, len(runs[campaign.key]) + 1))
@@ -168,6 +170,15 @@ def run_gate(
     return assemble(
         policy, results, options, ci=ci, clock=clock, interrupted=interrupted, today=today
     )
+
+
+def _baseline_runs(options: GateOptions, key: str) -> list[DecisionPayload]:
+    """The baseline's payloads of a campaign: every run it kept, else its one payload."""
+    runs = options.baseline_runs.get(key)
+    if runs:
+        return list(runs)
+    one = options.baseline.get(key)
+    return [one] if one is not None else []
 
 
 def _stop(deadline: float, cancel: threading.Event | None) -> Stop | None:
@@ -204,7 +215,7 @@ def evaluate_payloads(
             runs,
             today=today,
             last_chance="planned",
-            baseline=options.baseline.get(campaign.key),
+            baseline=_baseline_runs(options, campaign.key),
         )
         results.append(judged.result)
     return assemble(policy, results, options, ci=ci, clock=clock, interrupted=False, today=today)

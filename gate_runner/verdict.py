@@ -247,6 +247,15 @@ def read_baseline(path: Path) -> dict[str, DecisionPayload]:
     return saved_payloads(document)
 
 
+def read_baseline_runs(path: Path) -> dict[str, list[DecisionPayload]]:
+    """Campaign key -> the payloads of every run, for the campaigns a `--baseline` verdict ran
+    several times (issue #12: max_regression tests the change against all of them)."""
+    document = _read_json(path, f"--baseline {path}")
+    if not is_verdict_document(document, strict=False):
+        raise UsageError(f"--baseline {path}: not a gate-runner verdict (no `campaigns` list)")
+    return saved_runs(document)
+
+
 def read_payload_file(
     path: Path, campaign: str | None, campaign_keys: list[str]
 ) -> dict[str, DecisionPayload | list[DecisionPayload]]:

@@ -6,6 +6,7 @@ outcome below is the same on every machine; the assertions are on states and cou
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -267,3 +268,5 @@ def test_baseline_regression_is_tested_at_the_policy_confidence(
     check = next(c for c in campaign["checks"] if c["id"] == "threshold:max_regression")
     assert check["status"] == "fail" and after.code == 1, after.describe()
     assert "newcombe interval" in check["message"] and "rules out" in check["message"]
+    # both runs of the baseline count: 100 attempts on each side
+    assert re.search(r"from \d+/100 against \d+/100 trials", check["message"]), check["message"]
