@@ -44,7 +44,7 @@ from gate_runner.runner import (
 from gate_runner.sandbox import Sandbox, load_scenario
 from gate_runner.secrets import bad_token_reason, secret_set, token_value
 from gate_runner.settings import CommandLine, default_token_env, resolve, resolve_gate
-from gate_runner.verdict import CIContext, RunError, Verdict, read_baseline
+from gate_runner.verdict import CIContext, RunError, Verdict, read_baseline, read_baseline_runs
 
 
 @dataclass(frozen=True)
@@ -145,6 +145,7 @@ def run_check(request: CheckRequest) -> int:
         # An unknown campaign key is a usage error before any call.
         selected = select_across(policies, prefixes, request.campaigns)
         baseline = read_baseline(request.baseline) if request.baseline is not None else {}
+        baseline_runs = read_baseline_runs(request.baseline) if request.baseline is not None else {}
         plans = []
         for policy, prefix, keys in zip(policies, prefixes, selected, strict=True):
             if keys is None:
@@ -157,6 +158,7 @@ def run_check(request: CheckRequest) -> int:
                 soft_exit_code=settings.soft_exit_code.value,
                 fresh=request.fresh,
                 baseline=baseline_for(policy, prefix, baseline),
+                baseline_runs=baseline_for(policy, prefix, baseline_runs),
             )
             plans.append((policy, prefix, options, resolve_gate(command_line, env, policy)))
         if request.dry_run:
