@@ -9,6 +9,7 @@ from typing import Literal
 # Re-exported (the "as" form is mypy's explicit re-export): Origin lives apart so the loader
 # can record positions without generating this module's dataclasses.
 from gate_runner.provenance import Origin as Origin  # noqa: PLC0414
+from gate_runner.statistics import RunPlan
 
 Mode = Literal["observe", "soft", "hard"]
 ErrorPolicy = Literal["fail", "pass"]
@@ -48,6 +49,17 @@ class Campaign:
     enforcement: Mode | None
     origin: Origin
     enforcement_origin: Origin | None = None
+    # repeat, max_runs, aggregate, confidence, on_inconclusive, min_passing_runs, merged
+    # from `gate:`, the campaign and `statistics:` (docs/statistics.md).
+    runs: RunPlan = field(default_factory=RunPlan)
+
+
+@dataclass(frozen=True)
+class Statistics:
+    """The top-level `statistics:`: how sure a decision must be, and where the trial count is."""
+
+    confidence: float | None = None
+    trials: str | None = None  # JMESPath over a payload giving its attempt count, e.g. trace_count
 
 
 @dataclass(frozen=True)
@@ -161,6 +173,7 @@ class Policy:
     default_thresholds: tuple[Threshold, ...] = field(default=())
     default_assertions: tuple[Assertion, ...] = field(default=())
     waiver_rules: WaiverRules = field(default=WaiverRules())
+    statistics: Statistics = field(default_factory=Statistics)
     publish: bool = False  # post forge-native statuses, as `check --publish` does
 
     def campaign(self, key: str) -> Campaign | None:

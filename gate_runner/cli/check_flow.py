@@ -53,7 +53,15 @@ from gate_runner.runner import (
 from gate_runner.sandbox import Sandbox, load_scenario
 from gate_runner.secrets import bad_token_reason, secret_set, token_value
 from gate_runner.settings import CommandLine, default_token_env, resolve, resolve_gate
-from gate_runner.verdict import CampaignResult, CIContext, RunError, Verdict, read_baseline
+from gate_runner.verdict import (
+    CampaignResult,
+    CIContext,
+    RunError,
+    Verdict,
+    read_baseline,
+    read_baseline_runs,
+    saved_runs,
+)
 
 
 @dataclass(frozen=True)
@@ -169,13 +177,17 @@ def run_check(request: CheckRequest) -> int:
         prefixes = campaign_prefixes([str(p) for p in paths])
         # An unknown campaign key is a usage error before any call.
         selected = select_across(policies, prefixes, request.campaigns)
-        baseline = (
-            governed[0].baseline_payloads()
-            if _baseline_auto(request)
-            else read_baseline(request.baseline)
-            if request.baseline is not None
-            else {}
-        )
+        if _baseline_auto(request):
+            found = governed[0].baseline
+            baseline = governed[0].baseline_payloads()
+            document = found.verdict if found is not None else None
+            usable = document is not None and isinstance(document.get("campaigns"), list)
+            baseline_runs = saved_runs(document) if usable and document else {}
+        elif request.baseline is not None:
+            baseline = read_baseline(request.baseline)
+            baseline_runs = read_baseline_runs(request.baseline)
+        else:
+            baseline, baseline_runs = {}, {}
         plans = []
         for policy, prefix, keys in zip(policies, prefixes, selected, strict=True):
             if keys is None:
@@ -188,6 +200,7 @@ def run_check(request: CheckRequest) -> int:
                 soft_exit_code=settings.soft_exit_code.value,
                 fresh=request.fresh,
                 baseline=baseline_for(policy, prefix, baseline),
+                baseline_runs=baseline_for(policy, prefix, baseline_runs),
             )
             plans.append((policy, prefix, options, resolve_gate(command_line, env, policy)))
         if request.dry_run:

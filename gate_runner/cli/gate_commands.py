@@ -21,7 +21,7 @@ from gate_runner.policy import Mode
 from gate_runner.runner import GateOptions, evaluate_payloads
 from gate_runner.secrets import secret_set
 from gate_runner.settings import DEFAULT_VERDICT_PATH, CommandLine, resolve
-from gate_runner.verdict import read_baseline, read_payload_file
+from gate_runner.verdict import read_baseline, read_baseline_runs, read_payload_file
 
 
 class ModeChoice(str, Enum):
@@ -181,6 +181,7 @@ def evaluate(
         enforcement=settings.enforcement.value,
         soft_exit_code=settings.soft_exit_code.value,
         baseline=read_baseline(baseline) if baseline is not None else {},
+        baseline_runs=read_baseline_runs(baseline) if baseline is not None else {},
     )
     result = evaluate_payloads(policy, payloads, options, ci=detect(os.environ), today=date.today())
     result = govern(

@@ -30,10 +30,12 @@ from gate_runner.policy import (
     PolicySource,
     ScheduleEntry,
     SoftReview,
+    Statistics,
     Threshold,
     Waiver,
     WaiverRules,
 )
+from gate_runner.statistics import RunPlan
 
 DEFAULT_ORIGIN = Origin("<default>", 0, 0)
 
@@ -89,6 +91,28 @@ class _Reader:
             enforcement=raw.get("enforcement"),
             origin=self.m.key_origins.get(path, self.m.origin(path)),
             enforcement_origin=self.m.origins.get((*path, "enforcement")),
+            runs=self.run_plan(raw),
+        )
+
+    def statistics(self) -> Statistics:
+        return Statistics(
+            self.get(("statistics", "confidence")), self.get(("statistics", "trials"))
+        )
+
+    def run_plan(self, raw: dict[str, Any]) -> RunPlan:
+        """The campaign's run settings: its own keys over `gate:`'s (semantic checks vouched)."""
+
+        def setting(key: str, default: Any) -> Any:
+            return raw.get(key, self.get(("gate", key), default))
+
+        repeat = int(setting("repeat", 1))
+        return RunPlan(
+            repeat=repeat,
+            max_runs=setting("max_runs", None),
+            aggregate=raw.get("aggregate", "median"),
+            confidence=self.statistics().confidence,
+            on_inconclusive=setting("on_inconclusive", "fail"),
+            min_passing_runs=setting("min_passing_runs", None),
         )
 
 
@@ -199,6 +223,7 @@ def build_policy(merged: Merged, sources: list[Source], path: str) -> Policy:
         default_thresholds=tuple(r.thresholds(("thresholds",)).values()),
         default_assertions=tuple(r.assertions(("assertions",))),
         waiver_rules=_waiver_rules(r, merged),
+        statistics=r.statistics(),
         publish=bool(r.get(("publish",), False)),
     )
     return Policy(**{**policy.__dict__, "digest": _digest(policy)})

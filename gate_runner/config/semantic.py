@@ -156,6 +156,82 @@ class _Checker:
                 self.add(at, f"{where((*shown, 'check'))}: {message}")
 
 
+class _RunsChecker(_Checker):
+    """repeat / max_runs / min_passing_runs / aggregate / statistics agree (docs/statistics.md)."""
+
+    def statistics(self) -> dict[str, Any]:
+        stats = _dicts(self.m.data.get("statistics"))
+        trials = stats.get("trials")
+        if isinstance(trials, str) and trials:
+            from gate_runner.expressions import ExpressionError, compile_expression
+
+            try:
+                compile_expression(trials)
+            except ExpressionError as exc:
+                at: PathKey = ("statistics", "trials")
+                column = "" if exc.column is None else f" at column {exc.column + 1}"
+                self.add(at, f"{where(at)}: {exc}{column}")
+        return stats
+
+    def runs(self) -> None:
+        stats = self.statistics()
+        gate = _dicts(self.m.data.get("gate"))
+        self.plan(("gate",), gate, {}, stats)
+        for key, value in _dicts(self.m.data.get("campaigns")).items():
+            self.plan(("campaigns", key), gate, _dicts(value), stats)
+
+    def plan(
+        self, path: PathKey, gate: dict[str, Any], own: dict[str, Any], stats: dict[str, Any]
+    ) -> None:
+        def setting(key: str) -> tuple[Any, PathKey]:
+            if key in own:
+                return own[key], (*path, key)
+            return gate.get(key), ("gate", key)
+
+        def number(key: str) -> tuple[int | None, PathKey]:
+            value, at = setting(key)
+            ok = isinstance(value, int) and not isinstance(value, bool)
+            return (value if ok else None), at
+
+        repeat, repeat_at = number("repeat")
+        max_runs, max_at = number("max_runs")
+        k, k_at = number("min_passing_runs")
+
+        def mine(*places: PathKey) -> bool:
+            # Settings a campaign inherits from gate: are checked once, on gate:.
+            return path == ("gate",) or any(at[0] != "gate" for at in places)
+
+        repeat = repeat or 1
+        budget = max_runs if max_runs is not None else repeat
+        name = "gate" if path == ("gate",) else f"campaign {path[-1]}"
+        if max_runs is not None and max_runs < repeat and mine(repeat_at, max_at):
+            self.add(
+                max_at, f"{where(max_at)}: max_runs {max_runs} is below repeat {repeat} ({name})"
+            )
+        elif (
+            max_runs is not None
+            and max_runs > repeat
+            and k is None
+            and not isinstance(stats.get("confidence"), (int, float))
+            and mine(repeat_at, max_at)
+        ):
+            message = (
+                f"max_runs {max_runs} above repeat {repeat} ({name}), but nothing asks for the "
+                "extra runs: set statistics.confidence or min_passing_runs"
+            )
+            self.add(max_at, f"{where(max_at)}: {message}")
+        if k is not None and k > budget and mine(repeat_at, max_at, k_at):
+            self.add(
+                k_at,
+                f"{where(k_at)}: min_passing_runs {k} is more than the {budget} runs this "
+                f"{name} may get (max_runs, else repeat)",
+            )
+        if own.get("aggregate") == "pooled" and not stats.get("trials"):
+            at = (*path, "aggregate")
+            message = "aggregate: pooled needs statistics.trials (e.g. trials: trace_count)"
+            self.add(at, f"{where(at)}: {message}")
+
+
 def check_merged(merged: Merged, *, complete: bool = True) -> list[Diagnostic]:
     """Every semantic problem of the effective policy; tolerant of data the schema refused.
 
@@ -164,6 +240,9 @@ def check_merged(merged: Merged, *, complete: bool = True) -> list[Diagnostic]:
     """
     checker = _Checker(merged)
     checker.schedule()
+    runs = _RunsChecker(merged)
+    runs.runs()
+    checker.found.extend(runs.found)
     global_names = checker.assertions(("assertions",))
     checks = checker.campaigns(global_names)
     checker.waivers(checks if complete else None)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from gate_runner.evaluate import metrics
 from gate_runner.expressions import compile_expression
 from gate_runner.policy import Assertion, Campaign, Origin, Threshold
-from gate_runner.thresholds import THRESHOLDS
-from gate_runner.verdict import Check, CheckStatus, Location
+from gate_runner.thresholds import THRESHOLDS, ThresholdKind
+from gate_runner.verdict import Check, Location
 
 
 def location(origin: Origin | None) -> Location | None:
@@ -18,51 +19,47 @@ def location(origin: Origin | None) -> Location | None:
 
 def decision_check(campaign: Campaign, payload: dict[str, Any]) -> Check:
     decision = payload.get("decision")
-    if decision in ("pass", "fail"):
-        status, message = decision, f"Sepurux decision: {decision}"
-    elif decision is None:
-        status, message = "error", "the payload has no `decision`"
-    else:
-        status, message = "error", f"`decision` is {decision!r}, not pass or fail"
-    # Each Check is built once (no dataclasses.replace): replay judges thousands of verdicts.
-    return Check(
+    base = Check(
         id="decision",
         kind="decision",
         name="decision",
-        status=status,
+        status="error",
         level="error",
-        message=message,
+        message="",
         expected="pass",
         actual=decision,
         location=location(campaign.origin),
     )
+    if decision in ("pass", "fail"):
+        return replace(base, status=decision, message=f"Sepurux decision: {decision}")
+    if decision is None:
+        return replace(base, message="the payload has no `decision`")
+    return replace(base, message=f"`decision` is {decision!r}, not pass or fail")
 
 
-def threshold_check(threshold: Threshold, payload: dict[str, Any]) -> Check:
-    status, expected, actual, message = _threshold(threshold, payload)
-    return Check(
+def threshold_check(
+    threshold: Threshold, payload: dict[str, Any], baseline: dict[str, Any] | None = None
+) -> Check:
+    base = Check(
         id=f"threshold:{threshold.key}",
         kind="threshold",
         name=threshold.key,
-        status=status,
+        status="error",
         level="error",
-        message=message,
-        expected=expected,
-        actual=actual,
+        message="",
+        expected=None,
         location=location(threshold.origin),
     )
-
-
-def _threshold(threshold: Threshold, payload: dict[str, Any]) -> tuple[CheckStatus, Any, Any, str]:
-    """(status, expected, actual, message) of one threshold against one payload."""
     kind = THRESHOLDS.get(threshold.key)
     if kind is None:  # the schema admits only the table's keys; a hand-built policy might not
-        return "error", None, None, f"unknown threshold {threshold.key!r}"
-    expected = kind.expected(threshold.value)
+        return replace(base, message=f"unknown threshold {threshold.key!r}")
+    base = replace(base, expected=kind.expected(threshold.value))
     try:
         metric = metrics.read(kind, payload)
+        if kind.baseline:  # max_regression: the change from the --baseline verdict's metric
+            return _change(base, kind, threshold.value, metric.value, baseline)
     except metrics.MetricError as error:
-        return "error", expected, None, str(error)
+        return replace(base, message=str(error))
     limit = threshold.value
     actual: Any
     if kind.direction == "all":
@@ -78,36 +75,54 @@ def _threshold(threshold: Threshold, payload: dict[str, Any]) -> tuple[CheckStat
         )
         if metric.note:
             message += f" ({metric.note})"
-    return ("pass" if passed else "fail"), expected, actual, message
+    return replace(base, status="pass" if passed else "fail", message=message, actual=actual)
+
+
+def _change(
+    base: Check, kind: ThresholdKind, limit: object, actual: float, baseline: dict[str, Any] | None
+) -> Check:
+    """One run's raw change from the baseline; repeats.py tests it over runs with statistics."""
+    if not isinstance(baseline, dict):
+        message = "not judged: no --baseline verdict to compare with"
+        return replace(base, status="pass", actual=actual, message=message)
+    assert isinstance(limit, (int, float))
+    before = metrics.read(kind, baseline).value
+    change = actual - before
+    passed = change >= -limit
+    message = f"{kind.metric} changed by {change:+.4f} from {before:g} (at most -{limit:g})"
+    return replace(base, status="pass" if passed else "fail", actual=actual, message=message)
 
 
 def assertion_check(assertion: Assertion, payload: dict[str, Any], baseline: Any) -> Check:
-    status, actual, message = _assert(assertion, {**payload, "baseline": baseline})
-    return Check(
+    base = Check(
         id=f"assertion:{assertion.name}",
         kind="assertion",
         name=assertion.name,
-        status=status,
+        status="error",
         level=assertion.level,
-        message=message,
+        message="",
         expected=True,
-        actual=actual,
         location=location(assertion.origin),
     )
-
-
-def _assert(assertion: Assertion, data: dict[str, Any]) -> tuple[CheckStatus, Any, str]:
+    data = {**payload, "baseline": baseline}
     try:
         value = compile_expression(assertion.expr).search(data)
     except Exception as error:  # any failure of the expression is the check's error
-        return "error", None, f"`{assertion.expr}` could not be evaluated: {error}"
+        return replace(base, message=f"`{assertion.expr}` could not be evaluated: {error}")
     if value is True:
-        return "pass", True, f"`{assertion.expr}` holds"
+        return replace(base, status="pass", actual=True, message=f"`{assertion.expr}` holds")
     if value is False:
-        status: CheckStatus = "fail" if assertion.level == "error" else "warn"
-        return status, False, assertion.message or f"`{assertion.expr}` is false"
-    preview = f"{_json_type(value)} {_preview(value)}"
-    return "error", value, f"`{assertion.expr}` returned {preview}, not a boolean"
+        return replace(
+            base,
+            status="fail" if assertion.level == "error" else "warn",
+            actual=False,
+            message=assertion.message or f"`{assertion.expr}` is false",
+        )
+    return replace(
+        base,
+        actual=value,
+        message=f"`{assertion.expr}` returned {_json_type(value)} {_preview(value)}, not a boolean",
+    )
 
 
 def _json_type(value: Any) -> str:
