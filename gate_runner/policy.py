@@ -14,6 +14,7 @@ from gate_runner.statistics import RunPlan
 Mode = Literal["observe", "soft", "hard"]
 ErrorPolicy = Literal["fail", "pass"]
 Level = Literal["error", "warn"]
+PolicyChangesSetting = Literal["allow", "review", "block"]
 
 MODES: tuple[Mode, ...] = ("observe", "soft", "hard")
 
@@ -71,6 +72,16 @@ class Waiver:
 
 
 @dataclass(frozen=True)
+class WaiverRules:
+    """``waivers.max_days``, ``waivers.reason`` (a regex) and ``waivers.warn_days``."""
+
+    max_days: int | None = None
+    reason: str | None = None  # every waiver's reason must contain a match (re.search)
+    warn_days: int | None = None
+    origin: Origin | None = None  # where the rules were set, for messages
+
+
+@dataclass(frozen=True)
 class ScheduleEntry:
     start: date
     mode: Mode
@@ -91,6 +102,8 @@ class GateSettings:
     concurrency: int
     on_error: ErrorPolicy
     on_timeout: ErrorPolicy
+    # What a loosening change gets under `check --policy-ref`; read from the base policy.
+    policy_changes: PolicyChangesSetting = "review"
 
 
 @dataclass(frozen=True)
@@ -159,6 +172,7 @@ class Policy:
     # policy file that declares no campaign of its own is tested against these.
     default_thresholds: tuple[Threshold, ...] = field(default=())
     default_assertions: tuple[Assertion, ...] = field(default=())
+    waiver_rules: WaiverRules = field(default=WaiverRules())
     statistics: Statistics = field(default_factory=Statistics)
     publish: bool = False  # post forge-native statuses, as `check --publish` does
 

@@ -22,13 +22,16 @@ FAILED_RUN_STATUSES = ("failed", "error")
 Outcome = Literal["pass", "fail", "warn", "error", "inconclusive"]
 CheckStatus = Literal["pass", "fail", "warn", "error", "inconclusive", "waived"]
 OnInconclusive = Literal["fail", "warn", "pass"]
-CheckKind = Literal["decision", "threshold", "assertion", "run"]
+# policy: a loosening policy change under review or blocked (check --policy-ref);
+# failures: failing tools classed new/existing against the baseline (--baseline auto).
+CheckKind = Literal["decision", "threshold", "assertion", "run", "policy", "failures"]
 RunStatus = Literal["done", "error", "timeout", "cancelled", "pending", "skipped"]
 # A gate-wide error may also be a usage error (a policy that could not be used).
 # "policy": the policy could not be loaded (a verdict is still written, exit 2).
 RunErrorKind = ServiceErrorKind | Literal["usage", "policy"]
 
 SCHEMA_VERSION = 1
+GOVERNANCE_FIELDS = ("policy_changes", "baseline", "waivers")
 OUTCOMES: tuple[Outcome, ...] = ("pass", "fail", "warn", "error", "inconclusive")
 
 
@@ -84,6 +87,16 @@ class RunError:
 
 
 @dataclass(frozen=True)
+class FailingTool:
+    """A tool in `top_failing_tools`, new or already failing in the baseline's same campaign."""
+
+    tool: str
+    count: int | None  # as the payload gave it
+    status: Literal["new", "existing"]
+    baseline_count: int | None = None  # an existing failure: how often it failed then
+
+
+@dataclass(frozen=True)
 class RunRecord:
     """One run of a campaign, judged alone on its own numbers (issue #12)."""
 
@@ -129,6 +142,8 @@ class CampaignResult:
     duration_s: float | None = None
     location: Location | None = None
     baseline_run_id: str | None = None
+    # Classed against the baseline; None when either side has no top_failing_tools list.
+    failures: tuple[FailingTool, ...] | None = None
     # The baseline's pass rate for this campaign (--baseline), so pictures need no other file.
     baseline_pass_rate: float | None = None
     # Issue #12: every run (the last one's id and link are also run_id/dashboard_url above).
@@ -194,6 +209,12 @@ class Verdict:
     interrupted: bool = False
     error: RunError | None = None  # a gate-wide error (e.g. the campaign list could not be read)
     notes: tuple[str, ...] = field(default=())  # expired waivers and other things a user should see
+    # Governance (docs/governance.md), each None when not asked for: the base policy's
+    # verdict on a policy change (check --policy-ref), the baseline found (--baseline auto)
+    # and the waivers in force under the policy's waiver rules.
+    policy_changes: dict[str, Any] | None = None
+    baseline: dict[str, Any] | None = None
+    waivers: dict[str, Any] | None = None
     tool: dict[str, str] = field(default_factory=lambda: {"name": "gate-runner", "version": ""})
     schema_version: int = SCHEMA_VERSION
     # Filled only when several policies were merged into this verdict (gate_runner.monorepo).
@@ -201,6 +222,13 @@ class Verdict:
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = _jsonable(asdict(self))
+        # Governance fields appear only when asked for, so other verdicts keep their shape.
+        for name in GOVERNANCE_FIELDS:
+            if data.get(name) is None:
+                data.pop(name, None)
+        for campaign in data["campaigns"]:
+            if campaign.get("failures") is None:
+                campaign.pop("failures", None)
         if not data["policies"]:
             del data["policies"]  # a one-policy verdict reads as it always did
         return data
@@ -234,6 +262,9 @@ class Verdict:
             interrupted=data.get("interrupted", False),
             error=RunError(**data["error"]) if data.get("error") else None,
             notes=tuple(data.get("notes", ())),
+            policy_changes=data.get("policy_changes"),
+            baseline=data.get("baseline"),
+            waivers=data.get("waivers"),
             tool=dict(data.get("tool", {})),
             schema_version=data.get("schema_version", SCHEMA_VERSION),
             policies=tuple(
@@ -430,6 +461,11 @@ def _campaign(data: dict[str, Any]) -> CampaignResult:
         duration_s=data.get("duration_s"),
         location=_location(data.get("location")),
         baseline_run_id=data.get("baseline_run_id"),
+        failures=(
+            tuple(FailingTool(**f) for f in data["failures"])
+            if isinstance(data.get("failures"), list)
+            else None
+        ),
         baseline_pass_rate=data.get("baseline_pass_rate"),
         runs=tuple(_run(r) for r in data.get("runs") or () if isinstance(r, dict)),
         aggregate=Aggregate(**data["aggregate"]) if data.get("aggregate") else None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -39,14 +40,14 @@ class _Checker:
         chain = self.m.chains.get(origin.file, ())
         self.found.append(Diagnostic(origin.file, origin.line, origin.col, message, chain))
 
-    def date_at(self, path: PathKey) -> date | None:
+    def date_at(self, path: PathKey, *, shown: PathKey | None = None) -> date | None:
         text = self.m.get(path) if self._has(path) else None
         if not isinstance(text, str):
             return None
         try:
             return date.fromisoformat(text)
         except ValueError:
-            self.add(path, f"{where(path)}: {text} is not a real date")
+            self.add(path, f"{where(shown or path)}: {text} is not a real date")
             return None
 
     def _has(self, path: PathKey) -> bool:
@@ -113,22 +114,46 @@ class _Checker:
         elif not (base / Path(value)).is_file():
             self.add(path, f"{where(path)}: no such file {value} (relative to the declaring file)")
 
+    def waiver_reason(self) -> re.Pattern[str] | None:
+        """`waivers.reason`, compiled; a pattern that does not compile is an error at its line."""
+        pattern = _dicts(self.m.data.get("waivers")).get("reason")
+        if not isinstance(pattern, str):
+            return None
+        try:
+            return re.compile(pattern)
+        except re.error as exc:
+            at: PathKey = ("waivers", "reason")
+            self.add(at, f"{where(at)}: {pattern!r} is not a regular expression: {exc}")
+            return None
+
     def waivers(self, checks: dict[str, set[str]] | None) -> None:
-        for index, waiver in _items(self.m.data.get("waivers")):
-            path: PathKey = ("waivers", index)
-            self.date_at((*path, "until"))
+        reason = self.waiver_reason()
+        for index, waiver in _items(_dicts(self.m.data.get("waivers")).get("entries")):
+            path: PathKey = ("waivers", "entries", index)
+            # Messages name the path as the user wrote it (`waivers[0]` in the list form).
+            shown: PathKey = ("waivers", index) if self.m.waivers_as_list else path
+            self.date_at((*path, "until"), shown=(*shown, "until"))
+            text = waiver.get("reason")
+            if reason is not None and isinstance(text, str) and not reason.search(text):
+                at = (*path, "reason")
+                rule = self.m.origin(("waivers", "reason"))
+                message = f"{text!r} does not contain a match of waivers.reason {reason.pattern!r}"
+                message += f" (set at {rule}); name the ticket it waits for"
+                self.add(at, f"{where((*shown, 'reason'))}: {message}")
             campaign, check = waiver.get("campaign"), waiver.get("check")
             if checks is None or not isinstance(campaign, str) or not isinstance(check, str):
                 continue
             if campaign not in checks:
                 at = (*path, "campaign")
                 hint = _suggest(campaign, sorted(checks))
-                self.add(at, f"{where(at)}: no campaign '{campaign}' in the policy{hint}")
+                message = f"no campaign '{campaign}' in the policy{hint}"
+                self.add(at, f"{where((*shown, 'campaign'))}: {message}")
             elif check not in checks[campaign]:
                 options = sorted(checks[campaign])
                 at = (*path, "check")
                 message = f"campaign '{campaign}' has no check '{check}'{_suggest(check, options)}"
-                self.add(at, f"{where(at)}: {message} (it has: {', '.join(options)})")
+                message += f" (it has: {', '.join(options)})"
+                self.add(at, f"{where((*shown, 'check'))}: {message}")
 
 
 class _RunsChecker(_Checker):
