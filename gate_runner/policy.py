@@ -40,7 +40,7 @@ class Campaign:
     """One campaign to run, with its thresholds and assertions already merged with the defaults."""
 
     key: str
-    campaign: str  # Sepurux name or uuid
+    name_or_id: str  # the Sepurux campaign this runs: its name, or its uuid
     trace_id: str | None
     trace_file: str | None  # absolute path, resolved against the declaring file
     mutation_pack_id: str | None

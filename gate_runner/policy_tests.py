@@ -122,7 +122,7 @@ def _with_campaign(policy: Policy, key: str | None) -> Policy:
         return policy
     campaign = Campaign(
         key=key or "default",
-        campaign=key or "default",
+        name_or_id=key or "default",
         trace_id=None,
         trace_file=None,
         mutation_pack_id=None,

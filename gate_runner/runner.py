@@ -100,7 +100,7 @@ def run_request(campaign: Campaign, index: int) -> RunRequest:
     c = campaign
     return RunRequest(
         key=c.key,
-        campaign=c.campaign,
+        name_or_id=c.name_or_id,
         trace_id=c.trace_id,
         trace_file=c.trace_file,
         thresholds=request_thresholds(c.thresholds),
@@ -344,7 +344,7 @@ def _judge(
     url = payload.get("dashboard_url")
     return CampaignResult(
         key=campaign.key,
-        campaign=campaign.campaign,
+        campaign=campaign.name_or_id,
         campaign_id=None,
         run_id=run_id or _text(payload.get("run_id")) or _text(payload.get("batch_id")),
         dashboard_url=url if isinstance(url, str) else None,
@@ -400,7 +400,7 @@ def _errored(
     )
     return CampaignResult(
         key=campaign.key,
-        campaign=campaign.campaign,
+        campaign=campaign.name_or_id,
         campaign_id=None,
         run_id=None,
         dashboard_url=None,

@@ -13,7 +13,7 @@ class RunRequest:
     """One campaign to run, as the policy declares it."""
 
     key: str
-    campaign: str
+    name_or_id: str  # the Sepurux campaign: its name, or its uuid
     trace_id: str | None
     trace_file: str | None
     thresholds: dict[str, Any]

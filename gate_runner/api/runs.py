@@ -37,7 +37,7 @@ def run_key(request: RunRequest, context: RunContext, policy_digest: str, fresh:
     repeat = f"\0run {request.repeat_index}" if request.repeat_index > 1 else ""
     return idempotency_key(
         context.commit,
-        f"{request.key}\0{request.campaign}{repeat}",
+        f"{request.key}\0{request.name_or_id}{repeat}",
         policy_digest,
         fresh or context.commit is None,
     )
@@ -79,7 +79,7 @@ def execute_runs(
     if not tasks:
         return []
     for task in tasks:
-        task.announce("resolving", f"resolving campaign {task.request.campaign!r}")
+        task.announce("resolving", f"resolving campaign {task.request.name_or_id!r}")
     ready = _resolve(client, tasks, deadline, cancel)
     if ready:
         result = run_jobs(ready, concurrency=concurrency, deadline=deadline, cancel=cancel)
@@ -129,7 +129,7 @@ def _resolve(
     ready = []
     for task in tasks:
         try:
-            task.resolved(resolve_campaign(task.request.campaign, campaigns))
+            task.resolved(resolve_campaign(task.request.name_or_id, campaigns))
         except ServiceError as error:
             task.finish("error", error)
         else:

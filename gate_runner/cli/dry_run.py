@@ -45,10 +45,12 @@ def print_plan(
     for run in runs:
         notes: list[str] = []
         # A uuid is sent as it is; a name becomes an id only by asking the API.
-        campaign_id = run.campaign
-        if not is_uuid(run.campaign):
-            campaign_id = f"<id of campaign {run.campaign!r}>"
-            notes.append(f"campaign_id: the id of {run.campaign!r}, resolved by GET /v1/campaigns")
+        campaign_id = run.name_or_id
+        if not is_uuid(run.name_or_id):
+            campaign_id = f"<id of campaign {run.name_or_id!r}>"
+            notes.append(
+                f"campaign_id: the id of {run.name_or_id!r}, resolved by GET /v1/campaigns"
+            )
         trace_id = run.trace_id
         if trace_id is None and run.trace_file:
             trace_id = f"<id answered for {run.trace_file}>"

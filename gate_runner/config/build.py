@@ -82,7 +82,7 @@ class _Reader:
             trace_file = str((base / trace_file).resolve())
         return Campaign(
             key=key,
-            campaign=raw.get("campaign", key),
+            name_or_id=raw.get("campaign", key),
             trace_id=raw.get("trace_id"),
             trace_file=trace_file,
             mutation_pack_id=raw.get("mutation_pack_id"),

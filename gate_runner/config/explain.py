@@ -42,7 +42,7 @@ def explanation(policy: Policy, today: date, enforcement: Enforcement) -> dict[s
         "campaigns": [
             {
                 "key": c.key,
-                "campaign": c.campaign,
+                "campaign": c.name_or_id,
                 "origin": _origin(c.origin),
                 "enforcement": c.enforcement,
                 "thresholds": [

@@ -113,8 +113,8 @@ class CampaignDiff:
                 reason = "a new campaign" if b is None else "a campaign removed"
                 self.add(
                     path,
-                    b and b.campaign,
-                    h and h.campaign,
+                    b and b.name_or_id,
+                    h and h.name_or_id,
                     effect,
                     reason,
                     head=h.origin if h else None,
@@ -124,12 +124,14 @@ class CampaignDiff:
             self._campaign(path, b, h)
 
     def _campaign(self, path: str, b: Campaign, h: Campaign) -> None:
-        for name, why in (
-            ("campaign", "another campaign would run"),
-            ("mutation_pack_id", "other mutations would run"),
+        # The policy key, and the model's attribute that holds it.
+        for key, attribute, why in (
+            ("campaign", "name_or_id", "another campaign would run"),
+            ("mutation_pack_id", "mutation_pack_id", "other mutations would run"),
         ):
-            if getattr(b, name) != getattr(h, name):
-                self.add(f"{path}.{name}", getattr(b, name), getattr(h, name), "loosens", why)
+            before, after = getattr(b, attribute), getattr(h, attribute)
+            if before != after:
+                self.add(f"{path}.{key}", before, after, "loosens", why)
         for name in ("trace_id", "trace_file"):
             if getattr(b, name) != getattr(h, name):
                 self.add(

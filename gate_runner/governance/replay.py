@@ -157,7 +157,7 @@ class _Judge:
         if found is None:
             found = Campaign(
                 key=key,
-                campaign=key,
+                name_or_id=key,
                 trace_id=None,
                 trace_file=None,
                 mutation_pack_id=None,

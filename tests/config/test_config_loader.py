@@ -124,7 +124,7 @@ def test_merge_provenance_thresholds_and_assertions(
     monkeypatch.chdir(tmp_path)
     policy = load_policy(Path("child.yml"), env={})
     (core,) = policy.campaigns
-    assert core.campaign == "core-rel"
+    assert core.name_or_id == "core-rel"
     assert core.origin == Origin("child.yml", 7, 3)  # where the key was last set
     by_key = {t.key: t for t in core.thresholds}
     assert by_key["min_pass_rate"].value == 0.9

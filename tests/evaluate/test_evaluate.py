@@ -29,7 +29,7 @@ def campaign(
 ) -> Campaign:
     return Campaign(
         key="core",
-        campaign="core",
+        name_or_id="core",
         trace_id=None,
         trace_file=None,
         mutation_pack_id=None,

@@ -563,7 +563,7 @@ BASELINES = st.one_of(st.none(), PAYLOADS)
 def _campaign(thresholds: list[Threshold], assertions: list[Assertion], mode: Any) -> Campaign:
     return Campaign(
         key="c",
-        campaign="c",
+        name_or_id="c",
         trace_id=None,
         trace_file=None,
         mutation_pack_id=None,
