@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
-import gate_test_support as support
 import pytest
+import support
+from support import run_gate
 
 from gate_runner.ci import detect
 
@@ -203,13 +203,10 @@ def test_check_records_the_pr_head_in_the_verdict(tmp_path: Path) -> None:
     )
     scenario = Path(__file__).resolve().parents[1] / "examples" / "sandbox" / "passing.yml"
     env = support.clean_env({**jenkins_env(ws), **GIT_ENV}, token=None)
-    done = subprocess.run(
-        [sys.executable, "-m", "gate_runner", "check", "--sandbox", str(scenario)],
+    done = run_gate(
+        ["check", "--sandbox", str(scenario)],
         cwd=ws,
         env=env,
-        capture_output=True,
-        text=True,
-        check=False,
     )
     assert done.returncode == 0, done.stderr
     ci = json.loads((ws / "gate-runner-verdict.json").read_text(encoding="utf-8"))["ci"]

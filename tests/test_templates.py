@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
+
+from support import Done, run_gate
 
 from gate_runner.templates import STARTER
 
 PACKAGE_SCHEMA = Path(__file__).resolve().parents[1] / "gate_runner" / "schemas"
 
 
-def _init(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gate_runner", "init", *args],
+def _init(cwd: Path, *args: str) -> Done:
+    return run_gate(
+        ["init", *args],
         cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
     )
 
 

@@ -9,14 +9,12 @@ create, poll and reliability.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 import yaml
-from gate_test_support import clean_env
+from support import clean_env, run_gate
 
 from gate_runner.api import RetryPolicy, RunContext, RunRequest, SepuruxClient, execute_runs
 from gate_runner.sandbox import Sandbox, Scenario
@@ -48,16 +46,11 @@ def test_check_ends_at_its_timeout_while_the_campaign_list_drips(tmp_path: Path)
         "campaigns": {"core": {"campaign": "core"}},
     }
     (tmp_path / "sepurux.yml").write_text(yaml.safe_dump(policy), "utf-8")
-    command = [sys.executable, "-m", "gate_runner", "check", "--timeout", "3"]
     started = time.monotonic()
-    done = subprocess.run(
-        [*command, "--sandbox", "scenario.yml"],
+    done = run_gate(
+        ["check", "--timeout", "3", "--sandbox", "scenario.yml"],
         cwd=tmp_path,
         env=clean_env(token=None),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
     )
     elapsed = time.monotonic() - started
     assert done.returncode == 3, done.stdout + done.stderr

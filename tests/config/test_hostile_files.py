@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from support import Done, run_gate
 
 from gate_runner.config import check_files, load_policy, read_local_file, validate_files
 from gate_runner.config.fetch import MAX_BYTES
@@ -21,17 +20,12 @@ from gate_runner.config.fetch import MAX_BYTES
 POSIX = pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
 
 
-def run(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "gate_runner", *args],
+def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> Done:
+    done = run_gate(
+        [*args],
         cwd=cwd,
         env=env or _env(cwd / "cache"),
-        capture_output=True,
-        text=True,
         timeout=120,  # a hang is the defect; a loaded machine still answers in seconds
-        check=False,
     )
     assert "Traceback" not in done.stdout + done.stderr
     return done

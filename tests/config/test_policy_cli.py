@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from importlib import resources
 from pathlib import Path
 
 import pytest
+from support import run_gate
 from typer.testing import CliRunner
 
 from gate_runner.cli import _register, app
@@ -169,11 +168,8 @@ def test_init_writes_a_valid_starter_and_refuses_to_overwrite(
 def test_validate_in_a_subprocess_never_prints_a_traceback(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yml"
     bad.write_bytes(b"\xff\xfe not utf-8")
-    result = subprocess.run(
-        [sys.executable, "-m", "gate_runner", "validate", str(bad)],
-        capture_output=True,
-        text=True,
-        check=False,
+    result = run_gate(
+        ["validate", str(bad)],
         cwd=tmp_path,
     )
     assert result.returncode == 2

@@ -6,14 +6,13 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import sys
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
 import pytest
-from gate_test_support import REPO
+from support import REPO, start_gate
 
 from gate_runner.sandbox import Sandbox
 
@@ -71,22 +70,10 @@ def test_signal_mid_poll_writes_a_valid_verdict(
 ) -> None:
     write_policy(tmp_path, campaigns={"hanging": {}})
     verdict_path = tmp_path / "verdict.json"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gate_runner",
-            "check",
-            "--api-url",
-            sandbox.url,
-            "--verdict",
-            str(verdict_path),
-        ],
+    process = start_gate(
+        ["check", "--api-url", sandbox.url, "--verdict", str(verdict_path)],
         cwd=tmp_path,
         env=clean_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
     )
     try:
         before = _wait_for(process, "is running")

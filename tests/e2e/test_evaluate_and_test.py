@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gate_test_support import REPO
+from support import REPO
 
 from .conftest import (
     TOOLS_WARN,

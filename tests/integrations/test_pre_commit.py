@@ -6,11 +6,11 @@ pre-commit passes the hook's `args` and then the staged file names that match `f
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
 import yaml
+from support import Done, run_gate
 
 from gate_runner.ci.precommit import is_policy
 
@@ -32,17 +32,11 @@ INVALID = "version: 1\ncampaigns:\n  a: {min_pass_rate: 2}\nbogus: true\n"
 MODELINE = "# yaml-language-server: $schema=../schemas/sepurux.schema.json\n"
 
 
-def run_hook(cwd: Path, *files: str) -> subprocess.CompletedProcess[str]:
+def run_hook(cwd: Path, *files: str) -> Done:
     # The entry as pre-commit runs it, without --offline: that flag is the config engineer's.
     entry = HOOK["entry"].split()
     assert entry[:2] == ["python", "-m"]
-    return subprocess.run(
-        [sys.executable, *entry[1:], *files],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return run_gate(files, cwd=cwd, command=[sys.executable, *entry[1:]])
 
 
 def write(root: Path, name: str, text: str) -> str:

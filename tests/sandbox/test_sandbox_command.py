@@ -3,26 +3,22 @@
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
+from support import run_gate, start_gate
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "sandbox"
-COMMAND = [sys.executable, "-m", "gate_runner", "sandbox"]
 
 
 class Running:
     """A sandbox subprocess whose first line (the URL) has been read."""
 
     def __init__(self, *args: str) -> None:
-        self.process = subprocess.Popen(
-            [*COMMAND, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
+        self.process = start_gate(["sandbox", *args])
         self.first_line = ""
         reader = threading.Thread(target=self._read_first_line, daemon=True)
         reader.start()
@@ -107,9 +103,7 @@ def test_demo_without_a_scenario_and_a_token_that_is_never_printed(
     ],
 )
 def test_usage_errors_exit_2(args: list[str], message: str) -> None:
-    done = subprocess.run(
-        [*COMMAND, *args], capture_output=True, text=True, timeout=30, check=False
-    )
+    done = run_gate(["sandbox", *args])
     assert done.returncode == 2
     assert done.stderr.startswith("gate-runner sandbox: error: ") and message in done.stderr
     assert "Traceback" not in done.stderr and done.stdout == ""
@@ -118,9 +112,7 @@ def test_usage_errors_exit_2(args: list[str], message: str) -> None:
 def test_invalid_scenario_file_exits_2_naming_the_problem(tmp_path: Path) -> None:
     path = tmp_path / "bad.yml"
     path.write_text("campaigns:\n  - name: a\n    mode: bulk\n")
-    done = subprocess.run(
-        [*COMMAND, "--scenario", str(path)], capture_output=True, text=True, timeout=30, check=False
-    )
+    done = run_gate(["sandbox", "--scenario", str(path)])
     assert done.returncode == 2
     problem = "campaigns[0].mode: 'bulk' is not one of ['run', 'batch']"
     assert done.stderr == f"gate-runner sandbox: error: {path}: {problem}\n"

@@ -22,6 +22,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 import pytest
+from support import start_gate
 
 from gate_runner.sandbox import Sandbox, Scenario
 
@@ -31,7 +32,6 @@ from .conftest import (
     assert_no_token_in_files,
     assert_no_traceback,
     clean_env,
-    gate_command,
     gate_policy,
     load_verdict,
     write_policy,
@@ -212,14 +212,7 @@ def test_a_signal_leaves_a_verdict_and_every_report(
 
     with Sandbox(scenario, host="127.0.0.1", port=0, token=TOKEN) as sandbox:
         args[2] = sandbox.url
-        process = subprocess.Popen(
-            gate_command(args),
-            cwd=tmp_path,
-            env=clean_env(extra),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        process = start_gate(args, cwd=tmp_path, env=clean_env(extra))
         stdout, stderr = Lines(process.stdout).start(), Lines(process.stderr).start()
         try:
             reached = stderr.wait_for(phase.ready, WAIT_S)
@@ -317,14 +310,7 @@ def test_a_signal_during_a_hanging_remote_extends_leaves_a_verdict(
     with fake_api(Script(hang=True)) as api:
         cwd = hanging_extends(tmp_path, api)
         env = clean_env({"GATE_RUNNER_CACHE_DIR": str(tmp_path / "cache")})
-        process = subprocess.Popen(
-            gate_command(["check", "--report", "junit=report.xml"]),
-            cwd=cwd,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        process = start_gate(["check", "--report", "junit=report.xml"], cwd=cwd, env=env)
         deadline = time.monotonic() + WAIT_S
         while not api.requests and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -352,14 +338,7 @@ def test_a_signal_during_start_up_leaves_a_verdict(delay: float, tmp_path: Path)
     with fake_api(Script(hang=True)) as api:
         cwd = hanging_extends(tmp_path, api)
         env = clean_env({"GATE_RUNNER_CACHE_DIR": str(tmp_path / "cache")})
-        process = subprocess.Popen(
-            gate_command(["check", "--report", "junit=report.xml"]),
-            cwd=cwd,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        process = start_gate(["check", "--report", "junit=report.xml"], cwd=cwd, env=env)
         deadline = time.monotonic() + WAIT_S
         while not catches_sigterm(process.pid) and time.monotonic() < deadline:
             time.sleep(0.005)

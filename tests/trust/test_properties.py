@@ -18,8 +18,6 @@ import math
 import os
 import re
 import shutil
-import subprocess
-import sys
 from dataclasses import replace
 from datetime import date
 from functools import cache
@@ -27,9 +25,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gate_test_support import verdict_validator
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from support import run_gate, verdict_validator
 
 from gate_runner.config import load_policy, validate_files
 from gate_runner.errors import PolicyError
@@ -378,14 +376,11 @@ def _cli_env() -> dict[str, str]:
 def test_validate_cli_exits_0_or_2_without_a_traceback(name: str, tmp_path: Path) -> None:
     path = tmp_path / f"{name}.yml"
     path.write_bytes(HOSTILE_DOCUMENTS[name])
-    result = subprocess.run(
-        [sys.executable, "-m", "gate_runner", "validate", path.name],
-        capture_output=True,
-        text=True,
+    result = run_gate(
+        ["validate", path.name],
         timeout=60,
         cwd=tmp_path,
         env=_cli_env(),
-        check=False,
     )
     expected = 0 if name == "bom-then-valid" else 2
     assert result.returncode == expected, result.stderr
@@ -753,14 +748,11 @@ def test_evaluate_cli_on_hostile_payload_never_exits_4(name: str, tmp_path: Path
     (tmp_path / "sepurux.yml").write_text(POLICY_FOR_EVALUATE, encoding="utf-8")
     (tmp_path / "payload.json").write_text(text, encoding="utf-8")
     reports = [f"--report={fmt}={fmt}.out" for fmt in REPORTERS if fmt not in ("text", "github")]
-    result = subprocess.run(
-        [sys.executable, "-m", "gate_runner", "evaluate", "--payload", "payload.json", *reports],
-        capture_output=True,
-        text=True,
+    result = run_gate(
+        ["evaluate", "--payload", "payload.json", *reports],
         timeout=60,
         cwd=tmp_path,
         env=_cli_env(),
-        check=False,
     )
     output = result.stdout + result.stderr
     assert result.returncode in codes, output

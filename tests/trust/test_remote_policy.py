@@ -11,14 +11,13 @@ import hashlib
 import http.server
 import os
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from support import Done, run_gate
 
 from gate_runner.config import load_policy
 from gate_runner.config.fetch import MAX_BYTES
@@ -108,17 +107,14 @@ def write_policy(directory: Path, url: str, pin: str) -> Path:
     return path
 
 
-def validate(cwd: Path, cache: Path) -> subprocess.CompletedProcess[str]:
+def validate(cwd: Path, cache: Path) -> Done:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "GATE_RUNNER_"))}
     env["GATE_RUNNER_CACHE_DIR"] = str(cache)
-    done = subprocess.run(
-        [sys.executable, "-m", "gate_runner", "validate"],
+    done = run_gate(
+        ["validate"],
         cwd=cwd,
         env=env,
-        capture_output=True,
-        text=True,
         timeout=60,
-        check=False,
     )
     assert "Traceback" not in done.stdout + done.stderr
     return done
