@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import REPO, start_gate
+from support import REPO, WAIT_S, start_gate
 
 from gate_runner.sandbox import Sandbox
 
@@ -48,7 +48,7 @@ def check(sandbox: Sandbox, tmp_path: Path, *args: str, **kwargs: Any) -> Result
 # --- cancellation ---------------------------------------------------------------------------
 
 
-def _wait_for(process: subprocess.Popen[str], text: str, limit: float = 15.0) -> str:
+def _wait_for(process: subprocess.Popen[str], text: str, limit: float = WAIT_S) -> str:
     """Read stderr line by line until `text` shows up; what was read so far."""
     assert process.stderr is not None
     seen = ""
@@ -78,7 +78,7 @@ def test_signal_mid_poll_writes_a_valid_verdict(
     try:
         before = _wait_for(process, "is running")
         process.send_signal(sig)
-        stdout, rest = process.communicate(timeout=15)
+        stdout, rest = process.communicate(timeout=WAIT_S)
     finally:
         if process.poll() is None:
             process.kill()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from support import run_gate, start_gate
+from support import WAIT_S, run_gate, start_gate
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "sandbox"
 
@@ -22,7 +22,7 @@ class Running:
         self.first_line = ""
         reader = threading.Thread(target=self._read_first_line, daemon=True)
         reader.start()
-        reader.join(timeout=20)
+        reader.join(timeout=WAIT_S)
         assert self.first_line.startswith("sandbox listening on "), self.first_line
         self.url = self.first_line.split()[-1]
 
@@ -32,7 +32,7 @@ class Running:
 
     def stop(self, sig: int) -> tuple[int, str, str]:
         self.process.send_signal(sig)
-        self.process.wait(timeout=20)
+        self.process.wait(timeout=WAIT_S)
         # Read through the file objects: lines already buffered by readline() live there.
         assert self.process.stdout is not None and self.process.stderr is not None
         return self.process.returncode, self.process.stdout.read(), self.process.stderr.read()

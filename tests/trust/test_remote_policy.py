@@ -12,12 +12,11 @@ import http.server
 import os
 import socket
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from support import Done, run_gate
+from support import WAIT_S, Done, run_gate
 
 from gate_runner.config import load_policy
 from gate_runner.config.fetch import MAX_BYTES
@@ -157,14 +156,12 @@ def test_oversized_policy_is_refused_without_reading_it_all(
     server = serve({"/huge.yml": endless})
     url = f"{server.url}/huge.yml"
     write_policy(tmp_path, url, "a" * 64)
-    started = time.monotonic()
     done = validate(tmp_path, tmp_path / "cache")
     assert done.returncode == 2
     assert done.stderr == (f"sepurux.yml:3:5: {url}: larger than {MAX_BYTES} bytes; refusing\n")
-    assert server.stream_done.wait(10), "the server is still streaming: the client kept reading"
+    assert server.stream_done.wait(WAIT_S), "the server is still streaming: the client kept reading"
     assert server.bytes_sent < endless_total
-    assert server.bytes_sent < 32 * MAX_BYTES, server.bytes_sent
-    assert time.monotonic() - started < 30
+    assert server.bytes_sent < 32 * MAX_BYTES, server.bytes_sent  # stopped: bytes, not seconds
 
 
 def test_plain_http_to_another_host_is_refused_before_any_network_access(

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 import yaml
-from support import clean_env, run_gate, start_gate, validate_verdict
+from support import WAIT_S, clean_env, run_gate, start_gate, validate_verdict
 
 from gate_runner.api import SepuruxClient
 from gate_runner.config import load_policy
@@ -389,7 +389,7 @@ def test_sandbox_command_never_prints_its_token(tmp_path: Path, scenario_file: P
         scan("sandbox 401 body", refused.value.read().decode("utf-8", "replace"))
     finally:
         process.send_signal(signal.SIGTERM)
-        stdout, stderr = process.communicate(timeout=20)
+        stdout, stderr = process.communicate(timeout=WAIT_S)
     scan("sandbox stdout", first + stdout)
     scan("sandbox stderr", stderr)
     assert "Traceback" not in stdout + stderr
