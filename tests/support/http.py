@@ -156,6 +156,10 @@ class LoopbackServer:
             if (method is None or r.method == method) and (path is None or r.path == path)
         ]
 
+    def targets(self) -> list[str]:
+        """The request target of every request so far, as sent."""
+        return [r.target for r in list(self.requests)]
+
     def close(self) -> None:
         self.release.set()
         self.httpd.shutdown()

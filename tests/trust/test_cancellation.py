@@ -16,13 +16,12 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
 import pytest
-from support import LOADED_BOUND_S, WAIT_S, start_gate
+from support import LOADED_BOUND_S, WAIT_S, Answer, LoopbackServer, Request, start_gate
 
 from gate_runner.sandbox import Sandbox, Scenario
 
@@ -98,45 +97,19 @@ PHASES = [
 ]
 
 
-class SlowGitHub:
-    """A fake GitHub API on 127.0.0.1 that takes its time over every request."""
+class SlowGitHub(LoopbackServer):
+    """A fake GitHub API on the shared loopback server that takes its time over every request."""
 
     def __init__(self) -> None:
-        self.paths: list[str] = []
-        self.hit = threading.Event()
-        self.release = threading.Event()
-        api = self
+        super().__init__(self._slowly)
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *_args: object) -> None:
-                pass
+    @property
+    def paths(self) -> list[str]:
+        return self.targets()
 
-            def do_GET(self) -> None:
-                api.paths.append(self.path)
-                api.hit.set()
-                api.release.wait(SLOW)
-                body = b"[]"
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            do_POST = do_PATCH = do_GET
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> SlowGitHub:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.release.set()
-        self.server.shutdown()
-        self.server.server_close()
+    def _slowly(self, _request: Request) -> Answer:
+        self.release.wait(SLOW)
+        return Answer(200, raw=b"[]")
 
 
 @dataclass
@@ -313,10 +286,7 @@ def test_a_signal_during_a_hanging_remote_extends_leaves_a_verdict(
         cwd = hanging_extends(tmp_path, api)
         env = clean_env({"GATE_RUNNER_CACHE_DIR": str(tmp_path / "cache")})
         process = start_gate(["check", "--report", "junit=report.xml"], cwd=cwd, env=env)
-        deadline = time.monotonic() + WAIT_S
-        while not api.requests and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert api.requests, "the remote parent was never asked for"
+        assert api.server.hit.wait(WAIT_S), "the remote parent was never asked for"
         process.send_signal(SIGNALS[signame])
         assert_interrupted_before_the_policy(cwd, process)
 
