@@ -161,6 +161,9 @@ class LoopbackServer:
         return [r.target for r in list(self.requests)]
 
     def close(self) -> None:
+        """Stop serving (again is a no-op): held requests are released first."""
+        if self.release.is_set():
+            return
         self.release.set()
         self.httpd.shutdown()
         self.httpd.server_close()

@@ -208,7 +208,7 @@ def test_good_pin_is_fetched_once_then_served_from_the_cache_offline(
     assert (cache / f"{GOOD_PIN}.yml").read_bytes() == GOOD
     assert validate(tmp_path, cache).returncode == 0
     assert server.targets() == ["/agents.yml"]
-    server.stop()
+    server.close()
     # Offline: nothing listens on that port any more, and the cache answers.
     offline = validate(tmp_path, cache)
     assert offline.returncode == 0, offline.stderr
