@@ -64,11 +64,16 @@ class GateSettings:
     timeout: Setting[float]
 
 
-def default_token_env() -> str:
-    """The token variable before a policy names one (the schema's default for api.token_env)."""
+def policy_default(section: str, key: str) -> str:
+    """A policy setting's default where no policy says it: the schema's `default`."""
     from gate_runner.config.schema import policy_defaults
 
-    return str(policy_defaults()[("api", "token_env")])
+    return str(policy_defaults()[(section, key)])
+
+
+def default_token_env() -> str:
+    """The token variable before a policy names one."""
+    return policy_default("api", "token_env")
 
 
 def resolve(cli: CommandLine, env: Mapping[str, str]) -> Settings:

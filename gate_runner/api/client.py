@@ -20,7 +20,7 @@ from gate_runner.api.urls import check_base_url, redirect_target
 from gate_runner.errors import ServiceError, UsageError
 from gate_runner.origins import describe_origin, same_origin
 from gate_runner.secrets import Secrets
-from gate_runner.settings import DEFAULT_REQUEST_TIMEOUT
+from gate_runner.settings import DEFAULT_REQUEST_TIMEOUT, policy_default
 
 MAX_RESPONSE_BYTES = 5 * 1024 * 1024
 MAX_REDIRECTS = 3
@@ -42,8 +42,9 @@ class SepuruxClient:
         base_url: str,
         token: str | None,
         *,
-        token_env: str = "SEPURUX_API_KEY",  # noqa: S107 - a variable name, not a secret
-        auth_header: str = "X-Sepurux-Token",
+        # None: the schema's defaults (the gate always passes the policy's own).
+        token_env: str | None = None,
+        auth_header: str | None = None,
         project: str | None = None,
         request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
         retry: RetryPolicy | None = None,
@@ -53,6 +54,8 @@ class SepuruxClient:
         import requests  # imported late: keeps CLI start-up fast
         from requests.adapters import HTTPAdapter
 
+        token_env = token_env or policy_default("api", "token_env")
+        auth_header = auth_header or policy_default("api", "auth_header")
         if not _HEADER_NAME.match(auth_header):
             raise UsageError(f"auth header {auth_header!r} is not a valid HTTP header name")
         if request_timeout <= 0:

@@ -19,13 +19,13 @@ BOOM = "def boom(*args, **kwargs):\n    raise RuntimeError('injected fault')\n"
 LOAD_POLICY = "import gate_runner.config as target; target.load_policy = boom"
 CASES: dict[str, tuple[str, list[str]]] = {
     "validate": (
-        "import gate_runner.config as target; target.validate_files = boom",
+        "import gate_runner.config as target; target.check_files = boom",
         ["validate", "sepurux.yml"],
     ),
     # The fast path declines (as it does for --help or a bad flag): typer runs validate.
     "validate-typer": (
         "import gate_runner.cli.fast_validate as fv, gate_runner.config as target\n"
-        "fv.fast_path = lambda argv: None; target.validate_files = boom",
+        "fv.fast_path = lambda argv: None; target.check_files = boom",
         ["validate", "sepurux.yml"],
     ),
     "explain": (LOAD_POLICY, ["explain", "--config", "sepurux.yml"]),
