@@ -5,9 +5,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from support import Done, run_gate
 
 from gate_runner.templates import STARTER
+
+# Every test here runs gate-runner processes (seconds each on a loaded machine): slow.
+pytestmark = pytest.mark.slow
 
 PACKAGE_SCHEMA = Path(__file__).resolve().parents[1] / "gate_runner" / "schemas"
 

@@ -189,6 +189,7 @@ def test_create_without_key_is_not_retried(server: FakeServer) -> None:
     assert len(server.seen) == 1
 
 
+@pytest.mark.slow
 def test_retry_after_is_honoured(server: FakeServer) -> None:
     server_body_ok = {"status": "queued"}
     replies = iter(

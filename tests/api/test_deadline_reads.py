@@ -19,6 +19,9 @@ from support import clean_env, run_gate
 from gate_runner.api import RetryPolicy, RunContext, RunRequest, SepuruxClient, execute_runs
 from gate_runner.sandbox import Sandbox, Scenario
 
+# Every test here runs gate-runner processes (seconds each on a loaded machine): slow.
+pytestmark = pytest.mark.slow
+
 TOKEN = "drip-SECRET-token-0007"
 # Generous: a loaded machine meets it; bench/time_to_verdict.py keeps the tight figure.
 BOUND_S = 20.0

@@ -101,6 +101,7 @@ def test_remote_extends_redirect_with_a_bad_port_is_a_fetch_error(server: FakeSe
         http_fetch(server.url + "/base.yml")
 
 
+@pytest.mark.slow
 def test_check_sends_nothing_to_the_host_behind_a_backslash(
     tmp_path: Path, server: FakeServer, other_server: FakeServer
 ) -> None:

@@ -16,6 +16,9 @@ import pytest
 import yaml
 from support import clean_env, run_gate, validate_verdict
 
+# Every test here runs gate-runner processes (seconds each on a loaded machine): slow.
+pytestmark = pytest.mark.slow
+
 POLICY = {
     "version": 1,
     "gate": {"timeout": 30},

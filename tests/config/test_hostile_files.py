@@ -44,6 +44,7 @@ def write(path: Path, text: str) -> Path:
 
 @POSIX
 @pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])
+@pytest.mark.slow
 def test_extends_a_device_is_refused_at_the_entry(device: str, tmp_path: Path) -> None:
     write(tmp_path / "sepurux.yml", f"version: 1\nextends:\n  - {device}\n")
     done = run("validate", cwd=tmp_path)
@@ -63,6 +64,7 @@ def test_extends_a_device_is_refused_at_the_entry(device: str, tmp_path: Path) -
         (["explain", "--config", "/dev/zero"], "gate-runner: 1 problem in the policy\n"),
     ],
 )
+@pytest.mark.slow
 def test_naming_a_device_as_the_policy_is_refused(
     command: list[str], closing: str, tmp_path: Path
 ) -> None:
@@ -100,6 +102,7 @@ def test_a_directory_and_an_oversized_file_are_refused(
     ]
 
 
+@pytest.mark.slow
 def test_a_big_plain_file_under_the_limit_loads(tmp_path: Path) -> None:
     # 5,000 campaigns and not one alias: nothing expands, so nothing is refused.
     campaigns = "".join(f"  c{i}: {{thresholds: {{max_unsafe: 0}}}}\n" for i in range(5000))
@@ -109,6 +112,7 @@ def test_a_big_plain_file_under_the_limit_loads(tmp_path: Path) -> None:
     assert len(policy.campaigns) == 5000
 
 
+@pytest.mark.slow
 def test_symlink_loop_in_extends_is_a_clean_error(tmp_path: Path) -> None:
     (tmp_path / "a.yml").symlink_to("b.yml")
     (tmp_path / "b.yml").symlink_to("a.yml")
@@ -195,6 +199,7 @@ OFFLINE_POLICY = (
 )
 
 
+@pytest.mark.slow
 def test_offline_skips_an_uncached_remote_parent_with_a_warning(tmp_path: Path) -> None:
     write(tmp_path / "sepurux.yml", OFFLINE_POLICY)
     done = run("validate", "--offline", cwd=tmp_path)
@@ -257,6 +262,7 @@ def test_validate_refuses_a_pathological_expression_at_its_position(tmp_path: Pa
     )
 
 
+@pytest.mark.slow
 def test_the_typer_validate_command_takes_offline_too(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

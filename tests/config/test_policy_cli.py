@@ -31,6 +31,7 @@ def test_validate_default_file_missing(
     assert result.stderr == "sepurux.yml:1:1: cannot read the policy: No such file or directory\n"
 
 
+@pytest.mark.slow
 def test_validate_example_from_another_directory(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -53,11 +54,13 @@ def test_validate_json(runner: CliRunner, tmp_path: Path) -> None:
     assert problem["message"] == "gate.timeout: must be greater than 0"
 
 
+@pytest.mark.slow
 def test_validate_unknown_format_is_a_usage_error(runner: CliRunner) -> None:
     result = runner.invoke(app, ["validate", "--format", "xml", str(EXAMPLE)])
     assert result.exit_code == 2
 
 
+@pytest.mark.slow
 def test_explain_text_and_json(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(REPO)
     result = runner.invoke(
@@ -107,6 +110,7 @@ def test_explain_default_mode(runner: CliRunner, tmp_path: Path) -> None:
     assert json.loads(result.stdout)["enforcement"]["source"] == "default"
 
 
+@pytest.mark.slow
 def test_explain_invalid_policy(runner: CliRunner, tmp_path: Path) -> None:
     path = tmp_path / "p.yml"
     path.write_text("version: 3\n", encoding="utf-8")
@@ -133,11 +137,13 @@ def test_schema(runner: CliRunner, flags: list[str], name: str) -> None:
     assert result.stdout == expected if expected.endswith("\n") else expected + "\n"
 
 
+@pytest.mark.slow
 def test_schema_both_flags(runner: CliRunner) -> None:
     result = runner.invoke(app, ["schema", "--verdict", "--scenario"])
     assert result.exit_code == 2
 
 
+@pytest.mark.slow
 def test_schema_missing_file(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -149,6 +155,7 @@ def test_schema_missing_file(
     )
 
 
+@pytest.mark.slow
 def test_init_writes_a_valid_starter_and_refuses_to_overwrite(
     runner: CliRunner, tmp_path: Path
 ) -> None:
@@ -165,6 +172,7 @@ def test_init_writes_a_valid_starter_and_refuses_to_overwrite(
     assert target.read_text(encoding="utf-8").startswith("# yaml-language-server")
 
 
+@pytest.mark.slow
 def test_validate_in_a_subprocess_never_prints_a_traceback(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yml"
     bad.write_bytes(b"\xff\xfe not utf-8")

@@ -30,6 +30,9 @@ from .conftest import (
     write_yaml,
 )
 
+# Every test here runs gate-runner processes (seconds each on a loaded machine): slow.
+pytestmark = pytest.mark.slow
+
 KEYS = ("passing", "failing", "warning", "hanging")
 
 

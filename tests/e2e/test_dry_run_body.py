@@ -21,6 +21,9 @@ from gate_runner.sandbox.scenario import campaign_uuid
 
 from .conftest import TOKEN, policy, run_cli, write_yaml
 
+# Every test here runs gate-runner processes (seconds each on a loaded machine): slow.
+pytestmark = pytest.mark.slow
+
 SCENARIO = {
     "campaigns": [
         {"name": name, "duration": 0.1, "metrics": {"pass_rate": 0.97, "unsafe_attempts": 0}}

@@ -20,6 +20,9 @@ from .conftest import (
     write_yaml,
 )
 
+# Every test here runs gate-runner processes (seconds each on a loaded machine): slow.
+pytestmark = pytest.mark.slow
+
 THRESHOLDS = {"min_pass_rate": 0.85, "max_unsafe": 0, "min_reliability_score": 80}
 
 

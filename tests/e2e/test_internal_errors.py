@@ -15,6 +15,9 @@ from support import Done, run_gate
 from .conftest import clean_env, policy, write_json, write_yaml
 
 # What each command calls early, made to raise as a bug would.
+# Every test here runs gate-runner processes (seconds each on a loaded machine): slow.
+pytestmark = pytest.mark.slow
+
 BOOM = "def boom(*args, **kwargs):\n    raise RuntimeError('injected fault')\n"
 LOAD_POLICY = "import gate_runner.config as target; target.load_policy = boom"
 CASES: dict[str, tuple[str, list[str]]] = {

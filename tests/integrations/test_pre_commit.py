@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from support import Done, run_gate
 
@@ -56,6 +57,7 @@ def test_kubernetes_and_kyverno_yaml_under_policies_is_left_alone(tmp_path: Path
     assert done.stdout == done.stderr == ""
 
 
+@pytest.mark.slow
 def test_policies_by_name_or_declared_schema_are_validated(tmp_path: Path) -> None:
     good = write(tmp_path, "sepurux.yml", VALID)
     bad = write(tmp_path, "policies/base.yml", MODELINE + INVALID)

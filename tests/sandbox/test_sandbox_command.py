@@ -49,6 +49,7 @@ def running() -> Iterator[list[Running]]:
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.slow
 def test_serves_the_scenario_and_stops_with_counts(running: list[Running], sig: int) -> None:
     sandbox = Running("--scenario", str(EXAMPLES / "passing.yml"))
     running.append(sandbox)
@@ -102,6 +103,7 @@ def test_demo_without_a_scenario_and_a_token_that_is_never_printed(
         ),
     ],
 )
+@pytest.mark.slow
 def test_usage_errors_exit_2(args: list[str], message: str) -> None:
     done = run_gate(["sandbox", *args])
     assert done.returncode == 2
@@ -109,6 +111,7 @@ def test_usage_errors_exit_2(args: list[str], message: str) -> None:
     assert "Traceback" not in done.stderr and done.stdout == ""
 
 
+@pytest.mark.slow
 def test_invalid_scenario_file_exits_2_naming_the_problem(tmp_path: Path) -> None:
     path = tmp_path / "bad.yml"
     path.write_text("campaigns:\n  - name: a\n    mode: bulk\n")

@@ -37,9 +37,12 @@ from .conftest import (
 )
 from .fake_api import FakeApi, Script, fake_api
 
+# Every test here runs gate-runner processes (seconds each on a loaded machine): slow.
+pytestmark = pytest.mark.slow
+
 # CI kills the job a few seconds after its signal; bench/cancellation.py holds that tight
-# figure. Here the bound only has to tell "stopped" from "waited for the slow answer" (SLOW)
-# on a loaded machine (5 s was missed at 4x load on 2 cores).
+# figure. Here the bound only has to tell "stopped" from "waited for the slow answer" (SLOW),
+# with room for a loaded machine (5 s left it too little).
 PROMPT_S = LOADED_BOUND_S
 SLOW = 120.0  # a slow answer: far beyond PROMPT_S; released when the test ends
 REPORTS = {

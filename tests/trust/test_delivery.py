@@ -25,6 +25,9 @@ from .conftest import (
     write_policy,
 )
 
+# Every test here runs gate-runner processes (seconds each on a loaded machine): slow.
+pytestmark = pytest.mark.slow
+
 SCENARIO: dict[str, Any] = {
     "campaigns": [
         {"name": "good", "duration": 0.05, "metrics": {"pass_rate": 0.97}},

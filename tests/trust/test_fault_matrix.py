@@ -503,6 +503,7 @@ def test_the_matrix_covers_every_fault_on_both_requests() -> None:
 
 @pytest.mark.slow  # the matrix: every cell runs its own gate process, up to its deadline
 @pytest.mark.parametrize("cell", CELLS, ids=[c.id for c in CELLS])
+@pytest.mark.slow
 def test_fault_cell(cell: Cell, matrix: dict[str, Ran]) -> None:
     ran = matrix[cell.id]
     assert ran.code == cell.code, ran.describe()
@@ -568,6 +569,7 @@ def test_fault_cell(cell: Cell, matrix: dict[str, Ran]) -> None:
 
 
 @pytest.mark.parametrize("value", ["nan", "soon"])
+@pytest.mark.slow
 def test_a_bad_request_timeout_is_a_usage_error(value: str, tmp_path: Path) -> None:
     write_policy(tmp_path / "sepurux.yml", gate_policy([CAMPAIGN]))
     env = clean_env({"GATE_RUNNER_REQUEST_TIMEOUT": value})

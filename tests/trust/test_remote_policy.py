@@ -163,6 +163,7 @@ def test_plain_http_to_another_host_through_the_cli(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("target", ["other-port", "other-host-name"])
+@pytest.mark.slow
 def test_redirect_away_is_refused_and_the_target_gets_nothing(
     target: str, tmp_path: Path, serve: Callable[..., PolicyServer]
 ) -> None:
@@ -185,6 +186,7 @@ def test_redirect_away_is_refused_and_the_target_gets_nothing(
     assert elsewhere.targets() == []
 
 
+@pytest.mark.slow
 def test_redirect_on_the_same_server_is_followed(
     tmp_path: Path, serve: Callable[..., PolicyServer]
 ) -> None:
@@ -195,6 +197,7 @@ def test_redirect_on_the_same_server_is_followed(
     assert server.targets() == ["/old.yml", "/agents.yml"]
 
 
+@pytest.mark.slow
 def test_good_pin_is_fetched_once_then_served_from_the_cache_offline(
     tmp_path: Path, serve: Callable[..., PolicyServer]
 ) -> None:
