@@ -11,7 +11,14 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ("startup.py", "time_to_verdict.py", "scale.py", "evaluation.py", "delivery.py")
+SCRIPTS = (
+    "startup.py",
+    "time_to_verdict.py",
+    "scale.py",
+    "evaluation.py",
+    "delivery.py",
+    "cancellation.py",
+)
 
 
 def main() -> int:
