@@ -23,8 +23,8 @@ from gate_runner.sandbox import Sandbox, Scenario
 pytestmark = pytest.mark.slow
 
 TOKEN = "drip-SECRET-token-0007"
-# Generous: a loaded machine meets it, and a drip that outlived the deadline (0.4 s a byte)
-# would take longer; bench/time_to_verdict.py --drip-only keeps the tight figure.
+# Generous: a loaded machine meets it; bench/time_to_verdict.py --drip-only keeps the tight
+# figure. The timeout status and message are what show the deadline cut the drip.
 BOUND_S = LOADED_BOUND_S
 DRIP = {"kind": "drip", "delay": 0.4}
 ROUTE_OF = {
