@@ -24,6 +24,10 @@ from gate_runner.sandbox import Sandbox, Scenario, campaign_uuid
 
 from .conftest import FakeServer
 
+# Each test runs the client against a sandbox and waits out its first poll interval (0.7 s),
+# some retries and deadlines too: half a minute in all, so the module is slow.
+pytestmark = pytest.mark.slow
+
 TOKEN = "sbx-SECRET-token-0042"
 FAST = RetryPolicy(attempts=4, base=0.02, cap=0.05)
 CONTEXT = RunContext(repo="acme/agent", pull_request=42, commit="0123abcd")
@@ -146,7 +150,6 @@ def test_500_always_on_create_gives_up_with_one_run() -> None:
     assert result.runs_created == 1
 
 
-@pytest.mark.slow
 def test_429_retry_after_is_honoured_on_create() -> None:
     fault = {"kind": "status", "on": "create", "status": 429, "retry_after": 1, "times": 1}
     result = gate([core(duration=0.1, faults=[fault])])
@@ -156,7 +159,6 @@ def test_429_retry_after_is_honoured_on_create() -> None:
     assert result.elapsed >= 1.0
 
 
-@pytest.mark.slow
 def test_429_retry_after_http_date_is_honoured_on_poll() -> None:
     from email.utils import formatdate
 
@@ -189,7 +191,6 @@ LOADED_REQUEST_TIMEOUT = 1.5
 SLOW_DELAY = 4.0
 
 
-@pytest.mark.slow
 def test_slow_answer_beyond_request_timeout_is_retried() -> None:
     fault = {"kind": "slow", "on": "poll", "delay": SLOW_DELAY, "times": 1}
     result = gate([core(duration=0.1, faults=[fault])], request_timeout=LOADED_REQUEST_TIMEOUT)
@@ -199,8 +200,6 @@ def test_slow_answer_beyond_request_timeout_is_retried() -> None:
     assert result.only.requests == 4
 
 
-@pytest.mark.slow  # four attempts, each cut at LOADED_REQUEST_TIMEOUT
-@pytest.mark.slow
 def test_slow_answer_always_is_unreachable() -> None:
     fault = {"kind": "slow", "on": "poll", "delay": SLOW_DELAY}
     result = gate([core(faults=[fault])], request_timeout=LOADED_REQUEST_TIMEOUT)
@@ -259,7 +258,6 @@ def test_failed_status_is_run_failed_whatever_the_decision() -> None:
     assert "status failed" in message
 
 
-@pytest.mark.slow
 def test_never_finishes_times_out_at_the_deadline() -> None:
     result = gate([core(faults=[{"kind": "never_finishes", "on": "poll"}])], timeout=2.5)
     outcome = result.only

@@ -77,6 +77,7 @@ def test_naming_a_device_as_the_policy_is_refused(
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+@pytest.mark.slow
 def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "parent.yml")
     write(tmp_path / "sepurux.yml", "version: 1\nextends: [parent.yml]\n")
@@ -214,6 +215,7 @@ def test_offline_skips_an_uncached_remote_parent_with_a_warning(tmp_path: Path) 
     assert done.returncode == 0, done.stderr
 
 
+@pytest.mark.slow
 def test_offline_still_fails_what_is_invalid_locally(tmp_path: Path) -> None:
     write(tmp_path / "sepurux.yml", OFFLINE_POLICY + "gate: {timeout: 0}\n")
     done = run("validate", "--offline", cwd=tmp_path)
@@ -221,6 +223,7 @@ def test_offline_still_fails_what_is_invalid_locally(tmp_path: Path) -> None:
     assert "sepurux.yml:7:17: gate.timeout: must be greater than 0" in done.stderr
 
 
+@pytest.mark.slow
 def test_offline_uses_the_cache(tmp_path: Path) -> None:
     (tmp_path / "cache").mkdir()
     (tmp_path / "cache" / f"{PIN}.yml").write_bytes(REMOTE)
@@ -246,6 +249,7 @@ def test_without_offline_an_unreachable_parent_is_an_error(tmp_path: Path) -> No
     ]
 
 
+@pytest.mark.slow
 def test_validate_refuses_a_pathological_expression_at_its_position(tmp_path: Path) -> None:
     bangs = "!" * 50_000
     write(

@@ -67,6 +67,7 @@ def test_serves_the_scenario_and_stops_with_counts(running: list[Running], sig: 
     assert "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_demo_without_a_scenario_and_a_token_that_is_never_printed(
     running: list[Running],
 ) -> None:

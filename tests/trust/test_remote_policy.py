@@ -80,6 +80,7 @@ def validate(cwd: Path, cache: Path) -> Done:
     return done
 
 
+@pytest.mark.slow
 def test_tampered_policy_is_refused_naming_the_url_and_both_digests(
     tmp_path: Path, serve: Callable[..., PolicyServer]
 ) -> None:
@@ -96,6 +97,7 @@ def test_tampered_policy_is_refused_naming_the_url_and_both_digests(
     assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").iterdir())
 
 
+@pytest.mark.slow
 def test_oversized_policy_is_refused_without_reading_it_all(
     tmp_path: Path, serve: Callable[..., PolicyServer]
 ) -> None:
@@ -152,6 +154,7 @@ def test_plain_http_to_another_host_is_refused_before_any_network_access(
     assert fetched == [] and attempts == []
 
 
+@pytest.mark.slow
 def test_plain_http_to_another_host_through_the_cli(tmp_path: Path) -> None:
     url = "http://policies.example.com/x.yml"
     write_policy(tmp_path, url, GOOD_PIN)

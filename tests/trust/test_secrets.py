@@ -33,6 +33,10 @@ from gate_runner.sandbox import Sandbox, load_scenario
 
 from .fake_api import Script, done_payload, fake_api
 
+# Nearly every test runs gate-runner processes, and the last one counts what all the others
+# scanned: the module runs whole, as a slow one.
+pytestmark = pytest.mark.slow
+
 TOKEN = "tok_SECRET_4f9a2c"
 # How a token leaked in the past without appearing whole: markdown's escape, a truncated half.
 LEAK_FORMS = (TOKEN, TOKEN.replace("_", "\\_"), TOKEN[:7])
@@ -195,7 +199,6 @@ CHECK_CASES = {
 
 @pytest.mark.parametrize("token_env", [None, "MY_GATE_TOKEN"])
 @pytest.mark.parametrize("case", sorted(CHECK_CASES))
-@pytest.mark.slow
 def test_check_never_shows_the_token(
     case: str, token_env: str | None, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
@@ -220,7 +223,6 @@ def test_check_never_shows_the_token(
 
 
 @pytest.mark.parametrize("case", ["passing", "token-echoed-by-the-api", "api-error-401"])
-@pytest.mark.slow
 def test_github_masks_first_and_leaks_nothing(
     case: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
@@ -253,7 +255,6 @@ def test_github_masks_first_and_leaks_nothing(
 FORGE_TOKEN = "ghs_FORGE_SECRET_77b3e1"
 
 
-@pytest.mark.slow
 def test_comment_masks_the_forge_token_too(tmp_path: Path, sandbox: Sandbox) -> None:
     # --comment sends GITHUB_TOKEN to the forge: it is masked first and scrubbed like ours.
     cwd = workdir(tmp_path)
@@ -278,7 +279,6 @@ def test_comment_masks_the_forge_token_too(tmp_path: Path, sandbox: Sandbox) -> 
             assert FORGE_TOKEN not in path.read_text("utf-8", errors="replace"), path
 
 
-@pytest.mark.slow
 def test_sandbox_flag_scrubs_the_environment_token_too(tmp_path: Path, scenario_file: Path) -> None:
     # --sandbox talks to its own token; the CI's real token must still never be shown.
     cwd = workdir(tmp_path)
@@ -290,7 +290,6 @@ def test_sandbox_flag_scrubs_the_environment_token_too(tmp_path: Path, scenario_
 # --- the other commands ---------------------------------------------------------------------
 
 
-@pytest.mark.slow
 def test_policy_commands_never_show_the_token(tmp_path: Path) -> None:
     cwd = workdir(tmp_path)
     env = env_with({})
@@ -304,7 +303,6 @@ def test_policy_commands_never_show_the_token(tmp_path: Path) -> None:
     assert run_cli("version", ["--version"], cwd, env).code == 0
 
 
-@pytest.mark.slow
 def test_token_expanded_into_the_policy_is_never_echoed(tmp_path: Path) -> None:
     cwd = tmp_path / "work"
     cwd.mkdir()
@@ -342,7 +340,6 @@ def test_token_written_into_the_policy_is_refused_without_echo(tmp_path: Path) -
     scan("validate token in file: stderr", done.stderr)
 
 
-@pytest.mark.slow
 def test_evaluate_and_test_scrub_a_token_in_the_payload(tmp_path: Path) -> None:
     cwd = workdir(tmp_path)
     payload = {
@@ -372,7 +369,6 @@ def test_evaluate_and_test_scrub_a_token_in_the_payload(tmp_path: Path) -> None:
     assert "FAIL" in result.stdout
 
 
-@pytest.mark.slow
 def test_sandbox_command_never_prints_its_token(tmp_path: Path, scenario_file: Path) -> None:
     process = start_gate(
         ["sandbox", "--scenario", str(scenario_file), "--port", "0", "--token", TOKEN],
@@ -472,7 +468,6 @@ def run_everywhere(
     return result, cwd, api.requests, api.comments
 
 
-@pytest.mark.slow
 def test_progress_lines_never_show_a_token_the_api_echoes(tmp_path: Path) -> None:
     # An unknown status and a failed run's error, each holding the token: the progress log on
     # stderr printed them raw (it was the one output nobody scrubbed).
@@ -486,7 +481,6 @@ def test_progress_lines_never_show_a_token_the_api_echoes(tmp_path: Path) -> Non
     assert comments, "the comment was posted (and scanned)"
 
 
-@pytest.mark.slow
 def test_failed_run_error_echoing_the_token_is_scrubbed(tmp_path: Path) -> None:
     polls = [{"run_id": "r1", "status": "failed", "error": f"bad key {TOKEN}"}]
     result, _, _, _ = run_everywhere("error echo", tmp_path, Script(polls=polls))
@@ -494,7 +488,6 @@ def test_failed_run_error_echoing_the_token_is_scrubbed(tmp_path: Path) -> None:
     assert "bad key ***" in result.stderr
 
 
-@pytest.mark.slow
 def test_markdown_escaping_cannot_hide_the_token_from_the_scrubber(tmp_path: Path) -> None:
     # markdown.py escapes `_`: `tok\_SECRET\_4f9a2c` reached the step summary and the comment.
     failing = done_payload("r1", pass_rate=0.2, top_failing_tools=[{"tool": TOKEN, "count": 3}])
@@ -504,7 +497,6 @@ def test_markdown_escaping_cannot_hide_the_token_from_the_scrubber(tmp_path: Pat
     assert comments and "\\*\\*\\* (3)" in comments[0]
 
 
-@pytest.mark.slow
 def test_truncation_never_keeps_half_a_token(tmp_path: Path) -> None:
     # A tool name is cut at 120 characters: the cut fell inside the token, leaving its first
     # half in the text, JUnit and markdown outputs, where no scrubber recognised it.
@@ -515,7 +507,6 @@ def test_truncation_never_keeps_half_a_token(tmp_path: Path) -> None:
     assert "t" * 112 + "***" in (cwd / "report-text.out").read_text("utf-8")
 
 
-@pytest.mark.slow
 def test_a_pasted_token_with_a_trailing_newline_is_sent_stripped_and_never_shown(
     tmp_path: Path,
 ) -> None:
@@ -526,7 +517,6 @@ def test_a_pasted_token_with_a_trailing_newline_is_sent_stripped_and_never_shown
 
 
 @pytest.mark.parametrize("where", ["base_url", "campaign"])
-@pytest.mark.slow
 def test_token_expanded_into_the_url_or_campaign_is_never_echoed(
     where: str, tmp_path: Path
 ) -> None:
@@ -541,7 +531,6 @@ def test_token_expanded_into_the_url_or_campaign_is_never_echoed(
 
 
 @pytest.mark.parametrize("token", ["tok✓_SECRET_4f9a2c", "tok_SECRET\x07_4f9a2c"])
-@pytest.mark.slow
 def test_a_token_no_header_can_carry_is_an_auth_error_with_a_verdict(
     token: str, tmp_path: Path
 ) -> None:
@@ -566,7 +555,6 @@ def test_a_token_no_header_can_carry_is_an_auth_error_with_a_verdict(
 _LOGGING_COMMAND = re.compile(r"##(\[|vso\[)", re.IGNORECASE)
 
 
-@pytest.mark.slow
 def test_untrusted_text_cannot_issue_ci_logging_commands(tmp_path: Path) -> None:
     # GitHub acts on `##[` anywhere in a line; Azure on `##vso[`. A run id, a tool name and a
     # policy message each try one; none may reach a log, a human report or the comment.
