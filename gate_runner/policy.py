@@ -82,10 +82,28 @@ class GateSettings:
 
 
 @dataclass(frozen=True)
+class SoftReview:
+    """`enforcement.soft`: who soft mode requests on a pull request, and the label it sets."""
+
+    reviewers: tuple[str, ...] = ()
+    label: str | None = None
+
+    @property
+    def users(self) -> tuple[str, ...]:
+        return tuple(r.lstrip("@") for r in self.reviewers if "/" not in r)
+
+    @property
+    def teams(self) -> tuple[str, ...]:
+        # "@acme/reliability" or "acme/reliability": forges want the team's slug.
+        return tuple(r.lstrip("@").split("/", 1)[1] for r in self.reviewers if "/" in r)
+
+
+@dataclass(frozen=True)
 class EnforcementSettings:
     mode: Mode
     mode_origin: Origin | None
     schedule: tuple[ScheduleEntry, ...]
+    soft: SoftReview = field(default_factory=SoftReview)
 
     def mode_on(self, today: date) -> tuple[Mode, ScheduleEntry | None]:
         """The mode on `today`: the last schedule entry whose date has come, else `mode`."""
@@ -129,6 +147,7 @@ class Policy:
     # policy file that declares no campaign of its own is tested against these.
     default_thresholds: tuple[Threshold, ...] = field(default=())
     default_assertions: tuple[Assertion, ...] = field(default=())
+    publish: bool = False  # post forge-native statuses, as `check --publish` does
 
     def campaign(self, key: str) -> Campaign | None:
         return next((c for c in self.campaigns if c.key == key), None)

@@ -5,6 +5,7 @@ Never prints and never exits: the CLI decides what to show and which code to ret
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -298,7 +299,19 @@ def _judge(
         duration_s=duration,
         location=location(campaign.origin),
         baseline_run_id=_text((baseline or {}).get("run_id")),
+        baseline_pass_rate=_finite((baseline or {}).get("pass_rate")),
     )
+
+
+def _finite(value: object) -> float | None:
+    """A number a picture can draw, from a payload nobody vouches for; else None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an integer past every float
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _errored(

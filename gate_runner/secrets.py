@@ -21,8 +21,10 @@ def forge_tokens(env: Mapping[str, str]) -> list[str]:
     # The ci package sits above this leaf (its comment renders reports): asked for only when
     # needed, so every command can scrub without loading the reporters.
     from gate_runner.ci import forge_tokens as vendor_tokens
+    from gate_runner.forge.tokens import forge_status_tokens
 
-    return vendor_tokens(env)
+    # Those --comment may use and those --publish may use (SYSTEM_ACCESSTOKEN, ...).
+    return list(dict.fromkeys([*vendor_tokens(env), *forge_status_tokens(env)]))
 
 
 def token_value(raw: str | None) -> str | None:

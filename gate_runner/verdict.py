@@ -100,6 +100,8 @@ class CampaignResult:
     duration_s: float | None = None
     location: Location | None = None
     baseline_run_id: str | None = None
+    # The baseline's pass rate for this campaign (--baseline), so pictures need no other file.
+    baseline_pass_rate: float | None = None
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,20 @@ class PolicyInfo:
     sources: tuple[dict[str, str], ...]  # {"location", "sha256"}
     on_error: Literal["fail", "pass"]
     on_timeout: Literal["fail", "pass"]
+
+
+@dataclass(frozen=True)
+class PolicyPart:
+    """One policy of a monorepo check (`--config` repeated, `--discover`), judged on its own."""
+
+    path: str
+    digest: str
+    prefix: str | None  # put before its campaign keys ("services/api/core"); None: kept as is
+    campaigns: tuple[str, ...]  # its campaign keys as this verdict names them
+    outcome: Outcome
+    blocking: bool
+    exit_code: int
+    summary: str
 
 
 @dataclass(frozen=True)
@@ -144,9 +160,13 @@ class Verdict:
     notes: tuple[str, ...] = field(default=())  # expired waivers and other things a user should see
     tool: dict[str, str] = field(default_factory=lambda: {"name": "gate-runner", "version": ""})
     schema_version: int = SCHEMA_VERSION
+    # Filled only when several policies were merged into this verdict (gate_runner.monorepo).
+    policies: tuple[PolicyPart, ...] = field(default=())
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = _jsonable(asdict(self))
+        if not data["policies"]:
+            del data["policies"]  # a one-policy verdict reads as it always did
         return data
 
     def to_json(self) -> str:
@@ -180,6 +200,10 @@ class Verdict:
             notes=tuple(data.get("notes", ())),
             tool=dict(data.get("tool", {})),
             schema_version=data.get("schema_version", SCHEMA_VERSION),
+            policies=tuple(
+                PolicyPart(**{**p, "campaigns": tuple(p["campaigns"])})
+                for p in data.get("policies") or ()
+            ),
         )
 
     @classmethod
@@ -339,4 +363,5 @@ def _campaign(data: dict[str, Any]) -> CampaignResult:
         duration_s=data.get("duration_s"),
         location=_location(data.get("location")),
         baseline_run_id=data.get("baseline_run_id"),
+        baseline_pass_rate=data.get("baseline_pass_rate"),
     )

@@ -19,6 +19,7 @@ from gate_runner.cli.delivery import (
     deliver_policy_error,
     report_specs,
     rewrite_interrupted,
+    scrubbed,
     verdict_without_policy,
 )
 from gate_runner.cli.dry_run import print_plan
@@ -27,6 +28,10 @@ from gate_runner.cli.signals import StopNow, stop_on_signals
 from gate_runner.config import load_policy
 from gate_runner.errors import ExitCode, PolicyError, ServiceError, UsageError
 from gate_runner.files import regular_target
+from gate_runner.forge.deliver import PolicyReview, forge_results
+from gate_runner.monorepo import PolicyRun, campaign_prefixes, discover_policies, merge_verdicts
+from gate_runner.monorepo.merge import prefixed
+from gate_runner.monorepo.select import baseline_for, judged, select_across
 from gate_runner.policy import Mode, Policy
 from gate_runner.runner import (
     GateClock,
@@ -57,6 +62,19 @@ class CheckRequest:
     baseline: Path | None
     sandbox: Path | None
     comment: bool
+    # Every policy when --config is repeated (config is the first); empty with one.
+    configs: tuple[Path, ...] = ()
+    discover: bool = False
+    publish: bool = False
+
+
+def policy_paths(request: CheckRequest) -> list[Path]:
+    """The policies to judge: --discover's, else each --config given (once each)."""
+    if request.discover:
+        if request.configs:
+            raise UsageError("--discover finds the policies itself; leave out --config")
+        return discover_policies(Path("."))
+    return list(dict.fromkeys(request.configs or (request.config,)))
 
 
 def run_check(request: CheckRequest) -> int:
@@ -83,15 +101,19 @@ def run_check(request: CheckRequest) -> int:
     channel.add_secrets(*secret_set(env, token_env=default_token_env()).values)
     with ExitStack() as stack:
         stopper = stack.enter_context(stop_on_signals(channel))
+        paths = policy_paths(request)
         try:
             if stopper.cancel.is_set():
                 raise StopNow
-            policy = load_policy(request.config)
+            policies: list[Policy] = []
+            for path in paths:
+                failed = path
+                policies.append(load_policy(path))
         except PolicyError as error:
             stopper.raise_now = False  # a signal now must not break the verdict's delivery
             return deliver_policy_error(
                 error,
-                request.config,
+                failed,
                 request.verdict_path,
                 specs,
                 channel=channel,
@@ -117,44 +139,60 @@ def run_check(request: CheckRequest) -> int:
             return deliver(verdict, request.verdict_path, specs, channel=channel, env=env)
         # From here a signal sets `cancel`; the scheduler stops and the verdict says so.
         stopper.raise_now = False
-        channel.add_secrets(*secret_set(env, token_env=policy.api.token_env).values)
+        for policy in policies:
+            channel.add_secrets(*secret_set(env, token_env=policy.api.token_env).values)
+        prefixes = campaign_prefixes([str(p) for p in paths])
         # An unknown campaign key is a usage error before any call.
-        select_campaigns(policy, request.campaigns)
-        options = GateOptions(
-            campaign_keys=request.campaigns,
-            enforcement=settings.enforcement.value,
-            # The runner resolves the gate timeout with the policy (settings.gate_timeout).
-            timeout=request.timeout,
-            soft_exit_code=settings.soft_exit_code.value,
-            fresh=request.fresh,
-            baseline=read_baseline(request.baseline) if request.baseline is not None else {},
-        )
-        gate = resolve_gate(command_line, env, policy)
+        selected = select_across(policies, prefixes, request.campaigns)
+        baseline = read_baseline(request.baseline) if request.baseline is not None else {}
+        plans = []
+        for policy, prefix, keys in zip(policies, prefixes, selected, strict=True):
+            if keys is None:
+                continue  # --campaign named none of this policy's campaigns
+            options = GateOptions(
+                campaign_keys=keys,
+                enforcement=settings.enforcement.value,
+                # The runner resolves the gate timeout with the policy (settings.gate_timeout).
+                timeout=request.timeout,
+                soft_exit_code=settings.soft_exit_code.value,
+                fresh=request.fresh,
+                baseline=baseline_for(policy, prefix, baseline),
+            )
+            plans.append((policy, prefix, options, resolve_gate(command_line, env, policy)))
         if request.dry_run:
-            print_plan(policy, options, ci, gate.base_url, channel=channel)
+            for policy, _prefix, options, gate in plans:
+                print_plan(policy, options, ci, gate.base_url, channel=channel)
             return int(ExitCode.OK)
-        base_url = gate.base_url.value
-        token = token_value(env.get(policy.api.token_env))
+        sandbox = None
         if request.sandbox is not None:
             sandbox = stack.enter_context(_sandbox(request.sandbox))
-            base_url, token = sandbox.url, sandbox.token
             # The CI's token stays a secret even when --sandbox talks with another one.
             channel.add_secrets(sandbox.token)
         # Before anything else is printed, so the CI hides the tokens everywhere.
         channel.masks(env)
-        if request.sandbox is not None:
-            channel.line(f"gate-runner: sandbox from {request.sandbox} at {base_url}")
+        if sandbox is not None:
+            channel.line(f"gate-runner: sandbox from {request.sandbox} at {sandbox.url}")
         cancel = stopper.cancel
-        verdict = _run(
-            policy,
-            options,
-            base_url,
-            token,
-            ci=ci,
-            clock=clock,
-            cancel=cancel,
-            request_timeout=request_timeout,
-        )
+        runs = []
+        for policy, prefix, options, gate in plans:
+            base_url = gate.base_url.value
+            token = token_value(env.get(policy.api.token_env))
+            if sandbox is not None:
+                base_url, token = sandbox.url, sandbox.token
+            if len(plans) > 1:
+                channel.line(f"gate-runner: policy {policy.path}")  # progress lines follow
+            own = _run(
+                policy,
+                options,
+                base_url,
+                token,
+                ci=ci,
+                clock=clock if len(plans) == 1 else GateClock(),
+                cancel=cancel,
+                request_timeout=request_timeout,
+            )
+            runs.append(PolicyRun(policy.path, prefix, own))
+        verdict = merge_verdicts(runs, soft_exit_code=settings.soft_exit_code.value)
         if cancel.is_set() and not verdict.interrupted:
             # Cancelled after the last decision: the verdict is whole, but CI asked us to stop.
             verdict = mark_interrupted(verdict, soft_exit_code=request.soft_exit_code)
@@ -167,6 +205,19 @@ def run_check(request: CheckRequest) -> int:
             comment=request.comment,
             cancel=cancel,
         )
+        # After the verdict, reports and comment: statuses and the soft review (warnings only).
+        forge_warnings = forge_results(
+            scrubbed(verdict, channel)[0],
+            publish=request.publish or any(p.publish for p in policies),
+            reviews=[
+                PolicyReview(policy.enforcement.soft, frozenset(prefixed(prefix, k) for k in keys))
+                for policy, prefix, keys in judged(policies, prefixes, selected)
+            ],
+            env=env,
+            cancel=cancel,
+        )
+        for warning in forge_warnings:
+            channel.warning(warning)
         if cancel.is_set() and not verdict.interrupted:
             # The signal came while reporting: the files must not say the job ran to its end.
             rewrite_interrupted(

@@ -47,11 +47,29 @@ SOFT_EXIT = typer.Option(
 BASELINE = typer.Option(
     None, "--baseline", help="A previous verdict; assertions see its payload as `baseline`."
 )
+CHECK_CONFIG = typer.Option(
+    None,
+    "--config",
+    "-c",
+    metavar="PATH",
+    help="The policy file (default sepurux.yml); repeat it for several policies (a monorepo).",
+)
+DISCOVER = typer.Option(
+    False,
+    "--discover",
+    help="Judge every sepurux.yml under this directory (as git lists it: .gitignore respected).",
+)
+PUBLISH = typer.Option(
+    False,
+    "--publish",
+    help="Post a status per campaign and one for the gate on GitHub, GitLab, Bitbucket or Azure"
+    " DevOps (as the policy's `publish: true`).",
+)
 DEBUG = typer.Option(False, "--debug", help="Show a traceback for internal errors.")
 
 
 def check(
-    config: Path = CONFIG,
+    config: list[Path] | None = CHECK_CONFIG,
     campaign: list[str] | None = CAMPAIGN,
     enforcement: ModeChoice | None = ENFORCEMENT,
     timeout: float | None = typer.Option(None, "--timeout", help="Seconds for the whole gate."),
@@ -74,11 +92,14 @@ def check(
     comment: bool = typer.Option(
         False, "--comment", help="Post or update one sticky PR/MR comment."
     ),
+    publish: bool = PUBLISH,
+    discover: bool = DISCOVER,
     debug: bool = DEBUG,
 ) -> int:
     """Run the campaigns, evaluate, enforce, report, and exit with the verdict's code."""
+    configs = tuple(config or ())
     request = CheckRequest(
-        config=config,
+        config=configs[0] if configs else Path("sepurux.yml"),
         campaigns=tuple(campaign or ()),
         enforcement=_mode(enforcement),
         timeout=timeout,
@@ -91,6 +112,9 @@ def check(
         baseline=baseline,
         sandbox=sandbox,
         comment=comment,
+        configs=configs,
+        discover=discover,
+        publish=publish,
     )
     return run_check(request)
 

@@ -29,6 +29,7 @@ from gate_runner.policy import (
     Policy,
     PolicySource,
     ScheduleEntry,
+    SoftReview,
     Threshold,
     Waiver,
 )
@@ -110,6 +111,11 @@ def _digest(policy: Policy) -> str:
         "default_assertions",
     ):
         content.pop(key)
+    # Keys added later count only when set, so a policy without them keeps its digest.
+    if not content["publish"]:
+        content.pop("publish")
+    if content["enforcement"]["soft"] == {"reviewers": (), "label": None}:
+        content["enforcement"].pop("soft")
 
     def strip(value: Any) -> Any:
         # Where a value was written does not change what the policy means.
@@ -170,6 +176,10 @@ def build_policy(merged: Merged, sources: list[Source], path: str) -> Policy:
             cast(Mode, r.get(("enforcement", "mode"))),
             merged.origins.get(("enforcement", "mode")),
             schedule,
+            SoftReview(
+                tuple(r.get(("enforcement", "soft", "reviewers"), [])),
+                r.get(("enforcement", "soft", "label"), None),
+            ),
         ),
         campaigns=tuple(r.campaign(key) for key in r.get(("campaigns",), {})),
         waivers=waivers,
@@ -178,5 +188,6 @@ def build_policy(merged: Merged, sources: list[Source], path: str) -> Policy:
         effective=tuple(sorted(effective, key=lambda e: e.path)),
         default_thresholds=tuple(r.thresholds(("thresholds",)).values()),
         default_assertions=tuple(r.assertions(("assertions",))),
+        publish=bool(r.get(("publish",), False)),
     )
     return Policy(**{**policy.__dict__, "digest": _digest(policy)})

@@ -8,6 +8,8 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from gate_runner.origins import same_origin
+
 if TYPE_CHECKING:
     import requests
 
@@ -40,7 +42,6 @@ class ForgeAPI:
         import requests  # lazily: only --publish pays for it
 
         self.base = base.rstrip("/")
-        self._origin = urlsplit(self.base)[:2]
         self._sleep = sleep
         self._session = requests.Session()
         self._session.trust_env = False  # no ~/.netrc credentials, no proxy but the one given
@@ -58,7 +59,7 @@ class ForgeAPI:
     def call(self, method: str, path: str, body: Any = None) -> Any:
         """The decoded JSON answer (None when empty); PublishError for anything but 2xx."""
         url = path if "://" in path else self.base + path
-        if urlsplit(url)[:2] != self._origin:
+        if not same_origin(self.base, url):  # the one same-origin rule (gate_runner.origins)
             raise PublishError(f"{method} {_path(url)}: not on the forge's API origin")
         response = self._send(method, url, body)
         if response.status_code >= 300:

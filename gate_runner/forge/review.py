@@ -5,24 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gate_runner.forge.statuses import campaign_conclusion, gate_conclusion
+from gate_runner.policy import SoftReview
 from gate_runner.verdict import Verdict
 
-
-@dataclass(frozen=True)
-class ReviewSettings:
-    """`enforcement.soft.reviewers` (users; `org/team` for a team) and `enforcement.soft.label`."""
-
-    reviewers: tuple[str, ...] = ()
-    label: str | None = None
-
-    @property
-    def users(self) -> tuple[str, ...]:
-        return tuple(r.lstrip("@") for r in self.reviewers if "/" not in r)
-
-    @property
-    def teams(self) -> tuple[str, ...]:
-        # "@acme/reliability" or "acme/reliability": forges want the team's slug.
-        return tuple(r.lstrip("@").split("/", 1)[1] for r in self.reviewers if "/" in r)
+# `enforcement.soft.reviewers` (users; `org/team` for a team) and `enforcement.soft.label`:
+# the policy's own model, so the setting has one owner.
+ReviewSettings = SoftReview
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from gate_runner.report._common import (
     top_failing_tools,
     value_text,
 )
+from gate_runner.report.chart import chart_block
 from gate_runner.verdict import CampaignResult, Verdict
 
 MARKER = "<!-- gate-runner:verdict -->"
@@ -40,6 +41,10 @@ def document(
     """The Markdown, cut to fit `limit` (as `measure` counts) with a note saying so."""
     head = _head(verdict, marker)
     sections = [_section(verdict, c) for c in verdict.campaigns if findings(c) or c.error]
+    chart = chart_block(verdict)
+    if chart:
+        # First of the sections: kept whole (or left out whole) when the comment is cut.
+        sections.insert(0, chart)
     tail = _tail(verdict)
     full = "\n".join([head, *sections, tail])
     if measure(full) <= limit:
@@ -176,6 +181,8 @@ def _tail(verdict: Verdict) -> str:
         lines += ["**Notes**", ""] + [f"- {cell(note, 1000)}" for note in verdict.notes] + [""]
     ci = verdict.ci
     facts = [f"policy {cell(verdict.policy.path)}", f"digest {cell(verdict.policy.digest[:19])}"]
+    if verdict.policies:  # several policies merged: name them all
+        facts[0] = "policies " + ", ".join(cell(p.path) for p in verdict.policies)
     if ci.commit:
         facts.append(f"commit {cell(ci.commit[:12])}")
     build = _link(ci.build_url)

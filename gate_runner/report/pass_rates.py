@@ -37,7 +37,8 @@ def pass_rates(verdict: Verdict, baseline: Verdict | None = None) -> list[PassRa
             bar=_bar(c),
             interval=_interval(c),
             runs=_runs(c),
-            baseline=before.get(c.key),
+            # A baseline verdict given here, else what the verdict recorded from --baseline.
+            baseline=before.get(c.key) if baseline is not None else rate(c.baseline_pass_rate),
         )
         for c in verdict.campaigns
     ]

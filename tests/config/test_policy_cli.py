@@ -72,7 +72,7 @@ def test_explain_text_and_json(runner: CliRunner, monkeypatch: pytest.MonkeyPatc
         "(schedule entry from 2026-12-08 (sepurux.yml.example:32:7))" in result.stdout
     )
     assert "  gate.timeout = 600  (sepurux.yml.example:23:12)" in result.stdout
-    assert "  min_pass_rate = 0.9  [pass_rate >= 0.9]  (sepurux.yml.example:54:33)" in (
+    assert "  min_pass_rate = 0.9  [pass_rate >= 0.9]  (sepurux.yml.example:57:33)" in (
         result.stdout
     )
     assert (
@@ -98,7 +98,7 @@ def test_explain_text_and_json(runner: CliRunner, monkeypatch: pytest.MonkeyPatc
         "key": "min_pass_rate",
         "value": 0.9,
         "rule": "pass_rate >= 0.9",
-        "origin": "sepurux.yml.example:54:33",
+        "origin": "sepurux.yml.example:57:33",
     } in core["thresholds"]
     assert data["digest"].startswith("sha256:")
 

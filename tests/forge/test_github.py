@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from gate_runner.forge import github as forge_github
-from gate_runner.forge import publish_statuses, statuses
+from gate_runner.forge import publish_statuses
+from gate_runner.forge.statuses import statuses
 
 from .fake import Answer, Request, fake_forge
 from .schemas import github_request

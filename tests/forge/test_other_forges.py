@@ -8,8 +8,9 @@ from urllib.parse import unquote
 
 import pytest
 
-from gate_runner.forge import bitbucket, forge_status_tokens, publish_statuses, statuses
+from gate_runner.forge import bitbucket, forge_status_tokens, publish_statuses
 from gate_runner.forge.http import ForgeAPI, PublishError
+from gate_runner.forge.statuses import statuses
 
 from .fake import Answer, Request, fake_forge
 from .schemas import azure_status
@@ -294,3 +295,38 @@ def test_a_url_off_the_api_origin_is_never_called() -> None:
     ):
         api.call("GET", "http://127.0.0.2:1/x")
     assert fake.requests == []
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        # urllib.parse and urllib3 read these differently: no certain origin, no call.
+        "{url}\\@127.0.0.2:1/x",
+        "http://user@{host}/x",
+    ],
+)
+def test_a_url_whose_origin_is_not_certain_is_never_called(target: str) -> None:
+    """The forge client uses gate_runner.origins, the one same-origin rule, not its own."""
+    with (
+        fake_forge(lambda r: Answer(200, {})) as fake,
+        ForgeAPI(fake.url, {}) as api,
+        pytest.raises(PublishError, match="not on the forge's API origin"),
+    ):
+        host = fake.url.split("://", 1)[1].split("/", 1)[0]
+        api.call("GET", target.format(url=fake.url, host=host))
+    assert fake.requests == []
+
+
+def test_every_publishing_token_is_in_the_secret_set() -> None:
+    """--publish sends these: the secrets module masks and scrubs each (Azure's and
+    Bitbucket's were missing: --comment never used them)."""
+    from gate_runner.secrets import secret_set
+
+    env = {
+        "SYSTEM_ACCESSTOKEN": "azure-token-1234",
+        "BITBUCKET_ACCESS_TOKEN": "bb-token-5678",
+        "GATE_RUNNER_GITLAB_TOKEN": "glpat-0000",
+    }
+    secrets = secret_set(env, token_env="SEPURUX_API_KEY")
+    assert set(env.values()) <= set(secrets.values)
+    assert secrets.scrub("x azure-token-1234 bb-token-5678") == "x *** ***"

@@ -139,6 +139,8 @@ def _gate_env(tmp_path: Path, executable: Path) -> dict[str, str]:
         "GATE_RUNNER_SOFT_EXIT_CODE": "10",
         "GATE_RUNNER_REPORTS": "sarif\njunit=out.xml",
         "GATE_RUNNER_COMMENT": "true",
+        "GATE_RUNNER_PUBLISH": "false",
+        "GATE_RUNNER_DISCOVER": "false",
         "PATH": "/usr/bin:/bin",  # no gate-runner on PATH: it must be called by its path
     }
 
@@ -153,6 +155,28 @@ def test_gate_script_calls_the_binary_by_path_and_records_the_exit_code(tmp_path
         "--soft-exit-code", "10", "--comment",
     ]  # fmt: skip
     assert (tmp_path / "output").read_text() == "exit-code=10\n"
+
+
+def test_gate_script_passes_several_configs_and_publish(tmp_path: Path) -> None:
+    binary = _stub(tmp_path / "venv" / "bin" / "gate-runner", 'printf "%s\\n" "$@"\n')
+    env = {
+        **_gate_env(tmp_path, binary),
+        "GATE_RUNNER_CONFIG": "services/api/sepurux.yml\n  services/web/sepurux.yml \n",
+        "GATE_RUNNER_CAMPAIGNS": "",
+        "GATE_RUNNER_REPORTS": "",
+        "GATE_RUNNER_ENFORCEMENT": "",
+        "GATE_RUNNER_SOFT_EXIT_CODE": "",
+        "GATE_RUNNER_COMMENT": "false",
+        "GATE_RUNNER_PUBLISH": "true",
+    }
+    done = _bash(step("gate")["run"], env, tmp_path)
+    assert done.stdout.split("\n")[:-1] == [
+        "check", "--config", "services/api/sepurux.yml", "--config", "services/web/sepurux.yml",
+        "--publish",
+    ]  # fmt: skip
+    env["GATE_RUNNER_DISCOVER"] = "true"
+    done = _bash(step("gate")["run"], env, tmp_path)
+    assert done.stdout.split("\n")[:-1] == ["check", "--discover", "--publish"]
 
 
 def test_gate_script_without_the_binary_fails_clearly(tmp_path: Path) -> None:
@@ -173,3 +197,16 @@ def test_documented_workflow_permissions_and_pins() -> None:
     uses = [s["uses"] for job in workflow["jobs"].values() for s in job["steps"] if "uses" in s]
     third_party = [u for u in uses if not u.startswith("your-org/")]
     assert third_party and all(SHA_PIN.match(u) for u in third_party), third_party
+
+
+def test_documented_workflow_can_publish_and_request_reviewers() -> None:
+    block = re.search(r"^```yaml\n(.*?)^```", DOC.read_text(encoding="utf-8"), flags=re.S | re.M)
+    assert block
+    workflow = yaml.safe_load(block.group(1))
+    # Check runs, the commit-status fallback, the comment and soft mode's reviewers/label.
+    for scope in ("checks", "statuses", "pull-requests"):
+        assert workflow["permissions"][scope] == "write", scope
+    gate = next(
+        s for job in workflow["jobs"].values() for s in job["steps"] if s.get("id") == "gate"
+    )
+    assert gate["with"]["publish"] is True

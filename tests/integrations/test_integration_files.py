@@ -185,6 +185,8 @@ def test_yaml_examples_in_docs_parse(name: str) -> None:
 
 EXPECTED_INPUTS = {
     "config",
+    "discover",
+    "publish",
     "campaign",
     "enforcement",
     "soft-exit-code",

@@ -97,6 +97,13 @@ def _hostile() -> Verdict:
     return replace(hard_fail(), campaigns=(replace(hard_fail().campaigns[0], key=key),))
 
 
+def _monorepo() -> Verdict:
+    """Two policies' `core-reliability`, keys prefixed; the baseline rate the verdict keeps."""
+    one = replace(hard_fail().campaigns[0], baseline_pass_rate=0.9)
+    keys = ("services/api/core-reliability", "services/web/core-reliability")
+    return replace(hard_fail(), campaigns=tuple(replace(one, key=k) for k in keys))
+
+
 def _mermaid(block: str) -> str:
     return block.split("```mermaid\n", 1)[1].split("```", 1)[0]
 
@@ -113,6 +120,7 @@ def test_the_validator_rejects_a_broken_chart(page: Page) -> None:
         ("soft", soft_warn(), None, 1, 1),
         ("hostile", _hostile(), None, 1, 1),
         ("repeated", _repeated(), passing(), 4, 2),
+        ("monorepo, baseline in the verdict", _monorepo(), None, 2, 2),
     ],
 )
 def test_mermaid_parses_and_draws_every_chart(
