@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from gate_test_support import REPO, clean_env
+from support import REPO, Done, clean_env, run_gate
 
 from gate_runner.report import REPORTERS
 from gate_runner.report.markdown import COMMENT_LIMIT
@@ -62,12 +60,9 @@ def test_check_with_a_baseline_draws_it_in_the_comment(tmp_path: Path) -> None:
         encoding="utf-8",
     )
 
-    def check(scenario: str, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
+    def check(scenario: str, *args: str) -> Done:
+        return run_gate(
             [
-                sys.executable,
-                "-m",
-                "gate_runner",
                 "check",
                 "--sandbox",
                 str(SANDBOX / scenario),
@@ -75,10 +70,7 @@ def test_check_with_a_baseline_draws_it_in_the_comment(tmp_path: Path) -> None:
             ],
             cwd=tmp_path,
             env=clean_env(token=None),
-            capture_output=True,
-            text=True,
             timeout=120,
-            check=False,
         )
 
     assert check("passing.yml", "--verdict", "base.json").returncode == 0
