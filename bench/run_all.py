@@ -17,6 +17,7 @@ SCRIPTS = (
     "scale.py",
     "evaluation.py",
     "delivery.py",
+    "replay.py",
     "cancellation.py",
 )
 

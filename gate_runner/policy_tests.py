@@ -21,12 +21,13 @@ _CASE_KEYS = {
     "policy",
     "campaign",
     "payload",
+    "payloads",  # several runs of the campaign, in the order they ran (issue #12)
     "payload_file",
     "today",
     "enforcement",
     "expect",
 }
-_EXPECT_KEYS = {"outcome", "failing_checks", "exit_code", "blocking"}
+_EXPECT_KEYS = {"outcome", "failing_checks", "exit_code", "blocking", "flaky"}
 
 
 @dataclass(frozen=True)
@@ -51,13 +52,21 @@ def run_case(path: Path, default_policy: Path, load: Callable[[Path], Policy]) -
     payload = case.get("payload")
     if "payload_file" in case:
         payload = _read_payload_file(path, path.parent / case["payload_file"])
-    if not isinstance(payload, dict):
+    saved: dict[str, Any] | list[dict[str, Any]]
+    runs = case.get("payloads")
+    if runs is not None:
+        if not isinstance(runs, list) or not runs or not all(isinstance(r, dict) for r in runs):
+            raise UsageError(f"{path}: `payloads` must be a non-empty list of JSON objects")
+        saved = runs
+    elif isinstance(payload, dict):
+        saved = payload
+    else:
         raise UsageError(f"{path}: `payload` (or `payload_file`) must be a JSON object")
     today = _date(case.get("today"), path)
     options = GateOptions(campaign_keys=(key,), enforcement=case.get("enforcement"))
     try:
         verdict = evaluate_payloads(
-            policy, {key: payload}, options, ci=CIContext("local"), today=today
+            policy, {key: saved}, options, ci=CIContext("local"), today=today
         )
     except GateRunnerError as error:
         raise UsageError(f"{path}: {error}") from None
@@ -67,13 +76,17 @@ def run_case(path: Path, default_policy: Path, load: Callable[[Path], Policy]) -
     if "outcome" in expect and result.outcome != expect["outcome"]:
         problems.append(f"expected outcome {expect['outcome']}, got {result.outcome}")
     if "failing_checks" in expect:
-        failing = sorted(c.id for c in result.checks if c.status in ("fail", "warn", "error"))
+        failing = sorted(
+            c.id for c in result.checks if c.status in ("fail", "warn", "error", "inconclusive")
+        )
         if failing != sorted(expect["failing_checks"]):
             problems.append(
                 f"expected failing checks {sorted(expect['failing_checks'])}, got {failing}"
             )
     if "exit_code" in expect and verdict.exit_code != expect["exit_code"]:
         problems.append(f"expected exit code {expect['exit_code']}, got {verdict.exit_code}")
+    if "flaky" in expect and result.flaky != expect["flaky"]:
+        problems.append(f"expected flaky {expect['flaky']}, got {result.flaky}")
     if "blocking" in expect and verdict.blocking != expect["blocking"]:
         problems.append(f"expected blocking {expect['blocking']}, got {verdict.blocking}")
     return CaseResult(path, not problems, tuple(problems))

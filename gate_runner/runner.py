@@ -19,6 +19,7 @@ from gate_runner.errors import ServiceError, UsageError
 from gate_runner.evaluate import evaluate_campaign
 from gate_runner.evaluate.checks import location
 from gate_runner.policy import Campaign, ErrorPolicy, Mode, Policy
+from gate_runner.repeats import Stop, inconclusive_note, judge_runs
 from gate_runner.settings import gate_timeout
 from gate_runner.thresholds import needs_reliability, request_thresholds
 from gate_runner.verdict import (
@@ -55,6 +56,8 @@ class GateOptions:
     soft_exit_code: int = 0
     fresh: bool = False
     baseline: Mapping[str, DecisionPayload] = field(default_factory=dict)
+    # The baseline's runs, for campaigns it ran several times (else its one payload above).
+    baseline_runs: Mapping[str, Sequence[DecisionPayload]] = field(default_factory=dict)
 
 
 @dataclass
@@ -86,21 +89,25 @@ def select_campaigns(policy: Policy, keys: Sequence[str]) -> tuple[Campaign, ...
 
 
 def plan_runs(campaigns: Sequence[Campaign]) -> list[RunRequest]:
-    """One create request per campaign, with its merged thresholds as the API wants them."""
+    """The create requests of round 1: `repeat` runs of each campaign (indices 1..repeat)."""
+    return [run_request(c, index) for c in campaigns for index in range(1, c.runs.repeat + 1)]
+
+
+def run_request(campaign: Campaign, index: int) -> RunRequest:
+    """The index-th run (1-based) of a campaign, with its merged thresholds as the API wants."""
     from gate_runner.api import RunRequest
 
-    return [
-        RunRequest(
-            key=c.key,
-            campaign=c.campaign,
-            trace_id=c.trace_id,
-            trace_file=c.trace_file,
-            thresholds=request_thresholds(c.thresholds),
-            mutation_pack_id=c.mutation_pack_id,
-            needs_reliability=needs_reliability(c.thresholds),
-        )
-        for c in campaigns
-    ]
+    c = campaign
+    return RunRequest(
+        key=c.key,
+        campaign=c.campaign,
+        trace_id=c.trace_id,
+        trace_file=c.trace_file,
+        thresholds=request_thresholds(c.thresholds),
+        mutation_pack_id=c.mutation_pack_id,
+        needs_reliability=needs_reliability(c.thresholds),
+        repeat_index=index,
+    )
 
 
 def run_gate(
@@ -120,45 +127,98 @@ def run_gate(
     clock = clock or GateClock()
     campaigns = select_campaigns(policy, options.campaign_keys)
     timeout = gate_timeout(options.timeout, policy).value
-    outcomes = execute_runs(
-        client,
-        plan_runs(campaigns),
-        RunContext(repo=ci.repository, pull_request=ci.pull_request, commit=ci.commit),
-        deadline=clock.started + timeout,
-        concurrency=policy.gate.concurrency,
-        policy_digest=policy.digest,
-        fresh=options.fresh,
-        on_event=on_event,
-        cancel=cancel,
-    )
+    deadline = clock.started + timeout
+    context = RunContext(repo=ci.repository, pull_request=ci.pull_request, commit=ci.commit)
+    # Rounds (issue #12): round 1 starts `repeat` runs of every campaign; each later round
+    # starts one more run of each campaign whose statistics still wait for one.
+    runs: dict[str, list[CampaignResult]] = {c.key: [] for c in campaigns}
+    final: dict[str, CampaignResult] = {}
+    requests = plan_runs(campaigns)
+    while requests:
+        outcomes = execute_runs(
+            client,
+            requests,
+            context,
+            deadline=deadline,
+            concurrency=policy.gate.concurrency,
+            policy_digest=policy.digest,
+            fresh=options.fresh,
+            on_event=on_event,
+            cancel=cancel,
+        )
+        for request, outcome in zip(requests, outcomes, strict=True):
+            campaign = next(c for c in campaigns if c.key == request.key)
+            runs[campaign.key].append(_result_of_run(policy, campaign, outcome, options, today))
+        requests = []
+        stop = _stop(deadline, cancel)
+        for campaign in campaigns:
+            if campaign.key in final:
+                continue
+            judged = judge_runs(
+                policy,
+                campaign,
+                runs[campaign.key],
+                today=today,
+                last_chance=stop,
+                baseline=_baseline_runs(options, campaign.key),
+            )
+            if judged.more:
+                requests.append(run_request(campaign, len(runs[campaign.key]) + 1))
+            else:
+                final[campaign.key] = judged.result
     interrupted = cancel is not None and cancel.is_set()
-    results = [
-        _result_of_run(policy, campaign, outcome, options, today)
-        for campaign, outcome in zip(campaigns, outcomes, strict=True)
-    ]
+    results = [final[c.key] for c in campaigns]
     return assemble(
         policy, results, options, ci=ci, clock=clock, interrupted=interrupted, today=today
     )
 
 
+def _baseline_runs(options: GateOptions, key: str) -> list[DecisionPayload]:
+    """The baseline's payloads of a campaign: every run it kept, else its one payload."""
+    runs = options.baseline_runs.get(key)
+    if runs:
+        return list(runs)
+    one = options.baseline.get(key)
+    return [one] if one is not None else []
+
+
+def _stop(deadline: float, cancel: threading.Event | None) -> Stop | None:
+    """Why no further run may start now, if so."""
+    if cancel is not None and cancel.is_set():
+        return "deadline"
+    return "deadline" if time.monotonic() >= deadline else None
+
+
 def evaluate_payloads(
     policy: Policy,
-    payloads: Mapping[str, DecisionPayload],
+    payloads: Mapping[str, DecisionPayload | Sequence[DecisionPayload]],
     options: GateOptions,
     *,
     ci: CIContext,
     today: date,
 ) -> Verdict:
-    """The same judgement over saved payloads (campaign key -> payload), with no API."""
+    """The same judgement over saved payloads (campaign key -> payload, or the payloads of
+    its runs in the order they ran), with no API and no further run."""
     clock = GateClock()
     results = []
-    for key, payload in payloads.items():
+    for key, saved in payloads.items():
         campaign = policy.campaign(key)
         if campaign is None:
             raise UsageError(f"{policy.path} declares no campaign {key!r}")
-        results.append(
+        each = [saved] if isinstance(saved, dict) else list(saved)
+        runs = [
             _judge(policy, campaign, payload, options, today, run_id=None, duration=None)
+            for payload in each
+        ]
+        judged = judge_runs(
+            policy,
+            campaign,
+            runs,
+            today=today,
+            last_chance="planned",
+            baseline=_baseline_runs(options, campaign.key),
         )
+        results.append(judged.result)
     return assemble(policy, results, options, ci=ci, clock=clock, interrupted=False, today=today)
 
 
@@ -368,6 +428,9 @@ def _notes(policy: Policy, results: Sequence[CampaignResult], today: date) -> li
                 f"waiver for {where} expired on {until} ({waiver.origin}); it no longer applies"
             )
     for result in results:
+        note = inconclusive_note(result)
+        if note is not None:
+            notes.append(note)
         if result.outcome == "error" and result.error_policy == "pass":
             setting = (
                 "on_timeout" if result.error and result.error.kind == "timeout" else "on_error"

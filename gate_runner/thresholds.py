@@ -39,6 +39,9 @@ class ThresholdKind:
     # The check's message: {actual} {op} {limit}; for `all`, {missing} lists what is absent.
     message: str
     met: str = ""  # for `all`: the message when nothing is missing
+    # Compared with the --baseline verdict's metric (a drop of at most the limit): judged by
+    # gate-runner only, never sent to the service, which has no baseline.
+    baseline: bool = False
 
     def operator(self, passed: bool) -> str:
         if self.direction == "min":
@@ -49,6 +52,9 @@ class ThresholdKind:
         """The verdict's `expected` for a limit: ">= 0.85", or the list of required items."""
         if isinstance(limit, (tuple, list)):
             return list(limit)
+        if self.baseline:
+            assert isinstance(limit, (int, float))
+            return f"a drop of at most {limit:g}"
         assert isinstance(limit, (int, float))
         return f"{self.operator(True)} {limit:g}"
 
@@ -56,6 +62,8 @@ class ThresholdKind:
         """The check in words, for `explain`: "pass_rate >= 0.85"."""
         if self.direction == "all":
             return f"{self.metric} include {', '.join(map(str, _items(limit)))}"
+        if self.baseline:
+            return f"{self.metric} drops at most {limit} from the --baseline verdict's"
         return f"{self.metric} {self.expected(limit)}"
 
 
@@ -98,13 +106,26 @@ THRESHOLDS: dict[str, ThresholdKind] = {
             "Mutation categories the run must cover.",
             "missing mutation categories: {missing}", "every required mutation category ran",
         ),
+        ThresholdKind(
+            "max_regression", "pass_rate", "min", "fraction", "number", 0, 1,
+            "Largest drop of pass_rate from the --baseline verdict accepted, a fraction 0..1. "
+            "With statistics.confidence the drop is tested (Newcombe's interval with trial "
+            "counts, Welch's t on runs without): pass when shown to be at most this, fail when "
+            "shown to be more, else inconclusive. Without --baseline it is not judged.",
+            "pass_rate changed by {actual}", baseline=True,
+        ),
     )
 }  # fmt: skip
 
 
 def request_thresholds(thresholds: Iterable[Threshold]) -> dict[str, Any]:
-    """The create request's `thresholds`: each key with its limit in JSON (lists for sets)."""
-    return {t.key: list(t.value) if isinstance(t.value, tuple) else t.value for t in thresholds}
+    """The create request's `thresholds`: each key with its limit in JSON (lists for sets);
+    a baseline comparison stays here (the service has no baseline)."""
+    return {
+        t.key: list(t.value) if isinstance(t.value, tuple) else t.value
+        for t in thresholds
+        if not (t.key in THRESHOLDS and THRESHOLDS[t.key].baseline)
+    }
 
 
 def needs_reliability(thresholds: Iterable[Threshold]) -> bool:

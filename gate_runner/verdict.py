@@ -18,16 +18,21 @@ DecisionPayload = dict[str, Any]
 # payload's `decision` or metrics say.
 FAILED_RUN_STATUSES = ("failed", "error")
 
-Outcome = Literal["pass", "fail", "warn", "error"]
-CheckStatus = Literal["pass", "fail", "warn", "error", "waived"]
-CheckKind = Literal["decision", "threshold", "assertion", "run"]
+# inconclusive: repeated runs could not show a bar met or missed at the policy's confidence.
+Outcome = Literal["pass", "fail", "warn", "error", "inconclusive"]
+CheckStatus = Literal["pass", "fail", "warn", "error", "inconclusive", "waived"]
+OnInconclusive = Literal["fail", "warn", "pass"]
+# policy: a loosening policy change under review or blocked (check --policy-ref);
+# failures: failing tools classed new/existing against the baseline (--baseline auto).
+CheckKind = Literal["decision", "threshold", "assertion", "run", "policy", "failures"]
 RunStatus = Literal["done", "error", "timeout", "cancelled", "pending", "skipped"]
 # A gate-wide error may also be a usage error (a policy that could not be used).
 # "policy": the policy could not be loaded (a verdict is still written, exit 2).
 RunErrorKind = ServiceErrorKind | Literal["usage", "policy"]
 
 SCHEMA_VERSION = 1
-OUTCOMES: tuple[Outcome, ...] = ("pass", "fail", "warn", "error")
+GOVERNANCE_FIELDS = ("policy_changes", "baseline", "waivers")
+OUTCOMES: tuple[Outcome, ...] = ("pass", "fail", "warn", "error", "inconclusive")
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,43 @@ class RunError:
 
 
 @dataclass(frozen=True)
+class FailingTool:
+    """A tool in `top_failing_tools`, new or already failing in the baseline's same campaign."""
+
+    tool: str
+    count: int | None  # as the payload gave it
+    status: Literal["new", "existing"]
+    baseline_count: int | None = None  # an existing failure: how often it failed then
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One run of a campaign, judged alone on its own numbers (issue #12)."""
+
+    run_id: str | None
+    dashboard_url: str | None
+    status: RunStatus
+    outcome: Outcome
+    metrics: dict[str, Any]  # the run's own values of what the thresholds read, and `trials`
+    duration_s: float | None = None
+    payload: DecisionPayload | None = None  # kept so `evaluate` can re-judge the runs
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """How a campaign's runs became one judgement: the method, the rule, the interval."""
+
+    method: str  # median, worst, best, mean, pooled
+    rule: str  # point, interval, sprt, bonferroni-t, min_passing_runs
+    runs: int
+    stopped: Literal["decided", "budget", "deadline", "planned"]
+    metrics: dict[str, Any]  # metric -> its aggregate
+    pooled: dict[str, int] | None = None  # {"successes", "trials"} of a counted rate
+    interval: dict[str, Any] | None = None  # {"low", "high", "confidence", "method", "basis"}
+    on_inconclusive: OnInconclusive = "fail"
+
+
+@dataclass(frozen=True)
 class CampaignResult:
     key: str
     campaign: str
@@ -100,8 +142,17 @@ class CampaignResult:
     duration_s: float | None = None
     location: Location | None = None
     baseline_run_id: str | None = None
+    # Classed against the baseline; None when either side has no top_failing_tools list.
+    failures: tuple[FailingTool, ...] | None = None
     # The baseline's pass rate for this campaign (--baseline), so pictures need no other file.
     baseline_pass_rate: float | None = None
+    # Issue #12: every run (the last one's id and link are also run_id/dashboard_url above).
+    runs: tuple[RunRecord, ...] = ()
+    aggregate: Aggregate | None = None
+    flaky: bool = False  # runs judged alone disagree
+    spread: str | None = None  # "2 of 3 runs passed on their own, 1 failed; pass_rate 0.8–0.9"
+    # What on_inconclusive made of an inconclusive outcome (blocking follows it).
+    inconclusive_policy: OnInconclusive | None = None
 
 
 @dataclass(frozen=True)
@@ -158,6 +209,12 @@ class Verdict:
     interrupted: bool = False
     error: RunError | None = None  # a gate-wide error (e.g. the campaign list could not be read)
     notes: tuple[str, ...] = field(default=())  # expired waivers and other things a user should see
+    # Governance (docs/governance.md), each None when not asked for: the base policy's
+    # verdict on a policy change (check --policy-ref), the baseline found (--baseline auto)
+    # and the waivers in force under the policy's waiver rules.
+    policy_changes: dict[str, Any] | None = None
+    baseline: dict[str, Any] | None = None
+    waivers: dict[str, Any] | None = None
     tool: dict[str, str] = field(default_factory=lambda: {"name": "gate-runner", "version": ""})
     schema_version: int = SCHEMA_VERSION
     # Filled only when several policies were merged into this verdict (gate_runner.monorepo).
@@ -165,6 +222,13 @@ class Verdict:
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = _jsonable(asdict(self))
+        # Governance fields appear only when asked for, so other verdicts keep their shape.
+        for name in GOVERNANCE_FIELDS:
+            if data.get(name) is None:
+                data.pop(name, None)
+        for campaign in data["campaigns"]:
+            if campaign.get("failures") is None:
+                campaign.pop("failures", None)
         if not data["policies"]:
             del data["policies"]  # a one-policy verdict reads as it always did
         return data
@@ -198,6 +262,9 @@ class Verdict:
             interrupted=data.get("interrupted", False),
             error=RunError(**data["error"]) if data.get("error") else None,
             notes=tuple(data.get("notes", ())),
+            policy_changes=data.get("policy_changes"),
+            baseline=data.get("baseline"),
+            waivers=data.get("waivers"),
             tool=dict(data.get("tool", {})),
             schema_version=data.get("schema_version", SCHEMA_VERSION),
             policies=tuple(
@@ -235,9 +302,18 @@ def read_baseline(path: Path) -> dict[str, DecisionPayload]:
     return saved_payloads(document)
 
 
+def read_baseline_runs(path: Path) -> dict[str, list[DecisionPayload]]:
+    """Campaign key -> the payloads of every run, for the campaigns a `--baseline` verdict ran
+    several times (issue #12: max_regression tests the change against all of them)."""
+    document = _read_json(path, f"--baseline {path}")
+    if not is_verdict_document(document, strict=False):
+        raise UsageError(f"--baseline {path}: not a gate-runner verdict (no `campaigns` list)")
+    return saved_runs(document)
+
+
 def read_payload_file(
     path: Path, campaign: str | None, campaign_keys: list[str]
-) -> dict[str, DecisionPayload]:
+) -> dict[str, DecisionPayload | list[DecisionPayload]]:
     """Campaign key -> decision payload from `evaluate --payload`: a bare payload or a verdict.
 
     A bare payload belongs to `campaign`, or to the policy's only campaign; a verdict gives the
@@ -245,7 +321,10 @@ def read_payload_file(
     """
     document = _read_json(path, str(path))
     if is_verdict_document(document, strict=True):
-        saved = saved_payloads(document)
+        saved: dict[str, DecisionPayload | list[DecisionPayload]] = {
+            **saved_payloads(document),
+            **saved_runs(document),
+        }
         wanted = [campaign] if campaign else list(saved)
         missing = [k for k in wanted if k not in saved]
         if missing or not wanted:
@@ -282,6 +361,25 @@ def saved_payloads(document: dict[str, Any]) -> dict[str, DecisionPayload]:
         and isinstance(c.get("key"), str)
         and isinstance(c.get("payload"), dict)
     }
+
+
+def saved_runs(document: dict[str, Any]) -> dict[str, list[DecisionPayload]]:
+    """Campaign key -> the payloads of its runs, for campaigns a verdict kept several runs of."""
+    found: dict[str, list[DecisionPayload]] = {}
+    for c in document["campaigns"]:
+        runs = c.get("runs") if isinstance(c, dict) else None
+        if (
+            not isinstance(c, dict)
+            or not isinstance(c.get("key"), str)
+            or not isinstance(runs, list)
+        ):
+            continue
+        payloads = [
+            r["payload"] for r in runs if isinstance(r, dict) and isinstance(r.get("payload"), dict)
+        ]
+        if len(payloads) >= 2 and len(payloads) == len(runs):
+            found[c["key"]] = payloads
+    return found
 
 
 def _read_json(path: Path, name: str) -> Any:
@@ -363,5 +461,27 @@ def _campaign(data: dict[str, Any]) -> CampaignResult:
         duration_s=data.get("duration_s"),
         location=_location(data.get("location")),
         baseline_run_id=data.get("baseline_run_id"),
+        failures=(
+            tuple(FailingTool(**f) for f in data["failures"])
+            if isinstance(data.get("failures"), list)
+            else None
+        ),
         baseline_pass_rate=data.get("baseline_pass_rate"),
+        runs=tuple(_run(r) for r in data.get("runs") or () if isinstance(r, dict)),
+        aggregate=Aggregate(**data["aggregate"]) if data.get("aggregate") else None,
+        flaky=bool(data.get("flaky", False)),
+        spread=data.get("spread"),
+        inconclusive_policy=data.get("inconclusive_policy"),
+    )
+
+
+def _run(data: dict[str, Any]) -> RunRecord:
+    return RunRecord(
+        run_id=data.get("run_id"),
+        dashboard_url=data.get("dashboard_url"),
+        status=data.get("status", "done"),
+        outcome=data.get("outcome", "error"),
+        metrics=dict(data.get("metrics") or {}),
+        duration_s=data.get("duration_s"),
+        payload=data.get("payload") if isinstance(data.get("payload"), dict) else None,
     )

@@ -19,6 +19,8 @@ class RunRequest:
     thresholds: dict[str, Any]
     mutation_pack_id: str | None = None
     needs_reliability: bool = False
+    # The n-th run of a repeated campaign (1-based): part of its idempotency key from 2 on.
+    repeat_index: int = 1
 
 
 @dataclass(frozen=True)

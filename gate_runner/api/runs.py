@@ -32,9 +32,12 @@ def run_key(request: RunRequest, context: RunContext, policy_digest: str, fresh:
     # The key also names the policy entry, so two entries running one campaign with
     # different thresholds never share a run. Without a commit there is nothing to tie
     # a run to the code under test, so each gate starts its own.
+    # Run 1 keeps the key of a single-run gate; runs 2.. of a repeated campaign get their
+    # own, the same on every retry, so a retried job re-attaches to the same N runs.
+    repeat = f"\0run {request.repeat_index}" if request.repeat_index > 1 else ""
     return idempotency_key(
         context.commit,
-        f"{request.key}\0{request.campaign}",
+        f"{request.key}\0{request.campaign}{repeat}",
         policy_digest,
         fresh or context.commit is None,
     )

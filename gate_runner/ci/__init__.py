@@ -31,8 +31,10 @@ __all__ = [
     "detect",
     "forge_tokens",
     "mask_lines",
+    "no_target_branch_message",
     "post_sticky_comment",
     "slug_from_url",
+    "target_branch",
     "vendor_for",
 ]
 
@@ -76,6 +78,37 @@ def detect(
         pull_request=ctx.pull_request,
         build_url=ctx.build_url,
     )
+
+
+def target_branch(env: Mapping[str, str]) -> str | None:
+    """The branch the pull request merges into ("main"), as the running vendor tells it.
+
+    Outside a recognised CI (a local run), the first vendor variable that is set counts,
+    so `GITHUB_BASE_REF=main gate-runner check --policy-ref auto` works on a laptop.
+    """
+    vendor = vendor_for(env)
+    asked = [vendor] if vendor.target_branch is not None else []
+    if vendor.name == "generic":
+        asked = [v for v in VENDORS if v.target_branch is not None]
+    for candidate in asked:
+        assert candidate.target_branch is not None
+        branch = candidate.target_branch(env)
+        if branch:
+            return branch
+    return None
+
+
+def no_target_branch_message(env: Mapping[str, str]) -> str:
+    """Why the target branch is unknown, and what to pass instead."""
+    vendor = vendor_for(env)
+    if vendor.name != "generic" and vendor.target_branch_variable is None:
+        why = f"{vendor.name} does not expose a pull request's target branch"
+    elif vendor.name != "generic":
+        why = f"this is not a pull request build ({vendor.target_branch_variable} is not set)"
+    else:
+        names = ", ".join(v.target_branch_variable for v in VENDORS if v.target_branch_variable)
+        why = f"this is not a pull request build (none of {names} is set)"
+    return f"cannot tell the target branch: {why}; name the ref instead, e.g. origin/main"
 
 
 def mask_lines(env: Mapping[str, str], secrets: Sequence[str]) -> str:

@@ -37,6 +37,11 @@ def context(env: Mapping[str, str], git: GitRunner) -> CIContext:
     )
 
 
+def target_branch(env: Mapping[str, str]) -> str | None:
+    """The branch the pull request merges into (Azure gives refs/heads/main), or None."""
+    return branch_from_ref(get(env, "SYSTEM_PULLREQUEST_TARGETBRANCH"))
+
+
 VENDOR = Vendor(
     name="azure",
     # Azure sets TF_BUILD=True, not CI.
@@ -44,4 +49,6 @@ VENDOR = Vendor(
     context=context,
     workspace_variables=("BUILD_SOURCESDIRECTORY",),
     mask_lines=mask_lines,
+    target_branch=target_branch,
+    target_branch_variable="SYSTEM_PULLREQUEST_TARGETBRANCH",
 )

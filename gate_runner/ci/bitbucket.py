@@ -26,9 +26,16 @@ def context(env: Mapping[str, str], git: GitRunner) -> CIContext:
     )
 
 
+def target_branch(env: Mapping[str, str]) -> str | None:
+    """The branch the pull request merges into (Bitbucket: pull request pipelines only), or None."""
+    return get(env, "BITBUCKET_PR_DESTINATION_BRANCH")
+
+
 VENDOR = Vendor(
     name="bitbucket",
     applies=lambda env: bool(env.get("BITBUCKET_BUILD_NUMBER")),
     context=context,
     workspace_variables=("BITBUCKET_CLONE_DIR",),
+    target_branch=target_branch,
+    target_branch_variable="BITBUCKET_PR_DESTINATION_BRANCH",
 )

@@ -28,9 +28,16 @@ def context(env: Mapping[str, str], git: GitRunner) -> CIContext:
     )
 
 
+def target_branch(env: Mapping[str, str]) -> str | None:
+    """The branch the pull request merges into (empty on a branch build), or None."""
+    return get(env, "BUILDKITE_PULL_REQUEST_BASE_BRANCH")
+
+
 VENDOR = Vendor(
     name="buildkite",
     applies=lambda env: env.get("BUILDKITE") == "true",
     context=context,
     workspace_variables=("BUILDKITE_BUILD_CHECKOUT_PATH",),
+    target_branch=target_branch,
+    target_branch_variable="BUILDKITE_PULL_REQUEST_BASE_BRANCH",
 )

@@ -125,6 +125,11 @@ def post_comment(ci: CIContext, env: Mapping[str, str], body: str) -> None:
             sticky.call(http, "POST", url, {"body": text}, hint=_HINT)
 
 
+def target_branch(env: Mapping[str, str]) -> str | None:
+    """The branch the pull request merges into (pull_request events only), or None."""
+    return get(env, "GITHUB_BASE_REF")
+
+
 VENDOR = Vendor(
     name="github",
     applies=applies,
@@ -133,4 +138,6 @@ VENDOR = Vendor(
     token_variables=("GITHUB_TOKEN",),
     mask_lines=mask_lines,
     post_comment=post_comment,
+    target_branch=target_branch,
+    target_branch_variable="GITHUB_BASE_REF",
 )

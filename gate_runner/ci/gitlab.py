@@ -79,6 +79,11 @@ def post_comment(ci: CIContext, env: Mapping[str, str], body: str) -> None:
             sticky.call(http, "POST", notes, {"body": text}, hint=_HINT)
 
 
+def target_branch(env: Mapping[str, str]) -> str | None:
+    """The branch the pull request merges into (GitLab: merge request pipelines only), or None."""
+    return get(env, "CI_MERGE_REQUEST_TARGET_BRANCH_NAME")
+
+
 VENDOR = Vendor(
     name="gitlab",
     applies=applies,
@@ -86,4 +91,6 @@ VENDOR = Vendor(
     workspace_variables=("CI_PROJECT_DIR",),
     token_variables=("GITLAB_TOKEN", "GATE_RUNNER_GITLAB_TOKEN"),
     post_comment=post_comment,
+    target_branch=target_branch,
+    target_branch_variable="CI_MERGE_REQUEST_TARGET_BRANCH_NAME",
 )

@@ -78,10 +78,17 @@ def _remote_refs_at(git: GitRunner, commit: str) -> list[str]:
     return [ref for ref in (refs or "").splitlines() if not ref.endswith("/HEAD")]
 
 
+def target_branch(env: Mapping[str, str]) -> str | None:
+    """The branch the pull request merges into (Jenkins: multibranch pull request jobs), or None."""
+    return get(env, "CHANGE_TARGET")
+
+
 VENDOR = Vendor(
     name="jenkins",
     applies=applies,
     context=context,
     workspace_variables=("WORKSPACE",),
     head_is_the_commit=False,
+    target_branch=target_branch,
+    target_branch_variable="CHANGE_TARGET",
 )

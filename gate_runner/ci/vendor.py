@@ -29,3 +29,7 @@ class Vendor:
     # False when the vendor's checkout may be a commit that exists only on the agent, so
     # `git rev-parse HEAD` must not stand in for a commit the vendor module left unknown.
     head_is_the_commit: bool = True
+    # The branch a pull request merges into (`--policy-ref auto`, `diff`), from the variable
+    # the vendor documents; None outside a pull request build, or a vendor that has none.
+    target_branch: Callable[[Environment], str | None] | None = None
+    target_branch_variable: str | None = None

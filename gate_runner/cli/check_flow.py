@@ -6,7 +6,7 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,14 @@ from gate_runner.config import load_policy
 from gate_runner.errors import ExitCode, PolicyError, ServiceError, UsageError
 from gate_runner.files import regular_target
 from gate_runner.forge.deliver import PolicyReview, forge_results
+from gate_runner.governance.check_gate import (
+    GovernanceRequest,
+    GovernedGate,
+    PolicyRefUnreadable,
+    govern,
+    merge_governance,
+    prepare,
+)
 from gate_runner.monorepo import PolicyRun, campaign_prefixes, discover_policies, merge_verdicts
 from gate_runner.monorepo.merge import prefixed
 from gate_runner.monorepo.select import baseline_for, judged, select_across
@@ -36,6 +44,7 @@ from gate_runner.policy import Mode, Policy
 from gate_runner.runner import (
     GateClock,
     GateOptions,
+    evaluate_payloads,
     gate_error_verdict,
     mark_interrupted,
     run_gate,
@@ -44,7 +53,15 @@ from gate_runner.runner import (
 from gate_runner.sandbox import Sandbox, load_scenario
 from gate_runner.secrets import bad_token_reason, secret_set, token_value
 from gate_runner.settings import CommandLine, default_token_env, resolve, resolve_gate
-from gate_runner.verdict import CIContext, RunError, Verdict, read_baseline
+from gate_runner.verdict import (
+    CampaignResult,
+    CIContext,
+    RunError,
+    Verdict,
+    read_baseline,
+    read_baseline_runs,
+    saved_runs,
+)
 
 
 @dataclass(frozen=True)
@@ -66,6 +83,8 @@ class CheckRequest:
     configs: tuple[Path, ...] = ()
     discover: bool = False
     publish: bool = False
+    policy_ref: str | None = None  # check --policy-ref REF|auto (docs/governance.md)
+    store: str | None = None  # --store DIR|git-notes, where --baseline auto looks
 
 
 def policy_paths(request: CheckRequest) -> list[Path]:
@@ -105,10 +124,24 @@ def run_check(request: CheckRequest) -> int:
         try:
             if stopper.cancel.is_set():
                 raise StopNow
-            policies: list[Policy] = []
-            for path in paths:
+            governed: list[GovernedGate] = []
+            for index, path in enumerate(paths):
                 failed = path
-                policies.append(load_policy(path))
+                # The baseline is the repository's: looked up once, with the first policy.
+                governed.append(_prepare(request, path, find_baseline=index == 0))
+            policies = [g.policy for g in governed]
+        except PolicyRefUnreadable as error:
+            stopper.raise_now = False
+            channel.error(str(error))
+            verdict = verdict_without_policy(
+                failed,
+                RunError("usage", str(error)),
+                exit_code=int(ExitCode.USAGE),
+                ci=ci,
+                clock=clock,
+                enforcement=request.enforcement,
+            )
+            return deliver(verdict, request.verdict_path, specs, channel=channel, env=env)
         except PolicyError as error:
             stopper.raise_now = False  # a signal now must not break the verdict's delivery
             return deliver_policy_error(
@@ -144,7 +177,17 @@ def run_check(request: CheckRequest) -> int:
         prefixes = campaign_prefixes([str(p) for p in paths])
         # An unknown campaign key is a usage error before any call.
         selected = select_across(policies, prefixes, request.campaigns)
-        baseline = read_baseline(request.baseline) if request.baseline is not None else {}
+        if _baseline_auto(request):
+            found = governed[0].baseline
+            baseline = governed[0].baseline_payloads()
+            document = found.verdict if found is not None else None
+            usable = document is not None and isinstance(document.get("campaigns"), list)
+            baseline_runs = saved_runs(document) if usable and document else {}
+        elif request.baseline is not None:
+            baseline = read_baseline(request.baseline)
+            baseline_runs = read_baseline_runs(request.baseline)
+        else:
+            baseline, baseline_runs = {}, {}
         plans = []
         for policy, prefix, keys in zip(policies, prefixes, selected, strict=True):
             if keys is None:
@@ -157,6 +200,7 @@ def run_check(request: CheckRequest) -> int:
                 soft_exit_code=settings.soft_exit_code.value,
                 fresh=request.fresh,
                 baseline=baseline_for(policy, prefix, baseline),
+                baseline_runs=baseline_for(policy, prefix, baseline_runs),
             )
             plans.append((policy, prefix, options, resolve_gate(command_line, env, policy)))
         if request.dry_run:
@@ -174,6 +218,7 @@ def run_check(request: CheckRequest) -> int:
             channel.line(f"gate-runner: sandbox from {request.sandbox} at {sandbox.url}")
         cancel = stopper.cancel
         runs = []
+        rules = {id(g.policy): g for g in governed}
         for policy, prefix, options, gate in plans:
             base_url = gate.base_url.value
             token = token_value(env.get(policy.api.token_env))
@@ -191,8 +236,11 @@ def run_check(request: CheckRequest) -> int:
                 cancel=cancel,
                 request_timeout=request_timeout,
             )
+            own = _governed(own, rules[id(policy)], options, ci)
             runs.append(PolicyRun(policy.path, prefix, own))
         verdict = merge_verdicts(runs, soft_exit_code=settings.soft_exit_code.value)
+        if len(runs) > 1:
+            verdict = merge_governance(verdict, [run.verdict for run in runs])
         if cancel.is_set() and not verdict.interrupted:
             # Cancelled after the last decision: the verdict is whole, but CI asked us to stop.
             verdict = mark_interrupted(verdict, soft_exit_code=request.soft_exit_code)
@@ -228,6 +276,42 @@ def run_check(request: CheckRequest) -> int:
                 soft_exit_code=request.soft_exit_code,
             )
         return int(ExitCode.INTERRUPTED) if cancel.is_set() else code
+
+
+def _baseline_auto(request: CheckRequest) -> bool:
+    return request.baseline is not None and str(request.baseline) == "auto"
+
+
+def _prepare(request: CheckRequest, path: Path, *, find_baseline: bool) -> GovernedGate:
+    """The policy that judges (--policy-ref), the waiver rules, the baseline (--baseline auto).
+
+    A ref that cannot be read raises PolicyRefUnreadable: exit 2 with the one fix named,
+    and still a verdict file; it never falls back to the working tree.
+    """
+    if _baseline_auto(request) and request.store is None:
+        raise UsageError("--baseline auto needs --store DIR or --store git-notes")
+    governance = GovernanceRequest(
+        policy_ref=request.policy_ref,
+        baseline_auto=_baseline_auto(request) and find_baseline,
+        store=request.store,
+    )
+    return prepare(path, governance, load=load_policy, env=os.environ, today=date.today())
+
+
+def _governed(verdict: Verdict, governed: GovernedGate, options: Any, ci: CIContext) -> Verdict:
+    today = date.today()
+
+    def rejudge(policy: Policy, key: str, payload: dict[str, Any]) -> CampaignResult:
+        one = replace(options, campaign_keys=(key,))
+        return evaluate_payloads(policy, {key: payload}, one, ci=ci, today=today).campaigns[0]
+
+    return govern(
+        verdict,
+        governed,
+        rejudge=rejudge,
+        baseline=options.baseline,
+        soft_exit_code=options.soft_exit_code,
+    )
 
 
 def _run(

@@ -58,9 +58,15 @@ def print_plan(
         if ci.commit is None:
             key += "  (random: no commit is known, so every gate starts new runs)"
         lines = [
-            f"\nPOST {url}/v1/ci/runs  ({run.key})",
+            f"\nPOST {url}/v1/ci/runs  ({run.key}{_repeat(run.repeat_index)})",
             f"Idempotency-Key: {key}",
             json.dumps(body, indent=2),
             *(f"  note: {note}" for note in notes),
         ]
         channel.line("\n".join(lines), err=False)
+
+
+def _repeat(index: int) -> str:
+    """Which run of a repeated campaign (issue #12); later runs, up to max_runs, start only
+    while the campaign is undecided, so a dry run shows round 1."""
+    return f", run {index}" if index > 1 else ""

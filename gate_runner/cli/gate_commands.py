@@ -16,11 +16,12 @@ from gate_runner.cli.common import fail, guarded
 from gate_runner.cli.delivery import deliver, deliver_policy_error, report_specs
 from gate_runner.config import load_policy
 from gate_runner.errors import ExitCode, PolicyError
+from gate_runner.governance.check_gate import GovernanceRequest, govern, prepare
 from gate_runner.policy import Mode
 from gate_runner.runner import GateOptions, evaluate_payloads
 from gate_runner.secrets import secret_set
 from gate_runner.settings import DEFAULT_VERDICT_PATH, CommandLine, resolve
-from gate_runner.verdict import read_baseline, read_payload_file
+from gate_runner.verdict import read_baseline, read_baseline_runs, read_payload_file
 
 
 class ModeChoice(str, Enum):
@@ -45,7 +46,10 @@ SOFT_EXIT = typer.Option(
     "(GitLab allow_failure, Buildkite soft_fail, Jenkins UNSTABLE).",
 )
 BASELINE = typer.Option(
-    None, "--baseline", help="A previous verdict; assertions see its payload as `baseline`."
+    None,
+    "--baseline",
+    help="A previous verdict; assertions see its payload as `baseline` "
+    "(check: `auto` finds the merge base's verdict in --store).",
 )
 CHECK_CONFIG = typer.Option(
     None,
@@ -92,6 +96,17 @@ def check(
     comment: bool = typer.Option(
         False, "--comment", help="Post or update one sticky PR/MR comment."
     ),
+    policy_ref: str | None = typer.Option(
+        None,
+        "--policy-ref",
+        help="Judge by the policy at this git ref (auto: the PR's target branch); "
+        "a loosening in the working tree then follows gate.policy_changes.",
+    ),
+    store: str | None = typer.Option(
+        None,
+        "--store",
+        help="Where --baseline auto looks: a directory, or git-notes (refs/notes/gate-runner).",
+    ),
     publish: bool = PUBLISH,
     discover: bool = DISCOVER,
     debug: bool = DEBUG,
@@ -112,6 +127,8 @@ def check(
         baseline=baseline,
         sandbox=sandbox,
         comment=comment,
+        policy_ref=policy_ref,
+        store=store,
         configs=configs,
         discover=discover,
         publish=publish,
@@ -142,7 +159,11 @@ def evaluate(
     )
     channel = output.current()
     try:
-        policy = load_policy(config)
+        # The waiver rules apply here as in check (governance/check_gate.py).
+        governed = prepare(
+            config, GovernanceRequest(), load=load_policy, env=os.environ, today=date.today()
+        )
+        policy = governed.policy
     except PolicyError as error:
         # A verdict in every phase: the reports a workflow uploads exist even now.
         return deliver_policy_error(
@@ -160,8 +181,16 @@ def evaluate(
         enforcement=settings.enforcement.value,
         soft_exit_code=settings.soft_exit_code.value,
         baseline=read_baseline(baseline) if baseline is not None else {},
+        baseline_runs=read_baseline_runs(baseline) if baseline is not None else {},
     )
     result = evaluate_payloads(policy, payloads, options, ci=detect(os.environ), today=date.today())
+    result = govern(
+        result,
+        governed,
+        rejudge=None,
+        baseline=options.baseline,
+        soft_exit_code=options.soft_exit_code,
+    )
     # No API call, but a saved payload may echo the token the policy names: scrub it.
     channel.add_secrets(*secret_set(os.environ, token_env=policy.api.token_env).values)
     channel.masks(os.environ)

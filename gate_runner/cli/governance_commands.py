@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 
+from gate_runner import channel as output
 from gate_runner.cli.common import guarded
 from gate_runner.errors import ExitCode, UsageError
 
@@ -43,6 +44,7 @@ def diff(
         from gate_runner.governance.diff_report import render_json, render_text
         from gate_runner.governance.policy_diff import diff_policies, loosens
         from gate_runner.governance.sides import load_side, load_tree_side
+        from gate_runner.secrets import secret_set
 
         env = dict(os.environ)
         old = load_side(base or "auto", config, env=env)
@@ -54,10 +56,15 @@ def diff(
             base_pins=old.pins,
             head_pins=new.pins,
         )
+        # A value expanded from ${VAR} may be a token: the output leaves through the channel,
+        # which scrubs the tokens either policy names and the forge tokens.
+        channel = output.current()
+        for side in (old, new):
+            channel.add_secrets(*secret_set(env, token_env=side.policy.api.token_env).values)
         if format is DiffFormat.json:
-            typer.echo(render_json(changes), nl=False)
+            channel.out(render_json(changes))
         else:
-            typer.echo(render_text(changes, old.label, new.label), nl=False)
+            channel.out(render_text(changes, old.label, new.label))
         return ExitCode.BLOCKED if loosens(changes) else ExitCode.OK
 
     return work()
@@ -86,7 +93,7 @@ def record(
         from gate_runner.governance.store import record as file_verdict
 
         sha, where = file_verdict(open_store(store), verdict, commit=commit)
-        typer.echo(f"recorded the verdict of {sha} in {where}")
+        output.current().line(f"recorded the verdict of {sha} in {where}", err=False)
         return ExitCode.OK
 
     return work()
@@ -140,7 +147,7 @@ def replay(
             ReplayFormat.json: replay_report.render_json,
             ReplayFormat.markdown: replay_report.render_markdown,
         }[format]
-        typer.echo(render(report), nl=False)
+        output.current().out(render(report))
         return ExitCode.OK
 
     return work()

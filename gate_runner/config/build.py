@@ -30,9 +30,12 @@ from gate_runner.policy import (
     PolicySource,
     ScheduleEntry,
     SoftReview,
+    Statistics,
     Threshold,
     Waiver,
+    WaiverRules,
 )
+from gate_runner.statistics import RunPlan
 
 DEFAULT_ORIGIN = Origin("<default>", 0, 0)
 
@@ -88,6 +91,28 @@ class _Reader:
             enforcement=raw.get("enforcement"),
             origin=self.m.key_origins.get(path, self.m.origin(path)),
             enforcement_origin=self.m.origins.get((*path, "enforcement")),
+            runs=self.run_plan(raw),
+        )
+
+    def statistics(self) -> Statistics:
+        return Statistics(
+            self.get(("statistics", "confidence")), self.get(("statistics", "trials"))
+        )
+
+    def run_plan(self, raw: dict[str, Any]) -> RunPlan:
+        """The campaign's run settings: its own keys over `gate:`'s (semantic checks vouched)."""
+
+        def setting(key: str, default: Any) -> Any:
+            return raw.get(key, self.get(("gate", key), default))
+
+        repeat = int(setting("repeat", 1))
+        return RunPlan(
+            repeat=repeat,
+            max_runs=setting("max_runs", None),
+            aggregate=raw.get("aggregate", "median"),
+            confidence=self.statistics().confidence,
+            on_inconclusive=setting("on_inconclusive", "fail"),
+            min_passing_runs=setting("min_passing_runs", None),
         )
 
 
@@ -129,6 +154,14 @@ def _digest(policy: Policy) -> str:
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def _waiver_rules(r: _Reader, merged: Merged) -> WaiverRules:
+    rules = {key: r.get(("waivers", key)) for key in ("max_days", "reason", "warn_days")}
+    if all(value is None for value in rules.values()):
+        return WaiverRules()
+    set_at = next(merged.origins[("waivers", k)] for k, v in rules.items() if v is not None)
+    return WaiverRules(rules["max_days"], rules["reason"], rules["warn_days"], set_at)
+
+
 def build_policy(merged: Merged, sources: list[Source], path: str) -> Policy:
     """Build the typed policy; the data must already be free of diagnostics."""
     r = _Reader(merged)
@@ -144,9 +177,9 @@ def build_policy(merged: Merged, sources: list[Source], path: str) -> Policy:
             w["check"],
             date.fromisoformat(w["until"]),
             w["reason"],
-            merged.origin(("waivers", i)),
+            merged.origin(("waivers", "entries", i)),
         )
-        for i, w in enumerate(r.get(("waivers",), []))
+        for i, w in enumerate(r.get(("waivers", "entries"), []))
     )
     seen: dict[str, str] = {}
     for source in sources:
@@ -171,6 +204,7 @@ def build_policy(merged: Merged, sources: list[Source], path: str) -> Policy:
             int(r.get(("gate", "concurrency"))),
             r.get(("gate", "on_error")),
             r.get(("gate", "on_timeout")),
+            r.get(("gate", "policy_changes")),
         ),
         enforcement=EnforcementSettings(
             cast(Mode, r.get(("enforcement", "mode"))),
@@ -188,6 +222,8 @@ def build_policy(merged: Merged, sources: list[Source], path: str) -> Policy:
         effective=tuple(sorted(effective, key=lambda e: e.path)),
         default_thresholds=tuple(r.thresholds(("thresholds",)).values()),
         default_assertions=tuple(r.assertions(("assertions",))),
+        waiver_rules=_waiver_rules(r, merged),
+        statistics=r.statistics(),
         publish=bool(r.get(("publish",), False)),
     )
     return Policy(**{**policy.__dict__, "digest": _digest(policy)})

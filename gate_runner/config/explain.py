@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from gate_runner.policy import Origin, Policy
+from gate_runner.statistics import RunPlan
 from gate_runner.thresholds import THRESHOLDS
 from gate_runner.verdict import Enforcement
 
@@ -57,10 +58,34 @@ def explanation(policy: Policy, today: date, enforcement: Enforcement) -> dict[s
                     {"name": a.name, "level": a.level, "origin": _origin(a.origin)}
                     for a in c.assertions
                 ],
+                "runs": _runs(policy, c.key, c.runs),
             }
             for c in policy.campaigns
         ],
     }
+
+
+def _runs(policy: Policy, key: str, plan: RunPlan) -> list[dict[str, Any]]:
+    """The run settings (docs/statistics.md), each from the campaign, gate: or a default."""
+    origins = {v.path: v.origin for v in policy.effective}
+    settings: dict[str, object] = {
+        "repeat": plan.repeat,
+        "max_runs": plan.budget,
+        "aggregate": plan.aggregate,
+        "on_inconclusive": plan.on_inconclusive,
+        "min_passing_runs": plan.min_passing_runs,
+        "confidence": plan.confidence,
+    }
+    rows = []
+    for name, value in settings.items():
+        places = (
+            ("statistics.confidence",)
+            if name == "confidence"
+            else (f"campaigns.{key}.{name}", f"gate.{name}")
+        )
+        origin = next((origins[p] for p in places if p in origins), None)
+        rows.append({"key": name, "value": value, "origin": _origin(origin)})
+    return rows
 
 
 def _row(name: str, value: object, origin: str | None, rule: str | None = None) -> str:
@@ -89,4 +114,5 @@ def render_text(data: dict[str, Any]) -> str:
             f"  assertion {a['name']} [{a['level']}]  ({a['origin']})"
             for a in campaign["assertions"]
         ]
+        lines += [_row(r["key"], r["value"], r["origin"]) for r in campaign.get("runs", [])]
     return "\n".join(lines)

@@ -21,6 +21,7 @@ class Merged:
     key_origins: dict[PathKey, Origin] = field(default_factory=dict)
     base_dirs: dict[str, Path | None] = field(default_factory=dict)  # per file, None for URLs
     chains: dict[str, tuple[str, ...]] = field(default_factory=dict)  # per file
+    waivers_as_list: bool = False  # the entries were written as the v1 list (for messages)
 
     def get(self, path: PathKey) -> Any:
         value: Any = self.data
@@ -111,6 +112,16 @@ def merge(sources: list[Source]) -> Merged:
                 merged.data.setdefault("api", {})
                 merged.origins.setdefault(("api",), merger.at(source.doc, (key,)))
                 target = ("api", "project")
+            if key == "waivers" and isinstance(value, list):
+                # The v1 list form means `waivers.entries`: a repository's list then
+                # replaces the entries only, never the central policy's waiver rules.
+                if not isinstance(merged.data.get("waivers"), dict):
+                    merged.data["waivers"] = {}
+                merged.origins.setdefault(("waivers",), merger.at(source.doc, (key,)))
+                target = ("waivers", "entries")
+                merged.waivers_as_list = True
+            elif key == "waivers" and isinstance(value, dict) and "entries" in value:
+                merged.waivers_as_list = False
             merged.key_origins[target] = merger.at(source.doc, (key,), key=True)
             merger.merge(target, (key,), value)
     return merged

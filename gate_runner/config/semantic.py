@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -39,14 +40,14 @@ class _Checker:
         chain = self.m.chains.get(origin.file, ())
         self.found.append(Diagnostic(origin.file, origin.line, origin.col, message, chain))
 
-    def date_at(self, path: PathKey) -> date | None:
+    def date_at(self, path: PathKey, *, shown: PathKey | None = None) -> date | None:
         text = self.m.get(path) if self._has(path) else None
         if not isinstance(text, str):
             return None
         try:
             return date.fromisoformat(text)
         except ValueError:
-            self.add(path, f"{where(path)}: {text} is not a real date")
+            self.add(path, f"{where(shown or path)}: {text} is not a real date")
             return None
 
     def _has(self, path: PathKey) -> bool:
@@ -113,22 +114,122 @@ class _Checker:
         elif not (base / Path(value)).is_file():
             self.add(path, f"{where(path)}: no such file {value} (relative to the declaring file)")
 
+    def waiver_reason(self) -> re.Pattern[str] | None:
+        """`waivers.reason`, compiled; a pattern that does not compile is an error at its line."""
+        pattern = _dicts(self.m.data.get("waivers")).get("reason")
+        if not isinstance(pattern, str):
+            return None
+        try:
+            return re.compile(pattern)
+        except re.error as exc:
+            at: PathKey = ("waivers", "reason")
+            self.add(at, f"{where(at)}: {pattern!r} is not a regular expression: {exc}")
+            return None
+
     def waivers(self, checks: dict[str, set[str]] | None) -> None:
-        for index, waiver in _items(self.m.data.get("waivers")):
-            path: PathKey = ("waivers", index)
-            self.date_at((*path, "until"))
+        reason = self.waiver_reason()
+        for index, waiver in _items(_dicts(self.m.data.get("waivers")).get("entries")):
+            path: PathKey = ("waivers", "entries", index)
+            # Messages name the path as the user wrote it (`waivers[0]` in the list form).
+            shown: PathKey = ("waivers", index) if self.m.waivers_as_list else path
+            self.date_at((*path, "until"), shown=(*shown, "until"))
+            text = waiver.get("reason")
+            if reason is not None and isinstance(text, str) and not reason.search(text):
+                at = (*path, "reason")
+                rule = self.m.origin(("waivers", "reason"))
+                message = f"{text!r} does not contain a match of waivers.reason {reason.pattern!r}"
+                message += f" (set at {rule}); name the ticket it waits for"
+                self.add(at, f"{where((*shown, 'reason'))}: {message}")
             campaign, check = waiver.get("campaign"), waiver.get("check")
             if checks is None or not isinstance(campaign, str) or not isinstance(check, str):
                 continue
             if campaign not in checks:
                 at = (*path, "campaign")
                 hint = _suggest(campaign, sorted(checks))
-                self.add(at, f"{where(at)}: no campaign '{campaign}' in the policy{hint}")
+                message = f"no campaign '{campaign}' in the policy{hint}"
+                self.add(at, f"{where((*shown, 'campaign'))}: {message}")
             elif check not in checks[campaign]:
                 options = sorted(checks[campaign])
                 at = (*path, "check")
                 message = f"campaign '{campaign}' has no check '{check}'{_suggest(check, options)}"
-                self.add(at, f"{where(at)}: {message} (it has: {', '.join(options)})")
+                message += f" (it has: {', '.join(options)})"
+                self.add(at, f"{where((*shown, 'check'))}: {message}")
+
+
+class _RunsChecker(_Checker):
+    """repeat / max_runs / min_passing_runs / aggregate / statistics agree (docs/statistics.md)."""
+
+    def statistics(self) -> dict[str, Any]:
+        stats = _dicts(self.m.data.get("statistics"))
+        trials = stats.get("trials")
+        if isinstance(trials, str) and trials:
+            from gate_runner.expressions import ExpressionError, compile_expression
+
+            try:
+                compile_expression(trials)
+            except ExpressionError as exc:
+                at: PathKey = ("statistics", "trials")
+                column = "" if exc.column is None else f" at column {exc.column + 1}"
+                self.add(at, f"{where(at)}: {exc}{column}")
+        return stats
+
+    def runs(self) -> None:
+        stats = self.statistics()
+        gate = _dicts(self.m.data.get("gate"))
+        self.plan(("gate",), gate, {}, stats)
+        for key, value in _dicts(self.m.data.get("campaigns")).items():
+            self.plan(("campaigns", key), gate, _dicts(value), stats)
+
+    def plan(
+        self, path: PathKey, gate: dict[str, Any], own: dict[str, Any], stats: dict[str, Any]
+    ) -> None:
+        def setting(key: str) -> tuple[Any, PathKey]:
+            if key in own:
+                return own[key], (*path, key)
+            return gate.get(key), ("gate", key)
+
+        def number(key: str) -> tuple[int | None, PathKey]:
+            value, at = setting(key)
+            ok = isinstance(value, int) and not isinstance(value, bool)
+            return (value if ok else None), at
+
+        repeat, repeat_at = number("repeat")
+        max_runs, max_at = number("max_runs")
+        k, k_at = number("min_passing_runs")
+
+        def mine(*places: PathKey) -> bool:
+            # Settings a campaign inherits from gate: are checked once, on gate:.
+            return path == ("gate",) or any(at[0] != "gate" for at in places)
+
+        repeat = repeat or 1
+        budget = max_runs if max_runs is not None else repeat
+        name = "gate" if path == ("gate",) else f"campaign {path[-1]}"
+        if max_runs is not None and max_runs < repeat and mine(repeat_at, max_at):
+            self.add(
+                max_at, f"{where(max_at)}: max_runs {max_runs} is below repeat {repeat} ({name})"
+            )
+        elif (
+            max_runs is not None
+            and max_runs > repeat
+            and k is None
+            and not isinstance(stats.get("confidence"), (int, float))
+            and mine(repeat_at, max_at)
+        ):
+            message = (
+                f"max_runs {max_runs} above repeat {repeat} ({name}), but nothing asks for the "
+                "extra runs: set statistics.confidence or min_passing_runs"
+            )
+            self.add(max_at, f"{where(max_at)}: {message}")
+        if k is not None and k > budget and mine(repeat_at, max_at, k_at):
+            self.add(
+                k_at,
+                f"{where(k_at)}: min_passing_runs {k} is more than the {budget} runs this "
+                f"{name} may get (max_runs, else repeat)",
+            )
+        if own.get("aggregate") == "pooled" and not stats.get("trials"):
+            at = (*path, "aggregate")
+            message = "aggregate: pooled needs statistics.trials (e.g. trials: trace_count)"
+            self.add(at, f"{where(at)}: {message}")
 
 
 def check_merged(merged: Merged, *, complete: bool = True) -> list[Diagnostic]:
@@ -139,6 +240,9 @@ def check_merged(merged: Merged, *, complete: bool = True) -> list[Diagnostic]:
     """
     checker = _Checker(merged)
     checker.schedule()
+    runs = _RunsChecker(merged)
+    runs.runs()
+    checker.found.extend(runs.found)
     global_names = checker.assertions(("assertions",))
     checks = checker.campaigns(global_names)
     checker.waivers(checks if complete else None)

@@ -27,7 +27,7 @@ def evaluate_campaign(
 ) -> Evaluation:
     """Every check of `campaign` over `payload`; `baseline` is what assertions see as `baseline`."""
     checks = [decision_check(campaign, payload)]
-    checks += [threshold_check(t, payload) for t in campaign.thresholds]
+    checks += [threshold_check(t, payload, baseline) for t in campaign.thresholds]
     checks += [assertion_check(a, payload, baseline) for a in campaign.assertions]
     mine = [w for w in waivers if w.campaign == campaign.key]
     waived = explain_decision(apply_waivers(checks, mine, today=today))

@@ -9,7 +9,7 @@ from typing import Any
 from gate_runner.evaluate import metrics
 from gate_runner.expressions import compile_expression
 from gate_runner.policy import Assertion, Campaign, Origin, Threshold
-from gate_runner.thresholds import THRESHOLDS
+from gate_runner.thresholds import THRESHOLDS, ThresholdKind
 from gate_runner.verdict import Check, Location
 
 
@@ -37,7 +37,9 @@ def decision_check(campaign: Campaign, payload: dict[str, Any]) -> Check:
     return replace(base, message=f"`decision` is {decision!r}, not pass or fail")
 
 
-def threshold_check(threshold: Threshold, payload: dict[str, Any]) -> Check:
+def threshold_check(
+    threshold: Threshold, payload: dict[str, Any], baseline: dict[str, Any] | None = None
+) -> Check:
     base = Check(
         id=f"threshold:{threshold.key}",
         kind="threshold",
@@ -54,6 +56,8 @@ def threshold_check(threshold: Threshold, payload: dict[str, Any]) -> Check:
     base = replace(base, expected=kind.expected(threshold.value))
     try:
         metric = metrics.read(kind, payload)
+        if kind.baseline:  # max_regression: the change from the --baseline verdict's metric
+            return _change(base, kind, threshold.value, metric.value, baseline)
     except metrics.MetricError as error:
         return replace(base, message=str(error))
     limit = threshold.value
@@ -72,6 +76,21 @@ def threshold_check(threshold: Threshold, payload: dict[str, Any]) -> Check:
         if metric.note:
             message += f" ({metric.note})"
     return replace(base, status="pass" if passed else "fail", message=message, actual=actual)
+
+
+def _change(
+    base: Check, kind: ThresholdKind, limit: object, actual: float, baseline: dict[str, Any] | None
+) -> Check:
+    """One run's raw change from the baseline; repeats.py tests it over runs with statistics."""
+    if not isinstance(baseline, dict):
+        message = "not judged: no --baseline verdict to compare with"
+        return replace(base, status="pass", actual=actual, message=message)
+    assert isinstance(limit, (int, float))
+    before = metrics.read(kind, baseline).value
+    change = actual - before
+    passed = change >= -limit
+    message = f"{kind.metric} changed by {change:+.4f} from {before:g} (at most -{limit:g})"
+    return replace(base, status="pass" if passed else "fail", actual=actual, message=message)
 
 
 def assertion_check(assertion: Assertion, payload: dict[str, Any], baseline: Any) -> Check:

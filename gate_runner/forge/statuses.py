@@ -71,8 +71,10 @@ def campaign_conclusion(campaign: CampaignResult) -> Conclusion:
         return "neutral"  # observe never holds anything up
     if campaign.blocking:
         return "failure"
-    counted = campaign.outcome in ("fail", "inconclusive") or (
-        campaign.outcome == "error" and campaign.error_policy != "pass"
+    counted = (
+        campaign.outcome == "fail"
+        or (campaign.outcome == "inconclusive" and campaign.inconclusive_policy in (None, "fail"))
+        or (campaign.outcome == "error" and campaign.error_policy != "pass")
     )
     if campaign.enforcement.mode == "soft" and counted:
         return "action_required"  # soft: "review required"

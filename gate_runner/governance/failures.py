@@ -3,26 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-FailureStatus = Literal["new", "existing"]
+from gate_runner.verdict import FailingTool
 
-
-@dataclass(frozen=True)
-class ToolFailure:
-    tool: str
-    count: int | None  # as the payload gave it; None when it gave none
-    status: FailureStatus
-    baseline_count: int | None = None  # for an existing failure: how often it failed then
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "tool": self.tool,
-            "count": self.count,
-            "status": self.status,
-            "baseline_count": self.baseline_count,
-        }
+# The verdict's own type: a failing tool, new or existing.
+ToolFailure = FailingTool
 
 
 def failing_tools(payload: Mapping[str, Any] | None) -> dict[str, int | None] | None:

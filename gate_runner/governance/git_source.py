@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from gate_runner.ci import no_target_branch_message, target_branch
 from gate_runner.errors import UsageError
 from gate_runner.governance.git import Git, GitError
-from gate_runner.governance.target_branch import no_target_branch_message, target_branch
-
-# What load_policy's optional reader hook takes: a working-tree path in, the file's bytes out.
-Reader = Callable[[Path], bytes]
 
 AUTO = "auto"
 _ABBREV_SHA = re.compile(r"[0-9a-fA-F]{7,64}\Z")

@@ -7,9 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from gate_runner.config.extends import Reader
 from gate_runner.config.yaml_positions import YamlProblem, load_document
-
-Reader = Callable[[Path], bytes]
 
 
 @dataclass(frozen=True)

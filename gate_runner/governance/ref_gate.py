@@ -3,37 +3,63 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from gate_runner.governance.git import Git
-from gate_runner.governance.git_source import resolve_policy_ref
+from gate_runner.governance.git_source import PolicyRef, resolve_policy_ref
 from gate_runner.governance.policy_changes import (
-    DEFAULT_SETTING,
-    SETTINGS,
     PolicyChangeDecision,
-    Setting,
     decide_policy_changes,
 )
 from gate_runner.governance.policy_diff import diff_policies
-from gate_runner.governance.sides import PolicySide, load_ref_side, load_tree_side
+from gate_runner.governance.sides import (
+    NoPolicyAtRef,
+    PolicySide,
+    load_ref_side,
+    load_tree_side,
+)
 from gate_runner.policy import Policy
 
 
 @dataclass(frozen=True)
 class RefComparison:
-    base: PolicySide
+    """The base side is None when the ref has no policy: the change introduces the gate."""
+
+    ref: PolicyRef
+    base: PolicySide | None
     head: PolicySide
     decision: PolicyChangeDecision
+    note: str | None = None
 
     @property
     def judges(self) -> tuple[Policy, ...]:
         """The policies that judge the gate; with two, each campaign takes the stricter result."""
         by = self.decision.judge_by
-        if by == "head":
+        if self.base is None or by == "head":
             return (self.head.policy,)
         return (self.base.policy,) if by == "base" else (self.base.policy, self.head.policy)
+
+    def running_policy(self) -> Policy:
+        """The policy the runs are made with and first judged by.
+
+        The head's when it judges alone; else the base's, plus the campaigns only the head
+        declares (a new campaign tightens, so it runs at once, judged by the head's bar).
+        """
+        if self.base is None or self.decision.judge_by == "head":
+            return self.head.policy
+        base = self.base.policy
+        known = {c.key for c in base.campaigns}
+        added = tuple(c for c in self.head.policy.campaigns if c.key not in known)
+        # Named as the user named it; its sources and origins say REF:path.
+        return replace(base, path=self.head.policy.path, campaigns=base.campaigns + added)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = self.decision.to_dict()
+        data["base_commit"] = self.ref.commit
+        return data
 
 
 def compare_with_ref(
@@ -48,20 +74,20 @@ def compare_with_ref(
     """Load both policies, diff them, and apply the BASE policy's ``gate.policy_changes``.
 
     A missing ref or an invalid policy at it raises (exit 2); nothing falls back to the
-    working tree.
+    working tree. A ref with no policy at all is the pull request that introduces the gate:
+    compared with no gate, everything tightens, so the working tree's policy judges.
     """
     git = git or Git()
     ref = resolve_policy_ref(git, spec, env)
-    base = load_ref_side(git, ref, config, env=env, cache_dir=cache_dir)
     head = load_tree_side(config, env=env, cache_dir=cache_dir)
+    try:
+        base = load_ref_side(git, ref, config, env=env, cache_dir=cache_dir)
+    except NoPolicyAtRef as missing:
+        decision = decide_policy_changes(head.policy.gate.policy_changes, (), base_ref=ref.name)
+        note = f"{missing}; this change introduces the gate, so its own policy judges"
+        return RefComparison(ref, None, head, decision, note)
     changes = diff_policies(
         base.policy, head.policy, today=today, base_pins=base.pins, head_pins=head.pins
     )
-    decision = decide_policy_changes(setting_of(base.policy), changes, base_ref=ref.name)
-    return RefComparison(base, head, decision)
-
-
-def setting_of(policy: Policy) -> Setting:
-    # `gate.policy_changes` joins GateSettings with the schema change; until then: the default.
-    value = getattr(policy.gate, "policy_changes", DEFAULT_SETTING)
-    return value if value in SETTINGS else DEFAULT_SETTING
+    decision = decide_policy_changes(base.policy.gate.policy_changes, changes, base_ref=ref.name)
+    return RefComparison(ref, base, head, decision)

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import os
-import shutil
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,8 +13,12 @@ from gate_runner.config.extends import display
 from gate_runner.errors import Diagnostic, PolicyError, UsageError
 from gate_runner.governance.git import Git
 from gate_runner.governance.git_source import GitRefReader, PolicyRef, resolve_policy_ref
-from gate_runner.governance.policy_files import PolicyFile, RemotePin, local_chain
-from gate_runner.policy import Campaign, Origin, Policy, PolicySource
+from gate_runner.governance.policy_files import RemotePin, local_chain
+from gate_runner.policy import Origin, Policy, PolicySource
+
+
+class NoPolicyAtRef(UsageError):
+    """The ref has no policy at that path: the change introduces the gate (or moved the file)."""
 
 
 @dataclass(frozen=True)
@@ -52,62 +53,50 @@ def load_ref_side(
     except FileNotFoundError as error:
         raise UsageError(str(error.strerror)) from None
     try:
-        files, pins = local_chain(config, reader, reader.label)
+        _files, pins = local_chain(config, reader, reader.label)
     except FileNotFoundError:
-        raise UsageError(
+        raise NoPolicyAtRef(
             f"{ref.name} has no {rel}: the policy is new in this change or was moved; "
             "nothing at that ref can judge it"
         ) from None
-    policy = _load_materialized(files, reader, config, env=env, cache_dir=cache_dir)
+    policy = _load_at_ref(reader, config, env=env, cache_dir=cache_dir)
     return PolicySide(ref.name, policy, tuple(pins))
 
 
-# --- phase-2 shim -------------------------------------------------------------------------
-# Until load_policy takes a reader, the files of the ref are written to a private temp
-# dir (same layout as the repository) and loaded from there; origins are then relabelled
-# "REF:path". With the hook this becomes `load_policy(config, reader=reader, ...)`.
-def _load_materialized(
-    files: list[PolicyFile],
+def _load_at_ref(
     reader: GitRefReader,
     config: Path,
     *,
     env: Mapping[str, str] | None,
     cache_dir: Path | None,
 ) -> Policy:
-    scratch = Path(tempfile.mkdtemp(prefix="gate-runner-ref-"))
-    real = os.path.realpath(scratch) + "/"
-    label = Relabel(
-        (display(scratch) + "/", str(scratch) + "/", real), f"{reader.ref.name}:", real, reader.root
-    )
+    """load_policy with every local file read from the ref; origins then say ``REF:path``.
+
+    The loader names a local file by its working-tree path; at a ref that name would point a
+    reader at the working tree's line, so every origin and diagnostic is renamed.
+    """
+    label = Relabel(reader)
     try:
-        for file in files:
-            target = scratch / reader.relative(file.path)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(file.data)
-        try:
-            policy = load_policy(scratch / reader.relative(config), env=env, cache_dir=cache_dir)
-        except PolicyError as error:
-            raise PolicyError([label.diagnostic(d) for d in error.diagnostics]) from None
-        relabelled: Policy = label(policy)
-        return relabelled
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        policy = load_policy(config, env=env, cache_dir=cache_dir, read=reader)
+    except PolicyError as error:
+        raise PolicyError([label.diagnostic(d) for d in error.diagnostics]) from None
+    relabelled: Policy = label(policy)
+    return relabelled
 
 
 @dataclass(frozen=True)
 class Relabel:
-    """Renames the scratch copy's files back to ``REF:path`` (trace files: the work tree)."""
+    """Renames the local files of a policy read at a ref to ``REF:path`` (URLs stay)."""
 
-    old: tuple[str, ...]
-    new: str
-    scratch: str  # the real path of the scratch dir, with a trailing slash
-    tree: Path
+    reader: GitRefReader
 
     def text(self, text: str) -> str:
-        for prefix in self.old:
-            if text.startswith(prefix):
-                return self.new + text[len(prefix) :]
-        return text
+        if not text or "://" in text or text.startswith("<"):
+            return text  # a URL, or "<default>"
+        try:
+            return self.reader.label(Path(text))
+        except FileNotFoundError:
+            return text  # outside the repository: the reader refused it already
 
     def diagnostic(self, d: Diagnostic) -> Diagnostic:
         return Diagnostic(
@@ -115,7 +104,7 @@ class Relabel:
             d.line,
             d.col,
             d.message,
-            tuple(self.text(c) for c in d.chain),
+            tuple(_relabel_chain(self, c) for c in d.chain),
         )
 
     def __call__(self, value: Any) -> Any:
@@ -127,14 +116,16 @@ class Relabel:
             fields = {f.name: self(getattr(value, f.name)) for f in dataclasses.fields(value)}
             if isinstance(value, Policy):
                 fields["path"] = self.text(value.path)
-            if isinstance(value, Campaign) and value.trace_file:
-                # A trace file is data the campaign sends, not policy: it stays in the tree.
-                rest = value.trace_file.removeprefix(self.scratch)
-                fields["trace_file"] = str(self.tree / rest)
             return dataclasses.replace(value, **fields)
         if isinstance(value, tuple):
             return tuple(self(item) for item in value)
         return value
+
+
+def _relabel_chain(label: Relabel, link: str) -> str:
+    """A chain link is ``file:line`` (the extends entry that brought a file in)."""
+    file, colon, line = link.rpartition(":")
+    return f"{label.text(file)}:{line}" if colon and line.isdigit() else label.text(link)
 
 
 def load_side(

@@ -1,6 +1,6 @@
 """Waiver governance (pure): how long a waiver may run, what its reason must name, expiry warnings.
 
-Proposed policy shape (phase 2; the list form stays valid and means ``entries``):
+The policy shape (the list form stays valid and means ``entries``):
 
     waivers:
       max_days: 30                  # a waiver may reach at most 30 days past today
@@ -16,19 +16,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
-from gate_runner.policy import Origin, Waiver
+from gate_runner.policy import Waiver, WaiverRules
 
 FindingKind = Literal["too_long", "reason", "expiring"]
-
-
-@dataclass(frozen=True)
-class WaiverRules:
-    max_days: int | None = None
-    reason: str | None = None  # a regular expression the reason must contain (re.search)
-    warn_days: int | None = None
-    origin: Origin | None = None  # where the rules were set, for messages
 
 
 @dataclass(frozen=True)
@@ -51,6 +43,27 @@ class WaiverReview:
 
     def notes(self) -> list[str]:
         return [f.message for f in self.findings]
+
+    def to_dict(self, rules: WaiverRules) -> dict[str, Any]:
+        """The verdict's ``waivers`` object."""
+        return {
+            "live": self.live,
+            "max_days": rules.max_days,
+            "reason": rules.reason,
+            "warn_days": rules.warn_days,
+            "findings": [
+                {
+                    "campaign": f.waiver.campaign,
+                    "check": f.waiver.check,
+                    "until": f.waiver.until.isoformat(),
+                    "kind": f.kind,
+                    "refused": f.refused,
+                    "message": f.message,
+                    "location": str(f.waiver.origin),
+                }
+                for f in self.findings
+            ],
+        }
 
 
 def review_waivers(waivers: Sequence[Waiver], rules: WaiverRules, *, today: date) -> WaiverReview:

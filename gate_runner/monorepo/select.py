@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TypeVar
 
 from gate_runner.errors import UsageError
 from gate_runner.monorepo.merge import prefixed
 from gate_runner.policy import Policy
 from gate_runner.runner import select_campaigns
-from gate_runner.verdict import DecisionPayload
+
+# A baseline's payload of a campaign, or the payloads of its runs (read_baseline_runs).
+_Saved = TypeVar("_Saved")
 
 
 def select_across(
@@ -49,10 +52,10 @@ def select_across(
 
 
 def baseline_for(
-    policy: Policy, prefix: str | None, baseline: Mapping[str, DecisionPayload]
-) -> dict[str, DecisionPayload]:
+    policy: Policy, prefix: str | None, baseline: Mapping[str, _Saved]
+) -> dict[str, _Saved]:
     """A policy's part of a (possibly merged) baseline verdict: its prefixed keys, else bare."""
-    found: dict[str, DecisionPayload] = {}
+    found: dict[str, _Saved] = {}
     for campaign in policy.campaigns:
         for name in (prefixed(prefix, campaign.key), campaign.key):
             if name in baseline:

@@ -93,6 +93,8 @@ def repo_path(path: str, *, policy: str | None = None) -> str:
 
 def counts(campaign: CampaignResult, check: Check) -> bool:
     """A failed check the verdict counts: not warn-level, not waived, not turned into a pass."""
+    if check.status == "inconclusive":  # counted when on_inconclusive makes it a failure
+        return check.level == "error" and campaign.inconclusive_policy in (None, "fail")
     if check.status == "fail":
         return check.level == "error"
     if check.status == "error":
@@ -110,9 +112,41 @@ def severity(campaign: CampaignResult, check: Check) -> Severity:
     return "medium"
 
 
+def repeats(campaign: CampaignResult) -> list[str]:
+    """What issue #12 adds to a campaign's story: its runs, the method, flaky, on_inconclusive."""
+    lines: list[str] = []
+    aggregate = campaign.aggregate
+    if aggregate is not None:
+        runs = "1 run" if aggregate.runs == 1 else f"{aggregate.runs} runs"
+        text = f"{runs}, aggregate {one_line(aggregate.method)} (rule {one_line(aggregate.rule)}"
+        lines.append(f"{text}, stopped: {one_line(aggregate.stopped)})")
+    if campaign.outcome == "inconclusive":
+        policy = campaign.inconclusive_policy or "fail"
+        lines.append(f"inconclusive, treated as {policy} by on_inconclusive")
+    return lines
+
+
 def findings(campaign: CampaignResult) -> list[Check]:
-    """Checks a user should see: everything that did not simply pass."""
-    return [c for c in campaign.checks if c.status != "pass"]
+    """Checks a user should see: everything that did not simply pass, and a flaky campaign."""
+    found = [c for c in campaign.checks if c.status != "pass"]
+    if campaign.flaky:
+        found.append(flaky_finding(campaign))
+    return found
+
+
+def flaky_finding(campaign: CampaignResult) -> Check:
+    """A campaign whose runs, judged alone, disagree: a warning every report shows."""
+    return Check(
+        id="flaky",
+        kind="run",
+        name="flaky",
+        status="warn",
+        level="warn",
+        message=f"flaky: {one_line(campaign.spread or 'its runs disagree')}",
+        expected="runs that agree",
+        actual="some runs passed, some failed",
+        location=campaign.location,
+    )
 
 
 def fingerprint(campaign_key: str, check_id: str) -> str:

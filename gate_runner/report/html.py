@@ -163,10 +163,11 @@ def _campaign_row(campaign: CampaignResult) -> str:
     run_cell = link or (f"<code>{escape(short)}</code>" if run else "—")
     if run:
         run_cell = f'<span title="{escape(run, quote=True)}">{run_cell}</span>'
+    flaky = ' <span class="badge warn">flaky</span>' if campaign.flaky else ""
     return (
         f'<tr class="campaign" data-outcome="{_kind(campaign.outcome)}">'
         f'<td class="key"><code>{_text(campaign.key, 200)}</code></td>'
-        f'<td class="outcome">{_badge(campaign.outcome)}</td>'
+        f'<td class="outcome">{_badge(campaign.outcome)}{flaky}</td>'
         f"<td>{_text(campaign.enforcement.mode, 20)}</td>"
         f"<td>{'yes' if campaign.blocking else 'no'}</td>"
         f"<td>{run_cell}</td></tr>\n"

@@ -10,6 +10,7 @@ from gate_runner.report._common import (
     dashboard_url,
     finding_location,
     one_line,
+    repeats,
     top_failing_tools,
 )
 from gate_runner.verdict import CampaignResult, Check, Verdict
@@ -48,6 +49,9 @@ def _suite(verdict: Verdict, campaign: CampaignResult) -> ET.Element:
                 message = (
                     f"waived until {one_line(check.waiver.until)}: {one_line(check.waiver.reason)}"
                 )
+            elif tag == "skipped" and check.status == "inconclusive":
+                policy = campaign.inconclusive_policy
+                message = f"inconclusive, not counted (on_inconclusive: {policy}): {message}"
             elif tag == "skipped":
                 message = f"not counted (policy says pass): {message}"
             node = ET.SubElement(case, tag, message=message, type=kind)
@@ -65,7 +69,15 @@ def _suite(verdict: Verdict, campaign: CampaignResult) -> ET.Element:
 
 
 def _outcome(campaign: CampaignResult, check: Check) -> tuple[str, str] | None:
-    """The JUnit element for a check: failure for fail, error for error, skipped for waived."""
+    """The JUnit element for a check: failure for fail, error for error, skipped for waived.
+
+    An inconclusive check is a failure when on_inconclusive makes it one (fail, the default)
+    and skipped when it is `warn` or `pass`: JUnit has no third answer.
+    """
+    if check.status == "inconclusive":
+        if check.level == "error" and campaign.inconclusive_policy in (None, "fail"):
+            return "failure", "inconclusive"
+        return "skipped", "inconclusive"
     if check.status == "waived":
         return "skipped", "waived"
     if check.status == "error":
@@ -109,6 +121,7 @@ def _campaign_text(campaign: CampaignResult) -> str:
     ]
     if campaign.run_id:
         lines.append(f"run: {one_line(campaign.run_id)}")
+    lines.extend(repeats(campaign))
     if campaign.error is not None:
         lines.append(
             f"no decision ({one_line(campaign.error.kind)}): {one_line(campaign.error.message)}"

@@ -13,6 +13,7 @@ from gate_runner.report._common import (
     findings,
     interruption,
     one_line,
+    repeats,
     top_failing_tools,
     value_text,
 )
@@ -21,7 +22,14 @@ from gate_runner.verdict import CampaignResult, Verdict
 
 MARKER = "<!-- gate-runner:verdict -->"
 COMMENT_LIMIT = 65_536
-_ICONS = {"pass": "✅", "fail": "❌", "warn": "⚠️", "error": "💥", "waived": "💤"}
+_ICONS = {
+    "pass": "✅",
+    "fail": "❌",
+    "warn": "⚠️",
+    "error": "💥",
+    "waived": "💤",
+    "inconclusive": "❔",
+}
 # Backslash escapes for everything GFM would read as markup, so untrusted text stays text.
 # Line-start markup (#, -, +) never occurs: untrusted text is never the first thing on a line.
 _MARKUP = re.compile(r"([\\`*_\[\]<>|~$])")
@@ -40,7 +48,11 @@ def document(
 ) -> str:
     """The Markdown, cut to fit `limit` (as `measure` counts) with a note saying so."""
     head = _head(verdict, marker)
-    sections = [_section(verdict, c) for c in verdict.campaigns if findings(c) or c.error]
+    sections = [
+        _section(verdict, c)
+        for c in verdict.campaigns
+        if findings(c) or c.error or c.flaky or c.aggregate is not None
+    ]
     chart = chart_block(verdict)
     if chart:
         # First of the sections: kept whole (or left out whole) when the comment is cut.
@@ -122,7 +134,7 @@ def _head(verdict: Verdict, marker: bool) -> str:
 
 
 def _row(campaign: CampaignResult) -> str:
-    failing = [c.id for c in findings(campaign) if c.status in ("fail", "error")]
+    failing = [c.id for c in findings(campaign) if c.status in ("fail", "error", "inconclusive")]
     tools = ", ".join(f"{t.tool} ({t.count})" for t in top_failing_tools(campaign, 3))
     url = _link(dashboard_url(campaign))
     mode = f"{campaign.enforcement.mode}{' (blocking)' if campaign.blocking else ''}"
@@ -131,7 +143,8 @@ def _row(campaign: CampaignResult) -> str:
         + " | ".join(
             [
                 cell(campaign.key),
-                f"{_ICONS[campaign.outcome]} {campaign.outcome}",
+                f"{_ICONS[campaign.outcome]} {campaign.outcome}"
+                + (" (flaky)" if campaign.flaky else ""),
                 mode,
                 cell(", ".join(failing)) if failing else "—",
                 cell(tools) if tools else "—",
@@ -144,6 +157,9 @@ def _row(campaign: CampaignResult) -> str:
 
 def _section(verdict: Verdict, campaign: CampaignResult) -> str:
     lines = [f"### {_ICONS[campaign.outcome]} {cell(campaign.key)}", ""]
+    story = repeats(campaign)
+    if story:
+        lines += [*(f"{cell(line, 600)}  " for line in story), ""]
     if campaign.error is not None:
         lines += [
             f"No decision ({cell(campaign.error.kind)}): {cell(campaign.error.message, 1000)}",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, is_dataclass
 from typing import Any
 
 from gate_runner.verdict import CampaignResult, Verdict
@@ -70,6 +70,9 @@ def _value(campaign: CampaignResult) -> float | None:
     aggregate = _field(campaign, "aggregate")
     if isinstance(aggregate, Mapping):
         found = _metric(aggregate, "pass_rate")
+        metrics = aggregate.get("metrics")
+        if found is None and isinstance(metrics, Mapping):
+            found = _metric(metrics, "pass_rate")
         if found is not None:
             return found
     return rate((campaign.payload or {}).get("pass_rate"))
@@ -101,9 +104,11 @@ def _interval(campaign: CampaignResult) -> tuple[float, float] | None:
         if not isinstance(place, Mapping):
             continue
         pair = place.get("interval")
+        if isinstance(pair, Mapping):  # the verdict's aggregate: {"low", "high", ...}
+            pair = [pair.get("low"), pair.get("high")]
         low, high = (
             (pair[0], pair[1])
-            if isinstance(pair, list) and len(pair) == 2
+            if isinstance(pair, (list, tuple)) and len(pair) == 2
             else (
                 place.get("low"),
                 place.get("high"),
@@ -139,5 +144,8 @@ def _metric(data: Mapping[str, Any], name: str) -> float | None:
 
 
 def _field(campaign: CampaignResult, name: str) -> Any:
-    # `runs` and `aggregate` arrive with issue #12; older verdicts have neither.
-    return getattr(campaign, name, None)
+    # `runs` (RunRecord) and `aggregate` (Aggregate) came with issue #12: read as plain data.
+    value = getattr(campaign, name, None)
+    if isinstance(value, tuple):
+        return [asdict(v) if is_dataclass(v) and not isinstance(v, type) else v for v in value]
+    return asdict(value) if is_dataclass(value) and not isinstance(value, type) else value

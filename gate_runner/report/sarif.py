@@ -91,8 +91,14 @@ def _result(
         "message": {"text": text},
         "locations": [_location(where.path, where.line, where.column)],
         "partialFingerprints": {"gateRunnerCheck/v1": fingerprint(campaign.key, check.id)},
-        "properties": {"campaign": key, "status": check.status, "mode": campaign.enforcement.mode},
+        "properties": {
+            "campaign": key,
+            "status": check.status,
+            "mode": campaign.enforcement.mode,
+        },
     }
+    if campaign.flaky:
+        result["properties"]["flaky"] = True
     url = dashboard_url(campaign)
     if url:
         result["properties"]["dashboard"] = url

@@ -12,13 +12,28 @@ from gate_runner.report._common import (
     interruption,
     mode_text,
     one_line,
+    repeats,
     top_failing_tools,
 )
 from gate_runner.verdict import CampaignResult, Verdict
 
-_COLOURS = {"pass": "32", "fail": "31", "warn": "33", "error": "35", "waived": "36"}
+_COLOURS = {
+    "pass": "32",
+    "fail": "31",
+    "warn": "33",
+    "error": "35",
+    "waived": "36",
+    "inconclusive": "34",
+}
 _Paint = Callable[[str, str], str]
-_MARKS = {"pass": "ok", "fail": "FAIL", "warn": "warn", "error": "ERROR", "waived": "waived"}
+_MARKS = {
+    "pass": "ok",
+    "fail": "FAIL",
+    "warn": "warn",
+    "error": "ERROR",
+    "waived": "waived",
+    "inconclusive": "INCONCLUSIVE",
+}
 
 
 def render(verdict: Verdict, *, color: bool = False) -> str:
@@ -62,6 +77,7 @@ def _campaign(verdict: Verdict, campaign: CampaignResult, paint: _Paint) -> list
     if campaign.duration_s is not None:
         extras.append(f"{campaign.duration_s:.1f}s")
     lines = [f"{head}: {', '.join(extras)}"]
+    lines.extend(f"  {line}" for line in repeats(campaign))
     if campaign.error is not None:
         lines.append(
             f"  no decision ({one_line(campaign.error.kind)}): {one_line(campaign.error.message)}"

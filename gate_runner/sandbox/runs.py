@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -52,6 +52,12 @@ class Run:
     created_at: str = field(default_factory=now_iso)
     member_ids: tuple[str, ...] = ()  # batch mode only: the batch's member runs
     batch_id: str = ""  # mode run: the id of the batch of one; batch mode: the record's id
+    # What this run answers: the campaign's metrics, or, for a random agent, its own draw.
+    drawn: Metrics | None = None
+
+    @property
+    def metrics(self) -> Metrics:
+        return self.drawn or self.campaign.metrics
 
     @property
     def is_batch(self) -> bool:
@@ -78,9 +84,7 @@ class Run:
         body: dict[str, Any] = {"batch_id": self.batch_id} if batch_view else {"run_id": self.id}
         body["campaign_id"] = self.campaign.id
         body["status"] = status
-        body["decision"] = (
-            decide(self.thresholds, self.campaign.metrics) if status == "done" else "pending"
-        )
+        body["decision"] = decide(self.thresholds, self.metrics) if status == "done" else "pending"
         if self.trace_id is not None:
             body["trace_id"] = self.trace_id
         body["created_at"] = self.created_at
@@ -92,7 +96,7 @@ class Run:
         return body
 
     def _metrics(self, scale: int, batch_view: bool) -> dict[str, Any]:
-        m = self.campaign.metrics
+        m = self.metrics
         out: dict[str, Any] = {
             "pass_rate": m.pass_rate,
             "unsafe_attempts": m.unsafe_attempts,
@@ -106,6 +110,8 @@ class Run:
         if batch_view:
             out["trace_count"] = len(self.members)
             out["scenario_coverage_pct"] = self.campaign.scenario_coverage_pct
+        if m.random_pass_rate is not None:
+            out["trace_count"] = m.random_pass_rate.trials  # the attempts the rate is made of
         out.update(self.campaign.extra)
         return out
 
@@ -114,7 +120,7 @@ class Run:
 
         In a batch they are dealt to the member runs in turn, so each member has its own.
         """
-        m = self.campaign.metrics
+        m = self.metrics
         members = self.members
         tools = [t.tool for t in m.top_failing_tools for _ in range(t.count)] or ["agent"]
         categories = list(m.mutation_categories) or ["unknown"]
@@ -137,3 +143,17 @@ class Run:
                 }
             )
         return items
+
+
+def draw_metrics(metrics: Metrics, seed: int | str, campaign_id: str, index: int) -> Metrics | None:
+    """The index-th run's (1-based) own metrics for a random agent, else None.
+
+    `statistics.simulation` is the one rule the sandbox and bench/decisions.py share.
+    """
+    model = metrics.random_pass_rate
+    if model is None:
+        return None
+    from gate_runner.statistics.simulation import Binomial, run_rng
+
+    successes = Binomial(model.trials, model.true).draw(run_rng(seed, campaign_id, index))
+    return replace(metrics, pass_rate=successes / model.trials)

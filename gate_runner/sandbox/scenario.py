@@ -40,6 +40,14 @@ class ToolFailures:
 
 
 @dataclass(frozen=True)
+class RandomRate:
+    """A random agent's pass rate: each run draws Binomial(trials, true) successes."""
+
+    true: float
+    trials: int
+
+
+@dataclass(frozen=True)
 class Metrics:
     """What every run of a campaign produces; reliability_score is on 0-100."""
 
@@ -50,14 +58,23 @@ class Metrics:
     top_failing_tools: tuple[ToolFailures, ...] = ()
     mutation_categories: tuple[str, ...] = ()
     mutation_coverage_score: float = 100.0
+    # pass_rate: {true, trials}: each run draws its own pass rate (Run.drawn); pass_rate is
+    # then the true rate, answered by no run.
+    random_pass_rate: RandomRate | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Metrics:
         tools = tuple(
             ToolFailures(t["tool"], int(t["count"])) for t in data.get("top_failing_tools", [])
         )
+        rate = data.get("pass_rate", 1.0)
+        random_rate = None
+        if isinstance(rate, Mapping):
+            random_rate = RandomRate(float(rate["true"]), int(rate["trials"]))
+            rate = rate["true"]
         return cls(
-            pass_rate=float(data.get("pass_rate", 1.0)),
+            random_pass_rate=random_rate,
+            pass_rate=float(rate),
             unsafe_attempts=int(data.get("unsafe_attempts", 0)),
             failures=int(data.get("failures", 0)),
             reliability_score=float(data.get("reliability_score", 100.0)),
@@ -106,6 +123,7 @@ class Scenario:
     token: str | None = None
     reliability_scale: int = 1
     faults: tuple[Fault, ...] = ()
+    seed: int | str = 0  # of the random metrics: same seed, same sequence of runs
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, source: str = "<scenario>") -> Scenario:
@@ -119,6 +137,7 @@ class Scenario:
             token=plain.get("token"),
             reliability_scale=int(plain.get("reliability_scale", 1)),
             faults=tuple(Fault.from_dict(f) for f in plain.get("faults", [])),
+            seed=plain.get("seed", 0),
         )
 
     def campaign(self, campaign_id: str) -> CampaignSpec | None:

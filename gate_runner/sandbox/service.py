@@ -14,7 +14,7 @@ from gate_runner import untrusted_json
 from gate_runner.sandbox.decision import create_errors
 from gate_runner.sandbox.reply import Reply, detail
 from gate_runner.sandbox.routes import Route
-from gate_runner.sandbox.runs import Run, now_iso, scaled_reliability
+from gate_runner.sandbox.runs import Run, draw_metrics, now_iso, scaled_reliability
 from gate_runner.sandbox.scenario import CampaignSpec, Scenario
 
 Query = Mapping[str, list[str]]
@@ -48,6 +48,7 @@ class SandboxService:
         self._by_key: dict[str, str] = {}  # Idempotency-Key -> run id
         self._traces: dict[str, dict[str, Any]] = {}
         self.runs_created = 0
+        self._created_per_campaign: dict[str, int] = {}  # the n of a random agent's n-th run
 
     def campaign_of(self, route: Route, params: Mapping[str, str], body: bytes) -> str | None:
         """The campaign a request is about, so that the campaign's own faults can hit it."""
@@ -142,6 +143,8 @@ class SandboxService:
         members = tuple(str(uuid.uuid4()) for _ in range(campaign.trace_count)) if is_batch else ()
         run_id = str(uuid.uuid4())
         thresholds = {k: v for k, v in (body.get("thresholds") or {}).items() if v is not None}
+        index = self._created_per_campaign.get(campaign.id, 0) + 1
+        self._created_per_campaign[campaign.id] = index
         run = Run(
             run_id,
             campaign,
@@ -151,6 +154,7 @@ class SandboxService:
             fingerprint,
             member_ids=members,
             batch_id=run_id if is_batch else str(uuid.uuid4()),
+            drawn=draw_metrics(campaign.metrics, self.scenario.seed, campaign.id, index),
         )
         self._runs[run.id] = run
         self._batches[run.batch_id] = run

@@ -88,9 +88,11 @@ def decide(samples: tuple[Sample, ...], bar: Bar, plan: RunPlan) -> Decision:
 def _sprt(samples: tuple[Sample, ...], bar: Bar, plan: RunPlan, confidence: float) -> Decision:
     test = Sprt(bar.limit, bar.direction, 1.0 - confidence, plan.indifference)
     successes, trials = pooled_counts(samples)
-    step = test.step(successes, trials)
+    last = len(samples) >= plan.budget
+    step = test.final(successes, trials, plan.budget) if last else test.step(successes, trials)
+    truncated = last and step == "pass" and test.step(successes, trials) == "continue"
     status: StepStatus = step
-    if step == "continue" and len(samples) >= plan.budget:
+    if step == "continue" and last:
         status = "inconclusive"
     # The SPRT decides; the Wilson interval is shown beside it so a reader sees the spread.
     shown = judge(samples, bar, method=plan.aggregate, confidence=confidence)
@@ -98,6 +100,11 @@ def _sprt(samples: tuple[Sample, ...], bar: Bar, plan: RunPlan, confidence: floa
     message = f"{test.describe(successes, trials)}: {verdict}"
     if status == "inconclusive":
         message += f" after max_runs {plan.budget}"
+    if truncated:
+        message += (
+            f" (at max_runs {plan.budget}: the pooled trials rule out the bad edge, one-sided "
+            f"Wilson bound at {1.0 - test.alpha / plan.budget:.4g})"
+        )
     interval = f"; {shown.interval.describe()}" if shown.interval is not None else ""
     message = f"{describe_point(shown, bar.metric)}; {message}{interval}"
     final = shown.status if status == "continue" else status

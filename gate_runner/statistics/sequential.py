@@ -10,8 +10,15 @@ the log-likelihood ratio of all pooled trials is compared with Wald's boundaries
 A = ln((1 − β)/α) and B = ln(β/(1 − α)). Wald's inequalities bound the error rates by
 about α and β however many times one looks, and looking only after whole runs (not after
 every trial) only overshoots the boundaries, which makes errors rarer, never more common.
-Truncating at `max_runs` turns what would have been more runs into "inconclusive", which
-is not an error either.
+
+Two choices tune it against the fixed 3-run median (docs/statistics.md, bench/decisions.py):
+the error rate is split unevenly, α = P(pass | bad) = 1 − confidence but
+β = P(fail | good) = α/2, because with the default `on_inconclusive: fail` a good agent is
+also blocked whenever the budget runs out; and at the last run (`final`) a test still
+undecided passes when the pooled trials alone rule out the bad edge (Wald's
+truncation idea, kept on the pass side only, with a one-sided Wilson bound at
+1 − α/max_runs that rules out the bad edge), else it stays "inconclusive" and
+`on_inconclusive` decides.
 """
 
 from __future__ import annotations
@@ -20,20 +27,34 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
+from gate_runner.statistics.intervals import wilson
 from gate_runner.statistics.samples import Direction
 
 Step = Literal["pass", "fail", "continue"]
 DEFAULT_INDIFFERENCE = 0.05
+# β = α × this: the share of the error rate spent on blocking a good agent (see above).
+BLOCK_SHARE = 0.5
 
 
 @dataclass(frozen=True)
 class Sprt:
-    """The test for one rate bar; `error_rate` is α = β = 1 − confidence."""
+    """The test for one rate bar; `error_rate` is α = 1 − confidence, β = α × block_share."""
 
     limit: float
     direction: Direction
     error_rate: float
     indifference: float = DEFAULT_INDIFFERENCE
+    block_share: float = BLOCK_SHARE
+
+    @property
+    def alpha(self) -> float:
+        """P(pass | the bad edge): the rate the policy's confidence states."""
+        return self.error_rate
+
+    @property
+    def beta(self) -> float:
+        """P(fail | the good edge)."""
+        return self.error_rate * self.block_share
 
     def __post_init__(self) -> None:
         if not 0.0 < self.limit < 1.0:
@@ -57,7 +78,7 @@ class Sprt:
     @property
     def boundaries(self) -> tuple[float, float]:
         """(lower, upper): at or below the lower the rate is bad, at or above the upper good."""
-        alpha = beta = self.error_rate
+        alpha, beta = self.alpha, self.beta
         return math.log(beta / (1.0 - alpha)), math.log((1.0 - beta) / alpha)
 
     def log_likelihood_ratio(self, successes: int, trials: int) -> float:
@@ -75,6 +96,18 @@ class Sprt:
             return "fail"
         return "continue"
 
+    def final(self, successes: int, trials: int, looks: int) -> Step:
+        """The step at the last run allowed (`looks` = max_runs): a test still undecided passes
+        when the pooled trials alone rule out the bad edge, by a one-sided Wilson bound at
+        1 − α/looks (Bonferroni over the looks, so this last look adds little error)."""
+        step = self.step(successes, trials)
+        if step != "continue":
+            return step
+        bound = wilson(successes, trials, 1.0 - 2.0 * self.alpha / looks)
+        bad, _good = self.hypotheses
+        clears = bound.low >= bad if self.direction == "min" else bound.high <= bad
+        return "pass" if clears else "continue"
+
     def describe(self, successes: int, trials: int) -> str:
         lower, upper = self.boundaries
         bad, good = self.hypotheses
@@ -82,7 +115,7 @@ class Sprt:
         return (
             f"SPRT on {successes}/{trials} pooled trials: log-likelihood ratio {ratio:.3f} "
             f"against [{lower:.3f}, {upper:.3f}] (good p={good:g} vs bad p={bad:g}, "
-            f"α=β={self.error_rate:g})"
+            f"α={self.alpha:g}, β={self.beta:g})"
         )
 
 
@@ -114,7 +147,8 @@ def operating_characteristic(
                 after[pooled + k] = after.get(pooled + k, 0.0) + mass * p
         running = {}
         for pooled, mass in after.items():
-            step = test.step(pooled, trials * run)
+            n = trials * run
+            step = test.final(pooled, n, max_runs) if run == max_runs else test.step(pooled, n)
             if step == "continue":
                 running[pooled] = mass
             else:

@@ -24,6 +24,9 @@ def test_every_setting_default_is_read_from_the_schema_file() -> None:
         ("gate", "concurrency"): raw["gate"]["properties"]["concurrency"]["default"],
         ("gate", "on_error"): raw["gate"]["properties"]["on_error"]["default"],
         ("gate", "on_timeout"): raw["gate"]["properties"]["on_timeout"]["default"],
+        ("gate", "policy_changes"): raw["gate"]["properties"]["policy_changes"]["default"],
+        ("gate", "repeat"): raw["gate"]["properties"]["repeat"]["default"],
+        ("gate", "on_inconclusive"): raw["gate"]["properties"]["on_inconclusive"]["default"],
         ("enforcement", "mode"): raw["enforcement"]["properties"]["mode"]["default"],
     }
 

@@ -24,6 +24,8 @@ IMPOSSIBLE: dict[str, Any] = {
     "min_mutation_categories": 3,
     "required_mutation_categories": ["tool_timeout", "never-run"],
 }
+# What the service hears of; a baseline comparison (max_regression) is judged here only.
+SENT = [key for key, kind in THRESHOLDS.items() if not kind.baseline]
 BAD_METRICS = Metrics(
     pass_rate=0.5, unsafe_attempts=2, failures=3, reliability_score=40.0,
     mutation_categories=("tool_timeout",),
@@ -49,19 +51,19 @@ def test_the_schema_says_what_the_table_says(kind: ThresholdKind) -> None:
 def test_the_sandbox_decides_on_every_key_of_the_table_and_no_other() -> None:
     # The sandbox is the wire engineer's, with its own copy of the keys; held to ours here
     # by what it does: a limit these metrics miss fails, a key it does not know is ignored.
-    for key in THRESHOLDS:
+    for key in SENT:
         assert failed_thresholds({key: IMPOSSIBLE[key]}, BAD_METRICS) == [key], key
     assert failed_thresholds({"min_made_up": 1}, BAD_METRICS) == []
 
 
 def test_the_sandbox_validates_every_key_of_the_table() -> None:
-    for key in THRESHOLDS:
+    for key in SENT:
         body = {"campaign_id": "c", "thresholds": {key: "not a limit"}}
         assert [e["loc"] for e in create_errors(body)] == [["body", "thresholds", key]], key
     assert create_errors({"campaign_id": "c", "thresholds": {"min_made_up": "x"}}) == []
 
 
-@pytest.mark.parametrize("kind", THRESHOLDS.values(), ids=lambda k: k.key)
+@pytest.mark.parametrize("kind", [THRESHOLDS[k] for k in SENT], ids=lambda k: k.key)
 def test_the_evaluator_checks_every_key_by_the_table(kind: ThresholdKind) -> None:
     payload = {
         "pass_rate": 0.5, "unsafe_attempts": 2, "failures": 3, "reliability_score": 40,

@@ -167,7 +167,7 @@ def test_auto_without_a_pull_request_says_what_to_pass(pr_repo: Repo) -> None:
     done = run(pr_repo.path / "svc", "diff", env={"CIRCLECI": "true"})
     assert done.code == 2
     assert done.stderr == (
-        "gate-runner: error: --policy-ref auto: cannot tell the target branch: CircleCI does "
+        "gate-runner: error: --policy-ref auto: cannot tell the target branch: circleci does "
         "not expose a pull request's target branch; name the ref instead, e.g. origin/main\n"
     )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from gate_runner.governance.failures import ToolFailure, classify_campaigns, classify_failures
 
 
@@ -46,7 +48,7 @@ def test_per_campaign_only_where_the_baseline_ran_it() -> None:
         {"core": _payload(("a", 2))},
     )
     assert result == {"core": (ToolFailure("a", 1, "existing", 2),)}
-    assert result["core"][0].to_dict() == {
+    assert asdict(result["core"][0]) == {
         "tool": "a",
         "count": 1,
         "status": "existing",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gate_runner.governance.target_branch import no_target_branch_message, target_branch
+from gate_runner.ci import no_target_branch_message, target_branch
 
 
 # Variable names from each vendor's documentation of predefined variables:
@@ -23,6 +23,10 @@ from gate_runner.governance.target_branch import no_target_branch_message, targe
         ({"BUILDKITE_PULL_REQUEST_BASE_BRANCH": "main", "BUILDKITE_PULL_REQUEST": "12"}, "main"),
         ({"BUILDKITE_PULL_REQUEST_BASE_BRANCH": "", "BUILDKITE_PULL_REQUEST": "false"}, None),
         ({"CIRCLECI": "true", "CIRCLE_BRANCH": "feature"}, None),
+        # In a recognised CI only that vendor's variable counts.
+        ({"GITHUB_ACTIONS": "true", "GITHUB_BASE_REF": "main", "CHANGE_TARGET": "x"}, "main"),
+        ({"GITHUB_ACTIONS": "true", "CHANGE_TARGET": "trunk"}, None),
+        ({"TF_BUILD": "True", "SYSTEM_PULLREQUEST_TARGETBRANCH": "refs/heads/main"}, "main"),
     ],
 )
 def test_target_branch(env: dict[str, str], branch: str | None) -> None:
@@ -34,3 +38,9 @@ def test_the_message_says_what_to_pass() -> None:
         "cannot tell the target branch: this is not a pull request build (none of GITHUB_BASE_REF"
     )
     assert no_target_branch_message({}).endswith("name the ref instead, e.g. origin/main")
+
+
+def test_the_message_names_the_vendor() -> None:
+    assert "circleci does not expose" in no_target_branch_message({"CIRCLECI": "true"})
+    github = no_target_branch_message({"GITHUB_ACTIONS": "true"})
+    assert "(GITHUB_BASE_REF is not set)" in github

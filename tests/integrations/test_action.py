@@ -157,6 +157,20 @@ def test_gate_script_calls_the_binary_by_path_and_records_the_exit_code(tmp_path
     assert (tmp_path / "output").read_text() == "exit-code=10\n"
 
 
+def test_gate_script_passes_the_governance_inputs(tmp_path: Path) -> None:
+    binary = _stub(tmp_path / "venv" / "bin" / "gate-runner", 'printf "%s\\n" "$@"\n')
+    env = _gate_env(tmp_path, binary) | {
+        "GATE_RUNNER_POLICY_REF": "auto",
+        "GATE_RUNNER_BASELINE": "auto",
+        "GATE_RUNNER_STORE": "git-notes",
+    }
+    done = _bash(step("gate")["run"], env, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[-7:-1] == [
+        "--policy-ref", "auto", "--baseline", "auto", "--store", "git-notes",
+    ]  # fmt: skip
+
+
 def test_gate_script_passes_several_configs_and_publish(tmp_path: Path) -> None:
     binary = _stub(tmp_path / "venv" / "bin" / "gate-runner", 'printf "%s\\n" "$@"\n')
     env = {

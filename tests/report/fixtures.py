@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from gate_runner.verdict import (
+    Aggregate,
     CampaignResult,
     Check,
     CIContext,
@@ -12,6 +13,7 @@ from gate_runner.verdict import (
     Location,
     PolicyInfo,
     RunError,
+    RunRecord,
     Timings,
     Verdict,
     WaiverNote,
@@ -315,7 +317,133 @@ def hostile() -> Verdict:
     )
 
 
+def _runs(rates: list[tuple[float, str]]) -> tuple[RunRecord, ...]:
+    return tuple(
+        RunRecord(
+            run_id=f"r-{i}",
+            dashboard_url=f"https://app.sepurux.dev/runs/r-{i}",
+            status="done",
+            outcome=outcome,  # type: ignore[arg-type]
+            metrics={"pass_rate": rate, "trials": 50},
+            duration_s=10.0,
+        )
+        for i, (rate, outcome) in enumerate(rates, start=1)
+    )
+
+
+def inconclusive_flaky() -> Verdict:
+    """Issue #12: one campaign still undecided after max_runs (blocking by on_inconclusive:
+    fail), one that passed k-of-n although its runs disagreed (flaky)."""
+    undecided = CampaignResult(
+        key="search",
+        campaign="search-agent",
+        campaign_id="c-2",
+        run_id="r-5",
+        dashboard_url="https://app.sepurux.dev/runs/r-5",
+        status="done",
+        outcome="inconclusive",
+        blocking=True,
+        enforcement=HARD,
+        checks=(
+            replace(_decision(), message="Sepurux decision pass in 5 of 5 runs"),
+            Check(
+                id="threshold:min_pass_rate",
+                kind="threshold",
+                name="min_pass_rate",
+                status="inconclusive",
+                level="error",
+                message="pass_rate median 0.86 over 5 runs; SPRT on 213/250 pooled trials: "
+                "log-likelihood ratio -0.559 against [-2.944, 2.944] (good p=0.9 vs bad p=0.8, "
+                "α=β=0.05): undecided after max_runs 5; 95% wilson interval [0.8027, 0.8907] "
+                "from 213/250 pooled trials",
+                expected=">= 0.85",
+                actual=0.86,
+                location=Location("sepurux.yml", 24, 5),
+            ),
+        ),
+        payload=_payload(0.86, []),
+        duration_s=50.0,
+        location=Location("sepurux.yml", 30, 3),
+        runs=_runs(
+            [(0.86, "pass"), (0.84, "fail"), (0.88, "pass"), (0.82, "fail"), (0.86, "pass")]
+        ),
+        aggregate=Aggregate(
+            method="median",
+            rule="sprt",
+            runs=5,
+            stopped="budget",
+            metrics={"pass_rate": 0.86},
+            pooled={"successes": 213, "trials": 250},
+            interval={
+                "low": 0.8027,
+                "high": 0.8907,
+                "confidence": 0.95,
+                "method": "wilson",
+                "basis": "213/250 pooled trials",
+            },
+        ),
+        flaky=True,
+        spread="3 of 5 runs passed on their own, 2 failed; pass_rate 0.82–0.88",
+        inconclusive_policy="fail",
+    )
+    k_of_n = CampaignResult(
+        key="checkout",
+        campaign="checkout-agent",
+        campaign_id="c-3",
+        run_id="r-3",
+        dashboard_url="https://app.sepurux.dev/runs/r-3",
+        status="done",
+        outcome="pass",
+        blocking=False,
+        enforcement=HARD,
+        checks=(
+            replace(_decision(line=34), message="Sepurux decision pass in 2 of 3 runs"),
+            Check(
+                id="runs:min_passing_runs",
+                kind="run",
+                name="min_passing_runs",
+                status="pass",
+                level="error",
+                message="2 of 3 runs passed on their own; min_passing_runs 2 of at most 3",
+                expected=">= 2 passing runs",
+                actual=2,
+                location=Location("sepurux.yml", 34, 3),
+            ),
+        ),
+        payload=_payload(0.9, []),
+        duration_s=30.0,
+        location=Location("sepurux.yml", 34, 3),
+        runs=_runs([(0.9, "pass"), (0.8, "fail"), (0.92, "pass")]),
+        aggregate=Aggregate(
+            method="median",
+            rule="min_passing_runs",
+            runs=3,
+            stopped="decided",
+            metrics={},
+        ),
+        flaky=True,
+        spread="2 of 3 runs passed on their own, 1 failed; pass_rate 0.8–0.92",
+    )
+    return Verdict(
+        outcome="inconclusive",
+        blocking=True,
+        exit_code=1,
+        summary="BLOCKED: 2 campaigns: 1 inconclusive, 1 passed — search (inconclusive, hard)",
+        enforcement=HARD,
+        policy=POLICY,
+        ci=CI,
+        timings=TIMINGS,
+        campaigns=(undecided, k_of_n),
+        notes=(
+            "search: inconclusive, treated as fail by on_inconclusive "
+            "(the bar was not shown to be met)",
+        ),
+        tool={"name": "gate-runner", "version": "0.1.0"},
+    )
+
+
 FIXTURES = {
+    "inconclusive_flaky": inconclusive_flaky,
     "pass": passing,
     "hard_fail": hard_fail,
     "soft_warn": soft_warn,

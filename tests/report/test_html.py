@@ -5,15 +5,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from html.parser import HTMLParser
-from typing import Any
 
 import pytest
 
 from gate_runner.report.html import page, render
 from gate_runner.report.pass_rates import pass_rates
-from gate_runner.verdict import CampaignResult, RunError, Verdict
+from gate_runner.verdict import Aggregate, RunError, RunRecord, Verdict
 
 from .fixtures import FIXTURES, HOSTILE, hard_fail, hostile, passing
 
@@ -123,25 +122,23 @@ def test_campaign_table_and_policy_lines() -> None:
     assert "0.72 / bar 0.85" in document
 
 
-@dataclass(frozen=True)
-class _Repeated(CampaignResult):
-    """A campaign as issue #12's verdict will carry it: every run and the aggregate."""
-
-    runs: tuple[dict[str, Any], ...] = ()
-    aggregate: dict[str, Any] | None = None
-
-
 def _repeated() -> Verdict:
+    """A campaign as issue #12's verdict carries it: every run and the aggregate."""
     base = hard_fail()
-    fields = {f: getattr(base.campaigns[0], f) for f in base.campaigns[0].__dataclass_fields__}
-    campaign = _Repeated(
-        **fields,
-        runs=(
-            {"run_id": "r-1", "metrics": {"pass_rate": 0.70}},
-            {"run_id": "r-2", "metrics": {"pass_rate": 0.74}},
-            {"run_id": "r-3", "pass_rate": 0.81},
+    campaign = replace(
+        base.campaigns[0],
+        runs=tuple(
+            RunRecord(run_id, None, "done", "fail", {"pass_rate": rate})
+            for run_id, rate in (("r-1", 0.70), ("r-2", 0.74), ("r-3", 0.81))
         ),
-        aggregate={"method": "median", "pass_rate": {"value": 0.74, "interval": [0.66, 0.80]}},
+        aggregate=Aggregate(
+            method="median",
+            rule="interval",
+            runs=3,
+            stopped="planned",
+            metrics={"pass_rate": 0.74},
+            interval={"low": 0.66, "high": 0.80, "confidence": 0.95, "method": "student-t"},
+        ),
     )
     return replace(base, campaigns=(campaign,))
 

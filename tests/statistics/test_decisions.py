@@ -108,15 +108,27 @@ def test_absolute_bar_fails_on_one_run_whatever_the_aggregate() -> None:
 def test_sprt_reference_numbers() -> None:
     test = Sprt(0.85, "min", 0.05)
     assert test.hypotheses == pytest.approx((0.80, 0.90))
+    assert (test.alpha, test.beta) == pytest.approx((0.05, 0.025))
     lower, upper = test.boundaries
-    assert upper == pytest.approx(math.log(19)) == pytest.approx(2.9444389791664403)
-    assert lower == pytest.approx(-2.9444389791664403)
+    assert upper == pytest.approx(math.log(0.975 / 0.05)) == pytest.approx(2.970414465569701)
+    assert lower == pytest.approx(math.log(0.025 / 0.95)) == pytest.approx(-3.6375861597263857)
     # 45 ln(0.9/0.8) + 5 ln(0.1/0.2)
     assert test.log_likelihood_ratio(45, 50) == pytest.approx(1.8345007017375292)
     assert test.step(45, 50) == "continue"
-    assert test.step(93, 100) == "pass"  # 6.1018 >= 2.944
+    assert test.step(93, 100) == "pass"  # 6.1018 >= 2.970
     assert test.step(40, 50) == "continue"  # -2.22
-    assert test.step(38, 50) == "fail"  # -3.84 <= -2.944
+    assert test.step(38, 50) == "fail"  # -3.84 <= -3.638
+    assert test.step(39, 50) == "continue"  # -3.03: a fail boundary α=β=0.05 would have taken
+
+
+def test_the_last_look_passes_only_when_the_pooled_trials_rule_out_the_bad_edge() -> None:
+    test = Sprt(0.85, "min", 0.05)
+    # 215/250 (LLR 1.06): undecided; its one-sided Wilson bound at 1 - 0.05/5 is 0.801 > 0.80.
+    assert test.step(215, 250) == "continue"
+    assert test.final(215, 250, looks=5) == "pass"
+    # 211/250 = 0.844: the bound (0.783) does not clear the bad edge, so it stays undecided.
+    assert test.final(211, 250, looks=5) == "continue"
+    assert test.final(37, 50, looks=5) == "fail"  # a decided test is left as it is
 
 
 @pytest.mark.parametrize(
@@ -146,10 +158,17 @@ def test_sequential_asks_for_another_run_until_the_sprt_decides() -> None:
 
 
 def test_sequential_budget_spent_is_inconclusive_and_says_why() -> None:
-    undecided = tuple(Sample(0.86, 50) for _ in range(5))  # 215/250, LLR 0.6
+    undecided = tuple(Sample(0.844, 50) for _ in range(5))  # 211/250, LLR -2.18
     decision = decide(undecided, PASS_RATE, SEQUENTIAL)
     assert decision.status == "inconclusive"
     assert "undecided after max_runs 5; 95% wilson interval" in decision.judgement.message
+
+
+def test_at_max_runs_evidence_that_rules_out_the_bad_edge_passes() -> None:
+    leaning = tuple(Sample(0.86, 50) for _ in range(5))  # 215/250, LLR 1.06
+    decision = decide(leaning, PASS_RATE, SEQUENTIAL)
+    assert decision.status == "pass"
+    assert "at max_runs 5: the pooled trials rule out the bad edge" in decision.judgement.message
 
 
 def test_repeat_is_the_minimum_before_the_first_look() -> None:

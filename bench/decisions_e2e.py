@@ -1,0 +1,142 @@
+"""A few points of bench/decisions.py confirmed end to end: the sandbox and `gate-runner check`.
+
+For each point (true pass rate, attempts per run) one `gate-runner check` process judges
+--gates campaigns of one seeded sandbox at once: campaign i is an agent of that true rate
+(`pass_rate: {true, trials}`), so each campaign is one independent gate. The policy is the
+benchmark's sequential rule (`max_runs: 5`, `statistics: {confidence: 0.95, trials:
+trace_count}`, `min_pass_rate: 0.85`, `on_inconclusive: fail`).
+
+The sandbox draws each run with `statistics.simulation`, the rule the in-process benchmark
+uses, so the same draws can be replayed through `statistics.decide`: the script checks that
+every gate's outcome and number of runs agree with that replay, and prints P(block) and mean
+runs beside the exact operating characteristic (no sampling error) of the same rule.
+
+Run: .venv/bin/python bench/decisions_e2e.py [--gates 200] [--seed 12]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import yaml
+from _common import clean_env, machine, table
+
+from gate_runner.sandbox import Sandbox, Scenario
+from gate_runner.sandbox.scenario import campaign_uuid
+from gate_runner.statistics import Bar, RunPlan, Sample, decide
+from gate_runner.statistics.sequential import Sprt, operating_characteristic
+from gate_runner.statistics.simulation import Binomial, run_rng
+
+BAR = 0.85
+CONFIDENCE = 0.95
+MAX_RUNS = 5
+POINTS = ((0.75, 50), (0.80, 50), (0.90, 50), (0.95, 50), (0.90, 100))
+TOKEN = "bench-decisions-e2e"  # a local sandbox's token, not a secret
+
+
+def scenario(true: float, trials: int, gates: int, seed: int) -> dict[str, object]:
+    return {
+        "seed": seed,
+        "campaigns": [
+            {
+                "name": f"agent-{i}",
+                "duration": 0.05,
+                "metrics": {"pass_rate": {"true": true, "trials": trials}},
+            }
+            for i in range(gates)
+        ],
+    }
+
+
+def policy(gates: int) -> dict[str, object]:
+    return {
+        "version": 1,
+        "gate": {"timeout": 1800, "concurrency": 32, "max_runs": MAX_RUNS},
+        "enforcement": {"mode": "hard"},
+        "statistics": {"confidence": CONFIDENCE, "trials": "trace_count"},
+        "thresholds": {"min_pass_rate": BAR},
+        "campaigns": {f"g{i}": {"campaign": f"agent-{i}"} for i in range(gates)},
+    }
+
+
+def replay(true: float, trials: int, seed: int, name: str) -> tuple[bool, int]:
+    """(blocked, runs) of the same gate in process: the sandbox's draws through decide()."""
+    law = Binomial(trials, true)
+    bar = Bar("min_pass_rate", "pass_rate", BAR, "min")
+    plan = RunPlan(max_runs=MAX_RUNS, confidence=CONFIDENCE)
+    samples: list[Sample] = []
+    for index in range(1, MAX_RUNS + 1):
+        successes = law.draw(run_rng(seed, campaign_uuid(name), index))
+        samples.append(Sample(successes / trials, trials))
+        decision = decide(tuple(samples), bar, plan)
+        if decision.status != "continue":
+            return decision.status != "pass", index
+    raise AssertionError("the plan never asked for more than max_runs")
+
+
+def point(true: float, trials: int, gates: int, seed: int) -> dict[str, object]:
+    with tempfile.TemporaryDirectory() as work:
+        directory = Path(work)
+        config = directory / "sepurux.yml"
+        config.write_text(yaml.safe_dump(policy(gates), sort_keys=False), encoding="utf-8")
+        verdict_path = directory / "verdict.json"
+        box = Scenario.from_dict(scenario(true, trials, gates, seed))
+        with Sandbox(box, host="127.0.0.1", port=0, token=TOKEN) as sandbox:
+            started = time.monotonic()
+            command = ["check", "--api-url", sandbox.url, "--config", str(config)]
+            subprocess.run(
+                [sys.executable, "-m", "gate_runner", *command, "--verdict", str(verdict_path)],
+                cwd=directory,
+                env=clean_env(SEPURUX_API_KEY=TOKEN),
+                capture_output=True,
+                check=False,
+                timeout=3600,
+            )
+            wall = time.monotonic() - started
+            created = sandbox.runs_created
+        verdict = json.loads(verdict_path.read_text(encoding="utf-8"))
+    campaigns = {c["key"]: c for c in verdict["campaigns"]}
+    blocked = runs = agree = 0
+    for i in range(gates):
+        campaign = campaigns[f"g{i}"]
+        gate_blocked = campaign["outcome"] != "pass"
+        gate_runs = len(campaign["runs"])
+        blocked += gate_blocked
+        runs += gate_runs
+        agree += replay(true, trials, seed, f"agent-{i}") == (gate_blocked, gate_runs)
+    exact = operating_characteristic(Sprt(BAR, "min", 1.0 - CONFIDENCE), true, trials, MAX_RUNS)
+    return {
+        "true rate": f"{true:.2f}",
+        "attempts": trials,
+        "gates": gates,
+        "P(block) e2e": f"{blocked / gates:.3f}",
+        "P(block) exact": f"{exact.failed + exact.inconclusive:.3f}",
+        "mean runs e2e": f"{runs / gates:.2f}",
+        "mean runs exact": f"{exact.mean_runs:.2f}",
+        "runs created": created,
+        "same as in process": f"{agree}/{gates}",
+        "wall s": f"{wall:.1f}",
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--gates", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=12)
+    args = parser.parse_args(argv)
+    rows = [point(true, trials, args.gates, args.seed) for true, trials in POINTS]
+    print(f"bench/decisions_e2e.py --gates {args.gates} --seed {args.seed}; {machine()}")
+    print(table(list(rows[0]), [[str(v) for v in row.values()] for row in rows]))
+    disagree = [row for row in rows if row["same as in process"] != f"{args.gates}/{args.gates}"]
+    return 1 if disagree else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,226 @@
+"""Governance in ``check``: who judges, waiver rules, the baseline, new and existing failures."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from gate_runner.enforce import blocks, decide
+from gate_runner.errors import ExitCode, PolicyError, UsageError
+from gate_runner.governance.baseline import Baseline, find_baseline
+from gate_runner.governance.diff_rules import MODE_RANK
+from gate_runner.governance.findings import relocated, with_failures, with_policy_check
+from gate_runner.governance.git import Git
+from gate_runner.governance.policy_changes import stricter
+from gate_runner.governance.ref_gate import RefComparison, compare_with_ref
+from gate_runner.governance.store import open_store
+from gate_runner.governance.waivers import WaiverReview, review_waivers
+from gate_runner.policy import Policy
+from gate_runner.verdict import CampaignResult, Verdict
+
+# Judges one saved payload (campaign key, payload) under another policy.
+Rejudge = Callable[[Policy, str, dict[str, Any]], CampaignResult]
+
+
+class PolicyRefUnreadable(UsageError):
+    """--policy-ref could not be read: missing in a shallow clone, no target branch, git."""
+
+
+@dataclass(frozen=True)
+class GovernanceRequest:
+    """The governance flags of ``check``: ``--policy-ref``, ``--baseline auto`` and ``--store``."""
+
+    policy_ref: str | None = None
+    baseline_auto: bool = False
+    store: str | None = None
+
+
+@dataclass(frozen=True)
+class GovernedGate:
+    """The policy the runs are made with, and what the verdict must say about how it was chosen."""
+
+    policy: Policy
+    comparison: RefComparison | None
+    waivers: WaiverReview | None
+    baseline: Baseline | None
+    store: str | None
+
+    def baseline_payloads(self) -> dict[str, dict[str, Any]]:
+        return self.baseline.payloads() if self.baseline else {}
+
+    def comparison_path(self) -> str:
+        """The policy file the user named: the working tree's, whichever policy judged."""
+        return self.comparison.head.policy.path if self.comparison else self.policy.path
+
+
+def prepare(
+    config: Path,
+    request: GovernanceRequest,
+    *,
+    load: Callable[[Path], Policy],
+    env: Mapping[str, str],
+    today: date,
+    git: Git | None = None,
+) -> GovernedGate:
+    """Load the policy that judges, apply the waiver rules, find the baseline.
+
+    `load` is ``load_policy`` (the working tree's policy when no ``--policy-ref``). A missing
+    ref or an unreadable policy at it raises UsageError/PolicyError (exit 2): nothing falls
+    back to the working tree.
+    """
+    comparison = None
+    if request.policy_ref is not None:
+        git = git or Git()
+        try:
+            comparison = compare_with_ref(config, request.policy_ref, env=env, today=today, git=git)
+        except PolicyError:
+            raise  # an invalid policy (at the ref or in the tree): its diagnostics, exit 2
+        except UsageError as error:
+            raise PolicyRefUnreadable(f"--policy-ref {request.policy_ref}: {error}") from None
+        policy = comparison.running_policy()
+    else:
+        policy = load(config)
+    review = None
+    if policy.waivers or policy.waiver_rules.origin is not None:
+        review = review_waivers(policy.waivers, policy.waiver_rules, today=today)
+        # A refused waiver does not apply: its check counts as if unwaived.
+        policy = replace(policy, waivers=review.usable(policy.waivers))
+    baseline = None
+    if request.baseline_auto:
+        if request.store is None:
+            raise UsageError("--baseline auto needs --store DIR or --store git-notes")
+        git = git or Git()
+        store = open_store(request.store, git)
+        base_ref = request.policy_ref or "auto"
+        baseline = find_baseline(store, git, base_ref=base_ref, env=env)
+    return GovernedGate(policy, comparison, review, baseline, request.store)
+
+
+def govern(
+    verdict: Verdict,
+    gate: GovernedGate,
+    *,
+    rejudge: Rejudge | None,
+    baseline: Mapping[str, Mapping[str, Any]],
+    soft_exit_code: int,
+) -> Verdict:
+    """The verdict with the governance findings in: fields, checks every report shows, notes.
+
+    `rejudge(policy, key, payload)` judges one saved payload under another policy (the
+    runner's evaluate_payloads); used when both policies judge. `baseline` is campaign key ->
+    the baseline's payload (from --baseline FILE or auto).
+    """
+    decision = gate.comparison.decision if gate.comparison else None
+    results = list(verdict.campaigns)
+    if rejudge is not None and gate.comparison and gate.comparison.decision.judge_by == "both":
+        head = gate.comparison.head.policy
+        results = [_stricter_of_both(r, head, rejudge) for r in results]
+    if gate.comparison is not None and gate.comparison.base is not None:
+        results = [relocated(r, gate.comparison) for r in results]
+    if decision is not None and decision.message and decision.loosening and results:
+        # Once per gate (on the first campaign), not once per campaign: the change is one.
+        results[0] = with_policy_check(results[0], decision, gate.comparison_path())
+    results = [with_failures(r, baseline.get(r.key)) for r in results]
+    notes = list(verdict.notes)
+    if gate.comparison is not None and gate.comparison.note:
+        notes.append(gate.comparison.note)
+    if decision is not None and decision.message:
+        notes.append(decision.message)
+    if gate.waivers is not None:
+        notes += gate.waivers.notes()
+    if gate.baseline is not None:
+        notes.append(gate.baseline.note)
+    outcome = decide(results, soft_exit_code=soft_exit_code, interrupted=verdict.interrupted)
+    if (
+        decision is not None
+        and decision.fails_gate
+        and not outcome.blocking
+        and not verdict.interrupted
+    ):
+        # A gate with no campaign to carry the check still fails under `block`.
+        outcome = replace(outcome, outcome="fail", blocking=True, exit_code=int(ExitCode.BLOCKED))
+    summary = outcome.summary
+    if decision is not None and decision.review_required:
+        summary += f" · review required: the policy change loosens the gate ({decision.base_ref})"
+    elif decision is not None and decision.fails_gate:
+        summary += " · blocked: the policy change loosens the gate (gate.policy_changes: block)"
+    policy_info = verdict.policy
+    if gate.comparison is not None:
+        # The file the user named (annotations land in it); `sources` and `policy_changes`
+        # say the ref's version judged.
+        policy_info = replace(policy_info, path=gate.comparison_path())
+    return replace(
+        verdict,
+        policy=policy_info,
+        outcome=outcome.outcome,
+        blocking=outcome.blocking,
+        exit_code=outcome.exit_code if verdict.error is None else verdict.exit_code,
+        summary=summary,
+        campaigns=tuple(results),
+        notes=tuple(dict.fromkeys(notes)),
+        policy_changes=gate.comparison.to_dict() if gate.comparison else None,
+        baseline=_baseline_dict(gate),
+        waivers=gate.waivers.to_dict(gate.policy.waiver_rules) if gate.waivers else None,
+    )
+
+
+def _stricter_of_both(result: CampaignResult, head: Policy, rejudge: Rejudge) -> CampaignResult:
+    """The stricter outcome of the two judgements, under the stricter of the two modes.
+
+    Taken whole, a change that raises a threshold and weakens the mode would escape both:
+    the base's bar passes, the head's bar fails but in observe. So the outcome and the mode
+    are each taken at their strictest, and blocking follows from them.
+    """
+    if result.payload is None or head.campaign(result.key) is None:
+        return result
+    other = rejudge(head, result.key, result.payload)
+    mine = (result.outcome, False)
+    chosen = result if stricter(mine, (other.outcome, False)) == mine else other
+    enforcement = max(
+        (result.enforcement, other.enforcement), key=lambda e: MODE_RANK.get(e.mode, 2)
+    )
+    blocking = blocks(chosen.outcome, enforcement.mode, chosen.error_policy)
+    return replace(chosen, enforcement=enforcement, blocking=blocking)
+
+
+def _baseline_dict(gate: GovernedGate) -> dict[str, Any] | None:
+    if gate.baseline is None:
+        return None
+    found = gate.baseline
+    return {
+        "commit": found.commit,
+        "commits_back": found.commits_back,
+        "merge_base": found.merge_base,
+        "store": gate.store or "",
+        "note": found.note,
+    }
+
+
+def merge_governance(merged: Verdict, parts: Sequence[Verdict]) -> Verdict:
+    """A monorepo's merged verdict: the weightiest policy change, the one baseline, every waiver.
+
+    Each policy's own change is also in its campaigns' checks and in the notes.
+    """
+
+    def weight(verdict: Verdict) -> tuple[bool, bool, bool]:
+        found = verdict.policy_changes or {}
+        return (bool(found.get("blocked")), bool(found.get("review_required")),
+                bool(found.get("changes")))  # fmt: skip
+
+    waivers = [v.waivers for v in parts if v.waivers]
+    combined = None
+    if waivers:
+        combined = {
+            **waivers[0],
+            "live": sum(int(w.get("live", 0)) for w in waivers),
+            "findings": [f for w in waivers for f in w.get("findings", [])],
+        }
+    return replace(
+        merged,
+        policy_changes=max(parts, key=weight).policy_changes,
+        baseline=next((v.baseline for v in parts if v.baseline), None),
+        waivers=combined,
+    )

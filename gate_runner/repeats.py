@@ -1,0 +1,414 @@
+"""A campaign judged over several runs: each threshold's decision, k-of-n, flaky, the aggregate.
+
+The runner judges every run alone (today's `evaluate_campaign`); this module turns those
+per-run results into the campaign's result with `gate_runner.statistics`, and says whether
+another run could still change it (docs/statistics.md, "How the gate uses it").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any, Literal
+
+from gate_runner.enforce import blocks
+from gate_runner.evaluate import apply_waivers
+from gate_runner.policy import Campaign, Policy, Threshold
+from gate_runner.statistics import (
+    AggregationError,
+    Bar,
+    Decision,
+    RunPlan,
+    Sample,
+    Status,
+    aggregate,
+    decide,
+    flakiness,
+    min_passing_runs,
+    regression,
+    settle,
+    spread,
+)
+from gate_runner.statistics.samples import counted, pooled_counts
+from gate_runner.thresholds import THRESHOLDS
+from gate_runner.verdict import Aggregate, CampaignResult, Check, Outcome, RunRecord
+
+# Thresholds estimated from the runs; every other one is absolute: each run must meet it.
+_ESTIMATED: dict[str, Literal["min", "max"]] = {
+    "min_pass_rate": "min",
+    "max_failures": "max",
+    "min_reliability_score": "min",
+}
+Stop = Literal["decided", "budget", "deadline", "planned"]
+
+
+@dataclass(frozen=True)
+class Judged:
+    """The campaign after the runs so far; `more` asks the runner for one more run."""
+
+    result: CampaignResult
+    more: bool
+
+
+def is_plain(plan: RunPlan) -> bool:
+    """One run judged on its point estimates: exactly what the gate did before repeats."""
+    return (
+        plan.budget == 1 and plan.confidence is None and plan.min_passing_runs is None
+    ) and plan.aggregate == "median"
+
+
+def trials_of(policy: Policy, payload: dict[str, Any] | None) -> int | None:
+    """The run's attempt count from `statistics.trials` (a JMESPath), when it is a positive int."""
+    expression = policy.statistics.trials
+    if expression is None or payload is None:
+        return None
+    from gate_runner.expressions import compile_expression
+
+    try:
+        value = compile_expression(expression).search(payload)
+    except Exception:  # a payload the expression cannot read has no count; the check says so
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return int(value) if value == int(value) and value > 0 else None
+
+
+def record(policy: Policy, campaign: Campaign, run: CampaignResult) -> RunRecord:
+    """One run for the verdict: its id, link, own outcome and the numbers its checks read."""
+    metrics: dict[str, Any] = {}
+    payload = run.payload or {}
+    for check in run.checks:
+        kind = THRESHOLDS.get(check.name)
+        if check.kind == "threshold" and kind is not None and not kind.baseline:
+            metrics[kind.metric] = check.actual
+    if "pass_rate" not in metrics and isinstance(payload.get("pass_rate"), (int, float)):
+        metrics["pass_rate"] = payload["pass_rate"]
+    trials = trials_of(policy, run.payload)
+    if trials is not None:
+        metrics["trials"] = trials
+    return RunRecord(
+        run_id=run.run_id,
+        dashboard_url=run.dashboard_url,
+        status=run.status,
+        outcome=run.outcome,
+        metrics=metrics,
+        duration_s=run.duration_s,
+        payload=run.payload,
+    )
+
+
+def judge_runs(
+    policy: Policy,
+    campaign: Campaign,
+    runs: Sequence[CampaignResult],
+    *,
+    today: date,
+    last_chance: Stop | None = None,
+    baseline: Sequence[dict[str, Any]] = (),
+) -> Judged:
+    """The campaign over `runs` (each already judged alone, in the order they ran).
+
+    `last_chance` says no further run can start (the deadline passed, or it was cancelled):
+    a decision still waiting for one becomes `inconclusive`.
+    """
+    plan = campaign.runs
+    records = tuple(record(policy, campaign, r) for r in runs)
+    last = runs[-1]
+    if is_plain(plan):
+        return Judged(replace(last, runs=records), more=False)
+    decided = [r for r in runs if r.outcome != "error"]
+    # A run the deadline cut after others decided is no evidence either way: judge the others
+    # and say the deadline stopped it. Any other run without a decision leaves none for all.
+    cut = [r for r in runs if r.outcome == "error" and r.status in ("timeout", "pending")]
+    broken = next((r for r in runs if r.outcome == "error" and r not in cut), None)
+    if broken is not None or not decided:
+        failed = broken or runs[-1]
+        return Judged(replace(failed, runs=records, payload=last.payload), more=False)
+    if cut:
+        runs, last_chance = decided, "deadline"
+    last = runs[-1]
+    judged = _Campaign(policy, campaign, runs, baseline)
+    checks = judged.checks()
+    waiting = judged.waiting and len(runs) < plan.budget and last_chance is None
+    if judged.waiting and not waiting:
+        stop: Stop = last_chance or "budget"
+        checks = [_undecided(c, stop, len(runs)) for c in checks]
+    elif plan.sequential and any(c.status == "inconclusive" for c in checks):
+        stop = "budget"  # the sequential rule itself ran out of runs (decide said so)
+    else:
+        stop = "decided" if plan.sequential or plan.min_passing_runs else "planned"
+    checks = apply_waivers(
+        checks, [w for w in policy.waivers if w.campaign == campaign.key], today=today
+    )
+    outcome = _outcome(checks)
+    inconclusive_policy = plan.on_inconclusive if outcome == "inconclusive" else None
+    flaky = flakiness([r.outcome for r in runs if r.outcome != "inconclusive"])
+    rates = judged.samples.get("pass_rate")
+    spread_text = flaky.describe()
+    if rates:
+        spread_text += f"; {spread('pass_rate', rates).describe()}"
+    result = replace(
+        last,
+        outcome=outcome,
+        blocking=blocks(outcome, last.enforcement.mode, None, inconclusive_policy),
+        checks=tuple(checks),
+        runs=records,
+        aggregate=judged.aggregate(stop),
+        flaky=flaky.flaky,
+        spread=spread_text if flaky.flaky else None,
+        inconclusive_policy=inconclusive_policy,
+        duration_s=_total(r.duration_s for r in runs),
+    )
+    return Judged(result, more=waiting)
+
+
+def inconclusive_note(result: CampaignResult) -> str | None:
+    """The verdict note that says what on_inconclusive did with an inconclusive campaign."""
+    if result.outcome != "inconclusive" or result.inconclusive_policy is None:
+        return None
+    return f"{result.key}: {settle(result.inconclusive_policy)[1]}"
+
+
+class _Campaign:
+    """The checks of one campaign over its runs, and what the statistics said about each."""
+
+    def __init__(
+        self,
+        policy: Policy,
+        campaign: Campaign,
+        runs: Sequence[CampaignResult],
+        baseline: Sequence[dict[str, Any]],
+    ) -> None:
+        self.baseline = baseline
+        self.policy = policy
+        self.campaign = campaign
+        self.runs = runs
+        self.plan = campaign.runs
+        self.waiting = False
+        self.samples: dict[str, tuple[Sample, ...]] = {}
+        self.decisions: dict[str, Decision] = {}
+        self.rule: str | None = None
+
+    def per_run(self, check_id: str) -> list[Check]:
+        return [c for r in self.runs for c in r.checks if c.id == check_id]
+
+    def checks(self) -> list[Check]:
+        first = self.runs[0].checks
+        out: list[Check] = []
+        k = self.plan.min_passing_runs
+        for template in first:
+            own = self.per_run(template.id)
+            if len(own) != len(self.runs):  # cannot happen: every run has the same checks
+                continue
+            if template.kind == "threshold":
+                threshold = next(t for t in self.campaign.thresholds if t.key == template.name)
+                if threshold.key == "max_regression":
+                    out.append(self.regression(threshold, own))
+                    continue
+                if threshold.key in _ESTIMATED:
+                    estimated = self.estimated(threshold, own)
+                    if k is None:
+                        out.append(estimated)
+                    continue
+            if template.kind == "decision":
+                out.append(self.decision(own))
+            else:
+                out.append(_every_run(own))
+        if k is not None:
+            out.append(self.k_of_n(k))
+        return out
+
+    def estimated(self, threshold: Threshold, own: list[Check]) -> Check:
+        """A threshold judged from the runs' values by `statistics.decide` (interval or SPRT)."""
+        errored = next((c for c in own if c.status == "error"), None)
+        if errored is not None:
+            return errored
+        metric = THRESHOLDS[threshold.key].metric
+        counts = [
+            trials_of(self.policy, r.payload) if metric == "pass_rate" else None for r in self.runs
+        ]
+        samples = tuple(Sample(float(c.actual), n) for c, n in zip(own, counts, strict=True))
+        self.samples[metric] = samples
+        assert isinstance(threshold.value, (int, float))
+        bar = Bar(threshold.key, metric, float(threshold.value), _ESTIMATED[threshold.key])
+        try:
+            decision = decide(samples, bar, self.plan)
+        except AggregationError as error:
+            return replace(own[-1], status="error", message=str(error), actual=None)
+        self.decisions[metric] = decision
+        self.rule = self.rule or decision.rule
+        if decision.status == "continue":
+            self.waiting = True
+        message = decision.judgement.message
+        if self.policy.statistics.trials and metric == "pass_rate" and None in counts:
+            message += f" (statistics.trials `{self.policy.statistics.trials}` gave no count)"
+        status = decision.judgement.status if decision.status == "continue" else decision.status
+        return replace(
+            own[-1],
+            status=status,
+            actual=decision.judgement.value,
+            message=message,
+            waiver=None,
+        )
+
+    def regression(self, threshold: Threshold, own: list[Check]) -> Check:
+        """max_regression over the runs against the baseline: tested at the policy's confidence
+        (`statistics.regression`), else the aggregate's raw change."""
+        errored = next((c for c in own if c.status == "error"), None)
+        if errored is not None or not self.baseline:
+            return errored or own[-1]
+        counts = [trials_of(self.policy, r.payload) for r in self.runs]
+        current = tuple(Sample(float(c.actual), n) for c, n in zip(own, counts, strict=True))
+        rates = [b.get("pass_rate") for b in self.baseline]
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in rates):
+            return own[-1]  # each run's own check already says what the baseline lacks
+        base = tuple(
+            Sample(float(v), trials_of(self.policy, b))  # type: ignore[arg-type]
+            for v, b in zip(rates, self.baseline, strict=True)
+        )
+        assert isinstance(threshold.value, (int, float))
+        limit = float(threshold.value)
+        confidence = self.plan.confidence
+        if confidence is None:
+            value = aggregate(current, self.plan.aggregate, "min")
+            before = aggregate(base, self.plan.aggregate, "min")
+            change = value - before
+            status: Status = "pass" if change >= -limit else "fail"
+            message = (
+                f"pass_rate {self.plan.aggregate} {value:g} over {len(current)} runs changed by "
+                f"{change:+.4f} from the baseline's {before:g} (at most -{limit:g})"
+            )
+            return replace(own[-1], status=status, actual=value, message=message, waiver=None)
+        found = regression(
+            current,
+            base,
+            metric="pass_rate",
+            direction="min",
+            max_regression=limit,
+            confidence=confidence,
+        )
+        return replace(
+            own[-1],
+            status=found.status,
+            actual=round(found.difference, 6),
+            message=found.message,
+            waiver=None,
+        )
+
+    def decision(self, own: list[Check]) -> Check:
+        """The service's decisions: a `fail` our thresholds account for is re-judged by them."""
+        unexplained = [
+            i + 1
+            for i, (check, run) in enumerate(zip(own, self.runs, strict=True))
+            if check.status in ("fail", "waived")
+            and not any(
+                c.kind == "threshold" and c.status in ("fail", "waived") for c in run.checks
+            )
+        ]
+        passed = sum(1 for c in own if c.status == "pass")
+        errored = next((c for c in own if c.status == "error"), None)
+        if errored is not None:
+            return errored
+        text = f"Sepurux decision pass in {passed} of {len(own)} runs"
+        if unexplained:
+            which = ", ".join(map(str, unexplained))
+            return replace(
+                own[-1], status="fail", message=f"{text}; run {which} failed beyond the thresholds"
+            )
+        note = "" if passed == len(own) else " (each fail from a threshold judged over the runs)"
+        return replace(own[-1], status="pass", actual="pass", message=text + note, waiver=None)
+
+    def k_of_n(self, k: int) -> Check:
+        outcomes = [r.outcome for r in self.runs]
+        step = min_passing_runs(outcomes, k, max_runs=self.plan.budget)  # type: ignore[arg-type]
+        self.rule = "min_passing_runs"
+        passed = sum(1 for o in outcomes if o == "pass")
+        if step == "continue":
+            self.waiting = True
+        status = "inconclusive" if step == "continue" else step
+        message = (
+            f"{passed} of {len(outcomes)} runs passed on their own; min_passing_runs {k} "
+            f"of at most {self.plan.budget}"
+        )
+        return Check(
+            id="runs:min_passing_runs",
+            kind="run",
+            name="min_passing_runs",
+            status=status,
+            level="error",
+            message=message,
+            expected=f">= {k} passing runs",
+            actual=passed,
+            location=self.runs[-1].location,
+        )
+
+    def aggregate(self, stop: Stop) -> Aggregate:
+        values: dict[str, Any] = {m: d.judgement.value for m, d in self.decisions.items()}
+        pooled = None
+        rates = self.samples.get("pass_rate")
+        if rates and counted(rates):
+            successes, trials = pooled_counts(rates)
+            pooled = {"successes": successes, "trials": trials}
+        interval = None
+        main = self.decisions.get("pass_rate") or next(iter(self.decisions.values()), None)
+        if main is not None and main.judgement.interval is not None:
+            found = main.judgement.interval
+            interval = {
+                "low": round(found.low, 6),
+                "high": round(found.high, 6),
+                "confidence": found.confidence,
+                "method": found.method,
+                "basis": found.basis,
+            }
+        return Aggregate(
+            method=self.plan.aggregate,
+            rule=self.rule or "point",
+            runs=len(self.runs),
+            stopped=stop,
+            metrics=values,
+            pooled=pooled,
+            interval=interval,
+            on_inconclusive=self.plan.on_inconclusive,
+        )
+
+
+def _every_run(own: list[Check]) -> Check:
+    """Absolute bars and assertions hold in every run: one run over the bar fails."""
+    for status in ("error", "fail", "waived", "warn"):
+        offenders = [i + 1 for i, c in enumerate(own) if c.status == status]
+        if offenders:
+            worst = own[offenders[0] - 1]
+            which = ", ".join(map(str, offenders))
+            where = f"run {which} of {len(own)}"
+            return replace(
+                worst,
+                status="fail" if status == "waived" else worst.status,
+                waiver=None,
+                message=f"{where}: {worst.message} (must hold in every run)",
+            )
+    return replace(own[-1], message=f"{own[-1].message} in every one of {len(own)} runs")
+
+
+def _undecided(check: Check, stop: Stop, runs: int) -> Check:
+    if check.status != "inconclusive" or (
+        "undecided" in check.message and "max_runs" in check.message
+    ):
+        return check
+    why = {"deadline": "the gate's deadline", "budget": "max_runs"}.get(stop, "the saved runs")
+    return replace(check, message=f"{check.message}; undecided after {runs} runs ({why})")
+
+
+def _outcome(checks: list[Check]) -> Outcome:
+    counted_checks = [c for c in checks if c.level == "error"]
+    for status in ("fail", "error", "inconclusive"):
+        if any(c.status == status for c in counted_checks):
+            return status
+    if any(c.status in ("fail", "warn", "error", "inconclusive") for c in checks):
+        return "warn"
+    return "pass"
+
+
+def _total(values: Any) -> float | None:
+    known = [v for v in values if isinstance(v, (int, float))]
+    return round(sum(known), 3) if known else None
