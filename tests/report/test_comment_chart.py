@@ -33,6 +33,7 @@ def test_the_comment_shows_the_chart_and_the_baseline_recorded_in_the_verdict() 
     assert "second line: the baseline" in body
 
 
+@pytest.mark.slow
 def test_a_comment_cut_to_the_limit_keeps_the_chart_whole() -> None:
     one = hard_fail().campaigns[0]
     many = tuple(replace(one, key=f"campaign-{i:04d}") for i in range(3000))
