@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
-import gate_test_support as support
 import pytest
+import support
+from support import run_gate
 
 from gate_runner.ci import detect
 
@@ -120,6 +120,7 @@ def test_head_strategy_when_the_head_is_itself_a_merge(tmp_path: Path) -> None:
     assert detect(jenkins_env(ws), cwd=ws).commit == server.head
 
 
+@pytest.mark.slow
 def test_merge_strategy_with_a_head_that_is_a_merge(tmp_path: Path) -> None:
     server = Server(tmp_path, head_is_a_merge=True)
     ws = agent_checkout(tmp_path, server, merge=True)
@@ -133,6 +134,7 @@ def test_nothing_to_merge_leaves_the_head_checked_out(tmp_path: Path) -> None:
     assert detect(jenkins_env(ws), cwd=ws).commit == server.head
 
 
+@pytest.mark.slow
 def test_head_ref_under_another_name_is_found_from_the_target(tmp_path: Path) -> None:
     # GitLab branch source names it MR-123; BRANCH_NAME says so, but even without a name
     # match the merge's second parent is the target's tip, so its first is the head.
@@ -141,6 +143,7 @@ def test_head_ref_under_another_name_is_found_from_the_target(tmp_path: Path) ->
     assert detect(jenkins_env(ws), cwd=ws).commit == server.head
 
 
+@pytest.mark.slow
 def test_an_agent_merge_that_cannot_be_explained_is_not_reported(tmp_path: Path) -> None:
     server = Server(tmp_path)
     ws = agent_checkout(tmp_path, server, merge=True)
@@ -194,6 +197,7 @@ def test_other_vendors_are_not_taken_for_jenkins() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.slow
 def test_check_records_the_pr_head_in_the_verdict(tmp_path: Path) -> None:
     # The whole process, as the shipped Jenkinsfile runs it in the agent's workspace.
     server = Server(tmp_path)
@@ -203,13 +207,10 @@ def test_check_records_the_pr_head_in_the_verdict(tmp_path: Path) -> None:
     )
     scenario = Path(__file__).resolve().parents[1] / "examples" / "sandbox" / "passing.yml"
     env = support.clean_env({**jenkins_env(ws), **GIT_ENV}, token=None)
-    done = subprocess.run(
-        [sys.executable, "-m", "gate_runner", "check", "--sandbox", str(scenario)],
+    done = run_gate(
+        ["check", "--sandbox", str(scenario)],
         cwd=ws,
         env=env,
-        capture_output=True,
-        text=True,
-        check=False,
     )
     assert done.returncode == 0, done.stderr
     ci = json.loads((ws / "gate-runner-verdict.json").read_text(encoding="utf-8"))["ci"]

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
+import functools
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from requests.structures import CaseInsensitiveDict
+from support import Answer, LoopbackServer, Request
 
 from gate_runner.ci import post_sticky_comment
 from gate_runner.report.markdown import MARKER
@@ -31,69 +32,42 @@ class FakeAPI:
     status: int = 200
     page_size: int = 2
     hang: bool = False
-    requests: list[tuple[str, str, dict[str, str], Any]] = field(default_factory=list)
+    requests: list[tuple[str, str, CaseInsensitiveDict[str], Any]] = field(default_factory=list)
     url: str = ""
     link_base: str = ""
+
+
+def _comments_api(state: FakeAPI, request: Request) -> Answer:
+    # GitHub's issue comments: GET lists a page (Link rel="next" to the next one), POST creates,
+    # PATCH edits (https://docs.github.com/en/rest/issues/comments).
+    body = request.body
+    headers = CaseInsensitiveDict(request.headers)
+    state.requests.append((request.method, request.target, headers, body))
+    if state.hang:
+        threading.Event().wait(3)
+    if state.status != 200:
+        return Answer(state.status, {"message": f"nope {TOKEN}"})
+    path, _, query = request.target.partition("?")
+    if request.method == "GET":
+        page = int(dict(p.split("=") for p in query.split("&") if "=" in p).get("page", "1"))
+        start = (page - 1) * state.page_size
+        items = state.comments[start : start + state.page_size]
+        links = {}
+        if start + state.page_size < len(state.comments):
+            target = f"{state.link_base or state.url}{path}?per_page=100&page={page + 1}"
+            links["Link"] = f'<{target}>; rel="next"'
+        return Answer(200, items, headers=links)
+    if request.method == "POST":
+        return Answer(201, {"id": 999, "body": body["body"]})
+    return Answer(200, {"id": int(path.rsplit("/", 1)[1]), "body": body["body"]})
 
 
 @pytest.fixture
 def api() -> Iterator[FakeAPI]:
     state = FakeAPI()
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
-        def _body(self) -> Any:
-            length = int(self.headers.get("Content-Length") or 0)
-            return json.loads(self.rfile.read(length)) if length else None
-
-        def _reply(self, status: int, data: Any, headers: dict[str, str] | None = None) -> None:
-            raw = json.dumps(data).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(raw)))
-            for key, value in (headers or {}).items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(raw)
-
-        def _handle(self) -> None:
-            body = self._body()
-            state.requests.append((self.command, self.path, dict(self.headers), body))
-            if state.hang:
-                threading.Event().wait(3)
-            if state.status != 200:
-                self._reply(state.status, {"message": f"nope {TOKEN}"})
-                return
-            path, _, query = self.path.partition("?")
-            if self.command == "GET":
-                page = int(
-                    dict(p.split("=") for p in query.split("&") if "=" in p).get("page", "1")
-                )
-                start = (page - 1) * state.page_size
-                items = state.comments[start : start + state.page_size]
-                headers = {}
-                if start + state.page_size < len(state.comments):
-                    target = f"{state.link_base or state.url}{path}?per_page=100&page={page + 1}"
-                    headers["Link"] = f'<{target}>; rel="next"'
-                self._reply(200, items, headers)
-            elif self.command == "POST":
-                self._reply(201, {"id": 999, "body": body["body"]})
-            else:
-                self._reply(200, {"id": int(path.rsplit("/", 1)[1]), "body": body["body"]})
-
-        do_GET = do_POST = do_PATCH = do_PUT = _handle
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with LoopbackServer(functools.partial(_comments_api, state)) as server:
+        state.url = server.url
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 GH = CIContext("github", "acme/agent", "abc", "feat", 42)

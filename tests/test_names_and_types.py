@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import get_args
 
-from gate_test_support import VERDICT_SCHEMA
+from support import VERDICT_SCHEMA
 
 from gate_runner.api.model import RunOutcomeStatus
 from gate_runner.errors import ServiceErrorKind

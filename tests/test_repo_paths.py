@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
-import gate_test_support as support
 import pytest
+import support
+from support import run_gate
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -48,11 +48,8 @@ def _git_init(root: Path) -> None:
 def _check(cwd: Path, config: Path, extra: dict[str, str] | None = None) -> set[tuple[str, int]]:
     """(path, line) of every finding, the same in SARIF, Code Quality and GitHub annotations."""
     env = support.clean_env(extra, token=None)
-    done = subprocess.run(
+    done = run_gate(
         [
-            sys.executable,
-            "-m",
-            "gate_runner",
             "check",
             "--config",
             os.path.relpath(config, cwd),
@@ -69,9 +66,6 @@ def _check(cwd: Path, config: Path, extra: dict[str, str] | None = None) -> set[
         ],
         cwd=cwd,
         env=env,
-        capture_output=True,
-        text=True,
-        check=False,
     )
     assert done.returncode == 1, done.stderr
     sarif = json.loads((cwd / "out.sarif").read_text(encoding="utf-8"))

@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
+import pytest
+from support import Done, run_gate
+
 from gate_runner.templates import STARTER
+
+# Every test here runs gate-runner processes (seconds each on a loaded machine): slow.
+pytestmark = pytest.mark.slow
 
 PACKAGE_SCHEMA = Path(__file__).resolve().parents[1] / "gate_runner" / "schemas"
 
 
-def _init(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gate_runner", "init", *args],
+def _init(cwd: Path, *args: str) -> Done:
+    return run_gate(
+        ["init", *args],
         cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
     )
 
 

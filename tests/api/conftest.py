@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from support import Answer, LoopbackServer, Request
 
 TOKEN = "tok-SECRET-1234567890"
 
@@ -34,53 +33,26 @@ class Reply:
 Responder = Callable[[Seen], Reply]
 
 
-class FakeServer:
+class FakeServer(LoopbackServer):
+    """The shared loopback server (tests/support/http.py), scripted by one `responder`."""
+
     def __init__(self) -> None:
-        self.seen: list[Seen] = []
         self.responder: Responder = lambda _seen: Reply(404, {"detail": "no route"})
-        server = self
+        super().__init__(self._answer, protocol_version="HTTP/1.1")
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+    @staticmethod
+    def _seen(request: Request) -> Seen:
+        return Seen(request.method, request.target, request.headers, request.body)
 
-            def _serve(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                data = self.rfile.read(length) if length else b""
-                seen = Seen(
-                    self.command,
-                    self.path,
-                    {k.lower(): v for k, v in self.headers.items()},
-                    json.loads(data) if data else None,
-                )
-                server.seen.append(seen)
-                reply = server.responder(seen)
-                raw = reply.raw if reply.raw is not None else json.dumps(reply.body).encode()
-                self.send_response(reply.status)
-                self.send_header("Content-Type", "application/json")
-                if reply.chunked:
-                    self.send_header("Transfer-Encoding", "chunked")
-                    raw = f"{len(raw):x}\r\n".encode() + raw + b"\r\n0\r\n\r\n"
-                else:
-                    self.send_header("Content-Length", str(len(raw)))
-                for name, value in reply.headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(raw)
+    @property
+    def seen(self) -> list[Seen]:
+        """Every request so far, its path with the query as sent."""
+        return [self._seen(r) for r in self.requests]
 
-            do_GET = do_POST = _serve
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    def _answer(self, request: Request) -> Answer:
+        reply = self.responder(self._seen(request))
+        raw = reply.raw if reply.raw is not None else json.dumps(reply.body).encode()
+        return Answer(reply.status, raw=raw, headers=reply.headers, chunked=reply.chunked)
 
 
 @pytest.fixture

@@ -8,13 +8,11 @@ remote `extends` fetch may send anything (least of all the token) there.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from gate_test_support import clean_env
+from support import clean_env, run_gate
 
 from gate_runner.api import RetryPolicy, SepuruxClient
 from gate_runner.config.fetch import FetchError, http_fetch
@@ -103,6 +101,7 @@ def test_remote_extends_redirect_with_a_bad_port_is_a_fetch_error(server: FakeSe
         http_fetch(server.url + "/base.yml")
 
 
+@pytest.mark.slow
 def test_check_sends_nothing_to_the_host_behind_a_backslash(
     tmp_path: Path, server: FakeServer, other_server: FakeServer
 ) -> None:
@@ -116,14 +115,11 @@ def test_check_sends_nothing_to_the_host_behind_a_backslash(
         "campaigns": {"core": {"campaign": "core"}},
     }
     (tmp_path / "sepurux.yml").write_text(yaml.safe_dump(policy), encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, "-m", "gate_runner", "check", "--api-url", server.url],
+    done = run_gate(
+        ["check", "--api-url", server.url],
         cwd=tmp_path,
         env=clean_env(token=TOKEN),
-        capture_output=True,
-        text=True,
         timeout=60,
-        check=False,
     )
     assert done.returncode == 3, done.stdout + done.stderr
     assert other_server.seen == []

@@ -16,6 +16,9 @@ from gate_runner.api import (
 )
 from gate_runner.sandbox import Sandbox, Scenario
 
+# Every test here runs gate-runner processes (seconds each on a loaded machine): slow.
+pytestmark = pytest.mark.slow
+
 COUNT = 50
 POLL = "GET /v1/ci/runs/{run_id}"
 

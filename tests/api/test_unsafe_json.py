@@ -9,14 +9,15 @@ verdict.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from gate_test_support import clean_env, validate_verdict
+from support import clean_env, run_gate, validate_verdict
+
+# Every test here runs gate-runner processes (seconds each on a loaded machine): slow.
+pytestmark = pytest.mark.slow
 
 POLICY = {
     "version": 1,
@@ -31,14 +32,11 @@ def check(tmp_path: Path, *faults: dict[str, Any]) -> tuple[int, dict[str, Any],
     scenario = {"campaigns": [{"name": "core", "duration": 0.2}], "faults": list(faults)}
     (tmp_path / "scenario.yml").write_text(yaml.safe_dump(scenario), "utf-8")
     (tmp_path / "sepurux.yml").write_text(yaml.safe_dump(POLICY), "utf-8")
-    done = subprocess.run(
-        [sys.executable, "-m", "gate_runner", "check", "--sandbox", "scenario.yml"],
+    done = run_gate(
+        ["check", "--sandbox", "scenario.yml"],
         cwd=tmp_path,
         env=clean_env(token=None),
-        capture_output=True,
-        text=True,
         timeout=120,
-        check=False,
     )
     output = done.stdout + done.stderr
     assert "Traceback" not in output, output

@@ -3,54 +3,39 @@
 from __future__ import annotations
 
 import functools
-import http.server
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support import Answer, LoopbackServer, Request
 
 CASES = Path(__file__).parent / "cases"
 TRACE_ID = "3b8f0c2e-5b1a-4c8e-9f6d-2a4b6c8e0f13"
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
+def _remote_policies(request: Request, port: int) -> Answer:
     """Serves cases/remote; /redirect-away/<name> redirects to another host name."""
-
-    def do_GET(self) -> None:
-        if self.path.startswith("/redirect-away/"):
-            port = self.server.server_address[1]
-            self.send_response(302)
-            self.send_header("Location", f"http://localhost:{port}/{self.path.rsplit('/', 1)[1]}")
-            self.end_headers()
-            return
-        if self.path.startswith("/redirect-here/"):
-            self.send_response(302)
-            self.send_header("Location", "/" + self.path.rsplit("/", 1)[1])
-            self.end_headers()
-            return
-        self.server.hits.append(self.path)  # type: ignore[attr-defined]
-        super().do_GET()
-
-    def log_message(self, format: str, *args: object) -> None:
-        del format, args
+    name = request.path.rsplit("/", 1)[1]
+    if request.path.startswith("/redirect-away/"):
+        return Answer(302, headers={"Location": f"http://localhost:{port}/{name}"})
+    if request.path.startswith("/redirect-here/"):
+        return Answer(302, headers={"Location": "/" + name})
+    file = CASES / "remote" / request.path.lstrip("/")
+    if request.method != "GET" or not file.is_file():
+        return Answer(404, raw=b"File not found", content_type="text/plain")
+    return Answer(200, raw=file.read_bytes(), content_type="application/yaml")
 
 
 @pytest.fixture(scope="session")
-def policy_server() -> Iterator[http.server.ThreadingHTTPServer]:
-    handler = functools.partial(_Handler, directory=str(CASES / "remote"))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.hits = []  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+def policy_server() -> Iterator[LoopbackServer]:
+    with LoopbackServer() as server:
+        server.route = functools.partial(_remote_policies, port=server.port)
+        yield server
 
 
 @pytest.fixture(scope="session")
-def server_url(policy_server: http.server.ThreadingHTTPServer) -> str:
-    return f"http://127.0.0.1:{policy_server.server_address[1]}"
+def server_url(policy_server: LoopbackServer) -> str:
+    return policy_server.url
 
 
 @pytest.fixture(scope="session")

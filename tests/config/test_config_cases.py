@@ -53,6 +53,7 @@ def test_invalid_case_gives_expected_diagnostics(
 
 
 @pytest.mark.parametrize("name", INVALID)
+@pytest.mark.slow
 def test_invalid_case_through_the_cli(name: str, in_cases: Path, server_url: str) -> None:
     _register()
     result = CliRunner().invoke(app, ["validate", f"invalid/{name}"])
@@ -127,6 +128,7 @@ def test_starter_validates(tmp_path: Path) -> None:
     shutil.which("check-jsonschema", path=str(Path(sys.executable).parent)) is None,
     reason="check-jsonschema not installed",
 )
+@pytest.mark.slow
 def test_example_validates_with_check_jsonschema() -> None:
     tool = Path(sys.executable).parent / "check-jsonschema"
     files = [str(p) for p in SHIPPED]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import http.server
 from pathlib import Path
 
 import pytest
+from support import LoopbackServer
 
 from gate_runner.config import load_policy, validate_files
 from gate_runner.config.fetch import MAX_BYTES, FetchError, check_url, fetch_pinned
@@ -17,10 +17,9 @@ PIN = hashlib.sha256(REMOTE).hexdigest()
 
 
 def test_fetched_once_then_served_from_cache_offline(
-    tmp_path: Path, server_url: str, policy_server: http.server.ThreadingHTTPServer
+    tmp_path: Path, server_url: str, policy_server: LoopbackServer
 ) -> None:
-    hits = policy_server.hits  # type: ignore[attr-defined]
-    hits.clear()
+    policy_server.requests.clear()
     url = f"{server_url}/remote-base.yml"
     assert fetch_pinned(url, PIN, tmp_path) == REMOTE
     assert (tmp_path / f"{PIN}.yml").read_bytes() == REMOTE
@@ -29,7 +28,7 @@ def test_fetched_once_then_served_from_cache_offline(
         raise AssertionError("must not fetch again")
 
     assert fetch_pinned(url, PIN, tmp_path, offline) == REMOTE
-    assert hits == ["/remote-base.yml"]
+    assert policy_server.targets() == ["/remote-base.yml"]
 
 
 def test_mismatch_is_an_error_and_nothing_is_cached(tmp_path: Path) -> None:

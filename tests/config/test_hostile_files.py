@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from support import Done, run_gate
 
 from gate_runner.config import check_files, load_policy, read_local_file, validate_files
 from gate_runner.config.fetch import MAX_BYTES
@@ -21,17 +20,12 @@ from gate_runner.config.fetch import MAX_BYTES
 POSIX = pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
 
 
-def run(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "gate_runner", *args],
+def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> Done:
+    done = run_gate(
+        [*args],
         cwd=cwd,
         env=env or _env(cwd / "cache"),
-        capture_output=True,
-        text=True,
         timeout=120,  # a hang is the defect; a loaded machine still answers in seconds
-        check=False,
     )
     assert "Traceback" not in done.stdout + done.stderr
     return done
@@ -50,6 +44,7 @@ def write(path: Path, text: str) -> Path:
 
 @POSIX
 @pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])
+@pytest.mark.slow
 def test_extends_a_device_is_refused_at_the_entry(device: str, tmp_path: Path) -> None:
     write(tmp_path / "sepurux.yml", f"version: 1\nextends:\n  - {device}\n")
     done = run("validate", cwd=tmp_path)
@@ -69,6 +64,7 @@ def test_extends_a_device_is_refused_at_the_entry(device: str, tmp_path: Path) -
         (["explain", "--config", "/dev/zero"], "gate-runner: 1 problem in the policy\n"),
     ],
 )
+@pytest.mark.slow
 def test_naming_a_device_as_the_policy_is_refused(
     command: list[str], closing: str, tmp_path: Path
 ) -> None:
@@ -81,6 +77,7 @@ def test_naming_a_device_as_the_policy_is_refused(
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+@pytest.mark.slow
 def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "parent.yml")
     write(tmp_path / "sepurux.yml", "version: 1\nextends: [parent.yml]\n")
@@ -106,6 +103,7 @@ def test_a_directory_and_an_oversized_file_are_refused(
     ]
 
 
+@pytest.mark.slow
 def test_a_big_plain_file_under_the_limit_loads(tmp_path: Path) -> None:
     # 5,000 campaigns and not one alias: nothing expands, so nothing is refused.
     campaigns = "".join(f"  c{i}: {{thresholds: {{max_unsafe: 0}}}}\n" for i in range(5000))
@@ -115,6 +113,7 @@ def test_a_big_plain_file_under_the_limit_loads(tmp_path: Path) -> None:
     assert len(policy.campaigns) == 5000
 
 
+@pytest.mark.slow
 def test_symlink_loop_in_extends_is_a_clean_error(tmp_path: Path) -> None:
     (tmp_path / "a.yml").symlink_to("b.yml")
     (tmp_path / "b.yml").symlink_to("a.yml")
@@ -201,6 +200,7 @@ OFFLINE_POLICY = (
 )
 
 
+@pytest.mark.slow
 def test_offline_skips_an_uncached_remote_parent_with_a_warning(tmp_path: Path) -> None:
     write(tmp_path / "sepurux.yml", OFFLINE_POLICY)
     done = run("validate", "--offline", cwd=tmp_path)
@@ -215,6 +215,7 @@ def test_offline_skips_an_uncached_remote_parent_with_a_warning(tmp_path: Path) 
     assert done.returncode == 0, done.stderr
 
 
+@pytest.mark.slow
 def test_offline_still_fails_what_is_invalid_locally(tmp_path: Path) -> None:
     write(tmp_path / "sepurux.yml", OFFLINE_POLICY + "gate: {timeout: 0}\n")
     done = run("validate", "--offline", cwd=tmp_path)
@@ -222,6 +223,7 @@ def test_offline_still_fails_what_is_invalid_locally(tmp_path: Path) -> None:
     assert "sepurux.yml:7:17: gate.timeout: must be greater than 0" in done.stderr
 
 
+@pytest.mark.slow
 def test_offline_uses_the_cache(tmp_path: Path) -> None:
     (tmp_path / "cache").mkdir()
     (tmp_path / "cache" / f"{PIN}.yml").write_bytes(REMOTE)
@@ -247,6 +249,7 @@ def test_without_offline_an_unreachable_parent_is_an_error(tmp_path: Path) -> No
     ]
 
 
+@pytest.mark.slow
 def test_validate_refuses_a_pathological_expression_at_its_position(tmp_path: Path) -> None:
     bangs = "!" * 50_000
     write(
@@ -263,6 +266,7 @@ def test_validate_refuses_a_pathological_expression_at_its_position(tmp_path: Pa
     )
 
 
+@pytest.mark.slow
 def test_the_typer_validate_command_takes_offline_too(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from importlib import resources
 from pathlib import Path
 
 import pytest
+from support import run_gate
 from typer.testing import CliRunner
 
 from gate_runner.cli import _register, app
@@ -32,6 +31,7 @@ def test_validate_default_file_missing(
     assert result.stderr == "sepurux.yml:1:1: cannot read the policy: No such file or directory\n"
 
 
+@pytest.mark.slow
 def test_validate_example_from_another_directory(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -54,11 +54,13 @@ def test_validate_json(runner: CliRunner, tmp_path: Path) -> None:
     assert problem["message"] == "gate.timeout: must be greater than 0"
 
 
+@pytest.mark.slow
 def test_validate_unknown_format_is_a_usage_error(runner: CliRunner) -> None:
     result = runner.invoke(app, ["validate", "--format", "xml", str(EXAMPLE)])
     assert result.exit_code == 2
 
 
+@pytest.mark.slow
 def test_explain_text_and_json(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(REPO)
     result = runner.invoke(
@@ -108,6 +110,7 @@ def test_explain_default_mode(runner: CliRunner, tmp_path: Path) -> None:
     assert json.loads(result.stdout)["enforcement"]["source"] == "default"
 
 
+@pytest.mark.slow
 def test_explain_invalid_policy(runner: CliRunner, tmp_path: Path) -> None:
     path = tmp_path / "p.yml"
     path.write_text("version: 3\n", encoding="utf-8")
@@ -134,11 +137,13 @@ def test_schema(runner: CliRunner, flags: list[str], name: str) -> None:
     assert result.stdout == expected if expected.endswith("\n") else expected + "\n"
 
 
+@pytest.mark.slow
 def test_schema_both_flags(runner: CliRunner) -> None:
     result = runner.invoke(app, ["schema", "--verdict", "--scenario"])
     assert result.exit_code == 2
 
 
+@pytest.mark.slow
 def test_schema_missing_file(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -150,6 +155,7 @@ def test_schema_missing_file(
     )
 
 
+@pytest.mark.slow
 def test_init_writes_a_valid_starter_and_refuses_to_overwrite(
     runner: CliRunner, tmp_path: Path
 ) -> None:
@@ -166,14 +172,12 @@ def test_init_writes_a_valid_starter_and_refuses_to_overwrite(
     assert target.read_text(encoding="utf-8").startswith("# yaml-language-server")
 
 
+@pytest.mark.slow
 def test_validate_in_a_subprocess_never_prints_a_traceback(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yml"
     bad.write_bytes(b"\xff\xfe not utf-8")
-    result = subprocess.run(
-        [sys.executable, "-m", "gate_runner", "validate", str(bad)],
-        capture_output=True,
-        text=True,
-        check=False,
+    result = run_gate(
+        ["validate", str(bad)],
         cwd=tmp_path,
     )
     assert result.returncode == 2

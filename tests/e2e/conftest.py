@@ -7,25 +7,23 @@ variables of the machine running the suite removed, so the verdict says `vendor:
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import textwrap
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import gate_test_support as support
 import pytest
+import support
 import yaml
-from gate_test_support import validate_verdict
+from support import validate_verdict
 
 from gate_runner.sandbox import Sandbox, Scenario
 
 # A token nobody could mistake for anything else: it must never show up in any output.
 TOKEN = "e2e-TOKEN-5f0c1e-do-not-print"
 
-RUN_TIMEOUT_S = 60
+RUN_TIMEOUT_S = support.cli.RUN_TIMEOUT_S
 
 
 def clean_env(
@@ -80,16 +78,8 @@ def run_cli(
     verdict_path = cwd / (verdict or "gate-runner-verdict.json")
     if verdict is not None and argv and argv[0] in ("check", "evaluate"):
         argv += ["--verdict", str(verdict_path)]
-    done = subprocess.run(
-        [sys.executable, "-m", "gate_runner", *argv],
-        cwd=cwd,
-        env=clean_env(env, token=token),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    result = Result(argv, done.returncode, done.stdout, done.stderr, verdict_path, cwd)
+    done = support.run_gate(argv, cwd=cwd, env=clean_env(env, token=token), timeout=timeout)
+    result = Result(argv, done.code, done.stdout, done.stderr, verdict_path, cwd)
     if check_output:
         assert_clean_output(result)
     return result

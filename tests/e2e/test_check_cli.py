@@ -6,14 +6,13 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import sys
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
 import pytest
-from gate_test_support import REPO
+from support import REPO, WAIT_S, start_gate
 
 from gate_runner.sandbox import Sandbox
 
@@ -30,6 +29,9 @@ from .conftest import (
     write_json,
     write_yaml,
 )
+
+# Every test here runs gate-runner processes (seconds each on a loaded machine): slow.
+pytestmark = pytest.mark.slow
 
 KEYS = ("passing", "failing", "warning", "hanging")
 
@@ -49,7 +51,7 @@ def check(sandbox: Sandbox, tmp_path: Path, *args: str, **kwargs: Any) -> Result
 # --- cancellation ---------------------------------------------------------------------------
 
 
-def _wait_for(process: subprocess.Popen[str], text: str, limit: float = 15.0) -> str:
+def _wait_for(process: subprocess.Popen[str], text: str, limit: float = WAIT_S) -> str:
     """Read stderr line by line until `text` shows up; what was read so far."""
     assert process.stderr is not None
     seen = ""
@@ -71,27 +73,15 @@ def test_signal_mid_poll_writes_a_valid_verdict(
 ) -> None:
     write_policy(tmp_path, campaigns={"hanging": {}})
     verdict_path = tmp_path / "verdict.json"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gate_runner",
-            "check",
-            "--api-url",
-            sandbox.url,
-            "--verdict",
-            str(verdict_path),
-        ],
+    process = start_gate(
+        ["check", "--api-url", sandbox.url, "--verdict", str(verdict_path)],
         cwd=tmp_path,
         env=clean_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
     )
     try:
         before = _wait_for(process, "is running")
         process.send_signal(sig)
-        stdout, rest = process.communicate(timeout=15)
+        stdout, rest = process.communicate(timeout=WAIT_S)
     finally:
         if process.poll() is None:
             process.kill()

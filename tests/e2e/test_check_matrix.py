@@ -28,6 +28,9 @@ from .conftest import (
     write_yaml,
 )
 
+# Every test here runs gate-runner processes (seconds each on a loaded machine): slow.
+pytestmark = pytest.mark.slow
+
 CAMPAIGNS = ("passing", "failing", "warning", "erroring", "hanging", "server-error")
 
 

@@ -8,19 +8,21 @@ from __future__ import annotations
 import http.client
 import json
 import re
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from support import Answer, LoopbackServer, Request
 
 from gate_runner.sandbox import Sandbox, Scenario
 from gate_runner.sandbox.scenario import campaign_uuid
 
 from .conftest import TOKEN, policy, run_cli, write_yaml
+
+# Every test here runs gate-runner processes (seconds each on a loaded machine): slow.
+pytestmark = pytest.mark.slow
 
 SCENARIO = {
     "campaigns": [
@@ -30,46 +32,32 @@ SCENARIO = {
 }
 
 
-class RecordingProxy:
-    """Forwards every request to `target` and keeps the JSON body of each POST /v1/ci/runs."""
+class RecordingProxy(LoopbackServer):
+    """The shared loopback server forwarding every request to `target`; `created` keeps the
+    JSON body of each POST /v1/ci/runs."""
 
     def __init__(self, target: str) -> None:
-        self.created: list[dict[str, Any]] = []
-        upstream = urlsplit(target)
-        proxy = self
+        self.upstream = urlsplit(target)
+        super().__init__(self._forward)
 
-        class Handler(BaseHTTPRequestHandler):
-            def _forward(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else None
-                if self.command == "POST" and self.path.endswith("/v1/ci/runs") and body:
-                    proxy.created.append(json.loads(body))
-                connection = http.client.HTTPConnection(upstream.hostname, upstream.port)
-                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
-                connection.request(self.command, self.path, body=body, headers=headers)
-                answer = connection.getresponse()
-                data = answer.read()
-                self.send_response(answer.status)
-                for name, value in answer.getheaders():
-                    if name.lower() not in ("transfer-encoding", "connection", "content-length"):
-                        self.send_header(name, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-                connection.close()
+    @property
+    def created(self) -> list[dict[str, Any]]:
+        return [r.body for r in self.calls("POST") if r.path.endswith("/v1/ci/runs") and r.raw]
 
-            do_GET = do_POST = _forward
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def _forward(self, request: Request) -> Answer:
+        connection = http.client.HTTPConnection(self.upstream.hostname, self.upstream.port)
+        headers = {k: v for k, v in request.headers.items() if k != "host"}
+        body = request.raw or None
+        connection.request(request.method, request.target, body=body, headers=headers)
+        answer = connection.getresponse()
+        data = answer.read()
+        kept = {
+            name: value
+            for name, value in answer.getheaders()
+            if name.lower() not in ("transfer-encoding", "connection", "content-length")
+        }
+        connection.close()
+        return Answer(answer.status, raw=data, headers=kept, content_type=None)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gate_test_support import REPO
+from support import REPO
 
 from .conftest import (
     TOOLS_WARN,
@@ -19,6 +19,9 @@ from .conftest import (
     write_json,
     write_yaml,
 )
+
+# Every test here runs gate-runner processes (seconds each on a loaded machine): slow.
+pytestmark = pytest.mark.slow
 
 THRESHOLDS = {"min_pass_rate": 0.85, "max_unsafe": 0, "min_reliability_score": 80}
 

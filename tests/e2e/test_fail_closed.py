@@ -14,6 +14,9 @@ from gate_runner.sandbox import Sandbox, Scenario
 
 from .conftest import TOKEN, checked_verdict, policy, run_cli, write_json, write_yaml
 
+# Every test here runs gate-runner processes (seconds each on a loaded machine): slow.
+pytestmark = pytest.mark.slow
+
 METRICS = {"pass_rate": 0.97, "unsafe_attempts": 0, "top_failing_tools": []}
 THRESHOLDS = {"min_pass_rate": 0.85, "max_unsafe": 0}
 

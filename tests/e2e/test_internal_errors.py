@@ -6,15 +6,18 @@ command calls, then runs the console entry point (`gate_runner.cli.main`) with t
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from support import Done, run_gate
 
-from .conftest import RUN_TIMEOUT_S, clean_env, policy, write_json, write_yaml
+from .conftest import clean_env, policy, write_json, write_yaml
 
 # What each command calls early, made to raise as a bug would.
+# Every test here runs gate-runner processes (seconds each on a loaded machine): slow.
+pytestmark = pytest.mark.slow
+
 BOOM = "def boom(*args, **kwargs):\n    raise RuntimeError('injected fault')\n"
 LOAD_POLICY = "import gate_runner.config as target; target.load_policy = boom"
 CASES: dict[str, tuple[str, list[str]]] = {
@@ -47,7 +50,7 @@ CASES: dict[str, tuple[str, list[str]]] = {
 }
 
 
-def run_with_fault(prologue: str, argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+def run_with_fault(prologue: str, argv: list[str], cwd: Path) -> Done:
     code = (
         f"{BOOM}{prologue}\n"
         "import sys\n"
@@ -55,15 +58,8 @@ def run_with_fault(prologue: str, argv: list[str], cwd: Path) -> subprocess.Comp
         "from gate_runner.cli import main\n"
         "main()\n"
     )
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=cwd,
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=RUN_TIMEOUT_S,
-        check=False,
-    )
+    # The launcher with `python -c CODE` for `python -m gate_runner`: the same process, faulted.
+    return run_gate([], cwd=cwd, env=clean_env(), command=[sys.executable, "-c", code])
 
 
 @pytest.fixture

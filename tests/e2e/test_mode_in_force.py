@@ -12,6 +12,9 @@ import pytest
 
 from .conftest import checked_verdict, policy, run_cli, write_json, write_yaml
 
+# Every test here runs gate-runner processes (seconds each on a loaded machine): slow.
+pytestmark = pytest.mark.slow
+
 PASSING = {"status": "done", "decision": "pass", "pass_rate": 0.97, "unsafe_attempts": 0}
 WAYS: dict[str, dict[str, Any]] = {
     # An entry whose date has come wins over enforcement.mode.

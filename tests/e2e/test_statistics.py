@@ -17,6 +17,9 @@ from gate_runner.sandbox import Sandbox, Scenario
 
 from .conftest import TOKEN, checked_verdict, run_cli, write_yaml
 
+# Every test here runs gate-runner processes (seconds each on a loaded machine): slow.
+pytestmark = pytest.mark.slow
+
 SEED = 12
 
 

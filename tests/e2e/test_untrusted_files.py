@@ -10,6 +10,9 @@ import pytest
 
 from .conftest import checked_verdict, policy, run_cli, write_yaml
 
+# Every test here runs gate-runner processes (seconds each on a loaded machine): slow.
+pytestmark = pytest.mark.slow
+
 PASSING = (
     '{"run_id": "r1", "status": "done", "decision": "pass", "pass_rate": 0.97, '
     '"unsafe_attempts": 0, "note": %s}'

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from gate_test_support import REPO, clean_env
+from support import REPO, Done, clean_env, run_gate
 
 from .fake import Answer, Fake, Request, fake_forge
 from .schemas import github_request
@@ -91,9 +89,7 @@ class PullRequest:
         return Answer(404, {"message": "Not Found"})
 
 
-def _push(
-    tmp_path: Path, fake: Fake, scenario: str, *args: str, policy: str = POLICY
-) -> subprocess.CompletedProcess[str]:
+def _push(tmp_path: Path, fake: Fake, scenario: str, *args: str, policy: str = POLICY) -> Done:
     (tmp_path / "sepurux.yml").write_text(policy, encoding="utf-8")
     event = tmp_path / "event.json"
     event.write_text(
@@ -111,11 +107,8 @@ def _push(
         },
         token=None,
     )
-    return subprocess.run(
+    return run_gate(
         [
-            sys.executable,
-            "-m",
-            "gate_runner",
             "check",
             "--sandbox",
             str(SANDBOX / scenario),
@@ -125,14 +118,11 @@ def _push(
         ],
         cwd=tmp_path,
         env=env,
-        capture_output=True,
-        text=True,
         timeout=120,
-        check=False,
     )
 
 
-def _shown(done: subprocess.CompletedProcess[str]) -> list[str]:
+def _shown(done: Done) -> list[str]:
     """Lines that show the forge token, but for the one that tells Actions to mask it."""
     lines = (done.stdout + done.stderr).splitlines()
     return [line for line in lines if TOKEN in line and line != f"::add-mask::{TOKEN}"]

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import gate_test_support as support
+import support
 
 from .gitrepo import GIT_ENV
 
@@ -26,14 +24,6 @@ def run(
     full = support.clean_env({**GIT_ENV, **(env or {})}, token=None)
     for name in drop:
         full.pop(name, None)
-    done = subprocess.run(
-        [sys.executable, "-m", "gate_runner", *args],
-        cwd=cwd,
-        env=full,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = support.run_gate(args, cwd=cwd, env=full)
     assert "Traceback" not in done.stderr, done.stderr
-    return Done(done.returncode, done.stdout, done.stderr)
+    return Done(done.code, done.stdout, done.stderr)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gate_test_support import validate_verdict
+from support import validate_verdict
 
 from .cli import Done, run
 from .gitrepo import Repo, shallow_clone

@@ -53,6 +53,7 @@ def test_every_loosening_of_the_pr_is_found_with_the_line_that_made_it(pr_repo: 
     }
 
 
+@pytest.mark.slow
 def test_diff_exits_1_and_lists_changes_as_json(pr_repo: Repo) -> None:
     done = run(pr_repo.path / "svc", "diff", "main", "--format", "json")
     assert done.code == 1, done.stderr
@@ -69,6 +70,7 @@ def test_diff_exits_1_and_lists_changes_as_json(pr_repo: Repo) -> None:
     assert {c["effect"] for c in changes} == {"loosens"}
 
 
+@pytest.mark.slow
 def test_diff_text_names_each_change(pr_repo: Repo) -> None:
     done = run(pr_repo.path / "svc", "diff", "main")
     assert done.code == 1
@@ -82,6 +84,7 @@ def test_diff_text_names_each_change(pr_repo: Repo) -> None:
     ) in done.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.slow
 def test_tightening_only_exits_0(pr_repo: Repo) -> None:
     pr_repo.write(
@@ -107,6 +110,7 @@ def test_tightening_only_exits_0(pr_repo: Repo) -> None:
     assert paths["assertions.refund-tool-stable.level"] == "loosens"
 
 
+@pytest.mark.slow
 def test_the_same_policy_is_no_change(pr_repo: Repo) -> None:
     done = run(pr_repo.path / "svc", "diff", "pr", "HEAD")
     assert (done.code, done.stdout) == (
@@ -115,6 +119,7 @@ def test_the_same_policy_is_no_change(pr_repo: Repo) -> None:
     )
 
 
+@pytest.mark.slow
 def test_two_files_compare_without_git(tmp_path: Path) -> None:
     (tmp_path / "a.yml").write_text("version: 1\nenforcement: {mode: hard}\n")
     (tmp_path / "b.yml").write_text("version: 1\nenforcement: {mode: observe}\n")
@@ -138,6 +143,7 @@ def test_base_ref_is_read_from_git_not_the_working_tree(pr_repo: Repo) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.slow
 def test_a_shallow_clone_gets_the_one_fetch_command_that_fixes_it(
     pr_repo: Repo, tmp_path: Path
 ) -> None:
@@ -156,6 +162,7 @@ def test_a_shallow_clone_gets_the_one_fetch_command_that_fixes_it(
     assert done.stdout.startswith("policy diff origin/main -> sepurux.yml: 6 changes")
 
 
+@pytest.mark.slow
 def test_auto_without_a_pull_request_says_what_to_pass(pr_repo: Repo) -> None:
     done = run(pr_repo.path / "svc", "diff", env={"CIRCLECI": "true"})
     assert done.code == 2
@@ -165,6 +172,7 @@ def test_auto_without_a_pull_request_says_what_to_pass(pr_repo: Repo) -> None:
     )
 
 
+@pytest.mark.slow
 def test_an_invalid_policy_at_the_ref_is_reported_at_its_ref_line(pr_repo: Repo) -> None:
     pr_repo.git("checkout", "-q", "main")
     pr_repo.commit("break", {"svc/sepurux.yml": "version: 1\nenforcement: {mode: lax}\n"})
@@ -174,6 +182,7 @@ def test_an_invalid_policy_at_the_ref_is_reported_at_its_ref_line(pr_repo: Repo)
     assert done.stderr.startswith("main:svc/sepurux.yml:2:")
 
 
+@pytest.mark.slow
 def test_extends_leaving_the_repository_is_not_read_from_disk(
     pr_repo: Repo, tmp_path: Path
 ) -> None:
@@ -188,6 +197,7 @@ def test_extends_leaving_the_repository_is_not_read_from_disk(
     assert "cannot read" in done.stderr
 
 
+@pytest.mark.slow
 def test_compare_with_ref_judges_a_loosening_pr_by_the_base(pr_repo: Repo) -> None:
     from gate_runner.governance.ref_gate import compare_with_ref
 
@@ -201,6 +211,7 @@ def test_compare_with_ref_judges_a_loosening_pr_by_the_base(pr_repo: Repo) -> No
     assert found.decision.message.startswith("review required: this change loosens the gate (6 ")
 
 
+@pytest.mark.slow
 def test_a_policy_outside_the_repository_or_missing_at_the_ref(
     pr_repo: Repo, tmp_path: Path
 ) -> None:
@@ -220,6 +231,7 @@ def test_a_policy_outside_the_repository_or_missing_at_the_ref(
     )
 
 
+@pytest.mark.slow
 def test_neither_a_file_nor_a_repository(tmp_path: Path) -> None:
     (tmp_path / "sepurux.yml").write_text("version: 1\n", encoding="utf-8")
     done = run(tmp_path, "diff", "a.yml")

@@ -44,6 +44,7 @@ def history(tmp_path: Path) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_the_headline_counts_the_merges_it_would_have_blocked(history: Path) -> None:
     done = run(
         history.parent, "replay", "--policy", "candidate.yml", "verdicts", "--today", "2026-12-20"
@@ -59,6 +60,7 @@ def test_the_headline_counts_the_merges_it_would_have_blocked(history: Path) -> 
     assert len(lines) == 6
 
 
+@pytest.mark.slow
 def test_json_and_markdown_give_the_same_data(history: Path) -> None:
     args = ("replay", "--policy", "candidate.yml", "verdicts", "--today", "2026-12-20")
     data = json.loads(run(history.parent, *args, "--format", "json").stdout)
@@ -79,6 +81,7 @@ def test_json_and_markdown_give_the_same_data(history: Path) -> None:
     assert markdown.count("| acme/agent | `") == 4
 
 
+@pytest.mark.slow
 def test_the_schedule_decides_what_would_block_on_a_given_day(history: Path) -> None:
     done = run(
         history.parent, "replay", "--policy", "candidate.yml", "verdicts", "--today", "2026-12-05"
@@ -90,6 +93,7 @@ def test_the_schedule_decides_what_would_block_on_a_given_day(history: Path) -> 
     assert "core: pass→fail\n" in done.stdout
 
 
+@pytest.mark.slow
 def test_last_keeps_the_most_recent(history: Path) -> None:
     args = (
         "replay",
@@ -106,6 +110,7 @@ def test_last_keeps_the_most_recent(history: Path) -> None:
     assert (data["verdicts"], data["blocked"]) == (5, 1)
 
 
+@pytest.mark.slow
 def test_unreadable_files_are_skipped_and_named(history: Path) -> None:
     (history / "broken.json").write_text("{", encoding="utf-8")
     (history / "other.json").write_text("[1, 2]", encoding="utf-8")
@@ -118,6 +123,7 @@ def test_unreadable_files_are_skipped_and_named(history: Path) -> None:
     assert skipped[1] == f"{Path('verdicts') / 'other.json'}: not a gate-runner verdict"
 
 
+@pytest.mark.slow
 def test_errors_are_judged_by_the_candidates_on_error(tmp_path: Path) -> None:
     data = json.loads(verdict_json("f" * 40))
     campaign = data["campaigns"][0]
@@ -134,6 +140,7 @@ def test_errors_are_judged_by_the_candidates_on_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.slow
 def test_replay_reads_a_store(tmp_path: Path, history: Path) -> None:
     repo = Repo.init(tmp_path / "repo")
     commits = [repo.commit(f"c{i}") for i in range(3)]
@@ -149,6 +156,7 @@ def test_replay_reads_a_store(tmp_path: Path, history: Path) -> None:
         assert data["changed"][0]["source"] == f"{store}:{commits[1]}"
 
 
+@pytest.mark.slow
 @pytest.mark.slow
 def test_bad_input_is_exit_2(tmp_path: Path) -> None:
     (tmp_path / "c.yml").write_text("version: 1\n", encoding="utf-8")

@@ -35,6 +35,7 @@ def _file(repo: Repo, tmp_path: Path, commit: str, store: str, **kwargs: object)
 
 
 @pytest.mark.slow
+@pytest.mark.slow
 def test_a_gap_in_the_store_finds_the_nearest_ancestor(
     history: tuple[Repo, list[str]], tmp_path: Path
 ) -> None:
@@ -54,6 +55,7 @@ def test_a_gap_in_the_store_finds_the_nearest_ancestor(
 
 
 @pytest.mark.slow
+@pytest.mark.slow
 def test_the_merge_base_itself_is_preferred(
     history: tuple[Repo, list[str]], tmp_path: Path
 ) -> None:
@@ -64,6 +66,7 @@ def test_the_merge_base_itself_is_preferred(
     assert (found.commit, found.commits_back) == (c[4], 0)
 
 
+@pytest.mark.slow
 def test_no_verdict_within_the_bound_is_a_note(
     history: tuple[Repo, list[str]], tmp_path: Path
 ) -> None:
@@ -81,6 +84,7 @@ def test_no_verdict_within_the_bound_is_a_note(
     assert empty.verdict is None and empty.note.startswith("no baseline: no verdict in ")
 
 
+@pytest.mark.slow
 @pytest.mark.slow
 def test_git_notes_keep_the_verdict_byte_for_byte(
     history: tuple[Repo, list[str]], tmp_path: Path
@@ -106,6 +110,7 @@ def test_git_notes_keep_the_verdict_byte_for_byte(
 
 
 @pytest.mark.slow
+@pytest.mark.slow
 def test_record_works_without_a_git_identity(
     history: tuple[Repo, list[str]], tmp_path: Path
 ) -> None:
@@ -121,6 +126,7 @@ def test_record_works_without_a_git_identity(
     assert GitNotesStore(Git(repo.path)).commits() == {c[0]}
 
 
+@pytest.mark.slow
 @pytest.mark.slow
 def test_a_shallow_clone_reads_notes_once_fetched(
     history: tuple[Repo, list[str]], tmp_path: Path
@@ -148,6 +154,7 @@ def test_a_shallow_clone_reads_notes_once_fetched(
     assert (found.commit, found.commits_back) == (c[2], 2), found.note
 
 
+@pytest.mark.slow
 @pytest.mark.slow
 def test_record_refuses_what_it_cannot_file(tmp_path: Path) -> None:
     nameless = tmp_path / "nameless.json"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from gate_test_support import validate_verdict
+from support import validate_verdict
 
 from gate_runner.verdict import FailingTool, Verdict
 

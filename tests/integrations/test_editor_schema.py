@@ -14,12 +14,12 @@ import os
 import queue
 import shutil
 import subprocess
-import sys
 import threading
 from pathlib import Path
 from typing import IO, Any
 
 import pytest
+from support import run_gate
 
 pytestmark = pytest.mark.slow
 
@@ -160,12 +160,9 @@ def _init_and_clone(tmp_path: Path) -> Path:
     """`gate-runner init` in a fresh repository, everything it wrote committed, then a clone."""
     origin = tmp_path / "origin"
     _git("init", "-q", str(origin))
-    done = subprocess.run(
-        [sys.executable, "-m", "gate_runner", "init"],
+    done = run_gate(
+        ["init"],
         cwd=origin,
-        capture_output=True,
-        text=True,
-        check=False,
     )
     assert done.returncode == 0, done.stderr
     _git("-C", str(origin), "add", "-A")

@@ -419,6 +419,7 @@ VENDOR_CHECKS = [
 
 
 @pytest.mark.parametrize(("schema", "source"), VENDOR_CHECKS, ids=[s for s, _ in VENDOR_CHECKS])
+@pytest.mark.slow
 def test_files_validate_against_vendor_schemas(schema: str, source: Any, tmp_path: Path) -> None:
     pytest.importorskip("check_jsonschema")
     import subprocess

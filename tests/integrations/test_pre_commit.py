@@ -6,11 +6,12 @@ pre-commit passes the hook's `args` and then the staged file names that match `f
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
+from support import Done, run_gate
 
 from gate_runner.ci.precommit import is_policy
 
@@ -32,17 +33,11 @@ INVALID = "version: 1\ncampaigns:\n  a: {min_pass_rate: 2}\nbogus: true\n"
 MODELINE = "# yaml-language-server: $schema=../schemas/sepurux.schema.json\n"
 
 
-def run_hook(cwd: Path, *files: str) -> subprocess.CompletedProcess[str]:
+def run_hook(cwd: Path, *files: str) -> Done:
     # The entry as pre-commit runs it, without --offline: that flag is the config engineer's.
     entry = HOOK["entry"].split()
     assert entry[:2] == ["python", "-m"]
-    return subprocess.run(
-        [sys.executable, *entry[1:], *files],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return run_gate(files, cwd=cwd, command=[sys.executable, *entry[1:]])
 
 
 def write(root: Path, name: str, text: str) -> str:
@@ -62,6 +57,7 @@ def test_kubernetes_and_kyverno_yaml_under_policies_is_left_alone(tmp_path: Path
     assert done.stdout == done.stderr == ""
 
 
+@pytest.mark.slow
 def test_policies_by_name_or_declared_schema_are_validated(tmp_path: Path) -> None:
     good = write(tmp_path, "sepurux.yml", VALID)
     bad = write(tmp_path, "policies/base.yml", MODELINE + INVALID)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
 import pytest
 from forge.fake import Answer, Request, fake_forge
-from gate_test_support import REPO, clean_env, validate_verdict
+from support import REPO, Done, clean_env, run_gate, validate_verdict
 
 SANDBOX = REPO / "examples" / "sandbox"
 TOKEN = "ghs_monorepo_token_5521"
@@ -42,14 +41,9 @@ def _repo(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _check(
-    cwd: Path, *args: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+def _check(cwd: Path, *args: str, env: dict[str, str] | None = None) -> Done:
+    return run_gate(
         [
-            sys.executable,
-            "-m",
-            "gate_runner",
             "check",
             "--sandbox",
             str(SANDBOX / "failing.yml"),
@@ -57,10 +51,7 @@ def _check(
         ],
         cwd=cwd,
         env=env or clean_env(token=None),
-        capture_output=True,
-        text=True,
         timeout=180,
-        check=False,
     )
 
 

@@ -7,8 +7,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import replace
 
 import pytest
-from gate_test_support import validate_verdict
 from report.fixtures import hard_fail, passing, soft_warn
+from support import validate_verdict
 
 from gate_runner.monorepo import PolicyRun, campaign_prefixes, merge_verdicts
 from gate_runner.report import REPORTERS

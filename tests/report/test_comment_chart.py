@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from gate_test_support import REPO, clean_env
+from support import REPO, Done, clean_env, run_gate
 
 from gate_runner.report import REPORTERS
 from gate_runner.report.markdown import COMMENT_LIMIT
@@ -35,6 +33,7 @@ def test_the_comment_shows_the_chart_and_the_baseline_recorded_in_the_verdict() 
     assert "second line: the baseline" in body
 
 
+@pytest.mark.slow
 def test_a_comment_cut_to_the_limit_keeps_the_chart_whole() -> None:
     one = hard_fail().campaigns[0]
     many = tuple(replace(one, key=f"campaign-{i:04d}") for i in range(3000))
@@ -62,12 +61,9 @@ def test_check_with_a_baseline_draws_it_in_the_comment(tmp_path: Path) -> None:
         encoding="utf-8",
     )
 
-    def check(scenario: str, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
+    def check(scenario: str, *args: str) -> Done:
+        return run_gate(
             [
-                sys.executable,
-                "-m",
-                "gate_runner",
                 "check",
                 "--sandbox",
                 str(SANDBOX / scenario),
@@ -75,10 +71,7 @@ def test_check_with_a_baseline_draws_it_in_the_comment(tmp_path: Path) -> None:
             ],
             cwd=tmp_path,
             env=clean_env(token=None),
-            capture_output=True,
-            text=True,
             timeout=120,
-            check=False,
         )
 
     assert check("passing.yml", "--verdict", "base.json").returncode == 0

@@ -218,6 +218,7 @@ def test_github_masks_every_line_of_every_secret() -> None:
     assert Secrets(("abc",)).mask_lines({}) == ""  # elsewhere nothing would read them
 
 
+@pytest.mark.slow
 def test_step_summary_fits_the_remaining_budget() -> None:
     verdict = _many_failures(5000)
     text = github.step_summary(verdict, already=github.SUMMARY_LIMIT_BYTES - 200_000)
@@ -226,6 +227,7 @@ def test_step_summary_fits_the_remaining_budget() -> None:
     assert github.step_summary(verdict, already=github.SUMMARY_LIMIT_BYTES) == ""
 
 
+@pytest.mark.slow
 def test_markdown_comment_is_capped_with_a_note() -> None:
     text = markdown.render(_many_failures(5000))
     assert text.startswith(markdown.MARKER)

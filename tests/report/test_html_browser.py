@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from support import clean_env, run_gate
 
 from gate_runner.report.html import render
 from gate_runner.verdict import Verdict
@@ -113,12 +112,8 @@ def test_hostile_names_run_no_script(browser: Browser, tmp_path: Path) -> None:
 def test_demo_failing_run_screenshot(browser: Browser, tmp_path: Path) -> None:
     """The quick start's failing run, through `gate-runner check` against the demo sandbox."""
     report = tmp_path / "demo.html"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB", "CI", "GITLAB"))}
-    done = subprocess.run(
+    done = run_gate(
         [
-            sys.executable,
-            "-m",
-            "gate_runner",
             "check",
             "--config",
             "examples/sepurux.yml",
@@ -130,11 +125,8 @@ def test_demo_failing_run_screenshot(browser: Browser, tmp_path: Path) -> None:
             str(tmp_path / "verdict.json"),
         ],
         cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
+        env=clean_env(token=None),
         timeout=300,
-        check=False,
     )
     assert done.returncode == 1, done.stderr
     page = browser.open(report.as_uri())

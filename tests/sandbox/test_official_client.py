@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from gate_test_support import REPO, clean_env
+from support import REPO, clean_env
 
 from gate_runner.sandbox import Sandbox, load_scenario
 

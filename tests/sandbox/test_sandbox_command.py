@@ -3,30 +3,26 @@
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
+from support import WAIT_S, run_gate, start_gate
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "sandbox"
-COMMAND = [sys.executable, "-m", "gate_runner", "sandbox"]
 
 
 class Running:
     """A sandbox subprocess whose first line (the URL) has been read."""
 
     def __init__(self, *args: str) -> None:
-        self.process = subprocess.Popen(
-            [*COMMAND, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
+        self.process = start_gate(["sandbox", *args])
         self.first_line = ""
         reader = threading.Thread(target=self._read_first_line, daemon=True)
         reader.start()
-        reader.join(timeout=20)
+        reader.join(timeout=WAIT_S)
         assert self.first_line.startswith("sandbox listening on "), self.first_line
         self.url = self.first_line.split()[-1]
 
@@ -36,7 +32,7 @@ class Running:
 
     def stop(self, sig: int) -> tuple[int, str, str]:
         self.process.send_signal(sig)
-        self.process.wait(timeout=20)
+        self.process.wait(timeout=WAIT_S)
         # Read through the file objects: lines already buffered by readline() live there.
         assert self.process.stdout is not None and self.process.stderr is not None
         return self.process.returncode, self.process.stdout.read(), self.process.stderr.read()
@@ -53,6 +49,7 @@ def running() -> Iterator[list[Running]]:
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.slow
 def test_serves_the_scenario_and_stops_with_counts(running: list[Running], sig: int) -> None:
     sandbox = Running("--scenario", str(EXAMPLES / "passing.yml"))
     running.append(sandbox)
@@ -70,6 +67,7 @@ def test_serves_the_scenario_and_stops_with_counts(running: list[Running], sig: 
     assert "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_demo_without_a_scenario_and_a_token_that_is_never_printed(
     running: list[Running],
 ) -> None:
@@ -106,21 +104,19 @@ def test_demo_without_a_scenario_and_a_token_that_is_never_printed(
         ),
     ],
 )
+@pytest.mark.slow
 def test_usage_errors_exit_2(args: list[str], message: str) -> None:
-    done = subprocess.run(
-        [*COMMAND, *args], capture_output=True, text=True, timeout=30, check=False
-    )
+    done = run_gate(["sandbox", *args])
     assert done.returncode == 2
     assert done.stderr.startswith("gate-runner sandbox: error: ") and message in done.stderr
     assert "Traceback" not in done.stderr and done.stdout == ""
 
 
+@pytest.mark.slow
 def test_invalid_scenario_file_exits_2_naming_the_problem(tmp_path: Path) -> None:
     path = tmp_path / "bad.yml"
     path.write_text("campaigns:\n  - name: a\n    mode: bulk\n")
-    done = subprocess.run(
-        [*COMMAND, "--scenario", str(path)], capture_output=True, text=True, timeout=30, check=False
-    )
+    done = run_gate(["sandbox", "--scenario", str(path)])
     assert done.returncode == 2
     problem = "campaigns[0].mode: 'bulk' is not one of ['run', 'batch']"
     assert done.stderr == f"gate-runner sandbox: error: {path}: {problem}\n"

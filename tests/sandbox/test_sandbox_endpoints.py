@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -72,18 +71,23 @@ def test_traces_post_and_get(make_sandbox: MakeSandbox, client: Client) -> None:
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "events"]
 
 
-def test_run_lifecycle_queued_running_done(make_sandbox: MakeSandbox, client: Client) -> None:
+def test_run_lifecycle_queued_running_done(
+    make_sandbox: MakeSandbox, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
     sandbox = make_sandbox(one(duration=0.8))
+    # The sandbox's clock, stepped by the test: a loaded machine that stalls between two
+    # requests (it did, past the 0.2 s a run stays queued) cannot skip a state.
+    now = [1000.0]
+    monkeypatch.setattr(sandbox._app.service, "_clock", lambda: now[0])
     s = client(sandbox)
-    started = time.monotonic()
     run_id = create(s, sandbox, {"campaign_id": campaign_uuid("core")}).json()["run_id"]
     url = f"{sandbox.url}/v1/ci/runs/{run_id}"
     first = s.get(url, timeout=5).json()
     assert first["status"] == "queued" and first["decision"] == "pending"
     assert "pass_rate" not in first
-    time.sleep(max(0.0, started + 0.45 - time.monotonic()))
+    now[0] += 0.45
     assert s.get(url, timeout=5).json()["status"] == "running"
-    time.sleep(max(0.0, started + 0.85 - time.monotonic()))
+    now[0] += 0.4
     done = s.get(url, timeout=5).json()
     assert done["status"] == "done" and done["decision"] == "pass"
     assert done["run_id"] == run_id

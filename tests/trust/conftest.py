@@ -7,15 +7,16 @@ with a recognisable token that must never come out anywhere.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import gate_test_support as support
+import support
 import yaml
-from gate_test_support import validate_verdict
+from support import Done, gate_command, validate_verdict
+
+# The suites below import the launcher's argv from here.
+__all__ = ["gate_command"]
 
 # The API token every run uses; any sighting of it outside an ::add-mask:: line is a leak.
 TOKEN = "trust-TOKEN-7c41d9-never-print-me"
@@ -28,23 +29,16 @@ def clean_env(
     return support.clean_env(extra, token=token)
 
 
-def gate_command(args: Sequence[str]) -> list[str]:
-    return [sys.executable, "-m", "gate_runner", *args]
-
-
 def run_gate(
-    args: Sequence[str], cwd: Path, env: Mapping[str, str], *, timeout: float = 60
-) -> subprocess.CompletedProcess[str]:
+    args: Sequence[str],
+    cwd: Path,
+    env: Mapping[str, str],
+    *,
+    timeout: float = support.cli.RUN_TIMEOUT_S,
+    **popen: Any,
+) -> Done:
     """`gate-runner ARGS` as a process, its output captured."""
-    return subprocess.run(
-        gate_command(args),
-        cwd=cwd,
-        env=dict(env),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    return support.run_gate(args, cwd=cwd, env=env, timeout=timeout, **popen)
 
 
 def write_policy(path: Path, document: Mapping[str, Any]) -> Path:

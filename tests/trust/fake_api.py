@@ -8,13 +8,13 @@ create answer, poll payload). The GitHub part follows the REST docs for issue co
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from support import Answer, LoopbackServer, Request
 
 CAMPAIGN_ID = "914a48b4-3a5f-5027-8bb8-72242391f0b4"
 
@@ -48,75 +48,50 @@ class Script:
 class FakeApi:
     url: str
     script: Script
-    requests: list[str] = field(default_factory=list)
+    server: LoopbackServer
     comments: list[str] = field(default_factory=list)
-    release: threading.Event = field(default_factory=threading.Event)
+    polls: int = 0
+
+    @property
+    def requests(self) -> list[str]:
+        """ "METHOD /path" of every request so far."""
+        return [f"{r.method} {r.target}" for r in self.server.requests]
+
+    @property
+    def release(self) -> threading.Event:
+        """Set when the fake closes: a held request then ends."""
+        return self.server.release
 
     def poll_answer(self, count: int) -> dict[str, Any]:
         polls = self.script.polls or [done_payload(self.script.run_id)]
         return polls[min(count, len(polls) - 1)]
 
+    def answer(self, request: Request) -> Answer:
+        if self.script.hang:
+            self.release.wait(60)
+            return Answer(write=lambda _handler: None)  # hung up without a word
+        path = request.target
+        if request.method == "GET" and path.startswith("/v1/campaigns"):
+            listed = [{"campaign_id": CAMPAIGN_ID, "name": self.script.campaign, "mode": "run"}]
+            return Answer(200, listed)
+        if request.method == "GET" and path.startswith("/v1/ci/runs/"):
+            answer = self.poll_answer(self.polls)
+            self.polls += 1
+            return Answer(200, answer)
+        if request.method == "GET" and path.startswith("/repos/") and "/comments" in path:
+            return Answer(200, [])
+        if request.method == "POST" and path == "/v1/ci/runs":
+            return Answer(200, {"run_id": self.script.run_id, "status": "queued"})
+        if request.method == "POST" and path.startswith("/repos/"):
+            self.comments.append(request.body["body"])
+            return Answer(201, {"id": 1, "body": request.body["body"]})
+        return Answer(404, {"detail": "Not found"})
+
 
 @contextmanager
 def fake_api(script: Script) -> Iterator[FakeApi]:
-    state: dict[str, Any] = {"polls": 0}
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *_args: object) -> None:
-            pass
-
-        def _send(self, status: int, body: Any) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def _hold(self) -> bool:
-            api.requests.append(f"{self.command} {self.path}")
-            if script.hang:
-                api.release.wait(60)
-                return True
-            return False
-
-        def do_GET(self) -> None:
-            if self._hold():
-                return
-            if self.path.startswith("/v1/campaigns"):
-                self._send(
-                    200, [{"campaign_id": CAMPAIGN_ID, "name": script.campaign, "mode": "run"}]
-                )
-            elif self.path.startswith("/v1/ci/runs/"):
-                answer = api.poll_answer(state["polls"])
-                state["polls"] += 1
-                self._send(200, answer)
-            elif self.path.startswith("/repos/") and "/comments" in self.path:
-                self._send(200, [])
-            else:
-                self._send(404, {"detail": "Not found"})
-
-        def do_POST(self) -> None:
-            if self._hold():
-                return
-            length = int(self.headers.get("Content-Length") or 0)
-            body = json.loads(self.rfile.read(length) or b"null")
-            if self.path == "/v1/ci/runs":
-                self._send(200, {"run_id": script.run_id, "status": "queued"})
-            elif self.path.startswith("/repos/"):
-                api.comments.append(body["body"])
-                self._send(201, {"id": 1, "body": body["body"]})
-            else:
-                self._send(404, {"detail": "Not found"})
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    api = FakeApi(f"http://127.0.0.1:{server.server_address[1]}", script)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    """The fake on the shared loopback server (tests/support/http.py)."""
+    with LoopbackServer() as server:
+        api = FakeApi(server.url, script, server)
+        server.route = api.answer
         yield api
-    finally:
-        api.release.set()
-        server.shutdown()
-        server.server_close()

@@ -16,12 +16,12 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
 import pytest
+from support import LOADED_BOUND_S, WAIT_S, Answer, LoopbackServer, Request, start_gate
 
 from gate_runner.sandbox import Sandbox, Scenario
 
@@ -31,16 +31,20 @@ from .conftest import (
     assert_no_token_in_files,
     assert_no_traceback,
     clean_env,
-    gate_command,
     gate_policy,
     load_verdict,
     write_policy,
 )
 from .fake_api import FakeApi, Script, fake_api
 
-PROMPT_S = 5.0  # CI kills the job a few seconds after its signal: the verdict must be out by then
-WAIT_S = 20.0  # for the phase to begin
-SLOW = 30.0  # a slow answer: far beyond the time a test may take
+# Every test here runs gate-runner processes (seconds each on a loaded machine): slow.
+pytestmark = pytest.mark.slow
+
+# CI kills the job a few seconds after its signal; bench/cancellation.py holds that tight
+# figure. Here the bound only has to tell "stopped" from "waited for the slow answer" (SLOW),
+# with room for a loaded machine (5 s left it too little).
+PROMPT_S = LOADED_BOUND_S
+SLOW = 120.0  # a slow answer: far beyond PROMPT_S; released when the test ends
 REPORTS = {
     "junit": "report.xml",
     "sarif": "report.sarif",
@@ -96,45 +100,19 @@ PHASES = [
 ]
 
 
-class SlowGitHub:
-    """A fake GitHub API on 127.0.0.1 that takes its time over every request."""
+class SlowGitHub(LoopbackServer):
+    """A fake GitHub API on the shared loopback server that takes its time over every request."""
 
     def __init__(self) -> None:
-        self.paths: list[str] = []
-        self.hit = threading.Event()
-        self.release = threading.Event()
-        api = self
+        super().__init__(self._slowly)
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *_args: object) -> None:
-                pass
+    @property
+    def paths(self) -> list[str]:
+        return self.targets()
 
-            def do_GET(self) -> None:
-                api.paths.append(self.path)
-                api.hit.set()
-                api.release.wait(SLOW)
-                body = b"[]"
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            do_POST = do_PATCH = do_GET
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> SlowGitHub:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.release.set()
-        self.server.shutdown()
-        self.server.server_close()
+    def _slowly(self, _request: Request) -> Answer:
+        self.release.wait(SLOW)
+        return Answer(200, raw=b"[]")
 
 
 @dataclass
@@ -212,14 +190,7 @@ def test_a_signal_leaves_a_verdict_and_every_report(
 
     with Sandbox(scenario, host="127.0.0.1", port=0, token=TOKEN) as sandbox:
         args[2] = sandbox.url
-        process = subprocess.Popen(
-            gate_command(args),
-            cwd=tmp_path,
-            env=clean_env(extra),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        process = start_gate(args, cwd=tmp_path, env=clean_env(extra))
         stdout, stderr = Lines(process.stdout).start(), Lines(process.stderr).start()
         try:
             reached = stderr.wait_for(phase.ready, WAIT_S)
@@ -317,18 +288,8 @@ def test_a_signal_during_a_hanging_remote_extends_leaves_a_verdict(
     with fake_api(Script(hang=True)) as api:
         cwd = hanging_extends(tmp_path, api)
         env = clean_env({"GATE_RUNNER_CACHE_DIR": str(tmp_path / "cache")})
-        process = subprocess.Popen(
-            gate_command(["check", "--report", "junit=report.xml"]),
-            cwd=cwd,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        deadline = time.monotonic() + WAIT_S
-        while not api.requests and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert api.requests, "the remote parent was never asked for"
+        process = start_gate(["check", "--report", "junit=report.xml"], cwd=cwd, env=env)
+        assert api.server.hit.wait(WAIT_S), "the remote parent was never asked for"
         process.send_signal(SIGNALS[signame])
         assert_interrupted_before_the_policy(cwd, process)
 
@@ -352,14 +313,7 @@ def test_a_signal_during_start_up_leaves_a_verdict(delay: float, tmp_path: Path)
     with fake_api(Script(hang=True)) as api:
         cwd = hanging_extends(tmp_path, api)
         env = clean_env({"GATE_RUNNER_CACHE_DIR": str(tmp_path / "cache")})
-        process = subprocess.Popen(
-            gate_command(["check", "--report", "junit=report.xml"]),
-            cwd=cwd,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        process = start_gate(["check", "--report", "junit=report.xml"], cwd=cwd, env=env)
         deadline = time.monotonic() + WAIT_S
         while not catches_sigterm(process.pid) and time.monotonic() < deadline:
             time.sleep(0.005)

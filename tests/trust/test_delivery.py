@@ -25,6 +25,9 @@ from .conftest import (
     write_policy,
 )
 
+# Every test here runs gate-runner processes (seconds each on a loaded machine): slow.
+pytestmark = pytest.mark.slow
+
 SCENARIO: dict[str, Any] = {
     "campaigns": [
         {"name": "good", "duration": 0.05, "metrics": {"pass_rate": 0.97}},
@@ -99,14 +102,10 @@ def test_lost_output_never_changes_the_exit_code_or_the_verdict(
 def test_files_honour_the_umask(umask: int, mode: int, tmp_path: Path) -> None:
     # mkstemp made every file 0600: an uploader running as another user could not read them.
     cwd = workdir(tmp_path, "good")
-    done = subprocess.run(
-        gate_command(check_args(tmp_path, "--report", "sarif=out/g.sarif")),
-        cwd=cwd,
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    done = run_gate(
+        check_args(tmp_path, "--report", "sarif=out/g.sarif"),
+        cwd,
+        clean_env(),
         preexec_fn=lambda: os.umask(umask),
     )
     assert done.returncode == 0, done.stderr

@@ -18,8 +18,6 @@ import math
 import os
 import re
 import shutil
-import subprocess
-import sys
 from dataclasses import replace
 from datetime import date
 from functools import cache
@@ -27,9 +25,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gate_test_support import verdict_validator
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from support import run_gate, verdict_validator
 
 from gate_runner.config import load_policy, validate_files
 from gate_runner.errors import PolicyError
@@ -335,6 +333,7 @@ def _mutated(draw: st.DrawFn) -> tuple[str, bytes]:
 
 @settings(PROPERTY, max_examples=1000)
 @given(case=_mutated())
+@pytest.mark.slow
 def test_mutated_policy_gives_a_policy_or_a_clean_error(
     case: tuple[str, bytes], tree: Path
 ) -> None:
@@ -351,6 +350,7 @@ def test_mutated_policy_gives_a_policy_or_a_clean_error(
     seed=st.sampled_from(sorted(HOSTILE_DOCUMENTS)),
     prefix=st.sampled_from(["", "\ufeff", "# c\n", "---\n", "%YAML 1.1\n---\n"]),
 )
+@pytest.mark.slow
 def test_hostile_document_with_any_prefix(seed: str, prefix: str, tree: Path) -> None:
     path = tree / "cases" / "valid" / "prefixed.yml"
     path.write_bytes(prefix.encode() + HOSTILE_DOCUMENTS[seed])
@@ -375,17 +375,15 @@ def _cli_env() -> dict[str, str]:
 
 
 @pytest.mark.parametrize("name", CLI_CASES)
+@pytest.mark.slow
 def test_validate_cli_exits_0_or_2_without_a_traceback(name: str, tmp_path: Path) -> None:
     path = tmp_path / f"{name}.yml"
     path.write_bytes(HOSTILE_DOCUMENTS[name])
-    result = subprocess.run(
-        [sys.executable, "-m", "gate_runner", "validate", path.name],
-        capture_output=True,
-        text=True,
+    result = run_gate(
+        ["validate", path.name],
         timeout=60,
         cwd=tmp_path,
         env=_cli_env(),
-        check=False,
     )
     expected = 0 if name == "bom-then-valid" else 2
     assert result.returncode == expected, result.stderr
@@ -582,6 +580,7 @@ def _campaign(thresholds: list[Threshold], assertions: list[Assertion], mode: An
     waivers=WAIVERS,
     baseline=BASELINES,
 )
+@pytest.mark.slow
 def test_evaluate_campaign_never_raises_and_fails_closed(
     payload: dict[str, Any],
     thresholds: list[Threshold],
@@ -642,6 +641,7 @@ def _strict_json(text: str) -> Any:
     on_error=st.sampled_from(["fail", "pass"]),
     soft_exit_code=st.sampled_from([0, 5, 125]),
 )
+@pytest.mark.slow
 def test_verdict_is_valid_json_and_renders_everywhere(
     payload: dict[str, Any],
     thresholds: list[Threshold],
@@ -748,19 +748,17 @@ HOSTILE_PAYLOADS: dict[str, tuple[str, set[int]]] = {
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE_PAYLOADS))
+@pytest.mark.slow
 def test_evaluate_cli_on_hostile_payload_never_exits_4(name: str, tmp_path: Path) -> None:
     text, codes = HOSTILE_PAYLOADS[name]
     (tmp_path / "sepurux.yml").write_text(POLICY_FOR_EVALUATE, encoding="utf-8")
     (tmp_path / "payload.json").write_text(text, encoding="utf-8")
     reports = [f"--report={fmt}={fmt}.out" for fmt in REPORTERS if fmt not in ("text", "github")]
-    result = subprocess.run(
-        [sys.executable, "-m", "gate_runner", "evaluate", "--payload", "payload.json", *reports],
-        capture_output=True,
-        text=True,
+    result = run_gate(
+        ["evaluate", "--payload", "payload.json", *reports],
         timeout=60,
         cwd=tmp_path,
         env=_cli_env(),
-        check=False,
     )
     output = result.stdout + result.stderr
     assert result.returncode in codes, output

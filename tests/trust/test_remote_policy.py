@@ -11,14 +11,12 @@ import hashlib
 import http.server
 import os
 import socket
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from support import WAIT_S, Answer, Done, LoopbackServer, routes, run_gate
 
 from gate_runner.config import load_policy
 from gate_runner.config.fetch import MAX_BYTES
@@ -29,74 +27,35 @@ GOOD_PIN = hashlib.sha256(GOOD).hexdigest()
 TAMPERED = GOOD.replace(b"0.8", b"0.1")
 
 
-class PolicyServer:
-    """A loopback server: fixed routes, a log of every request, and byte counts sent."""
+class PolicyServer(LoopbackServer):
+    """The shared loopback server with fixed routes, and the bytes a streaming route sent."""
 
-    def __init__(self, routes: dict[str, Callable[[http.server.BaseHTTPRequestHandler], None]]):
-        self.routes = routes
-        self.requests: list[str] = []
+    def __init__(self, table: dict[str, Answer]) -> None:
+        super().__init__(routes(table))
         self.bytes_sent = 0
         self.stream_done = threading.Event()
-        server = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                server.requests.append(self.path)
-                route = server.routes.get(self.path)
-                if route is None:
-                    self.send_error(404)
-                    return
-                route(self)
-
-            def log_message(self, format: str, *args: object) -> None:
-                del format, args
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
-def body(data: bytes) -> Callable[[http.server.BaseHTTPRequestHandler], None]:
-    def send(handler: http.server.BaseHTTPRequestHandler) -> None:
-        handler.send_response(200)
-        handler.send_header("Content-Type", "application/yaml")
-        handler.send_header("Content-Length", str(len(data)))
-        handler.end_headers()
-        handler.wfile.write(data)
-
-    return send
+def body(data: bytes) -> Answer:
+    return Answer(200, raw=data, content_type="application/yaml")
 
 
-def redirect(location: str) -> Callable[[http.server.BaseHTTPRequestHandler], None]:
-    def send(handler: http.server.BaseHTTPRequestHandler) -> None:
-        handler.send_response(302)
-        handler.send_header("Location", location)
-        handler.send_header("Content-Length", "0")
-        handler.end_headers()
-
-    return send
+def redirect(location: str) -> Answer:
+    return Answer(302, raw=b"", headers={"Location": location}, content_type=None)
 
 
 @pytest.fixture
 def serve() -> Iterator[Callable[..., PolicyServer]]:
     started: list[PolicyServer] = []
 
-    def start(
-        routes: dict[str, Callable[[http.server.BaseHTTPRequestHandler], None]],
-    ) -> PolicyServer:
-        server = PolicyServer(routes)
+    def start(table: dict[str, Answer]) -> PolicyServer:
+        server = PolicyServer(table)
         started.append(server)
         return server
 
     yield start
     for server in started:
-        server.stop()
+        server.close()
 
 
 def write_policy(directory: Path, url: str, pin: str) -> Path:
@@ -108,22 +67,20 @@ def write_policy(directory: Path, url: str, pin: str) -> Path:
     return path
 
 
-def validate(cwd: Path, cache: Path) -> subprocess.CompletedProcess[str]:
+def validate(cwd: Path, cache: Path) -> Done:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "GATE_RUNNER_"))}
     env["GATE_RUNNER_CACHE_DIR"] = str(cache)
-    done = subprocess.run(
-        [sys.executable, "-m", "gate_runner", "validate"],
+    done = run_gate(
+        ["validate"],
         cwd=cwd,
         env=env,
-        capture_output=True,
-        text=True,
         timeout=60,
-        check=False,
     )
     assert "Traceback" not in done.stdout + done.stderr
     return done
 
 
+@pytest.mark.slow
 def test_tampered_policy_is_refused_naming_the_url_and_both_digests(
     tmp_path: Path, serve: Callable[..., PolicyServer]
 ) -> None:
@@ -140,6 +97,7 @@ def test_tampered_policy_is_refused_naming_the_url_and_both_digests(
     assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").iterdir())
 
 
+@pytest.mark.slow
 def test_oversized_policy_is_refused_without_reading_it_all(
     tmp_path: Path, serve: Callable[..., PolicyServer]
 ) -> None:
@@ -158,17 +116,15 @@ def test_oversized_policy_is_refused_without_reading_it_all(
         finally:
             server.stream_done.set()
 
-    server = serve({"/huge.yml": endless})
+    server = serve({"/huge.yml": Answer(write=endless)})
     url = f"{server.url}/huge.yml"
     write_policy(tmp_path, url, "a" * 64)
-    started = time.monotonic()
     done = validate(tmp_path, tmp_path / "cache")
     assert done.returncode == 2
     assert done.stderr == (f"sepurux.yml:3:5: {url}: larger than {MAX_BYTES} bytes; refusing\n")
-    assert server.stream_done.wait(10), "the server is still streaming: the client kept reading"
+    assert server.stream_done.wait(WAIT_S), "the server is still streaming: the client kept reading"
     assert server.bytes_sent < endless_total
-    assert server.bytes_sent < 32 * MAX_BYTES, server.bytes_sent
-    assert time.monotonic() - started < 30
+    assert server.bytes_sent < 32 * MAX_BYTES, server.bytes_sent  # stopped: bytes, not seconds
 
 
 def test_plain_http_to_another_host_is_refused_before_any_network_access(
@@ -198,6 +154,7 @@ def test_plain_http_to_another_host_is_refused_before_any_network_access(
     assert fetched == [] and attempts == []
 
 
+@pytest.mark.slow
 def test_plain_http_to_another_host_through_the_cli(tmp_path: Path) -> None:
     url = "http://policies.example.com/x.yml"
     write_policy(tmp_path, url, GOOD_PIN)
@@ -209,6 +166,7 @@ def test_plain_http_to_another_host_through_the_cli(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("target", ["other-port", "other-host-name"])
+@pytest.mark.slow
 def test_redirect_away_is_refused_and_the_target_gets_nothing(
     target: str, tmp_path: Path, serve: Callable[..., PolicyServer]
 ) -> None:
@@ -227,10 +185,11 @@ def test_redirect_away_is_refused_and_the_target_gets_nothing(
     assert done.stderr == (
         f"sepurux.yml:3:5: {url}: redirected to another host ({location}); refusing\n"
     )
-    assert origin.requests == ["/agents.yml"]
-    assert elsewhere.requests == []
+    assert origin.targets() == ["/agents.yml"]
+    assert elsewhere.targets() == []
 
 
+@pytest.mark.slow
 def test_redirect_on_the_same_server_is_followed(
     tmp_path: Path, serve: Callable[..., PolicyServer]
 ) -> None:
@@ -238,9 +197,10 @@ def test_redirect_on_the_same_server_is_followed(
     write_policy(tmp_path, f"{server.url}/old.yml", GOOD_PIN)
     done = validate(tmp_path, tmp_path / "cache")
     assert done.returncode == 0, done.stderr
-    assert server.requests == ["/old.yml", "/agents.yml"]
+    assert server.targets() == ["/old.yml", "/agents.yml"]
 
 
+@pytest.mark.slow
 def test_good_pin_is_fetched_once_then_served_from_the_cache_offline(
     tmp_path: Path, serve: Callable[..., PolicyServer]
 ) -> None:
@@ -253,8 +213,8 @@ def test_good_pin_is_fetched_once_then_served_from_the_cache_offline(
     assert first.stdout == "ok: sepurux.yml is valid\n"
     assert (cache / f"{GOOD_PIN}.yml").read_bytes() == GOOD
     assert validate(tmp_path, cache).returncode == 0
-    assert server.requests == ["/agents.yml"]
-    server.stop()
+    assert server.targets() == ["/agents.yml"]
+    server.close()
     # Offline: nothing listens on that port any more, and the cache answers.
     offline = validate(tmp_path, cache)
     assert offline.returncode == 0, offline.stderr

@@ -13,8 +13,6 @@ import json
 import os
 import re
 import signal
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -25,7 +23,7 @@ from typing import Any
 
 import pytest
 import yaml
-from gate_test_support import clean_env, validate_verdict
+from support import WAIT_S, clean_env, run_gate, start_gate, validate_verdict
 
 from gate_runner.api import SepuruxClient
 from gate_runner.config import load_policy
@@ -34,6 +32,10 @@ from gate_runner.report import REPORTERS
 from gate_runner.sandbox import Sandbox, load_scenario
 
 from .fake_api import Script, done_payload, fake_api
+
+# Nearly every test runs gate-runner processes, and the last one counts what all the others
+# scanned: the module runs whole, as a slow one.
+pytestmark = pytest.mark.slow
 
 TOKEN = "tok_SECRET_4f9a2c"
 # How a token leaked in the past without appearing whole: markdown's escape, a truncated half.
@@ -84,15 +86,7 @@ def run_cli(
     label: str, args: Sequence[str], cwd: Path, env: Mapping[str, str], *, mask_first: bool = False
 ) -> Run:
     """`gate-runner ARGS` as a process; its stdout, stderr and every file in `cwd` are scanned."""
-    done = subprocess.run(
-        [sys.executable, "-m", "gate_runner", *args],
-        cwd=cwd,
-        env=dict(env),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_gate(args, cwd=cwd, env=env)
     stdout = done.stdout
     if mask_first:
         mask = f"::add-mask::{TOKEN}"
@@ -340,15 +334,7 @@ def test_token_written_into_the_policy_is_refused_without_echo(tmp_path: Path) -
         f"version: 1\napi:\n  token: {TOKEN}\ncampaigns: {{c: {{}}}}\n", encoding="utf-8"
     )
     env = env_with({})
-    done = subprocess.run(
-        [sys.executable, "-m", "gate_runner", "validate"],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_gate(["validate"], cwd=cwd, env=env)
     assert done.returncode == 2
     scan("validate token in file: stdout", done.stdout)
     scan("validate token in file: stderr", done.stderr)
@@ -384,24 +370,10 @@ def test_evaluate_and_test_scrub_a_token_in_the_payload(tmp_path: Path) -> None:
 
 
 def test_sandbox_command_never_prints_its_token(tmp_path: Path, scenario_file: Path) -> None:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gate_runner",
-            "sandbox",
-            "--scenario",
-            str(scenario_file),
-            "--port",
-            "0",
-            "--token",
-            TOKEN,
-        ],
+    process = start_gate(
+        ["sandbox", "--scenario", str(scenario_file), "--port", "0", "--token", TOKEN],
         cwd=tmp_path,
         env=env_with({}),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
     )
     try:
         assert process.stdout is not None
@@ -421,7 +393,7 @@ def test_sandbox_command_never_prints_its_token(tmp_path: Path, scenario_file: P
         scan("sandbox 401 body", refused.value.read().decode("utf-8", "replace"))
     finally:
         process.send_signal(signal.SIGTERM)
-        stdout, stderr = process.communicate(timeout=20)
+        stdout, stderr = process.communicate(timeout=WAIT_S)
     scan("sandbox stdout", first + stdout)
     scan("sandbox stderr", stderr)
     assert "Traceback" not in stdout + stderr
