@@ -12,6 +12,7 @@ from gate_runner.forge import bitbucket, forge_status_tokens, publish_statuses
 from gate_runner.forge.http import ForgeAPI, PublishError
 from gate_runner.forge.statuses import statuses
 
+from . import gitlab_fake
 from .fake import Answer, Request, fake_forge
 from .schemas import azure_status
 from .verdicts import TOKEN, many_findings, mixed
@@ -27,32 +28,10 @@ def _on(vendor: str, verdict=None):  # type: ignore[no-untyped-def]
 # ---------------------------------------------------------------- GitLab
 
 
-class GitLab:
-    """https://docs.gitlab.com/ee/api/commits.html#set-the-pipeline-status-of-a-commit
-
-    POST /projects/:id/statuses/:sha with `state` (pending, running, success, failed,
-    canceled, skipped), `name`, `target_url`, `description`, `ref`, `pipeline_id`; 201 with
-    the status. Re-posting the state a status already has answers 400
-    {"message": "Cannot transition status via :<event> from :<state>"}.
-    """
-
-    def __init__(self, refuse: int | None = None, already: bool = False) -> None:
-        self.refuse = refuse
-        self.already = already
-
-    def __call__(self, request: Request) -> Answer:
-        assert request.headers["private-token"] == TOKEN
-        match = re.fullmatch(r"/api/v4/projects/(\d+)/statuses/([0-9a-f]{40})", request.target)
-        if request.method != "POST" or match is None:
-            return Answer(404, {"message": "404 Not Found"})
-        body = request.body
-        assert set(body) <= {"state", "name", "target_url", "description", "ref", "pipeline_id"}
-        assert body["state"] in ("pending", "running", "success", "failed", "canceled", "skipped")
-        if self.refuse:
-            return Answer(self.refuse, {"message": "403 Forbidden"})
-        if self.already:
-            return Answer(400, {"message": "Cannot transition status via :drop from :failed"})
-        return Answer(201, {"id": 93, "sha": match.group(2), "status": body["state"], **body})
+def _gitlab(**kwargs: object) -> gitlab_fake.Project:
+    """Project 278964 with one branch pipeline, 1234, on the verdict's commit."""
+    pipelines = [gitlab_fake.Pipeline(1234, SHA, "feature/refunds")]
+    return gitlab_fake.Project(278964, TOKEN, {SHA}, {"feature/refunds": SHA}, pipelines, **kwargs)  # type: ignore[arg-type]
 
 
 def _gitlab_env(url: str) -> dict[str, str]:
@@ -66,7 +45,8 @@ def _gitlab_env(url: str) -> dict[str, str]:
 
 
 def test_gitlab_a_commit_status_per_campaign_and_the_gate() -> None:
-    with fake_forge(GitLab()) as fake:
+    project = _gitlab()
+    with fake_forge(project) as fake:
         assert publish_statuses(_on("gitlab"), _gitlab_env(fake.url)) == []
     assert {r.target for r in fake.requests} == {f"/api/v4/projects/278964/statuses/{SHA}"}
     bodies = [r.body for r in fake.requests]
@@ -79,22 +59,39 @@ def test_gitlab_a_commit_status_per_campaign_and_the_gate() -> None:
     assert bodies[0]["pipeline_id"] == 1234
     assert bodies[0]["ref"] == "feature/refunds"
     assert bodies[0]["target_url"] == "https://app.sepurux.dev/runs/r-7"
+    assert len(project.pipeline(1234).statuses) == 4 and project.external() == []
 
 
 def test_gitlab_a_rerun_with_the_same_state_is_not_a_warning() -> None:
-    with fake_forge(GitLab(already=True)) as fake:
+    with fake_forge(_gitlab(already=True)) as fake:
         assert publish_statuses(_on("gitlab"), _gitlab_env(fake.url)) == []
     assert len(fake.requests) == 4
 
 
 def test_gitlab_a_refused_token_is_one_warning() -> None:
-    with fake_forge(GitLab(refuse=403)) as fake:
+    with fake_forge(_gitlab(refuse=403)) as fake:
         warnings = publish_statuses(_on("gitlab"), _gitlab_env(fake.url))
     assert warnings == [
         "status 'gate-runner / core-reliability' not published: "
         f"POST /api/v4/projects/278964/statuses/{SHA} answered 403 Forbidden"
     ]
     assert len(fake.requests) == 1
+
+
+def test_gitlab_a_pipeline_under_no_ref_is_one_warning_after_every_ref_was_tried() -> None:
+    """Pipeline 1234 is not on this commit: each possible ref is asked once, then it stops."""
+    project = _gitlab()
+    project.pipelines = [gitlab_fake.Pipeline(1234, "f" * 40, "feature/refunds")]
+    project.commits.add("f" * 40)
+    with fake_forge(project) as fake:
+        warnings = publish_statuses(_on("gitlab"), _gitlab_env(fake.url))
+    assert [r.body.get("ref") for r in fake.requests] == ["feature/refunds", None]
+    assert warnings == [
+        "status 'gate-runner / core-reliability' not published: "
+        f"POST /api/v4/projects/278964/statuses/{SHA} answered 404 Not Found "
+        "(pipeline 1234 was not found at this commit under any of its 2 possible refs)"
+    ]
+    assert project.external() == []
 
 
 # ---------------------------------------------------------------- Bitbucket Cloud
