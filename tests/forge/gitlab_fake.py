@@ -99,7 +99,9 @@ class Project:
         target.statuses.append(job)
         return Answer(201, job)
 
-    def _first_matching(self, sha: str, ref: str | None, pipeline_id: int | None) -> Pipeline | None:
+    def _first_matching(
+        self, sha: str, ref: str | None, pipeline_id: int | None
+    ) -> Pipeline | None:
         newest_first = sorted(self.pipelines, key=lambda p: p.id, reverse=True)
         for candidate in newest_first:
             if candidate.sha != sha:

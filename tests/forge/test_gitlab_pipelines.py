@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from support import REPO, clean_env, run_gate
 
-from .gitlab_fake import Pipeline, Project
 from .fake import fake_forge
+from .gitlab_fake import Pipeline, Project
 
 TOKEN = "glpat-process-forge-token-5512"
 SANDBOX = REPO / "examples" / "sandbox"

@@ -6,6 +6,7 @@ import re
 from dataclasses import replace
 from urllib.parse import unquote
 
+import jsonschema
 import pytest
 
 from gate_runner.forge import bitbucket, forge_status_tokens, publish_statuses
@@ -14,7 +15,14 @@ from gate_runner.forge.statuses import statuses
 
 from . import gitlab_fake
 from .fake import Answer, Request, fake_forge
-from .schemas import azure_status
+from .schemas import (
+    DATA_VALUE,
+    azure_status,
+    bitbucket_annotations,
+    bitbucket_data_formats,
+    bitbucket_data_types,
+    bitbucket_report,
+)
 from .verdicts import TOKEN, many_findings, mixed
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
@@ -104,12 +112,11 @@ class BitbucketProxy:
     requests go to http://api.bitbucket.org through the proxy at localhost:29418, with no
     credentials of their own.
     https://developer.atlassian.com/cloud/bitbucket/rest/api-group-reports/ :
-    PUT /2.0/repositories/{workspace}/{repo_slug}/commit/{commit}/reports/{reportId} with
-    title, details (2000 characters), report_type (SECURITY, COVERAGE, TEST, BUG), reporter,
-    link, result (PASSED, FAILED, PENDING), data [{title, type, value}] -> 200 with the report;
-    POST .../reports/{reportId}/annotations with at most 100 annotations {external_id,
-    annotation_type (VULNERABILITY, CODE_SMELL, BUG), summary (450), details, path, line,
-    severity (CRITICAL, HIGH, MEDIUM, LOW), result (PASSED, FAILED, SKIPPED, IGNORED)} -> 200.
+    PUT /2.0/repositories/{workspace}/{repo_slug}/commit/{commit}/reports/{reportId} with a
+    `report` -> 200 with the report; POST .../reports/{reportId}/annotations with 1 to 100
+    `report_annotation`s -> 200. Both bodies are validated against the excerpt of Bitbucket's
+    OpenAPI description (schemas/bitbucket-code-insights.json), which also limits what is
+    sent to the fields it names.
     """
 
     REPORT = re.compile(
@@ -122,33 +129,18 @@ class BitbucketProxy:
         match = self.REPORT.fullmatch(request.target)
         if match is None:
             return Answer(404, {"type": "error", "error": {"message": "not found"}})
-        if match.group(3) is None:
-            assert request.method == "PUT"
-            body = request.body
-            assert set(body) <= {
-                "title",
-                "details",
-                "report_type",
-                "reporter",
-                "link",
-                "result",
-                "data",
-            }
-            assert body["report_type"] in ("SECURITY", "COVERAGE", "TEST", "BUG")
-            assert body["result"] in ("PASSED", "FAILED", "PENDING")
-            assert len(body["details"]) <= 2000
-            assert all(
-                d["type"] in ("BOOLEAN", "DATE", "DURATION", "LINK", "NUMBER", "PERCENTAGE", "TEXT")
-                for d in body["data"]
-            )
-            return Answer(200, {"uuid": "{r}", "external_id": match.group(2), **body})
-        assert request.method == "POST"
-        assert 1 <= len(request.body) <= 100
-        for item in request.body:
-            assert item["annotation_type"] in ("VULNERABILITY", "CODE_SMELL", "BUG")
-            assert item["severity"] in ("CRITICAL", "HIGH", "MEDIUM", "LOW")
-            assert item["result"] in ("PASSED", "FAILED", "SKIPPED", "IGNORED")
-            assert len(item["summary"]) <= 450
+        try:
+            if match.group(3) is None:
+                assert request.method == "PUT"
+                bitbucket_report(request.body)
+                assert len(request.body["details"]) <= 2000
+                return Answer(200, {"uuid": "{r}", "external_id": match.group(2), **request.body})
+            assert request.method == "POST"
+            bitbucket_annotations(request.body)
+            assert all(len(item["summary"]) <= 450 for item in request.body)
+        except (AssertionError, jsonschema.ValidationError) as exc:
+            # The description's 400: "The provided Report object is malformed or incomplete."
+            return Answer(400, {"type": "error", "error": {"message": str(exc)[:200]}})
         return Answer(200, [{"uuid": "{a}", **item} for item in request.body])
 
 
@@ -167,6 +159,41 @@ def test_bitbucket_reports_through_the_pipelines_proxy() -> None:
     batches = [len(p.body) for p in fake.calls("POST")]
     assert batches == [100, 50]
     assert all(p.target.endswith(f"/{campaign_report}/annotations") for p in fake.calls("POST"))
+
+
+def test_bitbucket_bodies_carry_their_types_and_typed_data_values() -> None:
+    """`type` is required by `object`, the base of `report` and `report_annotation`; a LINK
+    value is an object {text, href}, as the Data field formats table says."""
+    verdict = _on("bitbucket")
+    with fake_forge(BitbucketProxy()) as fake:
+        env = {"BITBUCKET_BUILD_NUMBER": "7", "BITBUCKET_REPO_FULL_NAME": "acme/agent"}
+        assert bitbucket.publish(statuses(verdict), verdict.ci, env, proxy=fake.url) == []
+    report = fake.calls("PUT")[0].body
+    assert report["type"] == "report"
+    assert {
+        "title": "Details",
+        "type": "LINK",
+        "value": {
+            "text": "gate-runner / core-reliability",
+            "href": "https://app.sepurux.dev/runs/r-7",
+        },
+    } in report["data"]
+    assert {item["type"] for call in fake.calls("POST") for item in call.body} == {
+        "report_annotation"
+    }
+
+
+def test_the_data_value_rule_follows_the_published_table() -> None:
+    """schemas.DATA_VALUE, the rule the fake checks, has one entry per data `type` of the
+    description, each with the JSON type the description's table names."""
+    table = bitbucket_data_formats()
+    assert (
+        sorted(DATA_VALUE)
+        == sorted(bitbucket_data_types())
+        == sorted(set(table) - {"None/ Omitted"})
+    )
+    for kind, rule in DATA_VALUE.items():
+        assert table[kind].lower().startswith(rule["type"]), (kind, table[kind], rule)
 
 
 def test_bitbucket_report_ids_are_unique_and_safe() -> None:
