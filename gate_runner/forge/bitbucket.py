@@ -84,34 +84,46 @@ def report_id(status: Status) -> str:
 
 
 def report_body(status: Status) -> dict[str, Any]:
+    """A `report` of Bitbucket's OpenAPI description: `type` is its required discriminator,
+    and each data value has the JSON type its data `type` names (an object for LINK)."""
     details = status.description
     if status.annotations:
         details += "\n" + "\n".join(f"{a.path}:{a.line} {a.title}" for a in status.annotations)
+    data: list[dict[str, Any]] = [
+        {"title": "Conclusion", "type": "TEXT", "value": status.conclusion},
+        {"title": "Findings", "type": "NUMBER", "value": len(status.annotations)},
+    ]
     body: dict[str, Any] = {
+        "type": "report",
         "title": status.name,
         "details": details[:DETAILS_LIMIT],
         "report_type": "TEST",
         "reporter": "gate-runner",
         "result": _RESULT[status.conclusion],
-        "data": [
-            {"title": "Conclusion", "type": "TEXT", "value": status.conclusion},
-            {"title": "Findings", "type": "NUMBER", "value": len(status.annotations)},
-        ],
+        "data": data,
     }
     if status.details_url:
         body["link"] = status.details_url
+        data.append(
+            {
+                "title": "Details",
+                "type": "LINK",
+                "value": {"text": status.name, "href": status.details_url},
+            }
+        )
     return body
 
 
 def annotation_batches(status: Status) -> list[list[dict[str, Any]]]:
     items = [
         {
+            "type": "report_annotation",
             "external_id": a.key[:50],
             "annotation_type": "BUG",
             "summary": a.title[:450],
             "details": a.message[:2000],
             "path": a.path,
-            "line": a.line,
+            "line": max(a.line, 1),  # the description's minimum
             "severity": _SEVERITY[a.level],
             "result": "FAILED",
         }

@@ -19,12 +19,26 @@ from gate_runner.verdict import CampaignResult, Check, Verdict
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/sepurux/gate-runner"
+# One section per check kind, its heading the kind itself, so each anchor stays put.
+HELP_URI = f"{INFORMATION_URI}/blob/main/docs/checks.md"
 _LEVELS = {"high": "error", "medium": "warning", "low": "note", "info": "note"}
 _KIND_TEXT = {
     "decision": "The Sepurux service's own decision",
     "threshold": "A reliability threshold of the policy",
     "assertion": "A JMESPath assertion of the policy",
     "run": "The campaign run reached a decision",
+    "policy": "The policy was not loosened against the base branch",
+    "failures": "No tool fails that did not fail at the baseline",
+}
+# A rule's `name` is a readable identifier that must differ from its opaque `id`
+# (sarif-multitool's SARIF1001, compared ignoring case): the checks of fixed id (three of
+# them named as their id) say what they require; the others are their kind and name.
+_FIXED_NAMES = {
+    "decision": "ServiceDecision",
+    "run": "RunReachedDecision",
+    "flaky": "RunsAgree",
+    "policy:changes": "PolicyNotLoosened",
+    "failures:baseline": "NoNewFailingTools",
 }
 
 
@@ -64,18 +78,36 @@ def _rule(rule_id: str, check: Check | None) -> dict[str, Any]:
     about = _KIND_TEXT.get(kind, "A gate-runner check")
     return {
         "id": rule_id,
-        "name": name,
+        "name": rule_name(rule_id, kind, name),
         "shortDescription": {"text": f"gate-runner {kind} {name}"},
         "fullDescription": {"text": f"{about}: {name}."},
         "help": {
             "text": "Fix the agent, or change the policy line this result points at. "
             "See the campaign's dashboard for the failing traces."
         },
+        "helpUri": f"{HELP_URI}#{kind}",
         "defaultConfiguration": {
             "level": "error" if (check is None or check.level == "error") else "warning"
         },
         "properties": {"tags": ["gate-runner", kind]},
     }
+
+
+def rule_name(rule_id: str, kind: str, name: str) -> str:
+    """A PascalCase name (SARIF's convention for a rule's friendly name), never its id."""
+    fixed = _FIXED_NAMES.get(rule_id)
+    if fixed:
+        return fixed
+    words = _pascal(name)
+    readable = words if words.startswith(_pascal(kind)) else _pascal(kind) + words
+    if readable.casefold() == rule_id.casefold():
+        readable = "GateRunner" + readable
+    return readable
+
+
+def _pascal(text: str) -> str:
+    parts = "".join(c if c.isalnum() else " " for c in text).split()
+    return "".join(part[:1].upper() + part[1:] for part in parts)
 
 
 def _result(

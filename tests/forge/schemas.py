@@ -42,3 +42,78 @@ def azure_status(body: Any) -> None:
     jsonschema.Draft4Validator(_AZURE).validate(body)
     assert set(body) <= _names(_AZURE, _AZURE)
     assert set(body["context"]) <= set(_AZURE["definitions"]["GitStatusContext"]["properties"])
+
+
+_BITBUCKET = json.loads((HERE / "bitbucket-code-insights.json").read_text(encoding="utf-8"))
+
+# The description types report_data's `value` as `object` (any JSON value to its Java
+# model), while the same operation's "Data field formats" table (kept in the fixture) says
+# which JSON type each data `type` takes: the stricter, documented rule is checked.
+DATA_VALUE = {
+    "BOOLEAN": {"type": "boolean"},
+    "DATE": {"type": "number"},
+    "DURATION": {"type": "number"},
+    "LINK": {
+        "type": "object",
+        "properties": {"text": {"type": "string"}, "href": {"type": "string"}},
+        "required": ["text", "href"],
+        "additionalProperties": False,
+    },
+    "NUMBER": {"type": "number"},
+    "PERCENTAGE": {"type": "number", "minimum": 0, "maximum": 100},
+    "TEXT": {"type": "string"},
+}
+_UNTYPED_VALUE = {"type": ["number", "string", "boolean"]}  # "None/ Omitted" in the table
+
+
+def _bitbucket_root(operation: str) -> dict[str, Any]:
+    components = json.loads(json.dumps(_BITBUCKET["components"]))
+    data = components["schemas"]["report_data"]
+    data["properties"]["value"] = {}
+    data["allOf"] = [
+        {
+            "if": {"properties": {"type": {"const": kind}}, "required": ["type"]},
+            "then": {"properties": {"value": rule}},
+        }
+        for kind, rule in DATA_VALUE.items()
+    ] + [
+        {
+            "if": {"not": {"required": ["type"]}},
+            "then": {"properties": {"value": _UNTYPED_VALUE}},
+        }
+    ]
+    return {**_BITBUCKET["operations"][operation], "components": components}
+
+
+def bitbucket_data_formats() -> dict[str, str]:
+    """The fixture's table: each data `type` and the JSON type of its value, as published."""
+    rows = (row.strip("| ").split("|") for row in _BITBUCKET["data_field_formats"])
+    return {cells[0].strip(): cells[1].strip() for cells in rows}
+
+
+def bitbucket_data_types() -> list[str]:
+    schema = _BITBUCKET["components"]["schemas"]["report_data"]
+    return list(schema["properties"]["type"]["enum"])
+
+
+def _named(schema_name: str) -> set[str]:
+    schemas = _BITBUCKET["components"]["schemas"]
+    names = set(schemas["object"]["properties"])
+    for part in schemas[schema_name]["allOf"]:
+        names |= set(part.get("properties", {}))
+    return names
+
+
+def bitbucket_report(body: Any) -> None:
+    """A createOrUpdateReport body: valid, and no field the description lacks."""
+    jsonschema.Draft7Validator(_bitbucket_root("createOrUpdateReport")).validate(body)
+    assert set(body) <= _named("report"), set(body) - _named("report")
+    data_fields = set(_BITBUCKET["components"]["schemas"]["report_data"]["properties"])
+    assert all(set(item) <= data_fields for item in body.get("data", []))
+
+
+def bitbucket_annotations(body: Any) -> None:
+    """A bulkCreateOrUpdateAnnotations body: valid, and no field the description lacks."""
+    jsonschema.Draft7Validator(_bitbucket_root("bulkCreateOrUpdateAnnotations")).validate(body)
+    for item in body:
+        assert set(item) <= _named("report_annotation"), set(item) - _named("report_annotation")

@@ -6,14 +6,23 @@ import re
 from dataclasses import replace
 from urllib.parse import unquote
 
+import jsonschema
 import pytest
 
 from gate_runner.forge import bitbucket, forge_status_tokens, publish_statuses
 from gate_runner.forge.http import ForgeAPI, PublishError
 from gate_runner.forge.statuses import statuses
 
+from . import gitlab_fake
 from .fake import Answer, Request, fake_forge
-from .schemas import azure_status
+from .schemas import (
+    DATA_VALUE,
+    azure_status,
+    bitbucket_annotations,
+    bitbucket_data_formats,
+    bitbucket_data_types,
+    bitbucket_report,
+)
 from .verdicts import TOKEN, many_findings, mixed
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
@@ -27,32 +36,10 @@ def _on(vendor: str, verdict=None):  # type: ignore[no-untyped-def]
 # ---------------------------------------------------------------- GitLab
 
 
-class GitLab:
-    """https://docs.gitlab.com/ee/api/commits.html#set-the-pipeline-status-of-a-commit
-
-    POST /projects/:id/statuses/:sha with `state` (pending, running, success, failed,
-    canceled, skipped), `name`, `target_url`, `description`, `ref`, `pipeline_id`; 201 with
-    the status. Re-posting the state a status already has answers 400
-    {"message": "Cannot transition status via :<event> from :<state>"}.
-    """
-
-    def __init__(self, refuse: int | None = None, already: bool = False) -> None:
-        self.refuse = refuse
-        self.already = already
-
-    def __call__(self, request: Request) -> Answer:
-        assert request.headers["private-token"] == TOKEN
-        match = re.fullmatch(r"/api/v4/projects/(\d+)/statuses/([0-9a-f]{40})", request.target)
-        if request.method != "POST" or match is None:
-            return Answer(404, {"message": "404 Not Found"})
-        body = request.body
-        assert set(body) <= {"state", "name", "target_url", "description", "ref", "pipeline_id"}
-        assert body["state"] in ("pending", "running", "success", "failed", "canceled", "skipped")
-        if self.refuse:
-            return Answer(self.refuse, {"message": "403 Forbidden"})
-        if self.already:
-            return Answer(400, {"message": "Cannot transition status via :drop from :failed"})
-        return Answer(201, {"id": 93, "sha": match.group(2), "status": body["state"], **body})
+def _gitlab(**kwargs: object) -> gitlab_fake.Project:
+    """Project 278964 with one branch pipeline, 1234, on the verdict's commit."""
+    pipelines = [gitlab_fake.Pipeline(1234, SHA, "feature/refunds")]
+    return gitlab_fake.Project(278964, TOKEN, {SHA}, {"feature/refunds": SHA}, pipelines, **kwargs)  # type: ignore[arg-type]
 
 
 def _gitlab_env(url: str) -> dict[str, str]:
@@ -66,7 +53,8 @@ def _gitlab_env(url: str) -> dict[str, str]:
 
 
 def test_gitlab_a_commit_status_per_campaign_and_the_gate() -> None:
-    with fake_forge(GitLab()) as fake:
+    project = _gitlab()
+    with fake_forge(project) as fake:
         assert publish_statuses(_on("gitlab"), _gitlab_env(fake.url)) == []
     assert {r.target for r in fake.requests} == {f"/api/v4/projects/278964/statuses/{SHA}"}
     bodies = [r.body for r in fake.requests]
@@ -79,22 +67,39 @@ def test_gitlab_a_commit_status_per_campaign_and_the_gate() -> None:
     assert bodies[0]["pipeline_id"] == 1234
     assert bodies[0]["ref"] == "feature/refunds"
     assert bodies[0]["target_url"] == "https://app.sepurux.dev/runs/r-7"
+    assert len(project.pipeline(1234).statuses) == 4 and project.external() == []
 
 
 def test_gitlab_a_rerun_with_the_same_state_is_not_a_warning() -> None:
-    with fake_forge(GitLab(already=True)) as fake:
+    with fake_forge(_gitlab(already=True)) as fake:
         assert publish_statuses(_on("gitlab"), _gitlab_env(fake.url)) == []
     assert len(fake.requests) == 4
 
 
 def test_gitlab_a_refused_token_is_one_warning() -> None:
-    with fake_forge(GitLab(refuse=403)) as fake:
+    with fake_forge(_gitlab(refuse=403)) as fake:
         warnings = publish_statuses(_on("gitlab"), _gitlab_env(fake.url))
     assert warnings == [
         "status 'gate-runner / core-reliability' not published: "
         f"POST /api/v4/projects/278964/statuses/{SHA} answered 403 Forbidden"
     ]
     assert len(fake.requests) == 1
+
+
+def test_gitlab_a_pipeline_under_no_ref_is_one_warning_after_every_ref_was_tried() -> None:
+    """Pipeline 1234 is not on this commit: each possible ref is asked once, then it stops."""
+    project = _gitlab()
+    project.pipelines = [gitlab_fake.Pipeline(1234, "f" * 40, "feature/refunds")]
+    project.commits.add("f" * 40)
+    with fake_forge(project) as fake:
+        warnings = publish_statuses(_on("gitlab"), _gitlab_env(fake.url))
+    assert [r.body.get("ref") for r in fake.requests] == ["feature/refunds", None]
+    assert warnings == [
+        "status 'gate-runner / core-reliability' not published: "
+        f"POST /api/v4/projects/278964/statuses/{SHA} answered 404 Not Found "
+        "(pipeline 1234 was not found at this commit under any of its 2 possible refs)"
+    ]
+    assert project.external() == []
 
 
 # ---------------------------------------------------------------- Bitbucket Cloud
@@ -107,12 +112,11 @@ class BitbucketProxy:
     requests go to http://api.bitbucket.org through the proxy at localhost:29418, with no
     credentials of their own.
     https://developer.atlassian.com/cloud/bitbucket/rest/api-group-reports/ :
-    PUT /2.0/repositories/{workspace}/{repo_slug}/commit/{commit}/reports/{reportId} with
-    title, details (2000 characters), report_type (SECURITY, COVERAGE, TEST, BUG), reporter,
-    link, result (PASSED, FAILED, PENDING), data [{title, type, value}] -> 200 with the report;
-    POST .../reports/{reportId}/annotations with at most 100 annotations {external_id,
-    annotation_type (VULNERABILITY, CODE_SMELL, BUG), summary (450), details, path, line,
-    severity (CRITICAL, HIGH, MEDIUM, LOW), result (PASSED, FAILED, SKIPPED, IGNORED)} -> 200.
+    PUT /2.0/repositories/{workspace}/{repo_slug}/commit/{commit}/reports/{reportId} with a
+    `report` -> 200 with the report; POST .../reports/{reportId}/annotations with 1 to 100
+    `report_annotation`s -> 200. Both bodies are validated against the excerpt of Bitbucket's
+    OpenAPI description (schemas/bitbucket-code-insights.json), which also limits what is
+    sent to the fields it names.
     """
 
     REPORT = re.compile(
@@ -125,33 +129,18 @@ class BitbucketProxy:
         match = self.REPORT.fullmatch(request.target)
         if match is None:
             return Answer(404, {"type": "error", "error": {"message": "not found"}})
-        if match.group(3) is None:
-            assert request.method == "PUT"
-            body = request.body
-            assert set(body) <= {
-                "title",
-                "details",
-                "report_type",
-                "reporter",
-                "link",
-                "result",
-                "data",
-            }
-            assert body["report_type"] in ("SECURITY", "COVERAGE", "TEST", "BUG")
-            assert body["result"] in ("PASSED", "FAILED", "PENDING")
-            assert len(body["details"]) <= 2000
-            assert all(
-                d["type"] in ("BOOLEAN", "DATE", "DURATION", "LINK", "NUMBER", "PERCENTAGE", "TEXT")
-                for d in body["data"]
-            )
-            return Answer(200, {"uuid": "{r}", "external_id": match.group(2), **body})
-        assert request.method == "POST"
-        assert 1 <= len(request.body) <= 100
-        for item in request.body:
-            assert item["annotation_type"] in ("VULNERABILITY", "CODE_SMELL", "BUG")
-            assert item["severity"] in ("CRITICAL", "HIGH", "MEDIUM", "LOW")
-            assert item["result"] in ("PASSED", "FAILED", "SKIPPED", "IGNORED")
-            assert len(item["summary"]) <= 450
+        try:
+            if match.group(3) is None:
+                assert request.method == "PUT"
+                bitbucket_report(request.body)
+                assert len(request.body["details"]) <= 2000
+                return Answer(200, {"uuid": "{r}", "external_id": match.group(2), **request.body})
+            assert request.method == "POST"
+            bitbucket_annotations(request.body)
+            assert all(len(item["summary"]) <= 450 for item in request.body)
+        except (AssertionError, jsonschema.ValidationError) as exc:
+            # The description's 400: "The provided Report object is malformed or incomplete."
+            return Answer(400, {"type": "error", "error": {"message": str(exc)[:200]}})
         return Answer(200, [{"uuid": "{a}", **item} for item in request.body])
 
 
@@ -170,6 +159,41 @@ def test_bitbucket_reports_through_the_pipelines_proxy() -> None:
     batches = [len(p.body) for p in fake.calls("POST")]
     assert batches == [100, 50]
     assert all(p.target.endswith(f"/{campaign_report}/annotations") for p in fake.calls("POST"))
+
+
+def test_bitbucket_bodies_carry_their_types_and_typed_data_values() -> None:
+    """`type` is required by `object`, the base of `report` and `report_annotation`; a LINK
+    value is an object {text, href}, as the Data field formats table says."""
+    verdict = _on("bitbucket")
+    with fake_forge(BitbucketProxy()) as fake:
+        env = {"BITBUCKET_BUILD_NUMBER": "7", "BITBUCKET_REPO_FULL_NAME": "acme/agent"}
+        assert bitbucket.publish(statuses(verdict), verdict.ci, env, proxy=fake.url) == []
+    report = fake.calls("PUT")[0].body
+    assert report["type"] == "report"
+    assert {
+        "title": "Details",
+        "type": "LINK",
+        "value": {
+            "text": "gate-runner / core-reliability",
+            "href": "https://app.sepurux.dev/runs/r-7",
+        },
+    } in report["data"]
+    assert {item["type"] for call in fake.calls("POST") for item in call.body} == {
+        "report_annotation"
+    }
+
+
+def test_the_data_value_rule_follows_the_published_table() -> None:
+    """schemas.DATA_VALUE, the rule the fake checks, has one entry per data `type` of the
+    description, each with the JSON type the description's table names."""
+    table = bitbucket_data_formats()
+    assert (
+        sorted(DATA_VALUE)
+        == sorted(bitbucket_data_types())
+        == sorted(set(table) - {"None/ Omitted"})
+    )
+    for kind, rule in DATA_VALUE.items():
+        assert table[kind].lower().startswith(rule["type"]), (kind, table[kind], rule)
 
 
 def test_bitbucket_report_ids_are_unique_and_safe() -> None:

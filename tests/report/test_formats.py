@@ -62,6 +62,42 @@ def test_sarif_schema_check_can_fail() -> None:
         jsonschema.Draft4Validator(schema).validate(document)
 
 
+def _rules(verdict: Verdict) -> list[dict[str, object]]:
+    return list(json.loads(sarif.render(verdict))["runs"][0]["tool"]["driver"]["rules"])
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_sarif_rule_names_are_not_their_ids(name: str) -> None:
+    """sarif-multitool's SARIF1001 (RuleIdentifiersMustBeValid, microsoft/sarif-sdk
+    src/Sarif.Multitool.Library/Rules/SARIF1001.RuleIdentifiersMustBeValid.cs) warns when a
+    rule's `name` equals its `id` ignoring case: `decision`, `run` and `flaky` did."""
+    for rule in _rules(_fixture(name)):
+        assert str(rule["name"]).casefold() != str(rule["id"]).casefold(), rule
+        assert str(rule["name"]).isalnum() and str(rule["name"])[:1].isupper(), rule
+
+
+def test_sarif_rule_names_say_what_the_rule_requires() -> None:
+    names = {r["id"]: r["name"] for r in _rules(hard_fail())}
+    assert names["decision"] == "ServiceDecision"
+    assert names["threshold:min_pass_rate"] == "ThresholdMinPassRate"
+    assert names["assertion:refund-tool-stable"] == "AssertionRefundToolStable"
+    # A name that would read as its id, whatever a policy calls an assertion:
+    assert sarif.rule_name("assertion", "assertion", "") == "GateRunnerAssertion"
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_sarif_rules_link_to_the_section_of_their_kind_in_the_docs(name: str) -> None:
+    repo = Path(__file__).parents[2]
+    prefix = f"{sarif.INFORMATION_URI}/blob/main/"
+    for rule in _rules(_fixture(name)):
+        uri = str(rule["helpUri"])
+        assert uri.startswith(prefix), uri
+        page, _, anchor = uri.removeprefix(prefix).partition("#")
+        headings = (repo / page).read_text(encoding="utf-8").splitlines()
+        assert f"## {anchor}" in headings, (page, anchor)
+        assert anchor in rule["properties"]["tags"]  # type: ignore[index]
+
+
 @pytest.mark.parametrize("name", ALL)
 def test_junit_validates_against_the_xsd(name: str) -> None:
     errors = [str(e.reason) for e in JUNIT_XSD.iter_errors(junit.render(_fixture(name)))]
