@@ -20,6 +20,9 @@ from gate_runner.config.yaml_positions import Document
 from gate_runner.errors import Diagnostic
 
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}\Z")
+# Files in one chain of extends, the root included: a hand-written hierarchy needs a few; a
+# crafted chain of hundreds would exhaust the walk's recursion (exit 4 with no verdict).
+MAX_DEPTH = 32
 
 # Reads one local policy file (the one named and its local extends), given its absolute,
 # normalised path (symlinks resolved where they exist). The default reads the file system;
@@ -215,6 +218,15 @@ class Resolver:
             return
         if key in self._seen:
             return  # already applied at its first place
+        if len(stack) >= MAX_DEPTH:
+            self.complete = False
+            self.diagnostics.append(
+                at_entry(
+                    f"extends chain deeper than {MAX_DEPTH} files ({stack[0][1]} is the first); "
+                    "flatten the hierarchy: a policy extends its bases directly"
+                )
+            )
+            return
         self._seen.add(key)
         try:
             if child_dir is None:
