@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from collections.abc import Iterator
@@ -128,7 +129,7 @@ def run_check(request: CheckRequest) -> int:
             for index, path in enumerate(paths):
                 failed = path
                 # The baseline is the repository's: looked up once, with the first policy.
-                governed.append(_prepare(request, path, find_baseline=index == 0))
+                governed.append(_prepare(request, path, clock, find_baseline=index == 0))
             policies = [g.policy for g in governed]
         except PolicyRefUnreadable as error:
             stopper.raise_now = False
@@ -282,7 +283,9 @@ def _baseline_auto(request: CheckRequest) -> bool:
     return request.baseline is not None and str(request.baseline) == "auto"
 
 
-def _prepare(request: CheckRequest, path: Path, *, find_baseline: bool) -> GovernedGate:
+def _prepare(
+    request: CheckRequest, path: Path, clock: GateClock, *, find_baseline: bool
+) -> GovernedGate:
     """The policy that judges (--policy-ref), the waiver rules, the baseline (--baseline auto).
 
     A ref that cannot be read raises PolicyRefUnreadable: exit 2 with the one fix named,
@@ -295,7 +298,10 @@ def _prepare(request: CheckRequest, path: Path, *, find_baseline: bool) -> Gover
         baseline_auto=_baseline_auto(request) and find_baseline,
         store=request.store,
     )
-    return prepare(path, governance, load=load_policy, env=os.environ, today=date.today())
+    # A remote extends is fetched within the gate's --timeout, counted from the start.
+    deadline = clock.started + request.timeout if request.timeout is not None else None
+    load = functools.partial(load_policy, deadline=deadline)
+    return prepare(path, governance, load=load, env=os.environ, today=date.today())
 
 
 def _governed(verdict: Verdict, governed: GovernedGate, options: Any, ci: CIContext) -> Verdict:
