@@ -33,6 +33,8 @@ class FileCheck:
 
     diagnostics: list[Diagnostic] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
+    # The token variables its files name (and the default): their values are scrubbed.
+    token_envs: tuple[str, ...] = ()
 
 
 def _ordered(found: list[Diagnostic]) -> list[Diagnostic]:
@@ -60,7 +62,10 @@ def _resolve(
     diagnostics = list(resolver.diagnostics)
     if resolver.sources:
         diagnostics += check_merged(merge(resolver.sources), complete=resolver.complete)
-    return resolver, FileCheck(_ordered(diagnostics), _ordered(resolver.warnings))
+    found = FileCheck(
+        _ordered(diagnostics), _ordered(resolver.warnings), tuple(resolver.token_envs)
+    )
+    return resolver, found
 
 
 def load_policy(
@@ -82,7 +87,7 @@ def load_policy(
 
     resolver, found = _resolve(path, env, cache_dir, fetcher, read=read, deadline=deadline)
     if found.diagnostics:
-        raise PolicyError(found.diagnostics)
+        raise PolicyError(found.diagnostics, found.token_envs)
     return build_policy(merge(resolver.sources), resolver.sources, str(path))
 
 

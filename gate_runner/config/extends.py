@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gate_runner.config.fetch import MAX_BYTES, Fetcher, FetchError, NotCached, fetch_pinned
-from gate_runner.config.load import check_document, parse
+from gate_runner.config.load import check_document, named_token_env, parse
 from gate_runner.config.yaml_positions import Document
 from gate_runner.errors import Diagnostic
+from gate_runner.settings import default_token_env
 
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}\Z")
 # Files in one chain of extends, the root included: a hand-written hierarchy needs a few; a
@@ -134,6 +135,8 @@ class Resolver:
         self.diagnostics: list[Diagnostic] = []
         self.warnings: list[Diagnostic] = []
         self.complete = True
+        # Every api.token_env a file names, and the default: none goes into a path or URL.
+        self.token_envs: list[str] = [default_token_env()]
         self._seen: set[str] = set()
 
     def resolve_root(self, path: Path, shown: str) -> None:
@@ -170,7 +173,10 @@ class Resolver:
         report(problems)
         if doc is None:
             return
-        report(check_document(doc, self.env))
+        named = named_token_env(doc)
+        if named is not None and named not in self.token_envs:
+            self.token_envs.append(named)
+        report(check_document(doc, self.env, self.token_envs))
         entries = doc.data.get("extends") if isinstance(doc.data, dict) else None
         for index, entry in enumerate(entries if isinstance(entries, list) else []):
             line = doc.pos(("extends", index))[0]
