@@ -116,6 +116,8 @@ def run_check(request: CheckRequest) -> int:
         # A device, FIFO or directory is refused before any run starts, and left as it is.
         regular_target(request.verdict_path)
     env = os.environ
+    # --sandbox starts its own API: the policy's base URL is never used, so never judged.
+    sandboxed_line = replace(command_line, api_url="http://127.0.0.1")
     ci = detect(env)
     # Before the policy names its variable, the default one and the forge tokens are secrets.
     channel.add_secrets(*secret_set(env, token_env=default_token_env()).values)
@@ -131,6 +133,13 @@ def run_check(request: CheckRequest) -> int:
                 # The baseline is the repository's: looked up once, with the first policy.
                 governed.append(_prepare(request, path, clock, find_baseline=index == 0))
             policies = [g.policy for g in governed]
+            gates = []
+            for path, policy in zip(paths, policies, strict=True):
+                failed = path
+                # Before any request: a policy's api.base_url at an origin the CI does not
+                # trust is its error (settings.base_url); --sandbox sends nothing there.
+                gate_line = command_line if request.sandbox is None else sandboxed_line
+                gates.append(resolve_gate(gate_line, env, policy))
         except PolicyRefUnreadable as error:
             stopper.raise_now = False
             channel.error(str(error))
@@ -190,7 +199,7 @@ def run_check(request: CheckRequest) -> int:
         else:
             baseline, baseline_runs = {}, {}
         plans = []
-        for policy, prefix, keys in zip(policies, prefixes, selected, strict=True):
+        for policy, prefix, keys, gate in zip(policies, prefixes, selected, gates, strict=True):
             if keys is None:
                 continue  # --campaign named none of this policy's campaigns
             options = GateOptions(
@@ -203,7 +212,7 @@ def run_check(request: CheckRequest) -> int:
                 baseline=baseline_for(policy, prefix, baseline),
                 baseline_runs=baseline_for(policy, prefix, baseline_runs),
             )
-            plans.append((policy, prefix, options, resolve_gate(command_line, env, policy)))
+            plans.append((policy, prefix, options, gate))
         if request.dry_run:
             for policy, _prefix, options, gate in plans:
                 print_plan(policy, options, ci, gate.base_url, channel=channel)
