@@ -46,7 +46,9 @@ INSTALLERS = [
     ),
 ]
 # `pip install` of the name itself (optionally ==X), not of a variable, path or extra.
-BARE = re.compile(r"""pip3?\s+install\b[^\n&;|]*?\s["']?gate-runner(==[^\s"']*)?["']?(?=[\s&;|]|$)""")
+BARE = re.compile(
+    r"""pip3?\s+install\b[^\n&;|]*?\s["']?gate-runner(==[^\s"']*)?["']?(?=[\s&;|]|$)"""
+)
 PINNED = re.compile(re.escape(ARCHIVE) + r"([^/\s\"']+)\.tar\.gz")
 
 
@@ -164,6 +166,13 @@ def _works(executable: Path) -> None:
         check=False,
     )
     assert validate.returncode == 0, validate.stdout + validate.stderr
+    home = executable.parent.parent / "init-here"
+    home.mkdir()
+    init = subprocess.run(
+        [str(executable), "init"], cwd=home, capture_output=True, text=True, check=False
+    )
+    assert init.returncode == 0, init.stdout + init.stderr
+    assert (home / "sepurux.yml").stat().st_size > 0
 
 
 def _yaml(path: Path) -> dict[str, object]:
@@ -226,3 +235,60 @@ def test_action_install_step_with_the_package_input(wheel: Path, tmp_path: Path)
     _bash(install["run"], tmp_path, env)
     (executable,) = re.findall(r"^executable=(.*)$", output.read_text(), flags=re.M)
     _works(Path(executable))
+
+
+# --------------------------------------------------------------------------
+# the release workflow
+
+RELEASE = ROOT / ".github" / "workflows" / "release.yml"
+
+
+def test_release_publishes_on_a_tag_with_trusted_publishing() -> None:
+    workflow = _yaml(RELEASE)
+    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads `on` as True
+    assert triggers == {"push": {"tags": ["v*"]}}
+    assert workflow["permissions"] == {"contents": "read"}
+    jobs = workflow["jobs"]
+    assert isinstance(jobs, dict)
+    build = "\n".join(s.get("run", "") for s in jobs["build"]["steps"])
+    assert "python -m build" in build and "twine check" in build
+    publish = jobs["publish"]
+    assert publish["needs"] == "build"
+    assert publish["permissions"] == {"id-token": "write"}
+    assert publish["environment"]["name"] == "pypi"
+    (step,) = [s for s in publish["steps"] if "gh-action-pypi-publish" in s.get("uses", "")]
+    assert re.fullmatch(r"pypa/gh-action-pypi-publish@[0-9a-f]{40}", step["uses"])
+    assert "with" not in step or "password" not in step["with"]  # no stored token
+    for job in jobs.values():
+        for s in job["steps"]:
+            if "uses" in s:
+                assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", s["uses"]), s["uses"]
+
+
+@pytest.mark.parametrize(("tag", "code"), [(f"v{__version__}", 0), ("v99.0.0", 1), ("0.1.0", 1)])
+def test_release_refuses_a_tag_that_is_not_the_version(tag: str, code: int, tmp_path: Path) -> None:
+    steps = _yaml(RELEASE)["jobs"]["build"]["steps"]  # type: ignore[index]
+    (check,) = [s for s in steps if "__version__" in s.get("run", "")]
+    env = {"TAG": tag, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    done = subprocess.run(
+        ["bash", "-eo", "pipefail", "-c", check["run"]],
+        cwd=ROOT,
+        env=_env(env),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == code, done.stdout + done.stderr
+    if code:
+        assert f"::error title=release::tag {tag} is not v{__version__}" in done.stdout
+
+
+@pytest.mark.slow
+def test_release_workflow_validates_against_the_workflow_schema() -> None:
+    pytest.importorskip("check_jsonschema")
+    done = subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows",
+         str(RELEASE)],
+        capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
