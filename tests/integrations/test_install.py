@@ -130,7 +130,8 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _env(extra: dict[str, str]) -> dict[str, str]:
-    keep = ("HOME", "LANG", "PATH", "TMPDIR") + tuple(k for k in os.environ if k.startswith("PIP_"))
+    pip = [k for k in os.environ if k.startswith("PIP_")]  # this machine's index settings
+    keep = ("HOME", "LANG", "PATH", "TMPDIR", *pip)
     return {**{k: os.environ[k] for k in keep if k in os.environ}, **extra}
 
 
