@@ -104,7 +104,8 @@ def test_each_integration_installs_the_variable_with_this_default(path: Path) ->
 def test_the_docs_say_it_in_one_place() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "(docs/install.md)" in readme
-    for path in INSTALLERS:
+    vendors = ("circleci.md", "jenkins.md", "github-actions.md")
+    for path in [*INSTALLERS, *(ROOT / "docs" / name for name in vendors)]:
         if path.suffix == ".md" and path.name != "install.md":
             assert "(install.md)" in path.read_text(encoding="utf-8"), path.name
 
