@@ -18,6 +18,7 @@ from gate_runner.config import load_policy
 from gate_runner.errors import ExitCode, PolicyError
 from gate_runner.governance.check_gate import GovernanceRequest, govern, prepare
 from gate_runner.policy import Mode
+from gate_runner.report.registry import report_help
 from gate_runner.runner import GateOptions, evaluate_payloads
 from gate_runner.secrets import secret_set
 from gate_runner.settings import DEFAULT_VERDICT_PATH, CommandLine, resolve
@@ -36,7 +37,7 @@ ENFORCEMENT = typer.Option(None, "--enforcement", help="Override the mode in for
 REPORT = typer.Option(
     None,
     "--report",
-    help="FORMAT[=PATH], repeatable: text, json, junit, sarif, gitlab, github, markdown.",
+    help=report_help(),
 )
 VERDICT = typer.Option(DEFAULT_VERDICT_PATH, "--verdict", help="Where the verdict JSON goes.")
 SOFT_EXIT = typer.Option(
