@@ -118,11 +118,8 @@ class Checked:
 
     plans: tuple[PolicyPlan, ...]
     verdict: Verdict | None
-
-    @property
-    def publish(self) -> bool:
-        """Whether any policy asks for statuses (`publish: true`)."""
-        return any(plan.policy.publish for plan in self.plans)
+    # Whether any policy asks for statuses (`publish: true`), run by --campaign or not.
+    publish: bool = False
 
 
 # A client for a policy's API: (base URL, token, policy, seconds per request).
@@ -193,8 +190,9 @@ def check(
             return PolicyFailure(path, error)
     observer.loaded([g.policy for g in governed])
     plans = plan_policies(request, governed, settings, env)
+    publish = any(g.policy.publish for g in governed)
     if request.dry_run:
-        return Checked(plans, None)
+        return Checked(plans, None, publish)
     with ExitStack() as stack:
         sandbox = None
         if request.sandbox is not None:
@@ -227,7 +225,7 @@ def check(
     if cancel.is_set() and not verdict.interrupted:
         # Cancelled after the last decision: the verdict is whole, but CI asked us to stop.
         verdict = mark_interrupted(verdict, soft_exit_code=request.soft_exit_code)
-    return Checked(plans, verdict)
+    return Checked(plans, verdict, publish)
 
 
 def check_usage(request: CheckRequest, env: Mapping[str, str]) -> Settings:

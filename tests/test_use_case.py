@@ -201,3 +201,15 @@ def test_flags_that_cannot_go_together_are_refused_before_any_policy_is_read(
         run(request(missing, sandbox=tmp_path / "scenario.yml"))
     with pytest.raises(UsageError, match="--soft-exit-code 2 is not allowed"):
         run(request(missing, soft_exit_code=2))
+
+
+def test_publish_is_asked_by_any_policy_even_one_campaign_leaves_out(tmp_path: Path) -> None:
+    (tmp_path / "api").mkdir()
+    (tmp_path / "web").mkdir()
+    api, web = tmp_path / "api" / "sepurux.yml", tmp_path / "web" / "sepurux.yml"
+    api.write_text(POLICY.lstrip(), encoding="utf-8")
+    web.write_text("version: 1\npublish: true\ncampaigns:\n  other: {}\n", encoding="utf-8")
+    outcome, _recorder, _clients = run(request(api, web, dry_run=True, campaigns=("good",)))
+    assert isinstance(outcome, Checked)
+    assert [p.policy.path for p in outcome.plans] == [str(api)]
+    assert outcome.publish
