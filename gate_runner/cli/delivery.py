@@ -89,17 +89,20 @@ def rewrite_interrupted(
     *,
     channel: Channel,
     soft_exit_code: int,
-) -> None:
-    """The signal came while reporting: the files are written again, interrupted (not stdout)."""
+) -> Verdict:
+    """The signal came while reporting: the files are written again, interrupted (not stdout).
+
+    Returns the interrupted verdict (its exit code is the one the job ends with)."""
     interrupted = mark_interrupted(verdict, soft_exit_code=soft_exit_code)
     clean, document = scrubbed(interrupted, channel)
     if str(verdict_path) != "-":
         try:
             channel.write_file(verdict_path, document, human=False)
         except (OSError, UsageError):
-            return  # the copy written a moment ago stands
+            return interrupted  # the copy written a moment ago stands
     files = [s for s in specs if s.format != "github" and s.destination != "-"]
     write_reports(clean, files, env={}, channel=channel, rendered={"json": document})
+    return interrupted
 
 
 def scrubbed(verdict: Verdict, channel: Channel) -> tuple[Verdict, str]:
