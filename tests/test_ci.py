@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from gate_runner.ci import detect, slug_from_url
-from gate_runner.ci.gitlab import pipeline as gitlab_pipeline
+from gate_runner.forges.gitlab.pipeline import pipeline as gitlab_pipeline
 from gate_runner.verdict import CIContext
 
 

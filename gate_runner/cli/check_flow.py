@@ -28,7 +28,8 @@ from gate_runner.cli.signals import StopNow, stop_on_signals
 from gate_runner.config import load_policy
 from gate_runner.errors import ExitCode, PolicyError, ServiceError, UsageError
 from gate_runner.files import regular_target
-from gate_runner.forge.deliver import PolicyReview, forge_results
+from gate_runner.forges.deliver import PolicyReview, forge_results
+from gate_runner.forges.http import publish_deadline
 from gate_runner.governance.check_gate import (
     GovernanceRequest,
     GovernedGate,
@@ -244,6 +245,9 @@ def run_check(request: CheckRequest) -> int:
         if cancel.is_set() and not verdict.interrupted:
             # Cancelled after the last decision: the verdict is whole, but CI asked us to stop.
             verdict = mark_interrupted(verdict, soft_exit_code=request.soft_exit_code)
+        # One deadline for the comment, the statuses and the review: what --timeout leaves
+        # (the policies ran one after the other, each with its own timeout).
+        forge_by = publish_deadline(clock.started + sum(gate.timeout.value for *_, gate in plans))
         code = deliver(
             verdict,
             request.verdict_path,
@@ -252,6 +256,7 @@ def run_check(request: CheckRequest) -> int:
             env=env,
             comment=request.comment,
             cancel=cancel,
+            forge_deadline=forge_by,
         )
         # After the verdict, reports and comment: statuses and the soft review (warnings only).
         forge_warnings = forge_results(
@@ -263,6 +268,7 @@ def run_check(request: CheckRequest) -> int:
             ],
             env=env,
             cancel=cancel,
+            deadline=forge_by,
         )
         for warning in forge_warnings:
             channel.warning(warning)

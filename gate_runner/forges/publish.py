@@ -1,57 +1,81 @@
-"""Post the verdict's statuses on the forge the CI runs for; a failure is a warning, never more."""
+"""The forge entry points: statuses, the soft review and the sticky comment; warnings, never raise.
+
+Which forge serves a build is the registry's answer; every warning is scrubbed of the forge
+tokens (secrets.py) before it leaves here.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from gate_runner.forge import azure, bitbucket, github, github_review, gitlab, gitlab_review
-from gate_runner.forge.review import ReviewSettings, needs_review
-from gate_runner.forge.statuses import statuses
-from gate_runner.forge.tokens import forge_status_tokens
-from gate_runner.verdict import Verdict
-
-_FORGES = {
-    "github": github.publish,
-    "gitlab": gitlab.publish,
-    "bitbucket": bitbucket.publish,
-    "azure": azure.publish,
-}
-
-_REVIEWS = {"github": github_review.request_review, "gitlab": gitlab_review.request_review}
+from gate_runner.forges.comment import CommentError
+from gate_runner.forges.http import publish_deadline
+from gate_runner.forges.registry import FORGES, forge_for, listed
+from gate_runner.forges.review import ReviewSettings, needs_review
+from gate_runner.forges.statuses import statuses
+from gate_runner.secrets import scrub_tokens
+from gate_runner.verdict import CIContext, Verdict
 
 
-def publish_statuses(verdict: Verdict, env: Mapping[str, str]) -> list[str]:
+def publish_statuses(
+    verdict: Verdict, env: Mapping[str, str], *, deadline: float | None = None
+) -> list[str]:
     """The warnings to print (empty when all went well). Never raises, never changes the verdict."""
-    forge = _FORGES.get(verdict.ci.vendor)
+    forge = forge_for(verdict.ci.vendor)
     if forge is None:
-        return [
-            "statuses are published on GitHub, GitLab, Bitbucket Cloud and Azure DevOps, "
-            f"not on {verdict.ci.vendor}"
-        ]
+        return [f"statuses are published on {listed(list(FORGES))}, not on {verdict.ci.vendor}"]
     try:
-        warnings = forge(statuses(verdict), verdict.ci, env)
+        warnings = forge.publish(statuses(verdict), verdict.ci, env, _by(deadline))
     except Exception as exc:  # publishing must never break the gate
         warnings = [f"statuses not published: unexpected {type(exc).__name__}"]
-    return [_scrub(warning, forge_status_tokens(env)) for warning in warnings]
+    return [scrub_tokens(warning, env) for warning in warnings]
 
 
-def request_review(verdict: Verdict, settings: ReviewSettings, env: Mapping[str, str]) -> list[str]:
+def request_review(
+    verdict: Verdict,
+    settings: ReviewSettings,
+    env: Mapping[str, str],
+    *,
+    deadline: float | None = None,
+) -> list[str]:
     """Soft mode: request the reviewers and set the label (or clear it once the gate passes)."""
     if not settings.reviewers and not settings.label:
         return []
     if not needs_review(verdict) and not settings.label:
         return []  # nothing to request and no label to clear: no call at all
-    forge = _REVIEWS.get(verdict.ci.vendor)
-    if forge is None:
-        return [f"reviewers are requested on GitHub and GitLab only, not on {verdict.ci.vendor}"]
+    forge = forge_for(verdict.ci.vendor)
+    if forge is None or forge.request_review is None:
+        where = listed([f for f in FORGES if f.request_review is not None])
+        return [f"reviewers are requested on {where} only, not on {verdict.ci.vendor}"]
     try:
-        warnings = forge(verdict, settings, env)
+        warnings = forge.request_review(verdict, settings, env, _by(deadline))
     except Exception as exc:  # a review request must never break the gate
         warnings = [f"review not requested: unexpected {type(exc).__name__}"]
-    return [_scrub(warning, forge_status_tokens(env)) for warning in warnings]
+    return [scrub_tokens(warning, env) for warning in warnings]
 
 
-def _scrub(text: str, tokens: list[str]) -> str:
-    for token in tokens:
-        text = text.replace(token, "***")
-    return text
+def post_sticky_comment(
+    verdict: Verdict,
+    ci: CIContext,
+    env: Mapping[str, str],
+    *,
+    body: str,
+    deadline: float | None = None,
+) -> str | None:
+    """Create or update the comment; None when done, else the warning to print. Never raises."""
+    forge = forge_for(ci.vendor)
+    try:
+        if forge is None or forge.post_comment is None:
+            where = " and ".join(f.NAME for f in FORGES if f.post_comment is not None)
+            raise CommentError(f"comments are posted on {where} only, not on {ci.vendor}")
+        forge.post_comment(ci, env, body, _by(deadline))
+        return None
+    except CommentError as exc:
+        message = str(exc)
+    except Exception as exc:  # a comment must never break the gate
+        message = f"unexpected {type(exc).__name__}"
+    return scrub_tokens(f"comment not posted: {message}", env)
+
+
+def _by(deadline: float | None) -> float:
+    return deadline if deadline is not None else publish_deadline()

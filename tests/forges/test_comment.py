@@ -12,7 +12,7 @@ import pytest
 from requests.structures import CaseInsensitiveDict
 from support import Answer, LoopbackServer, Request
 
-from gate_runner.ci import post_sticky_comment
+from gate_runner.forges.publish import post_sticky_comment
 from gate_runner.report.markdown import MARKER
 from gate_runner.verdict import CIContext
 
@@ -150,7 +150,7 @@ def test_unreachable_api_is_a_warning() -> None:
 
 
 def test_timeouts_are_applied(api: FakeAPI, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("gate_runner.ci.sticky.TIMEOUT", (1.0, 0.3))
+    monkeypatch.setattr("gate_runner.forges.http.TIMEOUT", (1.0, 0.3))
     api.hang = True
     warning = post_sticky_comment(hard_fail(), GH, _github_env(api), body=BODY)
     assert warning is not None and "timed out" in warning

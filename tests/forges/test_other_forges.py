@@ -9,9 +9,11 @@ from urllib.parse import unquote
 import jsonschema
 import pytest
 
-from gate_runner.forge import bitbucket, forge_status_tokens, publish_statuses
-from gate_runner.forge.http import ForgeAPI, PublishError
-from gate_runner.forge.statuses import statuses
+from gate_runner.forges.bitbucket import reports as bitbucket
+from gate_runner.forges.http import ForgeAPI, PublishError
+from gate_runner.forges.publish import publish_statuses
+from gate_runner.forges.statuses import statuses
+from gate_runner.secrets import forge_tokens as forge_status_tokens
 
 from . import gitlab_fake
 from .fake import Answer, Request, fake_forge
@@ -293,7 +295,9 @@ def test_an_unexpected_failure_is_a_warning(monkeypatch: pytest.MonkeyPatch) -> 
     def explode(*_: object, **__: object) -> list[str]:
         raise RuntimeError(TOKEN)
 
-    monkeypatch.setitem(publish_statuses.__globals__["_FORGES"], "gitlab", explode)
+    from gate_runner.forges import gitlab
+
+    monkeypatch.setattr(gitlab, "publish", explode)
     assert publish_statuses(_on("gitlab"), {"GITLAB_TOKEN": TOKEN}) == [
         "statuses not published: unexpected RuntimeError"
     ]
