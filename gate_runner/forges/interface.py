@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from gate_runner.forges.review import ReviewSettings
 from gate_runner.forges.statuses import Status
@@ -17,6 +17,7 @@ RequestReview = Callable[[Verdict, ReviewSettings, Environment, float], list[str
 PostComment = Callable[[CIContext, Environment, str, float], None]
 
 
+@runtime_checkable
 class Forge(Protocol):
     """A forge's package (gate_runner/forges/<name>/__init__.py) is one of these.
 

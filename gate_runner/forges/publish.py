@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from gate_runner.forges import registry
 from gate_runner.forges.comment import CommentError
 from gate_runner.forges.http import publish_deadline
-from gate_runner.forges.registry import FORGES, forge_for, listed
+from gate_runner.forges.registry import forge_for, listed
 from gate_runner.forges.review import ReviewSettings, needs_review
 from gate_runner.forges.statuses import statuses
 from gate_runner.secrets import scrub_tokens
@@ -23,7 +24,9 @@ def publish_statuses(
     """The warnings to print (empty when all went well). Never raises, never changes the verdict."""
     forge = forge_for(verdict.ci.vendor)
     if forge is None:
-        return [f"statuses are published on {listed(list(FORGES))}, not on {verdict.ci.vendor}"]
+        return [
+            f"statuses are published on {listed(list(registry.FORGES))}, not on {verdict.ci.vendor}"
+        ]
     try:
         warnings = forge.publish(statuses(verdict), verdict.ci, env, _by(deadline))
     except Exception as exc:  # publishing must never break the gate
@@ -45,7 +48,7 @@ def request_review(
         return []  # nothing to request and no label to clear: no call at all
     forge = forge_for(verdict.ci.vendor)
     if forge is None or forge.request_review is None:
-        where = listed([f for f in FORGES if f.request_review is not None])
+        where = listed([f for f in registry.FORGES if f.request_review is not None])
         return [f"reviewers are requested on {where} only, not on {verdict.ci.vendor}"]
     try:
         warnings = forge.request_review(verdict, settings, env, _by(deadline))
@@ -66,7 +69,7 @@ def post_sticky_comment(
     forge = forge_for(ci.vendor)
     try:
         if forge is None or forge.post_comment is None:
-            where = " and ".join(f.NAME for f in FORGES if f.post_comment is not None)
+            where = " and ".join(f.NAME for f in registry.FORGES if f.post_comment is not None)
             raise CommentError(f"comments are posted on {where} only, not on {ci.vendor}")
         forge.post_comment(ci, env, body, _by(deadline))
         return None
