@@ -35,10 +35,13 @@ _PRINTABLE = re.compile(r"[^\x20-\x7e]")
 class PublishError(Exception):
     """A failure already phrased as the warning a user reads (never a token, never a body)."""
 
-    def __init__(self, message: str, status: int | None = None, body: Any = None) -> None:
+    def __init__(
+        self, message: str, status: int | None = None, body: Any = None, *, late: bool = False
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.body = body
+        self.late = late  # the publishing deadline passed: no later call can be sent either
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,9 @@ class ForgeAPI:
     def _left(self, method: str, url: str) -> float:
         left = self.deadline - time.monotonic()
         if left <= 0:
-            raise PublishError(f"{method} {_path(url)}: not sent, the publishing deadline passed")
+            raise PublishError(
+                f"{method} {_path(url)}: not sent, the publishing deadline passed", late=True
+            )
         return left
 
     def _send(self, method: str, url: str, body: Any) -> Page:
@@ -142,7 +147,8 @@ class ForgeAPI:
         if time.monotonic() + seconds >= self.deadline:
             raise PublishError(
                 f"{method} {_path(url)} {what}; no time left to retry before the publishing "
-                "deadline"
+                "deadline",
+                late=True,
             )
         self._pause(seconds)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import replace
 from urllib.parse import unquote
 
@@ -358,3 +359,22 @@ def test_every_publishing_token_is_in_the_secret_set() -> None:
     secrets = secret_set(env, token_env="SEPURUX_API_KEY")
     assert set(env.values()) <= set(secrets.values)
     assert secrets.scrub("x azure-token-1234 bb-token-5678") == "x *** ***"
+
+
+@pytest.mark.parametrize("vendor", ["gitlab", "azure"])
+def test_past_the_deadline_nothing_is_sent_and_one_warning_says_so(vendor: str) -> None:
+    """GitLab posts each status on its own: once the deadline passed it stops, not one
+    warning per campaign (Azure, like the others, already stops at its first failure)."""
+    env = {
+        **_gitlab_env("http://127.0.0.1:9"),
+        "SYSTEM_ACCESSTOKEN": TOKEN,
+        "SYSTEM_COLLECTIONURI": "http://127.0.0.1:9/org/",
+        "SYSTEM_TEAMPROJECTID": "p",
+        "BUILD_REPOSITORY_ID": "r",
+        "SYSTEM_PULLREQUEST_PULLREQUESTID": "3",
+    }
+    with fake_forge(lambda r: Answer(201, {})) as fake:
+        env = {k: v.replace("http://127.0.0.1:9", fake.url) for k, v in env.items()}
+        warnings = publish_statuses(_on(vendor), env, deadline=time.monotonic() - 1)
+    assert fake.requests == []
+    assert len(warnings) == 1 and warnings[0].endswith("not sent, the publishing deadline passed")

@@ -58,8 +58,8 @@ def publish(
                 refs = _post(http, path, status, refs, running.id)
             except PublishError as exc:
                 warnings.append(f"status {status.name!r} not published: {exc}")
-                if exc.status in (401, 403, 404):
-                    break  # the same token, or the same missing pipeline, for the rest
+                if exc.status in (401, 403, 404) or exc.late:
+                    break  # the same token, pipeline or deadline for the rest
     return warnings
 
 
