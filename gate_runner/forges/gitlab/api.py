@@ -14,7 +14,7 @@ def token(env: Mapping[str, str]) -> str | None:
     return first_token(env, TOKEN_VARIABLES)
 
 
-def base(env: Mapping[str, str]) -> str | None:
+def api_base(env: Mapping[str, str]) -> str | None:
     return (env.get("CI_API_V4_URL") or "").rstrip("/") or None
 
 

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from gate_runner.ci.variables import get
 from gate_runner.forges import comment
-from gate_runner.forges.gitlab.api import base, session, token
+from gate_runner.forges.gitlab.api import api_base, session, token
 from gate_runner.verdict import CIContext
 
 COMMENT_LIMIT = 1_000_000
@@ -26,8 +26,8 @@ def post_comment(
         raise comment.CommentError(
             "set GITLAB_TOKEN or GATE_RUNNER_GITLAB_TOKEN (a token with `api` scope)"
         )
-    api_base = base(env)
-    if not api_base:
+    base = api_base(env)
+    if not base:
         raise comment.CommentError("CI_API_V4_URL is not set")
     # The MR's project and number come as a pair: never the fork's CI_PROJECT_ID.
     iid = get(env, "CI_MERGE_REQUEST_IID")
@@ -38,7 +38,7 @@ def post_comment(
     if not project or not iid or not iid.isdigit():
         raise comment.CommentError("this pipeline is not for a merge request")
     notes = f"/projects/{quote(project, safe='')}/merge_requests/{iid}/notes"
-    with session(api_base, secret, deadline) as http:
+    with session(base, secret, deadline) as http:
         existing = comment.find(
             http,
             f"{notes}?per_page=100&sort=asc&order_by=created_at",

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from gate_runner.forges.gitlab.api import session, token
+from gate_runner.forges.gitlab.api import api_base, session, token
 from gate_runner.forges.http import ForgeAPI, PublishError
 from gate_runner.forges.review import ReviewSettings, ReviewState, decide
 from gate_runner.verdict import Verdict
@@ -26,7 +26,7 @@ def request_review(
     api: ForgeAPI | None = None,
 ) -> list[str]:
     secret = token(env)
-    base = env.get("CI_API_V4_URL")
+    base = api_base(env)
     project = env.get("CI_PROJECT_ID") or verdict.ci.repository
     iid = env.get("CI_MERGE_REQUEST_IID") or str(verdict.ci.pull_request or "")
     if not secret:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from gate_runner.forges.gitlab.api import session, token
+from gate_runner.forges.gitlab.api import api_base, session, token
 from gate_runner.forges.gitlab.pipeline import pipeline
 from gate_runner.forges.http import ForgeAPI, PublishError
 from gate_runner.forges.statuses import Conclusion, Status
@@ -39,7 +39,7 @@ def publish(
             "statuses not published: set GITLAB_TOKEN or GATE_RUNNER_GITLAB_TOKEN "
             "(a token with the `api` scope; CI_JOB_TOKEN cannot set commit statuses)"
         ]
-    base = env.get("CI_API_V4_URL")
+    base = api_base(env)
     project = env.get("CI_PROJECT_ID") or ci.repository
     running = pipeline(env)
     # The pipeline's own sha: in merged-results pipelines and merge trains the merge commit,
