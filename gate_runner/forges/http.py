@@ -157,7 +157,8 @@ class ForgeAPI:
             raw = read_body(response, method, _path(url), limit=self.max_bytes, by=self.deadline)
         except ServiceError as exc:
             # Over the cap, still arriving at the deadline, or cut off: the reader's sentence.
-            raise PublishError(str(exc), status=response.status_code) from None
+            late = time.monotonic() >= self.deadline
+            raise PublishError(str(exc), status=response.status_code, late=late) from None
         decoded = _json(raw)
         if response.status_code >= 300:
             reason = _PRINTABLE.sub("", response.reason or "")[:80]
