@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import replace
+from typing import Any
 from urllib.parse import unquote
 
 import jsonschema
 import pytest
+from support import LoopbackServer
 
 from gate_runner.forges.bitbucket import reports as bitbucket
 from gate_runner.forges.http import ForgeAPI, PublishError
@@ -378,3 +380,25 @@ def test_past_the_deadline_nothing_is_sent_and_one_warning_says_so(vendor: str) 
         warnings = publish_statuses(_on(vendor), env, deadline=time.monotonic() - 1)
     assert fake.requests == []
     assert len(warnings) == 1 and warnings[0].endswith("not sent, the publishing deadline passed")
+
+
+@pytest.mark.slow
+def test_gitlab_an_answer_dripping_past_the_deadline_ends_the_other_statuses() -> None:
+    with LoopbackServer() as server:
+
+        def drip(handler: Any) -> None:
+            handler.wfile.write(b"HTTP/1.0 201 Created\r\nContent-Type: application/json\r\n\r\n{")
+            while not server.release.wait(0.1):
+                try:
+                    handler.wfile.write(b" ")
+                    handler.wfile.flush()
+                except OSError:
+                    return
+
+        server.route = lambda _request: Answer(write=drip)
+        warnings = publish_statuses(
+            _on("gitlab"), _gitlab_env(server.url), deadline=time.monotonic() + 1.0
+        )
+        sent = len(server.requests)
+    assert sent == 1  # the statuses after it would only wait for the same deadline
+    assert len(warnings) == 1 and "the answer was still arriving" in warnings[0]
