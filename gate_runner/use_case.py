@@ -102,6 +102,7 @@ class PolicyPlan:
     base_url: Setting[str]
     governed: GovernedGate
     judged: frozenset[str]  # its campaign keys as the verdict names them
+    timeout: float  # the gate's --timeout or gate.timeout, in seconds
 
 
 @dataclass(frozen=True)
@@ -264,14 +265,16 @@ def plan_policies(
             baseline=baseline_for(policy, prefix, baseline),
             baseline_runs=baseline_for(policy, prefix, baseline_runs),
         )
+        gate = resolve_gate(command_line, env, policy)
         plans.append(
             PolicyPlan(
                 policy,
                 prefix,
                 options,
-                resolve_gate(command_line, env, policy).base_url,
+                gate.base_url,
                 gates[id(policy)],
                 frozenset(prefixed(prefix, k) for k in keys),
+                gate.timeout.value,
             )
         )
     return tuple(plans)

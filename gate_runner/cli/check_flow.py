@@ -30,7 +30,8 @@ from gate_runner.cli.progress import Progress
 from gate_runner.cli.signals import StopNow, Stopper, stop_on_signals
 from gate_runner.errors import ExitCode, PolicyError
 from gate_runner.files import regular_target
-from gate_runner.forge.deliver import PolicyReview, forge_results
+from gate_runner.forges.deliver import PolicyReview, forge_results
+from gate_runner.forges.http import publish_deadline
 from gate_runner.policy import Policy
 from gate_runner.report import ReportSpec
 from gate_runner.runner import GateClock
@@ -94,7 +95,7 @@ def run_check(request: CheckRequest, delivery: Delivery) -> int:
             for plan in checked.plans:
                 print_plan(plan.policy, plan.options, ci, plan.base_url, channel=channel)
             return int(ExitCode.OK)
-        return _deliver(checked, request, delivery, specs, stopper=stopper, env=env)
+        return _deliver(checked, request, delivery, specs, stopper=stopper, env=env, clock=clock)
 
 
 class _Console:
@@ -171,10 +172,14 @@ def _deliver(
     *,
     stopper: Stopper,
     env: Mapping[str, str],
+    clock: GateClock,
 ) -> int:
     """The verdict, reports and comment, then statuses and the soft review (warnings only)."""
     assert checked.verdict is not None
     verdict, channel, cancel = checked.verdict, output.current(), stopper.cancel
+    # One deadline for the comment, the statuses and the review: what --timeout leaves
+    # (the policies ran one after the other, each with its own timeout).
+    forge_by = publish_deadline(clock.started + sum(plan.timeout for plan in checked.plans))
     code = deliver(
         verdict,
         delivery.verdict_path,
@@ -183,6 +188,7 @@ def _deliver(
         env=env,
         comment=delivery.comment,
         cancel=cancel,
+        forge_deadline=forge_by,
     )
     forge_warnings = forge_results(
         scrubbed(verdict, channel)[0],
@@ -190,6 +196,7 @@ def _deliver(
         reviews=[PolicyReview(p.policy.enforcement.soft, p.judged) for p in checked.plans],
         env=env,
         cancel=cancel,
+        deadline=forge_by,
     )
     for warning in forge_warnings:
         channel.warning(warning)
