@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from gate_runner.enforce import blocks
 from gate_runner.evaluate import apply_waivers
-from gate_runner.policy import Campaign, Policy, Threshold
+from gate_runner.policy import Campaign, ErrorPolicy, Policy, Threshold
 from gate_runner.statistics import (
     AggregationError,
     Bar,
@@ -32,7 +32,16 @@ from gate_runner.statistics import (
 )
 from gate_runner.statistics.samples import counted, pooled_counts
 from gate_runner.thresholds import THRESHOLDS
-from gate_runner.verdict import Aggregate, CampaignResult, Check, Outcome, RunRecord
+from gate_runner.trials import BadCount, count_of, trials_of
+from gate_runner.verdict import (
+    Aggregate,
+    CampaignResult,
+    Check,
+    Location,
+    Outcome,
+    RunError,
+    RunRecord,
+)
 
 # Thresholds estimated from the runs; every other one is absolute: each run must meet it.
 _ESTIMATED: dict[str, Literal["min", "max"]] = {
@@ -56,22 +65,6 @@ def is_plain(plan: RunPlan) -> bool:
     return (
         plan.budget == 1 and plan.confidence is None and plan.min_passing_runs is None
     ) and plan.aggregate == "median"
-
-
-def trials_of(policy: Policy, payload: dict[str, Any] | None) -> int | None:
-    """The run's attempt count from `statistics.trials` (a JMESPath), when it is a positive int."""
-    expression = policy.statistics.trials
-    if expression is None or payload is None:
-        return None
-    from gate_runner.expressions import compile_expression
-
-    try:
-        value = compile_expression(expression).search(payload)
-    except Exception:  # a payload the expression cannot read has no count; the check says so
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return int(value) if value == int(value) and value > 0 else None
 
 
 def record(policy: Policy, campaign: Campaign, run: CampaignResult) -> RunRecord:
@@ -148,10 +141,13 @@ def judge_runs(
     spread_text = flaky.describe()
     if rates:
         spread_text += f"; {spread('pass_rate', rates).describe()}"
+    error, error_policy = _check_error(policy, checks) if outcome == "error" else (None, None)
     result = replace(
         last,
         outcome=outcome,
-        blocking=blocks(outcome, last.enforcement.mode, None, inconclusive_policy),
+        error=error or last.error,
+        error_policy=error_policy or last.error_policy,
+        blocking=blocks(outcome, last.enforcement.mode, error_policy, inconclusive_policy),
         checks=tuple(checks),
         runs=records,
         aggregate=judged.aggregate(stop),
@@ -225,9 +221,9 @@ class _Campaign:
         if errored is not None:
             return errored
         metric = THRESHOLDS[threshold.key].metric
-        counts = [
-            trials_of(self.policy, r.payload) if metric == "pass_rate" else None for r in self.runs
-        ]
+        counts = self.counts(own) if metric == "pass_rate" else [None] * len(own)
+        if isinstance(counts, Check):
+            return counts
         samples = tuple(Sample(float(c.actual), n) for c, n in zip(own, counts, strict=True))
         self.samples[metric] = samples
         assert isinstance(threshold.value, (int, float))
@@ -241,8 +237,6 @@ class _Campaign:
         if decision.status == "continue":
             self.waiting = True
         message = decision.judgement.message
-        if self.policy.statistics.trials and metric == "pass_rate" and None in counts:
-            message += f" (statistics.trials `{self.policy.statistics.trials}` gave no count)"
         status = decision.judgement.status if decision.status == "continue" else decision.status
         return replace(
             own[-1],
@@ -252,13 +246,31 @@ class _Campaign:
             waiver=None,
         )
 
+    def counts(self, own: list[Check]) -> list[int | None] | Check:
+        """Each run's trial count, or the error check that refuses one (gate_runner.trials)."""
+        counts: list[int | None] = []
+        for check, run in zip(own, self.runs, strict=True):
+            rate = check.actual if isinstance(check.actual, (int, float)) else None
+            found = count_of(self.policy, run.payload, rate)
+            if isinstance(found, BadCount):
+                origin = self.policy.statistics.trials_origin
+                where = Location(origin.file, origin.line, origin.col) if origin else None
+                message = f"run {len(counts) + 1} of {len(own)}: {found.message}"
+                return replace(
+                    own[-1], status="error", message=message, actual=None, location=where
+                )
+            counts.append(found)
+        return counts
+
     def regression(self, threshold: Threshold, own: list[Check]) -> Check:
         """max_regression over the runs against the baseline: tested at the policy's confidence
         (`statistics.regression`), else the aggregate's raw change."""
         errored = next((c for c in own if c.status == "error"), None)
         if errored is not None or not self.baseline:
             return errored or own[-1]
-        counts = [trials_of(self.policy, r.payload) for r in self.runs]
+        counts = self.counts(own)
+        if isinstance(counts, Check):
+            return counts
         current = tuple(Sample(float(c.actual), n) for c, n in zip(own, counts, strict=True))
         rates = [b.get("pass_rate") for b in self.baseline]
         if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in rates):
@@ -397,6 +409,15 @@ def _undecided(check: Check, stop: Stop, runs: int) -> Check:
         return check
     why = {"deadline": "the gate's deadline", "budget": "max_runs"}.get(stop, "the saved runs")
     return replace(check, message=f"{check.message}; undecided after {runs} runs ({why})")
+
+
+def _check_error(policy: Policy, checks: list[Check]) -> tuple[RunError | None, ErrorPolicy | None]:
+    """A check over the runs that could not be judged (a refused trial count): the payload's
+    failure, under gate.on_error like any other answer the gate cannot use."""
+    errored = next((c for c in checks if c.status == "error" and c.level == "error"), None)
+    if errored is None:
+        return None, None
+    return RunError("payload", f"{errored.id}: {errored.message}"), policy.gate.on_error
 
 
 def _outcome(checks: list[Check]) -> Outcome:

@@ -95,8 +95,11 @@ class _Reader:
         )
 
     def statistics(self) -> Statistics:
+        trials = self.get(("statistics", "trials"))
         return Statistics(
-            self.get(("statistics", "confidence")), self.get(("statistics", "trials"))
+            self.get(("statistics", "confidence")),
+            trials,
+            self.m.origins.get(("statistics", "trials")) if trials is not None else None,
         )
 
     def run_plan(self, raw: dict[str, Any]) -> RunPlan:

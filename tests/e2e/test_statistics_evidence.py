@@ -1,0 +1,121 @@
+"""Issue 19 (no pass without evidence, regression, bars that cannot pass) and issue 17's
+statistics messages, each through `gate-runner check --sandbox` as a process.
+
+The sandbox's runs are seeded, so every outcome here is the same on every machine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import Result, checked_verdict, run_cli, write_yaml
+
+# Each test runs one or more gate-runner processes with a sandbox: seconds on a loaded machine.
+pytestmark = pytest.mark.slow
+
+COUNTED = {"confidence": 0.95, "trials": "trace_count"}
+
+
+def _gate(
+    tmp_path: Path,
+    scenario: list[dict[str, Any]],
+    campaigns: Mapping[str, Any],
+    *,
+    gate: Mapping[str, Any] | None = None,
+    statistics: Mapping[str, Any] | None = None,
+    thresholds: Mapping[str, Any] | None = None,
+    mode: str = "hard",
+    seed: int = 7,
+    args: tuple[str, ...] = (),
+) -> Result:
+    doc: dict[str, Any] = {
+        "version": 1,
+        "gate": {"timeout": 60, **(gate or {})},
+        "enforcement": {"mode": mode},
+    }
+    if statistics is not None:
+        doc["statistics"] = dict(statistics)
+    doc["thresholds"] = dict(thresholds or {"min_pass_rate": 0.85})
+    doc["campaigns"] = {k: dict(v) for k, v in campaigns.items()}
+    write_yaml(tmp_path / "sepurux.yml", doc)
+    write_yaml(tmp_path / "scenario.yml", {"seed": seed, "campaigns": scenario})
+    return run_cli(["check", "--sandbox", "scenario.yml", *args], tmp_path)
+
+
+def _fixed(name: str, rate: float, **extra: Any) -> dict[str, Any]:
+    return {"name": name, "duration": 0.05, "metrics": {"pass_rate": rate}, "extra": extra}
+
+
+def _check(result: Result, check_id: str, campaign: int = 0) -> dict[str, Any]:
+    found = checked_verdict(result)["campaigns"][campaign]["checks"]
+    return next(c for c in found if c["id"] == check_id)
+
+
+def _line_of(path: Path, text: str) -> int:
+    return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if text in line)
+
+
+# --- 1. no pass without evidence -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("extra", "trials", "says"),
+    [
+        ({"trace_count": 0}, "trace_count", "gave 0: a pass rate needs at least one attempt"),
+        ({"trace_count": -5}, "trace_count", "gave -5"),
+        ({"trace_count": "50"}, "trace_count", "selected a str, not a count"),
+        ({"trace_count": True}, "trace_count", "selected a bool, not a count"),
+        ({"trace_count": 2.5}, "trace_count", "gave 2.5: a count of attempts is a whole number"),
+        ({}, "attempts", "selected nothing in the run's payload"),
+        ({"trace_count": 10**400}, "trace_count", "a 401-digit number"),
+        ({"trace_count": 10**7 + 1}, "trace_count", "more than the 10,000,000 attempts"),
+    ],
+)
+def test_a_count_that_is_no_count_is_an_error_at_the_trials_line(
+    tmp_path: Path, extra: dict[str, Any], trials: str, says: str
+) -> None:
+    # A rate of 1.0 on identical runs: before, a zero-width t interval [1, 1] passed it.
+    result = _gate(
+        tmp_path,
+        [_fixed("agent", 1.0, **extra)],
+        {"c": {"campaign": "agent", "repeat": 2}},
+        statistics={"confidence": 0.95, "trials": trials},
+    )
+    campaign = checked_verdict(result)["campaigns"][0]
+    assert (campaign["outcome"], result.code) == ("error", 3), result.describe()
+    rate = _check(result, "threshold:min_pass_rate")
+    line = _line_of(tmp_path / "sepurux.yml", "trials:")
+    assert rate["status"] == "error"
+    assert f"sepurux.yml:{line}:" in rate["message"] and says in rate["message"], rate["message"]
+    assert rate["location"]["line"] == line
+    assert "no decision without it" in result.stdout
+
+
+def test_a_rate_that_is_no_whole_number_of_the_count_is_an_error(tmp_path: Path) -> None:
+    # 0.84 of 3 attempts is 2.52 successes: before, it was rounded to 3/3 and passed.
+    result = _gate(
+        tmp_path,
+        [_fixed("agent", 0.84, trace_count=3)],
+        {"c": {"campaign": "agent", "repeat": 2}},
+        statistics=COUNTED,
+        thresholds={"min_pass_rate": 0.5},
+    )
+    rate = _check(result, "threshold:min_pass_rate")
+    assert result.code == 3 and rate["status"] == "error", result.describe()
+    assert "pass_rate 0.84 is not a whole number of successes of 3 attempts" in rate["message"]
+
+
+def test_a_bad_count_in_observe_mode_reports_and_exits_0(tmp_path: Path) -> None:
+    result = _gate(
+        tmp_path,
+        [_fixed("agent", 1.0, trace_count=0)],
+        {"c": {"campaign": "agent", "repeat": 2}},
+        statistics=COUNTED,
+        mode="observe",
+    )
+    assert result.code == 0, result.describe()
+    assert checked_verdict(result)["campaigns"][0]["outcome"] == "error"
