@@ -131,6 +131,8 @@ def judge_runs(
         stop = "budget"  # the sequential rule itself ran out of runs (decide said so)
     else:
         stop = "decided" if plan.sequential or plan.min_passing_runs else "planned"
+    if not waiting:
+        checks = [_what_to_do(c, plan) for c in checks]
     checks = apply_waivers(
         checks, [w for w in policy.waivers if w.campaign == campaign.key], today=today
     )
@@ -228,15 +230,19 @@ class _Campaign:
         self.samples[metric] = samples
         assert isinstance(threshold.value, (int, float))
         bar = Bar(threshold.key, metric, float(threshold.value), _ESTIMATED[threshold.key])
+        plan, note = self.plan, ""
+        if plan.aggregate == "pooled" and metric != "pass_rate":
+            # Only a rate has attempts to pool; the other estimated metrics take the median.
+            plan, note = replace(plan, aggregate="median"), " (pooled applies to pass_rate only)"
         try:
-            decision = decide(samples, bar, self.plan)
+            decision = decide(samples, bar, plan)
         except AggregationError as error:
             return replace(own[-1], status="error", message=str(error), actual=None)
         self.decisions[metric] = decision
         self.rule = self.rule or decision.rule
         if decision.status == "continue":
             self.waiting = True
-        message = decision.judgement.message
+        message = decision.judgement.message + note
         status = decision.judgement.status if decision.status == "continue" else decision.status
         return replace(
             own[-1],
@@ -339,10 +345,9 @@ class _Campaign:
         if step == "continue":
             self.waiting = True
         status = "inconclusive" if step == "continue" else step
-        message = (
-            f"{passed} of {len(outcomes)} runs passed on their own; min_passing_runs {k} "
-            f"of at most {self.plan.budget}"
-        )
+        n = self.plan.budget
+        of = f"of {n}" if self.plan.max_runs is None else f"of at most {n}"
+        message = f"{passed} of {len(outcomes)} runs passed on their own; min_passing_runs {k} {of}"
         return Check(
             id="runs:min_passing_runs",
             kind="run",
@@ -409,6 +414,17 @@ def _undecided(check: Check, stop: Stop, runs: int) -> Check:
         return check
     why = {"deadline": "the gate's deadline", "budget": "max_runs"}.get(stop, "the saved runs")
     return replace(check, message=f"{check.message}; undecided after {runs} runs ({why})")
+
+
+def _what_to_do(check: Check, plan: RunPlan) -> Check:
+    """An inconclusive check says how to get an answer, not only the test's error rates."""
+    if check.status != "inconclusive" or plan.confidence is None:
+        return check
+    advice = (
+        f"to decide it: raise max_runs (now {plan.budget}), add attempts per run, "
+        "or accept it with on_inconclusive: warn"
+    )
+    return replace(check, message=f"{check.message}; {advice}")
 
 
 def _check_error(policy: Policy, checks: list[Check]) -> tuple[RunError | None, ErrorPolicy | None]:

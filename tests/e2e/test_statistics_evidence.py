@@ -119,3 +119,69 @@ def test_a_bad_count_in_observe_mode_reports_and_exits_0(tmp_path: Path) -> None
     )
     assert result.code == 0, result.describe()
     assert checked_verdict(result)["campaigns"][0]["outcome"] == "error"
+
+
+# --- issue 17: messages that say what happened -----------------------------------------------
+
+
+def test_pooled_pools_the_rate_and_takes_the_median_of_the_rest(tmp_path: Path) -> None:
+    # Before: `pooled` on min_reliability_score was an error (exit 3) asking for
+    # statistics.trials although it was set, while validate said ok.
+    agent = {
+        "name": "agent",
+        "duration": 0.05,
+        "reliability_in_run": True,
+        "metrics": {"pass_rate": {"true": 0.97, "trials": 50}, "reliability_score": 90},
+    }
+    thresholds = {"min_pass_rate": 0.8, "min_reliability_score": 70}
+    doc_campaigns = {"c": {"campaign": "agent", "repeat": 3, "aggregate": "pooled"}}
+    result = _gate(tmp_path, [agent], doc_campaigns, statistics=COUNTED, thresholds=thresholds)
+    assert result.code == 0, result.describe()
+    score = _check(result, "threshold:min_reliability_score")
+    assert score["status"] == "pass"
+    assert "median" in score["message"] and "pooled applies to pass_rate only" in score["message"]
+    assert checked_verdict(result)["campaigns"][0]["aggregate"]["pooled"]["trials"] == 150
+    assert run_cli(["validate"], tmp_path, verdict=None).code == 0
+
+
+def test_k_of_n_on_a_campaign_is_k_of_exactly_repeat_runs(tmp_path: Path) -> None:
+    # Seed 3 draws 0.82, 0.82, 0.94, 0.86, ... for this agent: 1 of the 3 runs passes.
+    # Before, the inherited max_runs 5 made it "2 of at most 5": a 4th run passed it.
+    agent = {
+        "name": "coin",
+        "duration": 0.05,
+        "metrics": {"pass_rate": {"true": 0.85, "trials": 50}},
+    }
+    result = _gate(
+        tmp_path,
+        [agent],
+        {"c": {"campaign": "coin", "repeat": 3, "min_passing_runs": 2}},
+        gate={"max_runs": 5},
+        statistics=COUNTED,
+        seed=3,
+    )
+    campaign = checked_verdict(result)["campaigns"][0]
+    assert [r["metrics"]["pass_rate"] for r in campaign["runs"]] == [0.82, 0.82, 0.94]
+    assert (campaign["outcome"], result.code) == ("fail", 1), result.describe()
+    k = _check(result, "runs:min_passing_runs")
+    assert "1 of 3 runs passed on their own; min_passing_runs 2 of 3" in k["message"]
+    assert run_cli(["validate"], tmp_path, verdict=None).code == 0
+
+
+def test_an_inconclusive_check_says_what_to_do(tmp_path: Path) -> None:
+    result = _gate(
+        tmp_path,
+        [_fixed("near", 0.86, trace_count=50)],
+        {"c": {"campaign": "near"}},
+        gate={"max_runs": 2},
+        statistics=COUNTED,
+    )
+    campaign = checked_verdict(result)["campaigns"][0]
+    assert (campaign["outcome"], result.code) == ("inconclusive", 1), result.describe()
+    rate = _check(result, "threshold:min_pass_rate")
+    advice = (
+        "to decide it: raise max_runs (now 2), add attempts per run, "
+        "or accept it with on_inconclusive: warn"
+    )
+    assert advice in rate["message"]
+    assert "raise max_runs (now 2)" in result.stdout
