@@ -185,3 +185,56 @@ def test_an_inconclusive_check_says_what_to_do(tmp_path: Path) -> None:
     )
     assert advice in rate["message"]
     assert "raise max_runs (now 2)" in result.stdout
+
+
+# --- 2. regression tests that can pass; 3. bars that can never pass --------------------------
+
+
+def test_an_unchanged_agent_passes_max_regression_with_the_interval_shown(tmp_path: Path) -> None:
+    # Before, 0.95 against 0.95 at 100 attempts a side could never show "at most 0.02":
+    # inconclusive, blocked. Now only a drop shown beyond 0.02 blocks.
+    agent = {
+        "name": "agent",
+        "duration": 0.05,
+        "metrics": {"pass_rate": {"true": 0.95, "trials": 50}},
+    }
+    thresholds = {"min_pass_rate": 0.5, "max_regression": 0.02}
+    campaigns = {"c": {"campaign": "agent", "repeat": 2}}
+    before = _gate(tmp_path, [agent], campaigns, statistics=COUNTED, thresholds=thresholds)
+    assert before.code == 0, before.describe()
+    baseline = tmp_path / "baseline.json"
+    baseline.write_bytes(before.verdict_path.read_bytes())
+    after = _gate(
+        tmp_path,
+        [agent],
+        campaigns,
+        statistics=COUNTED,
+        thresholds=thresholds,
+        seed=8,
+        args=("--baseline", str(baseline)),
+    )
+    check = _check(after, "threshold:max_regression")
+    assert (check["status"], after.code) == ("pass", 0), after.describe()
+    assert "newcombe interval" in check["message"]
+    assert "does not rule out a regression of at most 0.02" in check["message"]
+
+
+def test_validate_warns_at_the_line_of_a_bar_that_can_never_pass(tmp_path: Path) -> None:
+    doc = {
+        "version": 1,
+        "statistics": {"confidence": 0.95},
+        "thresholds": {"min_pass_rate": 0.85, "max_regression": 0.02},
+        "campaigns": {"a": {}, "b": {"thresholds": {"min_pass_rate": 1.0}}},
+    }
+    path = write_yaml(tmp_path / "sepurux.yml", doc)
+    result = run_cli(["validate"], tmp_path, verdict=None)
+    assert result.code == 0 and "ok:" in result.stdout, result.describe()
+    never = _line_of(path, "min_pass_rate: 1.0")
+    assert f"sepurux.yml:{never}:" in result.stderr
+    assert "warning: campaigns.b.thresholds.min_pass_rate: 1 with statistics.confidence" in (
+        result.stderr
+    )
+    assert "can never pass" in result.stderr
+    margin = _line_of(path, "max_regression")
+    assert f"sepurux.yml:{margin}:" in result.stderr
+    assert "about 5,004 attempts on each side" in result.stderr
