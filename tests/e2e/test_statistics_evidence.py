@@ -238,3 +238,29 @@ def test_validate_warns_at_the_line_of_a_bar_that_can_never_pass(tmp_path: Path)
     margin = _line_of(path, "max_regression")
     assert f"sepurux.yml:{margin}:" in result.stderr
     assert "about 5,004 attempts on each side" in result.stderr
+
+
+# --- 5. the sandbox simulates runs that vary ---------------------------------------------------
+
+
+def test_the_sandbox_draws_each_run_s_rate_from_the_beta(tmp_path: Path) -> None:
+    from gate_runner.sandbox.scenario import campaign_uuid
+    from gate_runner.statistics.simulation import draw_successes, run_rng
+
+    rate = {"true": 0.8, "trials": 50, "icc": 0.1}
+    agent = {"name": "varying", "duration": 0.05, "metrics": {"pass_rate": rate}}
+    result = _gate(
+        tmp_path,
+        [agent],
+        {"c": {"campaign": "varying", "repeat": 4}},
+        statistics=COUNTED,
+        seed=11,
+    )
+    campaign = checked_verdict(result)["campaigns"][0]
+    drawn = [r["metrics"]["pass_rate"] for r in campaign["runs"]]
+    rng = [run_rng(11, campaign_uuid("varying"), n) for n in range(1, 5)]
+    # The 4 runs start together: which one the sandbox created n-th is not the verdict's order.
+    expected = [draw_successes(g, 50, 0.8, 0.1) / 50 for g in rng]
+    assert sorted(drawn) == sorted(expected), result.describe()
+    assert max(drawn) - min(drawn) > 0.2  # icc 0.1 spreads them: 0.66 to 0.92 at this seed
+    assert [r["metrics"]["trials"] for r in campaign["runs"]] == [50] * 4
