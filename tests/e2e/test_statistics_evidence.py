@@ -264,3 +264,44 @@ def test_the_sandbox_draws_each_run_s_rate_from_the_beta(tmp_path: Path) -> None
     assert sorted(drawn) == sorted(expected), result.describe()
     assert max(drawn) - min(drawn) > 0.2  # icc 0.1 spreads them: 0.66 to 0.92 at this seed
     assert [r["metrics"]["trials"] for r in campaign["runs"]] == [50] * 4
+
+
+# --- 4. explain says what a policy costs and promises --------------------------------------------
+
+
+def test_explain_prints_each_campaign_s_simulated_outlook(tmp_path: Path) -> None:
+    import json
+
+    from gate_runner.config import load_policy
+    from gate_runner.config.outlook import GATES, SEED
+    from gate_runner.statistics import Bar
+    from gate_runner.statistics.simulation import simulate
+
+    doc = {
+        "version": 1,
+        "gate": {"max_runs": 5},
+        "statistics": {"confidence": 0.95, "trials": "trace_count"},
+        "thresholds": {"min_pass_rate": 0.85},
+        "campaigns": {"a": {}, "b": {}, "never": {"thresholds": {"min_pass_rate": 1.0}}},
+    }
+    path = write_yaml(tmp_path / "sepurux.yml", doc)
+    text = run_cli(["explain"], tmp_path, verdict=None)
+    assert text.code == 0, text.describe()
+    assert text.stdout.count("outlook (simulated by this rule: 50 attempts a run") == 2
+    assert "icc 0.05 (runs that vary; declare statistics.icc to change it): P(pass)" in (
+        text.stdout
+    )
+    done = run_cli(["explain", "--format", "json", "--attempts", "20"], tmp_path, verdict=None)
+    campaigns = {c["key"]: c for c in json.loads(done.stdout)["campaigns"]}
+    assert campaigns["never"]["outlook"] is None  # a bar of 1 is no estimate: validate warns
+    outlook = campaigns["a"]["outlook"]
+    assert outlook == campaigns["b"]["outlook"] and outlook["attempts"] == 20
+    plan = load_policy(path).campaigns[0].runs
+    bar = Bar("min_pass_rate", "pass_rate", 0.85, "min")
+    for row, icc in zip(outlook["rows"], (0.0, 0.05), strict=True):
+        assert row["rates"] == [0.8, 0.85, 0.9] and row["icc"] == icc
+        assert row["p_pass"] == sorted(row["p_pass"])  # a better agent passes more often
+        again = simulate(plan, bar, rate=0.9, icc=icc, trials=20, gates=GATES, seed=SEED)
+        assert row["p_pass"][2] == round(again.passes, 3)
+        assert row["mean_runs"][2] == round(again.mean_runs, 2)
+        assert all(1.0 <= m <= 5.0 for m in row["mean_runs"])
