@@ -32,12 +32,11 @@ from gate_runner.statistics import (
 )
 from gate_runner.statistics.samples import counted, pooled_counts
 from gate_runner.thresholds import THRESHOLDS
-from gate_runner.trials import BadCount, count_of, trials_of
+from gate_runner.trials import counts_or_error, trials_of
 from gate_runner.verdict import (
     Aggregate,
     CampaignResult,
     Check,
-    Location,
     Outcome,
     RunError,
     RunRecord,
@@ -254,19 +253,8 @@ class _Campaign:
 
     def counts(self, own: list[Check]) -> list[int | None] | Check:
         """Each run's trial count, or the error check that refuses one (gate_runner.trials)."""
-        counts: list[int | None] = []
-        for check, run in zip(own, self.runs, strict=True):
-            rate = check.actual if isinstance(check.actual, (int, float)) else None
-            found = count_of(self.policy, run.payload, rate)
-            if isinstance(found, BadCount):
-                origin = self.policy.statistics.trials_origin
-                where = Location(origin.file, origin.line, origin.col) if origin else None
-                message = f"run {len(counts) + 1} of {len(own)}: {found.message}"
-                return replace(
-                    own[-1], status="error", message=message, actual=None, location=where
-                )
-            counts.append(found)
-        return counts
+        rates = [c.actual if isinstance(c.actual, (int, float)) else None for c in own]
+        return counts_or_error(self.policy, rates, [r.payload for r in self.runs], "run", own[-1])
 
     def regression(self, threshold: Threshold, own: list[Check]) -> Check:
         """max_regression over the runs against the baseline: tested at the policy's confidence
@@ -281,10 +269,11 @@ class _Campaign:
         rates = [b.get("pass_rate") for b in self.baseline]
         if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in rates):
             return own[-1]  # each run's own check already says what the baseline lacks
-        base = tuple(
-            Sample(float(v), trials_of(self.policy, b))  # type: ignore[arg-type]
-            for v, b in zip(rates, self.baseline, strict=True)
-        )
+        values = [float(v) for v in rates]  # type: ignore[arg-type]
+        base_counts = counts_or_error(self.policy, values, self.baseline, "baseline run", own[-1])
+        if isinstance(base_counts, Check):
+            return base_counts
+        base = tuple(Sample(v, n) for v, n in zip(values, base_counts, strict=True))
         assert isinstance(threshold.value, (int, float))
         limit = float(threshold.value)
         confidence = self.plan.confidence

@@ -8,10 +8,12 @@ is refused, never replaced by a fallback rule.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from gate_runner.policy import Policy
+from gate_runner.verdict import Check, Location
 
 # No run of an agent makes ten million attempts; a larger count is nonsense, and refusing it
 # keeps every sum and binomial term far from overflow (a 1e400-sized integer).
@@ -79,5 +81,28 @@ def _problem(value: Any, rate: float | None) -> str | None:
 
 
 def _short(value: float) -> str:
-    digits = len(str(int(value)))
+    try:
+        digits = len(str(int(value)))
+    except ValueError:  # beyond Python's int-to-str limit (4,300 digits)
+        return "a number of more than 4,300 digits"
     return f"{int(value)}" if digits <= 12 else f"a {digits}-digit number"
+
+
+def counts_or_error(
+    policy: Policy,
+    rates: Sequence[float | None],
+    payloads: Sequence[dict[str, Any] | None],
+    what: str,
+    template: Check,
+) -> list[int | None] | Check:
+    """The trial counts of these runs, or `template` as the error that refuses the first bad one."""
+    counts: list[int | None] = []
+    for rate, payload in zip(rates, payloads, strict=True):
+        found = count_of(policy, payload, rate)
+        if isinstance(found, BadCount):
+            origin = policy.statistics.trials_origin
+            where = Location(origin.file, origin.line, origin.col) if origin else None
+            message = f"{what} {len(counts) + 1} of {len(rates)}: {found.message}"
+            return replace(template, status="error", message=message, actual=None, location=where)
+        counts.append(found)
+    return counts

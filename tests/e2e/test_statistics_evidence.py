@@ -305,3 +305,25 @@ def test_explain_prints_each_campaign_s_simulated_outlook(tmp_path: Path) -> Non
         assert row["p_pass"][2] == round(again.passes, 3)
         assert row["mean_runs"][2] == round(again.mean_runs, 2)
         assert all(1.0 <= m <= 5.0 for m in row["mean_runs"])
+
+
+def test_a_baseline_run_without_a_valid_count_is_no_evidence_either(tmp_path: Path) -> None:
+    # Before, the baseline's refused count fell back silently to a Welch t interval.
+    thresholds = {"min_pass_rate": 0.5, "max_regression": 0.02}
+    campaigns = {"c": {"campaign": "agent", "repeat": 2}}
+    old = [_fixed("agent", 0.9, trace_count=0)]
+    before = _gate(tmp_path, old, campaigns, statistics={"confidence": 0.95}, thresholds=thresholds)
+    assert before.code == 0, before.describe()
+    baseline = tmp_path / "baseline.json"
+    baseline.write_bytes(before.verdict_path.read_bytes())
+    after = _gate(
+        tmp_path,
+        [_fixed("agent", 0.9, trace_count=50)],
+        campaigns,
+        statistics=COUNTED,
+        thresholds=thresholds,
+        args=("--baseline", str(baseline)),
+    )
+    check = _check(after, "threshold:max_regression")
+    assert (check["status"], after.code) == ("error", 3), after.describe()
+    assert check["message"].startswith("baseline run 1 of 2: statistics.trials `trace_count`")
