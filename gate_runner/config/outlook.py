@@ -6,6 +6,7 @@ Simulated in process by the gate's own rule (`statistics.simulation.simulate` ov
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from gate_runner.policy import Campaign, Policy
@@ -30,11 +31,27 @@ def outlooks(policy: Policy, attempts: int = DEFAULT_ATTEMPTS) -> dict[str, dict
         bar = _bar(campaign)
         if bar is None:
             continue
-        key = (campaign.runs, bar.limit)
+        # on_inconclusive changes what an undecided gate counts as, not the gates: simulate once.
+        key = (replace(campaign.runs, on_inconclusive="fail"), bar.limit)
         if key not in shared:
-            shared[key] = _figures(campaign.runs, bar, attempts, icc, declared is not None)
-        out[campaign.key] = shared[key]
+            shared[key] = _figures(key[0], bar, attempts, icc, declared is not None)
+        out[campaign.key] = _settled(shared[key], campaign.runs.on_inconclusive != "fail")
     return out
+
+
+def _settled(figures: dict[str, Any], lenient: bool) -> dict[str, Any]:
+    """The figures with an undecided gate counted as a pass when on_inconclusive says so."""
+    rows = [
+        {
+            **{k: v for k, v in row.items() if k != "undecided"},
+            "p_pass": [
+                round(p + (u if lenient else 0.0), 3)
+                for p, u in zip(row["p_pass"], row["undecided"], strict=True)
+            ],
+        }
+        for row in figures["rows"]
+    ]
+    return {**figures, "rows": rows}
 
 
 def _bar(campaign: Campaign) -> Bar | None:
@@ -69,7 +86,8 @@ def _figures(plan: RunPlan, bar: Bar, attempts: int, icc: float, declared: bool)
                 "icc": rho,
                 "source": "independent" if rho == 0.0 else ("declared" if declared else "default"),
                 "rates": [round(r, 6) for r in rates],
-                "p_pass": [round(o.passes, 3) for o in found],
+                "p_pass": [o.passes for o in found],
+                "undecided": [o.undecided for o in found],
                 "mean_runs": [round(o.mean_runs, 2) for o in found],
             }
         )

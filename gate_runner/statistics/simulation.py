@@ -97,6 +97,7 @@ class Outlook:
     passes: float  # pass, or inconclusive that on_inconclusive lets through
     mean_runs: float
     gates: int
+    undecided: float = 0.0  # inconclusive at the last run, whatever on_inconclusive made of it
 
     @property
     def precision(self) -> float:
@@ -122,9 +123,10 @@ def simulate(
     the same plan, bar and trials (the rule is a function of those and the counts).
     """
     memo = {} if memo is None else memo
-    passed = runs_total = 0
+    passed = runs_total = undecided = 0
     for gate in range(gates):
-        rng = random.Random(f"{seed}:{rate}:{icc}:{gate}")  # noqa: S311 - simulation
+        # float(): 0 and 0.0 are the same agent, and must draw the same gates.
+        rng = random.Random(f"{seed}:{float(rate)}:{float(icc)}:{gate}")  # noqa: S311
         counts: tuple[int, ...] = ()
         status = "continue"
         while status == "continue" and len(counts) < plan.budget:
@@ -133,9 +135,10 @@ def simulate(
         if status == "continue":
             status = "inconclusive"
         runs_total += len(counts)
+        undecided += status == "inconclusive"
         if status == "pass" or (status == "inconclusive" and plan.on_inconclusive != "fail"):
             passed += 1
-    return Outlook(rate, icc, passed / gates, runs_total / gates, gates)
+    return Outlook(rate, icc, passed / gates, runs_total / gates, gates, undecided / gates)
 
 
 def _status(counts: tuple[int, ...], trials: int, bar: Bar, plan: RunPlan) -> str:
