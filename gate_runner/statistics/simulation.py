@@ -65,22 +65,37 @@ def draw_successes(rng: random.Random, trials: int, mean: float, icc: float = 0.
     """One run's successes out of `trials`: beta-binomial (mean, icc), binomial at icc 0.
 
     At icc 0 it is `Binomial(trials, mean).draw` (today's sandbox draws, one uniform); else the
-    Beta draw, then one uniform inverted through Binomial(trials, rate) in log space (a new
-    rate each run, so no table is worth building)."""
+    Beta draw, then one uniform inverted through Binomial(trials, rate) (a new rate each run,
+    so no table is worth building)."""
     if icc == 0.0:
         return _binomial(trials, mean).draw(rng)
     rate = run_rate(rng, mean, icc)
     u = rng.random()
     if rate <= 0.0 or rate >= 1.0:
         return 0 if rate <= 0.0 else trials
-    log_p, log_q, log_n = math.log(rate), math.log1p(-rate), math.lgamma(trials + 1)
+    return _invert(u, trials, rate)
+
+
+def _invert(u: float, trials: int, rate: float) -> int:
+    """The smallest k with P(X <= k) > u for X ~ Binomial(trials, rate): the pmf by the
+    recurrence p(k+1) = p(k) (n - k)/(k + 1) r/(1 - r), in log space where p(0) underflows."""
+    log_q = math.log1p(-rate)
     total = 0.0
+    if trials * log_q > -700.0:
+        pmf, ratio = math.exp(trials * log_q), rate / (1.0 - rate)
+        for k in range(trials + 1):
+            total += pmf
+            if u < total:
+                return k
+            pmf *= (trials - k) / (k + 1) * ratio
+        return trials  # float dust: the last bucket takes what the sum fell short of
+    log_p, log_n = math.log(rate), math.lgamma(trials + 1)
     for k in range(trials + 1):
         term = log_n - math.lgamma(k + 1) - math.lgamma(trials - k + 1)
         total += math.exp(term + k * log_p + (trials - k) * log_q)
         if u < total:
             return k
-    return trials  # float dust: the last bucket takes what the sum fell short of
+    return trials
 
 
 @functools.lru_cache(maxsize=64)
