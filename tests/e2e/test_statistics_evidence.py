@@ -161,7 +161,8 @@ def test_k_of_n_on_a_campaign_is_k_of_exactly_repeat_runs(tmp_path: Path) -> Non
         seed=3,
     )
     campaign = checked_verdict(result)["campaigns"][0]
-    assert [r["metrics"]["pass_rate"] for r in campaign["runs"]] == [0.82, 0.82, 0.94]
+    # The 3 runs start together: which one the sandbox created n-th is not the verdict's order.
+    assert sorted(r["metrics"]["pass_rate"] for r in campaign["runs"]) == [0.82, 0.82, 0.94]
     assert (campaign["outcome"], result.code) == ("fail", 1), result.describe()
     k = _check(result, "runs:min_passing_runs")
     assert "1 of 3 runs passed on their own; min_passing_runs 2 of 3" in k["message"]
