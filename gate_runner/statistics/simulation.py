@@ -32,15 +32,24 @@ class Binomial:
             raise ValueError(f"need trials >= 1 and 0 <= rate <= 1, got {self.trials}, {self.rate}")
         cdf, total = [], 0.0
         for k in range(self.trials + 1):
-            total += (
-                math.comb(self.trials, k) * self.rate**k * (1.0 - self.rate) ** (self.trials - k)
-            )
+            total += _pmf(self.trials, k, self.rate)
             cdf.append(total)
         cdf[-1] = 1.0  # float dust must not leave a gap above the last bucket
         object.__setattr__(self, "_cdf", tuple(cdf))
 
     def draw(self, rng: random.Random) -> int:
         return bisect.bisect_right(self._cdf, rng.random())
+
+
+def _pmf(n: int, k: int, rate: float) -> float:
+    """P(X = k), X ~ Binomial(n, rate). Exact products up to 1,000 trials (the draws every
+    seed has always given); above, comb(n, k) is too large for a float, so in log space."""
+    if n <= 1000:
+        return math.comb(n, k) * rate**k * (1.0 - rate) ** (n - k)
+    if rate in (0.0, 1.0):
+        return 1.0 if k == (0 if rate == 0.0 else n) else 0.0
+    log = math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
+    return math.exp(log + k * math.log(rate) + (n - k) * math.log1p(-rate))
 
 
 def run_rng(seed: int | str, campaign: str, index: int) -> random.Random:

@@ -328,3 +328,17 @@ def test_a_baseline_run_without_a_valid_count_is_no_evidence_either(tmp_path: Pa
     check = _check(after, "threshold:max_regression")
     assert (check["status"], after.code) == ("error", 3), after.describe()
     assert check["message"].startswith("baseline run 1 of 2: statistics.trials `trace_count`")
+
+
+def test_the_sandbox_draws_runs_of_thousands_of_attempts(tmp_path: Path) -> None:
+    # Before, Binomial(5000, 0.9) overflowed (comb(5000, k) as a float): no run, exit 3.
+    agent = {
+        "name": "big",
+        "duration": 0.05,
+        "metrics": {"pass_rate": {"true": 0.9, "trials": 5000}},
+    }
+    result = _gate(tmp_path, [agent], {"c": {"campaign": "big"}}, statistics=COUNTED)
+    campaign = checked_verdict(result)["campaigns"][0]
+    assert (campaign["outcome"], result.code) == ("pass", 0), result.describe()
+    assert campaign["runs"][0]["metrics"]["trials"] == 5000
+    assert 0.88 <= campaign["runs"][0]["metrics"]["pass_rate"] <= 0.92  # 0.9 +- 5 s.e.
