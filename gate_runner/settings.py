@@ -47,6 +47,7 @@ class CommandLine:
     enforcement: Mode | None = None
     soft_exit_code: int | None = None
     verdict_path: Path | None = None
+    sandbox: bool = False  # --sandbox: the API is a local sandbox, started by check
 
 
 @dataclass(frozen=True)
@@ -98,8 +99,10 @@ def resolve(cli: CommandLine, env: Mapping[str, str]) -> Settings:
 
 def resolve_gate(cli: CommandLine, env: Mapping[str, str], policy: Policy) -> GateSettings:
     """The settings that fall back to the policy, each resolved by its one rule below."""
+    # --sandbox starts its own API: the policy's base URL is never used, so never judged.
+    sandboxed = Setting("http://127.0.0.1", "cli", "--sandbox")
     return GateSettings(
-        base_url=base_url(cli.api_url, env, policy),
+        base_url=sandboxed if cli.sandbox else base_url(cli.api_url, env, policy),
         timeout=gate_timeout(cli.timeout, policy),
     )
 

@@ -60,11 +60,15 @@ def _resolve(
     )
     resolver.resolve_root(path, display(path))
     diagnostics = list(resolver.diagnostics)
+    warnings = list(resolver.warnings)
     if resolver.sources:
-        diagnostics += check_merged(merge(resolver.sources), complete=resolver.complete)
-    found = FileCheck(
-        _ordered(diagnostics), _ordered(resolver.warnings), tuple(resolver.token_envs)
-    )
+        merged = merge(resolver.sources)
+        diagnostics += check_merged(merged, complete=resolver.complete)
+        if not diagnostics:
+            from gate_runner.config.advice import advise
+
+            warnings += advise(merged)
+    found = FileCheck(_ordered(diagnostics), _ordered(warnings), tuple(resolver.token_envs))
     return resolver, found
 
 
