@@ -213,3 +213,39 @@ def test_publish_is_asked_by_any_policy_even_one_campaign_leaves_out(tmp_path: P
     assert isinstance(outcome, Checked)
     assert [p.policy.path for p in outcome.plans] == [str(api)]
     assert outcome.publish
+
+
+def test_an_untrusted_api_origin_fails_its_policy_before_any_call_even_one_left_out(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "api").mkdir()
+    (tmp_path / "web").mkdir()
+    api, web = tmp_path / "api" / "sepurux.yml", tmp_path / "web" / "sepurux.yml"
+    api.write_text(POLICY.lstrip(), encoding="utf-8")
+    web.write_text(
+        "version: 1\napi:\n  base_url: https://evil.example\ncampaigns:\n  other: {}\n",
+        encoding="utf-8",
+    )
+    # No --api-url: the policy's own base URL is judged, for web although --campaign skips it.
+    outcome, recorder, clients = run(
+        CheckRequest(configs=(api, web), campaigns=("good",), dry_run=True)
+    )
+    assert isinstance(outcome, PolicyFailure) and isinstance(outcome.error, PolicyError)
+    assert outcome.path == web
+    (diagnostic,) = outcome.error.diagnostics
+    assert (diagnostic.line, diagnostic.col) == (3, 13)
+    assert "https://evil.example:443" in diagnostic.message
+    assert recorder.heard == [] and clients == []
+
+
+def test_under_sandbox_the_policy_origin_is_never_judged(tmp_path: Path) -> None:
+    path = tmp_path / "sepurux.yml"
+    path.write_text(
+        "version: 1\napi:\n  base_url: https://evil.example\ncampaigns:\n  c: {}\n", "utf-8"
+    )
+    scenario = tmp_path / "scenario.yml"
+    outcome, _recorder, _clients = run(
+        CheckRequest(configs=(path,), sandbox=scenario, dry_run=True)
+    )
+    assert isinstance(outcome, Checked)
+    assert outcome.plans[0].base_url.origin == "--sandbox"

@@ -18,6 +18,23 @@ def fail(message: str) -> NoReturn:
     raise UsageError(message)
 
 
+def report_policy_error(error: PolicyError, channel: output.Channel) -> None:
+    """Each diagnostic on its own line (file:line:col), then the count; tokens scrubbed.
+
+    The policy was not loaded, so the channel may not know the token variables its files
+    name yet: their values (and the default's, the forge tokens) are added first.
+    """
+    import os
+
+    from gate_runner.secrets import policy_secrets
+
+    channel.add_secrets(*policy_secrets(os.environ, error.token_envs).values)
+    for diagnostic in error.diagnostics:
+        channel.line(str(diagnostic))
+    count = len(error.diagnostics)
+    channel.line(f"gate-runner: {count} problem{'s' if count != 1 else ''} in the policy")
+
+
 def run_safely(work: Callable[[], T], *, debug: bool) -> T | int:
     """What `work` returns; a user error becomes one clear line and its exit code, a bug exit 4.
 
@@ -28,10 +45,7 @@ def run_safely(work: Callable[[], T], *, debug: bool) -> T | int:
     try:
         return work()
     except PolicyError as error:
-        for diagnostic in error.diagnostics:
-            channel.line(str(diagnostic))
-        count = len(error.diagnostics)
-        channel.line(f"gate-runner: {count} problem{'s' if count != 1 else ''} in the policy")
+        report_policy_error(error, channel)
         return int(ExitCode.USAGE)
     except GateRunnerError as error:
         channel.error(str(error))

@@ -16,6 +16,7 @@ from gate_runner import __version__
 from gate_runner.api.scheduler import call_cancellable
 from gate_runner.channel import Channel
 from gate_runner.ci import detect
+from gate_runner.cli.common import report_policy_error
 from gate_runner.errors import ExitCode, PolicyError, ServiceError, UsageError
 from gate_runner.forges.publish import post_sticky_comment
 from gate_runner.policy import Mode
@@ -199,18 +200,12 @@ def deliver_policy_error(
 ) -> int:
     """An invalid policy: its diagnostics on stderr, then a verdict and the reports; exit 2."""
     report_policy_error(error, channel)
+    # What the files name may be secret too: the CI hides each before the summary is printed.
+    channel.masks(env)
     verdict = policy_error_verdict(
         config, error, ci=detect(env), clock=clock or GateClock(), enforcement=enforcement
     )
     return deliver(verdict, verdict_path, specs, channel=channel, env=env)
-
-
-def report_policy_error(error: PolicyError, channel: Channel) -> None:
-    """Each diagnostic on its own line (file:line:col), then the count."""
-    for diagnostic in error.diagnostics:
-        channel.line(str(diagnostic))
-    count = len(error.diagnostics)
-    channel.line(f"gate-runner: {count} problem{'s' if count != 1 else ''} in the policy")
 
 
 def _comment(
