@@ -102,8 +102,13 @@ def counts(campaign: CampaignResult, check: Check) -> bool:
     return False
 
 
+def is_note(check: Check) -> bool:
+    """A check that passed with something to say: failing tools the baseline already had."""
+    return check.kind == "failures" and check.status == "pass"
+
+
 def severity(campaign: CampaignResult, check: Check) -> Severity:
-    if check.status == "waived":
+    if check.status == "waived" or is_note(check):
         return "info"
     if check.status == "warn" or (check.status == "fail" and check.level == "warn"):
         return "low"
@@ -128,7 +133,7 @@ def repeats(campaign: CampaignResult) -> list[str]:
 
 def findings(campaign: CampaignResult) -> list[Check]:
     """Checks a user should see: everything that did not simply pass, and a flaky campaign."""
-    found = [c for c in campaign.checks if c.status != "pass"]
+    found = [c for c in campaign.checks if c.status != "pass" or is_note(c)]
     if campaign.flaky:
         found.append(flaky_finding(campaign))
     return found

@@ -12,6 +12,7 @@ from gate_runner.report._common import (
     finding_location,
     findings,
     interruption,
+    is_note,
     one_line,
     top_failing_tools,
 )
@@ -266,9 +267,10 @@ def _lines_section(verdict: Verdict) -> str:
     for campaign in verdict.campaigns:
         for check in findings(campaign):
             where = finding_location(verdict, campaign, check)
+            badge = _badge("note" if is_note(check) else check.status)
             items.append(
                 f"<li><code>{_text(where.path, 200)}:{int(where.line)}</code> "
-                f"{_badge(check.status)} <code>{_text(campaign.key, 200)}</code> · "
+                f"{badge} <code>{_text(campaign.key, 200)}</code> · "
                 f"<code>{_text(check.id, 200)}</code> — {_text(check.message)}</li>\n"
             )
     if not items:

@@ -12,6 +12,7 @@ from gate_runner.report._common import (
     finding_location,
     findings,
     interruption,
+    is_note,
     one_line,
     repeats,
     top_failing_tools,
@@ -179,7 +180,7 @@ def _section(verdict: Verdict, campaign: CampaignResult) -> str:
                 + " | ".join(
                     [
                         cell(check.id),
-                        f"{_ICONS[check.status]} {check.status}",
+                        "ℹ️ note" if is_note(check) else f"{_ICONS[check.status]} {check.status}",
                         cell(value_text(check.expected)),
                         cell(value_text(check.actual)),
                         cell(f"{where.path}:{where.line}"),

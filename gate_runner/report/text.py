@@ -10,6 +10,7 @@ from gate_runner.report._common import (
     finding_location,
     findings,
     interruption,
+    is_note,
     mode_text,
     one_line,
     repeats,
@@ -87,7 +88,7 @@ def _campaign(verdict: Verdict, campaign: CampaignResult, paint: _Paint) -> list
     for check in findings(campaign):
         # Humans can follow a URL: show where the check is really declared.
         where = check.location or finding_location(verdict, campaign, check)
-        status = paint(_MARKS[check.status], check.status)
+        status = paint("note" if is_note(check) else _MARKS[check.status], check.status)
         place = f"{one_line(where.path, 300)}:{where.line}"
         lines.append(f"  {status} {one_line(check.id, 200)} [{place}]")
         details = check_details(campaign, check)
