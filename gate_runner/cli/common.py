@@ -18,6 +18,20 @@ def fail(message: str) -> NoReturn:
     raise UsageError(message)
 
 
+def report_policy_error(
+    error: PolicyError, channel: output.Channel, *, listed: bool = True
+) -> None:
+    """Each diagnostic on its own line (file:line:col), then the count.
+
+    `listed=False` when a text report on the terminal lists them already: once each.
+    """
+    if listed:
+        for diagnostic in error.diagnostics:
+            channel.line(str(diagnostic))
+    count = len(error.diagnostics)
+    channel.line(f"gate-runner: {count} problem{'s' if count != 1 else ''} in the policy")
+
+
 def run_safely(work: Callable[[], T], *, debug: bool) -> T | int:
     """What `work` returns; a user error becomes one clear line and its exit code, a bug exit 4.
 
@@ -28,10 +42,7 @@ def run_safely(work: Callable[[], T], *, debug: bool) -> T | int:
     try:
         return work()
     except PolicyError as error:
-        for diagnostic in error.diagnostics:
-            channel.line(str(diagnostic))
-        count = len(error.diagnostics)
-        channel.line(f"gate-runner: {count} problem{'s' if count != 1 else ''} in the policy")
+        report_policy_error(error, channel)
         return int(ExitCode.USAGE)
     except GateRunnerError as error:
         channel.error(str(error))

@@ -16,11 +16,20 @@ from gate_runner import __version__
 from gate_runner.api.scheduler import call_cancellable
 from gate_runner.channel import Channel
 from gate_runner.ci import detect, post_sticky_comment
+from gate_runner.cli.common import report_policy_error
 from gate_runner.errors import ExitCode, PolicyError, ServiceError, UsageError
 from gate_runner.policy import Mode
 from gate_runner.report import REPORTERS, ReportSpec, parse_report_spec, write_reports
 from gate_runner.runner import GateClock, mark_interrupted
-from gate_runner.verdict import CIContext, Enforcement, PolicyInfo, RunError, Verdict
+from gate_runner.verdict import (
+    CIContext,
+    Enforcement,
+    Location,
+    PolicyInfo,
+    Problem,
+    RunError,
+    Verdict,
+)
 
 # The digest of no bytes: the verdict of a policy that was never loaded has nothing to hash.
 _NO_POLICY_DIGEST = "sha256:" + hashlib.sha256(b"").hexdigest()
@@ -170,14 +179,23 @@ def policy_error_verdict(
     config: Path, error: PolicyError, *, ci: CIContext, clock: GateClock, enforcement: Mode | None
 ) -> Verdict:
     count = len(error.diagnostics)
+    problems = tuple(
+        Problem(
+            # The diagnostic's own words, with the extends chain that led to it.
+            str(d).removeprefix(f"{d.file}:{d.line}:{d.col}: "),
+            Location(d.file, max(d.line, 1), max(d.col, 1)),
+        )
+        for d in error.diagnostics
+    )
     return verdict_without_policy(
         config,
-        RunError("policy", f"{count} problem{'s' if count != 1 else ''} in the policy {config}"),
+        RunError(
+            "policy", f"{count} problem{'s' if count != 1 else ''} in the policy {config}", problems
+        ),
         exit_code=int(ExitCode.USAGE),
         ci=ci,
         clock=clock,
         enforcement=enforcement,
-        notes=[str(d) for d in error.diagnostics],
     )
 
 
@@ -192,20 +210,18 @@ def deliver_policy_error(
     enforcement: Mode | None,
     clock: GateClock | None = None,
 ) -> int:
-    """An invalid policy: its diagnostics on stderr, then a verdict and the reports; exit 2."""
-    report_policy_error(error, channel)
+    """An invalid policy: its diagnostics once, then a verdict and the reports; exit 2.
+
+    The text report lists each diagnostic under the error; when it reaches the terminal
+    (the default summary, or `--report text`) stderr gives only the count.
+    """
+    text_files = [s for s in specs if s.format == "text"]
+    on_terminal = not text_files or any(s.destination == "-" for s in text_files)
+    report_policy_error(error, channel, listed=not on_terminal)
     verdict = policy_error_verdict(
         config, error, ci=detect(env), clock=clock or GateClock(), enforcement=enforcement
     )
     return deliver(verdict, verdict_path, specs, channel=channel, env=env)
-
-
-def report_policy_error(error: PolicyError, channel: Channel) -> None:
-    """Each diagnostic on its own line (file:line:col), then the count."""
-    for diagnostic in error.diagnostics:
-        channel.line(str(diagnostic))
-    count = len(error.diagnostics)
-    channel.line(f"gate-runner: {count} problem{'s' if count != 1 else ''} in the policy")
 
 
 def _comment(

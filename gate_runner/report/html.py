@@ -139,6 +139,13 @@ def _header(verdict: Verdict, state: str) -> str:
             f"<p><strong>No decision</strong> ({_text(verdict.error.kind, 40)}): "
             f"{_text(verdict.error.message, 1000)}</p>\n"
         )
+        problems = "".join(
+            f"<li><code>{_text(p.location.path, 200)}:{int(p.location.line)}:"
+            f"{int(p.location.column)}</code> {_text(p.message, 1000)}</li>\n"
+            for p in verdict.error.diagnostics
+        )
+        if problems:
+            lines.append(f'<ul class="lines">\n{problems}</ul>\n')
     if verdict.interrupted:
         lines.append(f"<p><strong>Interrupted</strong>: {escape(interruption(verdict))}.</p>\n")
     lines.append("</header>\n")

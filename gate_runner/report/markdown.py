@@ -122,6 +122,13 @@ def _head(verdict: Verdict, marker: bool) -> str:
             "",
             f"**No decision** ({cell(verdict.error.kind)}): {cell(verdict.error.message, 1000)}",
         ]
+        problems = verdict.error.diagnostics
+        if problems:
+            lines += [""] + [
+                f"- {cell(f'{p.location.path}:{p.location.line}:{p.location.column}')}:"
+                f" {cell(p.message, 1000)}"
+                for p in problems
+            ]
     if verdict.interrupted:
         lines += ["", f"**Interrupted**: {interruption(verdict)}."]
     if verdict.campaigns:

@@ -16,7 +16,7 @@ from gate_runner.report._common import (
     repeats,
     top_failing_tools,
 )
-from gate_runner.verdict import CampaignResult, Verdict
+from gate_runner.verdict import CampaignResult, Problem, Verdict
 
 _COLOURS = {
     "pass": "32",
@@ -55,6 +55,7 @@ def render(verdict: Verdict, *, color: bool = False) -> str:
         lines.append(f"  interrupted: {interruption(verdict)}")
     if verdict.error is not None:
         lines.append(f"  error ({one_line(verdict.error.kind)}): {one_line(verdict.error.message)}")
+        lines.extend(f"    {_problem(problem)}" for problem in verdict.error.diagnostics)
     for campaign in verdict.campaigns:
         lines.append("")
         lines.extend(_campaign(verdict, campaign, paint))
@@ -63,6 +64,11 @@ def render(verdict: Verdict, *, color: bool = False) -> str:
         lines.append("notes:")
         lines.extend(f"  - {one_line(note)}" for note in verdict.notes)
     return "\n".join(lines) + "\n"
+
+
+def _problem(problem: Problem) -> str:
+    where = problem.location
+    return f"{one_line(where.path, 300)}:{where.line}:{where.column}: {one_line(problem.message)}"
 
 
 def _campaign(verdict: Verdict, campaign: CampaignResult, paint: _Paint) -> list[str]:

@@ -6,7 +6,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from support import clean_env, run_gate
+
+# gate-runner processes, seconds each on a loaded machine.
+pytestmark = pytest.mark.slow
 
 POLICY = """version: 1
 enforcement: {mode: hard}
