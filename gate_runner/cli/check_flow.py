@@ -85,6 +85,7 @@ class CheckRequest:
     publish: bool = False
     policy_ref: str | None = None  # check --policy-ref REF|auto (docs/governance.md)
     store: str | None = None  # --store DIR|git-notes, where --baseline auto looks
+    as_of: date | None = None  # --as-of: the day the schedule and waivers are read at
 
 
 def policy_paths(request: CheckRequest) -> list[Path]:
@@ -235,8 +236,9 @@ def run_check(request: CheckRequest) -> int:
                 clock=clock if len(plans) == 1 else GateClock(),
                 cancel=cancel,
                 request_timeout=request_timeout,
+                today=_today(request),
             )
-            own = _governed(own, rules[id(policy)], options, ci)
+            own = _governed(own, rules[id(policy)], options, ci, _today(request))
             runs.append(PolicyRun(policy.path, prefix, own))
         verdict = merge_verdicts(runs, soft_exit_code=settings.soft_exit_code.value)
         if len(runs) > 1:
@@ -295,11 +297,16 @@ def _prepare(request: CheckRequest, path: Path, *, find_baseline: bool) -> Gover
         baseline_auto=_baseline_auto(request) and find_baseline,
         store=request.store,
     )
-    return prepare(path, governance, load=load_policy, env=os.environ, today=date.today())
+    return prepare(path, governance, load=load_policy, env=os.environ, today=_today(request))
 
 
-def _governed(verdict: Verdict, governed: GovernedGate, options: Any, ci: CIContext) -> Verdict:
-    today = date.today()
+def _today(request: CheckRequest) -> date:
+    return request.as_of or date.today()
+
+
+def _governed(
+    verdict: Verdict, governed: GovernedGate, options: Any, ci: CIContext, today: date
+) -> Verdict:
 
     def rejudge(policy: Policy, key: str, payload: dict[str, Any]) -> CampaignResult:
         one = replace(options, campaign_keys=(key,))
@@ -324,8 +331,8 @@ def _run(
     clock: Any,
     cancel: threading.Event,
     request_timeout: float,
+    today: date,
 ) -> Verdict:
-    today = date.today()
     try:
         if token is None:
             raise ServiceError(

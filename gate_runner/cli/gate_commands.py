@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from datetime import date
 from enum import Enum
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import typer
 from gate_runner import channel as output
 from gate_runner.ci import detect
 from gate_runner.cli.check_flow import CheckRequest, run_check
-from gate_runner.cli.common import fail, guarded
+from gate_runner.cli.common import AS_OF_HELP, as_of, fail, guarded
 from gate_runner.cli.delivery import deliver, deliver_policy_error, report_specs
 from gate_runner.config import load_policy
 from gate_runner.errors import ExitCode, PolicyError
@@ -70,6 +69,7 @@ PUBLISH = typer.Option(
     " DevOps (as the policy's `publish: true`).",
 )
 DEBUG = typer.Option(False, "--debug", help="Show a traceback for internal errors.")
+AS_OF = typer.Option(None, "--as-of", metavar="YYYY-MM-DD", help=AS_OF_HELP)
 
 
 def check(
@@ -109,6 +109,7 @@ def check(
     ),
     publish: bool = PUBLISH,
     discover: bool = DISCOVER,
+    on: str | None = AS_OF,
     debug: bool = DEBUG,
 ) -> int:
     """Run the campaigns, evaluate, enforce, report, and exit with the verdict's code."""
@@ -132,6 +133,7 @@ def check(
         configs=configs,
         discover=discover,
         publish=publish,
+        as_of=as_of(on),
     )
     return run_check(request)
 
@@ -147,6 +149,7 @@ def evaluate(
     verdict: Path = VERDICT,
     report: list[str] | None = REPORT,
     baseline: Path | None = BASELINE,
+    on: str | None = AS_OF,
     debug: bool = DEBUG,
 ) -> int:
     """Evaluate a saved payload against the policy, with no API: same checks, same exit codes."""
@@ -158,10 +161,11 @@ def evaluate(
         os.environ,
     )
     channel = output.current()
+    today = as_of(on)
     try:
         # The waiver rules apply here as in check (governance/check_gate.py).
         governed = prepare(
-            config, GovernanceRequest(), load=load_policy, env=os.environ, today=date.today()
+            config, GovernanceRequest(), load=load_policy, env=os.environ, today=today
         )
         policy = governed.policy
     except PolicyError as error:
@@ -183,7 +187,7 @@ def evaluate(
         baseline=read_baseline(baseline) if baseline is not None else {},
         baseline_runs=read_baseline_runs(baseline) if baseline is not None else {},
     )
-    result = evaluate_payloads(policy, payloads, options, ci=detect(os.environ), today=date.today())
+    result = evaluate_payloads(policy, payloads, options, ci=detect(os.environ), today=today)
     result = govern(
         result,
         governed,
