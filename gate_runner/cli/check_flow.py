@@ -17,9 +17,10 @@ from gate_runner.ci import detect
 from gate_runner.cli.delivery import (
     deliver,
     deliver_policy_error,
-    report_specs,
     rewrite_interrupted,
     scrubbed,
+    usable_report_specs,
+    usage_error_verdict,
     verdict_without_policy,
 )
 from gate_runner.cli.dry_run import print_plan
@@ -100,7 +101,7 @@ def policy_paths(request: CheckRequest) -> list[Path]:
 def run_check(request: CheckRequest) -> int:
     clock = GateClock()
     channel = output.current()
-    specs = report_specs(request.reports)
+    specs, bad_report = usable_report_specs(request.reports)
     command_line = CommandLine(
         api_url=request.api_url,
         timeout=request.timeout,
@@ -175,35 +176,46 @@ def run_check(request: CheckRequest) -> int:
         stopper.raise_now = False
         for policy in policies:
             channel.add_secrets(*secret_set(env, token_env=policy.api.token_env).values)
-        prefixes = campaign_prefixes([str(p) for p in paths])
-        # An unknown campaign key is a usage error before any call.
-        selected = select_across(policies, prefixes, request.campaigns)
-        if _baseline_auto(request):
-            found = governed[0].baseline
-            baseline = governed[0].baseline_payloads()
-            document = found.verdict if found is not None else None
-            usable = document is not None and isinstance(document.get("campaigns"), list)
-            baseline_runs = saved_runs(document) if usable and document else {}
-        elif request.baseline is not None:
-            baseline = read_baseline(request.baseline)
-            baseline_runs = read_baseline_runs(request.baseline)
-        else:
-            baseline, baseline_runs = {}, {}
-        plans = []
-        for policy, prefix, keys in zip(policies, prefixes, selected, strict=True):
-            if keys is None:
-                continue  # --campaign named none of this policy's campaigns
-            options = GateOptions(
-                campaign_keys=keys,
-                enforcement=settings.enforcement.value,
-                # The runner resolves the gate timeout with the policy (settings.gate_timeout).
-                timeout=request.timeout,
-                soft_exit_code=settings.soft_exit_code.value,
-                fresh=request.fresh,
-                baseline=baseline_for(policy, prefix, baseline),
-                baseline_runs=baseline_for(policy, prefix, baseline_runs),
-            )
-            plans.append((policy, prefix, options, resolve_gate(command_line, env, policy)))
+        try:
+            if bad_report is not None:
+                raise bad_report
+            prefixes = campaign_prefixes([str(p) for p in paths])
+            # An unknown campaign key is a usage error before any call.
+            selected = select_across(policies, prefixes, request.campaigns)
+            if _baseline_auto(request):
+                found = governed[0].baseline
+                baseline = governed[0].baseline_payloads()
+                document = found.verdict if found is not None else None
+                usable = document is not None and isinstance(document.get("campaigns"), list)
+                baseline_runs = saved_runs(document) if usable and document else {}
+            elif request.baseline is not None:
+                baseline = read_baseline(request.baseline)
+                baseline_runs = read_baseline_runs(request.baseline)
+            else:
+                baseline, baseline_runs = {}, {}
+            plans = []
+            for policy, prefix, keys in zip(policies, prefixes, selected, strict=True):
+                if keys is None:
+                    continue  # --campaign named none of this policy's campaigns
+                options = GateOptions(
+                    campaign_keys=keys,
+                    enforcement=settings.enforcement.value,
+                    # The runner resolves the gate timeout with the policy (settings.gate_timeout).
+                    timeout=request.timeout,
+                    soft_exit_code=settings.soft_exit_code.value,
+                    fresh=request.fresh,
+                    baseline=baseline_for(policy, prefix, baseline),
+                    baseline_runs=baseline_for(policy, prefix, baseline_runs),
+                )
+                plans.append((policy, prefix, options, resolve_gate(command_line, env, policy)))
+        except UsageError as error:
+            # Found after the policy loaded: a verdict and the reports, as in every phase.
+            channel.error(str(error))
+            verdict = usage_error_verdict(
+                policies[0], error, ci=ci, clock=clock, enforcement=request.enforcement,
+                today=_today(request),
+            )  # fmt: skip
+            return deliver(verdict, request.verdict_path, specs, channel=channel, env=env)
         if request.dry_run:
             for policy, _prefix, options, gate in plans:
                 print_plan(policy, options, ci, gate.base_url, channel=channel)

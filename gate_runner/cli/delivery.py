@@ -10,6 +10,8 @@ import hashlib
 import json
 import threading
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 from gate_runner import __version__
@@ -18,9 +20,10 @@ from gate_runner.channel import Channel
 from gate_runner.ci import detect, post_sticky_comment
 from gate_runner.cli.common import report_policy_error
 from gate_runner.errors import ExitCode, PolicyError, ServiceError, UsageError
-from gate_runner.policy import Mode
+from gate_runner.policy import Mode, Policy
 from gate_runner.report import REPORTERS, ReportSpec, parse_report_spec, write_reports
-from gate_runner.runner import GateClock, mark_interrupted
+from gate_runner.report import text as text_report
+from gate_runner.runner import GateClock, GateOptions, assemble, mark_interrupted
 from gate_runner.verdict import (
     CIContext,
     Enforcement,
@@ -37,6 +40,47 @@ _NO_POLICY_DIGEST = "sha256:" + hashlib.sha256(b"").hexdigest()
 
 def report_specs(texts: Sequence[str]) -> list[ReportSpec]:
     return [parse_report_spec(text) for text in texts]
+
+
+def usable_report_specs(texts: Sequence[str]) -> tuple[list[ReportSpec], UsageError | None]:
+    """The --report specs that parse, and the first that does not.
+
+    The bad one is raised once the policy is loaded, so the verdict (and the reports that
+    can be written) still exist for a `--report pdf` (docs/exit-codes.md).
+    """
+    specs: list[ReportSpec] = []
+    first: UsageError | None = None
+    for text in texts:
+        try:
+            specs.append(parse_report_spec(text))
+        except UsageError as error:
+            first = first or error
+    return specs, first
+
+
+def usage_error_verdict(
+    policy: Policy,
+    error: UsageError,
+    *,
+    ci: CIContext,
+    clock: GateClock,
+    enforcement: Mode | None,
+    today: date,
+) -> Verdict:
+    """A usage error found after the policy loaded (an unknown --campaign, --report pdf, an
+    unreadable --baseline): nothing was run; the policy and its mode are known; exit 2."""
+    verdict = assemble(
+        policy, [], GateOptions(enforcement=enforcement), ci=ci, clock=clock,
+        interrupted=False, today=today,
+    )  # fmt: skip
+    return replace(
+        verdict,
+        outcome="error",
+        blocking=True,
+        exit_code=int(ExitCode.USAGE),
+        summary="usage error: nothing was run, no decision",
+        error=RunError("usage", str(error)),
+    )
 
 
 def deliver(
@@ -61,7 +105,8 @@ def deliver(
         s.destination == "-" and s.format != "github" for s in specs
     )
     if not any(s.format == "text" for s in specs):
-        text = REPORTERS["text"].render(clean)
+        # The diagnostics of an invalid policy are on stderr already: once each.
+        text = text_report.render(clean, problems=False)
         if to_stdout:
             channel.err(text)
         else:
@@ -212,12 +257,11 @@ def deliver_policy_error(
 ) -> int:
     """An invalid policy: its diagnostics once, then a verdict and the reports; exit 2.
 
-    The text report lists each diagnostic under the error; when it reaches the terminal
-    (the default summary, or `--report text`) stderr gives only the count.
+    Each diagnostic goes to stderr as found (as in every command), and the summary printed
+    after it does not repeat them; a `--report text` on stdout lists them instead.
     """
-    text_files = [s for s in specs if s.format == "text"]
-    on_terminal = not text_files or any(s.destination == "-" for s in text_files)
-    report_policy_error(error, channel, listed=not on_terminal)
+    text_on_stdout = any(s.format == "text" and s.destination == "-" for s in specs)
+    report_policy_error(error, channel, listed=not text_on_stdout)
     verdict = policy_error_verdict(
         config, error, ci=detect(env), clock=clock or GateClock(), enforcement=enforcement
     )

@@ -91,13 +91,10 @@ class GateFinding:
     """A gate-wide error as findings: one per policy diagnostic at its line, else one."""
 
     title: str  # "invalid policy" or "no decision"
-    detail: str  # the diagnostic, or "kind: message"
+    detail: str  # the diagnostic, or "kind: message" (an annotation's body)
+    text: str  # the one line a Code Quality or SARIF finding shows
     where: Location
     fingerprint: str
-
-    @property
-    def text(self) -> str:
-        return f"{self.title}: {self.detail}"
 
 
 def gate_error_findings(verdict: Verdict) -> list[GateFinding]:
@@ -109,6 +106,7 @@ def gate_error_findings(verdict: Verdict) -> list[GateFinding]:
             GateFinding(
                 "invalid policy",
                 one_line(problem.message),
+                f"invalid policy: {one_line(problem.message)}",
                 _placed(verdict, problem.location),
                 # Stable across line moves, distinct per problem.
                 fingerprint("", f"policy\x00{problem.location.path}\x00{problem.message}"),
@@ -120,6 +118,7 @@ def gate_error_findings(verdict: Verdict) -> list[GateFinding]:
         GateFinding(
             "no decision",
             f"{one_line(error.kind)}: {one_line(error.message)}",
+            f"no decision ({one_line(error.kind)}): {one_line(error.message)}",
             where,
             fingerprint("", "run"),
         )

@@ -37,8 +37,12 @@ _MARKS = {
 }
 
 
-def render(verdict: Verdict, *, color: bool = False) -> str:
-    """The summary; colour only when the caller asks (a terminal that wants it)."""
+def render(verdict: Verdict, *, color: bool = False, problems: bool = True) -> str:
+    """The summary; colour only when the caller asks (a terminal that wants it).
+
+    `problems=False` leaves out an invalid policy's diagnostics: the summary `check` prints
+    by itself follows them on stderr, where they were printed as found.
+    """
 
     def paint(word: str, status: str) -> str:
         return f"\x1b[{_COLOURS[status]}m{word}\x1b[0m" if color and status in _COLOURS else word
@@ -55,7 +59,8 @@ def render(verdict: Verdict, *, color: bool = False) -> str:
         lines.append(f"  interrupted: {interruption(verdict)}")
     if verdict.error is not None:
         lines.append(f"  error ({one_line(verdict.error.kind)}): {one_line(verdict.error.message)}")
-        lines.extend(f"    {_problem(problem)}" for problem in verdict.error.diagnostics)
+        if problems:
+            lines.extend(f"    {_problem(problem)}" for problem in verdict.error.diagnostics)
     for campaign in verdict.campaigns:
         lines.append("")
         lines.extend(_campaign(verdict, campaign, paint))

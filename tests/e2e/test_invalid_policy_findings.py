@@ -37,10 +37,11 @@ def _check(tmp_path: Path, *reports: str) -> tuple[str, str]:
 
 def test_each_diagnostic_is_printed_once(tmp_path: Path) -> None:
     stdout, stderr = _check(tmp_path)
-    both = stdout + stderr
     for line in (TIMEOUT, UNKNOWN):
-        assert both.count(line) == 1, both
+        # As found, on stderr as in every command; the summary after them does not repeat.
+        assert stderr.count(line) == 1 and line not in stdout, stdout + stderr
     assert "gate-runner: 2 problems in the policy" in stderr
+    assert "error (policy): 2 problems in the policy sepurux.yml" in stdout
     verdict = json.loads((tmp_path / "gate-runner-verdict.json").read_text(encoding="utf-8"))
     validate_verdict(verdict)
     assert verdict["notes"] == []
@@ -52,7 +53,14 @@ def test_each_diagnostic_is_printed_once(tmp_path: Path) -> None:
     ]
 
 
-def test_a_text_report_in_a_file_leaves_the_diagnostics_on_stderr(tmp_path: Path) -> None:
+def test_a_text_report_on_stdout_lists_them_instead_of_stderr(tmp_path: Path) -> None:
+    stdout, stderr = _check(tmp_path, "text")
+    for line in (TIMEOUT, UNKNOWN):
+        assert stdout.count(line) == 1 and line not in stderr, stdout + stderr
+    assert "gate-runner: 2 problems in the policy" in stderr
+
+
+def test_a_text_report_in_a_file_lists_them_too(tmp_path: Path) -> None:
     stdout, stderr = _check(tmp_path, "text=summary.txt")
     summary = (tmp_path / "summary.txt").read_text(encoding="utf-8")
     for line in (TIMEOUT, UNKNOWN):
