@@ -142,6 +142,7 @@ def run_check(request: CheckRequest) -> int:
                 ci=ci,
                 clock=clock,
                 enforcement=request.enforcement,
+                summary=error.summary,
             )
             return deliver(verdict, request.verdict_path, specs, channel=channel, env=env)
         except PolicyError as error:

@@ -185,10 +185,11 @@ def verdict_without_policy(
     enforcement: Mode | None,
     interrupted: bool = False,
     notes: Sequence[str] = (),
+    summary: str | None = None,
 ) -> Verdict:
     """A verdict for a phase before the policy existed: no campaigns, the reason, the code."""
     mode: Mode = enforcement or "hard"
-    summary = (
+    summary = summary or (
         "interrupted before the policy was loaded: no decision"
         if interrupted
         else "the policy is invalid: no decision"

@@ -206,6 +206,12 @@ def test_shallow_clone_names_the_fetch_and_still_writes_a_verdict(tmp_path: Path
     assert verdict["error"]["kind"] == "usage"
     assert verdict["exit_code"] == 2
     assert fix in verdict["error"]["message"]
+    # Not "the policy is invalid" (issue 17): the ref is missing, and how to fetch it.
+    assert verdict["summary"] == (
+        "the git ref origin/main is missing from this clone, so its policy could not be read: "
+        f"no decision; fetch it with: {fix}"
+    )
+    assert "the policy is invalid" not in done.stdout + done.stderr
     clone.git(*fix.split()[1:])
     done = _check(clone, "--policy-ref", "auto", env=env)
     assert done.code == 1, done.stderr  # the base bar, read from origin/main
