@@ -116,6 +116,15 @@ class PolicyFailure:
 
 
 @dataclass(frozen=True)
+class UsageFailure:
+    """A usage error found once the policies loaded (an unknown --campaign, an unreadable
+    --baseline, one the observer raised): nothing ran; the policy and its mode are known."""
+
+    policy: Policy
+    error: UsageError
+
+
+@dataclass(frozen=True)
 class Checked:
     """What `check` came to: the plans, and the verdict (None for a dry run)."""
 
@@ -133,7 +142,11 @@ class CheckObserver(Protocol):
     """What the caller shows on the way; every method is called from this thread."""
 
     def loaded(self, policies: Sequence[Policy]) -> None:
-        """Every policy is loaded (their tokens are secrets now); no run has started."""
+        """Every policy is loaded (their tokens are secrets now); no run has started.
+
+        A UsageError raised here (a flag of the caller's it cannot use, such as --report
+        pdf) ends the check as a UsageFailure: the caller still writes a verdict.
+        """
 
     def api_ready(self, sandbox: Sandbox | None) -> None:
         """The API is known (the sandbox's, when one was started); runs start next."""
@@ -177,12 +190,14 @@ def check(
     today: date,
     load: Callable[[Path], Policy] | None = None,
     client: Connect = connect,
-) -> Checked | PolicyFailure:
+) -> Checked | PolicyFailure | UsageFailure:
     """Prepare, run, govern, merge: the verdict, with the exit code enforce decides.
 
+    `today` is the day judged at (--as-of): the schedule's mode and the waivers in force.
     `cancel` (a threading.Event) stops the runs; the verdict then says it was interrupted.
     An invalid policy (an api.base_url the CI does not trust too) or an unreadable
-    --policy-ref is a PolicyFailure, not an exception.
+    --policy-ref is a PolicyFailure, a usage error found after the policies loaded a
+    UsageFailure, not an exception.
     """
     settings = check_usage(request, env)
     if load is None:  # a remote extends arrives within the gate's --timeout, from the start
@@ -199,8 +214,11 @@ def check(
             gates.append(resolve_gate(request.command_line(), env, governed[-1].policy))
         except (PolicyError, PolicyRefUnreadable) as error:
             return PolicyFailure(path, error)
-    observer.loaded([g.policy for g in governed])
-    plans = plan_policies(request, governed, gates, settings)
+    try:
+        observer.loaded([g.policy for g in governed])
+        plans = plan_policies(request, governed, gates, settings)
+    except UsageError as error:
+        return UsageFailure(governed[0].policy, error)
     publish = any(g.policy.publish for g in governed)
     if request.dry_run:
         return Checked(plans, None, publish)

@@ -17,7 +17,7 @@ from gate_runner.ci import detect
 from gate_runner.errors import PolicyError, UsageError
 from gate_runner.policy import Policy
 from gate_runner.runner import GateClock
-from gate_runner.use_case import Checked, CheckRequest, PolicyFailure, check
+from gate_runner.use_case import Checked, CheckRequest, PolicyFailure, UsageFailure, check
 
 TOKEN = "use-case-token"
 POLICY = """
@@ -105,8 +105,9 @@ def run(
     rates: dict[str, float] | None = None,
     env: dict[str, str] | None = None,
     cancel: threading.Event | None = None,
-) -> tuple[Checked | PolicyFailure, Recorder, list[FakeClient]]:
-    recorder, clients = Recorder(), []
+    recorder: Recorder | None = None,
+) -> tuple[Checked | PolicyFailure | UsageFailure, Recorder, list[FakeClient]]:
+    recorder, clients = recorder or Recorder(), []
 
     def connect(base_url: str, token: str, _policy: Policy, _timeout: float) -> Any:
         assert (base_url, token) == ("https://api.test", TOKEN)
@@ -249,3 +250,28 @@ def test_under_sandbox_the_policy_origin_is_never_judged(tmp_path: Path) -> None
     )
     assert isinstance(outcome, Checked)
     assert outcome.plans[0].base_url.origin == "--sandbox"
+
+
+def test_a_usage_error_after_the_policy_loads_is_a_failure_naming_the_policy(
+    policy: Path,
+) -> None:
+    """An unknown --campaign: nothing runs, and the caller still has the policy for the
+    verdict (its mode; issue 17, Messages)."""
+    outcome, recorder, clients = run(request(policy, campaigns=("nope",)))
+    assert isinstance(outcome, UsageFailure) and outcome.policy.path == str(policy)
+    assert "nope" in str(outcome.error)
+    assert recorder.heard == [("loaded", (str(policy),))] and clients == []
+
+
+class Refusing(Recorder):
+    """A caller that cannot use one of its own flags (check's --report pdf)."""
+
+    def loaded(self, policies: Sequence[Policy]) -> None:
+        super().loaded(policies)
+        raise UsageError("--report pdf: unknown format")
+
+
+def test_a_usage_error_the_observer_raises_once_loaded_is_a_failure_too(policy: Path) -> None:
+    outcome, recorder, clients = run(request(policy), recorder=Refusing())
+    assert isinstance(outcome, UsageFailure) and str(outcome.error).startswith("--report pdf")
+    assert recorder.heard == [("loaded", (str(policy),))] and clients == []
