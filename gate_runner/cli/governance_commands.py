@@ -41,9 +41,9 @@ def diff(
     """
 
     def work() -> int:
-        from gate_runner.governance.diff_report import render_json, render_text
-        from gate_runner.governance.policy_diff import diff_policies, loosens
-        from gate_runner.governance.sides import load_side, load_tree_side
+        from gate_runner.governance.diff.diff_report import render_json, render_text
+        from gate_runner.governance.diff.policy_diff import diff_policies, loosens
+        from gate_runner.governance.ref.sides import load_side, load_tree_side
         from gate_runner.secrets import secret_set
 
         env = dict(os.environ)
@@ -89,8 +89,8 @@ def record(
     """
 
     def work() -> int:
-        from gate_runner.governance.store import open_store
-        from gate_runner.governance.store import record as file_verdict
+        from gate_runner.governance.history.store import open_store
+        from gate_runner.governance.history.store import record as file_verdict
 
         sha, where = file_verdict(open_store(store), verdict, commit=commit)
         output.current().line(f"recorded the verdict of {sha} in {where}", err=False)
@@ -127,9 +127,9 @@ def replay(
         from itertools import chain
 
         from gate_runner.config import load_policy
-        from gate_runner.governance import replay_report, replay_sources
-        from gate_runner.governance.replay import replay as rejudge
-        from gate_runner.governance.store import open_store
+        from gate_runner.governance.history import replay_report, replay_sources
+        from gate_runner.governance.history.replay import replay as rejudge
+        from gate_runner.governance.history.store import open_store
 
         judged_on = as_of(on, old=today, old_flag="--today")
         if not verdicts and store is None:

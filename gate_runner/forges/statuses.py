@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from gate_runner.report._common import (
+from gate_runner.report.markdown import cell as _cell
+from gate_runner.report.reported_findings import (
     dashboard_url,
     finding_location,
     findings,
@@ -14,7 +15,6 @@ from gate_runner.report._common import (
     severity,
     value_text,
 )
-from gate_runner.report.markdown import cell as _cell
 from gate_runner.verdict import CampaignResult, Verdict
 
 # GitHub's check-run conclusions are the richest vocabulary; every other forge maps from it.

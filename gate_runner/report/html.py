@@ -7,7 +7,8 @@ import hashlib
 import re
 from html import escape
 
-from gate_runner.report._common import (
+from gate_runner.report.pass_rates import PassRate, pass_rates
+from gate_runner.report.reported_findings import (
     dashboard_url,
     finding_location,
     findings,
@@ -16,7 +17,6 @@ from gate_runner.report._common import (
     one_line,
     top_failing_tools,
 )
-from gate_runner.report.pass_rates import PassRate, pass_rates
 from gate_runner.verdict import CampaignResult, Verdict
 
 _OUTCOMES = ("pass", "fail", "warn", "error", "inconclusive", "waived")

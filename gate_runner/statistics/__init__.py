@@ -7,7 +7,13 @@ from gate_runner.statistics.intervals import Interval, NoInterval, interval_for,
 from gate_runner.statistics.judgement import Judgement, Status, judge
 from gate_runner.statistics.plan import Decision, OnInconclusive, RunPlan, StepStatus, decide
 from gate_runner.statistics.regression import Regression, regression
-from gate_runner.statistics.runs import Flakiness, flakiness, min_passing_runs, settle, spread
+from gate_runner.statistics.run_outcomes import (
+    Flakiness,
+    flakiness,
+    min_passing_runs,
+    settle,
+    spread,
+)
 from gate_runner.statistics.samples import Bar, Direction, Sample
 from gate_runner.statistics.sequential import Sprt
 

@@ -14,7 +14,7 @@ import random
 from dataclasses import dataclass, field
 
 from gate_runner.statistics.plan import RunPlan, decide
-from gate_runner.statistics.runs import min_passing_runs
+from gate_runner.statistics.run_outcomes import min_passing_runs
 from gate_runner.statistics.samples import Bar, Sample
 
 

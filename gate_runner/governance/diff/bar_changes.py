@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from gate_runner.governance.diff_rules import (
+from gate_runner.governance.diff.diff_rules import (
     MODE_RANK,
     Effect,
     by_rank,

@@ -8,15 +8,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from gate_runner.governance.diff_campaigns import CampaignDiff
-from gate_runner.governance.diff_rules import (
+from gate_runner.governance.diff.bar_changes import CampaignDiff
+from gate_runner.governance.diff.diff_rules import (
     MODE_RANK,
     OUTCOME_RANK,
     Effect,
     by_rank,
     leaf_effect,
 )
-from gate_runner.governance.policy_files import RemotePin
+from gate_runner.governance.ref.policy_files import RemotePin
 from gate_runner.policy import Origin, Policy
 
 # Leaves of `Policy.effective` that the typed comparisons (here and in diff_campaigns)

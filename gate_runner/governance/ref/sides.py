@@ -12,8 +12,8 @@ from gate_runner.config import load_policy
 from gate_runner.config.extends import display
 from gate_runner.errors import Diagnostic, PolicyError, UsageError
 from gate_runner.governance.git import Git
-from gate_runner.governance.git_source import GitRefReader, PolicyRef, resolve_policy_ref
-from gate_runner.governance.policy_files import RemotePin, local_chain
+from gate_runner.governance.ref.git_source import GitRefReader, PolicyRef, resolve_policy_ref
+from gate_runner.governance.ref.policy_files import RemotePin, local_chain
 from gate_runner.policy import Origin, Policy, PolicySource
 
 

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from gate_runner.governance.failures import ToolFailure, classify_campaigns, classify_failures
+from gate_runner.governance.history.failures import (
+    ToolFailure,
+    classify_campaigns,
+    classify_failures,
+)
 
 
 def _payload(*tools: tuple[str, int]) -> dict[str, object]:
