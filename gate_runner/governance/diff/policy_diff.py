@@ -8,19 +8,26 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from gate_runner.governance.diff.bar_changes import CampaignDiff
+from gate_runner.governance.diff.bar_changes import (
+    assertion_changes,
+    field_origin,
+    is_inherited,
+    limit_changed,
+    plain,
+)
 from gate_runner.governance.diff.diff_rules import (
     MODE_RANK,
     OUTCOME_RANK,
     Effect,
     by_rank,
     leaf_effect,
+    threshold_effect,
 )
 from gate_runner.governance.ref.policy_files import RemotePin
-from gate_runner.policy import Origin, Policy
+from gate_runner.policy import Assertion, Campaign, Origin, Policy, Threshold
 
-# Leaves of `Policy.effective` that the typed comparisons (here and in diff_campaigns)
-# judge; any other leaf (a key a later version adds) is classed by diff_rules.leaf_effect.
+# Leaves of `Policy.effective` that the typed comparisons below judge; any other leaf
+# (a key a later version adds) is classed by diff_rules.leaf_effect.
 _TYPED = re.compile(
     r"^(version|api\..*|gate\.(on_error|on_timeout|timeout|concurrency)|enforcement\..*"
     r"|thresholds\..*|assertions\[.*|waivers\[.*|waivers\.entries\[.*"
@@ -84,7 +91,9 @@ def _where(origin: Origin | None) -> str | None:
     return f"{origin.file}:{origin.line}"
 
 
-class _Diff(CampaignDiff):
+class _Diff:
+    """Both policies and the changes found so far; each method compares one part of them."""
+
     def __init__(self, base: Policy, head: Policy, today: date) -> None:
         self.base, self.head, self.today = base, head, today
         self.changes: list[PolicyChange] = []
@@ -177,6 +186,133 @@ class _Diff(CampaignDiff):
         if "loosens" in effects:
             return "loosens"
         return "tightens" if "tightens" in effects else "neutral"
+
+    def defaults(self) -> None:
+        self.thresholds("thresholds", self.base.default_thresholds, self.head.default_thresholds)
+        self.assertions("assertions", self.base.default_assertions, self.head.default_assertions)
+
+    def thresholds(
+        self,
+        prefix: str,
+        base: tuple[Threshold, ...],
+        head: tuple[Threshold, ...],
+        inherited: tuple[tuple[Threshold, ...], tuple[Threshold, ...]] = ((), ()),
+    ) -> None:
+        old, new = {t.key: t for t in base}, {t.key: t for t in head}
+        for key in [*old, *(k for k in new if k not in old)]:
+            b, h = old.get(key), new.get(key)
+            if b is not None and h is not None and b.value == h.value:
+                continue
+            if is_inherited(b, inherited[0]) and is_inherited(h, inherited[1]):
+                continue  # the policy-wide default changed; reported once, under thresholds.
+            before = plain(b.value) if b else None
+            after = plain(h.value) if h else None
+            if b is None or h is None:
+                effect: Effect = "tightens" if b is None else "loosens"
+                reason = "a new bar" if b is None else "a bar removed"
+            else:
+                effect = threshold_effect(key, b.value, h.value)
+                reason = limit_changed(key, b.value, h.value)
+            self.add(
+                f"{prefix}.{key}",
+                before,
+                after,
+                effect,
+                reason,
+                head=h.origin if h else None,
+                base=b.origin if b else None,
+            )
+
+    def assertions(
+        self,
+        prefix: str,
+        base: tuple[Assertion, ...],
+        head: tuple[Assertion, ...],
+        inherited: tuple[tuple[Assertion, ...], tuple[Assertion, ...]] = ((), ()),
+    ) -> None:
+        old, new = {a.name: a for a in base}, {a.name: a for a in head}
+        for name in [*old, *(n for n in new if n not in old)]:
+            b, h = old.get(name), new.get(name)
+            if is_inherited(b, inherited[0]) and is_inherited(h, inherited[1]):
+                continue
+            for change in assertion_changes(b, h):
+                path, before, after, effect, reason = change
+                field = path.lstrip(".")
+                self.add(
+                    f"{prefix}.{name}{path}",
+                    before,
+                    after,
+                    effect,
+                    reason,
+                    head=field_origin(self.head.effective, prefix, name, field)
+                    or (h.origin if h else None),
+                    base=field_origin(self.base.effective, prefix, name, field)
+                    or (b.origin if b else None),
+                )
+
+    def campaigns(self) -> None:
+        old = {c.key: c for c in self.base.campaigns}
+        new = {c.key: c for c in self.head.campaigns}
+        for key in [*old, *(k for k in new if k not in old)]:
+            b, h = old.get(key), new.get(key)
+            path = f"campaigns.{key}"
+            if b is None or h is None:
+                effect: Effect = "tightens" if b is None else "loosens"
+                reason = "a new campaign" if b is None else "a campaign removed"
+                self.add(
+                    path,
+                    b and b.name_or_id,
+                    h and h.name_or_id,
+                    effect,
+                    reason,
+                    head=h.origin if h else None,
+                    base=b.origin if b else None,
+                )
+                continue
+            self._campaign(path, b, h)
+
+    def _campaign(self, path: str, b: Campaign, h: Campaign) -> None:
+        # The policy key, and the model's attribute that holds it.
+        for key, attribute, why in (
+            ("campaign", "name_or_id", "another campaign would run"),
+            ("mutation_pack_id", "mutation_pack_id", "other mutations would run"),
+        ):
+            before, after = getattr(b, attribute), getattr(h, attribute)
+            if before != after:
+                self.add(f"{path}.{key}", before, after, "loosens", why)
+        for name in ("trace_id", "trace_file"):
+            if getattr(b, name) != getattr(h, name):
+                self.add(
+                    f"{path}.{name}",
+                    getattr(b, name),
+                    getattr(h, name),
+                    "neutral",
+                    "which trace the campaign replays",
+                )
+        if b.enforcement != h.enforcement:
+            old = b.enforcement or self.base.enforcement.mode_on(self.today)[0]
+            new = h.enforcement or self.head.enforcement.mode_on(self.today)[0]
+            self.add(
+                f"{path}.enforcement",
+                b.enforcement,
+                h.enforcement,
+                by_rank(MODE_RANK[old], MODE_RANK[new]),
+                f"mode for this campaign {old} -> {new}",
+                head=h.enforcement_origin,
+                base=b.enforcement_origin,
+            )
+        self.thresholds(
+            f"{path}.thresholds",
+            b.thresholds,
+            h.thresholds,
+            (self.base.default_thresholds, self.head.default_thresholds),
+        )
+        self.assertions(
+            f"{path}.assertions",
+            b.assertions,
+            h.assertions,
+            (self.base.default_assertions, self.head.default_assertions),
+        )
 
     def waivers(self) -> None:
         old = {(w.campaign, w.check): w for w in self.base.waivers}
