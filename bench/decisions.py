@@ -4,7 +4,7 @@ Simulated agents have a true pass rate from bar − 0.15 to bar + 0.15; each run
 `trials` attempts, its successes drawn from Binomial(trials, true). Every gate is
 seeded, and the rules see the same runs (run 1 for all, runs 1–3 for the
 median, as many as it asks for the sequential rule), so their differences are the
-rules', not the dice's. Each rule is a `RunPlan` handed to `gate_runner.statistics.decide`,
+rules', not the dice's. Each rule is a `RunPlan` handed to `gate_runner.statistics.decide_bar`,
 the call the gate itself makes after every run:
 
   (a) one run, point estimate against the bar (gate-runner before repeats);
@@ -36,7 +36,7 @@ from pathlib import Path
 
 from _common import REPO, machine, table
 
-from gate_runner.statistics import Bar, RunPlan, Sample, decide, settle
+from gate_runner.statistics import Bar, RunPlan, Sample, decide_bar, settle
 from gate_runner.statistics.sequential import Sprt, operating_characteristic
 from gate_runner.statistics.simulation import Binomial
 
@@ -100,11 +100,11 @@ def wrong(blocked: bool, true_rate: float) -> bool:
 def run_gate(
     plan: RunPlan, bar: Bar, draw: Callable[[], Sample], tally: Tally, true: float
 ) -> bool:
-    """One gate through `decide`, as the gate calls it after each run; True if it blocked."""
+    """One gate through `decide_bar`, as the gate calls it after each run; True if it blocked."""
     samples: list[Sample] = []
     while True:
         samples.append(draw())
-        decision = decide(tuple(samples), bar, plan)
+        decision = decide_bar(tuple(samples), bar, plan)
         if decision.status != "continue":
             break
     tally.gates += 1

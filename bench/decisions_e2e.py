@@ -8,7 +8,7 @@ policy is the benchmark's sequential rule (`max_runs: 5`, `statistics: {confiden
 trace_count}`, `min_pass_rate: 0.85`, `on_inconclusive: fail`).
 
 The sandbox draws each run with `statistics.simulation`, the rule the in-process benchmark
-uses, so the same draws can be replayed through `statistics.decide`: the script checks that
+uses, so the same draws can be replayed through `statistics.decide_bar`: the script checks that
 every gate's outcome and number of runs agree with that replay (it prints the match count
 and exits 1 on any mismatch), and prints P(block) and mean runs beside the exact operating
 characteristic (no sampling error) of the same rule where one exists (icc 0).
@@ -32,7 +32,7 @@ from _common import clean_env, machine, table
 
 from gate_runner.sandbox import Sandbox, Scenario
 from gate_runner.sandbox.scenario import campaign_uuid
-from gate_runner.statistics import Bar, RunPlan, Sample, decide
+from gate_runner.statistics import Bar, RunPlan, Sample, decide_bar
 from gate_runner.statistics.sequential import Sprt, operating_characteristic
 from gate_runner.statistics.simulation import draw_successes, run_rng
 
@@ -79,14 +79,14 @@ def policy(gates: int) -> dict[str, object]:
 
 
 def replay(true: float, trials: int, icc: float, seed: int, name: str) -> tuple[bool, int]:
-    """(blocked, runs) of the same gate in process: the sandbox's draws through decide()."""
+    """(blocked, runs) of the same gate in process: the sandbox's draws through decide_bar()."""
     bar = Bar("min_pass_rate", "pass_rate", BAR, "min")
     plan = RunPlan(max_runs=MAX_RUNS, confidence=CONFIDENCE)
     samples: list[Sample] = []
     for index in range(1, MAX_RUNS + 1):
         successes = draw_successes(run_rng(seed, campaign_uuid(name), index), trials, true, icc)
         samples.append(Sample(successes / trials, trials))
-        decision = decide(tuple(samples), bar, plan)
+        decision = decide_bar(tuple(samples), bar, plan)
         if decision.status != "continue":
             return decision.status != "pass", index
     raise AssertionError("the plan never asked for more than max_runs")

@@ -23,7 +23,7 @@ from gate_runner.statistics import (
     Sample,
     Status,
     aggregate,
-    decide,
+    decide_bar,
     flakiness,
     min_passing_runs,
     regression,
@@ -121,7 +121,7 @@ def judge_runs(
         stop: Stop = last_chance or "budget"
         checks = [_undecided(c, stop, len(runs)) for c in checks]
     elif plan.sequential and any(c.status == "inconclusive" for c in checks):
-        stop = "budget"  # the sequential rule itself ran out of runs (decide said so)
+        stop = "budget"  # the sequential rule itself ran out of runs (decide_bar said so)
     else:
         stop = "decided" if plan.sequential or plan.min_passing_runs else "planned"
     if not waiting:
@@ -212,7 +212,7 @@ class _Campaign:
         return out
 
     def estimated(self, threshold: Threshold, own: list[Check]) -> Check:
-        """A threshold judged from the runs' values by `statistics.decide` (interval or SPRT)."""
+        """A threshold judged from the runs' values by `statistics.decide_bar` (an interval, SPRT)."""
         errored = next((c for c in own if c.status == "error"), None)
         if errored is not None:
             return errored
@@ -231,7 +231,7 @@ class _Campaign:
             # Only a rate has attempts to pool; the other estimated metrics take the median.
             plan, note = replace(plan, aggregate="median"), " (pooled applies to pass_rate only)"
         try:
-            decision = decide(samples, bar, plan)
+            decision = decide_bar(samples, bar, plan)
         except AggregationError as error:
             return replace(own[-1], status="error", message=str(error), actual=None)
         self.decisions[metric] = decision

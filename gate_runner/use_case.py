@@ -29,7 +29,7 @@ from gate_runner.governance.check_gate import (
     prepare,
 )
 from gate_runner.monorepo import PolicyRun, campaign_prefixes, discover_policies, merge_verdicts
-from gate_runner.monorepo.merge import prefixed
+from gate_runner.monorepo.merge_verdicts import prefixed
 from gate_runner.monorepo.select import baseline_for, judged, select_across
 from gate_runner.policy import Mode, Policy
 from gate_runner.runner import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from gate_runner.statistics.aggregate import METHODS, AggregationError, Method, aggregate
 from gate_runner.statistics.intervals import Interval, NoInterval, interval_for, student_t, wilson
 from gate_runner.statistics.judgement import Judgement, Status, judge
-from gate_runner.statistics.plan import Decision, OnInconclusive, RunPlan, StepStatus, decide
+from gate_runner.statistics.plan import Decision, OnInconclusive, RunPlan, StepStatus, decide_bar
 from gate_runner.statistics.regression import Regression, regression
 from gate_runner.statistics.run_outcomes import (
     Flakiness,
@@ -36,7 +36,7 @@ __all__ = [
     "Status",
     "StepStatus",
     "aggregate",
-    "decide",
+    "decide_bar",
     "flakiness",
     "interval_for",
     "judge",

@@ -66,7 +66,7 @@ class Decision:
     rule: str  # "point", "interval", "sprt", "bonferroni-t", "absolute"
 
 
-def decide(samples: tuple[Sample, ...], bar: Bar, plan: RunPlan) -> Decision:
+def decide_bar(samples: tuple[Sample, ...], bar: Bar, plan: RunPlan) -> Decision:
     """The decision the gate takes for `bar` after these runs (in the order they ran)."""
     runs = len(samples)
     if bar.absolute:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from gate_runner.ci import no_target_branch_message, target_branch
 from gate_runner.errors import UsageError
-from gate_runner.governance.git import Git, GitError
+from gate_runner.governance.git_commands import Git, GitError
 
 AUTO = "auto"
 _ABBREV_SHA = re.compile(r"[0-9a-fA-F]{7,64}\Z")

@@ -13,7 +13,7 @@ from gate_runner.governance.diff.policy_changes import (
     decide_policy_changes,
 )
 from gate_runner.governance.diff.policy_diff import diff_policies
-from gate_runner.governance.git import Git
+from gate_runner.governance.git_commands import Git
 from gate_runner.governance.ref.git_source import PolicyRef, resolve_policy_ref
 from gate_runner.governance.ref.sides import (
     NoPolicyAtRef,

@@ -11,7 +11,7 @@ from typing import Any
 from gate_runner.config import load_policy
 from gate_runner.config.extends import display
 from gate_runner.errors import Diagnostic, PolicyError, UsageError
-from gate_runner.governance.git import Git
+from gate_runner.governance.git_commands import Git
 from gate_runner.governance.ref.git_source import GitRefReader, PolicyRef, resolve_policy_ref
 from gate_runner.governance.ref.policy_files import RemotePin, local_chain
 from gate_runner.policy import Origin, Policy, PolicySource
