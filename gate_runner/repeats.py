@@ -212,7 +212,7 @@ class _Campaign:
         return out
 
     def estimated(self, threshold: Threshold, own: list[Check]) -> Check:
-        """A threshold judged from the runs' values by `statistics.decide_bar` (an interval, SPRT)."""
+        """A threshold judged on the runs' values by `statistics.decide_bar` (interval or SPRT)."""
         errored = next((c for c in own if c.status == "error"), None)
         if errored is not None:
             return errored
