@@ -106,10 +106,12 @@ def read_regular(
             raise RefusedFileError(f"not a regular file (a symbolic link); {must}") from None
         raise error
     try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            kind = next((name for test, name in _KINDS if test(mode)), "not a file")
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = next((name for test, name in _KINDS if test(info.st_mode)), "not a file")
             raise RefusedFileError(f"not a regular file ({kind}); {must}")
+        if info.st_size > limit:  # refused unread; the capped read catches a growing file
+            raise RefusedFileError(f"larger than {limit} bytes; refusing")
         with os.fdopen(os.dup(fd), "rb") as handle:
             data = handle.read(limit + 1)
     finally:
