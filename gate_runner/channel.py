@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Literal, TextIO
 
 from gate_runner import files
+from gate_runner.safe_text import terminal
 from gate_runner.secrets import Secrets
 
 STDOUT = "-"
@@ -66,11 +67,14 @@ class Channel:
         (self.err if err else self.out)(text if text.endswith("\n") else text + "\n")
 
     def error(self, message: str) -> None:
-        """`gate-runner: error: ...` on stderr: how every command reports a failure."""
-        self.line(f"gate-runner: error: {message}")
+        """`gate-runner: error: ...` on stderr: how every command reports a failure.
+
+        One line, always: a message quoting a path, a key or an answer cannot start another.
+        """
+        self.line(f"gate-runner: error: {terminal(message)}")
 
     def warning(self, message: str) -> None:
-        self.line(f"gate-runner: warning: {message}")
+        self.line(f"gate-runner: warning: {terminal(message)}")
 
     def masks(self, env: dict[str, str] | os._Environ[str]) -> None:
         """The CI's mask lines, unfiltered (they name the secrets), before any other output."""

@@ -9,11 +9,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from gate_runner.safe_text import MARKDOWN_MARKUP
+
 MASK = "***"
 # Shorter values are not scrubbed: replacing every "ab" would wreck the reports and hide nothing.
 MIN_SECRET_LENGTH = 4
-# What markdown.py backslash-escapes, so the escaped form of a token is found too.
-_MARKDOWN_MARKUP = re.compile(r"([\\`*_\[\]<>|~$])")
+# What markdown text is backslash-escaped with, so the escaped form of a token is found too.
+_MARKDOWN_MARKUP = MARKDOWN_MARKUP
 
 
 def forge_tokens(env: Mapping[str, str]) -> list[str]:

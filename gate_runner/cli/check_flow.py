@@ -50,6 +50,7 @@ from gate_runner.runner import (
     run_gate,
     select_campaigns,
 )
+from gate_runner.safe_text import terminal
 from gate_runner.sandbox import Sandbox, load_scenario
 from gate_runner.secrets import bad_token_reason, secret_set, token_value
 from gate_runner.settings import CommandLine, default_token_env, resolve, resolve_gate
@@ -225,7 +226,8 @@ def run_check(request: CheckRequest) -> int:
             if sandbox is not None:
                 base_url, token = sandbox.url, sandbox.token
             if len(plans) > 1:
-                channel.line(f"gate-runner: policy {policy.path}")  # progress lines follow
+                # Progress lines follow.
+                channel.line(f"gate-runner: policy {terminal(policy.path)}")
             own = _run(
                 policy,
                 options,

@@ -20,6 +20,7 @@ from gate_runner.errors import ExitCode, PolicyError, ServiceError, UsageError
 from gate_runner.policy import Mode
 from gate_runner.report import REPORTERS, ReportSpec, parse_report_spec, write_reports
 from gate_runner.runner import GateClock, mark_interrupted
+from gate_runner.safe_text import terminal
 from gate_runner.verdict import CIContext, Enforcement, PolicyInfo, RunError, Verdict
 
 # The digest of no bytes: the verdict of a policy that was never loaded has nothing to hash.
@@ -70,7 +71,7 @@ def deliver(
     for warning in warnings:
         channel.warning(warning)
     if not verdict_to_stdout:
-        channel.line(f"gate-runner: verdict written to {verdict_path}")
+        channel.line(f"gate-runner: verdict written to {terminal(verdict_path)}")
     return verdict.exit_code
 
 

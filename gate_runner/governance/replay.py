@@ -15,7 +15,9 @@ from typing import Any
 from gate_runner.enforce import blocks, mode_in_force, overall_outcome
 from gate_runner.evaluate import evaluate_campaign
 from gate_runner.policy import Campaign, ErrorPolicy, Mode, Origin, Policy
+from gate_runner.safe_text import terminal
 from gate_runner.untrusted_json import load_file, loads
+from gate_runner.verdict import OUTCOMES
 
 # Below this many verdicts one process is quicker than starting workers.
 PARALLEL_FROM = 1000
@@ -232,6 +234,14 @@ def _problem(data: Any) -> str | None:
         isinstance(c, dict) and isinstance(c.get("key"), str) for c in campaigns
     ):
         return "its campaigns are not readable"
+    # An outcome is one of five words: anything else (`pass\n::error ...`) is a forged verdict,
+    # refused here rather than printed and escaped later.
+    for where, outcome in [("outcome", data.get("outcome"))] + [
+        (f"campaign {terminal(c['key'])} outcome", c.get("outcome")) for c in campaigns
+    ]:
+        if outcome is not None and outcome not in OUTCOMES:
+            shown = terminal(repr(outcome))[:80]
+            return f"its {where} {shown} is not one of {', '.join(OUTCOMES)}"
     return None
 
 

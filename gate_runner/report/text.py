@@ -11,10 +11,10 @@ from gate_runner.report._common import (
     findings,
     interruption,
     mode_text,
-    one_line,
     repeats,
     top_failing_tools,
 )
+from gate_runner.safe_text import one_line
 from gate_runner.verdict import CampaignResult, Verdict
 
 _COLOURS = {
