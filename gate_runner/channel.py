@@ -67,14 +67,16 @@ class Channel:
         (self.err if err else self.out)(text if text.endswith("\n") else text + "\n")
 
     def error(self, message: str) -> None:
-        """`gate-runner: error: ...` on stderr: how every command reports a failure.
-
-        One line, always: a message quoting a path, a key or an answer cannot start another.
-        """
-        self.line(f"gate-runner: error: {terminal(message)}")
+        """`gate-runner: error: ...` on stderr: how every command reports a failure."""
+        self._prefixed("gate-runner: error: ", message)
 
     def warning(self, message: str) -> None:
-        self.line(f"gate-runner: warning: {terminal(message)}")
+        self._prefixed("gate-runner: warning: ", message)
+
+    def _prefixed(self, prefix: str, message: str) -> None:
+        # Every line starts with the prefix and shows its controls escaped: whatever path, key
+        # or answer a message quotes, nothing it holds starts a line (a CI command) or an ESC.
+        self.err("".join(f"{prefix}{terminal(line)}\n" for line in message.split("\n")))
 
     def masks(self, env: dict[str, str] | os._Environ[str]) -> None:
         """The CI's mask lines, unfiltered (they name the secrets), before any other output."""

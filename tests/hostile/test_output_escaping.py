@@ -129,3 +129,18 @@ def test_a_tool_name_from_the_api_pings_nobody_in_the_comment(tmp_path: Path) ->
     assert "@\u200doctocat @\u200dacme/security see #\u200d123 and GH-\u200d7 (3)" in comment
     for ping in ("@octocat", "@acme", "#123", "GH-7"):
         assert ping not in comment
+
+
+@pytest.mark.slow
+def test_an_error_quoting_a_hostile_path_starts_no_line_of_its_own(tmp_path: Path) -> None:
+    (tmp_path / "sepurux.yml").write_text(POLICY, encoding="utf-8")
+    name = f"evil\n{INJECTED}{ESC}[2J.json"
+    (tmp_path / name).write_text("{", encoding="utf-8")
+    done = run_gate(["evaluate", "--payload", name], cwd=tmp_path, env=clean_env(token=None))
+    assert done.code == 2, done.stderr
+    _no_injected_line(done.stdout, done.stderr)
+    assert done.stderr.splitlines() == [
+        "gate-runner: error: evil",
+        f"gate-runner: error: {INJECTED}\\e[2J.json: not valid JSON "
+        "(Expecting property name enclosed in double quotes: line 1 column 2 (char 1))",
+    ]
