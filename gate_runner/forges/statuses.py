@@ -5,16 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from gate_runner.report.markdown import cell as _cell
 from gate_runner.report.reported_findings import (
     dashboard_url,
     finding_location,
     findings,
     fingerprint,
-    one_line,
     severity,
     value_text,
 )
+from gate_runner.safe_text import markdown as _cell
+from gate_runner.safe_text import one_line
 from gate_runner.verdict import CampaignResult, Verdict
 
 # GitHub's check-run conclusions are the richest vocabulary; every other forge maps from it.

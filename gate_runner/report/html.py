@@ -14,9 +14,9 @@ from gate_runner.report.reported_findings import (
     findings,
     interruption,
     is_note,
-    one_line,
     top_failing_tools,
 )
+from gate_runner.safe_text import one_line
 from gate_runner.verdict import CampaignResult, Verdict
 
 _OUTCOMES = ("pass", "fail", "warn", "error", "inconclusive", "waived")
