@@ -123,11 +123,6 @@ class Outlook:
     gates: int
     undecided: float = 0.0  # inconclusive at the last run, whatever on_inconclusive made of it
 
-    @property
-    def precision(self) -> float:
-        """The standard error of `passes` (binomial over the simulated gates)."""
-        return math.sqrt(max(self.passes * (1.0 - self.passes), 0.25 / self.gates) / self.gates)
-
 
 def simulate(
     plan: RunPlan,
