@@ -12,7 +12,7 @@ from gate_runner.policy import (
     ApiSettings,
     Campaign,
     EnforcementSettings,
-    GateSettings,
+    GateSection,
     Origin,
     Policy,
     ScheduleEntry,
@@ -29,7 +29,7 @@ def policy(
         version=1,
         path="sepurux.yml",
         api=ApiSettings("https://x", "SEPURUX_API_KEY", "X-Sepurux-Token", None),
-        gate=GateSettings(600, 8, "fail", "fail"),
+        gate=GateSection(600, 8, "fail", "fail"),
         enforcement=EnforcementSettings(mode, origin, schedule),  # type: ignore[arg-type]
         campaigns=(),
         waivers=(),

@@ -89,8 +89,7 @@ def record(
     """
 
     def work() -> int:
-        from gate_runner.governance.history.store import open_store
-        from gate_runner.governance.history.store import record as file_verdict
+        from gate_runner.governance.history.store import file_verdict, open_store
 
         sha, where = file_verdict(open_store(store), verdict, commit=commit)
         output.current().line(f"recorded the verdict of {sha} in {where}", err=False)

@@ -212,7 +212,7 @@ def check_verdict(data: Any, where: str) -> None:
         raise UsageError(f"{where}: not a gate-runner verdict") from None
 
 
-def record(
+def file_verdict(
     store: VerdictStore, path: Path, *, commit: str | None = None, git: Git | None = None
 ) -> tuple[str, str]:
     """File the verdict at `path` under its commit (ci.commit, or `commit`); (sha, where)."""
