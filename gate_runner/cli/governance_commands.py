@@ -26,10 +26,14 @@ class DiffFormat(str, Enum):
 
 def diff(
     base: str | None = typer.Argument(
-        None, help="A policy file, a git ref, REF:path, or auto (default: the PR's target branch)."
+        None,
+        help="A git ref, REF:path or auto (default: the PR's target branch); else a policy file "
+        "written as one (./name, /path or *.yml).",
     ),
     head: str | None = typer.Argument(
-        None, help="A policy file, a git ref or REF:path (default: the working tree's --config)."
+        None,
+        help="A git ref or REF:path; else a policy file written as one (default: the working "
+        "tree's --config).",
     ),
     config: Path = CONFIG,
     format: DiffFormat = typer.Option(DiffFormat.text, "--format", help="text or json."),

@@ -12,7 +12,7 @@ from gate_runner.config import load_policy
 from gate_runner.config.extends import display
 from gate_runner.errors import Diagnostic, PolicyError, UsageError
 from gate_runner.governance.git import Git
-from gate_runner.governance.git_source import GitRefReader, PolicyRef, resolve_policy_ref
+from gate_runner.governance.git_source import AUTO, GitRefReader, PolicyRef, resolve_policy_ref
 from gate_runner.governance.policy_files import RemotePin, local_chain
 from gate_runner.policy import Origin, Policy, PolicySource
 
@@ -136,14 +136,29 @@ def load_side(
     cache_dir: Path | None = None,
     git: Git | None = None,
 ) -> PolicySide:
-    """A file when `spec` names one; else ``REF:path`` or a ref (read at `config`), or ``auto``."""
-    if Path(spec).is_file():
-        return load_tree_side(Path(spec), env=env, cache_dir=cache_dir)
+    """``auto``, a ref, ``REF:path``, else a policy file named as one (see `names_a_file`).
+
+    A ref is resolved as a ref first: a file the pull request adds under a ref's name
+    (``origin/main``, ``auto``) is never what the change is compared with.
+    """
     git = git or Git()
-    if not git.ok(["rev-parse", "--git-dir"]):
-        raise UsageError(f"{spec}: no such policy file, and no git repository here to read a ref")
+    in_repo = git.ok(["rev-parse", "--git-dir"])
     ref_name, colon, path = spec.partition(":")
-    if colon and path:
-        spec, config = ref_name, Path(path)
-    ref = resolve_policy_ref(git, spec, env)
-    return load_ref_side(git, ref, config, env=env, cache_dir=cache_dir)
+    ref_name, at = (ref_name, Path(path)) if colon and path else (spec, config)
+    is_ref = in_repo and (spec == AUTO or git.commit_of(ref_name) is not None)
+    if not is_ref and names_a_file(spec):
+        if not Path(spec).is_file():
+            nowhere = "" if in_repo else ", and no git repository here to read a ref"
+            raise UsageError(f"{spec}: no such policy file{nowhere}")
+        return load_tree_side(Path(spec), env=env, cache_dir=cache_dir)
+    if not in_repo:
+        raise UsageError(f"{spec}: no such policy file, and no git repository here to read a ref")
+    # Not a ref here (a shallow clone lacks it): the error names the fetch, never a file.
+    ref = resolve_policy_ref(git, ref_name, env)
+    return load_ref_side(git, ref, at, env=env, cache_dir=cache_dir)
+
+
+def names_a_file(spec: str) -> bool:
+    """A path no ref can be: it starts with ``/``, ``./`` or ``../`` (a ref component cannot
+    start with a dot), or ends in ``.yml``/``.yaml`` as a policy file does."""
+    return spec.startswith(("/", "./", "../")) or spec.endswith((".yml", ".yaml"))
