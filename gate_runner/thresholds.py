@@ -43,6 +43,14 @@ class ThresholdKind:
     # gate-runner only, never sent to the service, which has no baseline.
     baseline: bool = False
 
+    @property
+    def looser(self) -> Literal["lower", "higher", "fewer"]:
+        """Which way a change of the limit loosens the bar: the policy diff classes by it."""
+        if self.direction == "all":
+            return "fewer"
+        # max_regression is the largest drop accepted: a higher limit is looser.
+        return "higher" if self.direction == "max" or self.baseline else "lower"
+
     def operator(self, passed: bool) -> str:
         if self.direction == "min":
             return ">=" if passed else "<"
