@@ -34,12 +34,6 @@ from gate_runner.statistics.samples import counted, pooled_counts
 from gate_runner.thresholds import THRESHOLDS
 from gate_runner.verdict import Aggregate, CampaignResult, Check, Outcome, RunRecord
 
-# Thresholds estimated from the runs; every other one is absolute: each run must meet it.
-_ESTIMATED: dict[str, Literal["min", "max"]] = {
-    "min_pass_rate": "min",
-    "max_failures": "max",
-    "min_reliability_score": "min",
-}
 Stop = Literal["decided", "budget", "deadline", "planned"]
 
 
@@ -203,10 +197,11 @@ class _Campaign:
                 continue
             if template.kind == "threshold":
                 threshold = next(t for t in self.campaign.thresholds if t.key == template.name)
-                if threshold.key == "max_regression":
+                kind = THRESHOLDS[threshold.key]
+                if kind.baseline:
                     out.append(self.regression(threshold, own))
                     continue
-                if threshold.key in _ESTIMATED:
+                if kind.estimated:
                     estimated = self.estimated(threshold, own)
                     if k is None:
                         out.append(estimated)
@@ -224,14 +219,16 @@ class _Campaign:
         errored = next((c for c in own if c.status == "error"), None)
         if errored is not None:
             return errored
-        metric = THRESHOLDS[threshold.key].metric
+        kind = THRESHOLDS[threshold.key]
+        metric = kind.metric
         counts = [
             trials_of(self.policy, r.payload) if metric == "pass_rate" else None for r in self.runs
         ]
         samples = tuple(Sample(float(c.actual), n) for c, n in zip(own, counts, strict=True))
         self.samples[metric] = samples
         assert isinstance(threshold.value, (int, float))
-        bar = Bar(threshold.key, metric, float(threshold.value), _ESTIMATED[threshold.key])
+        assert kind.direction != "all"  # an estimated kind compares a number
+        bar = Bar(threshold.key, metric, float(threshold.value), kind.direction)
         try:
             decision = decide(samples, bar, self.plan)
         except AggregationError as error:

@@ -7,8 +7,16 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from gate_runner.governance.diff_rules import KEYS, MODE_RANK, Effect, by_rank, classify
+from gate_runner.governance.diff_rules import (
+    KEYS,
+    MODE_RANK,
+    Effect,
+    by_rank,
+    classify,
+    threshold_effect,
+)
 from gate_runner.policy import Assertion, Campaign, EffectiveValue, Origin, Policy, Threshold
+from gate_runner.thresholds import THRESHOLDS
 
 
 class CampaignDiff:
@@ -55,12 +63,8 @@ class CampaignDiff:
                 effect: Effect = "tightens" if b is None else "loosens"
                 reason = "a new bar" if b is None else "a bar removed"
             else:
-                cls = KEYS.get(f"thresholds.{key}")
-                effect = classify(cls, b.value, h.value) if cls else "loosens"
-                if isinstance(b.value, tuple) or isinstance(h.value, tuple):
-                    reason = "required categories changed"
-                else:
-                    reason = f"{key} {'lowered' if h.value < b.value else 'raised'}"
+                effect = threshold_effect(key, b.value, h.value)
+                reason = _limit_changed(key, b.value, h.value)
             self.add(
                 f"{prefix}.{key}",
                 before,
@@ -205,3 +209,10 @@ def _inherited(item: object, defaults: tuple[object, ...]) -> bool:
 
 def _plain(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
+
+
+def _limit_changed(key: str, before: Any, after: Any) -> str:
+    """Why a threshold's limit changed, in the diff's words."""
+    if key in THRESHOLDS and THRESHOLDS[key].looser == "fewer":
+        return "required categories changed"
+    return f"{key} {'lowered' if after < before else 'raised'}"

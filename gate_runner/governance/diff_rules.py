@@ -245,6 +245,14 @@ def classify(cls: KeyClass, before: Any, after: Any, ctx: Context = Context()) -
     return by_rank(-before, -after) if kind == "higher" else by_rank(before, after)
 
 
+def threshold_effect(key: str, before: Any, after: Any) -> Effect:
+    """A changed threshold limit, classed by the threshold table's `looser` at call time."""
+    kind = THRESHOLDS.get(key)
+    if kind is None:
+        return "loosens"  # a threshold this version does not know: a person reads it
+    return classify(KeyClass(kind.looser, ""), before, after)
+
+
 def _tiers(order: tuple[tuple[str, ...], ...], before: Any, after: Any) -> Effect:
     rank = {value: i for i, tier in enumerate(order) for value in tier}
     if before not in rank or after not in rank or rank[before] == rank[after]:

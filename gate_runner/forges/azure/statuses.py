@@ -12,12 +12,13 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from gate_runner.forge.http import ForgeAPI, PublishError
-from gate_runner.forge.statuses import Conclusion, Status
-from gate_runner.forge.tokens import AZURE, first_token
+from gate_runner.forges.http import ForgeAPI, PublishError
+from gate_runner.forges.statuses import Conclusion, Status
+from gate_runner.secrets import FORGE_TOKEN_VARIABLES, first_token
 from gate_runner.verdict import CIContext
 
 API_VERSION = "7.1"
+TOKEN_VARIABLES = FORGE_TOKEN_VARIABLES["azure"]
 _STATE: dict[Conclusion, str] = {
     "success": "succeeded",
     "neutral": "succeeded",
@@ -27,12 +28,16 @@ _STATE: dict[Conclusion, str] = {
 
 
 def publish(
-    statuses: list[Status], ci: CIContext, env: Mapping[str, str], api: ForgeAPI | None = None
+    statuses: list[Status],
+    ci: CIContext,
+    env: Mapping[str, str],
+    deadline: float | None = None,
+    api: ForgeAPI | None = None,
 ) -> list[str]:
     provider = env.get("BUILD_REPOSITORY_PROVIDER", "TfsGit")
     if provider != "TfsGit":
         return [f"statuses not published: pull request statuses need Azure Repos, not {provider}"]
-    token = first_token(env, AZURE)
+    token = first_token(env, TOKEN_VARIABLES)
     if not token:
         return [
             "statuses not published: SYSTEM_ACCESSTOKEN is not set "
@@ -52,10 +57,11 @@ def publish(
         f"/{quote(project, safe='')}/_apis/git/repositories/{quote(repository, safe='')}"
         f"/pullRequests/{pull_request}/statuses?api-version={API_VERSION}"
     )
-    with api or ForgeAPI(collection, {"Authorization": f"Bearer {token}"}) as session:
+    headers = {"Authorization": f"Bearer {token}"}
+    with api or ForgeAPI(collection, headers, deadline=deadline) as http:
         for status in statuses:
             try:
-                session.call("POST", path, status_body(status))
+                http.call("POST", path, status_body(status))
             except PublishError as exc:
                 return [f"status {status.name!r} not published: {exc}"]
     return []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gate_runner.forge.statuses import campaign_conclusion, gate_conclusion
+from gate_runner.forges.statuses import campaign_conclusion, gate_conclusion
 from gate_runner.policy import SoftReview
 from gate_runner.verdict import Verdict
 

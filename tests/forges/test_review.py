@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from gate_runner.forge import ReviewSettings, request_review
-from gate_runner.forge.review import ReviewActions, ReviewState, decide
+from gate_runner.forges.publish import request_review
+from gate_runner.forges.review import ReviewActions, ReviewSettings, ReviewState, decide
 from gate_runner.verdict import Verdict
 
 from .fake import Answer, Request, fake_forge

@@ -7,8 +7,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from gate_runner.errors import ServiceError
-from gate_runner.forge.publish import publish_statuses, request_review
-from gate_runner.forge.review import ReviewSettings, needs_review
+from gate_runner.forges.http import publish_deadline
+from gate_runner.forges.publish import publish_statuses, request_review
+from gate_runner.forges.review import ReviewSettings, needs_review
 from gate_runner.policy import SoftReview
 from gate_runner.verdict import Verdict
 
@@ -41,14 +42,24 @@ def forge_results(
     reviews: Sequence[PolicyReview],
     env: Mapping[str, str],
     cancel: threading.Event | None = None,
+    deadline: float | None = None,
 ) -> list[str]:
-    """Statuses when asked for, then the soft review on a pull request; never raises."""
+    """Statuses when asked for, then the soft review on a pull request; never raises.
+
+    Every call of both ends by `deadline` (forges.http.publish_deadline: what --timeout
+    leaves, at most a minute), however the forge answers.
+    """
+    by = deadline if deadline is not None else publish_deadline()
     steps: list[tuple[str, Callable[[], list[str]]]] = []
     if publish:
-        steps.append(("statuses not published", lambda: publish_statuses(verdict, env)))
+        steps.append(
+            ("statuses not published", lambda: publish_statuses(verdict, env, deadline=by))
+        )
     settings = review_settings(verdict, reviews)
     if _is_review_build(verdict, env) and (settings.reviewers or settings.label):
-        steps.append(("review not requested", lambda: request_review(verdict, settings, env)))
+        steps.append(
+            ("review not requested", lambda: request_review(verdict, settings, env, deadline=by))
+        )
     warnings: list[str] = []
     for what, step in steps:
         warnings += _cancellable(step, cancel, what)

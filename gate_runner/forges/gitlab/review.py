@@ -12,28 +12,32 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from gate_runner.forge.http import ForgeAPI, PublishError
-from gate_runner.forge.review import ReviewSettings, ReviewState, decide
-from gate_runner.forge.tokens import GITLAB, first_token
+from gate_runner.forges.gitlab.api import api_base, session, token
+from gate_runner.forges.http import ForgeAPI, PublishError
+from gate_runner.forges.review import ReviewSettings, ReviewState, decide
 from gate_runner.verdict import Verdict
 
 
 def request_review(
-    verdict: Verdict, settings: ReviewSettings, env: Mapping[str, str], api: ForgeAPI | None = None
+    verdict: Verdict,
+    settings: ReviewSettings,
+    env: Mapping[str, str],
+    deadline: float | None = None,
+    api: ForgeAPI | None = None,
 ) -> list[str]:
-    token = first_token(env, GITLAB)
-    base = env.get("CI_API_V4_URL")
+    secret = token(env)
+    base = api_base(env)
     project = env.get("CI_PROJECT_ID") or verdict.ci.repository
     iid = env.get("CI_MERGE_REQUEST_IID") or str(verdict.ci.pull_request or "")
-    if not token:
+    if not secret:
         return ["review not requested: set GITLAB_TOKEN or GATE_RUNNER_GITLAB_TOKEN (`api` scope)"]
     if not base or not project or not iid.isdigit():
         return ["review not requested: this pipeline is not for a merge request"]
     path = f"/projects/{quote(project, safe='')}/merge_requests/{iid}"
     warnings: list[str] = []
-    with api or ForgeAPI(base, {"PRIVATE-TOKEN": token}) as session:
+    with api or session(base, secret, deadline) as http:
         try:
-            mr = session.call("GET", path)
+            mr = http.call("GET", path)
             if not isinstance(mr, dict):
                 raise PublishError(f"GET {path} answered no merge request")
             current = [r for r in mr.get("reviewers") or [] if isinstance(r, dict)]
@@ -57,7 +61,7 @@ def request_review(
             if actions.users:
                 ids = [r["id"] for r in current if isinstance(r.get("id"), int)]
                 for user in actions.users:
-                    found = session.call("GET", f"/users?username={quote(user, safe='')}")
+                    found = http.call("GET", f"/users?username={quote(user, safe='')}")
                     match = found[0].get("id") if isinstance(found, list) and found else None
                     if isinstance(match, int):
                         ids.append(match)
@@ -70,7 +74,7 @@ def request_review(
             if actions.remove_label:
                 update["remove_labels"] = actions.remove_label
             if update:
-                session.call("PUT", path, update)
+                http.call("PUT", path, update)
         except PublishError as exc:
             warnings.append(f"review not requested: {exc}")
     return warnings

@@ -12,7 +12,7 @@ import pytest
 from requests.structures import CaseInsensitiveDict
 from support import Answer, LoopbackServer, Request
 
-from gate_runner.ci import post_sticky_comment
+from gate_runner.forges.publish import post_sticky_comment
 from gate_runner.report.markdown import MARKER
 from gate_runner.verdict import CIContext
 
@@ -143,14 +143,18 @@ def test_missing_token_or_pr_or_unsupported_vendor_are_warnings(api: FakeAPI) ->
     assert api.requests == []
 
 
-def test_unreachable_api_is_a_warning() -> None:
+def test_unreachable_api_is_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    slept: list[float] = []
+    monkeypatch.setattr("gate_runner.forges.http.time.sleep", slept.append)
     env = {"GITHUB_TOKEN": TOKEN, "GITHUB_API_URL": "http://127.0.0.1:9"}
     warning = post_sticky_comment(hard_fail(), GH, env, body=BODY)
     assert warning is not None and "failed" in warning and TOKEN not in warning
+    assert slept == [1.0, 2.0]  # the one forge client's retries, the comment's too
 
 
 def test_timeouts_are_applied(api: FakeAPI, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("gate_runner.ci.sticky.TIMEOUT", (1.0, 0.3))
+    monkeypatch.setattr("gate_runner.forges.http.TIMEOUT", (1.0, 0.3))
+    monkeypatch.setattr("gate_runner.forges.http.time.sleep", lambda _seconds: None)
     api.hang = True
     warning = post_sticky_comment(hard_fail(), GH, _github_env(api), body=BODY)
     assert warning is not None and "timed out" in warning

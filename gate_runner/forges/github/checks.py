@@ -12,13 +12,12 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
 
-from gate_runner.forge.http import ForgeAPI, PublishError
-from gate_runner.forge.statuses import Conclusion, Status
-from gate_runner.forge.tokens import GITHUB, first_token
+from gate_runner.forges.github.api import repo_path, session, token
+from gate_runner.forges.http import ForgeAPI, PublishError
+from gate_runner.forges.statuses import Conclusion, Status
 from gate_runner.verdict import CIContext
 
 ANNOTATIONS_PER_REQUEST = 50
-DEFAULT_API = "https://api.github.com"
 # Commit statuses have no neutral or action_required: observe passes, soft fails.
 _COMMIT_STATE: dict[Conclusion, str] = {
     "success": "success",
@@ -30,19 +29,23 @@ _NO_WRITE = (401, 403, 404)
 
 
 def publish(
-    statuses: list[Status], ci: CIContext, env: Mapping[str, str], api: ForgeAPI | None = None
+    statuses: list[Status],
+    ci: CIContext,
+    env: Mapping[str, str],
+    deadline: float | None = None,
+    api: ForgeAPI | None = None,
 ) -> list[str]:
     """Warnings for the log; an empty list when every status was posted as a check run."""
-    token = first_token(env, GITHUB)
-    if not token:
+    secret = token(env)
+    if not secret:
         return ["statuses not published: GITHUB_TOKEN is not set (give the job `checks: write`)"]
     if not ci.repository or not ci.commit:
         return ["statuses not published: the repository or commit is unknown"]
-    repo = "/".join(quote(part, safe="") for part in ci.repository.split("/"))
-    with api or ForgeAPI(env.get("GITHUB_API_URL") or DEFAULT_API, api_headers(token)) as session:
+    repo = repo_path(ci.repository)
+    with api or session(env, secret, deadline) as http:
         try:
             for status in statuses:
-                _check_run(session, repo, ci.commit, status)
+                _check_run(http, repo, ci.commit, status)
             return []
         except PublishError as exc:
             if exc.status not in _NO_WRITE:
@@ -53,18 +56,10 @@ def publish(
             )
         try:
             for status in statuses:
-                _commit_status(session, repo, ci.commit, status)
+                _commit_status(http, repo, ci.commit, status)
             return [warning]
         except PublishError as exc:
             return [warning, f"commit statuses not published either ({exc}); no status posted"]
-
-
-def api_headers(token: str) -> dict[str, str]:
-    return {
-        "Authorization": f"Bearer {token}",
-        "Accept": "application/vnd.github+json",
-        "X-GitHub-Api-Version": "2022-11-28",
-    }
 
 
 def check_run_body(

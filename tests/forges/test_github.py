@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from gate_runner.forge import github as forge_github
-from gate_runner.forge import publish_statuses
-from gate_runner.forge.statuses import statuses
+from gate_runner.forges.github import checks as forge_github
+from gate_runner.forges.publish import publish_statuses
+from gate_runner.forges.statuses import statuses
 
 from .fake import Answer, Request, fake_forge
 from .schemas import github_request
@@ -155,7 +155,7 @@ def test_server_errors_are_retried_then_a_warning_without_the_token(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     slept: list[float] = []
-    monkeypatch.setattr("gate_runner.forge.http.time.sleep", slept.append)
+    monkeypatch.setattr("gate_runner.forges.http.time.sleep", slept.append)
 
     def broken(request: Request) -> Answer:
         return Answer(502, {"message": "bad"}, reason=f"Bad Gateway {TOKEN}")

@@ -13,40 +13,43 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from gate_runner.forge.github import DEFAULT_API, api_headers
-from gate_runner.forge.http import ForgeAPI, PublishError
-from gate_runner.forge.review import ReviewSettings, ReviewState, decide
-from gate_runner.forge.tokens import GITHUB, first_token
+from gate_runner.forges.github.api import repo_path, session, token
+from gate_runner.forges.http import ForgeAPI, PublishError
+from gate_runner.forges.review import ReviewSettings, ReviewState, decide
 from gate_runner.verdict import Verdict
 
 
 def request_review(
-    verdict: Verdict, settings: ReviewSettings, env: Mapping[str, str], api: ForgeAPI | None = None
+    verdict: Verdict,
+    settings: ReviewSettings,
+    env: Mapping[str, str],
+    deadline: float | None = None,
+    api: ForgeAPI | None = None,
 ) -> list[str]:
-    token = first_token(env, GITHUB)
+    secret = token(env)
     ci = verdict.ci
-    if not token:
+    if not secret:
         return [
             "review not requested: GITHUB_TOKEN is not set (give the job `pull-requests: write`)"
         ]
     if not ci.repository or ci.pull_request is None:
         return ["review not requested: this build is not for a pull request"]
-    repo = "/".join(quote(part, safe="") for part in ci.repository.split("/"))
+    repo = repo_path(ci.repository)
     pull = f"/repos/{repo}/pulls/{ci.pull_request}"
     issue = f"/repos/{repo}/issues/{ci.pull_request}"
-    with api or ForgeAPI(env.get("GITHUB_API_URL") or DEFAULT_API, api_headers(token)) as session:
+    with api or session(env, secret, deadline) as http:
         try:
-            actions = decide(verdict, settings, _state(session, pull))
+            actions = decide(verdict, settings, _state(http, pull))
             if actions.users or actions.teams:
-                session.call(
+                http.call(
                     "POST",
                     f"{pull}/requested_reviewers",
                     {"reviewers": list(actions.users), "team_reviewers": list(actions.teams)},
                 )
             if actions.add_label:
-                session.call("POST", f"{issue}/labels", {"labels": [actions.add_label]})
+                http.call("POST", f"{issue}/labels", {"labels": [actions.add_label]})
             if actions.remove_label:
-                _remove_label(session, issue, actions.remove_label)
+                _remove_label(http, issue, actions.remove_label)
         except PublishError as exc:
             return [f"review not requested: {exc}"]
     return []

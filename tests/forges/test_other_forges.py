@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import replace
+from typing import Any
 from urllib.parse import unquote
 
 import jsonschema
 import pytest
+from support import LoopbackServer
 
-from gate_runner.forge import bitbucket, forge_status_tokens, publish_statuses
-from gate_runner.forge.http import ForgeAPI, PublishError
-from gate_runner.forge.statuses import statuses
+from gate_runner.forges.bitbucket import reports as bitbucket
+from gate_runner.forges.http import ForgeAPI, PublishError
+from gate_runner.forges.publish import publish_statuses
+from gate_runner.forges.statuses import statuses
+from gate_runner.secrets import forge_tokens as forge_status_tokens
 
 from . import gitlab_fake
 from .fake import Answer, Request, fake_forge
@@ -293,7 +298,9 @@ def test_an_unexpected_failure_is_a_warning(monkeypatch: pytest.MonkeyPatch) -> 
     def explode(*_: object, **__: object) -> list[str]:
         raise RuntimeError(TOKEN)
 
-    monkeypatch.setitem(publish_statuses.__globals__["_FORGES"], "gitlab", explode)
+    from gate_runner.forges import gitlab
+
+    monkeypatch.setattr(gitlab, "publish", explode)
     assert publish_statuses(_on("gitlab"), {"GITLAB_TOKEN": TOKEN}) == [
         "statuses not published: unexpected RuntimeError"
     ]
@@ -354,3 +361,44 @@ def test_every_publishing_token_is_in_the_secret_set() -> None:
     secrets = secret_set(env, token_env="SEPURUX_API_KEY")
     assert set(env.values()) <= set(secrets.values)
     assert secrets.scrub("x azure-token-1234 bb-token-5678") == "x *** ***"
+
+
+@pytest.mark.parametrize("vendor", ["gitlab", "azure"])
+def test_past_the_deadline_nothing_is_sent_and_one_warning_says_so(vendor: str) -> None:
+    """GitLab posts each status on its own: once the deadline passed it stops, not one
+    warning per campaign (Azure, like the others, already stops at its first failure)."""
+    env = {
+        **_gitlab_env("http://127.0.0.1:9"),
+        "SYSTEM_ACCESSTOKEN": TOKEN,
+        "SYSTEM_COLLECTIONURI": "http://127.0.0.1:9/org/",
+        "SYSTEM_TEAMPROJECTID": "p",
+        "BUILD_REPOSITORY_ID": "r",
+        "SYSTEM_PULLREQUEST_PULLREQUESTID": "3",
+    }
+    with fake_forge(lambda r: Answer(201, {})) as fake:
+        env = {k: v.replace("http://127.0.0.1:9", fake.url) for k, v in env.items()}
+        warnings = publish_statuses(_on(vendor), env, deadline=time.monotonic() - 1)
+    assert fake.requests == []
+    assert len(warnings) == 1 and warnings[0].endswith("not sent, the publishing deadline passed")
+
+
+@pytest.mark.slow
+def test_gitlab_an_answer_dripping_past_the_deadline_ends_the_other_statuses() -> None:
+    with LoopbackServer() as server:
+
+        def drip(handler: Any) -> None:
+            handler.wfile.write(b"HTTP/1.0 201 Created\r\nContent-Type: application/json\r\n\r\n{")
+            while not server.release.wait(0.1):
+                try:
+                    handler.wfile.write(b" ")
+                    handler.wfile.flush()
+                except OSError:
+                    return
+
+        server.route = lambda _request: Answer(write=drip)
+        warnings = publish_statuses(
+            _on("gitlab"), _gitlab_env(server.url), deadline=time.monotonic() + 1.0
+        )
+        sent = len(server.requests)
+    assert sent == 1  # the statuses after it would only wait for the same deadline
+    assert len(warnings) == 1 and "the answer was still arriving" in warnings[0]

@@ -2,7 +2,7 @@
 
 Docs: https://docs.gitlab.com/ee/api/commits.html#set-the-pipeline-status-of-a-commit
 (POST /projects/:id/statuses/:sha with state, name, target_url, description, ref, pipeline_id),
-on the running pipeline's own sha and ref (gate_runner.ci.gitlab.pipeline).
+on the running pipeline's own sha and ref (gate_runner.forges.gitlab.pipeline).
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from gate_runner.ci.gitlab import pipeline
-from gate_runner.forge.http import ForgeAPI, PublishError
-from gate_runner.forge.statuses import Conclusion, Status
-from gate_runner.forge.tokens import GITLAB, first_token
+from gate_runner.forges.gitlab.api import api_base, session, token
+from gate_runner.forges.gitlab.pipeline import pipeline
+from gate_runner.forges.http import ForgeAPI, PublishError
+from gate_runner.forges.statuses import Conclusion, Status
 from gate_runner.verdict import CIContext
 
 # GitLab states: pending, running, success, failed, canceled, skipped. No neutral.
@@ -27,15 +27,19 @@ _STATE: dict[Conclusion, str] = {
 
 
 def publish(
-    statuses: list[Status], ci: CIContext, env: Mapping[str, str], api: ForgeAPI | None = None
+    statuses: list[Status],
+    ci: CIContext,
+    env: Mapping[str, str],
+    deadline: float | None = None,
+    api: ForgeAPI | None = None,
 ) -> list[str]:
-    token = first_token(env, GITLAB)
-    if not token:
+    secret = token(env)
+    if not secret:
         return [
             "statuses not published: set GITLAB_TOKEN or GATE_RUNNER_GITLAB_TOKEN "
             "(a token with the `api` scope; CI_JOB_TOKEN cannot set commit statuses)"
         ]
-    base = env.get("CI_API_V4_URL")
+    base = api_base(env)
     project = env.get("CI_PROJECT_ID") or ci.repository
     running = pipeline(env)
     # The pipeline's own sha: in merged-results pipelines and merge trains the merge commit,
@@ -48,14 +52,14 @@ def publish(
     path = f"/projects/{quote(project, safe='')}/statuses/{quote(sha, safe='')}"
     refs = list(running.refs)
     warnings: list[str] = []
-    with api or ForgeAPI(base, {"PRIVATE-TOKEN": token}) as session:
+    with api or session(base, secret, deadline) as http:
         for status in statuses:
             try:
-                refs = _post(session, path, status, refs, running.id)
+                refs = _post(http, path, status, refs, running.id)
             except PublishError as exc:
                 warnings.append(f"status {status.name!r} not published: {exc}")
-                if exc.status in (401, 403, 404):
-                    break  # the same token, or the same missing pipeline, for the rest
+                if exc.status in (401, 403, 404) or exc.late:
+                    break  # the same token, pipeline or deadline for the rest
     return warnings
 
 

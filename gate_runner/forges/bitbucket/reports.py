@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from gate_runner.forge.http import ForgeAPI, PublishError
-from gate_runner.forge.statuses import Conclusion, Status
-from gate_runner.forge.tokens import BITBUCKET, first_token
+from gate_runner.forges.http import ForgeAPI, PublishError
+from gate_runner.forges.statuses import Conclusion, Status
 from gate_runner.report._common import fingerprint
+from gate_runner.secrets import FORGE_TOKEN_VARIABLES, first_token
 from gate_runner.verdict import CIContext
 
 PIPELINES_PROXY = "http://localhost:29418"
@@ -34,12 +34,14 @@ _RESULT: dict[Conclusion, str] = {
 }
 _SEVERITY = {"failure": "HIGH", "warning": "MEDIUM", "notice": "LOW"}
 _UNSAFE_ID = re.compile(r"[^A-Za-z0-9_-]+")
+TOKEN_VARIABLES = FORGE_TOKEN_VARIABLES["bitbucket"]
 
 
 def publish(
     statuses: list[Status],
     ci: CIContext,
     env: Mapping[str, str],
+    deadline: float | None = None,
     api: ForgeAPI | None = None,
     *,
     proxy: str = PIPELINES_PROXY,
@@ -49,15 +51,15 @@ def publish(
         return ["statuses not published: the repository or commit is unknown"]
     if api is None:
         if env.get("BITBUCKET_BUILD_NUMBER"):
-            api = ForgeAPI(PIPELINES_API, {}, proxy=proxy)
+            api = ForgeAPI(PIPELINES_API, {}, proxy=proxy, deadline=deadline)
         else:
-            token = first_token(env, BITBUCKET)
+            token = first_token(env, TOKEN_VARIABLES)
             if not token:
                 return [
                     "statuses not published: outside Bitbucket Pipelines set "
                     "BITBUCKET_ACCESS_TOKEN (repository:write)"
                 ]
-            api = ForgeAPI(PUBLIC_API, {"Authorization": f"Bearer {token}"})
+            api = ForgeAPI(PUBLIC_API, {"Authorization": f"Bearer {token}"}, deadline=deadline)
     workspace, slug = repository.split("/", 1)
     reports = (
         f"/repositories/{quote(workspace, safe='')}/{quote(slug, safe='')}"
