@@ -13,6 +13,7 @@ import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from gate_runner.config.fetch import MAX_BYTES, Fetcher, FetchError, NotCached, fetch_pinned
 from gate_runner.config.load import check_document, parse
@@ -26,6 +27,17 @@ _SHA256 = re.compile(r"[0-9a-fA-F]{64}\Z")
 # `check --policy-ref` passes one that reads a git ref. Raise OSError (its strerror, or its
 # message, follows "cannot read <file>: ") for a file it cannot give.
 Reader = Callable[[Path], bytes]
+
+
+@runtime_checkable
+class TreeReader(Protocol):
+    """A Reader that resolves paths itself (a git ref's tree): the loader asks it, never the
+    file system, where a path leads, so no working-tree symlink redirects it."""
+
+    def __call__(self, path: Path) -> bytes: ...
+
+    def resolve(self, path: Path) -> Path: ...
+
 
 _KINDS = (
     (stat.S_ISDIR, "a directory"),
@@ -127,6 +139,8 @@ class Resolver:
         self.env, self.cache_dir = env, cache_dir
         self.fetcher = _not_cached if offline else fetcher
         self.read = read or read_local_file
+        # Where a path leads: the file system's realpath, or the tree the reader reads.
+        self.real: Callable[[Path], Path] = read.resolve if isinstance(read, TreeReader) else _real
         self.sources: list[Source] = []
         self.diagnostics: list[Diagnostic] = []
         self.warnings: list[Diagnostic] = []
@@ -134,8 +148,8 @@ class Resolver:
         self._seen: set[str] = set()
 
     def resolve_root(self, path: Path, shown: str) -> None:
-        real = _real(path)
         try:
+            real = self.real(path)
             data = self.read(real)
         except OSError as exc:
             self.diagnostics.append(
@@ -202,7 +216,14 @@ class Resolver:
                 )
                 return
             target = Path(os.path.normpath(base_dir / entry))
-            key, shown, child_dir = str(_real(target)), display(target), _real(target).parent
+            shown = display(target)
+            try:
+                real = self.real(target)
+            except OSError as exc:
+                self.complete = False
+                self.diagnostics.append(at_entry(f"cannot read {shown}: {reason(exc)}"))
+                return
+            key, child_dir = str(real), real.parent
         elif _pinned_url(entry):
             assert isinstance(entry, dict)
             key = shown = entry["url"]

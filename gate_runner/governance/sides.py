@@ -12,7 +12,13 @@ from gate_runner.config import load_policy
 from gate_runner.config.extends import display
 from gate_runner.errors import Diagnostic, PolicyError, UsageError
 from gate_runner.governance.git import Git
-from gate_runner.governance.git_source import AUTO, GitRefReader, PolicyRef, resolve_policy_ref
+from gate_runner.governance.git_source import (
+    AUTO,
+    GitRefReader,
+    PolicyRef,
+    as_named,
+    resolve_policy_ref,
+)
 from gate_runner.governance.policy_files import RemotePin, local_chain
 from gate_runner.policy import Origin, Policy, PolicySource
 
@@ -48,6 +54,8 @@ def load_ref_side(
 ) -> PolicySide:
     """The policy at `ref`; its local extends come from the same ref, never the working tree."""
     reader = GitRefReader(git, ref)
+    # Absolute as the user named it: getcwd() would have followed a working-tree symlink.
+    config = as_named(config)
     try:
         rel = reader.relative(config)
     except FileNotFoundError as error:
@@ -59,6 +67,10 @@ def load_ref_side(
             f"{ref.name} has no {rel}: the policy is new in this change or was moved; "
             "nothing at that ref can judge it"
         ) from None
+    except OSError as error:
+        # A symlink out of the tree, a loop, a directory: the base cannot be read, and the
+        # working tree must not stand in for it.
+        raise UsageError(f"cannot read the policy at {ref.name}: {error.strerror}") from None
     policy = _load_at_ref(reader, config, env=env, cache_dir=cache_dir)
     return PolicySide(ref.name, policy, tuple(pins))
 
