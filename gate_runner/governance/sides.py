@@ -44,6 +44,12 @@ def load_tree_side(
     return PolicySide(str(config), policy, tuple(pins))
 
 
+def removed_side(config: Path) -> PolicySide:
+    """A policy the change deleted: the empty policy (``version: 1``) at the path it had."""
+    policy = load_policy(config, env={}, read=lambda _path: b"version: 1\n")
+    return PolicySide(f"{config} (removed)", policy, ())
+
+
 def load_ref_side(
     git: Git,
     ref: PolicyRef,
