@@ -18,6 +18,7 @@ from gate_runner.governance.diff_rules import (
     key_class,
 )
 from gate_runner.governance.policy_files import RemotePin
+from gate_runner.governance.sides import PolicySide
 from gate_runner.policy import Origin, Policy
 
 
@@ -58,6 +59,17 @@ def diff_policies(
     d.pins(base_pins, head_pins)
     d.other_leaves()
     return d.changes
+
+
+def diff_sides(base: PolicySide, head: PolicySide, *, today: date) -> list[PolicyChange]:
+    """diff_policies of two loaded sides; a head whose file is gone is itself a loosening."""
+    removal = []
+    if head.removed:
+        where, why = f"{base.policy.path}:1", "the policy file was removed"
+        removal = [PolicyChange("policy", base.policy.path, None, "loosens", where, why)]
+    return removal + diff_policies(
+        base.policy, head.policy, today=today, base_pins=base.pins, head_pins=head.pins
+    )
 
 
 def loosens(changes: list[PolicyChange]) -> list[PolicyChange]:

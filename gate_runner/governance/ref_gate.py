@@ -8,20 +8,19 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from gate_runner.errors import PolicyError
 from gate_runner.governance.git import Git
 from gate_runner.governance.git_source import PolicyRef, resolve_policy_ref
 from gate_runner.governance.policy_changes import (
     PolicyChangeDecision,
     decide_policy_changes,
 )
-from gate_runner.governance.policy_diff import PolicyChange, diff_policies
+from gate_runner.governance.policy_diff import diff_sides
 from gate_runner.governance.sides import (
     NoPolicyAtRef,
     PolicySide,
     load_ref_side,
+    load_tree_or_removed,
     load_tree_side,
-    removed_side,
 )
 from gate_runner.policy import Policy
 
@@ -81,31 +80,15 @@ def compare_with_ref(
     """
     git = git or Git()
     ref = resolve_policy_ref(git, spec, env)
-    unreadable: PolicyError | None = None
-    try:
-        head: PolicySide | None = load_tree_side(config, env=env, cache_dir=cache_dir)
-    except PolicyError as error:
-        if config.exists():
-            raise  # an invalid policy in the working tree: its diagnostics, exit 2
-        head, unreadable = None, error
+    head = load_tree_or_removed(config, env=env, cache_dir=cache_dir)
     try:
         base = load_ref_side(git, ref, config, env=env, cache_dir=cache_dir)
     except NoPolicyAtRef as missing:
-        if head is None:
-            assert unreadable is not None
-            raise unreadable from None  # in neither: the policy named does not exist
+        if head.removed:
+            load_tree_side(config, env=env, cache_dir=cache_dir)  # in neither: its error
         decision = decide_policy_changes(head.policy.gate.policy_changes, (), base_ref=ref.name)
         note = f"{missing}; this change introduces the gate, so its own policy judges"
         return RefComparison(ref, None, head, decision, note)
-    removal: list[PolicyChange] = []
-    if head is None:
-        # Deleted by this change: compared with nothing at all, every bar the base set goes.
-        head = removed_side(config)
-        where = f"{base.policy.path}:1"
-        why = "the policy file was removed"
-        removal = [PolicyChange("policy", base.policy.path, None, "loosens", where, why)]
-    changes = removal + diff_policies(
-        base.policy, head.policy, today=today, base_pins=base.pins, head_pins=head.pins
-    )
+    changes = diff_sides(base, head, today=today)
     decision = decide_policy_changes(base.policy.gate.policy_changes, changes, base_ref=ref.name)
     return RefComparison(ref, base, head, decision)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,7 @@ class PolicySide:
     label: str
     policy: Policy
     pins: tuple[RemotePin, ...]
+    removed: bool = False  # the file is gone from this side: `policy` is the empty policy
 
 
 def load_tree_side(
@@ -44,10 +46,19 @@ def load_tree_side(
     return PolicySide(str(config), policy, tuple(pins))
 
 
-def removed_side(config: Path) -> PolicySide:
-    """A policy the change deleted: the empty policy (``version: 1``) at the path it had."""
+def load_tree_or_removed(
+    config: Path, *, env: Mapping[str, str] | None = None, cache_dir: Path | None = None
+) -> PolicySide:
+    """The working tree's policy, or, when nothing at all is at that path, the empty policy
+    (``version: 1``) standing for one the change deleted: compared with the base, every
+    bar it set is removed. An unreadable or invalid file is its error, as ever."""
+    try:
+        return load_tree_side(config, env=env, cache_dir=cache_dir)
+    except PolicyError:
+        if os.path.lexists(config):
+            raise
     policy = load_policy(config, env={}, read=lambda _path: b"version: 1\n")
-    return PolicySide(f"{config} (removed)", policy, ())
+    return PolicySide(f"{config} (removed)", policy, (), removed=True)
 
 
 def load_ref_side(

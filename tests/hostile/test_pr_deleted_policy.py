@@ -96,3 +96,21 @@ def test_a_deleted_policy_under_allow_is_recorded(tmp_path: Path) -> None:
     changes = verdict["policy_changes"]
     assert changes["judged_by"] == "head"
     assert ("policy", "loosens") in {(c["path"], c["effect"]) for c in changes["changes"]}
+
+
+def test_diff_calls_a_deleted_policy_a_loosening(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, "review")
+    done = run(repo.path, "diff", "main", "--config", "services/payments/sepurux.yml",
+               "--format", "json")  # fmt: skip
+    assert done.code == 1, done.stdout + done.stderr
+    changes = {c["path"]: c for c in json.loads(done.stdout)}
+    assert changes["policy"]["effect"] == "loosens"
+    assert changes["policy"]["location"] == "main:services/payments/sepurux.yml:1"
+    assert changes["campaigns.pay"]["effect"] == "loosens"
+
+
+def test_a_policy_in_neither_tree_is_still_an_error(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, "review")
+    done = run(repo.path, "diff", "main", "--config", "services/nothere/sepurux.yml")
+    assert done.code == 2, done.stdout + done.stderr
+    assert done.stdout == ""
