@@ -124,7 +124,6 @@ class CampaignDiff:
             self._campaign(path, b, h)
 
     def _campaign(self, path: str, b: Campaign, h: Campaign) -> None:
-        # The policy key, and the model's attribute that holds it.
         # The campaign it runs (its name defaults to the key); the other fields are leaves.
         if b.name_or_id != h.name_or_id:
             why = KEYS["campaigns.*.campaign"].why

@@ -195,10 +195,6 @@ class _Diff(CampaignDiff):
                 PolicyChange(f"extends.{url}", before, after, "loosens", shown.location, reason)
             )
 
-    def classify(self, path: str, before: Any, after: Any) -> Effect:
-        """The effect of a change at `path` by its class in diff_rules.KEYS."""
-        return classify(key_class(path, self.keys), before, after, self.ctx)
-
     def other_leaves(self) -> None:
         """Every leaf no typed comparison owns, classed by diff_rules.KEYS."""
         old, new = self.base_leaves, self.head_leaves
