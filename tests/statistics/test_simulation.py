@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import random
+import statistics
 
 import pytest
 
-from gate_runner.statistics.simulation import Binomial, run_rng
+from gate_runner.statistics.simulation import Binomial, draw_successes, run_rate, run_rng
 
 
 def test_same_seed_same_sequence_of_runs() -> None:
@@ -38,3 +39,24 @@ def test_draws_have_the_binomial_mean_and_variance() -> None:
     # 42.5 and 6.375; the bounds are > 6 standard errors wide, a deterministic seed anyway.
     assert mean == pytest.approx(42.5, abs=0.12)
     assert variance == pytest.approx(6.375, rel=0.06)
+
+
+def test_beta_rates_have_the_mean_and_icc_asked_for() -> None:
+
+    rng = random.Random(3)
+    rates = [run_rate(rng, 0.8, 0.1) for _ in range(20_000)]
+    # Beta of mean p and ICC rho: variance rho * p * (1 - p) = 0.016 (seeded: no flake).
+    assert statistics.fmean(rates) == pytest.approx(0.8, abs=0.005)
+    assert statistics.variance(rates) == pytest.approx(0.016, rel=0.05)
+    assert run_rate(rng, 0.8, 0.0) == 0.8 and run_rate(rng, 1.0, 0.3) == 1.0
+
+
+def test_icc_zero_draws_today_s_binomial_and_beta_binomial_spreads_wider() -> None:
+
+    assert [draw_successes(random.Random(i), 50, 0.9) for i in range(50)] == [
+        Binomial(50, 0.9).draw(random.Random(i)) for i in range(50)
+    ]
+    wide = [draw_successes(random.Random(i), 50, 0.8, 0.05) for i in range(5000)]
+    # Beta-binomial variance n p q (1 + (n - 1) rho) = 8 * 3.45 = 27.6 against 8 at rho 0.
+    assert statistics.fmean(wide) == pytest.approx(40, abs=0.3)
+    assert statistics.variance(wide) == pytest.approx(27.6, rel=0.1)
