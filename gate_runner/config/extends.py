@@ -100,6 +100,11 @@ def display(path: Path) -> str:
         return str(absolute)
 
 
+def leads_to(read: Reader | None) -> Callable[[Path], Path]:
+    """Where a path leads for `read`: the file system's realpath, or the tree it reads."""
+    return read.resolve if isinstance(read, TreeReader) else _real
+
+
 def _real(path: Path) -> Path:
     # Path.resolve() raises RuntimeError on a symlink loop (before 3.13); realpath returns
     # the path, and reading it then fails with a clean ELOOP.
@@ -139,8 +144,7 @@ class Resolver:
         self.env, self.cache_dir = env, cache_dir
         self.fetcher = _not_cached if offline else fetcher
         self.read = read or read_local_file
-        # Where a path leads: the file system's realpath, or the tree the reader reads.
-        self.real: Callable[[Path], Path] = read.resolve if isinstance(read, TreeReader) else _real
+        self.real = leads_to(read)
         self.sources: list[Source] = []
         self.diagnostics: list[Diagnostic] = []
         self.warnings: list[Diagnostic] = []

@@ -3,6 +3,7 @@ symlink the pull request puts in the working tree never redirects it (issue 20).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -121,3 +122,32 @@ def test_a_link_out_of_the_tree_at_the_ref_is_refused(tmp_path: Path) -> None:
     assert done.code == 2, done.stdout + done.stderr
     assert "symlink out of the tree" in done.stderr
     assert done.stdout == ""
+
+
+def test_a_pin_extended_from_beside_a_linked_policy_is_compared(tmp_path: Path) -> None:
+    # svc/sepurux.yml links to shared/, whose local extends names a pinned central policy;
+    # the pull request moves the pin. Its extends are beside the file the link leads to.
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    shas = []
+    for body in (b"version: 1\nthresholds: {max_unsafe: 0}\n", b"version: 1\n# v2\n"):
+        sha = hashlib.sha256(body).hexdigest()
+        (cache / f"{sha}.yml").write_bytes(body)
+        shas.append(sha)
+    pin = "version: 1\nextends:\n  - {url: 'https://policies.example/a.yml', sha256: %s}\n"
+    origin = Repo.init(tmp_path / "origin")
+    origin.write("shared/sepurux.yml", "version: 1\nextends: [base.yml]\n")
+    origin.write("shared/base.yml", pin % shas[0])
+    (origin.path / "svc").mkdir()
+    os.symlink("../shared/sepurux.yml", origin.path / "svc" / "sepurux.yml")
+    origin.commit("svc uses the shared policy")
+    repo = Repo(tmp_path / "clone")
+    origin.git("clone", "-q", str(origin.path), str(repo.path))
+    repo.git("checkout", "-q", "-b", "pr")
+    repo.commit("another pin", {"shared/base.yml": pin % shas[1]})
+    done = run(repo.path, "diff", "main", "--config", "svc/sepurux.yml", "--format", "json",
+               env={"GATE_RUNNER_CACHE_DIR": str(cache)})  # fmt: skip
+    assert done.code == 1, done.stdout + done.stderr
+    changes = {c["path"]: c for c in json.loads(done.stdout)}
+    assert changes["extends.https://policies.example/a.yml"]["before"] == shas[0]
+    assert changes["extends.https://policies.example/a.yml"]["after"] == shas[1]
