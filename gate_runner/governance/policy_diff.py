@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -30,6 +31,11 @@ class PolicyChange:
     effect: Effect
     location: str | None  # file:line that made the change (the base's, for a removal)
     reason: str
+
+    def transition(self, limit: int | None = None) -> str:
+        """``key: before -> after``, as `diff` and the policy:changes check show it; `limit`
+        cuts each value (an assertion's whole body would crowd a comment cell)."""
+        return f"{self.path}: {_shown(self.before, limit)} -> {_shown(self.after, limit)}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -225,3 +231,10 @@ class _Diff(CampaignDiff):
             path, seen = cls.inherit, seen + 1
             cls = key_class(path)
         return leaves.get(path, cls.default)
+
+
+def _shown(value: Any, limit: int | None = None) -> str:
+    if value is None:
+        return "(none)"
+    text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
