@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gate_runner.ci import no_target_branch_message, target_branch
+from gate_runner.config.fetch import MAX_BYTES
 from gate_runner.errors import UsageError
-from gate_runner.governance.git import Git
+from gate_runner.files import RefusedFileError
+from gate_runner.governance.git import BlobTooLarge, Git
 
 AUTO = "auto"
 _ABBREV_SHA = re.compile(r"[0-9a-fA-F]{7,64}\Z")
@@ -81,6 +83,7 @@ def _remote(git: Git) -> str:
 _FILE_MODES = ("100644", "100755")
 _TREE, _LINK = "040000", "120000"
 _MAX_LINKS = 40  # as the kernel's ELOOP
+_MAX_LINK_BYTES = 4096  # PATH_MAX: a symlink's target is a path
 
 
 class GitRefReader:
@@ -124,8 +127,12 @@ class GitRefReader:
         _resolved, mode, obj = self._in_tree(rel)
         if mode not in _FILE_MODES:
             raise IsADirectoryError(errno.EISDIR, f"{self.ref.name}:{rel} is not a file")
-        # The blob by its id: the committed bytes exactly.
-        return self.git.run(["cat-file", "blob", obj])
+        # The blob by its id: the committed bytes exactly, never more than the cap.
+        try:
+            return self.git.blob(obj, MAX_BYTES)
+        except BlobTooLarge:
+            # The same cap and words as a policy file on disk (files.read_regular).
+            raise RefusedFileError(f"larger than {MAX_BYTES} bytes; refusing") from None
 
     def _in_tree(self, rel: str) -> tuple[str, str, str]:
         """(resolved path, mode, object id) of `rel` in the tree at the ref."""
@@ -146,7 +153,12 @@ class GitRefReader:
             mode, obj = entry
             if mode == _LINK:
                 links += 1
-                target = self.git.run(["cat-file", "blob", obj]).decode("utf-8", "replace")
+                try:
+                    target = self.git.blob(obj, _MAX_LINK_BYTES).decode("utf-8", "replace")
+                except BlobTooLarge:
+                    raise OSError(
+                        errno.ENAMETOOLONG, f"{self.ref.name}:{rel}: a long link"
+                    ) from None
                 if links > _MAX_LINKS or target.startswith("/"):
                     why = "a symlink loop" if links > _MAX_LINKS else "a symlink out of the tree"
                     raise OSError(errno.ELOOP, f"{self.ref.name}:{rel} is {why}")

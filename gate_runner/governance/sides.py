@@ -84,10 +84,10 @@ def load_ref_side(
             f"{ref.name} has no {rel}: the policy is new in this change or was moved; "
             "nothing at that ref can judge it"
         ) from None
-    except OSError as error:
-        # A symlink out of the tree, a loop, a directory: the base cannot be read, and the
-        # working tree must not stand in for it.
-        raise UsageError(f"cannot read the policy at {ref.name}: {error.strerror}") from None
+    except OSError:
+        # There but unreadable (over the size cap, a symlink out of the tree at the ref, a
+        # loop): the loader says so, at its place; the working tree never stands in for it.
+        pins = []
     policy = _load_at_ref(reader, config, env=env, cache_dir=cache_dir)
     return PolicySide(ref.name, policy, tuple(pins))
 
