@@ -156,22 +156,22 @@ def test_the_rules_see_what_they_forbid(tmp_path: Path) -> None:
         (package / folder).mkdir(parents=True)
         (package / folder / "__init__.py").write_text("")
     (package / "__init__.py").write_text("")
-    (package / "api" / "runs.py").write_text("def decide():\n    return 1\n")
-    (package / "sandbox" / "runs.py").write_text("def decide():\n    return 2\n")
-    (package / "report" / "_common.py").write_text("def used():\n    return 3\n")
+    (package / "api" / "items.py").write_text("def decide():\n    return 1\n")
+    (package / "sandbox" / "items.py").write_text("def decide():\n    return 2\n")
+    (package / "report" / "_shared.py").write_text("def used():\n    return 3\n")
     (package / "statistics" / "plan.py").write_text(
-        "from gate_runner.report._common import used\n\n\ndef unused():\n    return used()\n"
+        "from gate_runner.report._shared import used\n\n\ndef unused():\n    return used()\n"
     )
     (tmp_path / "bench").mkdir()
     (tmp_path / "tests" / "e2e").mkdir(parents=True)
     assert shared_module_names(tmp_path) == {
-        "runs": ["gate_runner.api.runs", "gate_runner.sandbox.runs"]
+        "items": ["gate_runner.api.items", "gate_runner.sandbox.items"]
     }
     assert private_imports(tmp_path) == [
-        "gate_runner.statistics.plan -> gate_runner.report._common"
+        "gate_runner.statistics.plan -> gate_runner.report._shared"
     ]
     assert duplicate_public_names(tmp_path) == {
-        "decide": ["gate_runner.api.runs", "gate_runner.sandbox.runs"]
+        "decide": ["gate_runner.api.items", "gate_runner.sandbox.items"]
     }
     assert "gate_runner.statistics.plan.unused" in uncalled_definitions(tmp_path)
     assert unmirrored_test_folders(tmp_path) == ["e2e"]

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from gate_runner.governance.diff.diff_rules import Effect
+from gate_runner.governance.diff.diff_rules import KEYS, Effect, classify
 from gate_runner.policy import Assertion, EffectiveValue, Origin
 from gate_runner.thresholds import THRESHOLDS
 
@@ -36,14 +36,13 @@ def assertion_changes(
                 "an assertion removed",
             )
         return
-    if b.level != h.level:
-        effect: Effect = "loosens" if h.level == "warn" else "tightens"
-        yield ".level", b.level, h.level, effect, f"level {b.level} -> {h.level}"
-    if b.expr != h.expr:
-        # Whether a new expression is stricter cannot be decided: a person must read it.
-        yield ".expr", b.expr, h.expr, "loosens", "the expression changed; review it"
-    if b.message != h.message:
-        yield ".message", b.message, h.message, "neutral", "the message changed"
+    for field in ("level", "expr", "message"):
+        before, after = getattr(b, field), getattr(h, field)
+        if before != after:
+            # An expression changed cannot be judged stricter: a person must read it.
+            cls = KEYS[f"assertions[].{field}"]
+            why = cls.why.format(before=before, after=after)
+            yield f".{field}", before, after, classify(cls, before, after), why
 
 
 def field_origin(
