@@ -29,6 +29,7 @@ from gate_runner.statistics import (
     regression,
     settle,
     spread,
+    variability,
 )
 from gate_runner.statistics.samples import counted, pooled_counts
 from gate_runner.thresholds import THRESHOLDS
@@ -143,9 +144,10 @@ def judge_runs(
     )
     outcome = _outcome(checks)
     inconclusive_policy = plan.on_inconclusive if outcome == "inconclusive" else None
-    flaky = flakiness([r.outcome for r in runs if r.outcome != "inconclusive"])
-    rates = judged.samples.get("pass_rate")
-    spread_text = flaky.describe()
+    sides = flakiness([r.outcome for r in runs if r.outcome != "inconclusive"])
+    rates = judged.samples.get("pass_rate") or _rates(policy, runs)
+    varied = variability(rates)  # flaky: the runs vary more than chance allows (issue 19)
+    spread_text = f"{varied.reason}; {sides.describe()}"
     if rates:
         spread_text += f"; {spread('pass_rate', rates).describe()}"
     result = replace(
@@ -154,9 +156,9 @@ def judge_runs(
         blocking=blocks(outcome, last.enforcement.mode, None, inconclusive_policy),
         checks=tuple(checks),
         runs=records,
-        aggregate=judged.aggregate(stop),
-        flaky=flaky.flaky,
-        spread=spread_text if flaky.flaky else None,
+        aggregate=replace(judged.aggregate(stop), variability=varied.as_dict()),
+        flaky=varied.flaky,
+        spread=spread_text if varied.flaky else None,
         inconclusive_policy=inconclusive_policy,
         duration_s=_total(r.duration_s for r in runs),
     )
@@ -361,9 +363,11 @@ class _Campaign:
                 "method": found.method,
                 "basis": found.basis,
             }
+        effective = main.effective_attempts if main is not None else None
         return Aggregate(
             method=self.plan.aggregate,
             rule=self.rule or "point",
+            effective_attempts=effective,
             runs=len(self.runs),
             stopped=stop,
             metrics=values,
@@ -407,6 +411,17 @@ def _outcome(checks: list[Check]) -> Outcome:
     if any(c.status in ("fail", "warn", "error", "inconclusive") for c in checks):
         return "warn"
     return "pass"
+
+
+def _rates(policy: Policy, runs: Sequence[CampaignResult]) -> tuple[Sample, ...]:
+    """Each run's pass_rate with its trial count, for the flaky test (no rate: none)."""
+    values = [(r.payload or {}).get("pass_rate") for r in runs]
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        return ()
+    return tuple(
+        Sample(float(v), trials_of(policy, r.payload))  # type: ignore[arg-type]
+        for v, r in zip(values, runs, strict=True)
+    )
 
 
 def _total(values: Any) -> float | None:

@@ -96,7 +96,9 @@ class _Reader:
 
     def statistics(self) -> Statistics:
         return Statistics(
-            self.get(("statistics", "confidence")), self.get(("statistics", "trials"))
+            self.get(("statistics", "confidence")),
+            self.get(("statistics", "trials")),
+            _number(self.get(("statistics", "icc"))),
         )
 
     def run_plan(self, raw: dict[str, Any]) -> RunPlan:
@@ -111,9 +113,15 @@ class _Reader:
             max_runs=setting("max_runs", None),
             aggregate=raw.get("aggregate", "median"),
             confidence=self.statistics().confidence,
+            icc=self.statistics().icc,
             on_inconclusive=setting("on_inconclusive", "fail"),
             min_passing_runs=setting("min_passing_runs", None),
         )
+
+
+def _number(value: Any) -> float | None:
+    """A schema-checked number as a float (YAML's `0` is an int), or None when unset."""
+    return None if value is None else float(value)
 
 
 def _leaves(value: Any, path: PathKey, merged: Merged) -> list[EffectiveValue]:

@@ -88,7 +88,7 @@ def dispersion(counts: Sequence[tuple[int, int]]) -> tuple[float, float, int]:
     rate = successes / trials
     if rate in (0.0, 1.0):
         return 0.0, 0.0, runs - 1  # every attempt alike: nothing varies
-    chi2 = sum((k - rate * n) ** 2 for k, n in counts) / (rate * (1.0 - rate))
+    chi2 = sum((k - rate * n) ** 2 / n for k, n in counts) / (rate * (1.0 - rate))
     between = sum(k * k / n for k, n in counts) - successes * successes / trials
     within = successes - sum(k * k / n for k, n in counts)
     msb = between / (runs - 1)
