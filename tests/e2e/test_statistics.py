@@ -107,7 +107,7 @@ def test_k_of_n_judges_each_run_alone_and_disagreeing_runs_are_not_flaky(
 ) -> None:
     _policy(
         tmp_path,
-        {"c": {"campaign": "coin", "repeat": 5, "min_passing_runs": 3}},
+        {"c": {"campaign": "borderline", "repeat": 5, "min_passing_runs": 3}},
         statistics={"trials": "trace_count"},
     )
     result = _check(sandbox, tmp_path)
@@ -118,8 +118,9 @@ def test_k_of_n_judges_each_run_alone_and_disagreeing_runs_are_not_flaky(
     assert result.code == (0 if passed >= 3 else 1)
     check = next(c for c in campaign["checks"] if c["id"] == "runs:min_passing_runs")
     assert check["actual"] == passed
-    # The seed makes this agent's 5 runs disagree, but a binomial agent's runs share one rate:
-    # the chi-square test (issue 19) finds nothing, where "both sides of the bar" flagged it.
+    # The seed makes this agent's 5 runs disagree (44, 45, 40, 43, 41 of 50 against 42.5), but
+    # a binomial agent's runs share one rate: the chi-square test (issue 19) finds nothing
+    # (p 0.60), where "runs on both sides of the bar" flagged it.
     assert "pass" in outcomes and "fail" in outcomes
     assert campaign["flaky"] is False
     assert campaign["aggregate"]["variability"]["p_value"] > 0.05
