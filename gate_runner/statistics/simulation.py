@@ -1,4 +1,4 @@
-"""Seeded binomial draws: one rule for the sandbox's random campaigns and bench/decisions.py."""
+"""Seeded draws (binomial, beta-binomial): one rule for the sandbox's random campaigns and bench/."""
 
 from __future__ import annotations
 
@@ -37,3 +37,16 @@ def run_rng(seed: int | str, campaign: str, index: int) -> random.Random:
     """The generator of one campaign's index-th run (1-based): independent of the order in which
     other campaigns' runs were created, so the same seed answers the same sequence of runs."""
     return random.Random(f"{seed}:{campaign}:{index}")  # noqa: S311 - simulation, not secrets
+
+
+def beta_binomial(trials: int, true: float, icc: float, rng: random.Random) -> int:
+    """One run's successes when runs vary: its rate drawn from a Beta of mean `true` and
+    intra-class correlation `icc` (α = true(1 − icc)/icc, β = (1 − true)(1 − icc)/icc), then
+    Binomial(trials, rate). icc 0 (or a rate of 0 or 1) is the plain binomial."""
+    if not 0.0 <= icc < 1.0:
+        raise ValueError(f"icc must be in [0, 1), not {icc}")
+    rate = true
+    if icc > 0.0 and 0.0 < true < 1.0:
+        scale = (1.0 - icc) / icc
+        rate = rng.betavariate(true * scale, (1.0 - true) * scale)
+    return Binomial(trials, rate).draw(rng)
