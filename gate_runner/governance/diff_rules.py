@@ -12,12 +12,14 @@ OUTCOME_RANK = {"fail": 2, "warn": 1, "pass": 0}
 # Keys where a larger number is looser although they are not spelled max_* (#12: more runs
 # give an unlucky agent more chances; the brief classes them so).
 LARGER_IS_LOOSER = {"repeat", "max_runs"}
-SMALLER_IS_LOOSER = {"confidence"}
+# statistics.icc (issue 19): a smaller declared ρ assumes runs vary less, so fewer runs pass.
+SMALLER_IS_LOOSER = {"confidence", "icc"}
 # gate.policy_changes: a change that makes policy changes easier to pass loosens.
 POLICY_CHANGES_RANK = {"allow": 0, "review": 1, "block": 2}
 # Settings whose absence means a default: adding `on_inconclusive: pass` loosens.
+# An absent icc is the run-rates rule, which assumes nothing of ρ: ranked above any declared.
 ABSENT_MEANS = {"policy_changes": "review", "on_inconclusive": "fail", "on_error": "fail",
-                "on_timeout": "fail"}  # fmt: skip
+                "on_timeout": "fail", "icc": 1.0}  # fmt: skip
 
 
 def by_rank(before: int, after: int) -> Effect:

@@ -1,4 +1,4 @@
-"""Seeded draws (binomial, beta-binomial): one rule for the sandbox's random campaigns and bench/."""
+"""Seeded binomial and beta-binomial draws: one rule for the sandbox and bench/."""
 
 from __future__ import annotations
 

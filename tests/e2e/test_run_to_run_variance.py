@@ -159,3 +159,19 @@ def test_validate_refuses_an_icc_outside_zero_one(tmp_path: Path, icc: object) -
     assert re.search(r"^sepurux\.yml:\d+:\d+: statistics\.icc: ", result.stderr, re.M), (
         result.describe()
     )
+
+
+def test_diff_says_declaring_an_icc_loosens_the_gate(tmp_path: Path) -> None:
+    base = _policy(tmp_path, COUNTED)
+    declared = write_yaml(
+        tmp_path / "declared.yml",
+        {
+            "version": 1,
+            "statistics": {**COUNTED, "icc": 0},
+            "thresholds": {"min_pass_rate": 0.85},
+            "campaigns": {"c": {}},
+        },
+    )
+    result = run_cli(["diff", str(base), str(declared)], tmp_path, verdict=None)
+    assert result.code == 1, result.describe()
+    assert "loosens   statistics.icc: (none) -> 0" in result.stdout
