@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import random
+import statistics
 
 import pytest
 
-from gate_runner.statistics.simulation import Binomial, run_rng
+from gate_runner.statistics.simulation import Binomial, beta_binomial, run_rng
 
 
 def test_same_seed_same_sequence_of_runs() -> None:
@@ -38,3 +39,20 @@ def test_draws_have_the_binomial_mean_and_variance() -> None:
     # 42.5 and 6.375; the bounds are > 6 standard errors wide, a deterministic seed anyway.
     assert mean == pytest.approx(42.5, abs=0.12)
     assert variance == pytest.approx(6.375, rel=0.06)
+
+
+def test_beta_binomial_runs_vary_by_the_design_effect() -> None:
+    """Issue 19's draw: icc 0 is the plain binomial; icc ρ inflates a run's variance by
+    1 + (n − 1)ρ (seeded, so the figures below are the same on every machine)."""
+    plain, same = random.Random(5), random.Random(5)
+    assert [beta_binomial(50, 0.9, 0.0, plain) for _ in range(20)] == [
+        Binomial(50, 0.9).draw(same) for _ in range(20)
+    ]
+    rng = random.Random(19)
+    draws = [beta_binomial(50, 0.9, 0.05, rng) for _ in range(4000)]
+    expected = 50 * 0.9 * 0.1 * (1 + 49 * 0.05)  # 15.5
+    assert statistics.fmean(draws) == pytest.approx(45, abs=0.3)
+    assert statistics.variance(draws) == pytest.approx(expected, rel=0.1)
+    assert beta_binomial(50, 1.0, 0.05, rng) == 50
+    with pytest.raises(ValueError, match="icc"):
+        beta_binomial(50, 0.9, 1.0, rng)
