@@ -2,7 +2,7 @@
 
 Issue 19. Each simulated run draws its own pass rate from a Beta of mean `true` and
 intra-class correlation ρ (beta-binomial; ρ = 0 is the plain binomial), then its successes
-from Binomial(50, rate) (`statistics.simulation.beta_binomial`). Bar 0.85, true rates 0.70 to
+from Binomial(50, rate) (`statistics.simulation.draw_successes`). Bar 0.85, true rates 0.70 to
 1.00, ρ in {0, 0.02, 0.05, 0.10}, 5,000 seeded gates a point. Every gate's stream of runs is
 replayed to every rule (common random numbers), and each rule is the `RunPlan` a policy
 would produce, handed to `gate_runner.statistics.decide` after every run, as the gate does:
@@ -39,7 +39,7 @@ from _common import REPO, machine, table
 
 from gate_runner.statistics import Bar, RunPlan, Sample, decide, settle, wilson
 from gate_runner.statistics.sequential import Sprt, operating_characteristic
-from gate_runner.statistics.simulation import beta_binomial
+from gate_runner.statistics.simulation import draw_successes
 
 BAR = 0.85
 DELTA = 0.05
@@ -96,7 +96,7 @@ def point(job: tuple[float, float, int, int]) -> tuple[float, float, dict[str, T
 
         def run(index: int, rng: random.Random = rng, drawn: list[Sample] = drawn) -> Sample:
             while len(drawn) <= index:
-                drawn.append(Sample(beta_binomial(TRIALS, true, rho, rng) / TRIALS, TRIALS))
+                drawn.append(Sample(draw_successes(rng, TRIALS, true, rho) / TRIALS, TRIALS))
             return drawn[index]
 
         for name, plan in rules.items():

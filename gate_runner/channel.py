@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Literal, TextIO
 
 from gate_runner import files
+from gate_runner.ci import mask_lines
 from gate_runner.secrets import Secrets
 
 STDOUT = "-"
@@ -74,7 +75,7 @@ class Channel:
 
     def masks(self, env: dict[str, str] | os._Environ[str]) -> None:
         """The CI's mask lines, unfiltered (they name the secrets), before any other output."""
-        lines = self.secrets.mask_lines(env)
+        lines = mask_lines(env, self.secrets.mask_parts())
         if lines:
             self._write("stdout", lines)
 

@@ -61,6 +61,19 @@ def blocks(
     return False
 
 
+# Exit codes from the most to the least severe: the order `decide` applies to campaign results
+# and `worst_exit_code` to whole verdicts (a monorepo's policies). A soft failure's code
+# (--soft-exit-code) comes after these, then 0.
+SEVERITY = (ExitCode.INTERRUPTED, ExitCode.BLOCKED, ExitCode.NO_DECISION, ExitCode.USAGE)
+# The summary's head for each of them (a usage error in one policy: no decision either).
+HEADS = {
+    ExitCode.INTERRUPTED: "INTERRUPTED",
+    ExitCode.BLOCKED: "BLOCKED",
+    ExitCode.NO_DECISION: "NO DECISION",
+    ExitCode.USAGE: "NO DECISION",
+}
+
+
 @dataclass(frozen=True)
 class GateDecision:
     outcome: Outcome
@@ -70,30 +83,50 @@ class GateDecision:
 
 
 def decide(
-    results: Sequence[CampaignResult], *, soft_exit_code: int, interrupted: bool = False
+    results: Sequence[CampaignResult],
+    *,
+    soft_exit_code: int,
+    interrupted: bool = False,
+    gate_fails: bool = False,
 ) -> GateDecision:
-    """The gate's overall outcome and exit code (DESIGN §3)."""
+    """The gate's overall outcome and exit code (DESIGN §3), in SEVERITY's order.
+
+    `gate_fails`: a policy change under `gate.policy_changes: block` fails the gate even
+    with no campaign to carry the check (the summary keeps its head; governance adds why).
+    """
     outcome = overall_outcome([r.outcome for r in results])
     hard_fail = [r for r in results if r.blocking and _counts_as_fail(r)]
     no_decision = [r for r in results if r.blocking and r.outcome == "error"]
     soft_fail = [r for r in results if _counts_as_fail(r) and r.enforcement.mode == "soft"]
     code: int
     if interrupted:
-        code, head = ExitCode.INTERRUPTED, "INTERRUPTED"
+        code, head = ExitCode.INTERRUPTED, HEADS[ExitCode.INTERRUPTED]
     elif hard_fail:
-        code, head = ExitCode.BLOCKED, "BLOCKED"
+        code, head = ExitCode.BLOCKED, HEADS[ExitCode.BLOCKED]
     elif no_decision:
-        code, head = ExitCode.NO_DECISION, "NO DECISION"
+        code, head = ExitCode.NO_DECISION, HEADS[ExitCode.NO_DECISION]
     elif soft_fail:
         code, head = soft_exit_code, "REVIEW REQUIRED"
     else:
         code, head = ExitCode.OK, _non_blocking_head(outcome, results)
+    if gate_fails and not interrupted and code not in (ExitCode.BLOCKED, ExitCode.NO_DECISION):
+        code, outcome = ExitCode.BLOCKED, "fail"
     return GateDecision(
         outcome,
         code in (ExitCode.BLOCKED, ExitCode.NO_DECISION),
         int(code),
         _summary(head, results),
     )
+
+
+def worst_exit_code(codes: Sequence[int], *, soft_exit_code: int) -> int:
+    """The exit code of several verdicts together (a monorepo's policies), by SEVERITY."""
+    for code in SEVERITY:
+        if int(code) in codes:
+            return int(code)
+    if soft_exit_code and soft_exit_code in codes:
+        return soft_exit_code
+    return max(codes, default=0)
 
 
 def _counts_as_fail(result: CampaignResult) -> bool:

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from gate_runner.enforce import blocks
 from gate_runner.evaluate import apply_waivers
-from gate_runner.policy import Campaign, Policy, Threshold
+from gate_runner.policy import Campaign, ErrorPolicy, Policy, Threshold
 from gate_runner.statistics import (
     AggregationError,
     Bar,
@@ -33,14 +33,16 @@ from gate_runner.statistics import (
 )
 from gate_runner.statistics.samples import counted, pooled_counts
 from gate_runner.thresholds import THRESHOLDS
-from gate_runner.verdict import Aggregate, CampaignResult, Check, Outcome, RunRecord
+from gate_runner.trials import counts_or_error, trials_of
+from gate_runner.verdict import (
+    Aggregate,
+    CampaignResult,
+    Check,
+    Outcome,
+    RunError,
+    RunRecord,
+)
 
-# Thresholds estimated from the runs; every other one is absolute: each run must meet it.
-_ESTIMATED: dict[str, Literal["min", "max"]] = {
-    "min_pass_rate": "min",
-    "max_failures": "max",
-    "min_reliability_score": "min",
-}
 Stop = Literal["decided", "budget", "deadline", "planned"]
 
 
@@ -57,22 +59,6 @@ def is_plain(plan: RunPlan) -> bool:
     return (
         plan.budget == 1 and plan.confidence is None and plan.min_passing_runs is None
     ) and plan.aggregate == "median"
-
-
-def trials_of(policy: Policy, payload: dict[str, Any] | None) -> int | None:
-    """The run's attempt count from `statistics.trials` (a JMESPath), when it is a positive int."""
-    expression = policy.statistics.trials
-    if expression is None or payload is None:
-        return None
-    from gate_runner.expressions import compile_expression
-
-    try:
-        value = compile_expression(expression).search(payload)
-    except Exception:  # a payload the expression cannot read has no count; the check says so
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return int(value) if value == int(value) and value > 0 else None
 
 
 def record(policy: Policy, campaign: Campaign, run: CampaignResult) -> RunRecord:
@@ -139,6 +125,8 @@ def judge_runs(
         stop = "budget"  # the sequential rule itself ran out of runs (decide said so)
     else:
         stop = "decided" if plan.sequential or plan.min_passing_runs else "planned"
+    if not waiting:
+        checks = [_what_to_do(c, plan) for c in checks]
     checks = apply_waivers(
         checks, [w for w in policy.waivers if w.campaign == campaign.key], today=today
     )
@@ -150,10 +138,13 @@ def judge_runs(
     spread_text = f"{varied.reason}; {sides.describe()}"
     if rates:
         spread_text += f"; {spread('pass_rate', rates).describe()}"
+    error, error_policy = _check_error(policy, checks) if outcome == "error" else (None, None)
     result = replace(
         last,
         outcome=outcome,
-        blocking=blocks(outcome, last.enforcement.mode, None, inconclusive_policy),
+        error=error or last.error,
+        error_policy=error_policy or last.error_policy,
+        blocking=blocks(outcome, last.enforcement.mode, error_policy, inconclusive_policy),
         checks=tuple(checks),
         runs=records,
         aggregate=replace(judged.aggregate(stop), variability=varied.as_dict()),
@@ -205,10 +196,11 @@ class _Campaign:
                 continue
             if template.kind == "threshold":
                 threshold = next(t for t in self.campaign.thresholds if t.key == template.name)
-                if threshold.key == "max_regression":
+                kind = THRESHOLDS[threshold.key]
+                if kind.baseline:
                     out.append(self.regression(threshold, own))
                     continue
-                if threshold.key in _ESTIMATED:
+                if kind.estimated:
                     estimated = self.estimated(threshold, own)
                     if k is None:
                         out.append(estimated)
@@ -226,25 +218,29 @@ class _Campaign:
         errored = next((c for c in own if c.status == "error"), None)
         if errored is not None:
             return errored
-        metric = THRESHOLDS[threshold.key].metric
-        counts = [
-            trials_of(self.policy, r.payload) if metric == "pass_rate" else None for r in self.runs
-        ]
+        kind = THRESHOLDS[threshold.key]
+        metric = kind.metric
+        counts = self.counts(own) if metric == "pass_rate" else [None] * len(own)
+        if isinstance(counts, Check):
+            return counts
         samples = tuple(Sample(float(c.actual), n) for c, n in zip(own, counts, strict=True))
         self.samples[metric] = samples
         assert isinstance(threshold.value, (int, float))
-        bar = Bar(threshold.key, metric, float(threshold.value), _ESTIMATED[threshold.key])
+        assert kind.direction != "all"  # an estimated kind compares a number
+        bar = Bar(threshold.key, metric, float(threshold.value), kind.direction)
+        plan, note = self.plan, ""
+        if plan.aggregate == "pooled" and metric != "pass_rate":
+            # Only a rate has attempts to pool; the other estimated metrics take the median.
+            plan, note = replace(plan, aggregate="median"), " (pooled applies to pass_rate only)"
         try:
-            decision = decide(samples, bar, self.plan)
+            decision = decide(samples, bar, plan)
         except AggregationError as error:
             return replace(own[-1], status="error", message=str(error), actual=None)
         self.decisions[metric] = decision
         self.rule = self.rule or decision.rule
         if decision.status == "continue":
             self.waiting = True
-        message = decision.judgement.message
-        if self.policy.statistics.trials and metric == "pass_rate" and None in counts:
-            message += f" (statistics.trials `{self.policy.statistics.trials}` gave no count)"
+        message = decision.judgement.message + note
         status = decision.judgement.status if decision.status == "continue" else decision.status
         return replace(
             own[-1],
@@ -254,21 +250,29 @@ class _Campaign:
             waiver=None,
         )
 
+    def counts(self, own: list[Check]) -> list[int | None] | Check:
+        """Each run's trial count, or the error check that refuses one (gate_runner.trials)."""
+        rates = [c.actual if isinstance(c.actual, (int, float)) else None for c in own]
+        return counts_or_error(self.policy, rates, [r.payload for r in self.runs], "run", own[-1])
+
     def regression(self, threshold: Threshold, own: list[Check]) -> Check:
         """max_regression over the runs against the baseline: tested at the policy's confidence
         (`statistics.regression`), else the aggregate's raw change."""
         errored = next((c for c in own if c.status == "error"), None)
         if errored is not None or not self.baseline:
             return errored or own[-1]
-        counts = [trials_of(self.policy, r.payload) for r in self.runs]
+        counts = self.counts(own)
+        if isinstance(counts, Check):
+            return counts
         current = tuple(Sample(float(c.actual), n) for c, n in zip(own, counts, strict=True))
         rates = [b.get("pass_rate") for b in self.baseline]
         if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in rates):
             return own[-1]  # each run's own check already says what the baseline lacks
-        base = tuple(
-            Sample(float(v), trials_of(self.policy, b))  # type: ignore[arg-type]
-            for v, b in zip(rates, self.baseline, strict=True)
-        )
+        values = [float(v) for v in rates]  # type: ignore[arg-type]
+        base_counts = counts_or_error(self.policy, values, self.baseline, "baseline run", own[-1])
+        if isinstance(base_counts, Check):
+            return base_counts
+        base = tuple(Sample(v, n) for v, n in zip(values, base_counts, strict=True))
         assert isinstance(threshold.value, (int, float))
         limit = float(threshold.value)
         confidence = self.plan.confidence
@@ -329,10 +333,9 @@ class _Campaign:
         if step == "continue":
             self.waiting = True
         status = "inconclusive" if step == "continue" else step
-        message = (
-            f"{passed} of {len(outcomes)} runs passed on their own; min_passing_runs {k} "
-            f"of at most {self.plan.budget}"
-        )
+        n = self.plan.budget
+        of = f"of {n}" if self.plan.max_runs is None else f"of at most {n}"
+        message = f"{passed} of {len(outcomes)} runs passed on their own; min_passing_runs {k} {of}"
         return Check(
             id="runs:min_passing_runs",
             kind="run",
@@ -401,6 +404,26 @@ def _undecided(check: Check, stop: Stop, runs: int) -> Check:
         return check
     why = {"deadline": "the gate's deadline", "budget": "max_runs"}.get(stop, "the saved runs")
     return replace(check, message=f"{check.message}; undecided after {runs} runs ({why})")
+
+
+def _what_to_do(check: Check, plan: RunPlan) -> Check:
+    """An inconclusive check says how to get an answer, not only the test's error rates."""
+    if check.status != "inconclusive" or plan.confidence is None:
+        return check
+    advice = (
+        f"to decide it: raise max_runs (now {plan.budget}), add attempts per run, "
+        "or accept it with on_inconclusive: warn"
+    )
+    return replace(check, message=f"{check.message}; {advice}")
+
+
+def _check_error(policy: Policy, checks: list[Check]) -> tuple[RunError | None, ErrorPolicy | None]:
+    """A check over the runs that could not be judged (a refused trial count): the payload's
+    failure, under gate.on_error like any other answer the gate cannot use."""
+    errored = next((c for c in checks if c.status == "error" and c.level == "error"), None)
+    if errored is None:
+        return None, None
+    return RunError("payload", f"{errored.id}: {errored.message}"), policy.gate.on_error
 
 
 def _outcome(checks: list[Check]) -> Outcome:

@@ -16,15 +16,32 @@ MIN_SECRET_LENGTH = 4
 _MARKDOWN_MARKUP = re.compile(r"([\\`*_\[\]<>|~$])")
 
 
-def forge_tokens(env: Mapping[str, str]) -> list[str]:
-    """The forge tokens (GITHUB_TOKEN, GITLAB_TOKEN, ...): the one place that asks for them."""
-    # The ci package sits above this leaf (its comment renders reports): asked for only when
-    # needed, so every command can scrub without loading the reporters.
-    from gate_runner.ci import forge_tokens as vendor_tokens
-    from gate_runner.forge.tokens import forge_status_tokens
+# The forge tokens, per forge (gate_runner/forges/<name>/ reads its names from here, so the
+# secret set needs no forge code): the variables each forge's calls may send, in the order
+# read. Bitbucket Pipelines needs none (its proxy authenticates); outside Pipelines an access
+# token with `repository:write` is required.
+FORGE_TOKEN_VARIABLES: dict[str, tuple[str, ...]] = {
+    "github": ("GITHUB_TOKEN", "GATE_RUNNER_GITHUB_TOKEN"),
+    "gitlab": ("GITLAB_TOKEN", "GATE_RUNNER_GITLAB_TOKEN"),
+    "bitbucket": ("BITBUCKET_ACCESS_TOKEN", "GATE_RUNNER_BITBUCKET_TOKEN"),
+    "azure": ("SYSTEM_ACCESSTOKEN", "GATE_RUNNER_AZURE_TOKEN"),
+}
 
-    # Those --comment may use and those --publish may use (SYSTEM_ACCESSTOKEN, ...).
-    return list(dict.fromkeys([*vendor_tokens(env), *forge_status_tokens(env)]))
+
+def forge_tokens(env: Mapping[str, str]) -> list[str]:
+    """Every forge token set in `env` (GITHUB_TOKEN, GITLAB_TOKEN, ...): secrets to scrub."""
+    names = (name for names in FORGE_TOKEN_VARIABLES.values() for name in names)
+    return list(dict.fromkeys(env[name] for name in names if env.get(name)))
+
+
+def first_token(env: Mapping[str, str], names: Iterable[str]) -> str | None:
+    """The first of `names` set in `env`: the token a forge call sends."""
+    return next((env[name] for name in names if env.get(name)), None)
+
+
+def scrub_tokens(text: str, env: Mapping[str, str]) -> str:
+    """`text` with every forge token in `env` scrubbed (a warning built from a forge's answer)."""
+    return Secrets(tuple(forge_tokens(env))).scrub(text)
 
 
 def token_value(raw: str | None) -> str | None:
@@ -114,19 +131,14 @@ class Secrets:
             return [self.scrub_data(v) for v in value]
         return value
 
-    def mask_lines(self, env: Mapping[str, str]) -> str:
-        """The lines that tell the CI to hide each secret; printed before any other byte.
-
-        Which values: each line of each secret, once. How a CI is told: its vendor module.
-        """
-        from gate_runner.ci import mask_lines  # above this leaf, like forge_tokens
-
+    def mask_parts(self) -> list[str]:
+        """What the CI is told to hide: each line of each secret, once (ci.mask_lines says how)."""
         lines: list[str] = []
         for secret in self.values:
             for part in secret.strip().splitlines():
                 if part.strip() and part not in lines:
                     lines.append(part)
-        return mask_lines(env, lines)
+        return lines
 
 
 def secret_set(

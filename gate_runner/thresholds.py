@@ -1,14 +1,15 @@
 """What each threshold key means: payload metric, comparison, scale, limit range and message.
 
 The one table. The evaluator checks a threshold by it, the create request sends its
-values as it says, `explain` shows each rule from it, and a test holds the policy schema
-(and the sandbox's own copy) to the same keys, types and ranges.
+values as it says, `explain` shows each rule from it, repeats estimate the kinds it marks,
+a policy diff classes a changed limit by it, and a test holds the policy schema (and the
+sandbox's own copy) to the same keys, types and ranges.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from gate_runner.policy import Threshold
@@ -24,6 +25,9 @@ Direction = Literal["min", "max", "all"]
 #   set             the distinct strings a list holds
 Scale = Literal["fraction", "count", "score", "distinct_count", "set"]
 LimitType = Literal["number", "integer", "strings"]
+# Which change of the limit loosens the bar (a policy diff): a lower one, a higher one, or
+# fewer items (dropping any listed item loosens, adding only tightens).
+Looser = Literal["lower", "higher", "fewer"]
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,11 @@ class ThresholdKind:
     # Compared with the --baseline verdict's metric (a drop of at most the limit): judged by
     # gate-runner only, never sent to the service, which has no baseline.
     baseline: bool = False
+    # Estimated from several runs (statistics.decide: an interval or the SPRT on the values,
+    # in `direction`); any other kind is absolute: each run must meet it. Each entry says.
+    estimated: bool = field(kw_only=True)
+    # How a policy diff classes a changed limit. Each entry says.
+    looser: Looser = field(kw_only=True)
 
     def operator(self, passed: bool) -> str:
         if self.direction == "min":
@@ -77,34 +86,35 @@ THRESHOLDS: dict[str, ThresholdKind] = {
         ThresholdKind(
             "min_pass_rate", "pass_rate", "min", "fraction", "number", 0, 1,
             "Lowest acceptable pass rate, a fraction 0..1.",
-            "pass_rate {actual} {op} {limit}",
+            "pass_rate {actual} {op} {limit}", estimated=True, looser="lower",
         ),
         ThresholdKind(
             "max_unsafe", "unsafe_attempts", "max", "count", "integer", 0, None,
             "Most unsafe attempts accepted.",
-            "unsafe_attempts {actual} {op} {limit}",
+            "unsafe_attempts {actual} {op} {limit}", estimated=False, looser="higher",
         ),
         ThresholdKind(
             "max_failures", "failures", "max", "count", "integer", 0, None,
             "Most failures accepted.",
-            "failures {actual} {op} {limit}",
+            "failures {actual} {op} {limit}", estimated=True, looser="higher",
         ),
         ThresholdKind(
             "min_reliability_score", "reliability_score", "min", "score", "number", 0, 100,
             "Lowest acceptable reliability score, 0..100.",
-            "reliability_score {actual} {op} {limit}",
+            "reliability_score {actual} {op} {limit}", estimated=True, looser="lower",
         ),
         ThresholdKind(
             "min_mutation_categories", "mutation_categories", "min", "distinct_count", "integer",
             0, None,
             "Fewest distinct mutation categories the run must cover.",
-            "{actual} mutation categories {op} {limit}",
+            "{actual} mutation categories {op} {limit}", estimated=False, looser="lower",
         ),
         ThresholdKind(
             "required_mutation_categories", "mutation_categories", "all", "set", "strings",
             None, None,
             "Mutation categories the run must cover.",
             "missing mutation categories: {missing}", "every required mutation category ran",
+            estimated=False, looser="fewer",
         ),
         ThresholdKind(
             "max_regression", "pass_rate", "min", "fraction", "number", 0, 1,
@@ -112,7 +122,9 @@ THRESHOLDS: dict[str, ThresholdKind] = {
             "With statistics.confidence the drop is tested (Newcombe's interval with trial "
             "counts, Welch's t on runs without): pass when shown to be at most this, fail when "
             "shown to be more, else inconclusive. Without --baseline it is not judged.",
-            "pass_rate changed by {actual}", baseline=True,
+            # The limit is the largest drop accepted: a higher one loosens.
+            "pass_rate changed by {actual}", baseline=True, estimated=False,
+            looser="higher",
         ),
     )
 }  # fmt: skip

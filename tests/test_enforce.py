@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from gate_runner.enforce import blocks, decide, mode_in_force
+from gate_runner.enforce import blocks, decide, mode_in_force, worst_exit_code
 from gate_runner.policy import (
     ApiSettings,
     Campaign,
@@ -136,3 +136,21 @@ def test_decide(results: list[tuple[str, ...]], code: int, outcome: str, head: s
 
 def test_interrupted_wins() -> None:
     assert decide([result("fail", "hard")], soft_exit_code=0, interrupted=True).exit_code == 130
+
+
+@pytest.mark.parametrize(
+    ("codes", "soft", "expected"),
+    [([0, 3, 1], 0, 1), ([0, 3], 0, 3), ([78, 0], 78, 78), ([0, 0], 0, 0), ([1, 130], 0, 130)],
+)
+def test_worst_exit_code_follows_decides_order(codes: list[int], soft: int, expected: int) -> None:
+    assert worst_exit_code(codes, soft_exit_code=soft) == expected
+
+
+def test_a_blocked_policy_change_fails_a_passing_gate_but_keeps_its_head() -> None:
+    decision = decide([result("pass", "hard")], soft_exit_code=0, gate_fails=True)
+    assert (decision.exit_code, decision.outcome, decision.blocking) == (1, "fail", True)
+    assert decision.summary.startswith("PASS: ")  # governance appends why it blocks
+    stopped = decide([result("pass", "hard")], soft_exit_code=0, interrupted=True, gate_fails=True)
+    assert (stopped.exit_code, stopped.outcome) == (130, "pass")
+    failing = decide([result("error", "hard")], soft_exit_code=0, gate_fails=True)
+    assert (failing.exit_code, failing.outcome) == (3, "error")

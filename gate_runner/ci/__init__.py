@@ -1,6 +1,7 @@
-"""CI vendors: who runs us (repository, commit, branch, PR), forge tokens and the sticky comment.
+"""CI vendors: who runs us (repository, commit, branch, PR), the workspace, the mask lines.
 
-One module per vendor; this package only picks the vendor and fills gaps from git.
+One module per vendor; this package only picks the vendor and fills gaps from git. What a
+forge's API does (statuses, the comment, reviews) lives in gate_runner/forges/.
 """
 
 from __future__ import annotations
@@ -17,22 +18,19 @@ from gate_runner.ci import (
     github,
     gitlab,
     jenkins,
-    sticky,
 )
 from gate_runner.ci.git import GitRunner, git_runner
 from gate_runner.ci.variables import slug_from_url
 from gate_runner.ci.vendor import Vendor
-from gate_runner.verdict import CIContext, Verdict
+from gate_runner.verdict import CIContext
 
 __all__ = [
     "VENDORS",
     "GitRunner",
     "Vendor",
     "detect",
-    "forge_tokens",
     "mask_lines",
     "no_target_branch_message",
-    "post_sticky_comment",
     "slug_from_url",
     "target_branch",
     "vendor_for",
@@ -115,29 +113,3 @@ def mask_lines(env: Mapping[str, str], secrets: Sequence[str]) -> str:
     """What to print first so the CI hides every secret in its log ("" where it cannot)."""
     vendor = vendor_for(env)
     return vendor.mask_lines(secrets) if vendor.mask_lines is not None and secrets else ""
-
-
-def forge_tokens(env: Mapping[str, str]) -> list[str]:
-    """The forge tokens `--comment` may use: secrets to mask and scrub like the API token."""
-    names = dict.fromkeys(name for v in VENDORS for name in v.token_variables)
-    return [env[name] for name in names if env.get(name)]
-
-
-def post_sticky_comment(
-    verdict: Verdict, ci: CIContext, env: Mapping[str, str], *, body: str
-) -> str | None:
-    """Create or update the comment; None when done, else the warning to print. Never raises."""
-    post = next((v.post_comment for v in VENDORS if v.name == ci.vendor), None)
-    try:
-        if post is None:
-            forges = " and ".join(v.name for v in VENDORS if v.post_comment is not None)
-            raise sticky.CommentError(f"comments are posted on {forges} only, not on {ci.vendor}")
-        post(ci, env, body)
-        return None
-    except sticky.CommentError as exc:
-        message = str(exc)
-    except Exception as exc:  # a comment must never break the gate
-        message = f"unexpected {type(exc).__name__}"
-    for token in forge_tokens(env):
-        message = message.replace(token, "***")
-    return f"comment not posted: {message}"

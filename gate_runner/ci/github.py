@@ -1,35 +1,21 @@
-"""GitHub Actions: the PR from the event file, the head commit, the job's files, the comment."""
+"""GitHub Actions: the PR from the event file, the head commit, the workspace, the mask lines."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import quote
 
-from gate_runner.ci import sticky
 from gate_runner.ci.git import GitRunner
 from gate_runner.ci.variables import get
 from gate_runner.ci.vendor import Vendor
 from gate_runner.verdict import CIContext
 
-COMMENT_LIMIT = 65_536
 _MAX_EVENT_BYTES = 25 * 1024 * 1024
-_HINT = "the token needs `pull-requests: write`; fork PRs get a read-only token"
 
 
 def applies(env: Mapping[str, str]) -> bool:
     return env.get("GITHUB_ACTIONS") == "true"
-
-
-def step_summary_path(env: Mapping[str, str]) -> str | None:
-    """Where the job's step summary (Markdown) is appended, on GitHub Actions only."""
-    return get(env, "GITHUB_STEP_SUMMARY") if applies(env) else None
-
-
-def output_path(env: Mapping[str, str]) -> str | None:
-    """Where the step's outputs (`name<<DELIMITER`) are appended, on GitHub Actions only."""
-    return get(env, "GITHUB_OUTPUT") if applies(env) else None
 
 
 def mask_lines(secrets: Sequence[str]) -> str:
@@ -96,35 +82,6 @@ def context(env: Mapping[str, str], git: GitRunner) -> CIContext:
     )
 
 
-def post_comment(ci: CIContext, env: Mapping[str, str], body: str) -> None:
-    """One issue comment on the PR, found again by its marker (and GATE_RUNNER_COMMENT_AUTHOR)."""
-    token = env.get("GITHUB_TOKEN")
-    if not token:
-        raise sticky.CommentError("GITHUB_TOKEN is not set (give the job `pull-requests: write`)")
-    if not ci.repository or ci.pull_request is None:
-        raise sticky.CommentError("this build is not for a pull request")
-    base = (env.get("GITHUB_API_URL") or "https://api.github.com").rstrip("/")
-    headers = {
-        "Authorization": f"Bearer {token}",
-        "Accept": "application/vnd.github+json",
-        "X-GitHub-Api-Version": "2022-11-28",
-    }
-    repo = "/".join(quote(part, safe="") for part in ci.repository.split("/"))
-    listing = f"{base}/repos/{repo}/issues/{ci.pull_request}/comments?per_page=100"
-    author = env.get("GATE_RUNNER_COMMENT_AUTHOR")
-    with sticky.session(headers) as http:
-        existing = sticky.find(
-            http, base, listing, lambda c: sticky.is_ours(c.get("body"), c, author), hint=_HINT
-        )
-        text = sticky.fit(body, COMMENT_LIMIT)
-        if existing is not None:
-            url = f"{base}/repos/{repo}/issues/comments/{existing}"
-            sticky.call(http, "PATCH", url, {"body": text}, hint=_HINT)
-        else:
-            url = f"{base}/repos/{repo}/issues/{ci.pull_request}/comments"
-            sticky.call(http, "POST", url, {"body": text}, hint=_HINT)
-
-
 def target_branch(env: Mapping[str, str]) -> str | None:
     """The branch the pull request merges into (pull_request events only), or None."""
     return get(env, "GITHUB_BASE_REF")
@@ -135,9 +92,7 @@ VENDOR = Vendor(
     applies=applies,
     context=context,
     workspace_variables=("GITHUB_WORKSPACE",),
-    token_variables=("GITHUB_TOKEN",),
     mask_lines=mask_lines,
-    post_comment=post_comment,
     target_branch=target_branch,
     target_branch_variable="GITHUB_BASE_REF",
 )

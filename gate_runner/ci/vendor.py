@@ -1,4 +1,4 @@
-"""What one CI vendor module provides: detection, context, workspace, masks, tokens, comment."""
+"""What one CI vendor module provides: detection, context, workspace, mask lines, target branch."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from gate_runner.ci.git import GitRunner
 from gate_runner.verdict import CIContext
 
 Environment = Mapping[str, str]
-PostComment = Callable[[CIContext, Environment, str], None]
 MaskLines = Callable[[Sequence[str]], str]
 
 
@@ -20,12 +19,8 @@ class Vendor:
     context: Callable[[Environment, GitRunner], CIContext]
     # The variable holding the checkout's root: where repository-relative paths start.
     workspace_variables: tuple[str, ...] = ()
-    # Tokens `--comment` sends to the forge: secrets, masked and scrubbed like the API token.
-    token_variables: tuple[str, ...] = ()
     # The log lines that make the CI hide each secret, printed before anything else.
     mask_lines: MaskLines | None = None
-    # Create or update the sticky comment; raises sticky.CommentError with the user's warning.
-    post_comment: PostComment | None = None
     # False when the vendor's checkout may be a commit that exists only on the agent, so
     # `git rev-parse HEAD` must not stand in for a commit the vendor module left unknown.
     head_is_the_commit: bool = True

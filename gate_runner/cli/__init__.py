@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import Any
 
 from gate_runner.cli.common import run_safely
 
@@ -35,12 +34,3 @@ def _dispatch(argv: Sequence[str]) -> int:
     _register()
     app()  # standalone: click exits with the command's code (SystemExit passes run_safely)
     return 0
-
-
-def __getattr__(name: str) -> Any:
-    # `from gate_runner.cli import app` keeps working; typer loads only when asked for.
-    if name in ("app", "_register"):
-        from gate_runner.cli import typer_app
-
-        return getattr(typer_app, name)
-    raise AttributeError(f"module 'gate_runner.cli' has no attribute {name!r}")

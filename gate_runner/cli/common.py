@@ -67,7 +67,7 @@ def _is_click_exit(error: Exception) -> bool:
 def guarded(command: Callable[..., object]) -> Callable[..., None]:
     """`command` run in run_safely; an int it returns (or the handler's) becomes the exit code.
 
-    Registered in its place, so the typer app alone (tests, `from gate_runner.cli import app`)
+    Registered in its place, so the typer app alone (tests import cli.typer_app's `app`)
     handles errors as `main` does.
     """
     import typer

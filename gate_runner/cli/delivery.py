@@ -15,8 +15,9 @@ from pathlib import Path
 from gate_runner import __version__
 from gate_runner.api.scheduler import call_cancellable
 from gate_runner.channel import Channel
-from gate_runner.ci import detect, post_sticky_comment
+from gate_runner.ci import detect
 from gate_runner.errors import ExitCode, PolicyError, ServiceError, UsageError
+from gate_runner.forges.publish import post_sticky_comment
 from gate_runner.policy import Mode
 from gate_runner.report import REPORTERS, ReportSpec, parse_report_spec, write_reports
 from gate_runner.runner import GateClock, mark_interrupted
@@ -39,6 +40,7 @@ def deliver(
     env: Mapping[str, str],
     comment: bool = False,
     cancel: threading.Event | None = None,
+    forge_deadline: float | None = None,
 ) -> int:
     """Write the verdict and every report, print the summary, post the comment; the exit code.
 
@@ -66,7 +68,7 @@ def deliver(
         rendered={"json": document},  # the verdict document, serialised once
     )
     if comment:
-        warnings += _comment(clean, channel, env, cancel)
+        warnings += _comment(clean, channel, env, cancel, forge_deadline)
     for warning in warnings:
         channel.warning(warning)
     if not verdict_to_stdout:
@@ -89,17 +91,20 @@ def rewrite_interrupted(
     *,
     channel: Channel,
     soft_exit_code: int,
-) -> None:
-    """The signal came while reporting: the files are written again, interrupted (not stdout)."""
+) -> Verdict:
+    """The signal came while reporting: the files are written again, interrupted (not stdout).
+
+    Returns the interrupted verdict (its exit code is the one the job ends with)."""
     interrupted = mark_interrupted(verdict, soft_exit_code=soft_exit_code)
     clean, document = scrubbed(interrupted, channel)
     if str(verdict_path) != "-":
         try:
             channel.write_file(verdict_path, document, human=False)
         except (OSError, UsageError):
-            return  # the copy written a moment ago stands
+            return interrupted  # the copy written a moment ago stands
     files = [s for s in specs if s.format != "github" and s.destination != "-"]
     write_reports(clean, files, env={}, channel=channel, rendered={"json": document})
+    return interrupted
 
 
 def scrubbed(verdict: Verdict, channel: Channel) -> tuple[Verdict, str]:
@@ -209,12 +214,16 @@ def report_policy_error(error: PolicyError, channel: Channel) -> None:
 
 
 def _comment(
-    verdict: Verdict, channel: Channel, env: Mapping[str, str], cancel: threading.Event | None
+    verdict: Verdict,
+    channel: Channel,
+    env: Mapping[str, str],
+    cancel: threading.Event | None,
+    deadline: float | None,
 ) -> list[str]:
     body = channel.filter(REPORTERS["markdown"].render(verdict))
 
     def post() -> str | None:
-        return post_sticky_comment(verdict, verdict.ci, env, body=body)
+        return post_sticky_comment(verdict, verdict.ci, env, body=body, deadline=deadline)
 
     if cancel is None:
         warning = post()

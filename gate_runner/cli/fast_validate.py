@@ -24,7 +24,7 @@ def run_validate(paths: Sequence[Path], output: str, *, offline: bool = False) -
     if output == "json":
         files = {name: [d.to_dict() for d in r.diagnostics] for name, r in results.items()}
         document: dict[str, object] = {"valid": valid, "files": files}
-        if offline:
+        if offline or any(r.warnings for r in results.values()):
             document["warnings"] = {
                 name: [d.to_dict() for d in r.warnings] for name, r in results.items()
             }

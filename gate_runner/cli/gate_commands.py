@@ -11,16 +11,18 @@ import typer
 
 from gate_runner import channel as output
 from gate_runner.ci import detect
-from gate_runner.cli.check_flow import CheckRequest, run_check
+from gate_runner.cli.check_flow import Delivery, run_check
 from gate_runner.cli.common import fail, guarded
 from gate_runner.cli.delivery import deliver, deliver_policy_error, report_specs
 from gate_runner.config import load_policy
 from gate_runner.errors import ExitCode, PolicyError
 from gate_runner.governance.check_gate import GovernanceRequest, govern, prepare
 from gate_runner.policy import Mode
+from gate_runner.report.registry import report_help
 from gate_runner.runner import GateOptions, evaluate_payloads
 from gate_runner.secrets import secret_set
 from gate_runner.settings import DEFAULT_VERDICT_PATH, CommandLine, resolve
+from gate_runner.use_case import CheckRequest
 from gate_runner.verdict import read_baseline, read_baseline_runs, read_payload_file
 
 
@@ -36,7 +38,7 @@ ENFORCEMENT = typer.Option(None, "--enforcement", help="Override the mode in for
 REPORT = typer.Option(
     None,
     "--report",
-    help="FORMAT[=PATH], repeatable: text, json, junit, sarif, gitlab, github, markdown.",
+    help=report_help(),
 )
 VERDICT = typer.Option(DEFAULT_VERDICT_PATH, "--verdict", help="Where the verdict JSON goes.")
 SOFT_EXIT = typer.Option(
@@ -114,26 +116,24 @@ def check(
     """Run the campaigns, evaluate, enforce, report, and exit with the verdict's code."""
     configs = tuple(config or ())
     request = CheckRequest(
-        config=configs[0] if configs else Path("sepurux.yml"),
+        configs=configs,
+        discover=discover,
         campaigns=tuple(campaign or ()),
         enforcement=_mode(enforcement),
         timeout=timeout,
         api_url=api_url,
-        verdict_path=verdict,
-        reports=tuple(report or ()),
         soft_exit_code=soft_exit_code,
-        dry_run=dry_run,
         fresh=fresh,
         baseline=baseline,
         sandbox=sandbox,
-        comment=comment,
         policy_ref=policy_ref,
         store=store,
-        configs=configs,
-        discover=discover,
-        publish=publish,
+        dry_run=dry_run,
     )
-    return run_check(request)
+    delivery = Delivery(
+        verdict_path=verdict, reports=tuple(report or ()), comment=comment, publish=publish
+    )
+    return run_check(request, delivery)
 
 
 def evaluate(

@@ -58,8 +58,18 @@ def explain(
     on: Annotated[
         str | None, typer.Option("--date", help="Explain as of this day (YYYY-MM-DD).")
     ] = None,
+    attempts: Annotated[
+        int,
+        typer.Option(
+            "--attempts",
+            min=1,
+            max=10_000,
+            help="Attempts a run makes, for each campaign's simulated outlook (default 50).",
+        ),
+    ] = 50,
 ) -> None:
-    """Show the effective policy after extends, each value with its origin, and today's mode."""
+    """Show the effective policy after extends, each value with its origin, and today's mode,
+    and what each campaign's settings promise (P(pass) near the bar, mean runs; simulated)."""
     from gate_runner.config import load_policy
     from gate_runner.config.explain import explanation, render_text
     from gate_runner.enforce import mode_in_force
@@ -72,7 +82,8 @@ def explain(
     from gate_runner import channel
     from gate_runner.secrets import secret_set
 
-    data = explanation(policy, today, mode_in_force(policy, None, today=today, override=None))
+    enforcement = mode_in_force(policy, None, today=today, override=None)
+    data = explanation(policy, today, enforcement, attempts=attempts)
     text = json.dumps(data, indent=2) if output is OutputFormat.json else render_text(data)
     # A ${VAR} may have expanded the token into a value (trace_id: ${SEPURUX_API_KEY}).
     out = channel.current()

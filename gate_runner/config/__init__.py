@@ -57,9 +57,15 @@ def _resolve(
     )
     resolver.resolve_root(path, display(path))
     diagnostics = list(resolver.diagnostics)
+    warnings = list(resolver.warnings)
     if resolver.sources:
-        diagnostics += check_merged(merge(resolver.sources), complete=resolver.complete)
-    return resolver, FileCheck(_ordered(diagnostics), _ordered(resolver.warnings))
+        merged = merge(resolver.sources)
+        diagnostics += check_merged(merged, complete=resolver.complete)
+        if not diagnostics:
+            from gate_runner.config.advice import advise
+
+            warnings += advise(merged)
+    return resolver, FileCheck(_ordered(diagnostics), _ordered(warnings))
 
 
 def load_policy(

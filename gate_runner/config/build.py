@@ -16,6 +16,7 @@ from typing import Any, cast
 from gate_runner.config.extends import Source
 from gate_runner.config.merge import Merged
 from gate_runner.config.schema import assertion_default, policy_defaults
+from gate_runner.config.semantic import fixed_k_of_n
 from gate_runner.config.yaml_positions import PathKey
 from gate_runner.policy import (
     ApiSettings,
@@ -95,9 +96,11 @@ class _Reader:
         )
 
     def statistics(self) -> Statistics:
+        trials = self.get(("statistics", "trials"))
         return Statistics(
             self.get(("statistics", "confidence")),
-            self.get(("statistics", "trials")),
+            trials,
+            self.m.origins.get(("statistics", "trials")) if trials is not None else None,
             _number(self.get(("statistics", "icc"))),
         )
 
@@ -108,9 +111,12 @@ class _Reader:
             return raw.get(key, self.get(("gate", key), default))
 
         repeat = int(setting("repeat", 1))
+        max_runs = setting("max_runs", None)
+        if fixed_k_of_n(raw):
+            max_runs = None
         return RunPlan(
             repeat=repeat,
-            max_runs=setting("max_runs", None),
+            max_runs=max_runs,
             aggregate=raw.get("aggregate", "median"),
             confidence=self.statistics().confidence,
             icc=self.statistics().icc,

@@ -6,6 +6,7 @@ import json
 from datetime import date
 from typing import Any
 
+from gate_runner.config.outlook import DEFAULT_ATTEMPTS, outlooks, render
 from gate_runner.policy import Origin, Policy
 from gate_runner.statistics import RunPlan
 from gate_runner.thresholds import THRESHOLDS
@@ -18,12 +19,16 @@ def _origin(origin: Origin | None) -> str | None:
     return str(origin)
 
 
-def explanation(policy: Policy, today: date, enforcement: Enforcement) -> dict[str, Any]:
+def explanation(
+    policy: Policy, today: date, enforcement: Enforcement, *, attempts: int = DEFAULT_ATTEMPTS
+) -> dict[str, Any]:
     """The explain document (also its JSON form): plain data only.
 
     ``enforcement`` is enforce.mode_in_force's answer, so explain says what the verdict will.
+    ``attempts``: the attempts a run is assumed to make in each campaign's simulated outlook.
     """
     where = enforcement.location
+    figures = outlooks(policy, attempts)
     return {
         "path": policy.path,
         "digest": policy.digest,
@@ -59,6 +64,7 @@ def explanation(policy: Policy, today: date, enforcement: Enforcement) -> dict[s
                     for a in c.assertions
                 ],
                 "runs": _runs(policy, c.key, c.runs),
+                "outlook": figures.get(c.key),
             }
             for c in policy.campaigns
         ],
@@ -135,4 +141,6 @@ def render_text(data: dict[str, Any]) -> str:
             for a in campaign["assertions"]
         ]
         lines += [_row(r["key"], r["value"], r["origin"]) for r in campaign.get("runs", [])]
+        if campaign.get("outlook"):
+            lines += render(campaign["outlook"])
     return "\n".join(lines)

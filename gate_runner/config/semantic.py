@@ -156,6 +156,12 @@ class _Checker:
                 self.add(at, f"{where((*shown, 'check'))}: {message}")
 
 
+def fixed_k_of_n(campaign: dict[str, Any]) -> bool:
+    """`{repeat: 3, min_passing_runs: 2}` on a campaign means k of exactly n = repeat runs: a
+    max_runs it would inherit from `gate:` does not stretch it to "2 of at most 5"."""
+    return "repeat" in campaign and "max_runs" not in campaign and ("min_passing_runs" in campaign)
+
+
 class _RunsChecker(_Checker):
     """repeat / max_runs / min_passing_runs / aggregate / statistics agree (docs/statistics.md)."""
 
@@ -202,6 +208,8 @@ class _RunsChecker(_Checker):
             return path == ("gate",) or any(at[0] != "gate" for at in places)
 
         repeat = repeat or 1
+        if fixed_k_of_n(own):
+            max_runs = None
         budget = max_runs if max_runs is not None else repeat
         name = "gate" if path == ("gate",) else f"campaign {path[-1]}"
         if max_runs is not None and max_runs < repeat and mine(repeat_at, max_at):

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from gate_runner.enforce import blocks, decide
-from gate_runner.errors import ExitCode, PolicyError, UsageError
+from gate_runner.errors import PolicyError, UsageError
 from gate_runner.governance.baseline import Baseline, find_baseline
 from gate_runner.governance.diff_rules import MODE_RANK
 from gate_runner.governance.findings import relocated, with_failures, with_policy_check
@@ -133,15 +133,13 @@ def govern(
         notes += gate.waivers.notes()
     if gate.baseline is not None:
         notes.append(gate.baseline.note)
-    outcome = decide(results, soft_exit_code=soft_exit_code, interrupted=verdict.interrupted)
-    if (
-        decision is not None
-        and decision.fails_gate
-        and not outcome.blocking
-        and not verdict.interrupted
-    ):
-        # A gate with no campaign to carry the check still fails under `block`.
-        outcome = replace(outcome, outcome="fail", blocking=True, exit_code=int(ExitCode.BLOCKED))
+    # A gate with no campaign to carry the check still fails under `block`.
+    outcome = decide(
+        results,
+        soft_exit_code=soft_exit_code,
+        interrupted=verdict.interrupted,
+        gate_fails=decision is not None and decision.fails_gate,
+    )
     summary = outcome.summary
     if decision is not None and decision.review_required:
         summary += f" · review required: the policy change loosens the gate ({decision.base_ref})"

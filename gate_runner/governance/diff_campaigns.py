@@ -11,10 +11,10 @@ from gate_runner.governance.diff_rules import (
     MODE_RANK,
     Effect,
     by_rank,
-    categories_effect,
-    number_effect,
+    threshold_effect,
 )
 from gate_runner.policy import Assertion, Campaign, EffectiveValue, Origin, Policy, Threshold
+from gate_runner.thresholds import THRESHOLDS
 
 
 class CampaignDiff:
@@ -60,11 +60,9 @@ class CampaignDiff:
             if b is None or h is None:
                 effect: Effect = "tightens" if b is None else "loosens"
                 reason = "a new bar" if b is None else "a bar removed"
-            elif key == "required_mutation_categories":
-                effect, reason = categories_effect(b.value, h.value), "required categories changed"
             else:
-                effect = number_effect(key, b.value, h.value) or "neutral"
-                reason = f"{key} {'lowered' if h.value < b.value else 'raised'}"  # type: ignore[operator]
+                effect = threshold_effect(key, b.value, h.value)
+                reason = _limit_changed(key, b.value, h.value)
             self.add(
                 f"{prefix}.{key}",
                 before,
@@ -222,3 +220,10 @@ def _inherited(item: object, defaults: tuple[object, ...]) -> bool:
 
 def _plain(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
+
+
+def _limit_changed(key: str, before: Any, after: Any) -> str:
+    """Why a threshold's limit changed, in the diff's words."""
+    if key in THRESHOLDS and THRESHOLDS[key].looser == "fewer":
+        return "required categories changed"
+    return f"{key} {'lowered' if after < before else 'raised'}"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from gate_runner.thresholds import THRESHOLDS
+
 Effect = Literal["loosens", "tightens", "neutral"]
 
 MODE_RANK = {"observe": 0, "soft": 1, "hard": 2}
@@ -29,8 +31,21 @@ def by_rank(before: int, after: int) -> Effect:
     return "tightens" if after > before else "neutral"
 
 
+def threshold_effect(key: str, before: Any, after: Any) -> Effect:
+    """A changed threshold limit, classed as the threshold table says (THRESHOLDS.looser)."""
+    kind = THRESHOLDS.get(key)
+    if kind is None:  # a key a later version adds: judged by its name
+        return number_effect(key, before, after) or "neutral"
+    if kind.looser == "fewer":
+        return categories_effect(before, after)
+    if not _number(before) or not _number(after):
+        return "neutral"
+    return by_rank(before, after) if kind.looser == "lower" else by_rank(-before, -after)
+
+
 def number_effect(key: str, before: Any, after: Any) -> Effect | None:
-    """min_*: lower loosens; max_* (and repeat, max_runs): higher loosens; None: not a bar."""
+    """A setting outside the threshold table, by its name: min_*: lower loosens; max_* (and
+    repeat, max_runs): higher loosens; None: not a bar."""
     if not _number(before) or not _number(after):
         return None
     if key.startswith("min_") or key in SMALLER_IS_LOOSER:

@@ -1,8 +1,8 @@
 """Several policies judged separately, merged into one verdict (pure).
 
 The merge rule: the outcome is the worst of the policies' (fail, error, warn, pass), the
-verdict blocks when any policy blocks, and the exit code follows enforce's order (130
-interrupted, 1 blocked, 3 no decision, the soft exit code, 0). Campaign keys carry their
+verdict blocks when any policy blocks, and the exit code is enforce.worst_exit_code's (130
+interrupted, 1 blocked, 3 no decision, 2 usage, the soft exit code, 0). Campaign keys carry their
 policy's prefix (its directory) so every name stays unique in every report. The gate-wide
 `enforcement` and `policy.path` are the first policy's (where a finding without a line of its
 own points); `policy.digest` hashes every policy's digest; `policies` keeps each one's result.
@@ -15,14 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
-from gate_runner.enforce import overall_outcome
-from gate_runner.errors import ExitCode
+from gate_runner.enforce import HEADS, overall_outcome, worst_exit_code
 from gate_runner.verdict import PolicyInfo, PolicyPart, RunError, Timings, Verdict
-
-# Exit codes from the most to the least severe (enforce.decide's order); a soft failure's
-# code (--soft-exit-code) comes after these, then 0.
-_SEVERITY = (ExitCode.INTERRUPTED, ExitCode.BLOCKED, ExitCode.NO_DECISION, ExitCode.USAGE)
-
 
 _POLICY_NAMES = ("sepurux.yml", "sepurux.yaml")
 
@@ -87,7 +81,7 @@ def merge_verdicts(runs: Sequence[PolicyRun], *, soft_exit_code: int) -> Verdict
         for run in runs
     )
     codes = [run.verdict.exit_code for run in runs]
-    exit_code = merged_exit_code(codes, soft_exit_code=soft_exit_code)
+    exit_code = worst_exit_code(codes, soft_exit_code=soft_exit_code)
     outcome = overall_outcome([run.verdict.outcome for run in runs])
     return replace(
         first,
@@ -107,22 +101,8 @@ def merge_verdicts(runs: Sequence[PolicyRun], *, soft_exit_code: int) -> Verdict
     )
 
 
-def merged_exit_code(codes: Sequence[int], *, soft_exit_code: int) -> int:
-    for code in _SEVERITY:
-        if int(code) in codes:
-            return int(code)
-    if soft_exit_code and soft_exit_code in codes:
-        return soft_exit_code
-    return max(codes, default=0)
-
-
 def _summary(runs: Sequence[PolicyRun], exit_code: int, outcome: str) -> str:
-    heads = {
-        int(ExitCode.INTERRUPTED): "INTERRUPTED",
-        int(ExitCode.BLOCKED): "BLOCKED",
-        int(ExitCode.NO_DECISION): "NO DECISION",
-        int(ExitCode.USAGE): "NO DECISION",
-    }
+    heads = {int(code): head for code, head in HEADS.items()}
     if exit_code in heads:
         head = heads[exit_code]
     elif exit_code != 0 or any(run.verdict.exit_code != 0 for run in runs):

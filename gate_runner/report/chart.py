@@ -1,90 +1,163 @@
-"""A mermaid `xychart-beta` of each campaign's pass rate against its bar, for the sticky comment.
+"""Mermaid `xychart-beta` charts of each campaign's pass rate against its bar, for the comment.
 
 GitHub and GitLab render mermaid blocks natively. Syntax: https://mermaid.js.org/syntax/xyChart
 (one `x-axis` of quoted categories, a `y-axis` range, then `bar [...]` and `line [...]` series,
-one number per category). Mermaid draws every bar series at the same x, so the chart has one
-bar series (the rates) and lines for the bar and the baseline; xychart has no legend, so the
-sentence above the block says which is which.
+one number per category; plots take the colours of `plotColorPalette` in order). xychart has
+no legend and no label rotation, so the x labels are short ones (C1..Cn, C2.1 for run 1 of C2)
+that a table under the charts maps to the campaigns, a chart holds at most PER_CHART of them
+(more make several charts), and past MAX_CHARTED the table alone is shown.
 """
 
 from __future__ import annotations
 
-import re
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from gate_runner.report.pass_rates import PassRate, pass_rates
 from gate_runner.verdict import Verdict
 
-MAX_CATEGORIES = 30
-_LABEL_LIMIT = 28
-# Characters a quoted mermaid string holds as plain text on every renderer; the rest become "_".
-_UNSAFE = re.compile(r"[^A-Za-z0-9 ._:/+()-]")
+# Mermaid draws at 700 px: 12 slots of ~47 px keep labels like "C36.12" apart (measured in
+# Chromium by tests/report/test_chart_mermaid.py).
+PER_CHART = 12
+# Three charts; past that a reader gets the table (a comment is no place for ten charts).
+MAX_CHARTED = 3 * PER_CHART
+# The table is cut here too: it comes first in the comment and is kept or dropped whole.
+MAX_ROWS = 100
+# Aggregate bars, run bars, the bar line, the baseline line: named in the caption.
+_COLOURS = {"rate": "#0969da", "run": "#54aeff", "bar": "#cf222e", "baseline": "#8250df"}
+# Zero-width spaces: two distinct, invisible categories that let a lone point's lines be drawn.
+_PADS = ("\u200b", "\u200b\u200b")
 
 
-def chart_block(verdict: Verdict, baseline: Verdict | None = None) -> str:
-    """The caption and the fenced ```mermaid block; "" when no campaign has a pass rate."""
-    labels: list[str] = []
-    rates: list[float] = []
-    bars: list[float] = []
-    befores: list[float | None] = []
-    repeated = False
-    for rate in pass_rates(verdict, baseline):
-        repeated = repeated or bool(rate.runs)
-        for label, value in _points(rate):
-            labels.append(label)
-            rates.append(value)
-            # No min_pass_rate means nothing is required: the bar line sits at 0.
-            bars.append(rate.bar if rate.bar is not None else 0.0)
-            befores.append(rate.baseline)
-    if not labels:
+@dataclass(frozen=True)
+class _Point:
+    label: str
+    value: float
+    run: bool  # one run of a repeated campaign, not the aggregate the gate judged
+    bar: float
+    baseline: float | None
+
+
+def chart_block(
+    verdict: Verdict, baseline: Verdict | None = None, *, cell: Callable[[object], str]
+) -> str:
+    """Caption, ```mermaid blocks and the table naming their labels; "" without a pass rate.
+
+    `cell` is the comment's table-cell escaper (markdown.cell): campaign keys are untrusted.
+    """
+    rates = [r for r in pass_rates(verdict, baseline) if r.value is not None or r.runs]
+    if not rates:
         return ""
-    shown = min(len(labels), MAX_CATEGORIES)
-    with_baseline = all(b is not None for b in befores[:shown])
-    lines = [
-        "xychart-beta",
-        '    title "Pass rate against the bar"',
-        "    x-axis [" + ", ".join(f'"{name}"' for name in _unique(labels[:shown])) + "]",
-        '    y-axis "pass rate" 0 --> 1',
-        "    bar [" + _numbers(rates[:shown]) + "]",
-        "    line [" + _numbers(bars[:shown]) + "]",
+    labels = [f"C{index}" for index in range(1, len(rates) + 1)]
+    points = [p for label, rate in zip(labels, rates, strict=True) for p in _points(label, rate)]
+    if len(points) > MAX_CHARTED:
+        caption = (
+            f"_Pass rate against the bar: {len(points)} bars are too many to chart legibly,"
+            " so here is the table._"
+        )
+        return caption + "\n\n" + _table(rates, None, cell)
+    repeated = any(p.run for p in points)
+    count = math.ceil(len(points) / PER_CHART)
+    size = math.ceil(len(points) / count)
+    chunks = [points[start : start + size] for start in range(0, len(points), size)]
+    # As before: a baseline missing for one campaign draws no baseline line at all.
+    with_baseline = all(p.baseline is not None for p in points)
+    charts = [
+        _chart(chunk, index, count, repeated=repeated, with_baseline=with_baseline)
+        for index, chunk in enumerate(chunks, 1)
     ]
-    if with_baseline:
-        lines.append("    line [" + _numbers([b or 0.0 for b in befores[:shown]]) + "]")
     caption = (
-        "_Bars: each campaign's pass rate"
-        + (" and each of its runs" if repeated else "")
-        + "; first line: its bar (min_pass_rate)"
-        + ("; second line: the baseline" if with_baseline else "")
-        + "._"
+        "_Pass rate against the bar. Blue bars: each campaign's pass rate"
+        + ("; light blue bars (C1.1, C1.2, …): each of its runs" if repeated else "")
+        + "; red line: its bar (min_pass_rate)"
+        + ("; purple line: the baseline" if with_baseline else "")
+        + ". C1, C2, … are the campaigns in the table below._"
     )
-    if shown < len(labels):
-        caption += f" _First {shown} of {len(labels)} shown._"
-    return caption + "\n\n```mermaid\n" + "\n".join(lines) + "\n```\n"
+    return caption + "\n\n" + "".join(charts) + "\n" + _table(rates, labels, cell)
 
 
-def _points(rate: PassRate) -> list[tuple[str, float]]:
-    name = _label(rate.key)
-    points = [(name, rate.value)] if rate.value is not None else []
-    points += [(f"{name} run {index}", run) for index, run in enumerate(rate.runs, 1)]
+def _points(label: str, rate: PassRate) -> list[_Point]:
+    # No min_pass_rate means nothing is required: the bar line sits at 0.
+    bar = rate.bar if rate.bar is not None else 0.0
+    points = []
+    if rate.value is not None:
+        points.append(_Point(label, rate.value, False, bar, rate.baseline))
+    points += [
+        _Point(f"{label}.{index}", run, True, bar, rate.baseline)
+        for index, run in enumerate(rate.runs, 1)
+    ]
     return points
 
 
-def _label(key: str) -> str:
-    text = _UNSAFE.sub("_", key).strip() or "_"
-    return text if len(text) <= _LABEL_LIMIT else text[: _LABEL_LIMIT - 2] + ".."
+def _chart(
+    points: list[_Point], index: int, count: int, *, repeated: bool, with_baseline: bool
+) -> str:
+    title = "Pass rate against the bar" + (f" ({index} of {count})" if count > 1 else "")
+    names = [p.label for p in points]
+    rates = [0.0 if p.run else p.value for p in points]
+    runs = [p.value if p.run else 0.0 for p in points]
+    bars = [p.bar for p in points]
+    befores = [p.baseline for p in points]
+    if len(points) == 1:
+        # A line through one category is one point, which mermaid never draws: pad both sides.
+        names = [_PADS[0], *names, _PADS[1]]
+        rates, runs = [0.0, *rates, 0.0], [0.0, *runs, 0.0]
+        bars, befores = bars * 3, befores * 3
+    colours = [_COLOURS["rate"], *([_COLOURS["run"]] if repeated else []), _COLOURS["bar"]]
+    lines = [
+        "```mermaid",
+        "---",
+        "config:",
+        "  themeVariables:",
+        "    xyChart:",
+        f'      plotColorPalette: "{", ".join([*colours, _COLOURS["baseline"]])}"',
+        "---",
+        "xychart-beta",
+        f'    title "{title}"',
+        "    x-axis [" + ", ".join(f'"{name}"' for name in names) + "]",
+        '    y-axis "pass rate" 0 --> 1',
+        "    bar [" + _numbers(rates) + "]",
+    ]
+    if repeated:
+        # Drawn over the first series: a run's bar covers the aggregate series' zero there.
+        lines.append("    bar [" + _numbers(runs) + "]")
+    lines.append("    line [" + _numbers(bars) + "]")
+    if with_baseline:
+        lines.append("    line [" + _numbers([b or 0.0 for b in befores]) + "]")
+    return "\n".join([*lines, "```", ""])
 
 
-def _unique(labels: list[str]) -> list[str]:
-    # Cleaning and cutting can make two keys alike; a category must name one point.
-    taken: set[str] = set()
-    result = []
-    for label in labels:
-        candidate, count = label, 1
-        while candidate in taken:
-            count += 1
-            candidate = f"{label} ({count})"
-        taken.add(candidate)
-        result.append(candidate)
-    return result
+def _table(rates: list[PassRate], labels: list[str] | None, cell: Callable[[object], str]) -> str:
+    shown = rates[:MAX_ROWS]
+    with_runs = any(r.runs for r in shown)
+    with_baseline = any(r.baseline is not None for r in shown)
+    head = [
+        *(["Label"] if labels else []),
+        "Campaign",
+        "Pass rate",
+        *(["Runs"] if with_runs else []),
+        "Bar",
+        *(["Baseline"] if with_baseline else []),
+    ]
+    rows = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    for index, rate in enumerate(shown):
+        row = [
+            *([labels[index]] if labels else []),
+            cell(rate.key),
+            _number(rate.value),
+            *([", ".join(_number(v) for v in rate.runs) or "—"] if with_runs else []),
+            _number(rate.bar),
+            *([_number(rate.baseline)] if with_baseline else []),
+        ]
+        rows.append("| " + " | ".join(row) + " |")
+    if len(rates) > MAX_ROWS:
+        rows.append(f"\n_First {MAX_ROWS} of {len(rates)} campaigns shown._")
+    return "\n".join(rows) + "\n"
+
+
+def _number(value: float | None) -> str:
+    return "—" if value is None else f"{value:.4g}"
 
 
 def _numbers(values: list[float]) -> str:

@@ -94,6 +94,8 @@ def page(verdict: Verdict, baseline: Verdict | None = None) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta name="color-scheme" content="light dark">\n'
         '<meta name="referrer" content="no-referrer">\n'
+        # What a search result, a link preview or Lighthouse's SEO audit shows of the page.
+        f'<meta name="description" content="{_description(verdict, state)}">\n'
         f"<title>gate-runner: {_text(verdict.outcome)} — {state}</title>\n"
         f"<style>{_STYLE}</style>\n</head>\n<body>\n<main>\n"
         + "".join(part for part in body if part)
@@ -103,6 +105,11 @@ def page(verdict: Verdict, baseline: Verdict | None = None) -> str:
 
 def _text(value: object, limit: int = 500) -> str:
     return escape(one_line(value, limit), quote=True)
+
+
+def _description(verdict: Verdict, state: str) -> str:
+    summary = f"Sepurux reliability gate verdict: {verdict.outcome}, {state}. {verdict.summary}"
+    return _text(summary, 300)
 
 
 def _kind(outcome: str) -> str:

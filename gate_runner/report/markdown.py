@@ -53,7 +53,7 @@ def document(
         for c in verdict.campaigns
         if findings(c) or c.error or c.flaky or c.aggregate is not None
     ]
-    chart = chart_block(verdict)
+    chart = chart_block(verdict, cell=cell)
     if chart:
         # First of the sections: kept whole (or left out whole) when the comment is cut.
         sections.insert(0, chart)

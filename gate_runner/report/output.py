@@ -17,9 +17,6 @@ if TYPE_CHECKING:
     # Only the type: the channel imports the secrets, which import the forge (comment) module.
     from gate_runner.channel import Channel
 
-# Read by programs, not shown in a CI log: untrusted text stays as it came (scrubbed only).
-DATA_FORMATS = frozenset({"json", "sarif", "gitlab", "junit"})
-
 
 @dataclass(frozen=True)
 class ReportSpec:
@@ -73,7 +70,7 @@ def write_reports(
         text = known if known is not None else REPORTERS[spec.format].render(verdict)
         destination = spec.destination
         try:
-            channel.write_file(destination, text, human=spec.format not in DATA_FORMATS)
+            channel.write_file(destination, text, human=not REPORTERS[spec.format].data)
         except (OSError, UsageError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             warnings.append(f"could not write the {spec.format} report to {destination}: {reason}")

@@ -153,7 +153,8 @@ def draw_metrics(metrics: Metrics, seed: int | str, campaign_id: str, index: int
     model = metrics.random_pass_rate
     if model is None:
         return None
-    from gate_runner.statistics.simulation import Binomial, run_rng
+    from gate_runner.statistics.simulation import draw_successes, run_rng
 
-    successes = Binomial(model.trials, model.true).draw(run_rng(seed, campaign_id, index))
+    rng = run_rng(seed, campaign_id, index)
+    successes = draw_successes(rng, model.trials, model.true, model.icc)
     return replace(metrics, pass_rate=successes / model.trials)

@@ -41,10 +41,12 @@ class ToolFailures:
 
 @dataclass(frozen=True)
 class RandomRate:
-    """A random agent's pass rate: each run draws Binomial(trials, true) successes."""
+    """A random agent's pass rate: each run's rate drawn from a Beta of mean `true` and
+    intra-class correlation `icc` (0: the rate is `true`), its successes Binomial(trials, rate)."""
 
     true: float
     trials: int
+    icc: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ class Metrics:
     top_failing_tools: tuple[ToolFailures, ...] = ()
     mutation_categories: tuple[str, ...] = ()
     mutation_coverage_score: float = 100.0
-    # pass_rate: {true, trials}: each run draws its own pass rate (Run.drawn); pass_rate is
+    # pass_rate: {true, trials, icc}: each run draws its own pass rate (Run.drawn); pass_rate is
     # then the true rate, answered by no run.
     random_pass_rate: RandomRate | None = None
 
@@ -70,7 +72,9 @@ class Metrics:
         rate = data.get("pass_rate", 1.0)
         random_rate = None
         if isinstance(rate, Mapping):
-            random_rate = RandomRate(float(rate["true"]), int(rate["trials"]))
+            random_rate = RandomRate(
+                float(rate["true"]), int(rate["trials"]), float(rate.get("icc", 0.0))
+            )
             rate = rate["true"]
         return cls(
             random_pass_rate=random_rate,

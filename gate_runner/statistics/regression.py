@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from gate_runner.statistics.intervals import Interval, NoInterval, wilson
 from gate_runner.statistics.judgement import Status
-from gate_runner.statistics.quantiles import t_quantile
+from gate_runner.statistics.quantiles import normal_quantile, t_quantile
 from gate_runner.statistics.samples import Direction, Sample, counted, pooled_counts
 
 
@@ -29,8 +29,9 @@ def regression(
     max_regression: float,
     confidence: float,
 ) -> Regression:
-    """pass when the interval of the change shows the regression is at most `max_regression`,
-    fail when it shows it is larger, inconclusive otherwise (or when no interval exists).
+    """fail when the interval of the change shows a regression larger than `max_regression`
+    (the whole interval beyond it), else pass, the interval in the message: an agent that did
+    not change must pass whatever the sample size, so the burden of proof is on the drop.
 
     The interval is Newcombe's hybrid score interval for two proportions when both sides
     have trial counts, else Welch's t interval on the runs' values.
@@ -43,21 +44,25 @@ def regression(
         point = c_s / c_n - b_s / b_n
     allowed = f"a regression of at most {max_regression:g}"
     if isinstance(interval, NoInterval):
-        return Regression(
-            "inconclusive", point, f"{metric} changed by {point:+.4f}; {interval.reason}"
-        )
+        message = f"{metric} changed by {point:+.4f}; {interval.reason}, so no drop is shown"
+        return Regression("pass", point, message)
     # Orient so that "worse" is negative whichever way the bar points.
     sign = 1.0 if direction == "min" else -1.0
-    worst, best = sorted((sign * interval.low, sign * interval.high))
-    if worst >= -max_regression:
-        status: Status = "pass"
-    elif best < -max_regression:
-        status = "fail"
-    else:
-        status = "inconclusive"
-    shows = {"pass": "shows", "fail": "rules out", "inconclusive": "cannot show"}[status]
+    best = max(sign * interval.low, sign * interval.high)
+    status: Status = "fail" if best < -max_regression else "pass"
+    shows = "rules out" if status == "fail" else "does not rule out"
     message = f"{metric} changed by {point:+.4f}; {interval.describe()} {shows} {allowed}"
     return Regression(status, point, message, interval)
+
+
+def attempts_per_side(margin: float, rate: float, confidence: float, power: float = 0.8) -> int:
+    """Attempts on each side (baseline and current) to tell a drop of `margin` from no change
+    at a pass rate of `rate`, two-sided at `confidence`, with `power`: the normal approximation
+    n = (z(1 - a/2) + z(power))^2 * 2p(1 - p) / margin^2 (Fleiss, Statistical Methods for Rates
+    and Proportions, 3rd ed., 2003, section 4.2, without the continuity correction)."""
+    z = normal_quantile(1.0 - (1.0 - confidence) / 2.0) + normal_quantile(power)
+    variance = 2.0 * rate * (1.0 - rate) or 2.0 * margin * (1.0 - margin)  # rate 0 or 1
+    return math.ceil(z * z * variance / (margin * margin))
 
 
 def difference_interval(

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from gate_runner.cli import _register, app
+from gate_runner.cli.typer_app import _register, app
 from gate_runner.config import load_policy, validate_files
 from gate_runner.config.schema import policy_schema
 from gate_runner.templates import STARTER

@@ -272,7 +272,7 @@ def test_the_typer_validate_command_takes_offline_too(
 ) -> None:
     from typer.testing import CliRunner
 
-    from gate_runner.cli import _register, app
+    from gate_runner.cli.typer_app import _register, app
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("GATE_RUNNER_CACHE_DIR", str(tmp_path / "cache"))

@@ -10,7 +10,7 @@ import pytest
 from support import run_gate
 from typer.testing import CliRunner
 
-from gate_runner.cli import _register, app
+from gate_runner.cli.typer_app import _register, app
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "sepurux.yml.example"

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import typing
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from gate_runner.config.schema import policy_schema
 from gate_runner.evaluate.checks import threshold_check
+from gate_runner.governance.diff_rules import threshold_effect
 from gate_runner.policy import Origin, Threshold
 from gate_runner.sandbox.decision import create_errors, failed_thresholds
 from gate_runner.sandbox.scenario import Metrics
-from gate_runner.thresholds import THRESHOLDS, ThresholdKind, request_thresholds
+from gate_runner.thresholds import THRESHOLDS, Looser, ThresholdKind, request_thresholds
 
 HERE = Origin("sepurux.yml", 1, 1)
 SCHEMA_THRESHOLDS = policy_schema()["$defs"]["thresholds"]["properties"]
@@ -81,3 +84,29 @@ def test_the_evaluator_checks_every_key_by_the_table(kind: ThresholdKind) -> Non
             )
         )
     assert request_thresholds([Threshold(kind.key, value, HERE)]) == {kind.key: limit}
+
+
+@pytest.mark.parametrize("kind", THRESHOLDS.values(), ids=lambda k: k.key)
+def test_every_kind_says_what_repeats_and_the_diff_ask(kind: ThresholdKind) -> None:
+    assert kind.looser in typing.get_args(Looser)
+    assert isinstance(kind.estimated, bool)
+    if kind.estimated:  # statistics.decide compares a number, at least or at most
+        assert kind.direction in ("min", "max") and kind.limit_type != "strings"
+    if kind.looser == "fewer":
+        assert kind.limit_type == "strings"
+
+
+def test_a_diff_classes_a_threshold_by_the_table_not_by_its_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    floor = replace(THRESHOLDS["min_pass_rate"], key="floor", looser="lower")
+    ceiling = replace(THRESHOLDS["max_failures"], key="ceiling", looser="higher")
+    monkeypatch.setitem(THRESHOLDS, "floor", floor)
+    monkeypatch.setitem(THRESHOLDS, "ceiling", ceiling)
+    assert threshold_effect("floor", 0.9, 0.8) == "loosens"
+    assert threshold_effect("floor", 0.8, 0.9) == "tightens"
+    assert threshold_effect("ceiling", 2, 3) == "loosens"
+    assert threshold_effect("ceiling", 3, 3) == "neutral"
+    # max_regression measures pass_rate upwards, yet a larger allowed drop loosens.
+    assert threshold_effect("max_regression", 0.05, 0.1) == "loosens"
+    assert threshold_effect("required_mutation_categories", ("a", "b"), ("a",)) == "loosens"

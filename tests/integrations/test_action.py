@@ -122,6 +122,38 @@ def test_install_script_reports_the_binary_by_path(
     assert f"install --quiet --disable-pip-version-check {ROOT}" in (venv / "pip.log").read_text()
 
 
+@pytest.mark.parametrize(
+    ("package", "version", "installed"),
+    [
+        ("", "", str(ROOT)),
+        ("/w/gate_runner-1.0-py3-none-any.whl", "", "/w/gate_runner-1.0-py3-none-any.whl"),
+        (
+            "",
+            "1.2.3",
+            "gate-runner @ https://github.com/sepurux/gate-runner/archive/refs/tags/v1.2.3.tar.gz",
+        ),
+        ("gate-runner==1.2.3", "1.0.0", "gate-runner==1.2.3"),
+    ],
+)
+def test_install_script_installs_one_requirement(
+    tmp_path: Path, package: str, version: str, installed: str
+) -> None:
+    # The `version` input once meant `gate-runner==VERSION`, which the index does not have.
+    env = {
+        "RUNNER_OS": "Linux",
+        "RUNNER_TEMP": str(tmp_path / "temp"),
+        "GITHUB_OUTPUT": str(tmp_path / "output"),
+        "GITHUB_ACTION_PATH": str(ROOT),
+        "GATE_RUNNER_PACKAGE": package,
+        "GATE_RUNNER_VERSION": version,
+        "GATE_RUNNER_PYTHON": str(_stub(tmp_path / "python" / "python3", FAKE_PYTHON)),
+    }
+    done = _bash(step("install")["run"], env, tmp_path)
+    assert done.returncode == 0, done.stderr
+    log = (tmp_path / "temp" / "gate-runner-venv" / "pip.log").read_text()
+    assert log == f"-m pip install --quiet --disable-pip-version-check {installed}\n"
+
+
 def test_install_script_refuses_an_unknown_runner_os_clearly(tmp_path: Path) -> None:
     env = {"RUNNER_OS": "Plan9", "RUNNER_TEMP": str(tmp_path), "GATE_RUNNER_PYTHON": "false"}
     done = _bash(step("install")["run"], env, tmp_path)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from forge.fake import Answer, Request, fake_forge
+from forges.fake import Answer, Request, fake_forge
 from support import REPO, Done, clean_env, run_gate, validate_verdict
 
 SANDBOX = REPO / "examples" / "sandbox"

@@ -6,7 +6,6 @@ import json
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 
-import pytest
 from report.fixtures import hard_fail, passing, soft_warn
 from support import validate_verdict
 
@@ -51,16 +50,6 @@ def test_merge_rule_worst_outcome_any_blocking_exit_code_by_enforce_order() -> N
     ]
     assert merged.policies[0].campaigns == ("services/api/core-reliability",)
     assert merged.summary.startswith("BLOCKED: 2 policies")
-
-
-@pytest.mark.parametrize(
-    ("codes", "soft", "expected"),
-    [([0, 3, 1], 0, 1), ([0, 3], 0, 3), ([78, 0], 78, 78), ([0, 0], 0, 0), ([1, 130], 0, 130)],
-)
-def test_exit_code_follows_enforce_order(codes: list[int], soft: int, expected: int) -> None:
-    from gate_runner.monorepo.merge import merged_exit_code
-
-    assert merged_exit_code(codes, soft_exit_code=soft) == expected
 
 
 def test_soft_failure_in_one_policy_is_review_required_overall() -> None:

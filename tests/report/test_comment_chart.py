@@ -28,9 +28,11 @@ def test_the_comment_shows_the_chart_and_the_baseline_recorded_in_the_verdict() 
     # Reports are rendered from the verdict alone: --baseline's rate travels inside it.
     verdict = Verdict.from_dict(json.loads(_with_baseline(hard_fail(), 0.9).to_json()))
     body = REPORTERS["markdown"].render(verdict)
-    assert "```mermaid\nxychart-beta\n" in body
-    assert "    bar [0.72]\n    line [0.85]\n    line [0.9]\n```" in body
-    assert "second line: the baseline" in body
+    assert "```mermaid\n---\n" in body and "\nxychart-beta\n" in body
+    drawn = "    bar [0, 0.72, 0]\n    line [0.85, 0.85, 0.85]\n    line [0.9, 0.9, 0.9]\n```"
+    assert drawn in body
+    assert "purple line: the baseline" in body
+    assert "| C1 | core-reliability | 0.72 | 0.85 | 0.9 |" in body
 
 
 @pytest.mark.slow
@@ -80,4 +82,5 @@ def test_check_with_a_baseline_draws_it_in_the_comment(tmp_path: Path) -> None:
     verdict = json.loads((tmp_path / "gate-runner-verdict.json").read_text(encoding="utf-8"))
     assert verdict["campaigns"][0]["baseline_pass_rate"] == 0.97
     body = (tmp_path / "comment.md").read_text(encoding="utf-8")
-    assert "    bar [0.81]\n    line [0.85]\n    line [0.97]\n```" in body
+    drawn = "    bar [0, 0.81, 0]\n    line [0.85, 0.85, 0.85]\n    line [0.97, 0.97, 0.97]\n```"
+    assert drawn in body

@@ -76,6 +76,10 @@ def test_csp_allows_exactly_the_stylesheet_in_the_page() -> None:
         "base-uri 'none'; form-action 'none'"
     )
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in document
+    assert (
+        '<meta name="description" content="Sepurux reliability gate verdict: fail, blocks the'
+        ' merge. 1 of 1 campaigns failed; the gate blocks (hard)">'
+    ) in document
     assert "prefers-color-scheme:dark" in document
 
 

@@ -72,6 +72,11 @@ def test_failing_verdict_renders_with_no_console_error(browser: Browser, tmp_pat
     assert page.problems == []
     assert _rows(page) == [["core-reliability", "fail"]]
     assert page.evaluate("document.title") == "gate-runner: fail — blocks the merge"
+    description = "document.querySelector('meta[name=description]')?.content"
+    assert page.evaluate(description) == (
+        "Sepurux reliability gate verdict: fail, blocks the merge."
+        " 1 of 1 campaigns failed; the gate blocks (hard)"
+    )
     assert page.evaluate("document.querySelectorAll('svg').length") >= 3
     image = read_png(page.screenshot(640, 700))
     assert (image.width, image.height) == (640, 700)
@@ -107,6 +112,8 @@ def test_hostile_names_run_no_script(browser: Browser, tmp_path: Path) -> None:
     assert page.problems == []
     assert page.evaluate("document.querySelectorAll('script, img').length") == 0
     assert _rows(page) == [[f"core{evil}", "fail"]]
+    # The summary, untrusted, is the description's text and nothing more.
+    assert page.evaluate("document.querySelector('meta[name=description]').content").endswith(evil)
 
 
 def test_demo_failing_run_screenshot(browser: Browser, tmp_path: Path) -> None:

@@ -1,10 +1,11 @@
-"""Baseline regression with a test: pass, fail or inconclusive on the interval of the change."""
+"""Baseline regression with a test: fail only when the interval of the change shows the drop."""
 
 from __future__ import annotations
 
 import pytest
 
 from gate_runner.statistics import Sample, regression
+from gate_runner.statistics.regression import attempts_per_side
 
 
 def test_counted_regression_uses_newcombe() -> None:
@@ -17,7 +18,9 @@ def test_counted_regression_uses_newcombe() -> None:
         max_regression=0.02,
         confidence=0.95,
     )
-    assert result.status == "inconclusive"
+    # The interval reaches above -0.02: the drop is not shown, so it passes, interval shown.
+    assert result.status == "pass"
+    assert "does not rule out a regression of at most 0.02" in result.message
     assert result.difference == pytest.approx(-8 / 150)
     assert result.interval is not None and result.interval.method == "newcombe"
 
@@ -26,6 +29,7 @@ def test_counted_regression_uses_newcombe() -> None:
     ("current", "baseline", "status"),
     [
         ((1900, 2000), (1910, 2000), "pass"),  # shown to be within 0.02
+        ((95, 100), (95, 100), "pass"),  # unchanged: passes however small the sample
         ((1500, 2000), (1900, 2000), "fail"),  # shown to be worse by more than 0.02
     ],
 )
@@ -52,10 +56,10 @@ def test_uncounted_regression_needs_two_runs_a_side() -> None:
         max_regression=0.02,
         confidence=0.95,
     )
-    assert result.status == "inconclusive"
+    assert result.status == "pass"
     assert result.message == (
         "pass_rate changed by -0.1000; no interval for the change: "
-        "without trial counts both sides need at least two runs"
+        "without trial counts both sides need at least two runs, so no drop is shown"
     )
 
 
@@ -83,3 +87,10 @@ def test_a_max_bar_regresses_upwards() -> None:
         confidence=0.95,
     )
     assert result.status == "fail"
+
+
+def test_attempts_per_side_for_80_percent_power() -> None:
+    # (1.959964 + 0.841621)^2 * 2 * 0.85 * 0.15 / 0.02^2 = 5003.4: about 5,000 a side.
+    assert attempts_per_side(0.02, 0.85, 0.95) == 5004
+    assert attempts_per_side(0.10, 0.85, 0.95) == 201
+    assert attempts_per_side(0.02, 1.0, 0.95) > 0  # a perfect rate still gets an answer

@@ -7,7 +7,7 @@ import statistics
 
 import pytest
 
-from gate_runner.statistics.simulation import Binomial, beta_binomial, run_rng
+from gate_runner.statistics.simulation import Binomial, draw_successes, run_rate, run_rng
 
 
 def test_same_seed_same_sequence_of_runs() -> None:
@@ -41,18 +41,22 @@ def test_draws_have_the_binomial_mean_and_variance() -> None:
     assert variance == pytest.approx(6.375, rel=0.06)
 
 
-def test_beta_binomial_runs_vary_by_the_design_effect() -> None:
-    """Issue 19's draw: icc 0 is the plain binomial; icc ρ inflates a run's variance by
-    1 + (n − 1)ρ (seeded, so the figures below are the same on every machine)."""
-    plain, same = random.Random(5), random.Random(5)
-    assert [beta_binomial(50, 0.9, 0.0, plain) for _ in range(20)] == [
-        Binomial(50, 0.9).draw(same) for _ in range(20)
+def test_beta_rates_have_the_mean_and_icc_asked_for() -> None:
+
+    rng = random.Random(3)
+    rates = [run_rate(rng, 0.8, 0.1) for _ in range(20_000)]
+    # Beta of mean p and ICC rho: variance rho * p * (1 - p) = 0.016 (seeded: no flake).
+    assert statistics.fmean(rates) == pytest.approx(0.8, abs=0.005)
+    assert statistics.variance(rates) == pytest.approx(0.016, rel=0.05)
+    assert run_rate(rng, 0.8, 0.0) == 0.8 and run_rate(rng, 1.0, 0.3) == 1.0
+
+
+def test_icc_zero_draws_today_s_binomial_and_beta_binomial_spreads_wider() -> None:
+
+    assert [draw_successes(random.Random(i), 50, 0.9) for i in range(50)] == [
+        Binomial(50, 0.9).draw(random.Random(i)) for i in range(50)
     ]
-    rng = random.Random(19)
-    draws = [beta_binomial(50, 0.9, 0.05, rng) for _ in range(4000)]
-    expected = 50 * 0.9 * 0.1 * (1 + 49 * 0.05)  # 15.5
-    assert statistics.fmean(draws) == pytest.approx(45, abs=0.3)
-    assert statistics.variance(draws) == pytest.approx(expected, rel=0.1)
-    assert beta_binomial(50, 1.0, 0.05, rng) == 50
-    with pytest.raises(ValueError, match="icc"):
-        beta_binomial(50, 0.9, 1.0, rng)
+    wide = [draw_successes(random.Random(i), 50, 0.8, 0.05) for i in range(5000)]
+    # Beta-binomial variance n p q (1 + (n - 1) rho) = 8 * 3.45 = 27.6 against 8 at rho 0.
+    assert statistics.fmean(wide) == pytest.approx(40, abs=0.3)
+    assert statistics.variance(wide) == pytest.approx(27.6, rel=0.1)

@@ -1,0 +1,13 @@
+"""GitHub: check runs (else commit statuses), review requests and the sticky comment."""
+
+from __future__ import annotations
+
+from gate_runner.forges.github import api, checks, comment, review
+from gate_runner.forges.interface import PostComment, Publish, RequestReview
+
+NAME = "github"
+TITLE = "GitHub"
+TOKEN_VARIABLES: tuple[str, ...] = api.TOKEN_VARIABLES
+publish: Publish = checks.publish
+request_review: RequestReview | None = review.request_review
+post_comment: PostComment | None = comment.post_comment

@@ -1,0 +1,13 @@
+"""GitLab: commit statuses on the running pipeline, review requests and the sticky comment."""
+
+from __future__ import annotations
+
+from gate_runner.forges.gitlab import api, comment, review, statuses
+from gate_runner.forges.interface import PostComment, Publish, RequestReview
+
+NAME = "gitlab"
+TITLE = "GitLab"
+TOKEN_VARIABLES: tuple[str, ...] = api.TOKEN_VARIABLES
+publish: Publish = statuses.publish
+request_review: RequestReview | None = review.request_review
+post_comment: PostComment | None = comment.post_comment

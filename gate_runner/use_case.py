@@ -1,0 +1,389 @@
+"""The `check` use case: a CheckRequest in, one verdict (and its exit code) out; never prints.
+
+prepare (the policies, governance, the baseline, a plan per policy), then run (the token
+checked, the sandbox started, the runs made), govern, merge, and the exit code decided by
+enforce. What a user sees on the way (secrets to mask, lines, progress) goes to the
+CheckObserver the caller gives; files, reports and the forge are the caller's.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, ExitStack
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+from typing import Any, Protocol
+
+from gate_runner.api import RunEvent, SepuruxClient
+from gate_runner.config import load_policy
+from gate_runner.errors import PolicyError, ServiceError, UsageError
+from gate_runner.governance.check_gate import (
+    GovernanceRequest,
+    GovernedGate,
+    PolicyRefUnreadable,
+    govern,
+    merge_governance,
+    prepare,
+)
+from gate_runner.monorepo import PolicyRun, campaign_prefixes, discover_policies, merge_verdicts
+from gate_runner.monorepo.merge import prefixed
+from gate_runner.monorepo.select import baseline_for, judged, select_across
+from gate_runner.policy import Mode, Policy
+from gate_runner.runner import (
+    GateClock,
+    GateOptions,
+    evaluate_payloads,
+    gate_error_verdict,
+    mark_interrupted,
+    run_gate,
+    select_campaigns,
+)
+from gate_runner.sandbox import Sandbox, load_scenario
+from gate_runner.secrets import bad_token_reason, token_value
+from gate_runner.settings import CommandLine, Setting, Settings, resolve, resolve_gate
+from gate_runner.verdict import (
+    CampaignResult,
+    CIContext,
+    DecisionPayload,
+    Verdict,
+    read_baseline,
+    read_baseline_runs,
+    saved_runs,
+)
+
+DEFAULT_CONFIG = Path("sepurux.yml")
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    """What `check` is asked, parsed: no output path, report or forge (the caller delivers)."""
+
+    configs: tuple[Path, ...] = ()  # each --config; none: sepurux.yml
+    discover: bool = False
+    campaigns: tuple[str, ...] = ()
+    enforcement: Mode | None = None
+    timeout: float | None = None
+    api_url: str | None = None
+    soft_exit_code: int = 0
+    fresh: bool = False
+    baseline: Path | None = None  # a verdict file, or `auto` (found in `store`)
+    sandbox: Path | None = None  # a scenario file: run against a local sandbox
+    policy_ref: str | None = None  # --policy-ref REF|auto (docs/governance.md)
+    store: str | None = None  # --store DIR|git-notes, where --baseline auto looks
+    dry_run: bool = False  # plan only: no sandbox, no call
+
+    @property
+    def config(self) -> Path:
+        """The first policy (the one a verdict without policy names)."""
+        return self.configs[0] if self.configs else DEFAULT_CONFIG
+
+    @property
+    def baseline_auto(self) -> bool:
+        return self.baseline is not None and str(self.baseline) == "auto"
+
+    def command_line(self) -> CommandLine:
+        return CommandLine(
+            api_url=self.api_url,
+            timeout=self.timeout,
+            enforcement=self.enforcement,
+            soft_exit_code=self.soft_exit_code,
+        )
+
+
+@dataclass(frozen=True)
+class PolicyPlan:
+    """One policy's runs: the options the runner gets, the API, and the keys it judges."""
+
+    policy: Policy
+    prefix: str | None
+    options: GateOptions
+    base_url: Setting[str]
+    governed: GovernedGate
+    judged: frozenset[str]  # its campaign keys as the verdict names them
+    timeout: float  # the gate's --timeout or gate.timeout, in seconds
+
+
+@dataclass(frozen=True)
+class PolicyFailure:
+    """No policy to judge by: which file, and why (the caller still writes a verdict)."""
+
+    path: Path
+    error: PolicyError | PolicyRefUnreadable
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What `check` came to: the plans, and the verdict (None for a dry run)."""
+
+    plans: tuple[PolicyPlan, ...]
+    verdict: Verdict | None
+    # Whether any policy asks for statuses (`publish: true`), run by --campaign or not.
+    publish: bool = False
+
+
+# A client for a policy's API: (base URL, token, policy, seconds per request).
+Connect = Callable[[str, str, Policy, float], SepuruxClient]
+
+
+class CheckObserver(Protocol):
+    """What the caller shows on the way; every method is called from this thread."""
+
+    def loaded(self, policies: Sequence[Policy]) -> None:
+        """Every policy is loaded (their tokens are secrets now); no run has started."""
+
+    def api_ready(self, sandbox: Sandbox | None) -> None:
+        """The API is known (the sandbox's, when one was started); runs start next."""
+
+    def policy_started(self, policy: Policy, count: int) -> None:
+        """One policy's runs start (of `count` policies)."""
+
+    def progress(self, total: int) -> AbstractContextManager[Callable[[RunEvent], None]]:
+        """Around one policy's runs: where its run events go."""
+
+
+def connect(base_url: str, token: str, policy: Policy, request_timeout: float) -> SepuruxClient:
+    """The real client for a policy's API."""
+    return SepuruxClient(
+        base_url,
+        token,
+        token_env=policy.api.token_env,
+        auth_header=policy.api.auth_header,
+        project=policy.api.project,
+        request_timeout=request_timeout,
+    )
+
+
+def policy_paths(request: CheckRequest) -> list[Path]:
+    """The policies to judge: --discover's, else each --config given (once each)."""
+    if request.discover:
+        if request.configs:
+            raise UsageError("--discover finds the policies itself; leave out --config")
+        return discover_policies(Path("."))
+    return list(dict.fromkeys(request.configs or (request.config,)))
+
+
+def check(
+    request: CheckRequest,
+    observer: CheckObserver,
+    *,
+    env: Mapping[str, str],
+    ci: CIContext,
+    clock: GateClock,
+    cancel: threading.Event,
+    today: date,
+    load: Callable[[Path], Policy] = load_policy,
+    client: Connect = connect,
+) -> Checked | PolicyFailure:
+    """Prepare, run, govern, merge: the verdict, with the exit code enforce decides.
+
+    `cancel` (a threading.Event) stops the runs; the verdict then says it was interrupted.
+    An invalid policy or an unreadable --policy-ref is a PolicyFailure, not an exception.
+    """
+    settings = check_usage(request, env)
+    governed: list[GovernedGate] = []
+    for index, path in enumerate(policy_paths(request)):
+        try:
+            # The baseline is the repository's: looked up once, with the first policy.
+            governed.append(_prepare(request, path, env, today, load, first=index == 0))
+        except (PolicyError, PolicyRefUnreadable) as error:
+            return PolicyFailure(path, error)
+    observer.loaded([g.policy for g in governed])
+    plans = plan_policies(request, governed, settings, env)
+    publish = any(g.policy.publish for g in governed)
+    if request.dry_run:
+        return Checked(plans, None, publish)
+    with ExitStack() as stack:
+        sandbox = None
+        if request.sandbox is not None:
+            scenario = load_scenario(request.sandbox)
+            sandbox = stack.enter_context(Sandbox(scenario, host="127.0.0.1", port=0))
+        observer.api_ready(sandbox)
+        runs = []
+        for plan in plans:
+            base_url = plan.base_url.value
+            token = token_value(env.get(plan.policy.api.token_env))
+            if sandbox is not None:
+                base_url, token = sandbox.url, sandbox.token
+            observer.policy_started(plan.policy, len(plans))
+            own = _run(
+                plan,
+                base_url,
+                token,
+                observer,
+                ci=ci,
+                clock=clock if len(plans) == 1 else GateClock(),
+                cancel=cancel,
+                today=today,
+                request_timeout=settings.request_timeout.value,
+                client=client,
+            )
+            runs.append(PolicyRun(plan.policy.path, plan.prefix, _governed(own, plan, ci, today)))
+    verdict = merge_verdicts(runs, soft_exit_code=settings.soft_exit_code.value)
+    if len(runs) > 1:
+        verdict = merge_governance(verdict, [run.verdict for run in runs])
+    if cancel.is_set() and not verdict.interrupted:
+        # Cancelled after the last decision: the verdict is whole, but CI asked us to stop.
+        verdict = mark_interrupted(verdict, soft_exit_code=request.soft_exit_code)
+    return Checked(plans, verdict, publish)
+
+
+def check_usage(request: CheckRequest, env: Mapping[str, str]) -> Settings:
+    """The settings no policy changes; a bad flag, or two that cannot go together, is a
+    usage error before anything is read."""
+    settings = resolve(request.command_line(), env)
+    if request.sandbox and request.api_url:
+        raise UsageError("--sandbox starts its own API; leave out --api-url")
+    return settings
+
+
+def plan_policies(
+    request: CheckRequest,
+    governed: Sequence[GovernedGate],
+    settings: Settings,
+    env: Mapping[str, str],
+) -> tuple[PolicyPlan, ...]:
+    """Each policy that runs: its campaigns (--campaign), its part of the baseline, its API."""
+    policies = [g.policy for g in governed]
+    prefixes = campaign_prefixes([g.policy.path for g in governed])
+    # An unknown campaign key is a usage error before any call.
+    selected = select_across(policies, prefixes, request.campaigns)
+    baseline, baseline_runs = _baseline(request, governed)
+    command_line = request.command_line()
+    gates = {id(g.policy): g for g in governed}
+    plans = []
+    # judged(): each policy --campaign selects anything of, with the keys it runs.
+    for policy, prefix, keys in judged(policies, prefixes, selected):
+        options = GateOptions(
+            campaign_keys=keys,
+            enforcement=settings.enforcement.value,
+            # The runner resolves the gate timeout with the policy (settings.gate_timeout).
+            timeout=request.timeout,
+            soft_exit_code=settings.soft_exit_code.value,
+            fresh=request.fresh,
+            baseline=baseline_for(policy, prefix, baseline),
+            baseline_runs=baseline_for(policy, prefix, baseline_runs),
+        )
+        gate = resolve_gate(command_line, env, policy)
+        plans.append(
+            PolicyPlan(
+                policy,
+                prefix,
+                options,
+                gate.base_url,
+                gates[id(policy)],
+                frozenset(prefixed(prefix, k) for k in keys),
+                gate.timeout.value,
+            )
+        )
+    return tuple(plans)
+
+
+def _baseline(
+    request: CheckRequest, governed: Sequence[GovernedGate]
+) -> tuple[dict[str, DecisionPayload], Mapping[str, Sequence[DecisionPayload]]]:
+    """The baseline verdict's payloads and runs: --baseline FILE, or the one auto found."""
+    if request.baseline_auto:
+        found = governed[0].baseline
+        document = found.verdict if found is not None else None
+        usable = document is not None and isinstance(document.get("campaigns"), list)
+        runs = saved_runs(document) if usable and document else {}
+        return governed[0].baseline_payloads(), runs
+    if request.baseline is not None:
+        return read_baseline(request.baseline), read_baseline_runs(request.baseline)
+    return {}, {}
+
+
+def _prepare(
+    request: CheckRequest,
+    path: Path,
+    env: Mapping[str, str],
+    today: date,
+    load: Callable[[Path], Policy],
+    *,
+    first: bool,
+) -> GovernedGate:
+    """The policy that judges (--policy-ref), the waiver rules, the baseline (--baseline auto).
+
+    A ref that cannot be read raises PolicyRefUnreadable: exit 2 with the one fix named,
+    and still a verdict file; it never falls back to the working tree.
+    """
+    if request.baseline_auto and request.store is None:
+        raise UsageError("--baseline auto needs --store DIR or --store git-notes")
+    governance = GovernanceRequest(
+        policy_ref=request.policy_ref,
+        baseline_auto=request.baseline_auto and first,
+        store=request.store,
+    )
+    return prepare(path, governance, load=load, env=env, today=today)
+
+
+def _governed(verdict: Verdict, plan: PolicyPlan, ci: CIContext, today: date) -> Verdict:
+    """One policy's verdict with governance in (both policies judging, baseline, waivers)."""
+
+    def rejudge(policy: Policy, key: str, payload: dict[str, Any]) -> CampaignResult:
+        one = replace(plan.options, campaign_keys=(key,))
+        return evaluate_payloads(policy, {key: payload}, one, ci=ci, today=today).campaigns[0]
+
+    return govern(
+        verdict,
+        plan.governed,
+        rejudge=rejudge,
+        baseline=plan.options.baseline,
+        soft_exit_code=plan.options.soft_exit_code,
+    )
+
+
+def _run(
+    plan: PolicyPlan,
+    base_url: str,
+    token: str | None,
+    observer: CheckObserver,
+    *,
+    ci: CIContext,
+    clock: GateClock,
+    cancel: threading.Event,
+    today: date,
+    request_timeout: float,
+    client: Connect,
+) -> Verdict:
+    """One policy's runs; a token that is missing or cannot be sent errs every campaign."""
+    policy, options = plan.policy, plan.options
+    try:
+        api = client(base_url, _usable_token(policy, token), policy, request_timeout)
+    except ServiceError as error:
+        return gate_error_verdict(policy, error, options, ci=ci, today=today, clock=clock)
+    total = len(select_campaigns(policy, options.campaign_keys))
+    try:
+        with observer.progress(total) as on_event:
+            return run_gate(
+                policy,
+                options,
+                api,
+                ci=ci,
+                today=today,
+                clock=clock,
+                on_event=on_event,
+                cancel=cancel,
+            )
+    finally:
+        api.close()
+
+
+def _usable_token(policy: Policy, token: str | None) -> str:
+    if token is None:
+        raise ServiceError(
+            "auth",
+            f"no API token: the variable {policy.api.token_env} is not set "
+            f"(api.token_env in {policy.path}); set it in the CI secrets",
+        )
+    unusable = bad_token_reason(token)
+    if unusable is not None:
+        # requests would fail deep inside (exit 4) or print the header; nothing is sent.
+        raise ServiceError(
+            "auth",
+            f"the token in {policy.api.token_env} cannot be sent: {unusable}; "
+            "set it again in the CI secrets",
+        )
+    return token

@@ -1,0 +1,215 @@
+"""use_case.check called directly: a fake client, an observer that records, no process."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gate_runner.api import RunEvent
+from gate_runner.api.retry import RetryPolicy
+from gate_runner.ci import detect
+from gate_runner.errors import PolicyError, UsageError
+from gate_runner.policy import Policy
+from gate_runner.runner import GateClock
+from gate_runner.use_case import Checked, CheckRequest, PolicyFailure, check
+
+TOKEN = "use-case-token"
+POLICY = """
+version: 1
+thresholds: {min_pass_rate: 0.8}
+enforcement: {mode: hard}
+campaigns:
+  good: {}
+  bad: {}
+"""
+
+
+def payload(run_id: str, pass_rate: float) -> dict[str, Any]:
+    return {
+        "run_id": run_id,
+        "status": "done",
+        "decision": "pass" if pass_rate >= 0.8 else "fail",
+        "pass_rate": pass_rate,
+        "unsafe_attempts": 0,
+        "failures": 0,
+        "top_failing_tools": [],
+        "mutation_categories": [],
+    }
+
+
+class FakeClient:
+    """The SepuruxClient methods the scheduler calls, answering from `rates` (name -> rate)."""
+
+    retry = RetryPolicy()
+
+    def __init__(self, rates: dict[str, float]) -> None:
+        self.rates = rates
+        self.created: list[str] = []
+        self.closed = False
+
+    def list_campaigns(self, **_: Any) -> list[dict[str, Any]]:
+        return [{"campaign_id": f"id-{name}", "name": name} for name in self.rates]
+
+    def create_run(self, body: dict[str, Any], _key: str | None, **_: Any) -> tuple[str, str]:
+        self.created.append(body["campaign_id"])
+        return f"run-{body['campaign_id'].removeprefix('id-')}", "run"
+
+    def get_run(self, run_id: str, _kind: str = "run", **_: Any) -> dict[str, Any]:
+        return payload(run_id, self.rates[run_id.removeprefix("run-")])
+
+    def thread_request_count(self) -> int:
+        return 0
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class Recorder:
+    """A CheckObserver that writes down what it heard, in order."""
+
+    def __init__(self) -> None:
+        self.heard: list[tuple[Any, ...]] = []
+        self.events: list[RunEvent] = []
+
+    def loaded(self, policies: Sequence[Policy]) -> None:
+        self.heard.append(("loaded", tuple(p.path for p in policies)))
+
+    def api_ready(self, sandbox: Any) -> None:
+        self.heard.append(("api_ready", sandbox))
+
+    def policy_started(self, policy: Policy, count: int) -> None:
+        self.heard.append(("policy_started", policy.path, count))
+
+    @contextmanager
+    def progress(self, total: int) -> Iterator[Callable[[RunEvent], None]]:
+        self.heard.append(("progress", total))
+        yield self.events.append
+
+
+@pytest.fixture
+def policy(tmp_path: Path) -> Path:
+    path = tmp_path / "sepurux.yml"
+    path.write_text(POLICY.lstrip(), encoding="utf-8")
+    return path
+
+
+def run(
+    request: CheckRequest,
+    *,
+    rates: dict[str, float] | None = None,
+    env: dict[str, str] | None = None,
+    cancel: threading.Event | None = None,
+) -> tuple[Checked | PolicyFailure, Recorder, list[FakeClient]]:
+    recorder, clients = Recorder(), []
+
+    def connect(base_url: str, token: str, _policy: Policy, _timeout: float) -> Any:
+        assert (base_url, token) == ("https://api.test", TOKEN)
+        clients.append(FakeClient(rates or {"good": 0.95, "bad": 0.95}))
+        return clients[-1]
+
+    outcome = check(
+        request,
+        recorder,
+        env={"SEPURUX_API_KEY": TOKEN} if env is None else env,
+        ci=detect({}),
+        clock=GateClock(),
+        cancel=cancel or threading.Event(),
+        today=date(2026, 1, 15),
+        client=connect,
+    )
+    return outcome, recorder, clients
+
+
+def request(*configs: Path, **flags: Any) -> CheckRequest:
+    return CheckRequest(configs=configs, api_url="https://api.test", **flags)
+
+
+def test_a_failing_hard_campaign_blocks_and_the_observer_hears_each_step(policy: Path) -> None:
+    outcome, recorder, clients = run(request(policy), rates={"good": 0.95, "bad": 0.5})
+    assert isinstance(outcome, Checked) and outcome.verdict is not None
+    verdict = outcome.verdict
+    assert (verdict.exit_code, verdict.outcome, verdict.blocking) == (1, "fail", True)
+    assert [(c.key, c.outcome) for c in verdict.campaigns] == [("good", "pass"), ("bad", "fail")]
+    assert recorder.heard == [
+        ("loaded", (str(policy),)),
+        ("api_ready", None),
+        ("policy_started", str(policy), 1),
+        ("progress", 2),
+    ]
+    assert {e.state for e in recorder.events} >= {"creating", "done"}
+    assert sorted(clients[0].created) == ["id-bad", "id-good"] and clients[0].closed
+    assert outcome.plans[0].judged == frozenset({"good", "bad"})
+
+
+def test_a_missing_token_is_no_decision_and_no_client_is_made(policy: Path) -> None:
+    outcome, recorder, clients = run(request(policy, campaigns=("good",)), env={})
+    assert isinstance(outcome, Checked) and outcome.verdict is not None
+    assert outcome.verdict.exit_code == 3 and outcome.verdict.error is not None
+    assert outcome.verdict.error.kind == "auth"
+    assert "SEPURUX_API_KEY is not set" in outcome.verdict.error.message
+    assert [c.key for c in outcome.verdict.campaigns] == ["good"]
+    assert clients == [] and ("progress", 1) not in recorder.heard
+
+
+def test_an_invalid_policy_is_a_failure_naming_the_file(tmp_path: Path) -> None:
+    bad = tmp_path / "sepurux.yml"
+    bad.write_text("version: 1\ncampaigns: {core: {thresholds: {min_pass_rate: 7}}}\n")
+    outcome, recorder, clients = run(request(bad))
+    assert isinstance(outcome, PolicyFailure) and isinstance(outcome.error, PolicyError)
+    assert outcome.path == bad
+    assert recorder.heard == [] and clients == []
+
+
+def test_a_dry_run_plans_and_calls_nothing(policy: Path) -> None:
+    outcome, recorder, clients = run(request(policy, dry_run=True, campaigns=("bad",)))
+    assert isinstance(outcome, Checked) and outcome.verdict is None
+    assert [p.options.campaign_keys for p in outcome.plans] == [("bad",)]
+    assert outcome.plans[0].base_url.value == "https://api.test"
+    assert recorder.heard == [("loaded", (str(policy),))] and clients == []
+
+
+def test_two_policies_cancelled_merge_into_one_interrupted_verdict(tmp_path: Path) -> None:
+    paths = []
+    for name in ("api", "web"):
+        (tmp_path / name).mkdir()
+        paths.append(tmp_path / name / "sepurux.yml")
+        paths[-1].write_text(POLICY.lstrip(), encoding="utf-8")
+    stopped = threading.Event()
+    stopped.set()
+    outcome, recorder, _clients = run(request(*paths), cancel=stopped)
+    assert isinstance(outcome, Checked) and outcome.verdict is not None
+    verdict = outcome.verdict
+    assert (verdict.exit_code, verdict.interrupted) == (130, True)
+    assert [p.exit_code for p in verdict.policies] == [130, 130]
+    assert len(verdict.campaigns) == 4
+    assert all(c.key.endswith(("/good", "/bad")) for c in verdict.campaigns)
+    started = [h for h in recorder.heard if h[0] == "policy_started"]
+    assert started == [("policy_started", str(p), 2) for p in paths]
+
+
+def test_flags_that_cannot_go_together_are_refused_before_any_policy_is_read(
+    tmp_path: Path,
+) -> None:
+    missing = tmp_path / "nowhere.yml"
+    with pytest.raises(UsageError, match="--sandbox starts its own API"):
+        run(request(missing, sandbox=tmp_path / "scenario.yml"))
+    with pytest.raises(UsageError, match="--soft-exit-code 2 is not allowed"):
+        run(request(missing, soft_exit_code=2))
+
+
+def test_publish_is_asked_by_any_policy_even_one_campaign_leaves_out(tmp_path: Path) -> None:
+    (tmp_path / "api").mkdir()
+    (tmp_path / "web").mkdir()
+    api, web = tmp_path / "api" / "sepurux.yml", tmp_path / "web" / "sepurux.yml"
+    api.write_text(POLICY.lstrip(), encoding="utf-8")
+    web.write_text("version: 1\npublish: true\ncampaigns:\n  other: {}\n", encoding="utf-8")
+    outcome, _recorder, _clients = run(request(api, web, dry_run=True, campaigns=("good",)))
+    assert isinstance(outcome, Checked)
+    assert [p.policy.path for p in outcome.plans] == [str(api)]
+    assert outcome.publish
