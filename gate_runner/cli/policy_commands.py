@@ -5,13 +5,12 @@ from __future__ import annotations
 import enum
 import json
 import os
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from gate_runner.cli.common import guarded
+from gate_runner.cli.common import AS_OF_HELP, as_of, guarded
 from gate_runner.errors import ExitCode
 
 
@@ -56,8 +55,9 @@ def explain(
         OutputFormat.text
     ),
     on: Annotated[
-        str | None, typer.Option("--date", help="Explain as of this day (YYYY-MM-DD).")
+        str | None, typer.Option("--as-of", metavar="YYYY-MM-DD", help=AS_OF_HELP)
     ] = None,
+    old_date: Annotated[str | None, typer.Option("--date", hidden=True)] = None,
     attempts: Annotated[
         int,
         typer.Option(
@@ -74,10 +74,7 @@ def explain(
     from gate_runner.config.explain import explanation, render_text
     from gate_runner.enforce import mode_in_force
 
-    try:
-        today = date.fromisoformat(on) if on else date.today()
-    except ValueError:
-        raise _fail(f"--date {on}: expected YYYY-MM-DD") from None
+    today = as_of(on, old=old_date, old_flag="--date")
     policy = load_policy(config)  # a PolicyError reaches the one handler (common.run_safely)
     from gate_runner import channel
     from gate_runner.secrets import secret_set

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gate_runner.config.extends import Reader, Resolver, display, read_local_file
-from gate_runner.config.fetch import Fetcher, default_cache_dir
+from gate_runner.config.fetch import Fetcher, default_cache_dir, fetcher_until
 from gate_runner.config.merge import merge
 from gate_runner.config.semantic import check_merged
 from gate_runner.errors import Diagnostic, PolicyError
@@ -33,6 +33,8 @@ class FileCheck:
 
     diagnostics: list[Diagnostic] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
+    # The token variables its files name (and the default): their values are scrubbed.
+    token_envs: tuple[str, ...] = ()
 
 
 def _ordered(found: list[Diagnostic]) -> list[Diagnostic]:
@@ -47,11 +49,12 @@ def _resolve(
     *,
     read: Reader | None = None,
     offline: bool = False,
+    deadline: float | None = None,
 ) -> tuple[Resolver, FileCheck]:
     resolver = Resolver(
         os.environ if env is None else env,
         cache_dir or default_cache_dir(),
-        fetcher,
+        fetcher or fetcher_until(deadline),
         read=read,
         offline=offline,
     )
@@ -65,7 +68,8 @@ def _resolve(
             from gate_runner.config.advice import advise
 
             warnings += advise(merged)
-    return resolver, FileCheck(_ordered(diagnostics), _ordered(warnings))
+    found = FileCheck(_ordered(diagnostics), _ordered(warnings), tuple(resolver.token_envs))
+    return resolver, found
 
 
 def load_policy(
@@ -75,17 +79,19 @@ def load_policy(
     cache_dir: Path | None = None,
     fetcher: Fetcher | None = None,
     read: Reader | None = None,
+    deadline: float | None = None,
 ) -> Policy:
     """Load, validate and build a policy; raise PolicyError carrying every problem found.
 
     read: how the file and its local extends are read (default: read_local_file, the file
     system, regular files up to 1 MiB). Pinned URLs are always fetched (or cached) as usual.
+    deadline: time.monotonic() by which every remote fetch ends (check's --timeout).
     """
     from gate_runner.config.build import build_policy  # validate never needs it
 
-    resolver, found = _resolve(path, env, cache_dir, fetcher, read=read)
+    resolver, found = _resolve(path, env, cache_dir, fetcher, read=read, deadline=deadline)
     if found.diagnostics:
-        raise PolicyError(found.diagnostics)
+        raise PolicyError(found.diagnostics, found.token_envs)
     return build_policy(merge(resolver.sources), resolver.sources, str(path))
 
 
