@@ -40,7 +40,8 @@ def test_check_on_a_deep_chain_exits_2_and_writes_the_verdict(tmp_path: Path) ->
     validate_verdict(verdict)
     assert verdict["exit_code"] == 2
     assert verdict["error"]["kind"] == "policy"
-    assert any(f"deeper than {MAX_DEPTH} files" in note for note in verdict["notes"])
+    diagnostics = verdict["error"]["diagnostics"]
+    assert any(f"deeper than {MAX_DEPTH} files" in d["message"] for d in diagnostics)
 
 
 def test_a_chain_exactly_at_the_cap_loads(tmp_path: Path) -> None:
