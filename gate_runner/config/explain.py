@@ -111,7 +111,7 @@ def rate_rule(plan: RunPlan) -> str:
         how = "pooled Wilson + Wald's SPRT" if sequential else "pooled Wilson"
         return f"pooled-wilson{'-sprt' if sequential else ''}: {how}, attempts independent (icc 0)"
     how = "Wald's SPRT" if sequential else "Wilson"
-    return f"effective-counts: {how} on k/DE, N/DE, DE = 1 + (n − 1) × {plan.icc:g}"
+    return f"effective-counts: {how} on k/DE, N/DE, DE = 1 + (n - 1) * {plan.icc:g}"
 
 
 def _row(name: str, value: object, origin: str | None, rule: str | None = None) -> str:

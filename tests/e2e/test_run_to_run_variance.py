@@ -149,6 +149,8 @@ def test_explain_names_the_rule(tmp_path: Path, icc: float | None, rule: str) ->
     assert f'"{rule}:' in line
     if icc == 0:
         assert "attempts independent (icc 0)" in line
+    if icc == 0.05:  # plain text a reader can read, not JSON escapes of − and ×
+        assert "DE = 1 + (n - 1) * 0.05" in line and "\\u" not in line
 
 
 @pytest.mark.parametrize("icc", [1, -0.1, "high"])
