@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from gate_runner.config.fetch import MAX_BYTES, Fetcher, FetchError, NotCached, fetch_pinned
 from gate_runner.config.load import check_document, named_token_env, parse
 from gate_runner.config.yaml_positions import Document
 from gate_runner.errors import Diagnostic
+from gate_runner.files import read_regular
 from gate_runner.settings import default_token_env
 
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}\Z")
@@ -31,35 +32,20 @@ MAX_DEPTH = 32
 # message, follows "cannot read <file>: ") for a file it cannot give.
 Reader = Callable[[Path], bytes]
 
-_KINDS = (
-    (stat.S_ISDIR, "a directory"),
-    (stat.S_ISFIFO, "a FIFO"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-)
+
+@runtime_checkable
+class TreeReader(Protocol):
+    """A Reader that resolves paths itself (a git ref's tree): the loader asks it, never the
+    file system, where a path leads, so no working-tree symlink redirects it."""
+
+    def __call__(self, path: Path) -> bytes: ...
+
+    def resolve(self, path: Path) -> Path: ...
 
 
 def read_local_file(path: Path) -> bytes:
-    """The bytes of a regular file of at most MAX_BYTES; anything else raises OSError.
-
-    /dev/zero would be read until memory runs out and a FIFO would block forever, so
-    the file is opened without blocking and checked to be a regular file before reading.
-    """
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-    fd = os.open(path, flags)
-    try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            kind = next((name for test, name in _KINDS if test(mode)), "not a file")
-            raise OSError(f"not a regular file ({kind}); a policy must be a file")
-        with os.fdopen(os.dup(fd), "rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
-    finally:
-        os.close(fd)
-    if len(data) > MAX_BYTES:
-        raise OSError(f"larger than {MAX_BYTES} bytes; refusing")
-    return data
+    """The bytes of a regular file of at most MAX_BYTES; anything else raises OSError."""
+    return read_regular(path, MAX_BYTES, must="a policy must be a file")
 
 
 def reason(exc: OSError) -> str:
@@ -90,6 +76,11 @@ def display(path: Path) -> str:
         return absolute.relative_to(Path.cwd()).as_posix()
     except ValueError:
         return str(absolute)
+
+
+def leads_to(read: Reader | None) -> Callable[[Path], Path]:
+    """Where a path leads for `read`: the file system's realpath, or the tree it reads."""
+    return read.resolve if isinstance(read, TreeReader) else _real
 
 
 def _real(path: Path) -> Path:
@@ -131,6 +122,7 @@ class Resolver:
         self.env, self.cache_dir = env, cache_dir
         self.fetcher = _not_cached if offline else fetcher
         self.read = read or read_local_file
+        self.real = leads_to(read)
         self.sources: list[Source] = []
         self.diagnostics: list[Diagnostic] = []
         self.warnings: list[Diagnostic] = []
@@ -140,8 +132,8 @@ class Resolver:
         self._seen: set[str] = set()
 
     def resolve_root(self, path: Path, shown: str) -> None:
-        real = _real(path)
         try:
+            real = self.real(path)
             data = self.read(real)
         except OSError as exc:
             self.diagnostics.append(
@@ -211,7 +203,14 @@ class Resolver:
                 )
                 return
             target = Path(os.path.normpath(base_dir / entry))
-            key, shown, child_dir = str(_real(target)), display(target), _real(target).parent
+            shown = display(target)
+            try:
+                real = self.real(target)
+            except OSError as exc:
+                self.complete = False
+                self.diagnostics.append(at_entry(f"cannot read {shown}: {reason(exc)}"))
+                return
+            key, child_dir = str(real), real.parent
         elif _pinned_url(entry):
             assert isinstance(entry, dict)
             key = shown = entry["url"]
