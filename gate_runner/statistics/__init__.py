@@ -9,10 +9,12 @@ from gate_runner.statistics.plan import Decision, OnInconclusive, RunPlan, StepS
 from gate_runner.statistics.regression import Regression, regression
 from gate_runner.statistics.run_outcomes import (
     Flakiness,
+    Variability,
     flakiness,
     min_passing_runs,
     settle,
     spread,
+    variability,
 )
 from gate_runner.statistics.samples import Bar, Direction, Sample
 from gate_runner.statistics.sequential import Sprt
@@ -35,6 +37,7 @@ __all__ = [
     "Sprt",
     "Status",
     "StepStatus",
+    "Variability",
     "aggregate",
     "decide_bar",
     "flakiness",
@@ -45,5 +48,6 @@ __all__ = [
     "settle",
     "spread",
     "student_t",
+    "variability",
     "wilson",
 ]
