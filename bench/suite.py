@@ -123,6 +123,27 @@ def main() -> int:
             [[name, int(v[0]), v[1], v[2], v[3]] for name, v in worst],
         )
     )
+    workers: dict[str, list[dict[str, object]]] = defaultdict(list)
+    for r in rows:
+        workers[str(r.get("worker", "main"))].append(r)
+    if len(workers) > 1:
+        print(
+            "\n### each worker: its busy time and its last file (the longest one bounds the run)\n"
+        )
+        print(
+            table(
+                ["worker", "tests", "busy s", "last file"],
+                [
+                    [
+                        name,
+                        len(runs),
+                        sum(float(r["wall"]) for r in runs),  # type: ignore[arg-type]
+                        str(max(runs, key=lambda r: float(r["start"]))["test"]).split("::")[0],
+                    ]  # type: ignore[arg-type]
+                    for name, runs in sorted(workers.items())
+                ],
+            )
+        )
     return code
 
 

@@ -27,22 +27,23 @@ def _children_cpu() -> float:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: Any) -> Iterator[None]:
-    wall, own, children = time.monotonic(), time.process_time(), _children_cpu()
+    start, own, children = time.monotonic(), time.process_time(), _children_cpu()
     yield
     if not _OUT:
         return
     record = {
         "test": item.nodeid,
-        "wall": time.monotonic() - wall,
+        "start": start,  # CLOCK_MONOTONIC: comparable across the workers
+        "wall": time.monotonic() - start,
         # process_time counts every thread of this process: in-process servers included.
         "cpu": time.process_time() - own,
         # Only children already waited for: subprocess.run and Popen.wait both wait.
         "children": _children_cpu() - children,
         "slow": item.get_closest_marker("slow") is not None,
         "outcome": _outcomes.pop(item.nodeid, "passed"),
+        "worker": os.environ.get("PYTEST_XDIST_WORKER", "main"),
     }
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    with open(f"{_OUT}.{worker}", "a", encoding="utf-8") as out:
+    with open(f"{_OUT}.{record['worker']}", "a", encoding="utf-8") as out:
         out.write(json.dumps(record) + "\n")
 
 
