@@ -39,11 +39,22 @@ def validate(
             help="Fetch nothing: remote extends from the cache, or skipped with a warning.",
         ),
     ] = False,
+    floor: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--floor",
+            metavar="POLICY",
+            help="A central policy as a floor (a path, or URL#sha256=HEX); repeatable, and "
+            "GATE_RUNNER_FLOOR too: each setting it would judge instead is a warning.",
+        ),
+    ] = None,
 ) -> None:
     """Validate policy files: schema and semantic checks, every problem with its line and column."""
     from gate_runner.cli.fast_validate import run_validate
 
-    code = run_validate(files or [Path("sepurux.yml")], output.value, offline=offline)
+    code = run_validate(
+        files or [Path("sepurux.yml")], output.value, offline=offline, floors=floor or ()
+    )
     if code:
         raise typer.Exit(code)
 

@@ -122,7 +122,7 @@ class _Compare:
                 else ("campaigns", campaign, "thresholds", key)
             )
             if mine is None:
-                self.add(target, None, floor_value, None, floor_at, f"{key} removed")
+                self.add(target, None, floor_value, None, floor_at, f"{key} not set here")
                 continue
             value, path = mine
             if threshold_effect(key, floor_value, value) == "loosens":
@@ -132,7 +132,9 @@ class _Compare:
                     and floor_path[0] == "thresholds"
                 ):
                     target = path  # the top-level setting is what is below, once
-                self.add(target, value, floor_value, self.at(self.r, path), floor_at, "a looser bar")
+                self.add(
+                    target, value, floor_value, self.at(self.r, path), floor_at, "a looser bar"
+                )
 
     def _mode(self, merged: Merged, campaign: str | None) -> tuple[str, PathKey | None]:
         """The mode in force today and where it was set (enforce.mode_in_force's order)."""
@@ -215,7 +217,12 @@ class _Compare:
         found = _find(self.r, target, item.get("name"))
         if found is None:
             self.add(
-                (*target, -1), None, item, None, floor_at, f"assertion {item.get('name')} removed"
+                (*target, -1),
+                None,
+                item,
+                None,
+                floor_at,
+                f"assertion {item.get('name')} missing here",
             )
             return
         slot, mine = found
@@ -231,7 +238,9 @@ class _Compare:
         for key in _dicts(self.f.data.get("campaigns")):
             floor_at = self.at(self.f, ("campaigns", key))
             if key not in mine and floor_at is not None:
-                self.add(("campaigns", key), None, key, None, floor_at, f"campaign {key} removed")
+                self.add(
+                    ("campaigns", key), None, key, None, floor_at, f"campaign {key} missing here"
+                )
 
     def waivers(self) -> None:
         days: PathKey = ("waivers", "max_days")
