@@ -88,8 +88,10 @@ class _Compare:
         self.found.append(Breach(path, value, floor_value, at, floor_at, reason))
 
     def thresholds(self) -> None:
-        # A floor campaign the policy lacks is added whole (campaigns()), its bars with it.
-        for campaign in (None, *_dicts(self.r.data.get("campaigns"))):
+        # Judged per campaign (what runs); the top level alone when there is no campaign. A
+        # floor campaign the policy lacks is added whole (campaigns()), its bars with it.
+        campaigns = list(_dicts(self.r.data.get("campaigns")))
+        for campaign in campaigns or [None]:
             self._thresholds_of(campaign)
 
     def _bar(self, merged: Merged, campaign: str | None, key: str) -> tuple[Any, PathKey] | None:
@@ -122,6 +124,8 @@ class _Compare:
                 else ("campaigns", campaign, "thresholds", key)
             )
             if mine is None:
+                if floor_path[0] == "thresholds":
+                    target = ("thresholds", key)  # raised where every campaign inherits it
                 self.add(target, None, floor_value, None, floor_at, f"{key} not set here")
                 continue
             value, path = mine
