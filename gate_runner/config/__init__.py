@@ -86,8 +86,10 @@ def _resolve(
             diagnostics += declared(resolver.sources, merged, today=day)
         if not diagnostics:
             from gate_runner.config.advice import advise
+            from gate_runner.config.shadows import shadowed
 
             warnings += advise(merged)
+            warnings += shadowed(merged, today=day)
         for spec in floors if not diagnostics else ():
             from gate_runner.config.floors import apply_floor
 
@@ -147,16 +149,18 @@ def check_files(
     read: Reader | None = None,
     offline: bool = False,
     floors: Sequence[str] = (),
+    today: date | None = None,
 ) -> dict[str, FileCheck]:
     """Validate each file, keyed by the path as given.
 
     offline: never fetch; a pinned URL missing from the cache is skipped with a warning, and
     the checks that need the whole policy (what a waiver names) are left out for that file.
     floors: `validate --floor`: each setting a floor raises is a warning at its line.
+    today: the day a schedule is read at (shadowed settings); default today.
     """
     return {
         str(p): _resolve(
-            p, env, cache_dir, fetcher, read=read, offline=offline, floors=floors
+            p, env, cache_dir, fetcher, read=read, offline=offline, floors=floors, today=today
         ).check
         for p in paths
     }

@@ -11,6 +11,7 @@ from typing import Any
 from gate_runner.config.extends import Resolver, Source, display
 from gate_runner.config.merge import Merged, merge
 from gate_runner.config.schema import assertion_default, policy_defaults
+from gate_runner.config.shadows import schedule_start
 from gate_runner.config.yaml_positions import PathKey, where
 from gate_runner.errors import Diagnostic
 
@@ -33,7 +34,9 @@ class Breach:
 
     @property
     def setting(self) -> str:
-        return where(self.path[:-1] if self.path[-1] == -1 else self.path)
+        if self.path[-1] == -1 and isinstance(self.floor_value, dict):  # a missing assertion
+            return f"{where(self.path[:-1])}[{self.floor_value.get('name')}]"
+        return where(self.path)
 
     def describe(self) -> str:
         """`campaigns.core.thresholds.min_pass_rate 0.8 is below the floor's 0.85 (f.yml:6)`."""
@@ -90,7 +93,7 @@ class _Compare:
     def thresholds(self) -> None:
         # Judged per campaign (what runs); the top level alone when there is no campaign. A
         # floor campaign the policy lacks is added whole (campaigns()), its bars with it.
-        campaigns = list(_dicts(self.r.data.get("campaigns")))
+        campaigns: list[str | None] = list(_dicts(self.r.data.get("campaigns")))
         for campaign in campaigns or [None]:
             self._thresholds_of(campaign)
 
@@ -149,7 +152,7 @@ class _Compare:
         schedule = _get(merged.data, ("enforcement", "schedule"))
         current: tuple[str, PathKey | None] | None = None
         for index, entry in enumerate(schedule if isinstance(schedule, list) else []):
-            if isinstance(entry, dict) and _starts(entry) <= self.today:
+            if isinstance(entry, dict) and schedule_start(entry) <= self.today:
                 current = (str(entry.get("mode")), ("enforcement", "schedule", index, "mode"))
         if current is not None:
             return current
@@ -177,7 +180,7 @@ class _Compare:
     def _later_entries(self, floor_mode: str, floor_at: Origin) -> None:
         schedule = _get(self.r.data, ("enforcement", "schedule"))
         for index, entry in enumerate(schedule if isinstance(schedule, list) else []):
-            if not isinstance(entry, dict) or _starts(entry) <= self.today:
+            if not isinstance(entry, dict) or schedule_start(entry) <= self.today:
                 continue
             mode = entry.get("mode")
             if MODE_RANK.get(str(mode), 0) < MODE_RANK[floor_mode]:
@@ -259,16 +262,6 @@ class _Compare:
         if isinstance(floor_reason, str) and floor_at is not None and value != floor_reason:
             why = "another rule for a waiver's reason"
             self.add(reason, value, floor_reason, self.at(self.r, reason), floor_at, why)
-
-
-def _starts(entry: dict[str, Any]) -> date:
-    start = entry.get("from")
-    if isinstance(start, date):
-        return start
-    try:
-        return date.fromisoformat(str(start))
-    except ValueError:
-        return date.max  # the schema reports it; never in force
 
 
 def _find(merged: Merged, place: PathKey, name: object) -> tuple[int, dict[str, Any]] | None:

@@ -88,6 +88,7 @@ def _floor_line(text: str, needle: str) -> int:
     return next(n for n, line in enumerate(text.splitlines(), 1) if needle in line)
 
 
+@pytest.mark.slow
 def test_validate_accepts_the_tighter_repository_and_refuses_the_looser_one(
     tmp_path: Path,
 ) -> None:
@@ -106,6 +107,7 @@ def test_validate_accepts_the_tighter_repository_and_refuses_the_looser_one(
     assert len(lines) == 2
 
 
+@pytest.mark.slow
 def test_validate_floor_warns_where_the_floor_judges_and_stays_valid(tmp_path: Path) -> None:
     root = _platform(tmp_path)
     plain = run(root / "rogue", "validate")
@@ -194,6 +196,7 @@ def test_a_repository_that_meets_the_floor_gets_a_passing_floor_check(tmp_path: 
     assert (check["status"], check["actual"]) == ("pass", [])
 
 
+@pytest.mark.slow
 def test_a_remote_floor_must_be_pinned_and_is_fetched_through_the_pinned_fetcher(
     tmp_path: Path,
 ) -> None:
@@ -214,6 +217,7 @@ def test_a_remote_floor_must_be_pinned_and_is_fetched_through_the_pinned_fetcher
     assert f"({url}:{_floor_line(FLOOR, 'min_pass_rate')})" in done.stderr
 
 
+@pytest.mark.slow
 def test_floor_with_policy_ref_is_refused_rather_than_dropped(tmp_path: Path) -> None:
     root = _platform(tmp_path)
     done: Done = run(
@@ -230,3 +234,14 @@ def test_an_invalid_floor_is_an_invalid_policy(tmp_path: Path) -> None:
     done = run(root / "rogue", "validate", "--floor", "../central/floor.yml")
     assert done.code == 2, done
     assert "on_error" in done.stderr
+
+
+@pytest.mark.slow
+def test_explain_floor_shows_the_floor_judging_and_warns_at_the_overridden_key(
+    tmp_path: Path,
+) -> None:
+    root = _platform(tmp_path)
+    done = run(root / "rogue", "explain", "--floor", "../central/floor.yml")
+    assert done.code == 0, done
+    assert "campaigns.core.thresholds.min_pass_rate = 0.85" in done.stdout
+    assert "sepurux.yml:7:22: warning: campaigns.core.thresholds.min_pass_rate 0.5" in done.stderr
