@@ -209,3 +209,23 @@ def test_floor_raises_the_policy_and_records_what_it_raised(
     assert (str(raised.origin), raised.floor_origin.line) == ("sepurux.yml:4:33", 4)
     warnings = check_files([path], floors=["central/floor.yml"])[str(path)].warnings
     assert [(w.line, "(--floor) judges here" in w.message) for w in warnings] == [(4, True)]
+
+
+def test_a_pinned_remote_floor_in_extends_names_its_url_and_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hashlib
+
+    monkeypatch.chdir(tmp_path)
+    body = b"version: 1\nfloor: true\nthresholds:\n  max_unsafe: 0\n"
+    url = "https://policies.example.com/floor.yml"
+    pin = hashlib.sha256(body).hexdigest()
+    path = tmp_path / "sepurux.yml"
+    path.write_text(
+        f"version: 1\nextends:\n  - {{url: {url}, sha256: {pin}}}\nthresholds:\n  max_unsafe: 2\n",
+        encoding="utf-8",
+    )
+    found = check_files([path], cache_dir=tmp_path / "cache", fetcher=lambda _url: body)
+    [problem] = found[str(path)].diagnostics
+    assert (problem.line, problem.col) == (5, 15)
+    assert f"({url}:4)" in problem.message
