@@ -13,6 +13,7 @@ import os
 import re
 import sys
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal, TextIO
 
@@ -73,7 +74,7 @@ class Channel:
     def warning(self, message: str) -> None:
         self.line(f"gate-runner: warning: {message}")
 
-    def masks(self, env: dict[str, str] | os._Environ[str]) -> None:
+    def masks(self, env: Mapping[str, str]) -> None:
         """The CI's mask lines, unfiltered (they name the secrets), before any other output."""
         lines = mask_lines(env, self.secrets.mask_parts())
         if lines:

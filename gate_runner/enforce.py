@@ -111,12 +111,11 @@ def decide(
         code, head = ExitCode.OK, _non_blocking_head(outcome, results)
     if gate_fails and not interrupted and code not in (ExitCode.BLOCKED, ExitCode.NO_DECISION):
         code, outcome = ExitCode.BLOCKED, "fail"
-    return GateDecision(
-        outcome,
-        code in (ExitCode.BLOCKED, ExitCode.NO_DECISION),
-        int(code),
-        _summary(head, results),
+    # Interrupted, the gate blocks as its campaigns do: the headline and each campaign agree.
+    blocking = code in (ExitCode.BLOCKED, ExitCode.NO_DECISION) or (
+        interrupted and any(r.blocking for r in results)
     )
+    return GateDecision(outcome, blocking, int(code), _summary(head, results))
 
 
 def worst_exit_code(codes: Sequence[int], *, soft_exit_code: int) -> int:
@@ -167,11 +166,27 @@ def _summary(head: str, results: Sequence[CampaignResult]) -> str:
         for o in ("fail", "error", "inconclusive", "warn", "pass")
         if o in counts
     ]
-    named = [f"{r.key} ({r.outcome}, {r.enforcement.mode})" for r in results if r.outcome != "pass"]
     text = f"{head}: {len(results)} campaign{'s' if len(results) != 1 else ''}: {', '.join(parts)}"
-    return text + (
-        f" — {'; '.join(named[:5])}" + ("; …" if len(named) > 5 else "") if named else ""
-    )
+    shown = [r for r in results if r.outcome != "pass"]
+    if not shown:
+        return text
+    groups = [[r for r in shown if r.blocking], [r for r in shown if not r.blocking]]
+    if all(groups):
+        # Mixed: a campaign that does not block is never read as one of those that do.
+        return (
+            text
+            + " — "
+            + "; ".join(
+                f"{label}: {_named(group)}"
+                for label, group in zip(("blocking", "not blocking"), groups, strict=True)
+            )
+        )
+    return text + f" — {_named(shown)}"
+
+
+def _named(results: Sequence[CampaignResult]) -> str:
+    named = [f"{r.key} ({r.outcome}, {r.enforcement.mode})" for r in results]
+    return "; ".join(named[:5]) + ("; …" if len(named) > 5 else "")
 
 
 _OUTCOME_WORDS = {

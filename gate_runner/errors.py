@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Literal
@@ -67,8 +68,10 @@ class PolicyError(GateRunnerError):
 
     exit_code = ExitCode.USAGE
 
-    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+    def __init__(self, diagnostics: list[Diagnostic], token_envs: Sequence[str] = ()) -> None:
         self.diagnostics = sorted(diagnostics, key=lambda d: (d.file, d.line, d.col))
+        # The token variables the files name: whoever prints the diagnostics scrubs their values.
+        self.token_envs = tuple(token_envs)
         super().__init__("\n".join(str(d) for d in self.diagnostics))
 
 

@@ -1,8 +1,9 @@
-"""The one same-origin rule: where a URL really connects, and whether a redirect stays there."""
+"""The one origin rule: where a URL connects, whether a redirect stays, who may get the token."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 Origin = tuple[str, str, int]
@@ -58,6 +59,33 @@ def describe_origin(url: str) -> str:
     found = connection_origin(url)
     if found is None:
         return "a URL whose host is not certain (userinfo, a backslash or an unusual host)"
-    scheme, host, port = found
-    shown = f"[{host}]" if ":" in host else host
-    return f"another origin {scheme}://{shown}:{port}"
+    return f"another origin {show_origin(found)}"
+
+
+def parse_origins(text: str) -> list[Origin]:
+    """Origins written ``scheme://host[:port]``, separated by commas or spaces (a path is allowed
+    and ignored); ValueError names the first entry that is not one."""
+    found: list[Origin] = []
+    for entry in text.replace(",", " ").split():
+        origin = connection_origin(entry) if "://" in entry else None
+        if origin is None:
+            raise ValueError(f"{entry!r} is not an origin: write scheme://host[:port]")
+        found.append(origin)
+    return found
+
+
+def token_may_go(url: str, trusted: Iterable[Origin]) -> bool:
+    """True when the API token may be sent to ``url``: a trusted origin, or loopback.
+
+    Decided on the origin the connection is made to (connection_origin), the same reading
+    the client connects by; a URL without a certain origin is never trusted.
+    """
+    from gate_runner.loopback import is_loopback
+
+    found = connection_origin(url)
+    return found is not None and (is_loopback(found[1]) or found in set(trusted))
+
+
+def show_origin(origin: Origin) -> str:
+    scheme, host, port = origin
+    return f"{scheme}://{f'[{host}]' if ':' in host else host}:{port}"

@@ -280,7 +280,11 @@ def mark_interrupted(verdict: Verdict, *, soft_exit_code: int) -> Verdict:
     """The verdict of a job CI cancelled after the last decision: same results, exit 130."""
     decision = decide(verdict.campaigns, soft_exit_code=soft_exit_code, interrupted=True)
     return replace(
-        verdict, interrupted=True, exit_code=decision.exit_code, summary=decision.summary
+        verdict,
+        interrupted=True,
+        blocking=decision.blocking,
+        exit_code=decision.exit_code,
+        summary=decision.summary,
     )
 
 

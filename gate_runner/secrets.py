@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -12,6 +12,14 @@ from urllib.parse import quote
 MASK = "***"
 # Shorter values are not scrubbed: replacing every "ab" would wreck the reports and hide nothing.
 MIN_SECRET_LENGTH = 4
+# CI-issued credentials, secrets whatever the policy names: GitLab's job token reads the
+# project's repositories, packages and registry as the job's user.
+CI_SECRET_VARIABLES = ("CI_JOB_TOKEN",)
+# A name segment that says the variable holds a credential (SEPURUX_API_KEY, GITHUB_TOKEN,
+# SYSTEM_ACCESSTOKEN, DB_PASSWORD, AWS_SECRET_ACCESS_KEY): never expanded into a path or URL.
+_SECRET_NAME = re.compile(
+    r"(?:^|_)[A-Z0-9]*(?:TOKEN|SECRET|PASSWORD|PASSWD|KEY|CREDENTIALS?)(?=_|$)", re.I
+)
 # What markdown.py backslash-escapes, so the escaped form of a token is found too.
 _MARKDOWN_MARKUP = re.compile(r"([\\`*_\[\]<>|~$])")
 
@@ -146,5 +154,34 @@ def secret_set(
 ) -> Secrets:
     """The secrets of one command: the policy's API token, the sandbox's, the forge tokens."""
     api = env.get(token_env) if token_env else None
+    ci = [env.get(name) for name in CI_SECRET_VARIABLES]
     # The raw value as well as the stripped one: a pasted secret may carry a newline.
-    return Secrets(()).with_values([api, token_value(api), sandbox_token, *forge_tokens(env)])
+    return Secrets(()).with_values([api, token_value(api), sandbox_token, *ci, *forge_tokens(env)])
+
+
+def policy_secrets(env: Mapping[str, str], token_envs: Iterable[str]) -> Secrets:
+    """The secrets of a policy not (yet) loaded: each token variable its files name, or might."""
+    found = Secrets()
+    for name in dict.fromkeys(token_envs):
+        found = found.with_values(secret_set(env, token_env=name).values)
+    return found
+
+
+def secret_reason(name: str, env: Mapping[str, str], token_envs: Collection[str]) -> str | None:
+    """Why ``${name}`` may never be expanded into a path or URL, or None when it may.
+
+    token_envs: every api.token_env the policy's files name, and the default one.
+    """
+    if name in token_envs:
+        return "the API token's variable, api.token_env"
+    if name in CI_SECRET_VARIABLES:
+        return "the CI's own credential"
+    if _SECRET_NAME.search(name):
+        return "its name says it holds a credential"
+    value = env.get(name) or ""
+    # A copy of a token under an innocent name (MY_DIR=$GITHUB_TOKEN) is the token all the same.
+    if len(value.strip()) >= MIN_SECRET_LENGTH:
+        for secret in policy_secrets(env, token_envs).values:
+            if len(secret.strip()) >= MIN_SECRET_LENGTH and secret.strip() in value:
+                return "it holds the value of a secret"
+    return None

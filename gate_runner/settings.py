@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, Literal, TypeVar
 
-from gate_runner.errors import UsageError
+from gate_runner.errors import Diagnostic, PolicyError, UsageError
 
 if TYPE_CHECKING:
     from gate_runner.policy import Mode, Policy
@@ -19,6 +19,9 @@ SettingSource = Literal["cli", "env", "policy", "default"]
 
 # The documented names; each appears nowhere else in the code.
 BASE_URL_ENV = "SEPURUX_API_BASE_URL"
+# Origins besides the default one a policy's api.base_url may send the token to; set by the CI
+# configuration, out of a pull request's reach (docs/security.md).
+TRUSTED_ORIGINS_ENV = "GATE_RUNNER_TRUSTED_ORIGINS"
 REQUEST_TIMEOUT_ENV = "GATE_RUNNER_REQUEST_TIMEOUT"
 FLOOR_ENV = "GATE_RUNNER_FLOOR"
 DEFAULT_REQUEST_TIMEOUT = 10.0
@@ -45,6 +48,7 @@ class CommandLine:
     enforcement: Mode | None = None
     soft_exit_code: int | None = None
     verdict_path: Path | None = None
+    sandbox: bool = False  # --sandbox: the API is a local sandbox, started by check
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,7 @@ def default_token_env() -> str:
 def resolve(cli: CommandLine, env: Mapping[str, str]) -> Settings:
     """Settings that need no policy; a bad value is a UsageError naming the flag or variable."""
     _gate_timeout_flag(cli.timeout)  # refused before the policy is read, like every flag
+    _named_origins(env)  # and a bad variable too
     return Settings(
         verdict_path=_verdict_path(cli.verdict_path),
         request_timeout=_request_timeout(env),
@@ -95,19 +100,65 @@ def resolve(cli: CommandLine, env: Mapping[str, str]) -> Settings:
 
 def resolve_gate(cli: CommandLine, env: Mapping[str, str], policy: Policy) -> GateSettings:
     """The settings that fall back to the policy, each resolved by its one rule below."""
+    # --sandbox starts its own API: the policy's base URL is never used, so never judged.
+    sandboxed = Setting("http://127.0.0.1", "cli", "--sandbox")
     return GateSettings(
-        base_url=base_url(cli.api_url, env, policy),
+        base_url=sandboxed if cli.sandbox else base_url(cli.api_url, env, policy),
         timeout=gate_timeout(cli.timeout, policy),
     )
 
 
 def base_url(flag: str | None, env: Mapping[str, str], policy: Policy) -> Setting[str]:
-    """--api-url > SEPURUX_API_BASE_URL > the policy's api.base_url (or its default)."""
+    """--api-url > SEPURUX_API_BASE_URL > the policy's api.base_url (or its default).
+
+    The policy's own is used only at an origin the CI configuration trusts (the default's,
+    GATE_RUNNER_TRUSTED_ORIGINS', loopback); another is a PolicyError at its line.
+    """
     if flag:
         return Setting(flag, "cli", "--api-url")
     if env.get(BASE_URL_ENV):
         return Setting(env[BASE_URL_ENV], "env", BASE_URL_ENV)
-    return _from_policy(policy, "api.base_url", policy.api.base_url)
+    setting = _from_policy(policy, "api.base_url", policy.api.base_url)
+    if setting.source == "policy":
+        _trusted_by_the_ci(setting.value, env, policy)
+    return setting
+
+
+def trusted_origins(env: Mapping[str, str]) -> list[tuple[str, str, int]]:
+    """The default API origin and those GATE_RUNNER_TRUSTED_ORIGINS names; UsageError if bad."""
+    from gate_runner.origins import connection_origin
+
+    named = _named_origins(env)
+    default = connection_origin(policy_default("api", "base_url"))
+    return [default, *named] if default is not None else named
+
+
+def _named_origins(env: Mapping[str, str]) -> list[tuple[str, str, int]]:
+    from gate_runner.origins import parse_origins  # the URL parsers load only for an entry
+
+    try:
+        return parse_origins(env.get(TRUSTED_ORIGINS_ENV, ""))
+    except ValueError as error:
+        raise UsageError(f"{TRUSTED_ORIGINS_ENV}: {error}") from None
+
+
+def _trusted_by_the_ci(url: str, env: Mapping[str, str], policy: Policy) -> None:
+    from gate_runner.origins import connection_origin, show_origin, token_may_go
+
+    trusted = trusted_origins(env)
+    if token_may_go(url, trusted):
+        return
+    found = connection_origin(url)
+    named = show_origin(found) if found is not None else "a URL without a certain origin"
+    where = next((v.origin for v in policy.effective if v.path == "api.base_url"), None)
+    file, line, col = (where.file, where.line, where.col) if where else (policy.path, 1, 1)
+    message = (
+        f"api.base_url names {named}, an origin the CI configuration does not trust, and the "
+        f"API token goes only to {policy_default('api', 'base_url')}, loopback, or an origin "
+        f"the CI names: --api-url, {BASE_URL_ENV}, or {TRUSTED_ORIGINS_ENV} (set it in the CI "
+        "configuration, out of a pull request's reach)"
+    )
+    raise PolicyError([Diagnostic(file, line, col, message)], (policy.api.token_env,))
 
 
 def gate_timeout(flag: float | None, policy: Policy) -> Setting[float]:

@@ -8,6 +8,7 @@ CheckObserver the caller gives; files, reports and the forge are the caller's.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack
@@ -42,7 +43,7 @@ from gate_runner.runner import (
 )
 from gate_runner.sandbox import Sandbox, load_scenario
 from gate_runner.secrets import bad_token_reason, token_value
-from gate_runner.settings import CommandLine, Setting, Settings, resolve, resolve_gate
+from gate_runner.settings import CommandLine, GateSettings, Setting, Settings, resolve, resolve_gate
 from gate_runner.verdict import (
     CampaignResult,
     CIContext,
@@ -90,6 +91,7 @@ class CheckRequest:
             timeout=self.timeout,
             enforcement=self.enforcement,
             soft_exit_code=self.soft_exit_code,
+            sandbox=self.sandbox is not None,
         )
 
 
@@ -115,6 +117,15 @@ class PolicyFailure:
 
 
 @dataclass(frozen=True)
+class UsageFailure:
+    """A usage error found once the policies loaded (an unknown --campaign, an unreadable
+    --baseline, one the observer raised): nothing ran; the policy and its mode are known."""
+
+    policy: Policy
+    error: UsageError
+
+
+@dataclass(frozen=True)
 class Checked:
     """What `check` came to: the plans, and the verdict (None for a dry run)."""
 
@@ -132,7 +143,11 @@ class CheckObserver(Protocol):
     """What the caller shows on the way; every method is called from this thread."""
 
     def loaded(self, policies: Sequence[Policy]) -> None:
-        """Every policy is loaded (their tokens are secrets now); no run has started."""
+        """Every policy is loaded (their tokens are secrets now); no run has started.
+
+        A UsageError raised here (a flag of the caller's it cannot use, such as --report
+        pdf) ends the check as a UsageFailure: the caller still writes a verdict.
+        """
 
     def api_ready(self, sandbox: Sandbox | None) -> None:
         """The API is known (the sandbox's, when one was started); runs start next."""
@@ -174,24 +189,37 @@ def check(
     clock: GateClock,
     cancel: threading.Event,
     today: date,
-    load: Callable[[Path], Policy] = load_policy,
+    load: Callable[[Path], Policy] | None = None,
     client: Connect = connect,
-) -> Checked | PolicyFailure:
+) -> Checked | PolicyFailure | UsageFailure:
     """Prepare, run, govern, merge: the verdict, with the exit code enforce decides.
 
+    `today` is the day judged at (--as-of): the schedule's mode and the waivers in force.
     `cancel` (a threading.Event) stops the runs; the verdict then says it was interrupted.
-    An invalid policy or an unreadable --policy-ref is a PolicyFailure, not an exception.
+    An invalid policy (an api.base_url the CI does not trust too) or an unreadable
+    --policy-ref is a PolicyFailure, a usage error found after the policies loaded a
+    UsageFailure, not an exception.
     """
     settings = check_usage(request, env)
+    if load is None:  # a remote extends (or --floor) arrives within the gate's --timeout
+        deadline = clock.started + request.timeout if request.timeout is not None else None
+        load = functools.partial(load_policy, deadline=deadline, floors=request.floors, today=today)
     governed: list[GovernedGate] = []
+    gates: list[GateSettings] = []
     for index, path in enumerate(policy_paths(request)):
         try:
             # The baseline is the repository's: looked up once, with the first policy.
             governed.append(_prepare(request, path, env, today, load, first=index == 0))
+            # Before any request: a policy's api.base_url at an origin the CI does not trust
+            # is its error (settings.base_url), even for a policy --campaign leaves out.
+            gates.append(resolve_gate(request.command_line(), env, governed[-1].policy))
         except (PolicyError, PolicyRefUnreadable) as error:
             return PolicyFailure(path, error)
-    observer.loaded([g.policy for g in governed])
-    plans = plan_policies(request, governed, settings, env)
+    try:
+        observer.loaded([g.policy for g in governed])
+        plans = plan_policies(request, governed, gates, settings)
+    except UsageError as error:
+        return UsageFailure(governed[0].policy, error)
     publish = any(g.policy.publish for g in governed)
     if request.dry_run:
         return Checked(plans, None, publish)
@@ -245,17 +273,17 @@ def check_usage(request: CheckRequest, env: Mapping[str, str]) -> Settings:
 def plan_policies(
     request: CheckRequest,
     governed: Sequence[GovernedGate],
+    gates: Sequence[GateSettings],
     settings: Settings,
-    env: Mapping[str, str],
 ) -> tuple[PolicyPlan, ...]:
-    """Each policy that runs: its campaigns (--campaign), its part of the baseline, its API."""
+    """Each policy that runs: its campaigns (--campaign), its part of the baseline, its API
+    (`gates`: each one's settings.resolve_gate, in the order of `governed`)."""
     policies = [g.policy for g in governed]
     prefixes = campaign_prefixes([g.policy.path for g in governed])
     # An unknown campaign key is a usage error before any call.
     selected = select_across(policies, prefixes, request.campaigns)
     baseline, baseline_runs = _baseline(request, governed)
-    command_line = request.command_line()
-    gates = {id(g.policy): g for g in governed}
+    by_policy = {id(g.policy): (g, gate) for g, gate in zip(governed, gates, strict=True)}
     plans = []
     # judged(): each policy --campaign selects anything of, with the keys it runs.
     for policy, prefix, keys in judged(policies, prefixes, selected):
@@ -269,14 +297,14 @@ def plan_policies(
             baseline=baseline_for(policy, prefix, baseline),
             baseline_runs=baseline_for(policy, prefix, baseline_runs),
         )
-        gate = resolve_gate(command_line, env, policy)
+        one, gate = by_policy[id(policy)]
         plans.append(
             PolicyPlan(
                 policy,
                 prefix,
                 options,
                 gate.base_url,
-                gates[id(policy)],
+                one,
                 frozenset(prefixed(prefix, k) for k in keys),
                 gate.timeout.value,
             )
@@ -320,11 +348,6 @@ def _prepare(
         baseline_auto=request.baseline_auto and first,
         store=request.store,
     )
-    if request.floors:
-
-        def load(path: Path) -> Policy:
-            return load_policy(path, env=env, floors=request.floors, today=today)
-
     return prepare(path, governance, load=load, env=env, today=today)
 
 

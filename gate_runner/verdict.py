@@ -79,11 +79,21 @@ class Enforcement:
 
 
 @dataclass(frozen=True)
+class Problem:
+    """One problem in a policy that could not be used, at its place in the file."""
+
+    message: str
+    location: Location
+
+
+@dataclass(frozen=True)
 class RunError:
     """Why no decision was reached: kind as in errors.ServiceError, and the human line."""
 
     kind: RunErrorKind
     message: str
+    # kind "policy": each diagnostic at its line, so every report can point at it.
+    diagnostics: tuple[Problem, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -229,6 +239,8 @@ class Verdict:
         for campaign in data["campaigns"]:
             if campaign.get("failures") is None:
                 campaign.pop("failures", None)
+            _drop_empty_diagnostics(campaign.get("error"))
+        _drop_empty_diagnostics(data.get("error"))
         if not data["policies"]:
             del data["policies"]  # a one-policy verdict reads as it always did
         return data
@@ -260,7 +272,7 @@ class Verdict:
             timings=Timings(**data["timings"]),
             campaigns=tuple(_campaign(c) for c in data["campaigns"]),
             interrupted=data.get("interrupted", False),
-            error=RunError(**data["error"]) if data.get("error") else None,
+            error=_run_error(data.get("error")),
             notes=tuple(data.get("notes", ())),
             policy_changes=data.get("policy_changes"),
             baseline=data.get("baseline"),
@@ -443,6 +455,21 @@ def _check(data: dict[str, Any]) -> Check:
     )
 
 
+def _drop_empty_diagnostics(error: dict[str, Any] | None) -> None:
+    """Only a policy error lists diagnostics: every other error keeps its two fields."""
+    if error is not None and not error.get("diagnostics"):
+        error.pop("diagnostics", None)
+
+
+def _run_error(data: dict[str, Any] | None) -> RunError | None:
+    if not data:
+        return None
+    problems = tuple(
+        Problem(p["message"], Location(**p["location"])) for p in data.get("diagnostics") or ()
+    )
+    return RunError(data["kind"], data["message"], problems)
+
+
 def _campaign(data: dict[str, Any]) -> CampaignResult:
     return CampaignResult(
         key=data["key"],
@@ -456,7 +483,7 @@ def _campaign(data: dict[str, Any]) -> CampaignResult:
         enforcement=_enforcement(data["enforcement"]),
         checks=tuple(_check(c) for c in data["checks"]),
         payload=data.get("payload"),
-        error=RunError(**data["error"]) if data.get("error") else None,
+        error=_run_error(data.get("error")),
         error_policy=data.get("error_policy"),
         duration_s=data.get("duration_s"),
         location=_location(data.get("location")),

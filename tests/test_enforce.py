@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -136,6 +137,27 @@ def test_decide(results: list[tuple[str, ...]], code: int, outcome: str, head: s
 
 def test_interrupted_wins() -> None:
     assert decide([result("fail", "hard")], soft_exit_code=0, interrupted=True).exit_code == 130
+
+
+def test_interrupted_blocks_as_its_campaigns_do() -> None:
+    """The headline and every campaign agree (issue 17): no "not blocking" over blocking ones."""
+    pending = decide([result("error", "hard", "fail")], soft_exit_code=0, interrupted=True)
+    assert (pending.exit_code, pending.blocking) == (130, True)
+    observed = decide([result("error", "observe", "fail")], soft_exit_code=0, interrupted=True)
+    assert (observed.exit_code, observed.blocking) == (130, False)
+
+
+def test_a_campaign_that_does_not_block_is_not_listed_as_blocking() -> None:
+    """BLOCKED: the campaigns that block first, the others apart (issue 17)."""
+    inconclusive = replace(result("fail", "hard"), key="search", outcome="inconclusive")
+    inconclusive = replace(inconclusive, blocking=False, inconclusive_policy="warn")
+    decision = decide([result("fail", "hard"), inconclusive], soft_exit_code=0)
+    assert decision.summary == (
+        "BLOCKED: 2 campaigns: 1 failed, 1 inconclusive — blocking: fail-hard (fail, hard); "
+        "not blocking: search (inconclusive, hard)"
+    )
+    alone = decide([result("fail", "hard"), result("error", "hard", "fail")], soft_exit_code=0)
+    assert alone.summary.endswith("— fail-hard (fail, hard); error-hard (error, hard)")
 
 
 @pytest.mark.parametrize(

@@ -134,3 +134,43 @@ def test_without_git_the_ci_workspace_is_the_root(tmp_path: Path) -> None:
     }
     places = _check(repo / "sub", policy, extra)
     assert {path for path, _ in places} == {"agents/sepurux.yml"}
+
+
+REMOTE = """\
+version: 1
+thresholds:
+  min_pass_rate: 0.9
+campaigns:
+  refund-safety: {}
+"""
+
+WITH_REMOTE = """\
+version: 1
+extends:
+  - url: https://policies.example.com/agents/v3.yml
+    sha256: {sha}
+enforcement:
+  mode: hard
+campaigns:
+  core-reliability: {{}}
+"""
+
+
+def test_a_remote_rule_lands_on_the_campaign_line_else_the_first_line(tmp_path: Path) -> None:
+    """What README ("Findings point at…") and docs/forges.md say (issue 17, Messages): a rule
+    from a remote policy lands on its campaign's line in the repository's policy, or on the
+    policy's first line when the campaign comes from the remote policy too."""
+    import hashlib
+
+    sha = hashlib.sha256(REMOTE.encode()).hexdigest()
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / f"{sha}.yml").write_text(REMOTE, encoding="utf-8")  # pinned: read, never fetched
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _git_init(repo)
+    policy = repo / "sepurux.yml"
+    policy.write_text(WITH_REMOTE.format(sha=sha), encoding="utf-8")
+    found = _check(repo, policy, {"GATE_RUNNER_CACHE_DIR": str(cache)})
+    # core-reliability (0.81 < 0.9): its campaign line, 8; refund-safety (remote): line 1.
+    assert found == {("sepurux.yml", 8), ("sepurux.yml", 1)}, found

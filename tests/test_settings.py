@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from gate_runner.config import load_policy
-from gate_runner.errors import UsageError
+from gate_runner.errors import PolicyError, UsageError
 from gate_runner.settings import (
     DEFAULT_REQUEST_TIMEOUT,
     DEFAULT_VERDICT_PATH,
@@ -54,19 +54,34 @@ def test_base_url_order(policy_file: Path) -> None:
     assert cli.base_url == Setting("http://cli.example", "cli", "--api-url")
     from_env = resolve_gate(CommandLine(), env, policy)
     assert from_env.base_url == Setting("http://env.example", "env", "SEPURUX_API_BASE_URL")
-    from_policy = resolve_gate(CommandLine(), {}, policy)
+    trusted = {"GATE_RUNNER_TRUSTED_ORIGINS": "https://policy.example"}
+    from_policy = resolve_gate(CommandLine(), trusted, policy)
     assert from_policy.base_url.value == "https://policy.example/api"
     assert from_policy.base_url.source == "policy"
     assert from_policy.base_url.origin.startswith("api.base_url in ")
 
 
+def test_a_policy_origin_the_ci_does_not_trust_is_an_error_at_its_line(
+    policy_file: Path,
+) -> None:
+    policy = load_policy(policy_file)
+    with pytest.raises(PolicyError) as raised:
+        resolve_gate(
+            CommandLine(), {"GATE_RUNNER_TRUSTED_ORIGINS": "https://other.example"}, policy
+        )
+    (diagnostic,) = raised.value.diagnostics
+    assert (diagnostic.line, diagnostic.col) == (3, 13)
+    assert diagnostic.message.startswith("api.base_url names https://policy.example:443, an ")
+
+
 def test_gate_timeout_order(policy_file: Path) -> None:
     policy = load_policy(policy_file)
-    assert resolve_gate(CommandLine(timeout=7), {}, policy).timeout == Setting(
+    trusted = {"GATE_RUNNER_TRUSTED_ORIGINS": "https://policy.example:443/any/path"}
+    assert resolve_gate(CommandLine(timeout=7), trusted, policy).timeout == Setting(
         7.0, "cli", "--timeout"
     )
     # Not in the file: the schema's default, said to be one.
-    fallback = resolve_gate(CommandLine(), {}, policy).timeout
+    fallback = resolve_gate(CommandLine(), trusted, policy).timeout
     assert fallback.source == "default"
     assert fallback.value == policy.gate.timeout
 

@@ -17,7 +17,7 @@ from gate_runner.ci import detect
 from gate_runner.errors import PolicyError, UsageError
 from gate_runner.policy import Policy
 from gate_runner.runner import GateClock
-from gate_runner.use_case import Checked, CheckRequest, PolicyFailure, check
+from gate_runner.use_case import Checked, CheckRequest, PolicyFailure, UsageFailure, check
 
 TOKEN = "use-case-token"
 POLICY = """
@@ -105,8 +105,9 @@ def run(
     rates: dict[str, float] | None = None,
     env: dict[str, str] | None = None,
     cancel: threading.Event | None = None,
-) -> tuple[Checked | PolicyFailure, Recorder, list[FakeClient]]:
-    recorder, clients = Recorder(), []
+    recorder: Recorder | None = None,
+) -> tuple[Checked | PolicyFailure | UsageFailure, Recorder, list[FakeClient]]:
+    recorder, clients = recorder or Recorder(), []
 
     def connect(base_url: str, token: str, _policy: Policy, _timeout: float) -> Any:
         assert (base_url, token) == ("https://api.test", TOKEN)
@@ -213,3 +214,64 @@ def test_publish_is_asked_by_any_policy_even_one_campaign_leaves_out(tmp_path: P
     assert isinstance(outcome, Checked)
     assert [p.policy.path for p in outcome.plans] == [str(api)]
     assert outcome.publish
+
+
+def test_an_untrusted_api_origin_fails_its_policy_before_any_call_even_one_left_out(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "api").mkdir()
+    (tmp_path / "web").mkdir()
+    api, web = tmp_path / "api" / "sepurux.yml", tmp_path / "web" / "sepurux.yml"
+    api.write_text(POLICY.lstrip(), encoding="utf-8")
+    web.write_text(
+        "version: 1\napi:\n  base_url: https://evil.example\ncampaigns:\n  other: {}\n",
+        encoding="utf-8",
+    )
+    # No --api-url: the policy's own base URL is judged, for web although --campaign skips it.
+    outcome, recorder, clients = run(
+        CheckRequest(configs=(api, web), campaigns=("good",), dry_run=True)
+    )
+    assert isinstance(outcome, PolicyFailure) and isinstance(outcome.error, PolicyError)
+    assert outcome.path == web
+    (diagnostic,) = outcome.error.diagnostics
+    assert (diagnostic.line, diagnostic.col) == (3, 13)
+    assert "https://evil.example:443" in diagnostic.message
+    assert recorder.heard == [] and clients == []
+
+
+def test_under_sandbox_the_policy_origin_is_never_judged(tmp_path: Path) -> None:
+    path = tmp_path / "sepurux.yml"
+    path.write_text(
+        "version: 1\napi:\n  base_url: https://evil.example\ncampaigns:\n  c: {}\n", "utf-8"
+    )
+    scenario = tmp_path / "scenario.yml"
+    outcome, _recorder, _clients = run(
+        CheckRequest(configs=(path,), sandbox=scenario, dry_run=True)
+    )
+    assert isinstance(outcome, Checked)
+    assert outcome.plans[0].base_url.origin == "--sandbox"
+
+
+def test_a_usage_error_after_the_policy_loads_is_a_failure_naming_the_policy(
+    policy: Path,
+) -> None:
+    """An unknown --campaign: nothing runs, and the caller still has the policy for the
+    verdict (its mode; issue 17, Messages)."""
+    outcome, recorder, clients = run(request(policy, campaigns=("nope",)))
+    assert isinstance(outcome, UsageFailure) and outcome.policy.path == str(policy)
+    assert "nope" in str(outcome.error)
+    assert recorder.heard == [("loaded", (str(policy),))] and clients == []
+
+
+class Refusing(Recorder):
+    """A caller that cannot use one of its own flags (check's --report pdf)."""
+
+    def loaded(self, policies: Sequence[Policy]) -> None:
+        super().loaded(policies)
+        raise UsageError("--report pdf: unknown format")
+
+
+def test_a_usage_error_the_observer_raises_once_loaded_is_a_failure_too(policy: Path) -> None:
+    outcome, recorder, clients = run(request(policy), recorder=Refusing())
+    assert isinstance(outcome, UsageFailure) and str(outcome.error).startswith("--report pdf")
+    assert recorder.heard == [("loaded", (str(policy),))] and clients == []

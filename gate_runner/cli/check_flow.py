@@ -20,15 +20,16 @@ from gate_runner.ci import detect
 from gate_runner.cli.delivery import (
     deliver,
     deliver_policy_error,
-    report_specs,
     rewrite_interrupted,
     scrubbed,
+    usable_report_specs,
+    usage_error_verdict,
     verdict_without_policy,
 )
 from gate_runner.cli.dry_run import print_plan
 from gate_runner.cli.progress import Progress
 from gate_runner.cli.signals import StopNow, Stopper, stop_on_signals
-from gate_runner.errors import ExitCode, PolicyError
+from gate_runner.errors import ExitCode, PolicyError, UsageError
 from gate_runner.files import regular_target
 from gate_runner.forges.deliver import PolicyReview, forge_results
 from gate_runner.forges.http import publish_deadline
@@ -38,7 +39,7 @@ from gate_runner.runner import GateClock
 from gate_runner.sandbox import Sandbox
 from gate_runner.secrets import secret_set
 from gate_runner.settings import default_token_env
-from gate_runner.use_case import Checked, CheckRequest, PolicyFailure, check
+from gate_runner.use_case import Checked, CheckRequest, PolicyFailure, UsageFailure, check
 from gate_runner.verdict import CIContext, RunError
 
 
@@ -52,10 +53,13 @@ class Delivery:
     publish: bool = False
 
 
-def run_check(request: CheckRequest, delivery: Delivery) -> int:
+def run_check(request: CheckRequest, delivery: Delivery, *, today: date) -> int:
+    """`today` is the day judged at (--as-of, default today)."""
     clock = GateClock()
     channel = output.current()
-    specs = report_specs(delivery.reports)
+    # A --report that cannot be written is a usage error once the policy is loaded, so the
+    # verdict (and the reports that can be written) still exist (docs/exit-codes.md).
+    specs, bad_report = usable_report_specs(delivery.reports)
     if str(delivery.verdict_path) != "-":
         # A device, FIFO or directory is refused before any run starts, and left as it is.
         regular_target(delivery.verdict_path)
@@ -64,13 +68,13 @@ def run_check(request: CheckRequest, delivery: Delivery) -> int:
     # Before the policy names its variable, the default one and the forge tokens are secrets.
     channel.add_secrets(*secret_set(env, token_env=default_token_env()).values)
     with stop_on_signals(channel) as stopper:
-        console = _Console(channel, stopper, request.sandbox)
+        console = _Console(channel, stopper, request.sandbox, bad_report)
         try:
             if stopper.cancel.is_set():
                 raise StopNow
             checked = check(
                 request, console, env=env, ci=ci, clock=clock, cancel=stopper.cancel,
-                today=date.today(),
+                today=today,
             )  # fmt: skip
         except StopNow:
             stopper.raise_now = False  # a signal now must not break the verdict's delivery
@@ -91,6 +95,14 @@ def run_check(request: CheckRequest, delivery: Delivery) -> int:
         if isinstance(checked, PolicyFailure):
             stopper.raise_now = False
             return _deliver_failure(checked, request, delivery, specs, ci=ci, clock=clock)
+        if isinstance(checked, UsageFailure):
+            # Found after the policy loaded: a verdict and the reports, as in every phase.
+            channel.error(str(checked.error))
+            verdict = usage_error_verdict(
+                checked.policy, checked.error, ci=ci, clock=clock,
+                enforcement=request.enforcement, today=today,
+            )  # fmt: skip
+            return deliver(verdict, delivery.verdict_path, specs, channel=channel, env=env)
         if checked.verdict is None:  # --dry-run
             for plan in checked.plans:
                 print_plan(plan.policy, plan.options, ci, plan.base_url, channel=channel)
@@ -101,8 +113,15 @@ def run_check(request: CheckRequest, delivery: Delivery) -> int:
 class _Console:
     """What the use case shows on the way: secrets first, then the sandbox and progress."""
 
-    def __init__(self, channel: Channel, stopper: Stopper, scenario: Path | None) -> None:
+    def __init__(
+        self,
+        channel: Channel,
+        stopper: Stopper,
+        scenario: Path | None,
+        bad_report: UsageError | None,
+    ) -> None:
         self.channel, self.stopper, self.scenario = channel, stopper, scenario
+        self.bad_report = bad_report
         self.env = os.environ
 
     def loaded(self, policies: Sequence[Policy]) -> None:
@@ -110,6 +129,8 @@ class _Console:
         self.stopper.raise_now = False
         for policy in policies:
             self.channel.add_secrets(*secret_set(self.env, token_env=policy.api.token_env).values)
+        if self.bad_report is not None:
+            raise self.bad_report  # the use case's UsageFailure: a verdict, nothing run
 
     def api_ready(self, sandbox: Sandbox | None) -> None:
         if sandbox is not None:
@@ -160,6 +181,7 @@ def _deliver_failure(
         ci=ci,
         clock=clock,
         enforcement=request.enforcement,
+        summary=failure.error.summary,
     )
     return deliver(verdict, delivery.verdict_path, specs, channel=channel, env=env)
 

@@ -6,6 +6,7 @@ import functools
 import sys
 import traceback
 from collections.abc import Callable
+from datetime import date
 from typing import NoReturn, TypeVar
 
 from gate_runner import channel as output
@@ -13,9 +14,56 @@ from gate_runner.errors import ExitCode, GateRunnerError, PolicyError, UsageErro
 
 T = TypeVar("T")
 
+# One name for "judge as of this date" on check, evaluate, replay and explain.
+AS_OF_HELP = (
+    "Judge as of this date (YYYY-MM-DD): which enforcement.schedule entry is in force and "
+    "which waivers have expired. Default: today."
+)
+
 
 def fail(message: str) -> NoReturn:
     raise UsageError(message)
+
+
+def report_policy_error(
+    error: PolicyError, channel: output.Channel, *, listed: bool = True
+) -> None:
+    """Each diagnostic on its own line (file:line:col), then the count; tokens scrubbed.
+
+    The policy was not loaded, so the channel may not know the token variables its files
+    name yet: their values (and the default's, the forge tokens) are added first.
+    `listed=False` when a text report on the terminal lists them already: once each.
+    """
+    import os
+
+    from gate_runner.secrets import policy_secrets
+
+    channel.add_secrets(*policy_secrets(os.environ, error.token_envs).values)
+    if listed:
+        for diagnostic in error.diagnostics:
+            channel.line(str(diagnostic))
+    count = len(error.diagnostics)
+    channel.line(f"gate-runner: {count} problem{'s' if count != 1 else ''} in the policy")
+
+
+def as_of(value: str | None, *, old: str | None = None, old_flag: str = "") -> date:
+    """The date `--as-of` names (default today); `old` is a deprecated spelling's value.
+
+    The old spellings (`explain --date`, `replay --today`) keep working, hidden from
+    --help, with a one-line note: users' scripts rely on them.
+    """
+    flag = "--as-of"
+    if old is not None:
+        output.current().line(f"gate-runner: {old_flag} is deprecated; use --as-of")
+        if value is not None and value != old:
+            raise UsageError(f"--as-of {value} and {old_flag} {old} disagree: give --as-of only")
+        value, flag = old, old_flag
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{flag} {value!r}: expected a date like 2026-12-15") from None
 
 
 def run_safely(work: Callable[[], T], *, debug: bool) -> T | int:
@@ -28,10 +76,7 @@ def run_safely(work: Callable[[], T], *, debug: bool) -> T | int:
     try:
         return work()
     except PolicyError as error:
-        for diagnostic in error.diagnostics:
-            channel.line(str(diagnostic))
-        count = len(error.diagnostics)
-        channel.line(f"gate-runner: {count} problem{'s' if count != 1 else ''} in the policy")
+        report_policy_error(error, channel)
         return int(ExitCode.USAGE)
     except GateRunnerError as error:
         channel.error(str(error))

@@ -10,18 +10,30 @@ import hashlib
 import json
 import threading
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 from gate_runner import __version__
 from gate_runner.api.scheduler import call_cancellable
 from gate_runner.channel import Channel
 from gate_runner.ci import detect
+from gate_runner.cli.common import report_policy_error
 from gate_runner.errors import ExitCode, PolicyError, ServiceError, UsageError
 from gate_runner.forges.publish import post_sticky_comment
-from gate_runner.policy import Mode
+from gate_runner.policy import Mode, Policy
 from gate_runner.report import REPORTERS, ReportSpec, parse_report_spec, write_reports
-from gate_runner.runner import GateClock, mark_interrupted
-from gate_runner.verdict import CIContext, Enforcement, PolicyInfo, RunError, Verdict
+from gate_runner.report import text as text_report
+from gate_runner.runner import GateClock, GateOptions, assemble, mark_interrupted
+from gate_runner.verdict import (
+    CIContext,
+    Enforcement,
+    Location,
+    PolicyInfo,
+    Problem,
+    RunError,
+    Verdict,
+)
 
 # The digest of no bytes: the verdict of a policy that was never loaded has nothing to hash.
 _NO_POLICY_DIGEST = "sha256:" + hashlib.sha256(b"").hexdigest()
@@ -29,6 +41,47 @@ _NO_POLICY_DIGEST = "sha256:" + hashlib.sha256(b"").hexdigest()
 
 def report_specs(texts: Sequence[str]) -> list[ReportSpec]:
     return [parse_report_spec(text) for text in texts]
+
+
+def usable_report_specs(texts: Sequence[str]) -> tuple[list[ReportSpec], UsageError | None]:
+    """The --report specs that parse, and the first that does not.
+
+    The bad one is raised once the policy is loaded, so the verdict (and the reports that
+    can be written) still exist for a `--report pdf` (docs/exit-codes.md).
+    """
+    specs: list[ReportSpec] = []
+    first: UsageError | None = None
+    for text in texts:
+        try:
+            specs.append(parse_report_spec(text))
+        except UsageError as error:
+            first = first or error
+    return specs, first
+
+
+def usage_error_verdict(
+    policy: Policy,
+    error: UsageError,
+    *,
+    ci: CIContext,
+    clock: GateClock,
+    enforcement: Mode | None,
+    today: date,
+) -> Verdict:
+    """A usage error found after the policy loaded (an unknown --campaign, --report pdf, an
+    unreadable --baseline): nothing was run; the policy and its mode are known; exit 2."""
+    verdict = assemble(
+        policy, [], GateOptions(enforcement=enforcement), ci=ci, clock=clock,
+        interrupted=False, today=today,
+    )  # fmt: skip
+    return replace(
+        verdict,
+        outcome="error",
+        blocking=True,
+        exit_code=int(ExitCode.USAGE),
+        summary="usage error: nothing was run, no decision",
+        error=RunError("usage", str(error)),
+    )
 
 
 def deliver(
@@ -54,7 +107,8 @@ def deliver(
         s.destination == "-" and s.format != "github" for s in specs
     )
     if not any(s.format == "text" for s in specs):
-        text = REPORTERS["text"].render(clean)
+        # The diagnostics of an invalid policy are on stderr already: once each.
+        text = text_report.render(clean, problems=False)
         if to_stdout:
             channel.err(text)
         else:
@@ -136,10 +190,11 @@ def verdict_without_policy(
     enforcement: Mode | None,
     interrupted: bool = False,
     notes: Sequence[str] = (),
+    summary: str | None = None,
 ) -> Verdict:
     """A verdict for a phase before the policy existed: no campaigns, the reason, the code."""
     mode: Mode = enforcement or "hard"
-    summary = (
+    summary = summary or (
         "interrupted before the policy was loaded: no decision"
         if interrupted
         else "the policy is invalid: no decision"
@@ -175,14 +230,23 @@ def policy_error_verdict(
     config: Path, error: PolicyError, *, ci: CIContext, clock: GateClock, enforcement: Mode | None
 ) -> Verdict:
     count = len(error.diagnostics)
+    problems = tuple(
+        Problem(
+            # The diagnostic's own words, with the extends chain that led to it.
+            str(d).removeprefix(f"{d.file}:{d.line}:{d.col}: "),
+            Location(d.file, max(d.line, 1), max(d.col, 1)),
+        )
+        for d in error.diagnostics
+    )
     return verdict_without_policy(
         config,
-        RunError("policy", f"{count} problem{'s' if count != 1 else ''} in the policy {config}"),
+        RunError(
+            "policy", f"{count} problem{'s' if count != 1 else ''} in the policy {config}", problems
+        ),
         exit_code=int(ExitCode.USAGE),
         ci=ci,
         clock=clock,
         enforcement=enforcement,
-        notes=[str(d) for d in error.diagnostics],
     )
 
 
@@ -197,20 +261,19 @@ def deliver_policy_error(
     enforcement: Mode | None,
     clock: GateClock | None = None,
 ) -> int:
-    """An invalid policy: its diagnostics on stderr, then a verdict and the reports; exit 2."""
-    report_policy_error(error, channel)
+    """An invalid policy: its diagnostics once, then a verdict and the reports; exit 2.
+
+    Each diagnostic goes to stderr as found (as in every command), and the summary printed
+    after it does not repeat them; a `--report text` on stdout lists them instead.
+    """
+    text_on_stdout = any(s.format == "text" and s.destination == "-" for s in specs)
+    report_policy_error(error, channel, listed=not text_on_stdout)
+    # What the files name may be secret too: the CI hides each before the summary is printed.
+    channel.masks(env)
     verdict = policy_error_verdict(
         config, error, ci=detect(env), clock=clock or GateClock(), enforcement=enforcement
     )
     return deliver(verdict, verdict_path, specs, channel=channel, env=env)
-
-
-def report_policy_error(error: PolicyError, channel: Channel) -> None:
-    """Each diagnostic on its own line (file:line:col), then the count."""
-    for diagnostic in error.diagnostics:
-        channel.line(str(diagnostic))
-    count = len(error.diagnostics)
-    channel.line(f"gate-runner: {count} problem{'s' if count != 1 else ''} in the policy")
 
 
 def _comment(

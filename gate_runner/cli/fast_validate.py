@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -22,11 +21,20 @@ def run_validate(
     """
     import os
 
+    from gate_runner import channel as output_channel
     from gate_runner.config import check_files
     from gate_runner.settings import floor_policies
 
     results = check_files(paths, offline=offline, floors=floor_policies(floors, os.environ))
     valid = not any(r.diagnostics for r in results.values())
+    channel = output_channel.current()
+    if not valid or any(r.warnings for r in results.values()):
+        # A message may name an expanded value: the tokens the files name are scrubbed (the
+        # secret set costs an import of the CI vendors, so only when there is a message).
+        from gate_runner.secrets import policy_secrets
+
+        named = [name for r in results.values() for name in r.token_envs]
+        channel.add_secrets(*policy_secrets(os.environ, named).values)
     if output == "json":
         files = {name: [d.to_dict() for d in r.diagnostics] for name, r in results.items()}
         document: dict[str, object] = {"valid": valid, "files": files}
@@ -34,17 +42,17 @@ def run_validate(
             document["warnings"] = {
                 name: [d.to_dict() for d in r.warnings] for name, r in results.items()
             }
-        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+        channel.out(json.dumps(document, indent=2) + "\n")
     else:
         for result in results.values():
             for warning in result.warnings:
                 shown = replace(warning, message=f"warning: {warning.message}")
-                sys.stderr.write(f"{shown}\n")
+                channel.line(str(shown))
             for diagnostic in result.diagnostics:
-                sys.stderr.write(f"{diagnostic}\n")
+                channel.line(str(diagnostic))
         if valid:
             names = ", ".join(str(p) for p in paths)
-            sys.stdout.write(f"ok: {names} {'is' if len(paths) == 1 else 'are'} valid\n")
+            channel.line(f"ok: {names} {'is' if len(paths) == 1 else 'are'} valid", err=False)
     return 0 if valid else 2
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from datetime import date
 from enum import Enum
 from pathlib import Path
 
@@ -12,14 +11,19 @@ import typer
 from gate_runner import channel as output
 from gate_runner.ci import detect
 from gate_runner.cli.check_flow import Delivery, run_check
-from gate_runner.cli.common import fail, guarded
-from gate_runner.cli.delivery import deliver, deliver_policy_error, report_specs
+from gate_runner.cli.common import AS_OF_HELP, as_of, fail, guarded
+from gate_runner.cli.delivery import (
+    deliver,
+    deliver_policy_error,
+    usable_report_specs,
+    usage_error_verdict,
+)
 from gate_runner.config import load_policy
-from gate_runner.errors import ExitCode, PolicyError
+from gate_runner.errors import ExitCode, PolicyError, UsageError
 from gate_runner.governance.check_gate import GovernanceRequest, govern, prepare
 from gate_runner.policy import Mode
 from gate_runner.report.registry import report_help
-from gate_runner.runner import GateOptions, evaluate_payloads
+from gate_runner.runner import GateClock, GateOptions, evaluate_payloads, select_campaigns
 from gate_runner.secrets import secret_set
 from gate_runner.settings import DEFAULT_VERDICT_PATH, CommandLine, floor_policies, resolve
 from gate_runner.use_case import CheckRequest
@@ -72,6 +76,7 @@ PUBLISH = typer.Option(
     " DevOps (as the policy's `publish: true`).",
 )
 DEBUG = typer.Option(False, "--debug", help="Show a traceback for internal errors.")
+AS_OF = typer.Option(None, "--as-of", metavar="YYYY-MM-DD", help=AS_OF_HELP)
 
 
 def check(
@@ -118,6 +123,7 @@ def check(
         help="A central policy as a floor (a path, or URL#sha256=HEX); repeatable, and "
         "GATE_RUNNER_FLOOR too. Its bar judges wherever the repository's is looser.",
     ),
+    on: str | None = AS_OF,
     debug: bool = DEBUG,
 ) -> int:
     """Run the campaigns, evaluate, enforce, report, and exit with the verdict's code."""
@@ -141,7 +147,7 @@ def check(
     delivery = Delivery(
         verdict_path=verdict, reports=tuple(report or ()), comment=comment, publish=publish
     )
-    return run_check(request, delivery)
+    return run_check(request, delivery, today=as_of(on))
 
 
 def evaluate(
@@ -155,10 +161,11 @@ def evaluate(
     verdict: Path = VERDICT,
     report: list[str] | None = REPORT,
     baseline: Path | None = BASELINE,
+    on: str | None = AS_OF,
     debug: bool = DEBUG,
 ) -> int:
     """Evaluate a saved payload against the policy, with no API: same checks, same exit codes."""
-    specs = report_specs(report or ())
+    specs, bad_report = usable_report_specs(report or ())
     settings = resolve(
         CommandLine(
             enforcement=_mode(enforcement), soft_exit_code=soft_exit_code, verdict_path=verdict
@@ -166,10 +173,11 @@ def evaluate(
         os.environ,
     )
     channel = output.current()
+    today = as_of(on)
     try:
         # The waiver rules apply here as in check (governance/check_gate.py).
         governed = prepare(
-            config, GovernanceRequest(), load=load_policy, env=os.environ, today=date.today()
+            config, GovernanceRequest(), load=load_policy, env=os.environ, today=today
         )
         policy = governed.policy
     except PolicyError as error:
@@ -183,15 +191,27 @@ def evaluate(
             env=os.environ,
             enforcement=settings.enforcement.value,
         )
-    payloads = read_payload_file(payload_file, campaign, [c.key for c in policy.campaigns])
-    options = GateOptions(
-        campaign_keys=tuple(payloads),
-        enforcement=settings.enforcement.value,
-        soft_exit_code=settings.soft_exit_code.value,
-        baseline=read_baseline(baseline) if baseline is not None else {},
-        baseline_runs=read_baseline_runs(baseline) if baseline is not None else {},
-    )
-    result = evaluate_payloads(policy, payloads, options, ci=detect(os.environ), today=date.today())
+    try:
+        if bad_report is not None:
+            raise bad_report
+        payloads = read_payload_file(payload_file, campaign, [c.key for c in policy.campaigns])
+        select_campaigns(policy, tuple(payloads))  # an unknown key names the known ones
+        options = GateOptions(
+            campaign_keys=tuple(payloads),
+            enforcement=settings.enforcement.value,
+            soft_exit_code=settings.soft_exit_code.value,
+            baseline=read_baseline(baseline) if baseline is not None else {},
+            baseline_runs=read_baseline_runs(baseline) if baseline is not None else {},
+        )
+    except UsageError as error:
+        # Found after the policy loaded: a verdict and the reports, as in every phase.
+        channel.error(str(error))
+        unused = usage_error_verdict(
+            policy, error, ci=detect(os.environ), clock=GateClock(),
+            enforcement=settings.enforcement.value, today=today,
+        )  # fmt: skip
+        return deliver(unused, settings.verdict_path.value, specs, channel=channel, env=os.environ)
+    result = evaluate_payloads(policy, payloads, options, ci=detect(os.environ), today=today)
     result = govern(
         result,
         governed,

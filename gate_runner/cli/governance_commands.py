@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 
 from gate_runner import channel as output
-from gate_runner.cli.common import guarded
+from gate_runner.cli.common import AS_OF_HELP, as_of, guarded
 from gate_runner.errors import ExitCode, UsageError
 
 CONFIG = typer.Option(
@@ -111,12 +111,11 @@ def replay(
     ),
     policy: Path = typer.Option(..., "--policy", help="The candidate policy to judge them by."),
     store: str | None = typer.Option(
-        None, "--store", help="Also every verdict in this " + STORE_HELP
+        None, "--store", help="Also every verdict in this store: " + STORE_HELP
     ),
     last: int | None = typer.Option(None, "--last", help="Only the N most recent verdicts."),
-    today: str | None = typer.Option(
-        None, "--today", help="Judge as on this date (YYYY-MM-DD): where a schedule takes effect."
-    ),
+    on: str | None = typer.Option(None, "--as-of", metavar="YYYY-MM-DD", help=AS_OF_HELP),
+    today: str | None = typer.Option(None, "--today", hidden=True),
     format: ReplayFormat = typer.Option(
         ReplayFormat.text, "--format", help="text, json or markdown."
     ),
@@ -132,6 +131,7 @@ def replay(
         from gate_runner.governance.replay import replay as rejudge
         from gate_runner.governance.store import open_store
 
+        judged_on = as_of(on, old=today, old_flag="--today")
         if not verdicts and store is None:
             raise UsageError("nothing to replay: name verdict files or directories, or --store")
         if last is not None and last < 1:
@@ -141,7 +141,7 @@ def replay(
             replay_sources.from_paths(verdicts or []),
             replay_sources.from_store(open_store(store)) if store else (),
         )
-        report = rejudge(candidate, saved, today=_date(today), last=last)
+        report = rejudge(candidate, saved, today=judged_on, last=last)
         render = {
             ReplayFormat.text: replay_report.render_text,
             ReplayFormat.json: replay_report.render_json,
@@ -151,15 +151,6 @@ def replay(
         return ExitCode.OK
 
     return work()
-
-
-def _date(text: str | None) -> date:
-    if text is None:
-        return date.today()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"--today {text!r}: expected a date like 2026-12-15") from None
 
 
 def register(app: typer.Typer) -> None:

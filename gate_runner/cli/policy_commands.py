@@ -6,13 +6,12 @@ import enum
 import json
 import os
 from dataclasses import replace
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from gate_runner.cli.common import guarded
+from gate_runner.cli.common import AS_OF_HELP, as_of, guarded
 from gate_runner.errors import ExitCode
 
 
@@ -68,8 +67,9 @@ def explain(
         OutputFormat.text
     ),
     on: Annotated[
-        str | None, typer.Option("--date", help="Explain as of this day (YYYY-MM-DD).")
+        str | None, typer.Option("--as-of", metavar="YYYY-MM-DD", help=AS_OF_HELP)
     ] = None,
+    old_date: Annotated[str | None, typer.Option("--date", hidden=True)] = None,
     attempts: Annotated[
         int,
         typer.Option(
@@ -94,13 +94,9 @@ def explain(
     from gate_runner.config import load_policy
     from gate_runner.config.explain import explanation, render_text
     from gate_runner.enforce import mode_in_force
-
-    try:
-        today = date.fromisoformat(on) if on else date.today()
-    except ValueError:
-        raise _fail(f"--date {on}: expected YYYY-MM-DD") from None
     from gate_runner.settings import floor_policies
 
+    today = as_of(on, old=old_date, old_flag="--date")
     floors = floor_policies(floor or (), os.environ)
     # A PolicyError reaches the one handler (common.run_safely).
     policy = load_policy(config, floors=floors, today=today)

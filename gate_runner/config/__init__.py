@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gate_runner.config.extends import Reader, Resolver, Source, display, read_local_file
-from gate_runner.config.fetch import Fetcher, default_cache_dir
+from gate_runner.config.fetch import Fetcher, default_cache_dir, fetcher_until
 from gate_runner.config.merge import Merged, merge
 from gate_runner.config.semantic import check_merged
 from gate_runner.errors import Diagnostic, PolicyError
@@ -35,6 +35,8 @@ class FileCheck:
 
     diagnostics: list[Diagnostic] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
+    # The token variables its files name (and the default): their values are scrubbed.
+    token_envs: tuple[str, ...] = ()
 
 
 def _ordered(found: list[Diagnostic]) -> list[Diagnostic]:
@@ -59,12 +61,15 @@ def _resolve(
     offline: bool = False,
     floors: Sequence[str] = (),
     today: date | None = None,
+    deadline: float | None = None,
 ) -> _Resolved:
+    fetch = fetcher or fetcher_until(deadline)  # the floors' fetches share extends' deadline
+
     def resolver_for(read: Reader | None) -> Resolver:
         return Resolver(
             os.environ if env is None else env,
             cache_dir or default_cache_dir(),
-            fetcher,
+            fetch,
             read=read,
             offline=offline,
         )
@@ -74,6 +79,7 @@ def _resolve(
     resolver.resolve_root(path, shown)
     diagnostics = list(resolver.diagnostics)
     warnings = list(resolver.warnings)
+    token_envs = list(resolver.token_envs)
     merged = None
     applied: list[tuple[str, list[Breach]]] = []
     if resolver.sources:
@@ -93,13 +99,14 @@ def _resolve(
         for spec in floors if not diagnostics else ():
             from gate_runner.config.floors import apply_floor
 
-            merged, found, problems = apply_floor(spec, merged, resolver_for(None), shown, day)
+            floor_resolver = resolver_for(None)
+            merged, found, problems = apply_floor(spec, merged, floor_resolver, shown, day)
             diagnostics += problems.diagnostics
             warnings += problems.warnings
+            token_envs += [e for e in floor_resolver.token_envs if e not in token_envs]
             applied.append((spec, found))
-    return _Resolved(
-        resolver, FileCheck(_ordered(diagnostics), _ordered(warnings)), merged, applied
-    )
+    check = FileCheck(_ordered(diagnostics), _ordered(warnings), tuple(token_envs))
+    return _Resolved(resolver, check, merged, applied)
 
 
 def _declares_floor(source: Source) -> bool:
@@ -115,21 +122,25 @@ def load_policy(
     read: Reader | None = None,
     floors: Sequence[str] = (),
     today: date | None = None,
+    deadline: float | None = None,
 ) -> Policy:
     """Load, validate and build a policy; raise PolicyError carrying every problem found.
 
     read: how the file and its local extends are read (default: read_local_file, the file
     system, regular files up to 1 MiB). Pinned URLs are always fetched (or cached) as usual.
     floors: `--floor` policies (a path, or URL#sha256=HEX); each raises what is below it.
+    deadline: time.monotonic() by which every remote fetch ends (check's --timeout).
     """
     from dataclasses import replace
 
     from gate_runner.config.build import build_policy  # validate never needs it
     from gate_runner.config.floors import floor_settings
 
-    found = _resolve(path, env, cache_dir, fetcher, read=read, floors=floors, today=today)
+    found = _resolve(
+        path, env, cache_dir, fetcher, read=read, floors=floors, today=today, deadline=deadline
+    )
     if found.check.diagnostics or found.merged is None:
-        raise PolicyError(found.check.diagnostics)
+        raise PolicyError(found.check.diagnostics, found.check.token_envs)
     policy = build_policy(found.merged, found.resolver.sources, str(path))
     if not floors:
         return policy

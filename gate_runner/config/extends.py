@@ -15,11 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gate_runner.config.fetch import MAX_BYTES, Fetcher, FetchError, NotCached, fetch_pinned
-from gate_runner.config.load import check_document, parse
+from gate_runner.config.load import check_document, named_token_env, parse
 from gate_runner.config.yaml_positions import Document
 from gate_runner.errors import Diagnostic
+from gate_runner.settings import default_token_env
 
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}\Z")
+# Files in one chain of extends, the root included: a hand-written hierarchy needs a few; a
+# crafted chain of hundreds would exhaust the walk's recursion (exit 4 with no verdict).
+MAX_DEPTH = 32
 
 # Reads one local policy file (the one named and its local extends), given its absolute,
 # normalised path (symlinks resolved where they exist). The default reads the file system;
@@ -131,6 +135,8 @@ class Resolver:
         self.diagnostics: list[Diagnostic] = []
         self.warnings: list[Diagnostic] = []
         self.complete = True
+        # Every api.token_env a file names, and the default: none goes into a path or URL.
+        self.token_envs: list[str] = [default_token_env()]
         self._seen: set[str] = set()
 
     def resolve_root(self, path: Path, shown: str) -> None:
@@ -186,7 +192,10 @@ class Resolver:
         report(problems)
         if doc is None:
             return
-        report(check_document(doc, self.env))
+        named = named_token_env(doc)
+        if named is not None and named not in self.token_envs:
+            self.token_envs.append(named)
+        report(check_document(doc, self.env, self.token_envs))
         entries = doc.data.get("extends") if isinstance(doc.data, dict) else None
         for index, entry in enumerate(entries if isinstance(entries, list) else []):
             line = doc.pos(("extends", index))[0]
@@ -234,6 +243,15 @@ class Resolver:
             return
         if key in self._seen:
             return  # already applied at its first place
+        if len(stack) >= MAX_DEPTH:
+            self.complete = False
+            self.diagnostics.append(
+                at_entry(
+                    f"extends chain deeper than {MAX_DEPTH} files ({stack[0][1]} is the first); "
+                    "flatten the hierarchy: a policy extends its bases directly"
+                )
+            )
+            return
         self._seen.add(key)
         try:
             if child_dir is None:

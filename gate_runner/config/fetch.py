@@ -41,8 +41,39 @@ def check_url(url: str) -> None:
     raise FetchError(f"{url}: expected an https URL")
 
 
-def http_fetch(url: str) -> bytes:
-    """GET a URL with a timeout and a size cap, refusing a redirect to another host or port."""
+def http_fetch(url: str, within: float = TIMEOUT_S) -> bytes:
+    """GET a URL, whole within `within` seconds, size-capped, refusing a redirect elsewhere.
+
+    A socket timeout bounds each read, not the answer: a server that sends one byte a second
+    never trips it. So the request runs on a worker thread and is abandoned at the deadline
+    (the thread dies with the process); a signal still reaches the waiting main thread.
+    """
+    import threading
+
+    answer: list[bytes] = []
+    failure: list[Exception] = []
+    finished = threading.Event()
+
+    def work() -> None:
+        try:
+            answer.append(_get(url, min(within, TIMEOUT_S)))
+        except Exception as exc:  # handed to the caller's thread as it is
+            failure.append(exc)
+        finally:
+            finished.set()
+
+    threading.Thread(target=work, name="gate-runner-extends", daemon=True).start()
+    if not finished.wait(max(within, 0.0)):
+        raise FetchError(
+            f"{url}: the answer was not complete in time (a remote policy must arrive within "
+            f"{TIMEOUT_S:g} s and before the gate's --timeout); nothing cached for this pin"
+        )
+    if failure:
+        raise failure[0]
+    return answer[0]
+
+
+def _get(url: str, timeout: float) -> bytes:
     import urllib.error  # only needed when a policy extends a URL
     import urllib.request
 
@@ -60,7 +91,7 @@ def http_fetch(url: str) -> bytes:
     opener = urllib.request.build_opener(SameHostRedirects)
     request = urllib.request.Request(url, headers={"User-Agent": "gate-runner"})  # noqa: S310
     try:
-        with opener.open(request, timeout=TIMEOUT_S) as response:
+        with opener.open(request, timeout=timeout) as response:
             body: bytes = response.read(MAX_BYTES + 1)
     except urllib.error.HTTPError as exc:
         raise FetchError(f"{url}: the server answered HTTP {exc.code}") from None
@@ -68,6 +99,21 @@ def http_fetch(url: str) -> bytes:
         reason = getattr(exc, "reason", exc)
         raise FetchError(f"{url}: cannot fetch ({reason}); nothing cached for this pin") from None
     return body
+
+
+def fetcher_until(deadline: float | None) -> Fetcher:
+    """http_fetch with each fetch ending by `deadline` (time.monotonic()) or TIMEOUT_S, sooner."""
+    import time
+
+    def fetch(url: str) -> bytes:
+        left = TIMEOUT_S if deadline is None else min(TIMEOUT_S, deadline - time.monotonic())
+        if left <= 0:
+            raise FetchError(
+                f"{url}: not fetched, the gate's --timeout has passed; nothing cached for this pin"
+            )
+        return http_fetch(url, left)
+
+    return fetch
 
 
 def fetch_pinned(url: str, sha256: str, cache_dir: Path, fetcher: Fetcher | None = None) -> bytes:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from gate_runner.config.expand import expand_document
@@ -39,8 +39,14 @@ def _duplicate_assertions(doc: Document) -> list[Diagnostic]:
     return found
 
 
-def check_document(doc: Document, env: Mapping[str, str]) -> list[Diagnostic]:
-    """Check one parsed document in place (its strings get expanded); return every problem."""
+def check_document(
+    doc: Document, env: Mapping[str, str], token_envs: Collection[str] = ()
+) -> list[Diagnostic]:
+    """Check one parsed document in place (its strings get expanded); return every problem.
+
+    token_envs: the token variables known so far (secrets.secret_reason): none of them, and no
+    other secret, is expanded into a path or URL.
+    """
     data = doc.data
     versions = supported_versions()
     if isinstance(data, dict) and "version" in data and data["version"] not in versions:
@@ -56,7 +62,13 @@ def check_document(doc: Document, env: Mapping[str, str]) -> list[Diagnostic]:
     secrets = find_secrets(data)
     diagnostics = [doc.diag(path, message) for path, message in secrets]
     hidden = [path for path, _ in secrets]
-    unexpanded = expand_document(doc, env)
+
+    def refuse(name: str) -> str | None:
+        from gate_runner.secrets import secret_reason  # only for a ${VAR} in a path or URL
+
+        return secret_reason(name, env, token_envs)
+
+    unexpanded = expand_document(doc, env, refuse)
     diagnostics += [doc.diag(path, message) for path, message in unexpanded]
     # A value that could not be expanded is already reported; its schema error would be noise.
     hidden += [path for path, _ in unexpanded]
@@ -71,6 +83,13 @@ def check_document(doc: Document, env: Mapping[str, str]) -> list[Diagnostic]:
                 doc.diag(("project",), "project is set twice: keep either project or api.project")
             )
     return diagnostics
+
+
+def named_token_env(doc: Document) -> str | None:
+    """The api.token_env a document names as written (it is never expanded), or None."""
+    api = doc.data.get("api") if isinstance(doc.data, dict) else None
+    named = api.get("token_env") if isinstance(api, dict) else None
+    return named if isinstance(named, str) else None
 
 
 def parse(text: str, file: str) -> tuple[Document | None, list[Diagnostic]]:

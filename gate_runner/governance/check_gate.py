@@ -19,6 +19,7 @@ from gate_runner.governance.findings import (
     with_policy_check,
 )
 from gate_runner.governance.git import Git
+from gate_runner.governance.git_source import RefMissing
 from gate_runner.governance.policy_changes import stricter
 from gate_runner.governance.ref_gate import RefComparison, compare_with_ref
 from gate_runner.governance.store import open_store
@@ -32,6 +33,10 @@ Rejudge = Callable[[Policy, str, dict[str, Any]], CampaignResult]
 
 class PolicyRefUnreadable(UsageError):
     """--policy-ref could not be read: missing in a shallow clone, no target branch, git."""
+
+    def __init__(self, message: str, *, summary: str) -> None:
+        super().__init__(message)
+        self.summary = summary  # the verdict's headline: what happened, and the fix
 
 
 @dataclass(frozen=True)
@@ -83,8 +88,18 @@ def prepare(
             comparison = compare_with_ref(config, request.policy_ref, env=env, today=today, git=git)
         except PolicyError:
             raise  # an invalid policy (at the ref or in the tree): its diagnostics, exit 2
+        except RefMissing as error:
+            raise PolicyRefUnreadable(
+                f"--policy-ref {request.policy_ref}: {error}",
+                summary=f"the git ref {error.ref} is missing from this clone, so its policy "
+                f"could not be read: no decision; fetch it with: {error.fix}",
+            ) from None
         except UsageError as error:
-            raise PolicyRefUnreadable(f"--policy-ref {request.policy_ref}: {error}") from None
+            raise PolicyRefUnreadable(
+                f"--policy-ref {request.policy_ref}: {error}",
+                summary=f"the policy at --policy-ref {request.policy_ref} could not be read: "
+                "no decision",
+            ) from None
         policy = comparison.running_policy()
     else:
         policy = load(config)

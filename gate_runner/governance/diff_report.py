@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from gate_runner.governance.policy_diff import PolicyChange
 
@@ -18,10 +17,7 @@ def render_text(changes: list[PolicyChange], base: str, head: str) -> str:
     ]
     for change in changes:
         where = f"  ({change.location})" if change.location else ""
-        lines.append(
-            f"  {change.effect:<8}  {change.path}: {_show(change.before)} -> "
-            f"{_show(change.after)}; {change.reason}{where}"
-        )
+        lines.append(f"  {change.effect:<8}  {change.transition()}; {change.reason}{where}")
     if counts["loosens"]:
         lines.append("this change loosens the gate: it needs the review of the policy's owners")
     return "\n".join(lines) + "\n"
@@ -30,9 +26,3 @@ def render_text(changes: list[PolicyChange], base: str, head: str) -> str:
 def render_json(changes: list[PolicyChange]) -> str:
     """A JSON list, one object per change (path, before, after, effect, location, reason)."""
     return json.dumps([c.to_dict() for c in changes], indent=2, ensure_ascii=False) + "\n"
-
-
-def _show(value: Any) -> str:
-    if value is None:
-        return "(none)"
-    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))

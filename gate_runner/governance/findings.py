@@ -36,7 +36,13 @@ def relocated(result: CampaignResult, comparison: RefComparison) -> CampaignResu
     def move(check: Check) -> Check:
         if check.location is None or not check.location.path.startswith(prefix):
             return check
-        return replace(check, location=where.get(check.id) or campaign_at)
+        # The line shown is the working tree's, the bar the ref's: say so, or a reviewer
+        # reads the working tree's value there and cannot tell why the check failed.
+        origin = f"{check.location.path}:{check.location.line}"
+        note = f" (the bar is {comparison.ref.name}'s, set at {origin}; shown at this line)"
+        return replace(
+            check, location=where.get(check.id) or campaign_at, message=check.message + note
+        )
 
     moved = result.location
     if moved is not None and moved.path.startswith(prefix):
@@ -57,7 +63,8 @@ def with_policy_check(
         level="error" if decision.fails_gate else "warn",
         message=decision.message or "",
         expected=f"no loosening of the policy at {decision.base_ref}",
-        actual=[f"{c.path}: {c.reason}" for c in decision.loosening],
+        # One line a comment cell reads: "key: before -> after" for each loosening.
+        actual="; ".join(c.transition(limit=24) for c in decision.loosening),
         location=_location(first.location, policy_path),
     )
     if decision.fails_gate:
@@ -122,9 +129,12 @@ def with_failures(result: CampaignResult, baseline: Mapping[str, Any] | None) ->
         id="failures:baseline",
         kind="failures",
         name="failing tools vs baseline",
-        status="warn",  # never blocks; a warn is what every report lists
+        # Never blocks. A new failing tool is a warning; old ones alone passed the check
+        # ("no new failing tool") and are a note, or every change would carry them.
+        status="warn" if new else "pass",
         level="warn",
-        message="failing tools against the baseline: " + "; ".join(parts),
+        message=("failing tools against the baseline: " if new else "no new failing tool; ")
+        + "; ".join(parts),
         expected="no new failing tool",
         actual={"new": [f.tool for f in new], "existing": [f.tool for f in old]},
         location=result.location,

@@ -19,6 +19,10 @@ _ABBREV_SHA = re.compile(r"[0-9a-fA-F]{7,64}\Z")
 class RefMissing(UsageError):
     """The clone lacks the ref (shallow, or never fetched): the message names the fix."""
 
+    def __init__(self, message: str, *, ref: str = "", fix: str = "") -> None:
+        super().__init__(message)
+        self.ref, self.fix = ref, fix
+
 
 @dataclass(frozen=True)
 class PolicyRef:
@@ -41,7 +45,8 @@ def resolve_policy_ref(git: Git, spec: str, env: Mapping[str, str]) -> PolicyRef
         commit = git.commit_of(name)
         if commit is not None:
             return PolicyRef(name, commit)
-    raise RefMissing(missing_ref_message(git, candidates[0]))
+    ref = candidates[0]
+    raise RefMissing(missing_ref_message(git, ref), ref=ref, fix=fetch_command(git, ref))
 
 
 def missing_ref_message(git: Git, ref: str) -> str:

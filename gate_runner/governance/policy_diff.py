@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -36,6 +37,11 @@ class PolicyChange:
     effect: Effect
     location: str | None  # file:line that made the change (the base's, for a removal)
     reason: str
+
+    def transition(self, limit: int | None = None) -> str:
+        """``key: before -> after``, as `diff` and the policy:changes check show it; `limit`
+        cuts each value (an assertion's whole body would crowd a comment cell)."""
+        return f"{self.path}: {_shown(self.before, limit)} -> {_shown(self.after, limit)}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -236,3 +242,10 @@ class _Diff(CampaignDiff):
                     head=h.origin if h else None,
                     base=b.origin if b else None,
                 )
+
+
+def _shown(value: Any, limit: int | None = None) -> str:
+    if value is None:
+        return "(none)"
+    text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"

@@ -79,7 +79,8 @@ def _load_at_ref(
     try:
         policy = load_policy(config, env=env, cache_dir=cache_dir, read=reader)
     except PolicyError as error:
-        raise PolicyError([label.diagnostic(d) for d in error.diagnostics]) from None
+        relabelled_error = [label.diagnostic(d) for d in error.diagnostics]
+        raise PolicyError(relabelled_error, error.token_envs) from None
     relabelled: Policy = label(policy)
     return relabelled
 

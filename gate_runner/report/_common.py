@@ -66,11 +66,14 @@ def finding_location(
     repository lands on the `extends` line that brings it in. A location inside a remote (URL)
     policy cannot be annotated in a repository.
     """
+    return _placed(
+        verdict, check.location if check else None, campaign.location if campaign else None
+    )
+
+
+def _placed(verdict: Verdict, *candidates: Location | None) -> Location:
     sources = [s.get("location", "") for s in verdict.policy.sources]
-    for candidate in (
-        check.location if check else None,
-        campaign.location if campaign else None,
-    ):
+    for candidate in candidates:
         if candidate is not None and not is_url(candidate.path):
             spot = place(
                 candidate.path,
@@ -81,6 +84,45 @@ def finding_location(
             )
             return Location(spot.path, spot.line, spot.column)
     return Location(repo_path(verdict.policy.path), 1, 1)
+
+
+@dataclass(frozen=True)
+class GateFinding:
+    """A gate-wide error as findings: one per policy diagnostic at its line, else one."""
+
+    title: str  # "invalid policy" or "no decision"
+    detail: str  # the diagnostic, or "kind: message" (an annotation's body)
+    text: str  # the one line a Code Quality or SARIF finding shows
+    where: Location
+    fingerprint: str
+
+
+def gate_error_findings(verdict: Verdict) -> list[GateFinding]:
+    error = verdict.error
+    if error is None:
+        return []
+    if error.diagnostics:
+        return [
+            GateFinding(
+                "invalid policy",
+                one_line(problem.message),
+                f"invalid policy: {one_line(problem.message)}",
+                _placed(verdict, problem.location),
+                # Stable across line moves, distinct per problem.
+                fingerprint("", f"policy\x00{problem.location.path}\x00{problem.message}"),
+            )
+            for problem in error.diagnostics
+        ]
+    where = finding_location(verdict, None, None)
+    return [
+        GateFinding(
+            "no decision",
+            f"{one_line(error.kind)}: {one_line(error.message)}",
+            f"no decision ({one_line(error.kind)}): {one_line(error.message)}",
+            where,
+            fingerprint("", "run"),
+        )
+    ]
 
 
 def repo_path(path: str, *, policy: str | None = None) -> str:
@@ -102,8 +144,13 @@ def counts(campaign: CampaignResult, check: Check) -> bool:
     return False
 
 
+def is_note(check: Check) -> bool:
+    """A check that passed with something to say: failing tools the baseline already had."""
+    return check.kind == "failures" and check.status == "pass"
+
+
 def severity(campaign: CampaignResult, check: Check) -> Severity:
-    if check.status == "waived":
+    if check.status == "waived" or is_note(check):
         return "info"
     if check.status == "warn" or (check.status == "fail" and check.level == "warn"):
         return "low"
@@ -128,7 +175,7 @@ def repeats(campaign: CampaignResult) -> list[str]:
 
 def findings(campaign: CampaignResult) -> list[Check]:
     """Checks a user should see: everything that did not simply pass, and a flaky campaign."""
-    found = [c for c in campaign.checks if c.status != "pass"]
+    found = [c for c in campaign.checks if c.status != "pass" or is_note(c)]
     if campaign.flaky:
         found.append(flaky_finding(campaign))
     return found

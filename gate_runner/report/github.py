@@ -11,6 +11,7 @@ from gate_runner.report._common import (
     clean,
     finding_location,
     findings,
+    gate_error_findings,
     one_line,
     severity,
 )
@@ -45,14 +46,9 @@ def annotation(command: str, where: Location | None, title: str, message: str) -
 def render(verdict: Verdict) -> str:
     """Annotations on the policy lines; at most ten per type, the rest summed up in the tenth."""
     pending: dict[str, list[str]] = {"error": [], "warning": [], "notice": []}
-    if verdict.error is not None:
+    for found in gate_error_findings(verdict):
         pending["error"].append(
-            annotation(
-                "error",
-                finding_location(verdict, None, None),
-                "gate-runner: no decision",
-                f"{one_line(verdict.error.kind)}: {one_line(verdict.error.message)}",
-            )
+            annotation("error", found.where, f"gate-runner: {found.title}", found.detail)
         )
     for campaign in verdict.campaigns:
         for check in findings(campaign):

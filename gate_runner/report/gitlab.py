@@ -10,6 +10,7 @@ from gate_runner.report._common import (
     finding_location,
     findings,
     fingerprint,
+    gate_error_findings,
     one_line,
     severity,
 )
@@ -20,16 +21,14 @@ _SEVERITIES = {"high": "critical", "medium": "major", "low": "minor", "info": "i
 
 def render(verdict: Verdict) -> str:
     entries = [_entry(verdict, c, check) for c in verdict.campaigns for check in findings(c)]
-    if verdict.error is not None:
-        where = finding_location(verdict, None, None)
+    for found in gate_error_findings(verdict):
         entries.append(
             {
-                "description": f"no decision ({one_line(verdict.error.kind)}): "
-                f"{one_line(verdict.error.message)}",
+                "description": found.text,
                 "check_name": "gate-runner/run",
-                "fingerprint": fingerprint("", "run"),
+                "fingerprint": found.fingerprint,
                 "severity": "blocker" if verdict.blocking else "major",
-                "location": {"path": where.path, "lines": {"begin": where.line}},
+                "location": {"path": found.where.path, "lines": {"begin": found.where.line}},
             }
         )
     # No BOM, one array: what artifacts:reports:codequality reads.

@@ -12,6 +12,7 @@ from gate_runner.report._common import (
     finding_location,
     findings,
     interruption,
+    is_note,
     one_line,
     top_failing_tools,
 )
@@ -145,6 +146,13 @@ def _header(verdict: Verdict, state: str) -> str:
             f"<p><strong>No decision</strong> ({_text(verdict.error.kind, 40)}): "
             f"{_text(verdict.error.message, 1000)}</p>\n"
         )
+        problems = "".join(
+            f"<li><code>{_text(p.location.path, 200)}:{int(p.location.line)}:"
+            f"{int(p.location.column)}</code> {_text(p.message, 1000)}</li>\n"
+            for p in verdict.error.diagnostics
+        )
+        if problems:
+            lines.append(f'<ul class="lines">\n{problems}</ul>\n')
     if verdict.interrupted:
         lines.append(f"<p><strong>Interrupted</strong>: {escape(interruption(verdict))}.</p>\n")
     lines.append("</header>\n")
@@ -273,9 +281,10 @@ def _lines_section(verdict: Verdict) -> str:
     for campaign in verdict.campaigns:
         for check in findings(campaign):
             where = finding_location(verdict, campaign, check)
+            badge = _badge("note" if is_note(check) else check.status)
             items.append(
                 f"<li><code>{_text(where.path, 200)}:{int(where.line)}</code> "
-                f"{_badge(check.status)} <code>{_text(campaign.key, 200)}</code> · "
+                f"{badge} <code>{_text(campaign.key, 200)}</code> · "
                 f"<code>{_text(check.id, 200)}</code> — {_text(check.message)}</li>\n"
             )
     if not items:

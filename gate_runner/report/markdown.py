@@ -12,6 +12,7 @@ from gate_runner.report._common import (
     finding_location,
     findings,
     interruption,
+    is_note,
     one_line,
     repeats,
     top_failing_tools,
@@ -121,6 +122,13 @@ def _head(verdict: Verdict, marker: bool) -> str:
             "",
             f"**No decision** ({cell(verdict.error.kind)}): {cell(verdict.error.message, 1000)}",
         ]
+        problems = verdict.error.diagnostics
+        if problems:
+            lines += [""] + [
+                f"- {cell(f'{p.location.path}:{p.location.line}:{p.location.column}')}:"
+                f" {cell(p.message, 1000)}"
+                for p in problems
+            ]
     if verdict.interrupted:
         lines += ["", f"**Interrupted**: {interruption(verdict)}."]
     if verdict.campaigns:
@@ -179,7 +187,7 @@ def _section(verdict: Verdict, campaign: CampaignResult) -> str:
                 + " | ".join(
                     [
                         cell(check.id),
-                        f"{_ICONS[check.status]} {check.status}",
+                        "ℹ️ note" if is_note(check) else f"{_ICONS[check.status]} {check.status}",
                         cell(value_text(check.expected)),
                         cell(value_text(check.actual)),
                         cell(f"{where.path}:{where.line}"),

@@ -7,11 +7,13 @@ from typing import Any
 from urllib.parse import quote
 
 from gate_runner.report._common import (
+    GateFinding,
     check_details,
     dashboard_url,
     finding_location,
     findings,
     fingerprint,
+    gate_error_findings,
     one_line,
     severity,
 )
@@ -52,9 +54,9 @@ def render(verdict: Verdict) -> str:
             if rule_id not in rules:
                 rules[rule_id] = _rule(rule_id, check)
             results.append(_result(verdict, campaign, check, rule_id, list(rules).index(rule_id)))
-    if verdict.error is not None:
+    for found in gate_error_findings(verdict):
         rules.setdefault("run", _rule("run", None))
-        results.append(_gate_error(verdict, list(rules).index("run")))
+        results.append(_gate_error(found, list(rules).index("run")))
     driver: dict[str, Any] = {
         "name": "gate-runner",
         "informationUri": INFORMATION_URI,
@@ -142,17 +144,15 @@ def _result(
     return result
 
 
-def _gate_error(verdict: Verdict, index: int) -> dict[str, Any]:
-    error = verdict.error
-    assert error is not None
-    where = finding_location(verdict, None, None)
+def _gate_error(found: GateFinding, index: int) -> dict[str, Any]:
+    where = found.where
     return {
         "ruleId": "run",
         "ruleIndex": index,
         "level": "error",
-        "message": {"text": f"no decision ({one_line(error.kind)}): {one_line(error.message)}"},
+        "message": {"text": found.text},
         "locations": [_location(where.path, where.line, where.column)],
-        "partialFingerprints": {"gateRunnerCheck/v1": fingerprint("", "run")},
+        "partialFingerprints": {"gateRunnerCheck/v1": found.fingerprint},
     }
 
 

@@ -10,12 +10,13 @@ from gate_runner.report._common import (
     finding_location,
     findings,
     interruption,
+    is_note,
     mode_text,
     one_line,
     repeats,
     top_failing_tools,
 )
-from gate_runner.verdict import CampaignResult, Verdict
+from gate_runner.verdict import CampaignResult, Problem, Verdict
 
 _COLOURS = {
     "pass": "32",
@@ -36,8 +37,12 @@ _MARKS = {
 }
 
 
-def render(verdict: Verdict, *, color: bool = False) -> str:
-    """The summary; colour only when the caller asks (a terminal that wants it)."""
+def render(verdict: Verdict, *, color: bool = False, problems: bool = True) -> str:
+    """The summary; colour only when the caller asks (a terminal that wants it).
+
+    `problems=False` leaves out an invalid policy's diagnostics: the summary `check` prints
+    by itself follows them on stderr, where they were printed as found.
+    """
 
     def paint(word: str, status: str) -> str:
         return f"\x1b[{_COLOURS[status]}m{word}\x1b[0m" if color and status in _COLOURS else word
@@ -54,6 +59,8 @@ def render(verdict: Verdict, *, color: bool = False) -> str:
         lines.append(f"  interrupted: {interruption(verdict)}")
     if verdict.error is not None:
         lines.append(f"  error ({one_line(verdict.error.kind)}): {one_line(verdict.error.message)}")
+        if problems:
+            lines.extend(f"    {_problem(problem)}" for problem in verdict.error.diagnostics)
     for campaign in verdict.campaigns:
         lines.append("")
         lines.extend(_campaign(verdict, campaign, paint))
@@ -62,6 +69,11 @@ def render(verdict: Verdict, *, color: bool = False) -> str:
         lines.append("notes:")
         lines.extend(f"  - {one_line(note)}" for note in verdict.notes)
     return "\n".join(lines) + "\n"
+
+
+def _problem(problem: Problem) -> str:
+    where = problem.location
+    return f"{one_line(where.path, 300)}:{where.line}:{where.column}: {one_line(problem.message)}"
 
 
 def _campaign(verdict: Verdict, campaign: CampaignResult, paint: _Paint) -> list[str]:
@@ -87,7 +99,7 @@ def _campaign(verdict: Verdict, campaign: CampaignResult, paint: _Paint) -> list
     for check in findings(campaign):
         # Humans can follow a URL: show where the check is really declared.
         where = check.location or finding_location(verdict, campaign, check)
-        status = paint(_MARKS[check.status], check.status)
+        status = paint("note" if is_note(check) else _MARKS[check.status], check.status)
         place = f"{one_line(where.path, 300)}:{where.line}"
         lines.append(f"  {status} {one_line(check.id, 200)} [{place}]")
         details = check_details(campaign, check)

@@ -64,7 +64,7 @@ def test_validate_unknown_format_is_a_usage_error(runner: CliRunner) -> None:
 def test_explain_text_and_json(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(REPO)
     result = runner.invoke(
-        app, ["explain", "--config", "sepurux.yml.example", "--date", "2026-12-09"]
+        app, ["explain", "--config", "sepurux.yml.example", "--as-of", "2026-12-09"]
     )
     assert result.exit_code == 0, result.output
     assert (
@@ -81,7 +81,7 @@ def test_explain_text_and_json(runner: CliRunner, monkeypatch: pytest.MonkeyPatc
     )
     result = runner.invoke(
         app,
-        ["explain", "--config", "sepurux.yml.example", "--format", "json", "--date", "2026-11-01"],
+        ["explain", "--config", "sepurux.yml.example", "--format", "json", "--as-of", "2026-11-01"],
     )
     data = json.loads(result.stdout)
     assert data["enforcement"] == {
@@ -124,9 +124,9 @@ def test_explain_invalid_policy(runner: CliRunner, tmp_path: Path) -> None:
 
 
 def test_explain_bad_date(runner: CliRunner) -> None:
-    result = runner.invoke(app, ["explain", "--config", str(EXAMPLE), "--date", "soon"])
+    result = runner.invoke(app, ["explain", "--config", str(EXAMPLE), "--as-of", "soon"])
     assert result.exit_code == 2
-    assert "expected YYYY-MM-DD" in result.stderr
+    assert "--as-of 'soon': expected a date like 2026-12-15" in result.stderr
 
 
 @pytest.mark.parametrize(("flags", "name"), [([], "sepurux"), (["--verdict"], "verdict")])

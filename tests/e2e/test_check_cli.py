@@ -99,6 +99,10 @@ def test_signal_mid_poll_writes_a_valid_verdict(
     assert campaign["outcome"] == "error"
     assert campaign["run_id"]  # the run had started: its id is kept
     assert "interrupted" in result.stdout
+    # The headline and the campaign agree (issue 17): hard mode, no decision, blocking.
+    assert campaign["blocking"] is True and verdict["blocking"] is True
+    assert "gate-runner: ERROR (blocking, exit 130)" in result.stdout
+    assert "ERROR hanging: blocking" in result.stdout
 
 
 # --- dry run and selection ------------------------------------------------------------------

@@ -146,6 +146,20 @@ def test_review_judges_the_loosened_pr_by_the_base_bar(tmp_path: Path) -> None:
     threshold = next(c for c in core["checks"] if c["id"] == "threshold:min_pass_rate")
     assert threshold["location"]["path"] == "sepurux.yml"
     assert threshold["location"]["line"] == 4  # `thresholds: {min_pass_rate: 0.7}` in the PR
+    # ... and says the bar there is the base's, not the 0.7 on that line (issue 17).
+    assert threshold["message"].endswith(
+        "(the bar is main's, set at main:sepurux.yml:4; shown at this line)"
+    ), threshold["message"]
+    comment = (repo.path / "out" / "comment.md").read_text(encoding="utf-8")
+    assert "the bar is main's, set at main:sepurux.yml:4" in comment
+    # The policy:changes cell: "key: before -> after", not a raw JSON list (issue 17).
+    changes_check = next(c for c in core["checks"] if c["id"] == "policy:changes")
+    assert "thresholds.min_pass_rate: 0.9 -> 0.7" in changes_check["actual"]
+    assert 'enforcement.mode: "hard" -> "observe"' in changes_check["actual"]
+    [row] = [line for line in comment.splitlines() if line.startswith("| policy:changes |")]
+    # (GFM shows `-\\>` as `->`.)
+    assert "thresholds.min\\_pass\\_rate: 0.9 -\\> 0.7" in row
+    assert not row.split("|")[4].strip().startswith("\\[")  # no raw JSON list
 
 
 @pytest.mark.slow
@@ -206,6 +220,12 @@ def test_shallow_clone_names_the_fetch_and_still_writes_a_verdict(tmp_path: Path
     assert verdict["error"]["kind"] == "usage"
     assert verdict["exit_code"] == 2
     assert fix in verdict["error"]["message"]
+    # Not "the policy is invalid" (issue 17): the ref is missing, and how to fetch it.
+    assert verdict["summary"] == (
+        "the git ref origin/main is missing from this clone, so its policy could not be read: "
+        f"no decision; fetch it with: {fix}"
+    )
+    assert "the policy is invalid" not in done.stdout + done.stderr
     clone.git(*fix.split()[1:])
     done = _check(clone, "--policy-ref", "auto", env=env)
     assert done.code == 1, done.stderr  # the base bar, read from origin/main

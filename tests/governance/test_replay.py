@@ -47,7 +47,7 @@ def history(tmp_path: Path) -> Path:
 @pytest.mark.slow
 def test_the_headline_counts_the_merges_it_would_have_blocked(history: Path) -> None:
     done = run(
-        history.parent, "replay", "--policy", "candidate.yml", "verdicts", "--today", "2026-12-20"
+        history.parent, "replay", "--policy", "candidate.yml", "verdicts", "--as-of", "2026-12-20"
     )
     assert done.code == 0, done.stderr
     lines = done.stdout.splitlines()
@@ -62,7 +62,7 @@ def test_the_headline_counts_the_merges_it_would_have_blocked(history: Path) -> 
 
 @pytest.mark.slow
 def test_json_and_markdown_give_the_same_data(history: Path) -> None:
-    args = ("replay", "--policy", "candidate.yml", "verdicts", "--today", "2026-12-20")
+    args = ("replay", "--policy", "candidate.yml", "verdicts", "--as-of", "2026-12-20")
     data = json.loads(run(history.parent, *args, "--format", "json").stdout)
     assert (data["verdicts"], data["blocked"], data["newly_blocked"], data["unblocked"]) == (
         30,
@@ -84,7 +84,7 @@ def test_json_and_markdown_give_the_same_data(history: Path) -> None:
 @pytest.mark.slow
 def test_the_schedule_decides_what_would_block_on_a_given_day(history: Path) -> None:
     done = run(
-        history.parent, "replay", "--policy", "candidate.yml", "verdicts", "--today", "2026-12-05"
+        history.parent, "replay", "--policy", "candidate.yml", "verdicts", "--as-of", "2026-12-05"
     )
     # Observe mode on that day: the same four fail, none blocks.
     assert done.stdout.splitlines()[0].endswith(
@@ -100,7 +100,7 @@ def test_last_keeps_the_most_recent(history: Path) -> None:
         "--policy",
         "candidate.yml",
         "verdicts",
-        "--today",
+        "--as-of",
         "2026-12-20",
         "--last",
         "5",
@@ -150,7 +150,7 @@ def test_replay_reads_a_store(tmp_path: Path, history: Path) -> None:
         assert run(repo.path, "record", str(path), "--store", str(tmp_path / "dir")).code == 0
     for store in ("git-notes", str(tmp_path / "dir")):
         done = run(repo.path, "replay", "--policy", str(history.parent / "candidate.yml"),
-                   "--store", store, "--today", "2026-12-20", "--format", "json")  # fmt: skip
+                   "--store", store, "--as-of", "2026-12-20", "--format", "json")  # fmt: skip
         data = json.loads(done.stdout)
         assert (data["verdicts"], data["blocked"]) == (3, 1), store
         assert data["changed"][0]["source"] == f"{store}:{commits[1]}"
@@ -170,7 +170,7 @@ def test_bad_input_is_exit_2(tmp_path: Path) -> None:
         2,
         "gate-runner: error: missing: no such file or directory of verdicts\n",
     )
-    done = run(tmp_path, "replay", "--policy", "c.yml", ".", "--today", "soon")
+    done = run(tmp_path, "replay", "--policy", "c.yml", ".", "--as-of", "soon")
     assert done.code == 2
 
 

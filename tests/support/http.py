@@ -135,7 +135,9 @@ class LoopbackServer:
                 self.end_headers()
                 self.wfile.write(data)
 
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+            # CONNECT: a test that sets HTTPS_PROXY to this server sees which origin a client
+            # set off for (the target is host:port) before anything is sent there.
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_CONNECT = _serve
 
             def log_message(self, format: str, *args: Any) -> None:
                 del format, args

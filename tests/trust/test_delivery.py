@@ -185,11 +185,13 @@ def test_an_invalid_policy_still_writes_a_verdict_and_the_reports(tmp_path: Path
     args = ["check", "--report", "sarif=out/g.sarif", "--report", "junit=out/j.xml"]
     done = run_gate(args, cwd, clean_env())
     assert done.returncode == 2, done.stderr
-    assert "sepurux.yml:2:" in done.stderr  # file:line:col, as before
+    # file:line:col, once: in the summary on stdout (issue 17)
+    assert (done.stdout + done.stderr).count("sepurux.yml:2:") == 1
     verdict = load_verdict(cwd / "gate-runner-verdict.json")
     assert verdict["outcome"] == "error" and verdict["exit_code"] == 2
     assert verdict["error"]["kind"] == "policy"
-    assert any("min_pass_rat" in note for note in verdict["notes"])
+    [problem] = verdict["error"]["diagnostics"]
+    assert "min_pass_rat" in problem["message"] and problem["location"]["line"] == 2
     assert json.loads((cwd / "out" / "g.sarif").read_text(encoding="utf-8"))["version"] == "2.1.0"
     assert (cwd / "out" / "j.xml").is_file()
 
@@ -202,7 +204,7 @@ def test_evaluate_with_an_invalid_policy_writes_a_verdict_too(tmp_path: Path) ->
     args = ["evaluate", "--payload", "payload.json", "--report", "sarif=g.sarif"]
     done = run_gate(args, cwd, clean_env())
     assert done.returncode == 2, done.stderr
-    assert "sepurux.yml:2:" in done.stderr
+    assert (done.stdout + done.stderr).count("sepurux.yml:2:") == 1
     verdict = load_verdict(cwd / "gate-runner-verdict.json")
     assert verdict["error"]["kind"] == "policy" and verdict["exit_code"] == 2
     assert (cwd / "g.sarif").is_file()
