@@ -17,6 +17,10 @@ Level = Literal["error", "warn"]
 PolicyChangesSetting = Literal["allow", "review", "block"]
 
 MODES: tuple[Mode, ...] = ("observe", "soft", "hard")
+# The stricter mode ranks higher (a policy diff, a floor: a lower rank is looser).
+MODE_RANK: dict[str, int] = {mode: rank for rank, mode in enumerate(MODES)}
+# on_error / on_timeout / on_inconclusive: the nearer to "pass", the looser.
+OUTCOME_RANK: dict[str, int] = {"pass": 0, "warn": 1, "fail": 2}
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,8 @@
 
 The one table. The evaluator checks a threshold by it, the create request sends its
 values as it says, `explain` shows each rule from it, repeats estimate the kinds it marks,
-a policy diff classes a changed limit by it, and a test holds the policy schema (and the
-sandbox's own copy) to the same keys, types and ranges.
+a policy diff and a floor class a changed limit by it (threshold_effect), and a test holds
+the policy schema (and the sandbox's own copy) to the same keys, types and ranges.
 """
 
 from __future__ import annotations
@@ -28,6 +28,12 @@ LimitType = Literal["number", "integer", "strings"]
 # Which change of the limit loosens the bar (a policy diff): a lower one, a higher one, or
 # fewer items (dropping any listed item loosens, adding only tightens).
 Looser = Literal["lower", "higher", "fewer"]
+# Which way a changed limit moves the bar (a policy diff; a floor: "loosens" is below it).
+Effect = Literal["loosens", "tightens", "neutral"]
+# Keys where a larger number is looser although they are not spelled max_* (#12: more runs
+# give an unlucky agent more chances; the brief classes them so).
+LARGER_IS_LOOSER = frozenset({"repeat", "max_runs"})
+SMALLER_IS_LOOSER = frozenset({"confidence"})
 
 
 @dataclass(frozen=True)
@@ -143,3 +149,46 @@ def request_thresholds(thresholds: Iterable[Threshold]) -> dict[str, Any]:
 def needs_reliability(thresholds: Iterable[Threshold]) -> bool:
     """Whether a campaign's checks may need the reliability endpoint's answer."""
     return any(THRESHOLDS[t.key].scale == "score" for t in thresholds if t.key in THRESHOLDS)
+
+
+def by_rank(before: int, after: int) -> Effect:
+    """A lower rank is weaker."""
+    if after < before:
+        return "loosens"
+    return "tightens" if after > before else "neutral"
+
+
+def threshold_effect(key: str, before: Any, after: Any) -> Effect:
+    """A changed threshold limit, classed as the threshold table says (THRESHOLDS.looser)."""
+    kind = THRESHOLDS.get(key)
+    if kind is None:  # a key a later version adds: judged by its name
+        return number_effect(key, before, after) or "neutral"
+    if kind.looser == "fewer":
+        return categories_effect(before, after)
+    if not _number(before) or not _number(after):
+        return "neutral"
+    return by_rank(before, after) if kind.looser == "lower" else by_rank(-before, -after)
+
+
+def number_effect(key: str, before: Any, after: Any) -> Effect | None:
+    """A setting outside the threshold table, by its name: min_*: lower loosens; max_* (and
+    repeat, max_runs): higher loosens; None: not a bar."""
+    if not _number(before) or not _number(after):
+        return None
+    if key.startswith("min_") or key in SMALLER_IS_LOOSER:
+        return by_rank(before, after)
+    if key.startswith("max_") or key in LARGER_IS_LOOSER:
+        return by_rank(-before, -after)
+    return None
+
+
+def categories_effect(before: Any, after: Any) -> Effect:
+    """required_mutation_categories: dropping any category loosens, adding only tightens."""
+    old, new = set(before or ()), set(after or ())
+    if old - new:
+        return "loosens"
+    return "tightens" if new - old else "neutral"
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)

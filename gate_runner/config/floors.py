@@ -15,10 +15,11 @@ from gate_runner.config.shadows import schedule_start
 from gate_runner.config.yaml_positions import PathKey, where
 from gate_runner.errors import Diagnostic
 
-# The ordering rules are the policy diff's (one owner): what loosens there is below a floor.
-from gate_runner.governance.diff_rules import MODE_RANK, OUTCOME_RANK, threshold_effect
-from gate_runner.policy import FloorSetting
+# The ordering rules the policy diff applies too (one owner each): what loosens there is
+# below a floor.
+from gate_runner.policy import MODE_RANK, OUTCOME_RANK, FloorSetting
 from gate_runner.provenance import Origin
+from gate_runner.thresholds import threshold_effect
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ from typing import Any
 from gate_runner.enforce import blocks, decide
 from gate_runner.errors import PolicyError, UsageError
 from gate_runner.governance.baseline import Baseline, find_baseline
-from gate_runner.governance.diff_rules import MODE_RANK
 from gate_runner.governance.findings import (
     relocated,
     with_failures,
@@ -24,7 +23,7 @@ from gate_runner.governance.policy_changes import stricter
 from gate_runner.governance.ref_gate import RefComparison, compare_with_ref
 from gate_runner.governance.store import open_store
 from gate_runner.governance.waivers import WaiverReview, review_waivers
-from gate_runner.policy import Policy
+from gate_runner.policy import MODE_RANK, Policy
 from gate_runner.verdict import CampaignResult, Verdict
 
 # Judges one saved payload (campaign key, payload) under another policy.

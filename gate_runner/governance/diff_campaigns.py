@@ -7,14 +7,16 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from gate_runner.governance.diff_rules import (
+from gate_runner.policy import (
     MODE_RANK,
-    Effect,
-    by_rank,
-    threshold_effect,
+    Assertion,
+    Campaign,
+    EffectiveValue,
+    Origin,
+    Policy,
+    Threshold,
 )
-from gate_runner.policy import Assertion, Campaign, EffectiveValue, Origin, Policy, Threshold
-from gate_runner.thresholds import THRESHOLDS
+from gate_runner.thresholds import THRESHOLDS, Effect, by_rank, threshold_effect
 
 
 class CampaignDiff:

@@ -9,15 +9,10 @@ from datetime import date
 from typing import Any
 
 from gate_runner.governance.diff_campaigns import CampaignDiff
-from gate_runner.governance.diff_rules import (
-    MODE_RANK,
-    OUTCOME_RANK,
-    Effect,
-    by_rank,
-    leaf_effect,
-)
+from gate_runner.governance.diff_rules import leaf_effect
 from gate_runner.governance.policy_files import RemotePin
-from gate_runner.policy import Origin, Policy
+from gate_runner.policy import MODE_RANK, OUTCOME_RANK, Origin, Policy
+from gate_runner.thresholds import Effect, by_rank
 
 # Leaves of `Policy.effective` that the typed comparisons (here and in diff_campaigns)
 # judge; any other leaf (a key a later version adds) is classed by diff_rules.leaf_effect.
