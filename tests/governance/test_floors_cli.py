@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
-from support import Answer, LoopbackServer, validate_verdict
+from support import LOADED_BOUND_S, Answer, LoopbackServer, clean_env, run_gate, validate_verdict
 
 from .cli import Done, run
 
@@ -245,3 +246,39 @@ def test_explain_floor_shows_the_floor_judging_and_warns_at_the_overridden_key(
     assert done.code == 0, done
     assert "campaigns.core.thresholds.min_pass_rate = 0.85" in done.stdout
     assert "sepurux.yml:7:22: warning: campaigns.core.thresholds.min_pass_rate 0.5" in done.stderr
+
+
+@pytest.mark.slow
+def test_a_remote_floor_is_fetched_within_the_gate_timeout_like_extends(tmp_path: Path) -> None:
+    # Two pinned floors: the first drips until the gate's --timeout has passed, so the second
+    # is never asked for. Before the floors shared extends' deadline each had its own 15 s.
+    server = LoopbackServer()
+
+    def drip(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/yaml")
+        handler.end_headers()
+        try:
+            while not server.release.wait(0.05):  # a YAML comment that never ends
+                handler.wfile.write(b"#")
+                handler.wfile.flush()
+        except OSError:
+            return
+
+    server.route = lambda _request: Answer(write=drip)
+    first, second = (f"{server.url}/{name}.yml#sha256={'a' * 64}" for name in ("one", "two"))
+    (tmp_path / "sepurux.yml").write_text("version: 1\ncampaigns:\n  c: {}\n", encoding="utf-8")
+    env = clean_env({"GATE_RUNNER_CACHE_DIR": str(tmp_path / "cache")}, token="tok-floor-5678")
+    args = ["check", "--timeout", "1", "--floor", first, "--floor", second]
+    try:
+        done = run_gate(args, cwd=tmp_path, env=env, timeout=LOADED_BOUND_S)
+    finally:
+        server.close()
+    assert done.code == 2, done.describe()
+    assert [r.target for r in server.requests] == ["/one.yml"]
+    shown = done.stdout + done.stderr
+    assert "one.yml: the answer was not complete in time" in shown
+    assert "two.yml: not fetched, the gate's --timeout has passed" in shown
+    verdict = json.loads((tmp_path / "gate-runner-verdict.json").read_text(encoding="utf-8"))
+    validate_verdict(verdict)
+    assert verdict["exit_code"] == 2 and verdict["error"]["kind"] == "policy"
