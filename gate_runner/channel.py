@@ -19,6 +19,7 @@ from typing import Literal, TextIO
 
 from gate_runner import files
 from gate_runner.ci import mask_lines
+from gate_runner.safe_text import terminal
 from gate_runner.secrets import Secrets
 
 STDOUT = "-"
@@ -69,10 +70,15 @@ class Channel:
 
     def error(self, message: str) -> None:
         """`gate-runner: error: ...` on stderr: how every command reports a failure."""
-        self.line(f"gate-runner: error: {message}")
+        self._prefixed("gate-runner: error: ", message)
 
     def warning(self, message: str) -> None:
-        self.line(f"gate-runner: warning: {message}")
+        self._prefixed("gate-runner: warning: ", message)
+
+    def _prefixed(self, prefix: str, message: str) -> None:
+        # Every line starts with the prefix and shows its controls escaped: whatever path, key
+        # or answer a message quotes, nothing it holds starts a line (a CI command) or an ESC.
+        self.err("".join(f"{prefix}{terminal(line)}\n" for line in message.split("\n")))
 
     def masks(self, env: Mapping[str, str]) -> None:
         """The CI's mask lines, unfiltered (they name the secrets), before any other output."""

@@ -8,6 +8,7 @@ import time
 from typing import TYPE_CHECKING
 
 from gate_runner.channel import Channel
+from gate_runner.safe_text import terminal
 
 if TYPE_CHECKING:
     from gate_runner.api import RunEvent
@@ -87,5 +88,4 @@ def _on_terminal() -> bool:
 
 def _clean(text: str) -> str:
     """One printable line: API text must not inject terminal escapes or CI workflow commands."""
-    cleaned = "".join(ch if ch.isprintable() else " " for ch in text)
-    return cleaned.replace("::", ": :")
+    return terminal(text).replace("::", ": :")
