@@ -19,7 +19,8 @@ from gate_runner.errors import ServiceError, UsageError
 from gate_runner.evaluate import evaluate_campaign
 from gate_runner.evaluate.checks import location
 from gate_runner.policy import Campaign, ErrorPolicy, Mode, Policy
-from gate_runner.repeats import Stop, inconclusive_note, judge_runs
+from gate_runner.repeats import inconclusive_note, judge_runs
+from gate_runner.run_checks import Stop
 from gate_runner.settings import gate_timeout
 from gate_runner.thresholds import needs_reliability, request_thresholds
 from gate_runner.verdict import (

@@ -30,10 +30,6 @@ LimitType = Literal["number", "integer", "strings"]
 Looser = Literal["lower", "higher", "fewer"]
 # Which way a changed limit moves the bar (a policy diff; a floor: "loosens" is below it).
 Effect = Literal["loosens", "tightens", "neutral"]
-# Keys where a larger number is looser although they are not spelled max_* (#12: more runs
-# give an unlucky agent more chances; the brief classes them so).
-LARGER_IS_LOOSER = frozenset({"repeat", "max_runs"})
-SMALLER_IS_LOOSER = frozenset({"confidence"})
 
 
 @dataclass(frozen=True)
@@ -158,36 +154,29 @@ def by_rank(before: int, after: int) -> Effect:
     return "tightens" if after > before else "neutral"
 
 
-def threshold_effect(key: str, before: Any, after: Any) -> Effect:
-    """A changed threshold limit, classed as the threshold table says (THRESHOLDS.looser)."""
-    kind = THRESHOLDS.get(key)
-    if kind is None:  # a key a later version adds: judged by its name
-        return number_effect(key, before, after) or "neutral"
-    if kind.looser == "fewer":
-        return categories_effect(before, after)
-    if not _number(before) or not _number(after):
+def bar_effect(looser: Looser, before: Any, after: Any, *, absent_is_no_bar: bool = True) -> Effect:
+    """A changed bar (None: absent): lower / higher: a number where that way loosens; fewer:
+    a set where dropping any item loosens. absent_is_no_bar False: absent is another rule,
+    so adding or removing it loosens either way."""
+    if before == after:
         return "neutral"
-    return by_rank(before, after) if kind.looser == "lower" else by_rank(-before, -after)
-
-
-def number_effect(key: str, before: Any, after: Any) -> Effect | None:
-    """A setting outside the threshold table, by its name: min_*: lower loosens; max_* (and
-    repeat, max_runs): higher loosens; None: not a bar."""
-    if not _number(before) or not _number(after):
-        return None
-    if key.startswith("min_") or key in SMALLER_IS_LOOSER:
-        return by_rank(before, after)
-    if key.startswith("max_") or key in LARGER_IS_LOOSER:
-        return by_rank(-before, -after)
-    return None
-
-
-def categories_effect(before: Any, after: Any) -> Effect:
-    """required_mutation_categories: dropping any category loosens, adding only tightens."""
-    old, new = set(before or ()), set(after or ())
-    if old - new:
+    if looser == "fewer":
+        old, new = set(before or ()), set(after or ())
+        return "loosens" if old - new else "tightens"
+    if before is None or after is None:
+        return "loosens" if after is None or not absent_is_no_bar else "tightens"
+    if not (_number(before) and _number(after)):
         return "loosens"
-    return "tightens" if new - old else "neutral"
+    return by_rank(-before, -after) if looser == "higher" else by_rank(before, after)
+
+
+def threshold_effect(key: str, before: Any, after: Any) -> Effect:
+    """A changed threshold limit, classed by the table's `looser` (a policy diff; a floor:
+    "loosens" is below it)."""
+    kind = THRESHOLDS.get(key)
+    if kind is None:
+        return "loosens"  # a threshold this version does not know: a person reads it
+    return bar_effect(kind.looser, before, after)
 
 
 def _number(value: Any) -> bool:

@@ -28,6 +28,7 @@ from gate_runner.governance.check_gate import (
     merge_governance,
     prepare,
 )
+from gate_runner.governance.discover_ref import discover_with_ref
 from gate_runner.monorepo import PolicyRun, campaign_prefixes, discover_policies, merge_verdicts
 from gate_runner.monorepo.merge import prefixed
 from gate_runner.monorepo.select import baseline_for, judged, select_across
@@ -171,11 +172,16 @@ def connect(base_url: str, token: str, policy: Policy, request_timeout: float) -
     )
 
 
-def policy_paths(request: CheckRequest) -> list[Path]:
-    """The policies to judge: --discover's, else each --config given (once each)."""
+def policy_paths(request: CheckRequest, env: Mapping[str, str]) -> list[Path]:
+    """The policies to judge: --discover's, else each --config given (once each).
+
+    With --policy-ref, --discover also takes the policies only the ref has: a deleted one.
+    """
     if request.discover:
         if request.configs:
             raise UsageError("--discover finds the policies itself; leave out --config")
+        if request.policy_ref is not None:
+            return discover_with_ref(Path("."), request.policy_ref, env)
         return discover_policies(Path("."))
     return list(dict.fromkeys(request.configs or (request.config,)))
 
@@ -206,7 +212,7 @@ def check(
         load = functools.partial(load_policy, deadline=deadline, floors=request.floors, today=today)
     governed: list[GovernedGate] = []
     gates: list[GateSettings] = []
-    for index, path in enumerate(policy_paths(request)):
+    for index, path in enumerate(policy_paths(request, env)):
         try:
             # The baseline is the repository's: looked up once, with the first policy.
             governed.append(_prepare(request, path, env, today, load, first=index == 0))
