@@ -6,9 +6,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from gate_runner.governance.diff.diff_rules import KEYS, Effect, classify
+from gate_runner.governance.diff.diff_rules import KEYS, classify
 from gate_runner.policy import Assertion, EffectiveValue, Origin
-from gate_runner.thresholds import THRESHOLDS
+from gate_runner.thresholds import THRESHOLDS, Effect
 
 
 def assertion_changes(

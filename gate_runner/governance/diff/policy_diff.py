@@ -16,19 +16,16 @@ from gate_runner.governance.diff.bar_changes import (
 )
 from gate_runner.governance.diff.diff_rules import (
     KEYS,
-    MODE_RANK,
     Context,
-    Effect,
     KeyClass,
-    by_rank,
     classify,
     context,
     key_class,
-    threshold_effect,
 )
 from gate_runner.governance.ref.policy_files import RemotePin
 from gate_runner.governance.ref.sides import PolicySide
-from gate_runner.policy import Assertion, Campaign, Origin, Policy, Threshold
+from gate_runner.policy import MODE_RANK, Assertion, Campaign, Origin, Policy, Threshold
+from gate_runner.thresholds import Effect, by_rank, threshold_effect
 
 
 @dataclass(frozen=True)
