@@ -5,7 +5,7 @@ intra-class correlation ρ (beta-binomial; ρ = 0 is the plain binomial), then i
 from Binomial(50, rate) (`statistics.simulation.draw_successes`). Bar 0.85, true rates 0.70 to
 1.00, ρ in {0, 0.02, 0.05, 0.10}, 5,000 seeded gates a point. Every gate's stream of runs is
 replayed to every rule (common random numbers), and each rule is the `RunPlan` a policy
-would produce, handed to `gate_runner.statistics.decide` after every run, as the gate does:
+would produce, handed to `gate_runner.statistics.decide_bar` after every run, as the gate does:
 
   default       statistics.confidence 0.95, max_runs 20, no icc: the run-rates rule
   icc declared  the same with `statistics.icc` set to the true ρ (effective counts)
@@ -37,7 +37,7 @@ from pathlib import Path
 
 from _common import REPO, machine, table
 
-from gate_runner.statistics import Bar, RunPlan, Sample, decide, settle, wilson
+from gate_runner.statistics import Bar, RunPlan, Sample, decide_bar, settle, wilson
 from gate_runner.statistics.sequential import Sprt, operating_characteristic
 from gate_runner.statistics.simulation import draw_successes
 
@@ -103,7 +103,7 @@ def point(job: tuple[float, float, int, int]) -> tuple[float, float, dict[str, T
             samples: list[Sample] = []
             while True:
                 samples.append(run(len(samples)))
-                decision = decide(tuple(samples), PASS_RATE, plan)
+                decision = decide_bar(tuple(samples), PASS_RATE, plan)
                 if decision.status != "continue":
                     break
             status = decision.status

@@ -10,7 +10,7 @@ default run-rates rule) unless `--policy-icc` declares one (`--policy-icc 0`: po
 SPRT, the rule before issue 19).
 
 The sandbox draws each run with `statistics.simulation`, the rule the in-process benchmark
-uses, so the same draws can be replayed through `statistics.decide` with the `RunPlan` the
+uses, so the same draws can be replayed through `statistics.decide_bar` with the `RunPlan` the
 policy file itself loads to (whatever rule it selects): the script checks that every gate's
 outcome and number of runs agree with that replay (it prints the match count and exits 1 on
 any mismatch), and prints P(block) and mean runs beside the exact operating characteristic
@@ -36,7 +36,7 @@ from _common import clean_env, machine, table
 from gate_runner.config import load_policy
 from gate_runner.sandbox import Sandbox, Scenario
 from gate_runner.sandbox.scenario import campaign_uuid
-from gate_runner.statistics import Bar, RunPlan, Sample, decide
+from gate_runner.statistics import Bar, RunPlan, Sample, decide_bar
 from gate_runner.statistics.sequential import Sprt, operating_characteristic
 from gate_runner.statistics.simulation import draw_successes, run_rng
 
@@ -88,14 +88,14 @@ def policy(gates: int, declared: float | None) -> dict[str, object]:
 def replay(
     plan: RunPlan, true: float, trials: int, icc: float, *, seed: int, name: str
 ) -> tuple[bool, int]:
-    """(blocked, runs) of the same gate in process: the sandbox's draws through decide(), with
+    """(blocked, runs) of the same gate in process: the sandbox's draws through decide_bar(), with
     the RunPlan the policy loaded to (so whatever rule the policy selects)."""
     bar = Bar("min_pass_rate", "pass_rate", BAR, "min")
     samples: list[Sample] = []
     for index in range(1, plan.budget + 1):
         successes = draw_successes(run_rng(seed, campaign_uuid(name), index), trials, true, icc)
         samples.append(Sample(successes / trials, trials))
-        decision = decide(tuple(samples), bar, plan)
+        decision = decide_bar(tuple(samples), bar, plan)
         if decision.status != "continue":
             return decision.status != "pass", index
     raise AssertionError("the plan never asked for more than max_runs")

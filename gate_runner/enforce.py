@@ -61,7 +61,7 @@ def blocks(
     return False
 
 
-# Exit codes from the most to the least severe: the order `decide` applies to campaign results
+# Exit codes from the most to the least severe: the order `decide_gate` applies to campaign results
 # and `worst_exit_code` to whole verdicts (a monorepo's policies). A soft failure's code
 # (--soft-exit-code) comes after these, then 0.
 SEVERITY = (ExitCode.INTERRUPTED, ExitCode.BLOCKED, ExitCode.NO_DECISION, ExitCode.USAGE)
@@ -82,7 +82,7 @@ class GateDecision:
     summary: str
 
 
-def decide(
+def decide_gate(
     results: Sequence[CampaignResult],
     *,
     soft_exit_code: int,

@@ -103,7 +103,9 @@ class ApiSettings:
 
 
 @dataclass(frozen=True)
-class GateSettings:
+class GateSection:
+    """The policy's `gate:` section as written (settings.ResolvedGate is what a run uses)."""
+
     timeout: float
     concurrency: int
     on_error: ErrorPolicy
@@ -179,7 +181,7 @@ class Policy:
     version: int
     path: str  # the file the user named
     api: ApiSettings
-    gate: GateSettings
+    gate: GateSection
     enforcement: EnforcementSettings
     campaigns: tuple[Campaign, ...]
     waivers: tuple[Waiver, ...]

@@ -112,7 +112,7 @@ def judge_runs(
         stop: Stop = last_chance or "budget"
         checks = [_undecided(c, stop, len(runs)) for c in checks]
     elif plan.sequential and any(c.status == "inconclusive" for c in checks):
-        stop = "budget"  # the sequential rule itself ran out of runs (decide said so)
+        stop = "budget"  # the sequential rule itself ran out of runs (decide_bar said so)
     else:
         stop = "decided" if plan.sequential or plan.min_passing_runs else "planned"
     if not waiting:

@@ -18,7 +18,7 @@ from gate_runner.statistics import (
     Sample,
     Status,
     aggregate,
-    decide,
+    decide_bar,
     min_passing_runs,
     regression,
 )
@@ -81,7 +81,7 @@ class CampaignChecks:
         return out
 
     def estimated(self, threshold: Threshold, own: list[Check]) -> Check:
-        """A threshold judged from the runs' values by `statistics.decide` (interval or SPRT)."""
+        """A threshold judged on the runs' values by `statistics.decide_bar` (interval or SPRT)."""
         errored = next((c for c in own if c.status == "error"), None)
         if errored is not None:
             return errored
@@ -100,7 +100,7 @@ class CampaignChecks:
             # Only a rate has attempts to pool; the other estimated metrics take the median.
             plan, note = replace(plan, aggregate="median"), " (pooled applies to pass_rate only)"
         try:
-            decision = decide(samples, bar, plan)
+            decision = decide_bar(samples, bar, plan)
         except AggregationError as error:
             return replace(own[-1], status="error", message=str(error), actual=None)
         self.decisions[metric] = decision

@@ -14,7 +14,7 @@ from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from gate_runner import __version__
-from gate_runner.enforce import blocks, decide, mode_in_force
+from gate_runner.enforce import blocks, decide_gate, mode_in_force
 from gate_runner.errors import ServiceError, UsageError
 from gate_runner.evaluate import evaluate_campaign
 from gate_runner.evaluate.checks import location
@@ -253,7 +253,7 @@ def assemble(
 ) -> Verdict:
     """The verdict document from campaign results: outcome, exit code, and why."""
     gate_mode = mode_in_force(policy, None, today=today, override=options.enforcement)
-    decision = decide(results, soft_exit_code=options.soft_exit_code, interrupted=interrupted)
+    decision = decide_gate(results, soft_exit_code=options.soft_exit_code, interrupted=interrupted)
     notes = _notes(policy, results, today)
     return Verdict(
         outcome=decision.outcome,
@@ -279,7 +279,7 @@ def assemble(
 
 def mark_interrupted(verdict: Verdict, *, soft_exit_code: int) -> Verdict:
     """The verdict of a job CI cancelled after the last decision: same results, exit 130."""
-    decision = decide(verdict.campaigns, soft_exit_code=soft_exit_code, interrupted=True)
+    decision = decide_gate(verdict.campaigns, soft_exit_code=soft_exit_code, interrupted=True)
     return replace(
         verdict,
         interrupted=True,

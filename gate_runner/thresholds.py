@@ -48,7 +48,7 @@ class ThresholdKind:
     # Compared with the --baseline verdict's metric (a drop of at most the limit): judged by
     # gate-runner only, never sent to the service, which has no baseline.
     baseline: bool = False
-    # Estimated from several runs (statistics.decide: an interval or the SPRT on the values,
+    # Estimated from several runs (statistics.decide_bar: an interval or the SPRT on the values,
     # in `direction`); any other kind is absolute: each run must meet it. Each entry says.
     estimated: bool = field(kw_only=True)
     # How a policy diff classes a changed limit. Each entry says.

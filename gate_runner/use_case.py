@@ -28,9 +28,9 @@ from gate_runner.governance.check_gate import (
     merge_governance,
     prepare,
 )
-from gate_runner.governance.discover_ref import discover_with_ref
+from gate_runner.governance.ref.discover_ref import discover_with_ref
 from gate_runner.monorepo import PolicyRun, campaign_prefixes, discover_policies, merge_verdicts
-from gate_runner.monorepo.merge import prefixed
+from gate_runner.monorepo.merge_verdicts import prefixed
 from gate_runner.monorepo.select import baseline_for, judged, select_across
 from gate_runner.policy import Mode, Policy
 from gate_runner.runner import (

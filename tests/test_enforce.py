@@ -7,12 +7,12 @@ from datetime import date
 
 import pytest
 
-from gate_runner.enforce import blocks, decide, mode_in_force, worst_exit_code
+from gate_runner.enforce import blocks, decide_gate, mode_in_force, worst_exit_code
 from gate_runner.policy import (
     ApiSettings,
     Campaign,
     EnforcementSettings,
-    GateSettings,
+    GateSection,
     Origin,
     Policy,
     ScheduleEntry,
@@ -29,7 +29,7 @@ def policy(
         version=1,
         path="sepurux.yml",
         api=ApiSettings("https://x", "SEPURUX_API_KEY", "X-Sepurux-Token", None),
-        gate=GateSettings(600, 8, "fail", "fail"),
+        gate=GateSection(600, 8, "fail", "fail"),
         enforcement=EnforcementSettings(mode, origin, schedule),  # type: ignore[arg-type]
         campaigns=(),
         waivers=(),
@@ -129,21 +129,23 @@ def result(outcome: str, mode: str, error_policy: str | None = None) -> Campaign
     ],
 )
 def test_decide(results: list[tuple[str, ...]], code: int, outcome: str, head: str) -> None:
-    decision = decide([result(*r) for r in results], soft_exit_code=10)
+    decision = decide_gate([result(*r) for r in results], soft_exit_code=10)
     assert (decision.exit_code, decision.outcome) == (code, outcome)
     assert decision.summary.startswith(head + ":")
     assert decision.blocking is (code in (1, 3))
 
 
 def test_interrupted_wins() -> None:
-    assert decide([result("fail", "hard")], soft_exit_code=0, interrupted=True).exit_code == 130
+    assert (
+        decide_gate([result("fail", "hard")], soft_exit_code=0, interrupted=True).exit_code == 130
+    )
 
 
 def test_interrupted_blocks_as_its_campaigns_do() -> None:
     """The headline and every campaign agree (issue 17): no "not blocking" over blocking ones."""
-    pending = decide([result("error", "hard", "fail")], soft_exit_code=0, interrupted=True)
+    pending = decide_gate([result("error", "hard", "fail")], soft_exit_code=0, interrupted=True)
     assert (pending.exit_code, pending.blocking) == (130, True)
-    observed = decide([result("error", "observe", "fail")], soft_exit_code=0, interrupted=True)
+    observed = decide_gate([result("error", "observe", "fail")], soft_exit_code=0, interrupted=True)
     assert (observed.exit_code, observed.blocking) == (130, False)
 
 
@@ -151,12 +153,12 @@ def test_a_campaign_that_does_not_block_is_not_listed_as_blocking() -> None:
     """BLOCKED: the campaigns that block first, the others apart (issue 17)."""
     inconclusive = replace(result("fail", "hard"), key="search", outcome="inconclusive")
     inconclusive = replace(inconclusive, blocking=False, inconclusive_policy="warn")
-    decision = decide([result("fail", "hard"), inconclusive], soft_exit_code=0)
+    decision = decide_gate([result("fail", "hard"), inconclusive], soft_exit_code=0)
     assert decision.summary == (
         "BLOCKED: 2 campaigns: 1 failed, 1 inconclusive — blocking: fail-hard (fail, hard); "
         "not blocking: search (inconclusive, hard)"
     )
-    alone = decide([result("fail", "hard"), result("error", "hard", "fail")], soft_exit_code=0)
+    alone = decide_gate([result("fail", "hard"), result("error", "hard", "fail")], soft_exit_code=0)
     assert alone.summary.endswith("— fail-hard (fail, hard); error-hard (error, hard)")
 
 
@@ -169,10 +171,12 @@ def test_worst_exit_code_follows_decides_order(codes: list[int], soft: int, expe
 
 
 def test_a_blocked_policy_change_fails_a_passing_gate_but_keeps_its_head() -> None:
-    decision = decide([result("pass", "hard")], soft_exit_code=0, gate_fails=True)
+    decision = decide_gate([result("pass", "hard")], soft_exit_code=0, gate_fails=True)
     assert (decision.exit_code, decision.outcome, decision.blocking) == (1, "fail", True)
     assert decision.summary.startswith("PASS: ")  # governance appends why it blocks
-    stopped = decide([result("pass", "hard")], soft_exit_code=0, interrupted=True, gate_fails=True)
+    stopped = decide_gate(
+        [result("pass", "hard")], soft_exit_code=0, interrupted=True, gate_fails=True
+    )
     assert (stopped.exit_code, stopped.outcome) == (130, "pass")
-    failing = decide([result("error", "hard")], soft_exit_code=0, gate_fails=True)
+    failing = decide_gate([result("error", "hard")], soft_exit_code=0, gate_fails=True)
     assert (failing.exit_code, failing.outcome) == (3, "error")

@@ -64,7 +64,7 @@ def read_body(
         raise _late(method, url, by, deadline) from None  # a read that waited until `by`
     except (Urllib3Error, OSError, requests.RequestException) as error:
         raise TransientError(
-            "unreachable", f"{method} {url}: connection broken mid-answer: {reason(error)}"
+            "unreachable", f"{method} {url}: connection broken mid-answer: {innermost_cause(error)}"
         ) from None
     return b"".join(chunks)
 
@@ -117,7 +117,7 @@ def _detail(raw: bytes) -> str | None:
     return None
 
 
-def reason(error: Exception) -> str:
+def innermost_cause(error: Exception) -> str:
     """The innermost cause of a requests error, which is the readable part."""
     cause: BaseException = error
     while cause.__cause__ is not None or cause.__context__ is not None:

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from gate_runner import __version__
-from gate_runner.api.answers import interpret, read_body, reason
+from gate_runner.api.answers import innermost_cause, interpret, read_body
 from gate_runner.api.payload import campaign_list, create_answer, json_object
 from gate_runner.api.retry import RetryPolicy, TransientError, call_with_retry
 from gate_runner.api.urls import check_base_url, redirect_target
@@ -266,11 +266,11 @@ class SepuruxClient:
                 ) from None
             except requests.ConnectionError as error:
                 raise TransientError(
-                    "unreachable", f"cannot reach {method} {target}: {reason(error)}"
+                    "unreachable", f"cannot reach {method} {target}: {innermost_cause(error)}"
                 ) from None
             except requests.RequestException as error:
                 raise ServiceError(
-                    "unreachable", f"{method} {target} failed: {reason(error)}"
+                    "unreachable", f"{method} {target} failed: {innermost_cause(error)}"
                 ) from None
             with response:
                 location = response.headers.get("Location")

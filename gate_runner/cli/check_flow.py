@@ -17,7 +17,8 @@ from gate_runner import channel as output
 from gate_runner.api import RunEvent
 from gate_runner.channel import Channel
 from gate_runner.ci import detect
-from gate_runner.cli.delivery import (
+from gate_runner.cli.dry_run import print_plan
+from gate_runner.cli.outputs import (
     deliver,
     deliver_policy_error,
     rewrite_interrupted,
@@ -26,12 +27,11 @@ from gate_runner.cli.delivery import (
     usage_error_verdict,
     verdict_without_policy,
 )
-from gate_runner.cli.dry_run import print_plan
 from gate_runner.cli.progress import Progress
 from gate_runner.cli.signals import StopNow, Stopper, stop_on_signals
 from gate_runner.errors import ExitCode, PolicyError, UsageError
 from gate_runner.files import regular_target
-from gate_runner.forges.deliver import PolicyReview, forge_results
+from gate_runner.forges.forge_results import PolicyReview, forge_results
 from gate_runner.forges.http import publish_deadline
 from gate_runner.policy import Policy
 from gate_runner.report import ReportSpec

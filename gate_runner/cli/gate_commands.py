@@ -12,7 +12,7 @@ from gate_runner import channel as output
 from gate_runner.ci import detect
 from gate_runner.cli.check_flow import Delivery, run_check
 from gate_runner.cli.common import AS_OF_HELP, as_of, fail, guarded
-from gate_runner.cli.delivery import (
+from gate_runner.cli.outputs import (
     deliver,
     deliver_policy_error,
     usable_report_specs,

@@ -45,9 +45,9 @@ def diff(
     """
 
     def work() -> int:
-        from gate_runner.governance.diff_report import render_json, render_text
-        from gate_runner.governance.policy_diff import diff_sides, loosens
-        from gate_runner.governance.sides import load_side, load_tree_or_removed
+        from gate_runner.governance.diff.diff_report import render_json, render_text
+        from gate_runner.governance.diff.policy_diff import diff_sides, loosens
+        from gate_runner.governance.ref.sides import load_side, load_tree_or_removed
         from gate_runner.secrets import secret_set
 
         env = dict(os.environ)
@@ -88,8 +88,7 @@ def record(
     """
 
     def work() -> int:
-        from gate_runner.governance.store import open_store
-        from gate_runner.governance.store import record as file_verdict
+        from gate_runner.governance.history.store import file_verdict, open_store
 
         sha, where = file_verdict(open_store(store), verdict, commit=commit)
         output.current().line(f"recorded the verdict of {sha} in {where}", err=False)
@@ -126,9 +125,9 @@ def replay(
         from itertools import chain
 
         from gate_runner.config import load_policy
-        from gate_runner.governance import replay_report, replay_sources
-        from gate_runner.governance.replay import replay as rejudge
-        from gate_runner.governance.store import open_store
+        from gate_runner.governance.history import replay_report, replay_sources
+        from gate_runner.governance.history.replay import replay as rejudge
+        from gate_runner.governance.history.store import open_store
 
         judged_on = as_of(on, old=today, old_flag="--today")
         if not verdicts and store is None:

@@ -24,7 +24,7 @@ from gate_runner.policy import (
     Campaign,
     EffectiveValue,
     EnforcementSettings,
-    GateSettings,
+    GateSection,
     Mode,
     Origin,
     Policy,
@@ -215,7 +215,7 @@ def build_policy(merged: Merged, sources: list[Source], path: str) -> Policy:
             r.get(("api", "auth_header")),
             r.get(("api", "project")),
         ),
-        gate=GateSettings(
+        gate=GateSection(
             float(r.get(("gate", "timeout"))),
             int(r.get(("gate", "concurrency"))),
             r.get(("gate", "on_error")),

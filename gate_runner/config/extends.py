@@ -48,7 +48,7 @@ def read_local_file(path: Path) -> bytes:
     return read_regular(path, MAX_BYTES, must="a policy must be a file")
 
 
-def reason(exc: OSError) -> str:
+def read_error_text(exc: OSError) -> str:
     return exc.strerror or str(exc) or type(exc).__name__
 
 
@@ -137,7 +137,7 @@ class Resolver:
             data = self.read(real)
         except OSError as exc:
             self.diagnostics.append(
-                Diagnostic(shown, 1, 1, f"cannot read the policy: {reason(exc)}")
+                Diagnostic(shown, 1, 1, f"cannot read the policy: {read_error_text(exc)}")
             )
             return
         self._seen.add(str(real))
@@ -227,7 +227,7 @@ class Resolver:
                 real = self.real(target)
             except OSError as exc:
                 self.complete = False
-                self.diagnostics.append(at_entry(f"cannot read {shown}: {reason(exc)}"))
+                self.diagnostics.append(at_entry(f"cannot read {shown}: {read_error_text(exc)}"))
                 return
             key, child_dir = str(real), real.parent
         elif _pinned_url(entry):
@@ -270,7 +270,7 @@ class Resolver:
             return
         except OSError as exc:
             self.complete = False
-            self.diagnostics.append(at_entry(f"cannot read {shown}: {reason(exc)}"))
+            self.diagnostics.append(at_entry(f"cannot read {shown}: {read_error_text(exc)}"))
             return
         self._visit(data, shown, child_dir, chain, [*stack, (key, shown)])
 

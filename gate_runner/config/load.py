@@ -6,9 +6,9 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from gate_runner.config.expand import expand_document
+from gate_runner.config.literal_secrets import find_secrets
 from gate_runner.config.schema import supported_versions
 from gate_runner.config.schema_check import check_policy
-from gate_runner.config.secrets import find_secrets
 from gate_runner.config.yaml_positions import Document, PathKey, YamlProblem, load_document, where
 from gate_runner.errors import Diagnostic
 

@@ -1,7 +1,7 @@
 """What each campaign's settings promise, for `explain`: P(pass) near the bar and mean runs.
 
 Simulated in process by the gate's own rule (`statistics.simulation.simulate` over
-`statistics.plan.decide`), seeded, so the same policy always prints the same figures.
+`statistics.plan.decide_bar`), seeded, so the same policy always prints the same figures.
 """
 
 from __future__ import annotations

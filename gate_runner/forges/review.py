@@ -45,7 +45,7 @@ def needs_review(verdict: Verdict) -> list[str]:
     ]
 
 
-def decide(verdict: Verdict, settings: ReviewSettings, state: ReviewState) -> ReviewActions:
+def decide_review(verdict: Verdict, settings: ReviewSettings, state: ReviewState) -> ReviewActions:
     """Once per pull request: the label marks that the review was asked for.
 
     While the label is on, nobody is requested again on a later push. Without a label, a

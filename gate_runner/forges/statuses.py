@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from gate_runner.report._common import (
+from gate_runner.report.reported_findings import (
     dashboard_url,
     finding_location,
     findings,

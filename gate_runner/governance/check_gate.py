@@ -8,20 +8,20 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from gate_runner.enforce import blocks, decide
+from gate_runner.enforce import blocks, decide_gate
 from gate_runner.errors import PolicyError, UsageError
-from gate_runner.governance.baseline import Baseline, find_baseline
+from gate_runner.governance.diff.policy_changes import stricter
 from gate_runner.governance.findings import (
     relocated,
     with_failures,
     with_floor_check,
     with_policy_check,
 )
-from gate_runner.governance.git import Git
-from gate_runner.governance.git_source import RefMissing
-from gate_runner.governance.policy_changes import stricter
-from gate_runner.governance.ref_gate import RefComparison, compare_with_ref
-from gate_runner.governance.store import open_store
+from gate_runner.governance.git_commands import Git
+from gate_runner.governance.history.baseline import Baseline, find_baseline
+from gate_runner.governance.history.store import open_store
+from gate_runner.governance.ref.git_source import RefMissing
+from gate_runner.governance.ref.ref_gate import RefComparison, compare_with_ref
 from gate_runner.governance.waivers import WaiverReview, review_waivers
 from gate_runner.policy import MODE_RANK, Policy
 from gate_runner.verdict import CampaignResult, Verdict
@@ -155,7 +155,7 @@ def govern(
     if gate.baseline is not None:
         notes.append(gate.baseline.note)
     # A gate with no campaign to carry the check still fails under `block`.
-    outcome = decide(
+    outcome = decide_gate(
         results,
         soft_exit_code=soft_exit_code,
         interrupted=verdict.interrupted,

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from gate_runner.evaluate.checks import location
-from gate_runner.governance.failures import classify_failures
-from gate_runner.governance.policy_changes import PolicyChangeDecision
-from gate_runner.governance.ref_gate import RefComparison
+from gate_runner.governance.diff.policy_changes import PolicyChangeDecision
+from gate_runner.governance.history.failures import classify_failures
+from gate_runner.governance.ref.ref_gate import RefComparison
 from gate_runner.policy import Policy
 from gate_runner.verdict import CampaignResult, Check, FailingTool, Location
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import TypeVar
 
 from gate_runner.errors import UsageError
-from gate_runner.monorepo.merge import prefixed
+from gate_runner.monorepo.merge_verdicts import prefixed
 from gate_runner.policy import Policy
 from gate_runner.runner import select_campaigns
 

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable
 
 from gate_runner.report import markdown
-from gate_runner.report._common import (
+from gate_runner.report.reported_findings import (
     check_details,
     finding_location,
     findings,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from gate_runner.report._common import (
+from gate_runner.report.reported_findings import (
     check_details,
     finding_location,
     findings,

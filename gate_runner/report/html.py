@@ -7,7 +7,8 @@ import hashlib
 import re
 from html import escape
 
-from gate_runner.report._common import (
+from gate_runner.report.pass_rates import PassRate, pass_rates
+from gate_runner.report.reported_findings import (
     dashboard_url,
     finding_location,
     findings,
@@ -15,7 +16,6 @@ from gate_runner.report._common import (
     is_note,
     top_failing_tools,
 )
-from gate_runner.report.pass_rates import PassRate, pass_rates
 from gate_runner.safe_text import one_line
 from gate_runner.verdict import CampaignResult, Verdict
 

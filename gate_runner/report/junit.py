@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from gate_runner.report._common import (
+from gate_runner.report.reported_findings import (
     check_details,
     dashboard_url,
     finding_location,

@@ -6,7 +6,8 @@ import re
 from collections.abc import Callable
 from urllib.parse import quote
 
-from gate_runner.report._common import (
+from gate_runner.report.chart import chart_block
+from gate_runner.report.reported_findings import (
     check_details,
     dashboard_url,
     finding_location,
@@ -17,7 +18,6 @@ from gate_runner.report._common import (
     top_failing_tools,
     value_text,
 )
-from gate_runner.report.chart import chart_block
 from gate_runner.safe_text import markdown as cell
 from gate_runner.verdict import CampaignResult, Verdict
 

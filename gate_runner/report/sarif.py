@@ -6,7 +6,7 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from gate_runner.report._common import (
+from gate_runner.report.reported_findings import (
     GateFinding,
     check_details,
     dashboard_url,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from gate_runner.report._common import (
+from gate_runner.report.reported_findings import (
     check_details,
     dashboard_url,
     finding_location,

@@ -103,6 +103,6 @@ def failed_thresholds(thresholds: Mapping[str, Any], metrics: Metrics) -> list[s
     return [key for key, ok in holds.items() if not ok]
 
 
-def decide(thresholds: Mapping[str, Any], metrics: Metrics) -> Decision:
+def decide_run(thresholds: Mapping[str, Any], metrics: Metrics) -> Decision:
     """pass iff every threshold the client sent holds, as the real service decides."""
     return "fail" if failed_thresholds(thresholds, metrics) else "pass"

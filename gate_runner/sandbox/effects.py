@@ -6,9 +6,9 @@ import dataclasses
 import json
 from typing import Any
 
+from gate_runner.sandbox.ci_run import METRIC_FIELDS
 from gate_runner.sandbox.faults import Fault, Target
 from gate_runner.sandbox.reply import Reply, detail
-from gate_runner.sandbox.runs import METRIC_FIELDS
 
 # Kinds that answer instead of the service (unless `processed`, when the service runs first).
 REPLACING_KINDS = frozenset({"status", "reset", "redirect"})

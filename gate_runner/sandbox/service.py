@@ -11,10 +11,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from gate_runner import untrusted_json
+from gate_runner.sandbox.ci_run import Run, draw_metrics, now_iso, scaled_reliability
 from gate_runner.sandbox.decision import create_errors
 from gate_runner.sandbox.reply import Reply, detail
 from gate_runner.sandbox.routes import Route
-from gate_runner.sandbox.runs import Run, draw_metrics, now_iso, scaled_reliability
 from gate_runner.sandbox.scenario import CampaignSpec, Scenario
 
 Query = Mapping[str, list[str]]

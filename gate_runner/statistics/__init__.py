@@ -5,9 +5,9 @@ from __future__ import annotations
 from gate_runner.statistics.aggregate import METHODS, AggregationError, Method, aggregate
 from gate_runner.statistics.intervals import Interval, NoInterval, interval_for, student_t, wilson
 from gate_runner.statistics.judgement import Judgement, Status, judge
-from gate_runner.statistics.plan import Decision, OnInconclusive, RunPlan, StepStatus, decide
+from gate_runner.statistics.plan import Decision, OnInconclusive, RunPlan, StepStatus, decide_bar
 from gate_runner.statistics.regression import Regression, regression
-from gate_runner.statistics.runs import (
+from gate_runner.statistics.run_outcomes import (
     Flakiness,
     Variability,
     flakiness,
@@ -39,7 +39,7 @@ __all__ = [
     "StepStatus",
     "Variability",
     "aggregate",
-    "decide",
+    "decide_bar",
     "flakiness",
     "interval_for",
     "judge",

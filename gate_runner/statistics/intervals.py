@@ -32,7 +32,7 @@ class NoInterval:
     reason: str
 
 
-def count(value: float) -> str:
+def count_text(value: float) -> str:
     """An attempt count as text: an int as it is, an effective (divided) count to 0.1."""
     return str(value) if isinstance(value, int) else f"{value:.1f}"
 
@@ -49,9 +49,8 @@ def wilson(successes: float, trials: float, confidence: float) -> Interval:
     # Clamp float dust: at 0/n and n/n the bound is exactly 0 or 1.
     low = 0.0 if successes == 0 else max(0.0, centre - half)
     high = 1.0 if successes == trials else min(1.0, centre + half)
-    return Interval(
-        low, high, confidence, "wilson", f"{count(successes)}/{count(trials)} pooled trials"
-    )
+    pooled = f"{count_text(successes)}/{count_text(trials)} pooled trials"
+    return Interval(low, high, confidence, "wilson", pooled)
 
 
 def student_t(values: list[float], confidence: float) -> Interval:

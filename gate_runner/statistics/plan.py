@@ -89,7 +89,7 @@ class Decision:
     effective_attempts: float | None = None  # the attempts the rule counted (N/DE), when counted
 
 
-def decide(samples: tuple[Sample, ...], bar: Bar, plan: RunPlan) -> Decision:
+def decide_bar(samples: tuple[Sample, ...], bar: Bar, plan: RunPlan) -> Decision:
     """The decision the gate takes for `bar` after these runs (in the order they ran)."""
     runs = len(samples)
     if bar.absolute:

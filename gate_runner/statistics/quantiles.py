@@ -13,10 +13,6 @@ def normal_quantile(probability: float) -> float:
     return _STANDARD_NORMAL.inv_cdf(probability)
 
 
-def normal_cdf(z: float) -> float:
-    return _STANDARD_NORMAL.cdf(z)
-
-
 def t_cdf(t: float, df: float) -> float:
     """P(T <= t) for Student's t with `df` degrees of freedom (df may be fractional, as Welch's)."""
     if df <= 0:

@@ -27,7 +27,7 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-from gate_runner.statistics.intervals import count, wilson
+from gate_runner.statistics.intervals import count_text, wilson
 from gate_runner.statistics.samples import Direction
 
 Step = Literal["pass", "fail", "continue"]
@@ -114,7 +114,7 @@ class Sprt:
         ratio = self.log_likelihood_ratio(successes, trials)
         kind = "pooled" if isinstance(trials, int) else "effective"
         return (
-            f"SPRT on {count(successes)}/{count(trials)} {kind} trials: "
+            f"SPRT on {count_text(successes)}/{count_text(trials)} {kind} trials: "
             f"log-likelihood ratio {ratio:.3f} "
             f"against [{lower:.3f}, {upper:.3f}] (good p={good:g} vs bad p={bad:g}, "
             f"α={self.alpha:g}, β={self.beta:g})"

@@ -2,7 +2,7 @@
 
 A run's rate is drawn from a Beta of mean p and intra-class correlation rho (beta-binomial
 runs; rho 0 is a fixed rate), its successes from Binomial(trials, rate); `simulate` runs the
-gate's own rule (`statistics.plan.decide`) on such runs.
+gate's own rule (`statistics.plan.decide_bar`) on such runs.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import math
 import random
 from dataclasses import dataclass, field
 
-from gate_runner.statistics.plan import RunPlan, decide
-from gate_runner.statistics.runs import min_passing_runs
+from gate_runner.statistics.plan import RunPlan, decide_bar
+from gate_runner.statistics.run_outcomes import min_passing_runs
 from gate_runner.statistics.samples import Bar, Sample
 
 
@@ -123,11 +123,6 @@ class Outlook:
     gates: int
     undecided: float = 0.0  # inconclusive at the last run, whatever on_inconclusive made of it
 
-    @property
-    def precision(self) -> float:
-        """The standard error of `passes` (binomial over the simulated gates)."""
-        return math.sqrt(max(self.passes * (1.0 - self.passes), 0.25 / self.gates) / self.gates)
-
 
 def simulate(
     plan: RunPlan,
@@ -141,7 +136,7 @@ def simulate(
     memo: dict[tuple[int, ...], str] | None = None,
 ) -> Outlook:
     """`gates` seeded gates of one campaign on an agent of true `rate`: each run drawn by
-    `draw_successes`, decided after each run by `decide` (k-of-n by `min_passing_runs`).
+    `draw_successes`, decided after each run by `decide_bar` (k-of-n by `min_passing_runs`).
 
     `memo`: decisions already taken, by the runs' successes; share it only between calls with
     the same plan, bar and trials (the rule is a function of those and the counts).
@@ -168,7 +163,7 @@ def simulate(
 def _status(counts: tuple[int, ...], trials: int, bar: Bar, plan: RunPlan) -> str:
     samples = tuple(Sample(k / trials, trials) for k in counts)
     if plan.min_passing_runs is None:
-        return decide(samples, bar, plan).status
+        return decide_bar(samples, bar, plan).status
     outcomes = ["pass" if bar.met_by(s.value) else "fail" for s in samples]
     if len(samples) < plan.repeat:
         return "continue"

@@ -95,7 +95,7 @@ def test_the_evaluator_checks_every_key_by_the_table(kind: ThresholdKind) -> Non
 def test_every_kind_says_what_repeats_and_the_diff_ask(kind: ThresholdKind) -> None:
     assert kind.looser in typing.get_args(Looser)
     assert isinstance(kind.estimated, bool)
-    if kind.estimated:  # statistics.decide compares a number, at least or at most
+    if kind.estimated:  # statistics.decide_bar compares a number, at least or at most
         assert kind.direction in ("min", "max") and kind.limit_type != "strings"
     if kind.looser == "fewer":
         assert kind.limit_type == "strings"

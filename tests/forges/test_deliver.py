@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from gate_runner.forges.deliver import PolicyReview, forge_results, review_settings
+from gate_runner.forges.forge_results import PolicyReview, forge_results, review_settings
 from gate_runner.policy import SoftReview
 from gate_runner.verdict import Verdict
 

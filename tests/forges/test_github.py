@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from gate_runner.forges.github import checks as forge_github
+from gate_runner.forges.github import check_runs as forge_github
 from gate_runner.forges.publish import publish_statuses
 from gate_runner.forges.statuses import statuses
 

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from gate_runner.forges.publish import request_review
-from gate_runner.forges.review import ReviewActions, ReviewSettings, ReviewState, decide
+from gate_runner.forges.review import ReviewActions, ReviewSettings, ReviewState, decide_review
 from gate_runner.verdict import Verdict
 
 from .fake import Answer, Request, fake_forge
@@ -40,14 +40,14 @@ SOFT = _mode(mixed(), "soft")
 
 
 def test_soft_failure_requests_everyone_and_sets_the_label() -> None:
-    assert decide(SOFT, SETTINGS, ReviewState(author="carol")) == ReviewActions(
+    assert decide_review(SOFT, SETTINGS, ReviewState(author="carol")) == ReviewActions(
         users=("alice", "bob"), teams=("reliability",), add_label="needs-review"
     )
 
 
 def test_once_per_pull_request_the_label_says_it_was_done() -> None:
     state = ReviewState(labels=frozenset({"needs-review"}))
-    assert decide(SOFT, SETTINGS, state).empty
+    assert decide_review(SOFT, SETTINGS, state).empty
 
 
 def test_without_a_label_nobody_is_asked_twice_and_never_the_author() -> None:
@@ -58,18 +58,20 @@ def test_without_a_label_nobody_is_asked_twice_and_never_the_author() -> None:
         requested_teams=frozenset({"reliability"}),
         reviewed_by=frozenset({"BOB"}),
     )
-    assert decide(SOFT, settings, state).empty
+    assert decide_review(SOFT, settings, state).empty
 
 
 @pytest.mark.parametrize("mode", ["observe", "hard"])
 def test_only_soft_asks_for_a_human(mode: str) -> None:
-    assert decide(_mode(mixed(), mode), SETTINGS, ReviewState()).empty
+    assert decide_review(_mode(mixed(), mode), SETTINGS, ReviewState()).empty
 
 
 def test_passing_again_removes_the_label_and_keeps_the_reviewers() -> None:
     state = ReviewState(labels=frozenset({"needs-review"}), requested_users=frozenset({"alice"}))
-    assert decide(_passing(SOFT), SETTINGS, state) == ReviewActions(remove_label="needs-review")
-    assert decide(_passing(SOFT), SETTINGS, ReviewState()).empty  # no label: nothing to do
+    assert decide_review(_passing(SOFT), SETTINGS, state) == ReviewActions(
+        remove_label="needs-review"
+    )
+    assert decide_review(_passing(SOFT), SETTINGS, ReviewState()).empty  # no label: nothing to do
 
 
 # ---------------------------------------------------------------- GitHub

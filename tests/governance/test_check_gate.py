@@ -18,7 +18,7 @@ from gate_runner.governance.check_gate import (
     govern,
     prepare,
 )
-from gate_runner.governance.git import Git
+from gate_runner.governance.git_commands import Git
 from gate_runner.runner import GateOptions, evaluate_payloads
 
 TODAY = date.today()  # load_policy checks waivers against today's date too

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from gate_runner.governance.policy_changes import decide_policy_changes, stricter
-from gate_runner.governance.policy_diff import PolicyChange
+from gate_runner.governance.diff.policy_changes import decide_policy_changes, stricter
+from gate_runner.governance.diff.policy_diff import PolicyChange
 from gate_runner.governance.waivers import WaiverRules, review_waivers
 from gate_runner.policy import Origin, Waiver
 

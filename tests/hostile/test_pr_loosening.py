@@ -12,7 +12,7 @@ import pytest
 from governance.cli import run
 from support import validate_verdict
 
-from gate_runner.governance.diff_rules import KEYS
+from gate_runner.governance.diff.diff_rules import KEYS
 from gate_runner.sandbox import Sandbox
 from gate_runner.sandbox.scenario import Scenario
 

@@ -371,7 +371,7 @@ def test_buildkite_pipeline() -> None:
 def test_pre_commit_hooks() -> None:
     hooks = {h["id"]: h for h in load(PRE_COMMIT)}
     policy_hook = hooks["gate-runner-validate"]
-    assert policy_hook["entry"] == "python -m gate_runner.ci.precommit"
+    assert policy_hook["entry"] == "python -m gate_runner.cli.precommit_hook"
     paths_hook = hooks["gate-runner-validate-paths"]
     assert paths_hook["entry"] == "gate-runner validate"
     for hook in hooks.values():

@@ -13,7 +13,7 @@ import pytest
 import yaml
 from support import Done, run_gate
 
-from gate_runner.ci.precommit import is_policy
+from gate_runner.cli.precommit_hook import is_policy
 
 ROOT = Path(__file__).resolve().parents[2]
 HOOK = next(

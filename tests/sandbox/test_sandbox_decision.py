@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from gate_runner.sandbox.decision import create_errors, decide, failed_thresholds
+from gate_runner.sandbox.decision import create_errors, decide_run, failed_thresholds
 from gate_runner.sandbox.scenario import Metrics, ToolFailures
 
 METRICS = Metrics(
@@ -36,7 +36,7 @@ METRICS = Metrics(
 )
 def test_failed_thresholds(thresholds: dict[str, Any], failed: list[str]) -> None:
     assert failed_thresholds(thresholds, METRICS) == failed
-    assert decide(thresholds, METRICS) == ("fail" if failed else "pass")
+    assert decide_run(thresholds, METRICS) == ("fail" if failed else "pass")
 
 
 @pytest.mark.parametrize(

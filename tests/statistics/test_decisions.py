@@ -13,7 +13,7 @@ from gate_runner.statistics import (
     Sample,
     Sprt,
     aggregate,
-    decide,
+    decide_bar,
     flakiness,
     judge,
     min_passing_runs,
@@ -150,44 +150,44 @@ SEQUENTIAL = RunPlan(max_runs=5, confidence=0.95, icc=0.0)
 
 
 def test_sequential_asks_for_another_run_until_the_sprt_decides() -> None:
-    first = decide((Sample(0.9, 50),), PASS_RATE, SEQUENTIAL)  # LLR 1.83: undecided
+    first = decide_bar((Sample(0.9, 50),), PASS_RATE, SEQUENTIAL)  # LLR 1.83: undecided
     assert first.status == "continue"
     assert first.rule == "pooled-wilson-sprt"
-    second = decide((Sample(0.9, 50), Sample(0.96, 50)), PASS_RATE, SEQUENTIAL)  # 93/100
+    second = decide_bar((Sample(0.9, 50), Sample(0.96, 50)), PASS_RATE, SEQUENTIAL)  # 93/100
     assert second.status == "pass"
     assert "SPRT on 93/100 pooled trials" in second.judgement.message
 
 
 def test_sequential_budget_spent_is_inconclusive_and_says_why() -> None:
     undecided = tuple(Sample(0.844, 50) for _ in range(5))  # 211/250, LLR -2.18
-    decision = decide(undecided, PASS_RATE, SEQUENTIAL)
+    decision = decide_bar(undecided, PASS_RATE, SEQUENTIAL)
     assert decision.status == "inconclusive"
     assert "undecided after max_runs 5; 95% wilson interval" in decision.judgement.message
 
 
 def test_at_max_runs_evidence_that_rules_out_the_bad_edge_passes() -> None:
     leaning = tuple(Sample(0.86, 50) for _ in range(5))  # 215/250, LLR 1.06
-    decision = decide(leaning, PASS_RATE, SEQUENTIAL)
+    decision = decide_bar(leaning, PASS_RATE, SEQUENTIAL)
     assert decision.status == "pass"
     assert "at max_runs 5: the pooled trials rule out the bad edge" in decision.judgement.message
 
 
 def test_repeat_is_the_minimum_before_the_first_look() -> None:
     plan = RunPlan(repeat=2, max_runs=5, confidence=0.95)
-    assert decide((Sample(1.0, 100),), PASS_RATE, plan).status == "continue"
-    assert decide((Sample(1.0, 100), Sample(1.0, 100)), PASS_RATE, plan).status == "pass"
+    assert decide_bar((Sample(1.0, 100),), PASS_RATE, plan).status == "continue"
+    assert decide_bar((Sample(1.0, 100), Sample(1.0, 100)), PASS_RATE, plan).status == "pass"
 
 
 def test_absolute_bar_stops_at_the_first_offending_run() -> None:
-    decision = decide(runs(0, 2), UNSAFE, RunPlan(repeat=3, max_runs=5, confidence=0.95))
+    decision = decide_bar(runs(0, 2), UNSAFE, RunPlan(repeat=3, max_runs=5, confidence=0.95))
     assert (decision.status, decision.rule) == ("fail", "absolute")
-    assert decide(runs(0, 0), UNSAFE, RunPlan(repeat=3)).status == "continue"
+    assert decide_bar(runs(0, 0), UNSAFE, RunPlan(repeat=3)).status == "continue"
 
 
 def test_sequential_without_counts_splits_the_error_over_the_looks() -> None:
     plan = RunPlan(max_runs=5, confidence=0.95)
-    assert decide(runs(0.9), PASS_RATE, plan).status == "continue"  # one run: no interval yet
-    decision = decide(runs(0.95, 0.96, 0.95), PASS_RATE, plan)
+    assert decide_bar(runs(0.9), PASS_RATE, plan).status == "continue"  # one run: no interval yet
+    decision = decide_bar(runs(0.95, 0.96, 0.95), PASS_RATE, plan)
     assert decision.rule == "bonferroni-t"
     assert decision.status == "pass"
     assert "(confidence 0.95 split over 4 looks: 0.9875 each)" in decision.judgement.message
@@ -195,7 +195,7 @@ def test_sequential_without_counts_splits_the_error_over_the_looks() -> None:
 
 def test_fixed_repeats_with_confidence_use_the_interval() -> None:
     plan = RunPlan(repeat=3, max_runs=3, confidence=0.95, aggregate="pooled", icc=0.0)
-    decision = decide(tuple(Sample(0.86, 50) for _ in range(3)), PASS_RATE, plan)
+    decision = decide_bar(tuple(Sample(0.86, 50) for _ in range(3)), PASS_RATE, plan)
     assert (decision.status, decision.rule) == ("inconclusive", "pooled-wilson")
     assert decision.effective_attempts == 150
 
@@ -245,6 +245,6 @@ def test_no_runs_is_an_error_not_a_verdict() -> None:
 
 def test_bonferroni_wilson_is_the_alternative_with_counts() -> None:
     plan = RunPlan(max_runs=5, confidence=0.95, sequential_rule="bonferroni", icc=0.0)
-    decision = decide((Sample(0.94, 50),), PASS_RATE, plan)  # the SPRT passes this run
+    decision = decide_bar((Sample(0.94, 50),), PASS_RATE, plan)  # the SPRT passes this run
     assert (decision.status, decision.rule) == ("continue", "bonferroni-wilson")
     assert "(confidence 0.95 split over 5 looks: 0.99 each)" in decision.judgement.message

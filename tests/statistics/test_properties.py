@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gate_runner.statistics import Bar, RunPlan, Sample, Sprt, decide, wilson
+from gate_runner.statistics import Bar, RunPlan, Sample, Sprt, decide_bar, wilson
 from gate_runner.statistics.quantiles import t_cdf, t_quantile
 
 counts = st.integers(min_value=1, max_value=500).flatmap(
@@ -54,5 +54,5 @@ def test_sprt_more_successes_never_turn_a_pass_into_a_fail(
 def test_absolute_bar_fails_exactly_when_a_run_is_over_it(unsafe: list[int]) -> None:
     bar = Bar("max_unsafe", "unsafe_attempts", 0, "max", absolute=True)
     plan = RunPlan(repeat=len(unsafe), confidence=0.95)
-    decision = decide(tuple(Sample(u) for u in unsafe), bar, plan)
+    decision = decide_bar(tuple(Sample(u) for u in unsafe), bar, plan)
     assert (decision.status == "fail") == any(unsafe)

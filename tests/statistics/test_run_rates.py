@@ -1,5 +1,5 @@
 """Issue 19's rules against values derived by hand (no scipy): the run-rates interval, the
-effective counts, the chi-square flaky test, and which rule `decide` picks."""
+effective counts, the chi-square flaky test, and which rule `decide_bar` picks."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gate_runner.statistics import Bar, RunPlan, Sample, decide, variability
+from gate_runner.statistics import Bar, RunPlan, Sample, decide_bar, variability
 from gate_runner.statistics.intervals import wilson
 from gate_runner.statistics.quantiles import chi_square_sf
 from gate_runner.statistics.robust import (
@@ -113,17 +113,17 @@ DEFAULT = RunPlan(max_runs=20, confidence=0.95)
 
 
 def test_the_default_rule_needs_two_runs_in_sequence() -> None:
-    first = decide((Sample(1.0, 50),), PASS_RATE, DEFAULT)
+    first = decide_bar((Sample(1.0, 50),), PASS_RATE, DEFAULT)
     assert (first.status, first.rule) == ("continue", "run-rates-t")
     assert "needs 2 runs" in first.judgement.message
     # 100/100: the Wilson floor at 1 − 0.05/19 one-sided is ~0.93, above the bad edge 0.80.
-    second = decide((Sample(1.0, 50), Sample(1.0, 50)), PASS_RATE, DEFAULT)
+    second = decide_bar((Sample(1.0, 50), Sample(1.0, 50)), PASS_RATE, DEFAULT)
     assert (second.status, second.rule) == ("pass", "run-rates-t")
     assert second.effective_attempts == 100
 
 
 def test_the_default_rule_fails_once_the_good_edge_is_ruled_out() -> None:
-    decision = decide(tuple(Sample(0.6, 50) for _ in range(3)), PASS_RATE, DEFAULT)
+    decision = decide_bar(tuple(Sample(0.6, 50) for _ in range(3)), PASS_RATE, DEFAULT)
     assert decision.status == "fail"
     assert "rules out the good edge" in decision.judgement.message
 
@@ -131,13 +131,13 @@ def test_the_default_rule_fails_once_the_good_edge_is_ruled_out() -> None:
 def test_the_last_look_is_inconclusive_only_when_both_edges_stay_possible() -> None:
     plan = RunPlan(max_runs=3, confidence=0.95)
     wide = tuple(Sample(k / 50, 50) for k in (50, 30, 48))
-    decision = decide(wide, PASS_RATE, plan)
+    decision = decide_bar(wide, PASS_RATE, plan)
     assert decision.status == "inconclusive"
     assert "undecided after max_runs 3" in decision.judgement.message
 
 
 def test_one_fixed_run_assumes_an_icc() -> None:
-    decision = decide((Sample(1.0, 50),), PASS_RATE, RunPlan(confidence=0.95))
+    decision = decide_bar((Sample(1.0, 50),), PASS_RATE, RunPlan(confidence=0.95))
     assert decision.rule == "effective-counts"
     assert decision.effective_attempts == pytest.approx(50 / design_effect(50, ASSUMED_ICC), 0.01)
     assert "assumed" in decision.judgement.message
@@ -146,17 +146,17 @@ def test_one_fixed_run_assumes_an_icc() -> None:
 
 def test_a_declared_icc_uses_effective_counts_and_icc_zero_the_pooled_rule() -> None:
     runs = (Sample(0.96, 50), Sample(0.98, 50))
-    declared = decide(runs, PASS_RATE, RunPlan(max_runs=5, confidence=0.95, icc=0.02))
+    declared = decide_bar(runs, PASS_RATE, RunPlan(max_runs=5, confidence=0.95, icc=0.02))
     assert declared.rule == "effective-counts"
     assert declared.effective_attempts == pytest.approx(100 / 1.98, abs=0.01)
-    independent = decide(runs[:1], PASS_RATE, RunPlan(max_runs=5, confidence=0.95, icc=0.0))
+    independent = decide_bar(runs[:1], PASS_RATE, RunPlan(max_runs=5, confidence=0.95, icc=0.0))
     assert (independent.status, independent.rule) == ("pass", "pooled-wilson-sprt")
 
 
 def test_a_max_bar_mirrors_a_min_bar() -> None:
     low_is_good = Bar("max_x", "x", 0.15, "max")
-    mirrored = decide(tuple(Sample(k / 50, 50) for k in (0, 1, 0)), low_is_good, DEFAULT)
-    straight = decide(tuple(Sample(k / 50, 50) for k in (50, 49, 50)), PASS_RATE, DEFAULT)
+    mirrored = decide_bar(tuple(Sample(k / 50, 50) for k in (0, 1, 0)), low_is_good, DEFAULT)
+    straight = decide_bar(tuple(Sample(k / 50, 50) for k in (50, 49, 50)), PASS_RATE, DEFAULT)
     assert mirrored.status == straight.status == "pass"
     assert mirrored.judgement.interval is not None and straight.judgement.interval is not None
     assert mirrored.judgement.interval.low == pytest.approx(1 - straight.judgement.interval.high)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from gate_runner.config import load_policy
-from gate_runner.enforce import blocks, decide
+from gate_runner.enforce import blocks, decide_gate
 from gate_runner.errors import PolicyError
 from gate_runner.report import REPORTERS
 from gate_runner.statistics import RunPlan
@@ -118,13 +118,13 @@ def _golden() -> Verdict:
 
 def test_inconclusive_under_fail_blocks_the_gate_and_under_warn_does_not() -> None:
     verdict = _golden()
-    decision = decide(verdict.campaigns, soft_exit_code=0)
+    decision = decide_gate(verdict.campaigns, soft_exit_code=0)
     assert (decision.outcome, decision.exit_code) == ("inconclusive", 1)
     lenient = tuple(
         replace(c, inconclusive_policy="warn", blocking=False) if c.outcome == "inconclusive" else c
         for c in verdict.campaigns
     )
-    decision = decide(lenient, soft_exit_code=0)
+    decision = decide_gate(lenient, soft_exit_code=0)
     assert decision.exit_code == 0
     assert decision.summary.startswith("PASS (inconclusive allowed by on_inconclusive)")
 

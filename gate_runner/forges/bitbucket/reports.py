@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from gate_runner.forges.http import ForgeAPI, PublishError
 from gate_runner.forges.statuses import Conclusion, Status
-from gate_runner.report._common import fingerprint
+from gate_runner.report.reported_findings import fingerprint
 from gate_runner.secrets import FORGE_TOKEN_VARIABLES, first_token
 from gate_runner.verdict import CIContext
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from gate_runner.forges.github import api, checks, comment, review
+from gate_runner.forges.github import api, check_runs, comment, review
 from gate_runner.forges.interface import PostComment, Publish, RequestReview
 
 NAME = "github"
 TITLE = "GitHub"
 TOKEN_VARIABLES: tuple[str, ...] = api.TOKEN_VARIABLES
-publish: Publish = checks.publish
+publish: Publish = check_runs.publish
 request_review: RequestReview | None = review.request_review
 post_comment: PostComment | None = comment.post_comment

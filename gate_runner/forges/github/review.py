@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from gate_runner.forges.github.api import repo_path, session, token
 from gate_runner.forges.http import ForgeAPI, PublishError
-from gate_runner.forges.review import ReviewSettings, ReviewState, decide
+from gate_runner.forges.review import ReviewSettings, ReviewState, decide_review
 from gate_runner.verdict import Verdict
 
 
@@ -39,7 +39,7 @@ def request_review(
     issue = f"/repos/{repo}/issues/{ci.pull_request}"
     with api or session(env, secret, deadline) as http:
         try:
-            actions = decide(verdict, settings, _state(http, pull))
+            actions = decide_review(verdict, settings, _state(http, pull))
             if actions.users or actions.teams:
                 http.call(
                     "POST",

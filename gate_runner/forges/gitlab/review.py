@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from gate_runner.forges.gitlab.api import api_base, session, token
 from gate_runner.forges.http import ForgeAPI, PublishError
-from gate_runner.forges.review import ReviewSettings, ReviewState, decide
+from gate_runner.forges.review import ReviewSettings, ReviewState, decide_review
 from gate_runner.verdict import Verdict
 
 
@@ -50,7 +50,7 @@ def request_review(
                     r["username"] for r in current if isinstance(r.get("username"), str)
                 ),
             )
-            actions = decide(verdict, settings, state)
+            actions = decide_review(verdict, settings, state)
             if actions.teams:
                 warnings.append(
                     "GitLab takes users as reviewers, not groups: "

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from gate_runner.errors import UsageError
-from gate_runner.governance.git import Git
-from gate_runner.governance.git_source import resolve_policy_ref
+from gate_runner.governance.git_commands import Git
+from gate_runner.governance.ref.git_source import resolve_policy_ref
 from gate_runner.monorepo import POLICY_NAME, discover_policies
 
 

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from gate_runner.governance.baseline import find_baseline
-from gate_runner.governance.git import Git
-from gate_runner.governance.store import DirectoryStore, GitNotesStore
+from gate_runner.governance.git_commands import Git
+from gate_runner.governance.history.baseline import find_baseline
+from gate_runner.governance.history.store import DirectoryStore, GitNotesStore
 
-from .cli import run
-from .conftest import verdict_json
-from .gitrepo import Repo, git_env, shallow_clone
+from ..cli import run
+from ..conftest import verdict_json
+from ..gitrepo import Repo, git_env, shallow_clone
 
 
 @pytest.fixture
@@ -180,15 +180,15 @@ def test_record_refuses_what_it_cannot_file(tmp_path: Path) -> None:
 
 def test_record_names_an_unreadable_file_and_an_unknown_commit(tmp_path: Path) -> None:
     from gate_runner.errors import UsageError
-    from gate_runner.governance.store import record
+    from gate_runner.governance.history.store import file_verdict
 
     broken = tmp_path / "broken.json"
     broken.write_text('{"outcome": ', encoding="utf-8")
     with pytest.raises(UsageError, match=r"broken.json: cannot read the verdict: not valid JSON"):
-        record(DirectoryStore(tmp_path / "s"), broken)
+        file_verdict(DirectoryStore(tmp_path / "s"), broken)
     short = tmp_path / "short.json"
     short.write_text(verdict_json("abc123"), encoding="utf-8")
     with pytest.raises(UsageError) as raised:
-        record(DirectoryStore(tmp_path / "s"), short, git=Git(tmp_path))
+        file_verdict(DirectoryStore(tmp_path / "s"), short, git=Git(tmp_path))
     assert str(raised.value) == f"{short}: ci.commit abc123: not a commit of this repository"
     assert not (tmp_path / "s").exists()

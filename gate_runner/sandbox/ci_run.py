@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
-from gate_runner.sandbox.decision import decide
+from gate_runner.sandbox.decision import decide_run
 from gate_runner.sandbox.scenario import CampaignSpec, Metrics
 
 # Fields that only a finished run carries; faults that alter "the metrics" use this list too.
@@ -84,7 +84,9 @@ class Run:
         body: dict[str, Any] = {"batch_id": self.batch_id} if batch_view else {"run_id": self.id}
         body["campaign_id"] = self.campaign.id
         body["status"] = status
-        body["decision"] = decide(self.thresholds, self.metrics) if status == "done" else "pending"
+        body["decision"] = (
+            decide_run(self.thresholds, self.metrics) if status == "done" else "pending"
+        )
         if self.trace_id is not None:
             body["trace_id"] = self.trace_id
         body["created_at"] = self.created_at

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from gate_runner.governance.replay import Replayed, ReplayReport
+from gate_runner.governance.history.replay import Replayed, ReplayReport
 from gate_runner.safe_text import markdown, terminal
 
 SHOWN_SKIPS = 10

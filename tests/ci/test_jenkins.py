@@ -205,7 +205,7 @@ def test_check_records_the_pr_head_in_the_verdict(tmp_path: Path) -> None:
     (ws / "sepurux.yml").write_text(
         "version: 1\ncampaigns:\n  core-reliability: {}\n", encoding="utf-8"
     )
-    scenario = Path(__file__).resolve().parents[1] / "examples" / "sandbox" / "passing.yml"
+    scenario = Path(__file__).resolve().parents[2] / "examples" / "sandbox" / "passing.yml"
     env = support.clean_env({**jenkins_env(ws), **GIT_ENV}, token=None)
     done = run_gate(
         ["check", "--sandbox", str(scenario)],

@@ -16,7 +16,7 @@ import pytest
 import support
 from support import run_gate
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 SCENARIO = REPO / "examples" / "sandbox" / "failing.yml"

@@ -7,18 +7,25 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from gate_runner.governance.diff_campaigns import CampaignDiff
-from gate_runner.governance.diff_rules import (
+from gate_runner.governance.diff.bar_changes import (
+    assertion_changes,
+    field_origin,
+    is_inherited,
+    limit_changed,
+    plain,
+)
+from gate_runner.governance.diff.diff_rules import (
+    KEYS,
     Context,
     KeyClass,
     classify,
     context,
     key_class,
 )
-from gate_runner.governance.policy_files import RemotePin
-from gate_runner.governance.sides import PolicySide
-from gate_runner.policy import MODE_RANK, Origin, Policy
-from gate_runner.thresholds import Effect, by_rank
+from gate_runner.governance.ref.policy_files import RemotePin
+from gate_runner.governance.ref.sides import PolicySide
+from gate_runner.policy import MODE_RANK, Assertion, Campaign, Origin, Policy, Threshold
+from gate_runner.thresholds import Effect, by_rank, threshold_effect
 
 
 @dataclass(frozen=True)
@@ -86,7 +93,9 @@ def _where(origin: Origin | None) -> str | None:
     return f"{origin.file}:{origin.line}"
 
 
-class _Diff(CampaignDiff):
+class _Diff:
+    """Both policies and the changes found so far; each method compares one part of them."""
+
     def __init__(self, base: Policy, head: Policy, today: date) -> None:
         self.base, self.head, self.today = base, head, today
         self.changes: list[PolicyChange] = []
@@ -151,6 +160,120 @@ class _Diff(CampaignDiff):
         if "loosens" in effects:
             return "loosens"
         return "tightens" if "tightens" in effects else "neutral"
+
+    def defaults(self) -> None:
+        self.thresholds("thresholds", self.base.default_thresholds, self.head.default_thresholds)
+        self.assertions("assertions", self.base.default_assertions, self.head.default_assertions)
+
+    def thresholds(
+        self,
+        prefix: str,
+        base: tuple[Threshold, ...],
+        head: tuple[Threshold, ...],
+        inherited: tuple[tuple[Threshold, ...], tuple[Threshold, ...]] = ((), ()),
+    ) -> None:
+        old, new = {t.key: t for t in base}, {t.key: t for t in head}
+        for key in [*old, *(k for k in new if k not in old)]:
+            b, h = old.get(key), new.get(key)
+            if b is not None and h is not None and b.value == h.value:
+                continue
+            if is_inherited(b, inherited[0]) and is_inherited(h, inherited[1]):
+                continue  # the policy-wide default changed; reported once, under thresholds.
+            before = plain(b.value) if b else None
+            after = plain(h.value) if h else None
+            if b is None or h is None:
+                effect: Effect = "tightens" if b is None else "loosens"
+                reason = "a new bar" if b is None else "a bar removed"
+            else:
+                effect = threshold_effect(key, b.value, h.value)
+                reason = limit_changed(key, b.value, h.value)
+            self.add(
+                f"{prefix}.{key}",
+                before,
+                after,
+                effect,
+                reason,
+                head=h.origin if h else None,
+                base=b.origin if b else None,
+            )
+
+    def assertions(
+        self,
+        prefix: str,
+        base: tuple[Assertion, ...],
+        head: tuple[Assertion, ...],
+        inherited: tuple[tuple[Assertion, ...], tuple[Assertion, ...]] = ((), ()),
+    ) -> None:
+        old, new = {a.name: a for a in base}, {a.name: a for a in head}
+        for name in [*old, *(n for n in new if n not in old)]:
+            b, h = old.get(name), new.get(name)
+            if is_inherited(b, inherited[0]) and is_inherited(h, inherited[1]):
+                continue
+            for change in assertion_changes(b, h):
+                path, before, after, effect, reason = change
+                field = path.lstrip(".")
+                self.add(
+                    f"{prefix}.{name}{path}",
+                    before,
+                    after,
+                    effect,
+                    reason,
+                    head=field_origin(self.head.effective, prefix, name, field)
+                    or (h.origin if h else None),
+                    base=field_origin(self.base.effective, prefix, name, field)
+                    or (b.origin if b else None),
+                )
+
+    def campaigns(self) -> None:
+        old = {c.key: c for c in self.base.campaigns}
+        new = {c.key: c for c in self.head.campaigns}
+        for key in [*old, *(k for k in new if k not in old)]:
+            b, h = old.get(key), new.get(key)
+            path = f"campaigns.{key}"
+            if b is None or h is None:
+                effect: Effect = "tightens" if b is None else "loosens"
+                reason = "a new campaign" if b is None else "a campaign removed"
+                self.add(
+                    path,
+                    b and b.name_or_id,
+                    h and h.name_or_id,
+                    effect,
+                    reason,
+                    head=h.origin if h else None,
+                    base=b.origin if b else None,
+                )
+                continue
+            self._campaign(path, b, h)
+
+    def _campaign(self, path: str, b: Campaign, h: Campaign) -> None:
+        # The campaign it runs (its name defaults to the key); the other fields are leaves.
+        if b.name_or_id != h.name_or_id:
+            why = KEYS["campaigns.*.campaign"].why
+            self.add(f"{path}.campaign", b.name_or_id, h.name_or_id, "loosens", why)
+        if b.enforcement != h.enforcement:
+            old = b.enforcement or self.base.enforcement.mode_on(self.today)[0]
+            new = h.enforcement or self.head.enforcement.mode_on(self.today)[0]
+            self.add(
+                f"{path}.enforcement",
+                b.enforcement,
+                h.enforcement,
+                by_rank(MODE_RANK[old], MODE_RANK[new]),
+                f"mode for this campaign {old} -> {new}",
+                head=h.enforcement_origin,
+                base=b.enforcement_origin,
+            )
+        self.thresholds(
+            f"{path}.thresholds",
+            b.thresholds,
+            h.thresholds,
+            (self.base.default_thresholds, self.head.default_thresholds),
+        )
+        self.assertions(
+            f"{path}.assertions",
+            b.assertions,
+            h.assertions,
+            (self.base.default_assertions, self.head.default_assertions),
+        )
 
     def waivers(self) -> None:
         old = {(w.campaign, w.check): w for w in self.base.waivers}

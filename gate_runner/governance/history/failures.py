@@ -45,16 +45,3 @@ def classify_failures(
         else ToolFailure(tool, count, "new")
         for tool, count in now.items()
     )
-
-
-def classify_campaigns(
-    payloads: Mapping[str, Mapping[str, Any] | None],
-    baseline_payloads: Mapping[str, Mapping[str, Any]],
-) -> dict[str, tuple[ToolFailure, ...]]:
-    """Campaign key -> its classified failures, for the campaigns the baseline also ran."""
-    result: dict[str, tuple[ToolFailure, ...]] = {}
-    for key, payload in payloads.items():
-        classified = classify_failures(payload, baseline_payloads.get(key))
-        if classified is not None:
-            result[key] = classified
-    return result

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from gate_runner.governance.git import Git
-from gate_runner.governance.git_source import resolve_policy_ref
-from gate_runner.governance.policy_diff import diff_policies
-from gate_runner.governance.sides import load_ref_side, load_tree_side
+from gate_runner.governance.diff.policy_diff import diff_policies
+from gate_runner.governance.git_commands import Git
+from gate_runner.governance.ref.git_source import resolve_policy_ref
+from gate_runner.governance.ref.sides import load_ref_side, load_tree_side
 
-from .cli import run
-from .conftest import BASE_POLICY
-from .gitrepo import Repo, git_env, shallow_clone
+from ..cli import run
+from ..conftest import BASE_POLICY
+from ..gitrepo import Repo, git_env, shallow_clone
 
 TODAY = date(2026, 11, 29)
 
@@ -199,7 +199,7 @@ def test_extends_leaving_the_repository_is_not_read_from_disk(
 
 @pytest.mark.slow
 def test_compare_with_ref_judges_a_loosening_pr_by_the_base(pr_repo: Repo) -> None:
-    from gate_runner.governance.ref_gate import compare_with_ref
+    from gate_runner.governance.ref.ref_gate import compare_with_ref
 
     config = pr_repo.path / "svc" / "sepurux.yml"
     found = compare_with_ref(config, "main", env={}, today=TODAY, git=Git(pr_repo.path))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from gate_runner.governance.policy_diff import PolicyChange
+from gate_runner.governance.diff.policy_diff import PolicyChange
 
 
 def render_text(changes: list[PolicyChange], base: str, head: str) -> str:

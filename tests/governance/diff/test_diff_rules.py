@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from gate_runner.config import load_policy
-from gate_runner.governance.diff_rules import Context, classify, key_class
-from gate_runner.governance.policy_diff import diff_policies
-from gate_runner.governance.sides import load_tree_side
+from gate_runner.governance.diff.diff_rules import Context, classify, key_class
+from gate_runner.governance.diff.policy_diff import diff_policies
+from gate_runner.governance.ref.sides import load_tree_side
 
 TODAY = date(2026, 12, 5)
 

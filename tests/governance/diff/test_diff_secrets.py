@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from .cli import run
+from ..cli import run
 
 TOKEN = "tok-abcdef-123456"
 

@@ -40,10 +40,6 @@ from gate_runner.verdict import (
 _NO_POLICY_DIGEST = "sha256:" + hashlib.sha256(b"").hexdigest()
 
 
-def report_specs(texts: Sequence[str]) -> list[ReportSpec]:
-    return [parse_report_spec(text) for text in texts]
-
-
 def usable_report_specs(texts: Sequence[str]) -> tuple[list[ReportSpec], UsageError | None]:
     """The --report specs that parse, and the first that does not.
 

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from gate_runner.errors import UsageError
 from gate_runner.files import NotAFileError, read_regular, write_text
-from gate_runner.governance.git import Git, GitError, is_full_sha
+from gate_runner.governance.git_commands import Git, GitError, is_full_sha
 from gate_runner.untrusted_json import MAX_FILE_BYTES, loads
 from gate_runner.verdict import Verdict
 
@@ -212,7 +212,7 @@ def check_verdict(data: Any, where: str) -> None:
         raise UsageError(f"{where}: not a gate-runner verdict") from None
 
 
-def record(
+def file_verdict(
     store: VerdictStore, path: Path, *, commit: str | None = None, git: Git | None = None
 ) -> tuple[str, str]:
     """File the verdict at `path` under its commit (ci.commit, or `commit`); (sha, where)."""

@@ -6,8 +6,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from gate_runner.errors import UsageError
-from gate_runner.governance.replay import SavedVerdict
-from gate_runner.governance.store import VerdictStore
+from gate_runner.governance.history.replay import SavedVerdict
+from gate_runner.governance.history.store import VerdictStore
 
 
 def from_paths(paths: Sequence[Path]) -> Iterator[SavedVerdict]:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from .cli import run
-from .conftest import verdict_json
-from .gitrepo import Repo
+from ..cli import run
+from ..conftest import verdict_json
+from ..gitrepo import Repo
 
 CANDIDATE = """version: 1
 thresholds: {min_pass_rate: 0.85}
@@ -181,9 +181,9 @@ def test_worker_processes_give_the_same_report(
     from datetime import date
 
     from gate_runner.config import load_policy
-    from gate_runner.governance import replay as module
-    from gate_runner.governance.replay_report import to_data
-    from gate_runner.governance.replay_sources import from_paths
+    from gate_runner.governance.history import replay as module
+    from gate_runner.governance.history.replay_report import to_data
+    from gate_runner.governance.history.replay_sources import from_paths
 
     policy = load_policy(history.parent / "candidate.yml", env={})
     saved = list(from_paths([history]))

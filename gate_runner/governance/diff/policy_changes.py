@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from gate_runner.governance.policy_diff import PolicyChange
+from gate_runner.governance.diff.policy_diff import PolicyChange
 
 Setting = Literal["allow", "review", "block"]
 JudgeBy = Literal["head", "base", "both"]

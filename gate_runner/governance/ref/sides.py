@@ -12,15 +12,15 @@ from typing import Any
 from gate_runner.config import load_policy
 from gate_runner.config.extends import display
 from gate_runner.errors import Diagnostic, PolicyError, UsageError
-from gate_runner.governance.git import Git
-from gate_runner.governance.git_source import (
+from gate_runner.governance.git_commands import Git
+from gate_runner.governance.ref.git_source import (
     AUTO,
     GitRefReader,
     PolicyRef,
     as_named,
     resolve_policy_ref,
 )
-from gate_runner.governance.policy_files import RemotePin, local_chain
+from gate_runner.governance.ref.policy_files import RemotePin, local_chain
 from gate_runner.policy import Origin, Policy, PolicySource
 
 

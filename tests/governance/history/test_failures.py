@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
-from gate_runner.governance.failures import ToolFailure, classify_campaigns, classify_failures
+from gate_runner.governance.history.failures import (
+    ToolFailure,
+    classify_failures,
+)
 
 
 def _payload(*tools: tuple[str, int]) -> dict[str, object]:
@@ -40,17 +41,3 @@ def test_malformed_entries_are_skipped() -> None:
         ToolFailure("a", None, "new"),
         ToolFailure("c", None, "new"),
     )
-
-
-def test_per_campaign_only_where_the_baseline_ran_it() -> None:
-    result = classify_campaigns(
-        {"core": _payload(("a", 1)), "extra": _payload(("b", 1)), "errored": None},
-        {"core": _payload(("a", 2))},
-    )
-    assert result == {"core": (ToolFailure("a", 1, "existing", 2),)}
-    assert asdict(result["core"][0]) == {
-        "tool": "a",
-        "count": 1,
-        "status": "existing",
-        "baseline_count": 2,
-    }

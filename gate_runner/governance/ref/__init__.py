@@ -1,0 +1,1 @@
+"""Policy read at a git ref: the files, the reader, both sides of a comparison, who judges."""
