@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, Literal, TypeVar
 
+from gate_runner.config.schema import policy_default
 from gate_runner.errors import Diagnostic, PolicyError, UsageError
 
 if TYPE_CHECKING:
@@ -66,18 +67,6 @@ class GateSettings:
 
     base_url: Setting[str]
     timeout: Setting[float]
-
-
-def policy_default(section: str, key: str) -> str:
-    """A policy setting's default where no policy says it: the schema's `default`."""
-    from gate_runner.config.schema import policy_defaults
-
-    return str(policy_defaults()[(section, key)])
-
-
-def default_token_env() -> str:
-    """The token variable before a policy names one."""
-    return policy_default("api", "token_env")
 
 
 def resolve(cli: CommandLine, env: Mapping[str, str]) -> Settings:

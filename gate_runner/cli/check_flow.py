@@ -29,6 +29,7 @@ from gate_runner.cli.delivery import (
 from gate_runner.cli.dry_run import print_plan
 from gate_runner.cli.progress import Progress
 from gate_runner.cli.signals import StopNow, Stopper, stop_on_signals
+from gate_runner.config.schema import default_token_env
 from gate_runner.errors import ExitCode, PolicyError, UsageError
 from gate_runner.files import regular_target
 from gate_runner.forges.deliver import PolicyReview, forge_results
@@ -38,7 +39,6 @@ from gate_runner.report import ReportSpec
 from gate_runner.runner import GateClock
 from gate_runner.sandbox import Sandbox
 from gate_runner.secrets import secret_set
-from gate_runner.settings import default_token_env
 from gate_runner.use_case import Checked, CheckRequest, PolicyFailure, UsageFailure, check
 from gate_runner.verdict import CIContext, RunError
 
