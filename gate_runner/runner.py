@@ -14,6 +14,7 @@ from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from gate_runner import __version__
+from gate_runner.api import RunContext, RunRequest, execute_runs
 from gate_runner.enforce import blocks, decide, mode_in_force
 from gate_runner.errors import ServiceError, UsageError
 from gate_runner.evaluate import evaluate_campaign
@@ -95,8 +96,6 @@ def plan_runs(campaigns: Sequence[Campaign]) -> list[RunRequest]:
 
 def run_request(campaign: Campaign, index: int) -> RunRequest:
     """The index-th run (1-based) of a campaign, with its merged thresholds as the API wants."""
-    from gate_runner.api import RunRequest
-
     c = campaign
     return RunRequest(
         key=c.key,
@@ -122,8 +121,6 @@ def run_gate(
     cancel: threading.Event | None = None,
 ) -> Verdict:
     """Run the selected campaigns on the API and judge them."""
-    from gate_runner.api import RunContext, execute_runs
-
     clock = clock or GateClock()
     campaigns = select_campaigns(policy, options.campaign_keys)
     timeout = gate_timeout(options.timeout, policy).value

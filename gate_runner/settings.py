@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Generic, Literal, TypeVar
 
 from gate_runner.config.schema import policy_default
 from gate_runner.errors import Diagnostic, PolicyError, UsageError
+from gate_runner.origins import connection_origin, parse_origins, show_origin, token_may_go
 
 if TYPE_CHECKING:
     from gate_runner.policy import Mode, Policy
@@ -114,16 +115,12 @@ def base_url(flag: str | None, env: Mapping[str, str], policy: Policy) -> Settin
 
 def trusted_origins(env: Mapping[str, str]) -> list[tuple[str, str, int]]:
     """The default API origin and those GATE_RUNNER_TRUSTED_ORIGINS names; UsageError if bad."""
-    from gate_runner.origins import connection_origin
-
     named = _named_origins(env)
     default = connection_origin(policy_default("api", "base_url"))
     return [default, *named] if default is not None else named
 
 
 def _named_origins(env: Mapping[str, str]) -> list[tuple[str, str, int]]:
-    from gate_runner.origins import parse_origins  # the URL parsers load only for an entry
-
     try:
         return parse_origins(env.get(TRUSTED_ORIGINS_ENV, ""))
     except ValueError as error:
@@ -131,8 +128,6 @@ def _named_origins(env: Mapping[str, str]) -> list[tuple[str, str, int]]:
 
 
 def _trusted_by_the_ci(url: str, env: Mapping[str, str], policy: Policy) -> None:
-    from gate_runner.origins import connection_origin, show_origin, token_may_go
-
     trusted = trusted_origins(env)
     if token_may_go(url, trusted):
         return

@@ -106,25 +106,25 @@ def _targets(node: ast.Import | ast.ImportFrom, module: str, is_package: bool) -
         yield submodule if is_module or (PACKAGE.parent / relative).is_dir() else base
 
 
+def _walk(node: ast.AST, path: Path, lines: list[str], late: bool) -> Iterator[Import]:
+    module = _module_name(path)
+    for child in ast.iter_child_nodes(node):
+        inner = late or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef))
+        if isinstance(child, (ast.Import, ast.ImportFrom)):
+            first, last = child.lineno, child.end_lineno or child.lineno
+            comment = "\n".join(lines[max(first - 2, 0) : last])
+            for target in _targets(child, module, path.name == "__init__.py"):
+                if target == "gate_runner" or target.startswith("gate_runner."):
+                    where = f"{path.relative_to(PACKAGE.parent)}:{child.lineno}"
+                    yield Import(where, module, target, late, comment)
+        yield from _walk(child, path, lines, inner)
+
+
 def imports() -> Iterator[Import]:
+    """Every import of our own modules: at the top of a file, or inside a function (late)."""
     for path in sorted(PACKAGE.rglob("*.py")):
-        module = _module_name(path)
         source = path.read_text(encoding="utf-8")
-        lines = source.splitlines()
-
-        def walk(node: ast.AST, late: bool) -> Iterator[Import]:
-            for child in ast.iter_child_nodes(node):
-                inner = late or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef))
-                if isinstance(child, (ast.Import, ast.ImportFrom)):
-                    first, last = child.lineno, child.end_lineno or child.lineno
-                    comment = "\n".join(lines[max(first - 2, 0) : last])
-                    for target in _targets(child, module, path.name == "__init__.py"):
-                        if target == "gate_runner" or target.startswith("gate_runner."):
-                            where = f"{path.relative_to(PACKAGE.parent)}:{child.lineno}"
-                            yield Import(where, module, target, late, comment)
-                yield from walk(child, inner)
-
-        yield from walk(ast.parse(source, str(path)), False)
+        yield from _walk(ast.parse(source, str(path)), path, source.splitlines(), False)
 
 
 def test_every_module_has_a_layer() -> None:

@@ -22,6 +22,7 @@ from gate_runner.config import load_policy
 from gate_runner.errors import ExitCode, PolicyError, UsageError
 from gate_runner.governance.check_gate import GovernanceRequest, govern, prepare
 from gate_runner.policy import Mode
+from gate_runner.policy_tests import find_cases, run_case
 from gate_runner.report.registry import report_help
 from gate_runner.runner import GateClock, GateOptions, evaluate_payloads, select_campaigns
 from gate_runner.secrets import secret_set
@@ -222,8 +223,6 @@ def test(
     config: Path = CONFIG,
 ) -> int:
     """Run policy tests: saved payloads and the outcome each must give."""
-    from gate_runner.policy_tests import find_cases, run_case
-
     cases = find_cases(directory)
     if not cases:
         fail(f"{directory}: no test cases (*.yml, *.yaml)")

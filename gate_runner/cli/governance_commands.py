@@ -11,7 +11,16 @@ import typer
 
 from gate_runner import channel as output
 from gate_runner.cli.common import AS_OF_HELP, as_of, guarded
+from gate_runner.config import load_policy
 from gate_runner.errors import ExitCode, UsageError
+from gate_runner.governance import replay_report, replay_sources
+from gate_runner.governance.diff_report import render_json, render_text
+from gate_runner.governance.policy_diff import diff_policies, loosens
+from gate_runner.governance.replay import replay as rejudge
+from gate_runner.governance.sides import load_side, load_tree_side
+from gate_runner.governance.store import open_store
+from gate_runner.governance.store import record as file_verdict
+from gate_runner.secrets import secret_set
 
 CONFIG = typer.Option(
     Path("sepurux.yml"), "--config", "-c", help="The policy file (path in a ref)."
@@ -41,11 +50,6 @@ def diff(
     """
 
     def work() -> int:
-        from gate_runner.governance.diff_report import render_json, render_text
-        from gate_runner.governance.policy_diff import diff_policies, loosens
-        from gate_runner.governance.sides import load_side, load_tree_side
-        from gate_runner.secrets import secret_set
-
         env = dict(os.environ)
         old = load_side(base or "auto", config, env=env)
         new = load_side(head, config, env=env) if head else load_tree_side(config, env=env)
@@ -89,9 +93,6 @@ def record(
     """
 
     def work() -> int:
-        from gate_runner.governance.store import open_store
-        from gate_runner.governance.store import record as file_verdict
-
         sha, where = file_verdict(open_store(store), verdict, commit=commit)
         output.current().line(f"recorded the verdict of {sha} in {where}", err=False)
         return ExitCode.OK
@@ -125,11 +126,6 @@ def replay(
 
     def work() -> int:
         from itertools import chain
-
-        from gate_runner.config import load_policy
-        from gate_runner.governance import replay_report, replay_sources
-        from gate_runner.governance.replay import replay as rejudge
-        from gate_runner.governance.store import open_store
 
         judged_on = as_of(on, old=today, old_flag="--today")
         if not verdicts and store is None:

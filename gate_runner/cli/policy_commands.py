@@ -10,8 +10,15 @@ from typing import Annotated
 
 import typer
 
+from gate_runner import channel
 from gate_runner.cli.common import AS_OF_HELP, as_of, guarded
+from gate_runner.cli.fast_validate import run_validate
+from gate_runner.config import load_policy
+from gate_runner.config.explain import explanation, render_text
+from gate_runner.enforce import mode_in_force
 from gate_runner.errors import ExitCode
+from gate_runner.secrets import secret_set
+from gate_runner.templates import starter_files
 
 
 class OutputFormat(str, enum.Enum):
@@ -40,8 +47,6 @@ def validate(
     ] = False,
 ) -> None:
     """Validate policy files: schema and semantic checks, every problem with its line and column."""
-    from gate_runner.cli.fast_validate import run_validate
-
     code = run_validate(files or [Path("sepurux.yml")], output.value, offline=offline)
     if code:
         raise typer.Exit(code)
@@ -70,15 +75,8 @@ def explain(
 ) -> None:
     """Show the effective policy after extends, each value with its origin, and today's mode,
     and what each campaign's settings promise (P(pass) near the bar, mean runs; simulated)."""
-    from gate_runner.config import load_policy
-    from gate_runner.config.explain import explanation, render_text
-    from gate_runner.enforce import mode_in_force
-
     today = as_of(on, old=old_date, old_flag="--date")
     policy = load_policy(config)  # a PolicyError reaches the one handler (common.run_safely)
-    from gate_runner import channel
-    from gate_runner.secrets import secret_set
-
     enforcement = mode_in_force(policy, None, today=today, override=None)
     data = explanation(policy, today, enforcement, attempts=attempts)
     text = json.dumps(data, indent=2) if output is OutputFormat.json else render_text(data)
@@ -117,8 +115,6 @@ def init(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a commented starter sepurux.yml that validates, and the schema its modeline names."""
-    from gate_runner.templates import starter_files
-
     if path.exists() and not force:
         raise _fail(f"{path} already exists; use --force to overwrite it")
     files = starter_files(path)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gate_runner.config.advice import advise
 from gate_runner.config.extends import Reader, Resolver, display, read_local_file
 from gate_runner.config.fetch import Fetcher, default_cache_dir, fetcher_until
 from gate_runner.config.merge import merge
@@ -65,8 +66,6 @@ def _resolve(
         merged = merge(resolver.sources)
         diagnostics += check_merged(merged, complete=resolver.complete)
         if not diagnostics:
-            from gate_runner.config.advice import advise
-
             warnings += advise(merged)
     found = FileCheck(_ordered(diagnostics), _ordered(warnings), tuple(resolver.token_envs))
     return resolver, found
@@ -87,7 +86,7 @@ def load_policy(
     system, regular files up to 1 MiB). Pinned URLs are always fetched (or cached) as usual.
     deadline: time.monotonic() by which every remote fetch ends (check's --timeout).
     """
-    from gate_runner.config.build import build_policy  # validate never needs it
+    from gate_runner.config.build import build_policy  # late: validate never builds a Policy
 
     resolver, found = _resolve(path, env, cache_dir, fetcher, read=read, deadline=deadline)
     if found.diagnostics:
