@@ -227,15 +227,16 @@ def test(
     if not cases:
         fail(f"{directory}: no test cases (*.yml, *.yaml)")
     passed = failed = 0
+    out = output.current()
     for path in cases:
         result = run_case(path, config, load_policy)
         if result.passed:
             passed += 1
-            typer.echo(f"PASS {path}")
+            out.line(f"PASS {path}", err=False)
         else:
             failed += 1
-            typer.echo(f"FAIL {path}: " + "; ".join(result.problems))
-    typer.echo(f"{passed} passed, {failed} failed")
+            out.line(f"FAIL {path}: " + "; ".join(result.problems), err=False)
+    out.line(f"{passed} passed, {failed} failed", err=False)
     return int(ExitCode.BLOCKED if failed else ExitCode.OK)
 
 

@@ -27,7 +27,7 @@ class OutputFormat(str, enum.Enum):
 
 
 def _fail(message: str, code: ExitCode = ExitCode.USAGE) -> typer.Exit:
-    typer.echo(f"gate-runner: {message}", err=True)
+    channel.current().error(message)
     return typer.Exit(int(code))
 
 
@@ -105,7 +105,7 @@ def schema(
         raise _fail(
             f"schemas/{name}.schema.json is missing from this installation", ExitCode.INTERNAL
         ) from None
-    typer.echo(text, nl=not text.endswith("\n"))
+    channel.current().line(text, err=False)
 
 
 def init(
@@ -125,7 +125,9 @@ def init(
         except OSError as exc:
             raise _fail(f"cannot write {target}: {exc.strerror or exc}") from None
     written = " and ".join(str(p) for p in files)
-    typer.echo(f"wrote {written} (commit both); next: gate-runner validate {path}")
+    channel.current().line(
+        f"wrote {written} (commit both); next: gate-runner validate {path}", err=False
+    )
 
 
 def register(app: typer.Typer) -> None:

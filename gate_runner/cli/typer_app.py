@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from gate_runner import __version__
+from gate_runner import __version__, channel
 from gate_runner.cli import gate_commands, governance_commands, policy_commands, sandbox_command
 
 app = typer.Typer(
@@ -20,7 +20,7 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"gate-runner {__version__}")
+        channel.current().line(f"gate-runner {__version__}", err=False)
         raise typer.Exit(0)
 
 
