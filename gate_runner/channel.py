@@ -19,6 +19,7 @@ from typing import Literal, TextIO
 
 from gate_runner import files
 from gate_runner.ci import mask_lines
+from gate_runner.safe_text import terminal
 from gate_runner.secrets import Secrets
 
 STDOUT = "-"
@@ -75,10 +76,16 @@ class Channel:
 
     def error(self, message: str) -> None:
         """`gate-runner: error: ...` on stderr: how every command reports a failure."""
-        self.line(problem_line("error", message))
+        self._prefixed("error", message)
 
     def warning(self, message: str) -> None:
-        self.line(problem_line("warning", message))
+        self._prefixed("warning", message)
+
+    def _prefixed(self, severity: Severity, message: str) -> None:
+        # Every line starts with the prefix and shows its controls escaped: whatever path, key
+        # or answer a message quotes, nothing it holds starts a line (a CI command) or an ESC.
+        lines = message.split("\n")
+        self.err("".join(problem_line(severity, terminal(line)) + "\n" for line in lines))
 
     def masks(self, env: Mapping[str, str]) -> None:
         """The CI's mask lines, unfiltered (they name the secrets), before any other output."""

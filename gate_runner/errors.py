@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Literal
 
+from gate_runner.safe_text import terminal
+
 # Why no decision was reached (the verdict's `error.kind`; the schema lists the same words).
 ServiceErrorKind = Literal[
     "unreachable", "auth", "not_found", "http", "payload", "run_failed", "timeout", "cancelled"
@@ -51,7 +53,8 @@ class Diagnostic:
         text = f"{self.file}:{self.line}:{self.col}: {self.message}"
         if self.chain:
             text += f" (extended from {' -> '.join(self.chain)})"
-        return text
+        # One line, whatever a file name, key or value in the policy holds (newlines, ESC).
+        return terminal(text)
 
     def to_dict(self) -> dict[str, object]:
         return {

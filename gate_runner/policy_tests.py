@@ -94,9 +94,9 @@ def run_case(path: Path, default_policy: Path, load: Callable[[Path], Policy]) -
 
 def _read_payload_file(case: Path, path: Path) -> Any:
     try:
-        return untrusted_json.loads(path.read_bytes())
+        return untrusted_json.load_file(path)
     except OSError as error:
-        raise UsageError(f"{case}: cannot read {path}: {error.strerror}") from None
+        raise UsageError(f"{case}: cannot read {path}: {error.strerror or error}") from None
     except ValueError as error:
         raise UsageError(f"{case}: {path}: {error}") from None
 

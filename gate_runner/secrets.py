@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from gate_runner.safe_text import MARKDOWN_MARKUP
+
 MASK = "***"
 # Shorter values are not scrubbed: replacing every "ab" would wreck the reports and hide nothing.
 MIN_SECRET_LENGTH = 4
@@ -20,8 +22,8 @@ CI_SECRET_VARIABLES = ("CI_JOB_TOKEN",)
 _SECRET_NAME = re.compile(
     r"(?:^|_)[A-Z0-9]*(?:TOKEN|SECRET|PASSWORD|PASSWD|KEY|CREDENTIALS?)(?=_|$)", re.I
 )
-# What markdown.py backslash-escapes, so the escaped form of a token is found too.
-_MARKDOWN_MARKUP = re.compile(r"([\\`*_\[\]<>|~$])")
+# What markdown text is backslash-escaped with, so the escaped form of a token is found too.
+_MARKDOWN_MARKUP = MARKDOWN_MARKUP
 
 
 # The forge tokens, per forge (gate_runner/forges/<name>/ reads its names from here, so the

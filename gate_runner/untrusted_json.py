@@ -1,23 +1,30 @@
 """The one reader for JSON nobody here wrote (API answers, saved payloads and verdicts).
 
-json.loads accepts documents that later crash a writer or a formatter: an integer of more
-than 4,300 digits (Python refuses to turn it into text again) and lone UTF-16 surrogates
-such as "\\ud800" (no UTF-8 encoder accepts them). Both are valid JSON, so a server or a
-file can send them; this reader turns them into a float or a replacement character, and
-anything unreadable into one clear ValueError, so they never reach the verdict writer.
+json.loads accepts documents that later crash a writer or a formatter: NaN, Infinity and
+numbers like 1e400 (infinite as a float; no arithmetic or JSON writer copes), integers of
+thousands of digits (Python refuses to turn them into text again) and lone UTF-16 surrogates
+such as "\\ud800" (no UTF-8 encoder accepts them). A server or a file can send any of them;
+this reader refuses the numbers with one clear ValueError naming them (at the boundary, so no
+evaluator ever sees one), turns surrogates into a replacement character, and reads files only
+when they are regular files under a size cap.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
+from pathlib import Path
 from typing import Any
 
+from gate_runner.files import read_regular
+
 # Far more digits than any metric or count needs, and far below Python's 4,300-digit limit
-# on int <-> str conversion (which would raise where the verdict is written). A longer
-# integer is read as a float (infinite past 308 digits), which a threshold then refuses by
-# name, so an absurd value in an unused field does not cost the gate its decision.
+# on int <-> str conversion (which would raise where the verdict is written).
 MAX_INTEGER_DIGITS = 1000
+# A verdict, payload or trace file larger than this is refused before it is read: far above
+# any real one (a 1,000-campaign verdict is a few MB), far below what exhausts a CI runner.
+MAX_FILE_BYTES = 64 * 1024 * 1024
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 REPLACEMENT = "\ufffd"
 
@@ -26,10 +33,24 @@ class UntrustedJSONError(ValueError):
     """The text is not JSON this program can carry safely; the message says why."""
 
 
-def _parse_int(text: str) -> int | float:
+def _parse_int(text: str) -> int:
     if len(text.lstrip("-")) > MAX_INTEGER_DIGITS:
-        return float(text)
+        raise UntrustedJSONError(
+            f"an integer of {len(text.lstrip('-')):,} digits (more than {MAX_INTEGER_DIGITS})"
+        )
     return int(text)
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        shown = text if len(text) <= 40 else text[:37] + "..."
+        raise UntrustedJSONError(f"the number {shown} is out of range (not a finite float)")
+    return value
+
+
+def _parse_constant(name: str) -> float:
+    raise UntrustedJSONError(f"{name} is not a number JSON allows (nor one this program reads)")
 
 
 def _clean_text(value: str) -> str:
@@ -66,9 +87,9 @@ def _clean_strings(root: Any) -> Any:
 def loads(text: str | bytes) -> Any:
     """Parse JSON; UntrustedJSONError (a ValueError) says plainly what was wrong.
 
-    Lone surrogates become U+FFFD and integers beyond MAX_INTEGER_DIGITS digits floats; bad
-    UTF-8 and nesting deeper than the interpreter's stack are refused. NaN and Infinity pass, as
-    json.loads reads them: the evaluator refuses them as metrics, naming the field.
+    Lone surrogates become U+FFFD; NaN, Infinity, numbers beyond a float's range, integers of
+    more than MAX_INTEGER_DIGITS digits, bad UTF-8 and nesting deeper than the interpreter's
+    stack are refused.
     """
     try:
         # A lone surrogate comes from a \u escape, or from a str that already holds one (strict
@@ -82,6 +103,8 @@ def loads(text: str | bytes) -> Any:
         value = json.loads(
             text,
             parse_int=_parse_int,
+            parse_float=_parse_float,
+            parse_constant=_parse_constant,
             object_pairs_hook=_clean_pairs if needs_cleaning else None,
         )
     except UntrustedJSONError:
@@ -95,3 +118,11 @@ def loads(text: str | bytes) -> Any:
     except ValueError as error:  # int() limits and the like, whatever the Python version says
         raise UntrustedJSONError(f"not readable JSON ({error})") from None
     return _clean_strings(value) if needs_cleaning else value
+
+
+def load_file(path: Path, *, follow_links: bool = True) -> Any:
+    """The JSON in the regular file `path` (at most MAX_FILE_BYTES); OSError or the error above.
+
+    follow_links=False refuses a symlink (an entry in a store others can write to).
+    """
+    return loads(read_regular(path, MAX_FILE_BYTES, follow_links=follow_links))

@@ -287,7 +287,7 @@ class Verdict:
 
     @classmethod
     def load(cls, path: Path) -> Verdict:
-        return cls.from_dict(untrusted_json.loads(path.read_bytes()))
+        return cls.from_dict(untrusted_json.load_file(path))
 
 
 def run_failure(payload: DecisionPayload, where: str) -> ServiceError | None:
@@ -396,11 +396,9 @@ def saved_runs(document: dict[str, Any]) -> dict[str, list[DecisionPayload]]:
 
 def _read_json(path: Path, name: str) -> Any:
     try:
-        data = path.read_bytes()
+        return untrusted_json.load_file(path)
     except OSError as error:
-        raise UsageError(f"{name}: cannot read it: {error.strerror}") from None
-    try:
-        return untrusted_json.loads(data)
+        raise UsageError(f"{name}: cannot read it: {error.strerror or error}") from None
     except ValueError as error:
         raise UsageError(f"{name}: {error}") from None
 

@@ -6,6 +6,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gate_runner import untrusted_json
@@ -196,11 +197,10 @@ class RunTask:
     def _read_trace(self) -> dict[str, Any]:
         path = self.request.trace_file
         try:
-            with open(str(path), "rb") as handle:
-                document = untrusted_json.loads(handle.read())
+            document = untrusted_json.load_file(Path(str(path)))
         except OSError as error:
             raise ServiceError(
-                "payload", f"cannot read trace file {path}: {error.strerror}"
+                "payload", f"cannot read trace file {path}: {error.strerror or error}"
             ) from None
         except untrusted_json.UntrustedJSONError as error:
             raise ServiceError("payload", f"trace file {path} is not valid JSON: {error}") from None

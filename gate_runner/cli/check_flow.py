@@ -37,6 +37,7 @@ from gate_runner.forges.http import publish_deadline
 from gate_runner.policy import Policy
 from gate_runner.report import ReportSpec
 from gate_runner.runner import GateClock
+from gate_runner.safe_text import terminal
 from gate_runner.sandbox import Sandbox
 from gate_runner.secrets import secret_set
 from gate_runner.use_case import Checked, CheckRequest, PolicyFailure, UsageFailure, check
@@ -143,7 +144,8 @@ class _Console:
 
     def policy_started(self, policy: Policy, count: int) -> None:
         if count > 1:
-            self.channel.line(f"gate-runner: policy {policy.path}")  # progress lines follow
+            # Progress lines follow.
+            self.channel.line(f"gate-runner: policy {terminal(policy.path)}")
 
     @contextmanager
     def progress(self, total: int) -> Iterator[Callable[[RunEvent], None]]:

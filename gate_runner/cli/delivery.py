@@ -25,6 +25,7 @@ from gate_runner.policy import Mode, Policy
 from gate_runner.report import REPORTERS, ReportSpec, parse_report_spec, write_reports
 from gate_runner.report import text as text_report
 from gate_runner.runner import GateClock, GateOptions, assemble, mark_interrupted
+from gate_runner.safe_text import terminal
 from gate_runner.verdict import (
     CIContext,
     Enforcement,
@@ -126,7 +127,7 @@ def deliver(
     for warning in warnings:
         channel.warning(warning)
     if not verdict_to_stdout:
-        channel.line(f"gate-runner: verdict written to {verdict_path}")
+        channel.line(f"gate-runner: verdict written to {terminal(verdict_path)}")
     return verdict.exit_code
 
 

@@ -7,6 +7,7 @@ import time
 from typing import TYPE_CHECKING
 
 from gate_runner.channel import Channel
+from gate_runner.safe_text import terminal
 
 if TYPE_CHECKING:
     from gate_runner.api import RunEvent
@@ -78,5 +79,4 @@ class Progress:
 
 def _clean(text: str) -> str:
     """One printable line: API text must not inject terminal escapes or CI workflow commands."""
-    cleaned = "".join(ch if ch.isprintable() else " " for ch in text)
-    return cleaned.replace("::", ": :")
+    return terminal(text).replace("::", ": :")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ from gate_runner.config.load import check_document, named_token_env, parse
 from gate_runner.config.schema import default_token_env
 from gate_runner.config.yaml_positions import Document
 from gate_runner.errors import Diagnostic
+from gate_runner.files import read_regular
 
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}\Z")
 # Files in one chain of extends, the root included: a hand-written hierarchy needs a few; a
@@ -31,35 +31,10 @@ MAX_DEPTH = 32
 # message, follows "cannot read <file>: ") for a file it cannot give.
 Reader = Callable[[Path], bytes]
 
-_KINDS = (
-    (stat.S_ISDIR, "a directory"),
-    (stat.S_ISFIFO, "a FIFO"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-)
-
 
 def read_local_file(path: Path) -> bytes:
-    """The bytes of a regular file of at most MAX_BYTES; anything else raises OSError.
-
-    /dev/zero would be read until memory runs out and a FIFO would block forever, so
-    the file is opened without blocking and checked to be a regular file before reading.
-    """
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-    fd = os.open(path, flags)
-    try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            kind = next((name for test, name in _KINDS if test(mode)), "not a file")
-            raise OSError(f"not a regular file ({kind}); a policy must be a file")
-        with os.fdopen(os.dup(fd), "rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
-    finally:
-        os.close(fd)
-    if len(data) > MAX_BYTES:
-        raise OSError(f"larger than {MAX_BYTES} bytes; refusing")
-    return data
+    """The bytes of a regular file of at most MAX_BYTES; anything else raises OSError."""
+    return read_regular(path, MAX_BYTES, must="a policy must be a file")
 
 
 def reason(exc: OSError) -> str:

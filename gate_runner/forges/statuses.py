@@ -10,11 +10,11 @@ from gate_runner.report._common import (
     finding_location,
     findings,
     fingerprint,
-    one_line,
     severity,
     value_text,
 )
-from gate_runner.report.markdown import cell as _cell
+from gate_runner.safe_text import markdown as _cell
+from gate_runner.safe_text import one_line
 from gate_runner.verdict import CampaignResult, Verdict
 
 # GitHub's check-run conclusions are the richest vocabulary; every other forge maps from it.

@@ -9,7 +9,7 @@ from typing import Any
 from gate_runner.errors import UsageError
 from gate_runner.governance.git import Git, GitError
 from gate_runner.governance.git_source import resolve_policy_ref
-from gate_runner.governance.store import VerdictStore
+from gate_runner.governance.store import UnreadableEntry, VerdictStore
 from gate_runner.untrusted_json import loads
 
 # How many first-parent commits back from the merge base are searched: a store that has
@@ -64,22 +64,28 @@ def find_baseline(
     except GitError as error:
         return none(str(error), merge_base)
     filed = store.commits()
+    skipped: list[str] = []
     for back, commit in enumerate(history):
         if commit not in filed:
             continue
-        text = store.get(commit)
         try:
-            data = loads(text or "")
-        except ValueError:
-            continue  # a damaged entry is skipped, the next ancestor may do
-        if isinstance(data, dict):
+            data = loads(store.get(commit) or "")
+        except UnreadableEntry as error:
+            skipped.append(str(error))
+            continue  # a damaged or planted entry is skipped, the next ancestor may do
+        except ValueError as error:
+            skipped.append(f"{store.name}:{commit[:12]}: {error}")
+            continue
+        if not isinstance(data, dict):
+            skipped.append(f"{store.name}:{commit[:12]}: not a gate-runner verdict")
+        else:
             where = (
                 "the merge base"
                 if back == 0
                 else f"{back} commit{'s' if back > 1 else ''} before the merge base"
             )
             note = f"baseline: the verdict of {commit[:12]} ({where} {merge_base[:12]})"
-            note += f" from {store.name}"
+            note += f" from {store.name}" + _skipped(skipped)
             return Baseline(data, commit, back, merge_base, note)
     searched = f"the merge base {merge_base[:12]} and its {len(history) - 1} first-parent ancestors"
     shallow = (
@@ -87,7 +93,17 @@ def find_baseline(
         if git.is_shallow() and len(history) < max_commits
         else ""
     )
-    return none(f"no verdict in {store.name} for {searched}{shallow}", merge_base)
+    return none(
+        f"no verdict in {store.name} for {searched}{shallow}{_skipped(skipped)}", merge_base
+    )
+
+
+def _skipped(skipped: list[str]) -> str:
+    if not skipped:
+        return ""
+    return f"; skipped {len(skipped)} unreadable entr{'y' if len(skipped) == 1 else 'ies'}: " + (
+        "; ".join(skipped)
+    )
 
 
 def _no_merge_base(git: Git, head: str, base_ref: str) -> str:

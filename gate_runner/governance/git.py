@@ -18,6 +18,10 @@ class GitError(UsageError):
     """git is missing, this is not a repository, or a command failed: a usage error (exit 2)."""
 
 
+class BlobTooLarge(GitError):
+    """An object is over the caller's size cap; it was not read."""
+
+
 def is_full_sha(text: str) -> bool:
     return _SHA.match(text) is not None
 
@@ -41,6 +45,47 @@ class Git:
             detail = reason[-1] if reason else f"exit {done.returncode}"
             raise GitError(f"git {' '.join(args[:2])} failed: {detail}")
         return done.stdout
+
+    def blob(self, spec: str, limit: int) -> bytes:
+        """The object `spec` names (``<commit>:<path>``, a blob sha), read only when <= limit.
+
+        `cat-file -s` asks the size first; the read is streamed and stopped at the cap anyway,
+        so a repository or a note can never make this process hold more than `limit` bytes.
+        """
+        size = int(self.text(["cat-file", "-s", "--end-of-options", spec]) or "0")
+        if size > limit:
+            raise BlobTooLarge(f"{spec} is {size:,} bytes, more than the {limit:,} allowed")
+        return self._capped(["cat-file", "blob", spec], limit)
+
+    def _capped(self, args: Sequence[str], limit: int) -> bytes:
+        try:
+            process = subprocess.Popen(
+                ["git", *args],
+                cwd=self.cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+        except FileNotFoundError:
+            raise GitError("git is not installed (or not on PATH); it is needed here") from None
+        assert process.stdout is not None and process.stderr is not None
+        with process:
+            chunks, size = [], 0
+            while size <= limit:
+                chunk = process.stdout.read(min(1 << 20, limit + 1 - size))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+            if size > limit:
+                process.kill()
+                raise BlobTooLarge(f"git {' '.join(args[:2])}: more than {limit:,} bytes")
+            stderr = process.stderr.read()
+            code = process.wait()
+        if code != 0:
+            reason = stderr.decode("utf-8", "replace").strip().splitlines()
+            raise GitError(f"git {' '.join(args[:2])} failed: {reason[-1] if reason else code}")
+        return b"".join(chunks)
 
     def text(self, args: Sequence[str]) -> str:
         return self.run(args).decode("utf-8", "replace").strip()

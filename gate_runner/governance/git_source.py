@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gate_runner.ci import no_target_branch_message, target_branch
+from gate_runner.config.fetch import MAX_BYTES
 from gate_runner.errors import UsageError
-from gate_runner.governance.git import Git, GitError
+from gate_runner.files import RefusedFileError
+from gate_runner.governance.git import BlobTooLarge, Git, GitError
 
 AUTO = "auto"
 _ABBREV_SHA = re.compile(r"[0-9a-fA-F]{7,64}\Z")
@@ -99,6 +101,9 @@ class GitRefReader:
         rel = self.relative(path)
         # cat-file gives the committed bytes exactly (`git show` would list a tree instead).
         try:
-            return self.git.run(["cat-file", "blob", f"{self.ref.commit}:{rel}"])
+            return self.git.blob(f"{self.ref.commit}:{rel}", MAX_BYTES)
+        except BlobTooLarge:
+            # The same cap and words as a policy file on disk (files.read_regular).
+            raise RefusedFileError(f"larger than {MAX_BYTES} bytes; refusing") from None
         except GitError:
             raise FileNotFoundError(2, f"{self.ref.name} has no file {rel}") from None

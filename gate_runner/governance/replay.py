@@ -15,7 +15,9 @@ from typing import Any
 from gate_runner.enforce import blocks, mode_in_force, overall_outcome
 from gate_runner.evaluate import evaluate_campaign
 from gate_runner.policy import Campaign, ErrorPolicy, Mode, Origin, Policy
-from gate_runner.untrusted_json import loads
+from gate_runner.safe_text import terminal
+from gate_runner.untrusted_json import load_file, loads
+from gate_runner.verdict import OUTCOMES
 
 # Below this many verdicts one process is quicker than starting workers.
 PARALLEL_FROM = 1000
@@ -29,14 +31,17 @@ class SavedVerdict:
     source: str  # a file path, or "<store>:<commit>"
     path: Path | None = None
     text: str | None = None
+    problem: str | None = None  # why a store could not give its text
 
     def read(self) -> tuple[Any, str | None]:
         """(data, None), or (None, why it cannot be read)."""
+        if self.problem is not None:
+            return None, self.problem
         try:
             if self.text is not None:
                 return loads(self.text), None
             assert self.path is not None  # a SavedVerdict holds one or the other
-            return loads(self.path.read_bytes()), None
+            return load_file(self.path), None
         except OSError as error:
             return None, f"cannot read: {error.strerror or error}"
         except ValueError as error:
@@ -229,6 +234,14 @@ def _problem(data: Any) -> str | None:
         isinstance(c, dict) and isinstance(c.get("key"), str) for c in campaigns
     ):
         return "its campaigns are not readable"
+    # An outcome is one of five words: anything else (`pass\n::error ...`) is a forged verdict,
+    # refused here rather than printed and escaped later.
+    for where, outcome in [("outcome", data.get("outcome"))] + [
+        (f"campaign {terminal(c['key'])} outcome", c.get("outcome")) for c in campaigns
+    ]:
+        if outcome is not None and outcome not in OUTCOMES:
+            shown = terminal(repr(outcome))[:80]
+            return f"its {where} {shown} is not one of {', '.join(OUTCOMES)}"
     return None
 
 

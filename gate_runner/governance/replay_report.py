@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from gate_runner.governance.replay import Replayed, ReplayReport
+from gate_runner.safe_text import markdown, terminal
 
 SHOWN_SKIPS = 10
 
@@ -38,7 +39,10 @@ def render_json(report: ReplayReport) -> str:
 
 
 def render_text(report: ReplayReport) -> str:
-    lines = [f"replay of {report.policy} as on {report.today.isoformat()}: {headline(report)}"]
+    # Every name here (paths, repositories, keys, reasons) came from a file someone else wrote.
+    lines = [
+        f"replay of {terminal(report.policy)} as on {report.today.isoformat()}: {headline(report)}"
+    ]
     flips = report.flip_counts()
     if flips:
         lines.append("flips: " + ", ".join(f"{b}→{a} {n}" for (b, a), n in flips.items()))
@@ -50,7 +54,7 @@ def render_text(report: ReplayReport) -> str:
 
 def render_markdown(report: ReplayReport) -> str:
     lines = [
-        f"### Replay of `{report.policy}` as on {report.today.isoformat()}",
+        f"### Replay of {markdown(report.policy)} as on {report.today.isoformat()}",
         "",
         f"**{headline(report)}**",
         "",
@@ -67,18 +71,18 @@ def render_markdown(report: ReplayReport) -> str:
             "| --- | --- | --- | --- | --- |",
         ]
         for item in changed:
-            repo, commit = _cell(item.repository or "?"), _cell((item.commit or "?")[:12])
+            repo, commit = _cell(item.repository or "?"), _sha((item.commit or "?")[:12])
             for flip in item.flips or ():
                 lines.append(
-                    f"| {repo} | `{commit}` | {_cell(flip.key)} | {flip.before} | "
-                    f"{flip.after}{' (blocks)' if flip.blocking else ''} |"
+                    f"| {repo} | {commit} | {_cell(flip.key)} | {_cell(flip.before)} | "
+                    f"{_cell(flip.after)}{' (blocks)' if flip.blocking else ''} |"
                 )
             if not item.flips:
                 lines.append(
-                    f"| {repo} | `{commit}` | (gate) | {_gate(item.before)} | {_gate(item.after)} |"
+                    f"| {repo} | {commit} | (gate) | {_gate(item.before)} | {_gate(item.after)} |"
                 )
         lines.append("")
-    lines += [f"- skipped {s}" for s in _skipped(report)]
+    lines += [f"- skipped {_cell(s, 1000)}" for s in _skipped(report)]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -98,12 +102,15 @@ def _item(item: Replayed) -> dict[str, Any]:
 
 
 def _where(item: Replayed) -> str:
-    return f"{item.repository or '?'}@{(item.commit or '?')[:12]}"
+    return terminal(f"{item.repository or '?'}@{(item.commit or '?')[:12]}")
 
 
 def _rows(item: Replayed) -> list[str]:
-    rows = [f"{f.key}: {f.before}→{f.after}{' (blocks)' if f.blocking else ''}" for f in item.flips]
-    return rows or [f"gate: {_gate(item.before)}→{_gate(item.after)}"]
+    rows = [
+        terminal(f"{f.key}: {f.before}→{f.after}") + (" (blocks)" if f.blocking else "")
+        for f in item.flips
+    ]
+    return rows or [terminal(f"gate: {_gate(item.before)}→{_gate(item.after)}")]
 
 
 def _gate(state: tuple[str, bool]) -> str:
@@ -117,8 +124,13 @@ def _skipped(report: ReplayReport) -> list[str]:
 
 
 def _skips(report: ReplayReport) -> list[str]:
-    return [f"skipped {s}" for s in _skipped(report)]
+    return [f"skipped {terminal(s)}" for s in _skipped(report)]
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+def _cell(text: str, limit: int = 300) -> str:
+    return markdown(text, limit)
+
+
+def _sha(text: str) -> str:
+    """A hex sha as code; anything a forged verdict put there as escaped text."""
+    return f"`{text}`" if text.isalnum() and text.isascii() else markdown(text)

@@ -24,7 +24,10 @@ def from_paths(paths: Sequence[Path]) -> Iterator[SavedVerdict]:
 
 def from_store(store: VerdictStore) -> Iterator[SavedVerdict]:
     for commit, text in store.entries():
-        yield SavedVerdict(f"{store.name}:{commit}", text=text)
+        if isinstance(text, str):
+            yield SavedVerdict(f"{store.name}:{commit}", text=text)
+        else:  # replay lists it under "skipped" with the reason
+            yield SavedVerdict(f"{store.name}:{commit}", problem=str(text))
 
 
 def _read(path: Path) -> SavedVerdict:

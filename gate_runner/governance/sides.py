@@ -59,6 +59,8 @@ def load_ref_side(
             f"{ref.name} has no {rel}: the policy is new in this change or was moved; "
             "nothing at that ref can judge it"
         ) from None
+    except OSError:
+        pins = []  # there but unreadable (over the size cap): the loader says so, at its place
     policy = _load_at_ref(reader, config, env=env, cache_dir=cache_dir)
     return PolicySide(ref.name, policy, tuple(pins))
 

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from gate_runner.errors import UsageError
-from gate_runner.files import write_text
+from gate_runner.files import NotAFileError, read_regular, write_text
 from gate_runner.governance.git import Git, GitError, is_full_sha
-from gate_runner.untrusted_json import loads
+from gate_runner.untrusted_json import MAX_FILE_BYTES, loads
 from gate_runner.verdict import Verdict
 
 GIT_NOTES = "git-notes"
@@ -23,8 +23,12 @@ _BOT_IDENTITY = {
 }
 
 
+class UnreadableEntry(ValueError):
+    """A filed entry that cannot be read (not a regular file, too large, not UTF-8): skipped."""
+
+
 class VerdictStore(Protocol):
-    """Verdict JSON by full commit sha."""
+    """Verdict JSON by full commit sha; get() is None when absent, UnreadableEntry when unusable."""
 
     @property
     def name(self) -> str: ...
@@ -35,12 +39,18 @@ class VerdictStore(Protocol):
 
     def commits(self) -> set[str]: ...
 
-    def entries(self) -> Iterator[tuple[str, str]]: ...  # (commit, verdict text), every one
+    # (commit, verdict text or why it is unreadable), every one
+    def entries(self) -> Iterator[tuple[str, str | UnreadableEntry]]: ...
 
 
 @dataclass
 class DirectoryStore:
-    """DIR/<sha>.json, each written atomically: a half-restored cache never shows half a file."""
+    """DIR/<sha>.json, each written atomically: a half-restored cache never shows half a file.
+
+    Anyone who can write to DIR (a shared cache, a restored artifact) may plant a symlink, a
+    FIFO or a device there: entries are read and replaced only as regular files, never through
+    a link.
+    """
 
     root: Path
 
@@ -51,25 +61,36 @@ class DirectoryStore:
     def put(self, commit: str, text: str) -> str:
         target = self.root / f"{commit}.json"
         try:
-            write_text(target, text)
+            write_text(target, text, follow_links=False)
+        except NotAFileError as error:
+            raise UsageError(f"cannot write {target}: {error}") from None
         except OSError as error:
             raise UsageError(f"cannot write {target}: {error.strerror or error}") from None
         return str(target)
 
     def get(self, commit: str) -> str | None:
+        path = self.root / f"{commit}.json"
         try:
-            return (self.root / f"{commit}.json").read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            return read_regular(path, MAX_FILE_BYTES, follow_links=False).decode("utf-8")
+        except FileNotFoundError:
             return None
+        except OSError as error:
+            raise UnreadableEntry(f"{path}: {error.strerror or error}") from None
+        except UnicodeDecodeError as error:
+            raise UnreadableEntry(f"{path}: not UTF-8 text ({error.reason})") from None
 
     def commits(self) -> set[str]:
         if not self.root.is_dir():
             return set()
         return {p.stem for p in self.root.glob("*.json") if is_full_sha(p.stem)}
 
-    def entries(self) -> Iterator[tuple[str, str]]:
+    def entries(self) -> Iterator[tuple[str, str | UnreadableEntry]]:
         for commit in sorted(self.commits()):
-            text = self.get(commit)
+            try:
+                text = self.get(commit)
+            except UnreadableEntry as error:
+                yield commit, error
+                continue
             if text is not None:
                 yield commit, text
 
@@ -96,18 +117,40 @@ class GitNotesStore:
 
     def get(self, commit: str) -> str | None:
         try:
-            return self.git.run(["notes", f"--ref={self.ref}", "show", commit]).decode("utf-8")
-        except (GitError, UnicodeDecodeError):
-            return None
+            blob = self.git.text(["notes", f"--ref={self.ref}", "list", commit])
+        except GitError:
+            return None  # no note on that commit (or no notes ref at all)
+        try:
+            return self.git.blob(blob, MAX_FILE_BYTES).decode("utf-8")
+        except GitError as error:  # BlobTooLarge among them
+            raise UnreadableEntry(f"{self.ref} note on {commit[:12]}: {error}") from None
+        except UnicodeDecodeError as error:
+            raise UnreadableEntry(
+                f"{self.ref} note on {commit[:12]}: not UTF-8 ({error.reason})"
+            ) from None
 
     def commits(self) -> set[str]:
         if self.git.commit_of(self.ref) is None:
             return set()
         return set(self._notes())
 
-    def entries(self) -> Iterator[tuple[str, str]]:
-        """Every note in one `git cat-file --batch` process: 10,000 notes, not 10,000 gits."""
+    def entries(self) -> Iterator[tuple[str, str | UnreadableEntry]]:
+        """Every note in one `git cat-file --batch` process: 10,000 notes, not 10,000 gits.
+
+        Sizes are asked first (`--batch-check`): a note over the cap is never read.
+        """
         notes = self._notes()
+        sizes = self._sizes(list(notes.values()))
+        for commit, blob in list(notes.items()):
+            if sizes.get(blob, 0) > MAX_FILE_BYTES:
+                del notes[commit]
+                yield (
+                    commit,
+                    UnreadableEntry(
+                        f"{self.ref} note on {commit[:12]}: {sizes[blob]:,} bytes, more than the "
+                        f"{MAX_FILE_BYTES:,} allowed"
+                    ),
+                )
         if not notes:
             return
         out = self.git.run(
@@ -123,6 +166,16 @@ class GitNotesStore:
             body = out[header_end + 1 : header_end + 1 + size]
             at = header_end + 1 + size + 1
             yield commit, body.decode("utf-8", "replace")
+
+    def _sizes(self, blobs: list[str]) -> dict[str, int]:
+        if not blobs:
+            return {}
+        out = self.git.run(
+            ["cat-file", "--batch-check=%(objectname) %(objectsize)"],
+            stdin="\n".join(blobs).encode() + b"\n",
+        )
+        parts = (line.split() for line in out.decode("ascii", "replace").splitlines())
+        return {p[0]: int(p[1]) for p in parts if len(p) == 2 and p[1].isdigit()}
 
     def _notes(self) -> dict[str, str]:
         """annotated commit -> its note's blob."""
@@ -142,7 +195,7 @@ def open_store(spec: str, git: Git | None = None) -> VerdictStore:
 def read_verdict_file(path: Path) -> tuple[str, dict[str, Any]]:
     """The text of a saved verdict and its data; anything else is a usage error."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path, MAX_FILE_BYTES).decode("utf-8")
         data = loads(text)
     except OSError as error:
         raise UsageError(f"{path}: cannot read the verdict: {error.strerror or error}") from None

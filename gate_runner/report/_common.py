@@ -9,35 +9,12 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from gate_runner.ci.workspace import place, repo_relative
+from gate_runner.safe_text import one_line
 from gate_runner.verdict import CampaignResult, Check, Location, Verdict
 
 Severity = Literal["high", "medium", "low", "info"]
 
-# ANSI CSI/OSC sequences first (so their parameters go too), then C0/C1 controls, DEL,
-# lone surrogates and the two XML non-characters.
-_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-_SPACES = re.compile(r"\s+")
-
 TOP_TOOLS = 5
-
-
-def clean(text: object) -> str:
-    """Text without terminal escapes or control characters; newlines and tabs are kept."""
-    value = text if isinstance(text, str) else str(text)
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROL.sub("", _ANSI.sub("", value))
-
-
-def one_line(text: object, limit: int = 500) -> str:
-    """One line a human reads: cleaned, whitespace collapsed, cut at limit characters."""
-    raw = text if isinstance(text, str) else str(text)
-    if raw.isprintable() and "  " not in raw and raw.strip() == raw:
-        # Most text (ids, names, messages) is already one clean line: skip the regexes.
-        value = raw
-    else:
-        value = _SPACES.sub(" ", clean(raw)).strip()
-    return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
 def value_text(value: Any, limit: int = 200) -> str:

@@ -11,10 +11,10 @@ that a table under the charts maps to the campaigns, a chart holds at most PER_C
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from gate_runner.report.pass_rates import PassRate, pass_rates
+from gate_runner.safe_text import markdown
 from gate_runner.verdict import Verdict
 
 # Mermaid draws at 700 px: 12 slots of ~47 px keep labels like "C36.12" apart (measured in
@@ -39,12 +39,10 @@ class _Point:
     baseline: float | None
 
 
-def chart_block(
-    verdict: Verdict, baseline: Verdict | None = None, *, cell: Callable[[object], str]
-) -> str:
+def chart_block(verdict: Verdict, baseline: Verdict | None = None) -> str:
     """Caption, ```mermaid blocks and the table naming their labels; "" without a pass rate.
 
-    `cell` is the comment's table-cell escaper (markdown.cell): campaign keys are untrusted.
+    Campaign keys are untrusted: they appear only in the table, through safe_text.markdown.
     """
     rates = [r for r in pass_rates(verdict, baseline) if r.value is not None or r.runs]
     if not rates:
@@ -56,7 +54,7 @@ def chart_block(
             f"_Pass rate against the bar: {len(points)} bars are too many to chart legibly,"
             " so here is the table._"
         )
-        return caption + "\n\n" + _table(rates, None, cell)
+        return caption + "\n\n" + _table(rates, None)
     repeated = any(p.run for p in points)
     count = math.ceil(len(points) / PER_CHART)
     size = math.ceil(len(points) / count)
@@ -74,7 +72,7 @@ def chart_block(
         + ("; purple line: the baseline" if with_baseline else "")
         + ". C1, C2, … are the campaigns in the table below._"
     )
-    return caption + "\n\n" + "".join(charts) + "\n" + _table(rates, labels, cell)
+    return caption + "\n\n" + "".join(charts) + "\n" + _table(rates, labels)
 
 
 def _points(label: str, rate: PassRate) -> list[_Point]:
@@ -128,7 +126,7 @@ def _chart(
     return "\n".join([*lines, "```", ""])
 
 
-def _table(rates: list[PassRate], labels: list[str] | None, cell: Callable[[object], str]) -> str:
+def _table(rates: list[PassRate], labels: list[str] | None) -> str:
     shown = rates[:MAX_ROWS]
     with_runs = any(r.runs for r in shown)
     with_baseline = any(r.baseline is not None for r in shown)
@@ -144,7 +142,7 @@ def _table(rates: list[PassRate], labels: list[str] | None, cell: Callable[[obje
     for index, rate in enumerate(shown):
         row = [
             *([labels[index]] if labels else []),
-            cell(rate.key),
+            markdown(rate.key),
             _number(rate.value),
             *([", ".join(_number(v) for v in rate.runs) or "—"] if with_runs else []),
             _number(rate.bar),

@@ -8,13 +8,12 @@ from collections.abc import Callable
 from gate_runner.report import markdown
 from gate_runner.report._common import (
     check_details,
-    clean,
     finding_location,
     findings,
     gate_error_findings,
-    one_line,
     severity,
 )
+from gate_runner.safe_text import clean, one_line
 from gate_runner.verdict import Location, Verdict
 
 ANNOTATIONS_PER_TYPE = 10

@@ -11,9 +11,9 @@ from gate_runner.report._common import (
     findings,
     fingerprint,
     gate_error_findings,
-    one_line,
     severity,
 )
+from gate_runner.safe_text import one_line
 from gate_runner.verdict import CampaignResult, Check, Verdict
 
 _SEVERITIES = {"high": "critical", "medium": "major", "low": "minor", "info": "info"}

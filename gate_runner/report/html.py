@@ -13,10 +13,10 @@ from gate_runner.report._common import (
     findings,
     interruption,
     is_note,
-    one_line,
     top_failing_tools,
 )
 from gate_runner.report.pass_rates import PassRate, pass_rates
+from gate_runner.safe_text import one_line
 from gate_runner.verdict import CampaignResult, Verdict
 
 _OUTCOMES = ("pass", "fail", "warn", "error", "inconclusive", "waived")

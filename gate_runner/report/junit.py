@@ -6,13 +6,12 @@ import xml.etree.ElementTree as ET
 
 from gate_runner.report._common import (
     check_details,
-    clean,
     dashboard_url,
     finding_location,
-    one_line,
     repeats,
     top_failing_tools,
 )
+from gate_runner.safe_text import clean, one_line
 from gate_runner.verdict import CampaignResult, Check, Verdict
 
 

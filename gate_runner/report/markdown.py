@@ -13,12 +13,12 @@ from gate_runner.report._common import (
     findings,
     interruption,
     is_note,
-    one_line,
     repeats,
     top_failing_tools,
     value_text,
 )
 from gate_runner.report.chart import chart_block
+from gate_runner.safe_text import markdown as cell
 from gate_runner.verdict import CampaignResult, Verdict
 
 MARKER = "<!-- gate-runner:verdict -->"
@@ -31,9 +31,6 @@ _ICONS = {
     "waived": "💤",
     "inconclusive": "❔",
 }
-# Backslash escapes for everything GFM would read as markup, so untrusted text stays text.
-# Line-start markup (#, -, +) never occurs: untrusted text is never the first thing on a line.
-_MARKUP = re.compile(r"([\\`*_\[\]<>|~$])")
 
 
 def render(verdict: Verdict) -> str:
@@ -54,7 +51,7 @@ def document(
         for c in verdict.campaigns
         if findings(c) or c.error or c.flaky or c.aggregate is not None
     ]
-    chart = chart_block(verdict, cell=cell)
+    chart = chart_block(verdict)
     if chart:
         # First of the sections: kept whole (or left out whole) when the comment is cut.
         sections.insert(0, chart)
@@ -89,13 +86,6 @@ def document(
         used += measure(lines[count]) + 1
         count += 1
     return "\n".join([*lines[:count], note]) if used <= budget else note.lstrip("\n")
-
-
-def cell(text: object, limit: int = 300) -> str:
-    """A table cell: one line, markup escaped, `&` as an entity, never empty."""
-    value = one_line(text, limit).replace("&", "&amp;")
-    value = _MARKUP.sub(r"\\\1", value)
-    return value or " "
 
 
 def _link(url: str | None) -> str | None:

@@ -14,9 +14,9 @@ from gate_runner.report._common import (
     findings,
     fingerprint,
     gate_error_findings,
-    one_line,
     severity,
 )
+from gate_runner.safe_text import one_line
 from gate_runner.verdict import CampaignResult, Check, Verdict
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"

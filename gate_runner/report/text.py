@@ -12,10 +12,10 @@ from gate_runner.report._common import (
     interruption,
     is_note,
     mode_text,
-    one_line,
     repeats,
     top_failing_tools,
 )
+from gate_runner.safe_text import one_line
 from gate_runner.verdict import CampaignResult, Problem, Verdict
 
 _COLOURS = {

@@ -38,7 +38,7 @@ def _threshold_errors(thresholds: Mapping[str, Any]) -> list[dict[str, Any]]:
         if value is None:
             continue
         loc: list[str | int] = ["thresholds", key]
-        # Infinity (a 4,301-digit integer read by untrusted_json) is no valid number either.
+        # Infinity or NaN (a request body from any client) is no valid number either.
         valid = _is_number(value) and math.isfinite(value)
         if not valid or (kind == "integer" and value != int(value)):
             errors.append(_error(loc, f"Input should be a valid {kind}", f"{kind}_type"))

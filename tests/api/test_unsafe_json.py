@@ -2,8 +2,8 @@
 
 A 4,301-digit integer (over Python's int/str limit) or a lone surrogate "\\ud800" anywhere in
 an answer, even an unused field or an error's `detail`, once gave exit 4 and no verdict. The
-sandbox's `unsafe_json` fault sends them; the gate must decide, or say why it cannot, with a
-verdict.
+sandbox's `unsafe_json` fault sends them; the gate must decide (a surrogate is replaced), or
+say why it cannot (a huge integer is an API failure), with a verdict.
 """
 
 from __future__ import annotations
@@ -46,20 +46,26 @@ def check(tmp_path: Path, *faults: dict[str, Any]) -> tuple[int, dict[str, Any],
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("variant", ["huge_integer", "lone_surrogate"])
 @pytest.mark.parametrize("on", ["campaigns", "create", "poll"])
-def test_an_unused_unsafe_field_does_not_cost_the_decision(
-    tmp_path: Path, on: str, variant: str
-) -> None:
-    code, verdict, output = check(tmp_path, {"on": on, "kind": "unsafe_json", "variant": variant})
+def test_an_unused_lone_surrogate_does_not_cost_the_decision(tmp_path: Path, on: str) -> None:
+    fault = {"on": on, "kind": "unsafe_json", "variant": "lone_surrogate"}
+    code, verdict, output = check(tmp_path, fault)
     assert code == 0, output
     assert verdict["campaigns"][0]["status"] == "done"
     if on == "poll":
-        unsafe = verdict["campaigns"][0]["payload"]["unsafe"]
-        # A huge integer is read as an (infinite) float; how JSON writes that is the verdict's.
-        assert unsafe in (
-            ("\ufffd",) if variant == "lone_surrogate" else ("Infinity", float("inf"))
-        )
+        assert verdict["campaigns"][0]["payload"]["unsafe"] == "\ufffd"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("on", ["create", "poll"])
+def test_a_huge_integer_anywhere_in_an_answer_is_an_api_failure(tmp_path: Path, on: str) -> None:
+    # Refused at the boundary (issue 17): read as a float it became Infinity, and an infinite
+    # trial count ended in exit 4 with no verdict. The verdict now says which answer it was.
+    code, verdict, output = check(tmp_path, {"on": on, "kind": "unsafe_json"})
+    assert code == 3, output
+    error = verdict["campaigns"][0]["error"]
+    assert error["kind"] == "payload"
+    assert "with invalid JSON: an integer of 4,301 digits" in error["message"]
 
 
 @pytest.mark.slow

@@ -1,6 +1,7 @@
 """Saved files nobody here vouches for (`evaluate --payload`, `--baseline`) are read by the one
 verdict reader: valid JSON that crashed the writer (an integer of thousands of digits, a lone
-surrogate) now gives the gate's own answer and a verdict, never exit 4."""
+surrogate) never gives exit 4. A lone surrogate is replaced and the gate answers; an integer of
+more than 1,000 digits is refused where the file is read, naming it (exit 2; issue 17)."""
 
 from __future__ import annotations
 
@@ -30,17 +31,27 @@ def _policy(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.parametrize("value", sorted(HOSTILE))
-def test_evaluate_payload_with_hostile_json_gets_a_verdict(value: str, tmp_path: Path) -> None:
+REFUSED = "an integer of 5,000 digits (more than 1000)"
+
+
+def test_evaluate_payload_with_a_lone_surrogate_gets_a_verdict(tmp_path: Path) -> None:
     _policy(tmp_path)
-    (tmp_path / "payload.json").write_text(PASSING % HOSTILE[value], encoding="utf-8")
+    (tmp_path / "payload.json").write_text(PASSING % LONE_SURROGATE, encoding="utf-8")
     result = run_cli(["evaluate", "--payload", "payload.json"], tmp_path, token=None)
     assert result.code == 0, result.describe()
     assert checked_verdict(result)["campaigns"][0]["outcome"] == "pass"
 
 
+def test_evaluate_payload_with_a_huge_integer_is_refused_naming_the_file(tmp_path: Path) -> None:
+    _policy(tmp_path)
+    (tmp_path / "payload.json").write_text(PASSING % HUGE_INTEGER, encoding="utf-8")
+    result = run_cli(["evaluate", "--payload", "payload.json"], tmp_path, token=None)
+    assert result.code == 2, result.describe()
+    assert result.stderr == f"gate-runner: error: payload.json: {REFUSED}\n"
+
+
 @pytest.mark.parametrize("value", sorted(HOSTILE))
-def test_baseline_with_hostile_json_gets_a_verdict(value: str, tmp_path: Path) -> None:
+def test_baseline_with_hostile_json(value: str, tmp_path: Path) -> None:
     _policy(tmp_path)
     (tmp_path / "payload.json").write_text(PASSING % "1", encoding="utf-8")
     baseline = '{"schema_version": 1, "campaigns": [{"key": "core", "payload": %s}]}' % (
@@ -52,19 +63,24 @@ def test_baseline_with_hostile_json_gets_a_verdict(value: str, tmp_path: Path) -
         tmp_path,
         token=None,
     )
+    if value == "huge-integer":
+        assert result.code == 2, result.describe()
+        assert result.stderr == f"gate-runner: error: --baseline baseline.json: {REFUSED}\n"
+        return
     assert result.code == 0, result.describe()
     data = checked_verdict(result)
     assert data["campaigns"][0]["baseline_run_id"] == "r1"
 
 
-def test_a_verdict_given_as_payload_with_hostile_json_is_judged_again(tmp_path: Path) -> None:
+def test_a_verdict_given_as_payload_with_a_huge_integer_is_refused(tmp_path: Path) -> None:
     _policy(tmp_path)
     saved = '{"schema_version": 1, "campaigns": [{"key": "core", "payload": %s}]}' % (
         PASSING % HUGE_INTEGER
     )
     (tmp_path / "saved.json").write_text(saved, encoding="utf-8")
     result = run_cli(["evaluate", "--payload", "saved.json"], tmp_path, token=None)
-    assert result.code == 0, result.describe()
+    assert result.code == 2, result.describe()
+    assert result.stderr == f"gate-runner: error: saved.json: {REFUSED}\n"
 
 
 def test_unreadable_json_is_a_usage_error_naming_the_file(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from gate_runner.report.chart import MAX_CHARTED, PER_CHART, chart_block
-from gate_runner.report.markdown import cell
+from gate_runner.safe_text import markdown as cell
 from gate_runner.verdict import Verdict
 
 from .chromium import Browser, Page, find_chromium
@@ -146,7 +146,7 @@ def test_the_validator_rejects_a_broken_chart(page: Page) -> None:
 
 def _check_legible(page: Page, verdict: Verdict, baseline: Verdict | None) -> list[dict[str, Any]]:
     """Draw every chart of the block and check what a reader needs; return the drawings."""
-    block = chart_block(verdict, baseline, cell=cell)
+    block = chart_block(verdict, baseline)
     legend = {row[0]: row[1] for row in _table(block)}
     assert list(legend.values()) == [cell(c.key) for c in verdict.campaigns]
     drawings = []
@@ -174,7 +174,7 @@ def test_long_shared_names_stay_legible(page: Page, count: int) -> None:
 
 def test_a_hundred_campaigns_are_a_table(page: Page) -> None:
     verdict = _campaigns(100)
-    block = chart_block(verdict, cell=cell)
+    block = chart_block(verdict)
     assert MAX_CHARTED < 100 and _charts(block) == []
     assert [row[0] for row in _table(block)] == [cell(c.key) for c in verdict.campaigns]
 

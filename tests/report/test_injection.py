@@ -13,7 +13,7 @@ import pytest
 from gate_runner.channel import Channel
 from gate_runner.report import REPORTERS, ReportSpec, write_reports
 from gate_runner.report.chart import chart_block
-from gate_runner.report.markdown import MARKER, cell
+from gate_runner.report.markdown import MARKER
 from gate_runner.secrets import Secrets
 from gate_runner.verdict import Verdict
 
@@ -73,8 +73,8 @@ def _table_rows(markdown: str) -> int:
 def test_markdown_table_rows_unchanged_by_hostile_text() -> None:
     clean, evil = REPORTERS["markdown"].render(hard_fail()), REPORTERS["markdown"].render(hostile())
     # hostile()'s check ids are mangled, so it has no pass rate and no chart with its table.
-    chart = chart_block(hard_fail(), cell=cell)
-    assert chart and chart_block(hostile(), cell=cell) == ""
+    chart = chart_block(hard_fail())
+    assert chart and chart_block(hostile()) == ""
     assert _table_rows(evil) == _table_rows(clean) - _table_rows(chart)
     assert evil.count(MARKER) == 1 and evil.startswith(MARKER)
     for line in evil.splitlines():

@@ -398,7 +398,8 @@ def test_client_json_nobody_here_wrote_is_read_safely(
     raw = body.replace('"max_unsafe": 0', f'"max_unsafe": {huge}')
     refused = s.post(f"{sandbox.url}/v1/ci/runs", data=raw, timeout=5)
     assert refused.status_code == 422
-    assert refused.json()["detail"][0]["loc"] == ["body", "thresholds", "max_unsafe"]
+    # The untrusted-JSON reader refuses the integer itself (issue 17): the body is invalid JSON.
+    assert refused.json()["detail"][0]["loc"] == ["body"]
     trace = '{"task": {"name": "\\ud800"}, "events": []}'
     stored = s.post(f"{sandbox.url}/v1/traces", data=trace, timeout=5)
     assert stored.status_code == 200

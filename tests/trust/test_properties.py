@@ -718,7 +718,7 @@ HOSTILE_PAYLOADS: dict[str, tuple[str, set[int]]] = {
     "nan-and-infinity": (
         '{"decision": "pass", "pass_rate": NaN, "unsafe_attempts": Infinity,'
         ' "failures": -Infinity, "reliability_score": 1e999}',
-        {3},
+        {2},  # refused where the file is read, naming it (issue 17): no number to judge
     ),
     "huge-integers": (
         '{"decision": "pass", "pass_rate": 1, "unsafe_attempts": 1' + "0" * 400 + ","
