@@ -21,6 +21,7 @@ from gate_runner.evaluate import evaluate_campaign
 from gate_runner.evaluate.checks import location
 from gate_runner.policy import Campaign, ErrorPolicy, Mode, Policy
 from gate_runner.repeats import Stop, inconclusive_note, judge_runs
+from gate_runner.saved_payloads import run_failure
 from gate_runner.settings import gate_timeout
 from gate_runner.thresholds import needs_reliability, request_thresholds
 from gate_runner.verdict import (
@@ -33,7 +34,6 @@ from gate_runner.verdict import (
     RunStatus,
     Timings,
     Verdict,
-    run_failure,
 )
 
 if TYPE_CHECKING:

@@ -42,17 +42,10 @@ from gate_runner.runner import (
     select_campaigns,
 )
 from gate_runner.sandbox import Sandbox, load_scenario
+from gate_runner.saved_payloads import read_baseline, read_baseline_runs, saved_runs
 from gate_runner.secrets import bad_token_reason, token_value
 from gate_runner.settings import CommandLine, GateSettings, Setting, Settings, resolve, resolve_gate
-from gate_runner.verdict import (
-    CampaignResult,
-    CIContext,
-    DecisionPayload,
-    Verdict,
-    read_baseline,
-    read_baseline_runs,
-    saved_runs,
-)
+from gate_runner.verdict import CampaignResult, CIContext, DecisionPayload, Verdict
 
 DEFAULT_CONFIG = Path("sepurux.yml")
 

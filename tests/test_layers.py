@@ -30,6 +30,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "gate_runner.policy",
             "gate_runner.thresholds",
             "gate_runner.verdict",
+            "gate_runner.verdict_json",
+            "gate_runner.saved_payloads",
             "gate_runner.trials",
             "gate_runner.templates",
         ),

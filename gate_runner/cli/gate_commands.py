@@ -25,10 +25,10 @@ from gate_runner.policy import Mode
 from gate_runner.policy_tests import find_cases, run_case
 from gate_runner.report.registry import report_help
 from gate_runner.runner import GateClock, GateOptions, evaluate_payloads, select_campaigns
+from gate_runner.saved_payloads import read_baseline, read_baseline_runs, read_payload_file
 from gate_runner.secrets import secret_set
 from gate_runner.settings import DEFAULT_VERDICT_PATH, CommandLine, resolve
 from gate_runner.use_case import CheckRequest
-from gate_runner.verdict import read_baseline, read_baseline_runs, read_payload_file
 
 
 class ModeChoice(str, Enum):
