@@ -52,7 +52,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("judging", ("gate_runner.repeats", "gate_runner.governance", "gate_runner.report")),
     ("running", ("gate_runner.runner", "gate_runner.forges")),
     ("several", ("gate_runner.monorepo", "gate_runner.policy_tests")),
-    ("use case", ("gate_runner.use_case",)),
+    ("use case", ("gate_runner.check_plan", "gate_runner.use_case")),
     # Entry points: the command line and the pre-commit hook (which runs `validate`).
     (
         "entry",

@@ -16,6 +16,7 @@ from pathlib import Path
 from gate_runner import channel as output
 from gate_runner.api import RunEvent
 from gate_runner.channel import Channel
+from gate_runner.check_plan import CheckRequest
 from gate_runner.ci import detect
 from gate_runner.cli.delivery import (
     deliver,
@@ -40,7 +41,7 @@ from gate_runner.runner import GateClock
 from gate_runner.safe_text import terminal
 from gate_runner.sandbox import Sandbox
 from gate_runner.secrets import secret_set
-from gate_runner.use_case import Checked, CheckRequest, PolicyFailure, UsageFailure, check
+from gate_runner.use_case import Checked, PolicyFailure, UsageFailure, check
 from gate_runner.verdict import CIContext, RunError
 
 

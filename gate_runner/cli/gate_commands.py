@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from gate_runner import channel as output
+from gate_runner.check_plan import CheckRequest
 from gate_runner.ci import detect
 from gate_runner.cli.check_flow import Delivery, run_check
 from gate_runner.cli.common import AS_OF_HELP, as_of, fail, guarded
@@ -28,7 +29,6 @@ from gate_runner.runner import GateClock, GateOptions, evaluate_payloads, select
 from gate_runner.saved_payloads import read_baseline, read_baseline_runs, read_payload_file
 from gate_runner.secrets import secret_set
 from gate_runner.settings import DEFAULT_VERDICT_PATH, CommandLine, resolve
-from gate_runner.use_case import CheckRequest
 
 
 class ModeChoice(str, Enum):
