@@ -17,7 +17,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
         "base",
         (
-            "gate_runner",  # the package itself: __version__ only
+            "gate_runner",  # the package itself (__version__ only), not what is under it
             "gate_runner.errors",
             "gate_runner.files",
             "gate_runner.untrusted_json",
@@ -49,7 +49,15 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     ("api", ("gate_runner.api",)),
-    ("judging", ("gate_runner.repeats", "gate_runner.governance", "gate_runner.report")),
+    (
+        "judging",
+        (
+            "gate_runner.campaign_result",
+            "gate_runner.repeats",
+            "gate_runner.governance",
+            "gate_runner.report",
+        ),
+    ),
     ("running", ("gate_runner.runner", "gate_runner.forges")),
     ("several", ("gate_runner.monorepo", "gate_runner.policy_tests")),
     ("use case", ("gate_runner.check_plan", "gate_runner.use_case")),
@@ -71,7 +79,9 @@ def layer_of(module: str) -> int:
     best, rank = "", -1
     for index, (_, prefixes) in enumerate(LAYERS):
         for prefix in prefixes:
-            matches = module == prefix or module.startswith(prefix + ".")
+            # The root matches only itself: a new module must be given its layer.
+            below = prefix != "gate_runner" and module.startswith(prefix + ".")
+            matches = module == prefix or below
             if matches and len(prefix) > len(best):
                 best, rank = prefix, index
     return rank
@@ -170,3 +180,4 @@ def test_the_table_sees_an_upward_import() -> None:
     assert layer_of("gate_runner.ci.precommit") == layer_of("gate_runner.cli")
     assert layer_of("gate_runner.verdict") < layer_of("gate_runner.config.load")
     assert layer_of("gate_runner.statistics.plan") == 0
+    assert layer_of("gate_runner.not_yet_placed") == -1

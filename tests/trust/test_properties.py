@@ -29,6 +29,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from support import run_gate, verdict_validator
 
+from gate_runner.campaign_result import MAX_PAYLOAD_DEPTH
 from gate_runner.config import load_policy, validate_files
 from gate_runner.errors import PolicyError
 from gate_runner.evaluate import evaluate_campaign, outcome_of
@@ -41,7 +42,7 @@ from gate_runner.policy import (
     Waiver,
 )
 from gate_runner.report import REPORTERS
-from gate_runner.runner import MAX_PAYLOAD_DEPTH, GateOptions, evaluate_payloads
+from gate_runner.runner import GateOptions, evaluate_payloads
 from gate_runner.thresholds import THRESHOLDS as THRESHOLD_TABLE
 from gate_runner.verdict import OUTCOMES, CIContext
 from gate_runner.verdict_json import verdict_from_dict
