@@ -10,11 +10,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 from gate_runner.enforce import blocks
 from gate_runner.evaluate import apply_waivers
-from gate_runner.policy import Campaign, ErrorPolicy, Policy, Threshold
+from gate_runner.policy import Campaign, Policy, Threshold
+from gate_runner.repeat_checks import (
+    Stop,
+    check_error,
+    every_run,
+    outcome_of,
+    undecided,
+    what_to_do,
+)
 from gate_runner.statistics import (
     AggregationError,
     Bar,
@@ -37,12 +45,8 @@ from gate_runner.verdict import (
     Aggregate,
     CampaignResult,
     Check,
-    Outcome,
-    RunError,
     RunRecord,
 )
-
-Stop = Literal["decided", "budget", "deadline", "planned"]
 
 
 @dataclass(frozen=True)
@@ -119,24 +123,24 @@ def judge_runs(
     waiting = judged.waiting and len(runs) < plan.budget and last_chance is None
     if judged.waiting and not waiting:
         stop: Stop = last_chance or "budget"
-        checks = [_undecided(c, stop, len(runs)) for c in checks]
+        checks = [undecided(c, stop, len(runs)) for c in checks]
     elif plan.sequential and any(c.status == "inconclusive" for c in checks):
         stop = "budget"  # the sequential rule itself ran out of runs (decide said so)
     else:
         stop = "decided" if plan.sequential or plan.min_passing_runs else "planned"
     if not waiting:
-        checks = [_what_to_do(c, plan) for c in checks]
+        checks = [what_to_do(c, plan) for c in checks]
     checks = apply_waivers(
         checks, [w for w in policy.waivers if w.campaign == campaign.key], today=today
     )
-    outcome = _outcome(checks)
+    outcome = outcome_of(checks)
     inconclusive_policy = plan.on_inconclusive if outcome == "inconclusive" else None
     flaky = flakiness([r.outcome for r in runs if r.outcome != "inconclusive"])
     rates = judged.samples.get("pass_rate")
     spread_text = flaky.describe()
     if rates:
         spread_text += f"; {spread('pass_rate', rates).describe()}"
-    error, error_policy = _check_error(policy, checks) if outcome == "error" else (None, None)
+    error, error_policy = check_error(policy, checks) if outcome == "error" else (None, None)
     result = replace(
         last,
         outcome=outcome,
@@ -206,7 +210,7 @@ class _Campaign:
             if template.kind == "decision":
                 out.append(self.decision(own))
             else:
-                out.append(_every_run(own))
+                out.append(every_run(own))
         if k is not None:
             out.append(self.k_of_n(k))
         return out
@@ -374,62 +378,6 @@ class _Campaign:
             interval=interval,
             on_inconclusive=self.plan.on_inconclusive,
         )
-
-
-def _every_run(own: list[Check]) -> Check:
-    """Absolute bars and assertions hold in every run: one run over the bar fails."""
-    for status in ("error", "fail", "waived", "warn"):
-        offenders = [i + 1 for i, c in enumerate(own) if c.status == status]
-        if offenders:
-            worst = own[offenders[0] - 1]
-            which = ", ".join(map(str, offenders))
-            where = f"run {which} of {len(own)}"
-            return replace(
-                worst,
-                status="fail" if status == "waived" else worst.status,
-                waiver=None,
-                message=f"{where}: {worst.message} (must hold in every run)",
-            )
-    return replace(own[-1], message=f"{own[-1].message} in every one of {len(own)} runs")
-
-
-def _undecided(check: Check, stop: Stop, runs: int) -> Check:
-    if check.status != "inconclusive" or (
-        "undecided" in check.message and "max_runs" in check.message
-    ):
-        return check
-    why = {"deadline": "the gate's deadline", "budget": "max_runs"}.get(stop, "the saved runs")
-    return replace(check, message=f"{check.message}; undecided after {runs} runs ({why})")
-
-
-def _what_to_do(check: Check, plan: RunPlan) -> Check:
-    """An inconclusive check says how to get an answer, not only the test's error rates."""
-    if check.status != "inconclusive" or plan.confidence is None:
-        return check
-    advice = (
-        f"to decide it: raise max_runs (now {plan.budget}), add attempts per run, "
-        "or accept it with on_inconclusive: warn"
-    )
-    return replace(check, message=f"{check.message}; {advice}")
-
-
-def _check_error(policy: Policy, checks: list[Check]) -> tuple[RunError | None, ErrorPolicy | None]:
-    """A check over the runs that could not be judged (a refused trial count): the payload's
-    failure, under gate.on_error like any other answer the gate cannot use."""
-    errored = next((c for c in checks if c.status == "error" and c.level == "error"), None)
-    if errored is None:
-        return None, None
-    return RunError("payload", f"{errored.id}: {errored.message}"), policy.gate.on_error
-
-
-def _outcome(checks: list[Check]) -> Outcome:
-    counted_checks = [c for c in checks if c.level == "error"]
-    for status in ("fail", "error", "inconclusive"):
-        if any(c.status == status for c in counted_checks):
-            return status
-    if any(c.status in ("fail", "warn", "error", "inconclusive") for c in checks):
-        return "warn"
-    return "pass"
 
 
 def _total(values: Any) -> float | None:

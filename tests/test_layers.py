@@ -53,6 +53,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "judging",
         (
             "gate_runner.campaign_result",
+            "gate_runner.repeat_checks",
             "gate_runner.repeats",
             "gate_runner.governance",
             "gate_runner.report",
