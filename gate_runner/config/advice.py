@@ -7,7 +7,6 @@ from typing import Any
 from gate_runner.config.merge import Merged
 from gate_runner.config.yaml_positions import PathKey, where
 from gate_runner.errors import Diagnostic
-from gate_runner.statistics.regression import attempts_per_side
 
 POWER = 0.8
 # The pass rate a regression's sample size is figured at when no min_pass_rate says one.
@@ -47,6 +46,9 @@ def advise(merged: Merged) -> list[Diagnostic]:
             )
         margin = _number(own.get("max_regression"))
         if margin is not None and margin > 0:
+            # late: validate loads the statistics package only for a policy with max_regression
+            from gate_runner.statistics.regression import attempts_per_side
+
             at = (*place, "max_regression")
             at_rate = rate if rate is not None else top_rate
             at_rate = DEFAULT_RATE if at_rate is None or at_rate >= 1.0 else at_rate
