@@ -13,10 +13,8 @@ from gate_runner import channel as output
 from gate_runner.cli.common import AS_OF_HELP, as_of, guarded
 from gate_runner.config import load_policy
 from gate_runner.errors import ExitCode, UsageError
-from gate_runner.governance import replay_report, replay_sources
 from gate_runner.governance.diff_report import render_json, render_text
 from gate_runner.governance.policy_diff import diff_policies, loosens
-from gate_runner.governance.replay import replay as rejudge
 from gate_runner.governance.sides import load_side, load_tree_side
 from gate_runner.governance.store import open_store
 from gate_runner.governance.store import record as file_verdict
@@ -126,6 +124,10 @@ def replay(
 
     def work() -> int:
         from itertools import chain
+
+        # late: replay's process pool (multiprocessing, ~50 ms) loads only for replay
+        from gate_runner.governance import replay_report, replay_sources
+        from gate_runner.governance.replay import replay as rejudge  # late: as above
 
         judged_on = as_of(on, old=today, old_flag="--today")
         if not verdicts and store is None:

@@ -18,7 +18,6 @@ from gate_runner.config.explain import explanation, render_text
 from gate_runner.enforce import mode_in_force
 from gate_runner.errors import ExitCode
 from gate_runner.secrets import secret_set
-from gate_runner.templates import starter_files
 
 
 class OutputFormat(str, enum.Enum):
@@ -117,6 +116,9 @@ def init(
     """Write a commented starter sepurux.yml that validates, and the schema its modeline names."""
     if path.exists() and not force:
         raise _fail(f"{path} already exists; use --force to overwrite it")
+    # late: the starter is read from the package at import; only init needs it
+    from gate_runner.templates import starter_files
+
     files = starter_files(path)
     for target, text in files.items():
         try:

@@ -11,7 +11,6 @@ from typing import Any
 
 from gate_runner.policy import Campaign, Policy
 from gate_runner.statistics import Bar, RunPlan
-from gate_runner.statistics.simulation import simulate
 
 # 2,500 gates a figure: a standard error of at most 0.01 on P(pass) (sqrt(0.25 / 2500)),
 # and about a second and a half for the six figures of one campaign's settings.
@@ -63,6 +62,9 @@ def _bar(campaign: Campaign) -> Bar | None:
 
 
 def _figures(plan: RunPlan, bar: Bar, attempts: int, icc: float, declared: bool) -> dict[str, Any]:
+    # late: the simulator loads multiprocessing; only explain's outlook needs it, not every command
+    from gate_runner.statistics.simulation import simulate
+
     rates = [r for r in (bar.limit - STEP, bar.limit, bar.limit + STEP) if 0.0 <= r <= 1.0]
     rows = []
     for rho in dict.fromkeys((0.0, icc)):  # once when the declared icc is 0
