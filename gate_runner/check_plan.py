@@ -13,6 +13,7 @@ from pathlib import Path
 
 from gate_runner.errors import UsageError
 from gate_runner.governance.check_gate import GovernanceRequest, GovernedGate, prepare
+from gate_runner.governance.discover_ref import discover_with_ref
 from gate_runner.monorepo import campaign_prefixes, discover_policies
 from gate_runner.monorepo.merge import prefixed
 from gate_runner.monorepo.select import baseline_for, judged, select_across
@@ -75,11 +76,16 @@ class PolicyPlan:
     timeout: float  # the gate's --timeout or gate.timeout, in seconds
 
 
-def policy_paths(request: CheckRequest) -> list[Path]:
-    """The policies to judge: --discover's, else each --config given (once each)."""
+def policy_paths(request: CheckRequest, env: Mapping[str, str]) -> list[Path]:
+    """The policies to judge: --discover's, else each --config given (once each).
+
+    With --policy-ref, --discover also takes the policies only the ref has: a deleted one.
+    """
     if request.discover:
         if request.configs:
             raise UsageError("--discover finds the policies itself; leave out --config")
+        if request.policy_ref is not None:
+            return discover_with_ref(Path("."), request.policy_ref, env)
         return discover_policies(Path("."))
     return list(dict.fromkeys(request.configs or (request.config,)))
 

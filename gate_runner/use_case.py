@@ -139,7 +139,7 @@ def check(
         load = functools.partial(load_policy, deadline=deadline)
     governed: list[GovernedGate] = []
     gates: list[GateSettings] = []
-    for index, path in enumerate(policy_paths(request)):
+    for index, path in enumerate(policy_paths(request, env)):
         try:
             # The baseline is the repository's: looked up once, with the first policy.
             governed.append(prepare_policy(request, path, env, today, load, first=index == 0))

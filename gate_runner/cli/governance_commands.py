@@ -14,8 +14,8 @@ from gate_runner.cli.common import AS_OF_HELP, as_of, guarded
 from gate_runner.config import load_policy
 from gate_runner.errors import ExitCode, UsageError
 from gate_runner.governance.diff_report import render_json, render_text
-from gate_runner.governance.policy_diff import diff_policies, loosens
-from gate_runner.governance.sides import load_side, load_tree_side
+from gate_runner.governance.policy_diff import diff_sides, loosens
+from gate_runner.governance.sides import load_side, load_tree_or_removed
 from gate_runner.governance.store import open_store
 from gate_runner.governance.store import record as file_verdict
 from gate_runner.secrets import secret_set
@@ -33,10 +33,14 @@ class DiffFormat(str, Enum):
 
 def diff(
     base: str | None = typer.Argument(
-        None, help="A policy file, a git ref, REF:path, or auto (default: the PR's target branch)."
+        None,
+        help="A git ref, REF:path or auto (default: the PR's target branch); else a policy file "
+        "written as one (./name, /path or *.yml).",
     ),
     head: str | None = typer.Argument(
-        None, help="A policy file, a git ref or REF:path (default: the working tree's --config)."
+        None,
+        help="A git ref or REF:path; else a policy file written as one (default: the working "
+        "tree's --config).",
     ),
     config: Path = CONFIG,
     format: DiffFormat = typer.Option(DiffFormat.text, "--format", help="text or json."),
@@ -50,14 +54,9 @@ def diff(
     def work() -> int:
         env = dict(os.environ)
         old = load_side(base or "auto", config, env=env)
-        new = load_side(head, config, env=env) if head else load_tree_side(config, env=env)
-        changes = diff_policies(
-            old.policy,
-            new.policy,
-            today=date.today(),
-            base_pins=old.pins,
-            head_pins=new.pins,
-        )
+        # The working tree's policy; deleted since BASE, it is the empty policy (loosens).
+        new = load_side(head, config, env=env) if head else load_tree_or_removed(config, env=env)
+        changes = diff_sides(old, new, today=date.today())
         # A value expanded from ${VAR} may be a token: the output leaves through the channel,
         # which scrubs the tokens either policy names and the forge tokens.
         channel = output.current()

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from gate_runner.config.fetch import MAX_BYTES, Fetcher, FetchError, NotCached, fetch_pinned
 from gate_runner.config.load import check_document, named_token_env, parse
@@ -30,6 +31,16 @@ MAX_DEPTH = 32
 # `check --policy-ref` passes one that reads a git ref. Raise OSError (its strerror, or its
 # message, follows "cannot read <file>: ") for a file it cannot give.
 Reader = Callable[[Path], bytes]
+
+
+@runtime_checkable
+class TreeReader(Protocol):
+    """A Reader that resolves paths itself (a git ref's tree): the loader asks it, never the
+    file system, where a path leads, so no working-tree symlink redirects it."""
+
+    def __call__(self, path: Path) -> bytes: ...
+
+    def resolve(self, path: Path) -> Path: ...
 
 
 def read_local_file(path: Path) -> bytes:
@@ -65,6 +76,11 @@ def display(path: Path) -> str:
         return absolute.relative_to(Path.cwd()).as_posix()
     except ValueError:
         return str(absolute)
+
+
+def leads_to(read: Reader | None) -> Callable[[Path], Path]:
+    """Where a path leads for `read`: the file system's realpath, or the tree it reads."""
+    return read.resolve if isinstance(read, TreeReader) else _real
 
 
 def _real(path: Path) -> Path:
@@ -106,6 +122,7 @@ class Resolver:
         self.env, self.cache_dir = env, cache_dir
         self.fetcher = _not_cached if offline else fetcher
         self.read = read or read_local_file
+        self.real = leads_to(read)
         self.sources: list[Source] = []
         self.diagnostics: list[Diagnostic] = []
         self.warnings: list[Diagnostic] = []
@@ -115,8 +132,8 @@ class Resolver:
         self._seen: set[str] = set()
 
     def resolve_root(self, path: Path, shown: str) -> None:
-        real = _real(path)
         try:
+            real = self.real(path)
             data = self.read(real)
         except OSError as exc:
             self.diagnostics.append(
@@ -186,7 +203,14 @@ class Resolver:
                 )
                 return
             target = Path(os.path.normpath(base_dir / entry))
-            key, shown, child_dir = str(_real(target)), display(target), _real(target).parent
+            shown = display(target)
+            try:
+                real = self.real(target)
+            except OSError as exc:
+                self.complete = False
+                self.diagnostics.append(at_entry(f"cannot read {shown}: {reason(exc)}"))
+                return
+            key, child_dir = str(real), real.parent
         elif _pinned_url(entry):
             assert isinstance(entry, dict)
             key = shown = entry["url"]

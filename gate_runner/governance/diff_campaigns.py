@@ -8,9 +8,11 @@ from datetime import date
 from typing import Any
 
 from gate_runner.governance.diff_rules import (
+    KEYS,
     MODE_RANK,
     Effect,
     by_rank,
+    classify,
     threshold_effect,
 )
 from gate_runner.policy import Assertion, Campaign, EffectiveValue, Origin, Policy, Threshold
@@ -122,23 +124,10 @@ class CampaignDiff:
             self._campaign(path, b, h)
 
     def _campaign(self, path: str, b: Campaign, h: Campaign) -> None:
-        # The policy key, and the model's attribute that holds it.
-        for key, attribute, why in (
-            ("campaign", "name_or_id", "another campaign would run"),
-            ("mutation_pack_id", "mutation_pack_id", "other mutations would run"),
-        ):
-            before, after = getattr(b, attribute), getattr(h, attribute)
-            if before != after:
-                self.add(f"{path}.{key}", before, after, "loosens", why)
-        for name in ("trace_id", "trace_file"):
-            if getattr(b, name) != getattr(h, name):
-                self.add(
-                    f"{path}.{name}",
-                    getattr(b, name),
-                    getattr(h, name),
-                    "neutral",
-                    "which trace the campaign replays",
-                )
+        # The campaign it runs (its name defaults to the key); the other fields are leaves.
+        if b.name_or_id != h.name_or_id:
+            why = KEYS["campaigns.*.campaign"].why
+            self.add(f"{path}.campaign", b.name_or_id, h.name_or_id, "loosens", why)
         if b.enforcement != h.enforcement:
             old = b.enforcement or self.base.enforcement.mode_on(self.today)[0]
             new = h.enforcement or self.head.enforcement.mode_on(self.today)[0]
@@ -189,14 +178,13 @@ def _assertion_changes(
                 "an assertion removed",
             )
         return
-    if b.level != h.level:
-        effect: Effect = "loosens" if h.level == "warn" else "tightens"
-        yield ".level", b.level, h.level, effect, f"level {b.level} -> {h.level}"
-    if b.expr != h.expr:
-        # Whether a new expression is stricter cannot be decided: a person must read it.
-        yield ".expr", b.expr, h.expr, "loosens", "the expression changed; review it"
-    if b.message != h.message:
-        yield ".message", b.message, h.message, "neutral", "the message changed"
+    for field in ("level", "expr", "message"):
+        before, after = getattr(b, field), getattr(h, field)
+        if before != after:
+            # An expression changed cannot be judged stricter: a person must read it.
+            cls = KEYS[f"assertions[].{field}"]
+            why = cls.why.format(before=before, after=after)
+            yield f".{field}", before, after, classify(cls, before, after), why
 
 
 def _field(

@@ -1,25 +1,210 @@
-"""Which way a changed value moves the bar: the ordering rules the policy diff applies."""
+"""Which way a changed value moves the bar: one class for every policy key, and the rules.
+
+Every key the policy schema has is in KEYS (a test walks the schema), so a new key cannot be
+silently neutral; a key that is not there (a later version's) loosens until it is classed.
+Every setting that can make a gate easier to pass, or send its work or its review
+elsewhere, loosens.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from gate_runner.thresholds import THRESHOLDS
 
 Effect = Literal["loosens", "tightens", "neutral"]
+# rank: ordered tiers, loosest first (two values of one tier cannot be compared: loosens);
+# lower / higher: a number where that way loosens; fewer: a set where dropping loosens;
+# changed: any change loosens (what runs, where, as whom, or an expression a person must
+# read); deadline: a shorter deadline loosens when running out of time can pass;
+# confidence: statistics.confidence; neutral: cannot make the gate easier to pass.
+Kind = Literal["rank", "lower", "higher", "fewer", "changed", "deadline", "confidence", "neutral"]
 
 MODE_RANK = {"observe": 0, "soft": 1, "hard": 2}
 # on_error / on_timeout / on_inconclusive: the nearer to "pass", the looser.
 OUTCOME_RANK = {"fail": 2, "warn": 1, "pass": 0}
-# Keys where a larger number is looser although they are not spelled max_* (#12: more runs
-# give an unlucky agent more chances; the brief classes them so).
-LARGER_IS_LOOSER = {"repeat", "max_runs"}
-SMALLER_IS_LOOSER = {"confidence"}
-# gate.policy_changes: a change that makes policy changes easier to pass loosens.
-POLICY_CHANGES_RANK = {"allow": 0, "review": 1, "block": 2}
-# Settings whose absence means a default: adding `on_inconclusive: pass` loosens.
-ABSENT_MEANS = {"policy_changes": "review", "on_inconclusive": "fail", "on_error": "fail",
-                "on_timeout": "fail"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class KeyClass:
+    """How a change of one policy key is classed, and why (the reason `diff` prints)."""
+
+    kind: Kind
+    why: str  # may name {before} and {after}
+    order: tuple[tuple[str, ...], ...] = ()  # rank: tiers, loosest first
+    default: object = None  # what an absent value means (the schema's default)
+    inherit: str | None = None  # absent: the value of this policy-wide key applies
+    added_tightens: bool = False  # changed: setting it where it was absent tightens
+    # lower / higher: absent is no bar at all (removing it loosens, adding it tightens);
+    # False: absent is another rule, so either way loosens.
+    absent_is_no_bar: bool = True
+    # Compared by a typed comparison in policy_diff / diff_campaigns (it calls `classify`),
+    # not leaf by leaf: collections keyed by name, and values that inherit across levels.
+    typed: bool = False
+
+
+_MODES = (("observe",), ("soft",), ("hard",))
+_OUTCOMES = (("pass",), ("fail",))
+_INCONCLUSIVE = (("pass",), ("warn",), ("fail",))
+_WHERE = "decisions would come from another server, project or account"
+
+
+def _runs(prefix: str, inherit: bool) -> dict[str, KeyClass]:
+    """repeat, max_runs, on_inconclusive, min_passing_runs: gate-wide, or one campaign's."""
+
+    def up(key: str) -> str | None:
+        return f"gate.{key}" if inherit else None
+
+    return {
+        f"{prefix}.repeat": KeyClass(
+            "higher", "more runs give an unlucky agent more chances", default=None if inherit
+            else 1, inherit=up("repeat"),
+        ),
+        f"{prefix}.max_runs": KeyClass(
+            "higher", "more runs give an unlucky agent more chances",
+            inherit=up("max_runs") if inherit else "gate.repeat",
+        ),
+        f"{prefix}.on_inconclusive": KeyClass(
+            "rank", "an undecided campaign now counts as {after}", _INCONCLUSIVE,
+            default=None if inherit else "fail", inherit=up("on_inconclusive"),
+        ),
+        f"{prefix}.min_passing_runs": KeyClass(
+            "lower", "fewer passing runs are enough", inherit=up("min_passing_runs"),
+            absent_is_no_bar=False,
+        ),
+    }  # fmt: skip
+
+
+def _thresholds(prefix: str) -> dict[str, KeyClass]:
+    return {
+        f"{prefix}.{key}": KeyClass(kind.looser, f"{key} {{before}} -> {{after}}", typed=True)
+        for key, kind in THRESHOLDS.items()
+    }
+
+
+def _assertions(prefix: str) -> dict[str, KeyClass]:
+    return {
+        prefix: KeyClass("rank", "an error-level assertion removed", typed=True),
+        f"{prefix}[].name": KeyClass("neutral", "its name: a renamed one is removed and added",
+                                     typed=True),
+        f"{prefix}[].expr": KeyClass("changed", "the expression changed; review it", typed=True),
+        f"{prefix}[].level": KeyClass("rank", "level {before} -> {after}", (("warn",), ("error",)),
+                                      default="error", typed=True),
+        f"{prefix}[].message": KeyClass("neutral", "the message changed", typed=True),
+    }  # fmt: skip
+
+
+def _waivers(prefix: str) -> dict[str, KeyClass]:
+    entry = KeyClass("changed", "a new waiver, or one that lasts longer", typed=True)
+    return {prefix: entry} | {
+        f"{prefix}[].{key}": entry for key in ("campaign", "check", "until", "reason")
+    }
+
+
+KEYS: dict[str, KeyClass] = {
+    "version": KeyClass("neutral", "the policy format (there is one)"),
+    "extends": KeyClass("changed", "a remote extends pin changed", typed=True),
+    # A local file's settings are compared after the merge, like the policy's own.
+    "extends[]": KeyClass("neutral", "a local file, compared after merge", typed=True),
+    "extends[].url": KeyClass("changed", "a remote extends pin changed", typed=True),
+    "extends[].sha256": KeyClass("changed", "a remote extends pin changed", typed=True),
+    "project": KeyClass("changed", _WHERE),
+    "api.base_url": KeyClass("changed", _WHERE),
+    "api.project": KeyClass("changed", _WHERE),
+    "api.token_env": KeyClass("changed", _WHERE + " (another token, or none: then on_error)"),
+    "api.auth_header": KeyClass("changed", "the token is sent another way (refused: on_error)"),
+    "gate.timeout": KeyClass("deadline", "less time, and a campaign left pending passes"),
+    "gate.concurrency": KeyClass("deadline", "fewer in flight, and a campaign left pending passes"),
+    "gate.on_error": KeyClass(
+        "rank", "an unanswered run now counts as {after}", _OUTCOMES, default="fail"
+    ),
+    "gate.on_timeout": KeyClass(
+        "rank", "an unanswered run now counts as {after}", _OUTCOMES, default="fail"
+    ),
+    **_runs("gate", inherit=False),
+    "gate.policy_changes": KeyClass(
+        "rank", "policy changes {before} -> {after}", (("allow",), ("review",), ("block",)),
+        default="review",
+    ),
+    "statistics.confidence": KeyClass("confidence", "statistics.confidence {before} -> {after}"),
+    "statistics.trials": KeyClass("changed", "the trial count is read another way; review it"),
+    "publish": KeyClass("neutral", "forge statuses report the verdict, they do not decide it"),
+    "enforcement.mode": KeyClass("rank", "mode {before} -> {after}", _MODES, default="hard"),
+    "enforcement.schedule": KeyClass("rank", "the mode in force from today on differs",
+                                     typed=True),
+    "enforcement.schedule[].from": KeyClass("rank", "the mode in force from today on differs",
+                                            typed=True),
+    "enforcement.schedule[].mode": KeyClass("rank", "the mode in force from today on differs",
+                                            _MODES, typed=True),
+    "enforcement.soft.reviewers": KeyClass("fewer", "soft mode's review would go elsewhere"),
+    "enforcement.soft.label": KeyClass(
+        "changed", "soft mode's label would be another", added_tightens=True
+    ),
+    **_thresholds("thresholds"),
+    **_assertions("assertions"),
+    "campaigns": KeyClass("changed", "a campaign removed", typed=True),
+    "campaigns.*.campaign": KeyClass("changed", "another campaign would run", typed=True),
+    "campaigns.*.trace_id": KeyClass("changed", "another trace would be replayed"),
+    "campaigns.*.trace_file": KeyClass("changed", "another trace would be replayed"),
+    "campaigns.*.mutation_pack_id": KeyClass("changed", "other mutations would run"),
+    **_thresholds("campaigns.*.thresholds"),
+    **_assertions("campaigns.*.assertions"),
+    "campaigns.*.enforcement": KeyClass("rank", "mode for this campaign {before} -> {after}",
+                                        _MODES, typed=True),
+    **_runs("campaigns.*", inherit=True),
+    "campaigns.*.aggregate": KeyClass(
+        "rank", "runs aggregate {before} -> {after}",
+        (("best",), ("median", "mean", "pooled"), ("worst",)), default="median",
+    ),
+    **_waivers("waivers"),
+    **_waivers("waivers.entries"),
+    "waivers.max_days": KeyClass("higher", "waivers may run longer"),
+    "waivers.reason": KeyClass(
+        "changed", "what a waiver's reason must name changed", added_tightens=True
+    ),
+    "waivers.warn_days": KeyClass("neutral", "a warning before a waiver ends, only"),
+}  # fmt: skip
+
+UNKNOWN = KeyClass("changed", "a setting this version does not class; review it")
+
+
+def pattern(path: str, campaign_keys: Collection[str] = ()) -> str:
+    """An effective path as KEYS names it: ``campaigns.core.assertions[0].level`` ->
+    ``campaigns.*.assertions[].level`` (a campaign key may itself hold dots)."""
+    shape = re.sub(r"\[\d+\]", "[]", path)
+    if shape.startswith("campaigns."):
+        rest = shape.removeprefix("campaigns.")
+        for key in sorted(campaign_keys, key=len, reverse=True):
+            if rest == key:
+                return "campaigns"  # the campaign itself: added or removed
+            if rest.startswith(key + ".") or rest.startswith(key + "["):
+                return "campaigns.*" + rest[len(key) :]
+    return shape
+
+
+def key_class(path: str, campaign_keys: Collection[str] = ()) -> KeyClass:
+    return KEYS.get(pattern(path, campaign_keys), UNKNOWN)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a class needs beyond the two values: can running out of time or certainty pass?"""
+
+    lenient_deadline: bool = False  # on_timeout pass, or on_inconclusive pass/warn, anywhere
+    lenient_inconclusive: bool = False  # on_inconclusive pass/warn anywhere
+
+
+def context(*leaves: Mapping[str, Any]) -> Context:
+    """From the effective leaves (path -> value) of both sides."""
+
+    def any_of(suffix: str, lenient: set[str]) -> bool:
+        return any(p.endswith(suffix) and v in lenient for side in leaves for p, v in side.items())
+
+    inconclusive = any_of("on_inconclusive", {"pass", "warn"})
+    return Context(inconclusive or any_of("on_timeout", {"pass"}), inconclusive)
 
 
 def by_rank(before: int, after: int) -> Effect:
@@ -29,60 +214,50 @@ def by_rank(before: int, after: int) -> Effect:
     return "tightens" if after > before else "neutral"
 
 
-def threshold_effect(key: str, before: Any, after: Any) -> Effect:
-    """A changed threshold limit, classed as the threshold table says (THRESHOLDS.looser)."""
-    kind = THRESHOLDS.get(key)
-    if kind is None:  # a key a later version adds: judged by its name
-        return number_effect(key, before, after) or "neutral"
-    if kind.looser == "fewer":
-        return categories_effect(before, after)
-    if not _number(before) or not _number(after):
+def classify(cls: KeyClass, before: Any, after: Any, ctx: Context = Context()) -> Effect:
+    """The effect of `before` -> `after` (None: absent, after defaults and inheritance)."""
+    if cls.default is not None:
+        before = cls.default if before is None else before
+        after = cls.default if after is None else after
+    if before == after:
         return "neutral"
-    return by_rank(before, after) if kind.looser == "lower" else by_rank(-before, -after)
-
-
-def number_effect(key: str, before: Any, after: Any) -> Effect | None:
-    """A setting outside the threshold table, by its name: min_*: lower loosens; max_* (and
-    repeat, max_runs): higher loosens; None: not a bar."""
-    if not _number(before) or not _number(after):
-        return None
-    if key.startswith("min_") or key in SMALLER_IS_LOOSER:
+    kind = cls.kind
+    if kind == "neutral":
+        return "neutral"
+    if kind == "changed":
+        return "tightens" if before is None and cls.added_tightens else "loosens"
+    if kind == "rank":
+        return _tiers(cls.order, before, after)
+    if kind == "fewer":
+        old, new = set(before or ()), set(after or ())
+        return "loosens" if old - new else "tightens"
+    if kind == "deadline":
+        if not ctx.lenient_deadline or not (_number(before) and _number(after)):
+            return "neutral"  # out of time fails the campaign: a deadline is no bar to lower
         return by_rank(before, after)
-    if key.startswith("max_") or key in LARGER_IS_LOOSER:
-        return by_rank(-before, -after)
-    return None
-
-
-def categories_effect(before: Any, after: Any) -> Effect:
-    """required_mutation_categories: dropping any category loosens, adding only tightens."""
-    old, new = set(before or ()), set(after or ())
-    if old - new:
+    if kind == "confidence" and ctx.lenient_inconclusive:
+        return "loosens"  # wider or narrower, the undecided band may now pass
+    # lower (confidence too) / higher: a bar; absent is no bar at all.
+    if before is None or after is None:
+        return "loosens" if after is None or not cls.absent_is_no_bar else "tightens"
+    if not (_number(before) and _number(after)):
         return "loosens"
-    return "tightens" if new - old else "neutral"
+    return by_rank(-before, -after) if kind == "higher" else by_rank(before, after)
 
 
-def leaf_effect(path: str, before: Any, after: Any) -> Effect:
-    """A setting no typed rule knows (e.g. a key a later version adds), judged by its name."""
-    key = path.rsplit(".", 1)[-1]
-    if path == "waivers.reason":
-        # A required-reason pattern: dropping it loosens; a changed one cannot be compared.
-        return "tightens" if before is None else "loosens"
-    is_bar = key.startswith(("min_", "max_")) or key in LARGER_IS_LOOSER | SMALLER_IS_LOOSER
-    if key in ABSENT_MEANS:
-        before = ABSENT_MEANS[key] if before is None else before
-        after = ABSENT_MEANS[key] if after is None else after
-    elif before is None or after is None:
-        if not is_bar:
-            return "neutral"
-        return "loosens" if after is None else "tightens"
-    number = number_effect(key, before, after)
-    if number is not None:
-        return number
-    if key == "policy_changes" and before in POLICY_CHANGES_RANK and after in POLICY_CHANGES_RANK:
-        return by_rank(POLICY_CHANGES_RANK[before], POLICY_CHANGES_RANK[after])
-    if key.startswith("on_") and before in OUTCOME_RANK and after in OUTCOME_RANK:
-        return by_rank(OUTCOME_RANK[before], OUTCOME_RANK[after])
-    return "neutral"
+def threshold_effect(key: str, before: Any, after: Any) -> Effect:
+    """A changed threshold limit, classed by the threshold table's `looser` at call time."""
+    kind = THRESHOLDS.get(key)
+    if kind is None:
+        return "loosens"  # a threshold this version does not know: a person reads it
+    return classify(KeyClass(kind.looser, ""), before, after)
+
+
+def _tiers(order: tuple[tuple[str, ...], ...], before: Any, after: Any) -> Effect:
+    rank = {value: i for i, tier in enumerate(order) for value in tier}
+    if before not in rank or after not in rank or rank[before] == rank[after]:
+        return "loosens"  # absent, unknown, or another value of the same tier: a person reads it
+    return by_rank(rank[before], rank[after])
 
 
 def _number(value: Any) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from collections.abc import Mapping
@@ -12,7 +13,7 @@ from gate_runner.ci import no_target_branch_message, target_branch
 from gate_runner.config.fetch import MAX_BYTES
 from gate_runner.errors import UsageError
 from gate_runner.files import RefusedFileError
-from gate_runner.governance.git import BlobTooLarge, Git, GitError
+from gate_runner.governance.git import BlobTooLarge, Git
 
 AUTO = "auto"
 _ABBREV_SHA = re.compile(r"[0-9a-fA-F]{7,64}\Z")
@@ -77,33 +78,130 @@ def _remote(git: Git) -> str:
     return "origin" if "origin" in remotes or not remotes else remotes[0]
 
 
+# Modes of a tree entry (git's object model): a regular file, an executable, a directory, a
+# symlink. Anything else (a submodule) is not a file a policy can be read from.
+_FILE_MODES = ("100644", "100755")
+_TREE, _LINK = "040000", "120000"
+_MAX_LINKS = 40  # as the kernel's ELOOP
+_MAX_LINK_BYTES = 4096  # PATH_MAX: a symlink's target is a path
+
+
 class GitRefReader:
-    """Reads working-tree paths as they are at one commit; a path outside the repo is refused."""
+    """Reads working-tree paths as they are at one commit, from git's objects only.
+
+    A path is taken as the user named it (from the shell's working directory, `$PWD`), made
+    relative to the repository without looking at the working tree, and then resolved in the
+    TREE at the commit: a symlink there is followed within that tree, one that leaves it is
+    refused. A symlink the working tree has (a pull request's ``svc -> lax``) never redirects
+    what is read, and a path outside the repository is refused.
+    """
 
     def __init__(self, git: Git, ref: PolicyRef) -> None:
         self.git, self.ref = git, ref
         self.root = Path(os.path.realpath(git.toplevel()))
+        self._trees: dict[str, dict[str, tuple[str, str]]] = {}
 
     def relative(self, path: Path) -> str:
-        absolute = Path(os.path.normpath(Path(os.path.realpath(path.parent)) / path.name))
-        try:
-            return absolute.relative_to(self.root).as_posix()
-        except ValueError:
-            raise FileNotFoundError(
-                2, f"{path} is outside the repository, so it cannot be read from {self.ref.name}"
-            ) from None
+        """The path inside the repository, as named: no working-tree symlink is followed."""
+        parts = as_named(path).parts
+        # The shortest ancestor that is the repository (reached through whatever symlinks
+        # lead to the checkout); everything below it is a path in the tree, taken as written.
+        for i in range(1, len(parts) + 1):
+            if Path(os.path.realpath(Path(*parts[:i]))) == self.root:
+                return "/".join(parts[i:])
+        raise FileNotFoundError(
+            2, f"{path} is outside the repository, so it cannot be read from {self.ref.name}"
+        )
 
     def label(self, path: Path) -> str:
         """How a file at the ref is shown in origins: ``origin/main:svc/sepurux.yml``."""
         return f"{self.ref.name}:{self.relative(path)}"
 
+    def resolve(self, path: Path) -> Path:
+        """`path` with every symlink resolved in the tree at the ref (the loader's realpath)."""
+        resolved, _mode, _obj = self._in_tree(self.relative(path))
+        return self.root / resolved if resolved else self.root
+
     def __call__(self, path: Path) -> bytes:
         rel = self.relative(path)
-        # cat-file gives the committed bytes exactly (`git show` would list a tree instead).
+        _resolved, mode, obj = self._in_tree(rel)
+        if mode not in _FILE_MODES:
+            raise IsADirectoryError(errno.EISDIR, f"{self.ref.name}:{rel} is not a file")
+        # The blob by its id: the committed bytes exactly, never more than the cap.
         try:
-            return self.git.blob(f"{self.ref.commit}:{rel}", MAX_BYTES)
+            return self.git.blob(obj, MAX_BYTES)
         except BlobTooLarge:
             # The same cap and words as a policy file on disk (files.read_regular).
             raise RefusedFileError(f"larger than {MAX_BYTES} bytes; refusing") from None
-        except GitError:
-            raise FileNotFoundError(2, f"{self.ref.name} has no file {rel}") from None
+
+    def _in_tree(self, rel: str) -> tuple[str, str, str]:
+        """(resolved path, mode, object id) of `rel` in the tree at the ref."""
+        pending = [p for p in rel.split("/") if p not in ("", ".")]
+        done: list[str] = []
+        mode, obj, links = _TREE, f"{self.ref.commit}^{{tree}}", 0
+        while pending:
+            name = pending.pop(0)
+            if name == "..":
+                if not done:
+                    raise OSError(errno.ELOOP, f"{self.ref.name}:{rel} leaves the repository")
+                done.pop()
+                mode, obj = _TREE, self._tree_id(done)
+                continue
+            entry = self._entries(done).get(name) if mode == _TREE else None
+            if entry is None:
+                raise FileNotFoundError(2, f"{self.ref.name} has no file {rel}")
+            mode, obj = entry
+            if mode == _LINK:
+                links += 1
+                try:
+                    target = self.git.blob(obj, _MAX_LINK_BYTES).decode("utf-8", "replace")
+                except BlobTooLarge:
+                    raise OSError(
+                        errno.ENAMETOOLONG, f"{self.ref.name}:{rel}: a long link"
+                    ) from None
+                if links > _MAX_LINKS or target.startswith("/"):
+                    why = "a symlink loop" if links > _MAX_LINKS else "a symlink out of the tree"
+                    raise OSError(errno.ELOOP, f"{self.ref.name}:{rel} is {why}")
+                pending = target.split("/") + pending
+                mode, obj = _TREE, self._tree_id(done)
+                continue
+            done.append(name)
+        return "/".join(done), mode, obj
+
+    def _tree_id(self, parts: list[str]) -> str:
+        return f"{self.ref.commit}:{'/'.join(parts)}" if parts else f"{self.ref.commit}^{{tree}}"
+
+    def _entries(self, parts: list[str]) -> dict[str, tuple[str, str]]:
+        """The entries of one directory at the ref: name -> (mode, object id)."""
+        key = "/".join(parts)
+        if key not in self._trees:
+            # --full-tree: from a subdirectory, ls-tree would list only what is under it.
+            listing = self.git.run(["ls-tree", "-z", "--full-tree", self._tree_id(parts)])
+            entries: dict[str, tuple[str, str]] = {}
+            for item in listing.split(b"\0"):
+                meta, tab, name = item.partition(b"\t")
+                if tab:
+                    mode, _kind, obj = meta.decode("ascii").split(" ")
+                    entries[name.decode("utf-8", "surrogateescape")] = (mode, obj)
+            self._trees[key] = entries
+        return self._trees[key]
+
+
+def as_named(path: Path) -> Path:
+    """`path` made absolute from the directory the user named (`$PWD`), normalised as text."""
+    return Path(os.path.normpath(_logical_cwd() / path))
+
+
+def _logical_cwd() -> Path:
+    """The working directory as the shell names it: `$PWD` when it is this directory.
+
+    After ``cd svc`` where svc is a symlink, getcwd() says where the link points; the
+    path the user means is the one they typed.
+    """
+    pwd = os.environ.get("PWD", "")
+    try:
+        if os.path.isabs(pwd) and os.path.samefile(pwd, "."):
+            return Path(pwd)
+    except OSError:
+        pass
+    return Path.cwd()

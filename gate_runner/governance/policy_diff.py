@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -11,22 +10,17 @@ from typing import Any
 from gate_runner.governance.diff_campaigns import CampaignDiff
 from gate_runner.governance.diff_rules import (
     MODE_RANK,
-    OUTCOME_RANK,
+    Context,
     Effect,
+    KeyClass,
     by_rank,
-    leaf_effect,
+    classify,
+    context,
+    key_class,
 )
 from gate_runner.governance.policy_files import RemotePin
+from gate_runner.governance.sides import PolicySide
 from gate_runner.policy import Origin, Policy
-
-# Leaves of `Policy.effective` that the typed comparisons (here and in diff_campaigns)
-# judge; any other leaf (a key a later version adds) is classed by diff_rules.leaf_effect.
-_TYPED = re.compile(
-    r"^(version|api\..*|gate\.(on_error|on_timeout|timeout|concurrency)|enforcement\..*"
-    r"|thresholds\..*|assertions\[.*|waivers\[.*|waivers\.entries\[.*"
-    r"|campaigns\.[^.]+(\.(campaign|trace_id|trace_file|mutation_pack_id|enforcement)"
-    r"|\.thresholds\..*|\.assertions\[.*)?)$"
-)
 
 
 @dataclass(frozen=True)
@@ -64,7 +58,6 @@ def diff_policies(
 ) -> list[PolicyChange]:
     """Every change from `base` to `head` that alters what the gate does."""
     d = _Diff(base, head, today)
-    d.settings()
     d.enforcement()
     d.defaults()
     d.campaigns()
@@ -72,6 +65,17 @@ def diff_policies(
     d.pins(base_pins, head_pins)
     d.other_leaves()
     return d.changes
+
+
+def diff_sides(base: PolicySide, head: PolicySide, *, today: date) -> list[PolicyChange]:
+    """diff_policies of two loaded sides; a head whose file is gone is itself a loosening."""
+    removal = []
+    if head.removed:
+        where, why = f"{base.policy.path}:1", "the policy file was removed"
+        removal = [PolicyChange("policy", base.policy.path, None, "loosens", where, why)]
+    return removal + diff_policies(
+        base.policy, head.policy, today=today, base_pins=base.pins, head_pins=head.pins
+    )
 
 
 def loosens(changes: list[PolicyChange]) -> list[PolicyChange]:
@@ -90,6 +94,11 @@ class _Diff(CampaignDiff):
         self.changes: list[PolicyChange] = []
         self.base_origins = {e.path: e.origin for e in base.effective}
         self.head_origins = {e.path: e.origin for e in head.effective}
+        self.keys = {c.key for c in (*base.campaigns, *head.campaigns)}
+        # An empty mapping or list sets nothing: it is absent.
+        self.base_leaves = {e.path: e.value for e in base.effective if e.value not in ({}, [])}
+        self.head_leaves = {e.path: e.value for e in head.effective if e.value not in ({}, [])}
+        self.ctx: Context = context(self.base_leaves, self.head_leaves)
 
     def add(
         self,
@@ -108,41 +117,8 @@ class _Diff(CampaignDiff):
         location = (_where(head) if after is not None else None) or _where(base)
         self.changes.append(PolicyChange(path, before, after, effect, location, reason))
 
-    def settings(self) -> None:
-        b, h = self.base, self.head
-        for name in ("on_error", "on_timeout"):
-            old, new = getattr(b.gate, name), getattr(h.gate, name)
-            if old != new:
-                effect = by_rank(OUTCOME_RANK[old], OUTCOME_RANK[new])
-                self.add(f"gate.{name}", old, new, effect, f"an unanswered run now counts as {new}")
-        for name in ("timeout", "concurrency"):
-            old, new = getattr(b.gate, name), getattr(h.gate, name)
-            if old != new:
-                self.add(f"gate.{name}", old, new, "neutral", "how the gate runs, not its bar")
-        if b.api.base_url != h.api.base_url:
-            why = "decisions would come from another server"
-            self.add("api.base_url", b.api.base_url, h.api.base_url, "loosens", why)
-        if b.api.project != h.api.project:
-            why = "the campaigns would run in another project"
-            self.add("api.project", b.api.project, h.api.project, "loosens", why)
-        for name in ("token_env", "auth_header"):
-            old, new = getattr(b.api, name), getattr(h.api, name)
-            if old != new:
-                self.add(f"api.{name}", old, new, "neutral", "how the gate authenticates")
-
     def enforcement(self) -> None:
         b, h = self.base.enforcement, self.head.enforcement
-        if b.mode != h.mode:
-            effect = by_rank(MODE_RANK[b.mode], MODE_RANK[h.mode])
-            self.add(
-                "enforcement.mode",
-                b.mode,
-                h.mode,
-                effect,
-                f"mode {b.mode} -> {h.mode}",
-                head=h.mode_origin,
-                base=b.mode_origin,
-            )
         old = [{"from": e.start.isoformat(), "mode": e.mode} for e in b.schedule]
         new = [{"from": e.start.isoformat(), "mode": e.mode} for e in h.schedule]
         if old != new:
@@ -226,22 +202,35 @@ class _Diff(CampaignDiff):
             )
 
     def other_leaves(self) -> None:
-        old = {e.path: e for e in self.base.effective if not _TYPED.match(e.path)}
-        new = {e.path: e for e in self.head.effective if not _TYPED.match(e.path)}
+        """Every leaf no typed comparison owns, classed by diff_rules.KEYS."""
+        old, new = self.base_leaves, self.head_leaves
         for path in sorted({*old, *new}):
-            b, h = old.get(path), new.get(path)
-            before, after = (b.value if b else None), (h.value if h else None)
-            if before != after:
-                effect = leaf_effect(path, before, after)
-                self.add(
-                    path,
-                    before,
-                    after,
-                    effect,
-                    "a setting changed",
-                    head=h.origin if h else None,
-                    base=b.origin if b else None,
-                )
+            cls = key_class(path, self.keys)
+            if cls.typed:
+                continue
+            before = self._value(old, path, cls)
+            after = self._value(new, path, cls)
+            if before == after:
+                continue
+            effect = classify(cls, before, after, self.ctx)
+            b, h = self.base_origins.get(path), self.head_origins.get(path)
+            self.add(
+                path,
+                old.get(path),
+                new.get(path),
+                effect,
+                cls.why.format(before=before, after=after),
+                head=h if path in new else None,
+                base=b if path in old else None,
+            )
+
+    def _value(self, leaves: dict[str, Any], path: str, cls: KeyClass) -> Any:
+        """The value in force: the leaf, else what it inherits, else its default."""
+        seen = 0
+        while path not in leaves and cls.inherit is not None and seen < 4:
+            path, seen = cls.inherit, seen + 1
+            cls = key_class(path)
+        return leaves.get(path, cls.default)
 
 
 def _shown(value: Any, limit: int | None = None) -> str:

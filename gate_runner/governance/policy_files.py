@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from gate_runner.config.extends import Reader
+from gate_runner.config.extends import Reader, leads_to
 from gate_runner.config.yaml_positions import YamlProblem, load_document
 
 
@@ -46,6 +46,8 @@ def local_chain(
         seen.add(path)
         try:
             data = read(path)
+            # A local extends is relative to where the file really is, as the loader has it.
+            parent = leads_to(read)(path).parent
         except OSError:
             if path == first:
                 raise
@@ -53,7 +55,7 @@ def local_chain(
         files.append(PolicyFile(path, data))
         for entry, line in _extends(data, label(path)):
             if isinstance(entry, str):
-                pending.append(Path(os.path.normpath(path.parent / entry)))
+                pending.append(Path(os.path.normpath(parent / entry)))
             elif isinstance(entry, dict) and isinstance(entry.get("url"), str):
                 pins.append(RemotePin(entry["url"], str(entry.get("sha256", "")), line))
     return files, pins

@@ -14,11 +14,12 @@ from gate_runner.governance.policy_changes import (
     PolicyChangeDecision,
     decide_policy_changes,
 )
-from gate_runner.governance.policy_diff import diff_policies
+from gate_runner.governance.policy_diff import diff_sides
 from gate_runner.governance.sides import (
     NoPolicyAtRef,
     PolicySide,
     load_ref_side,
+    load_tree_or_removed,
     load_tree_side,
 )
 from gate_runner.policy import Policy
@@ -79,15 +80,15 @@ def compare_with_ref(
     """
     git = git or Git()
     ref = resolve_policy_ref(git, spec, env)
-    head = load_tree_side(config, env=env, cache_dir=cache_dir)
+    head = load_tree_or_removed(config, env=env, cache_dir=cache_dir)
     try:
         base = load_ref_side(git, ref, config, env=env, cache_dir=cache_dir)
     except NoPolicyAtRef as missing:
+        if head.removed:
+            load_tree_side(config, env=env, cache_dir=cache_dir)  # in neither: its error
         decision = decide_policy_changes(head.policy.gate.policy_changes, (), base_ref=ref.name)
         note = f"{missing}; this change introduces the gate, so its own policy judges"
         return RefComparison(ref, None, head, decision, note)
-    changes = diff_policies(
-        base.policy, head.policy, today=today, base_pins=base.pins, head_pins=head.pins
-    )
+    changes = diff_sides(base, head, today=today)
     decision = decide_policy_changes(base.policy.gate.policy_changes, changes, base_ref=ref.name)
     return RefComparison(ref, base, head, decision)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +13,13 @@ from gate_runner.config import load_policy
 from gate_runner.config.extends import display
 from gate_runner.errors import Diagnostic, PolicyError, UsageError
 from gate_runner.governance.git import Git
-from gate_runner.governance.git_source import GitRefReader, PolicyRef, resolve_policy_ref
+from gate_runner.governance.git_source import (
+    AUTO,
+    GitRefReader,
+    PolicyRef,
+    as_named,
+    resolve_policy_ref,
+)
 from gate_runner.governance.policy_files import RemotePin, local_chain
 from gate_runner.policy import Origin, Policy, PolicySource
 
@@ -28,6 +35,7 @@ class PolicySide:
     label: str
     policy: Policy
     pins: tuple[RemotePin, ...]
+    removed: bool = False  # the file is gone from this side: `policy` is the empty policy
 
 
 def load_tree_side(
@@ -36,6 +44,21 @@ def load_tree_side(
     policy = load_policy(config, env=env, cache_dir=cache_dir)
     _files, pins = local_chain(config, Path.read_bytes, display)
     return PolicySide(str(config), policy, tuple(pins))
+
+
+def load_tree_or_removed(
+    config: Path, *, env: Mapping[str, str] | None = None, cache_dir: Path | None = None
+) -> PolicySide:
+    """The working tree's policy, or, when nothing at all is at that path, the empty policy
+    (``version: 1``) standing for one the change deleted: compared with the base, every
+    bar it set is removed. An unreadable or invalid file is its error, as ever."""
+    try:
+        return load_tree_side(config, env=env, cache_dir=cache_dir)
+    except PolicyError:
+        if os.path.lexists(config):
+            raise
+    policy = load_policy(config, env={}, read=lambda _path: b"version: 1\n")
+    return PolicySide(f"{config} (removed)", policy, (), removed=True)
 
 
 def load_ref_side(
@@ -48,6 +71,8 @@ def load_ref_side(
 ) -> PolicySide:
     """The policy at `ref`; its local extends come from the same ref, never the working tree."""
     reader = GitRefReader(git, ref)
+    # Absolute as the user named it: getcwd() would have followed a working-tree symlink.
+    config = as_named(config)
     try:
         rel = reader.relative(config)
     except FileNotFoundError as error:
@@ -60,7 +85,9 @@ def load_ref_side(
             "nothing at that ref can judge it"
         ) from None
     except OSError:
-        pins = []  # there but unreadable (over the size cap): the loader says so, at its place
+        # There but unreadable (over the size cap, a symlink out of the tree at the ref, a
+        # loop): the loader says so, at its place; the working tree never stands in for it.
+        pins = []
     policy = _load_at_ref(reader, config, env=env, cache_dir=cache_dir)
     return PolicySide(ref.name, policy, tuple(pins))
 
@@ -139,14 +166,29 @@ def load_side(
     cache_dir: Path | None = None,
     git: Git | None = None,
 ) -> PolicySide:
-    """A file when `spec` names one; else ``REF:path`` or a ref (read at `config`), or ``auto``."""
-    if Path(spec).is_file():
-        return load_tree_side(Path(spec), env=env, cache_dir=cache_dir)
+    """``auto``, a ref, ``REF:path``, else a policy file named as one (see `names_a_file`).
+
+    A ref is resolved as a ref first: a file the pull request adds under a ref's name
+    (``origin/main``, ``auto``) is never what the change is compared with.
+    """
     git = git or Git()
-    if not git.ok(["rev-parse", "--git-dir"]):
-        raise UsageError(f"{spec}: no such policy file, and no git repository here to read a ref")
+    in_repo = git.ok(["rev-parse", "--git-dir"])
     ref_name, colon, path = spec.partition(":")
-    if colon and path:
-        spec, config = ref_name, Path(path)
-    ref = resolve_policy_ref(git, spec, env)
-    return load_ref_side(git, ref, config, env=env, cache_dir=cache_dir)
+    ref_name, at = (ref_name, Path(path)) if colon and path else (spec, config)
+    is_ref = in_repo and (spec == AUTO or git.commit_of(ref_name) is not None)
+    if not is_ref and names_a_file(spec):
+        if not Path(spec).is_file():
+            nowhere = "" if in_repo else ", and no git repository here to read a ref"
+            raise UsageError(f"{spec}: no such policy file{nowhere}")
+        return load_tree_side(Path(spec), env=env, cache_dir=cache_dir)
+    if not in_repo:
+        raise UsageError(f"{spec}: no such policy file, and no git repository here to read a ref")
+    # Not a ref here (a shallow clone lacks it): the error names the fetch, never a file.
+    ref = resolve_policy_ref(git, ref_name, env)
+    return load_ref_side(git, ref, at, env=env, cache_dir=cache_dir)
+
+
+def names_a_file(spec: str) -> bool:
+    """A path no ref can be: it starts with ``/``, ``./`` or ``../`` (a ref component cannot
+    start with a dot), or ends in ``.yml``/``.yaml`` as a policy file does."""
+    return spec.startswith(("/", "./", "../")) or spec.endswith((".yml", ".yaml"))

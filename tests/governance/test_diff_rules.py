@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gate_runner.config import load_policy
-from gate_runner.governance.diff_rules import leaf_effect
+from gate_runner.governance.diff_rules import Context, classify, key_class
 from gate_runner.governance.policy_diff import diff_policies
 from gate_runner.governance.sides import load_tree_side
 
@@ -65,7 +65,48 @@ def _diff(tmp_path: Path, before: str, after: str) -> dict[str, tuple[str, objec
             "api: {base_url: 'https://b.example'}",
             ("api.base_url", "loosens"),
         ),
-        ("api: {token_env: A}", "api: {token_env: B}", ("api.token_env", "neutral")),
+        # Another variable: another account's token, or none (then on_error decides).
+        ("api: {token_env: A}", "api: {token_env: B}", ("api.token_env", "loosens")),
+        (
+            "gate: {on_timeout: pass, timeout: 600}",
+            "gate: {on_timeout: pass, timeout: 1}",
+            ("gate.timeout", "loosens"),
+        ),
+        (
+            "campaigns: {c: {aggregate: worst}}",
+            "campaigns: {c: {aggregate: best}}",
+            ("campaigns.c.aggregate", "loosens"),
+        ),
+        (
+            "campaigns: {c: {aggregate: median}}",
+            "campaigns: {c: {aggregate: mean}}",
+            ("campaigns.c.aggregate", "loosens"),
+        ),
+        (
+            "campaigns: {c: {aggregate: mean}}",
+            "campaigns: {c: {aggregate: worst}}",
+            ("campaigns.c.aggregate", "tightens"),
+        ),
+        (
+            "statistics: {trials: trace_count}",
+            "statistics: {trials: '`1000`'}",
+            ("statistics.trials", "loosens"),
+        ),
+        (
+            "enforcement: {soft: {reviewers: [alice, acme/sre]}}",
+            "enforcement: {soft: {reviewers: [mallory]}}",
+            ("enforcement.soft.reviewers", "loosens"),
+        ),
+        (
+            "enforcement: {soft: {label: needs-sre}}",
+            "enforcement: {soft: {label: ok}}",
+            ("enforcement.soft.label", "loosens"),
+        ),
+        (
+            "campaigns: {c: {trace_id: a}}",
+            "campaigns: {c: {trace_id: b}}",
+            ("campaigns.c.trace_id", "loosens"),
+        ),
     ],
 )
 def test_one_setting(tmp_path: Path, before: str, after: str, expected: tuple[str, str]) -> None:
@@ -183,10 +224,12 @@ def test_a_remote_pin_change_loosens_and_points_at_the_pin(tmp_path: Path) -> No
         ("waivers.reason", None, "[A-Z]+-\\d+", "tightens"),
         ("waivers.reason", "[A-Z]+-\\d+", ".*", "loosens"),
         ("waivers.warn_days", 7, 3, "neutral"),
-        ("statistics.trials", "trace_count", "n", "neutral"),
+        ("statistics.trials", "trace_count", "n", "loosens"),
+        ("gate.timeout", 600, 60, "neutral"),  # out of time fails: no bar moves
+        ("a.key.a.later.version.adds", 1, 2, "loosens"),  # unclassed: a person reads it
     ],
 )
-def test_settings_a_later_version_adds_are_classed_by_name(
+def test_each_key_is_classed_by_its_class(
     path: str, before: object, after: object, effect: str
 ) -> None:
-    assert leaf_effect(path, before, after) == effect
+    assert classify(key_class(path), before, after, Context()) == effect

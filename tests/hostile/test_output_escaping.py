@@ -143,4 +143,6 @@ def test_an_error_quoting_a_hostile_path_starts_no_line_of_its_own(tmp_path: Pat
         "gate-runner: error: evil",
         f"gate-runner: error: {INJECTED}\\e[2J.json: not valid JSON "
         "(Expecting property name enclosed in double quotes: line 1 column 2 (char 1))",
+        # A usage error found after the policy loads still writes a verdict (issue 17).
+        "gate-runner: verdict written to gate-runner-verdict.json",
     ]
