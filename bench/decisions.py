@@ -1,85 +1,73 @@
-"""Decisions on a random agent: how often each rule blocks, how wrongly, and how many runs it costs.
+"""Decisions on agents whose runs vary: how often each rule blocks, how wrongly, what it costs.
 
-Simulated agents have a true pass rate from bar − 0.15 to bar + 0.15; each run is
-`trials` attempts, its successes drawn from Binomial(trials, true). Every gate is
-seeded, and the rules see the same runs (run 1 for all, runs 1–3 for the
-median, as many as it asks for the sequential rule), so their differences are the
-rules', not the dice's. Each rule is a `RunPlan` handed to `gate_runner.statistics.decide`,
-the call the gate itself makes after every run:
+Issue 19. Each simulated run draws its own pass rate from a Beta of mean `true` and
+intra-class correlation ρ (beta-binomial; ρ = 0 is the plain binomial), then its successes
+from Binomial(50, rate) (`statistics.simulation.draw_successes`). Bar 0.85, true rates 0.70 to
+1.00, ρ in {0, 0.02, 0.05, 0.10}, 5,000 seeded gates a point. Every gate's stream of runs is
+replayed to every rule (common random numbers), and each rule is the `RunPlan` a policy
+would produce, handed to `gate_runner.statistics.decide` after every run, as the gate does:
 
-  (a) one run, point estimate against the bar (gate-runner before repeats);
-  (b) a fixed 3-run median against the bar (Lighthouse CI's default numberOfRuns: 3);
-  (c) gate-runner's sequential rule: Wald's SPRT at confidence 0.95, indifference 0.05,
-      max_runs 5, on_inconclusive fail (the default);
-  (d) the same with on_inconclusive pass, to show what the default's caution costs;
-  (e) the alternative to the SPRT: alpha spending, Bonferroni over the max_runs looks on
-      Wilson intervals (the interval at confidence 1 − 0.05/5 must clear or miss the bar).
+  default       statistics.confidence 0.95, max_runs 20, no icc: the run-rates rule
+  icc declared  the same with `statistics.icc` set to the true ρ (effective counts)
+  one run       one run, its pass rate against the bar (no statistics)
+  3-run median  three runs, the median against the bar (Lighthouse CI's default)
 
-Wrong decision: blocking an agent whose true rate is at or above the bar + δ, or passing
-one at or below the bar − δ (δ = the indifference half-width, 0.05). Inside the zone no
-decision is counted wrong; the P(block) curve shows what each rule does there.
+A wrong decision is blocking an agent at or above bar + 0.05 or passing one at or below
+bar − 0.05. The script checks the issue's targets (wrong ≤ 5 % where |true − bar| ≥ 0.10 for
+every ρ, and where ≥ 0.05 for ρ ≤ 0.05; mean runs at 0.95 ≤ 4 at ρ 0 and ≤ 6 at ρ 0.05;
+`icc: 0` at ρ 0 keeps the figures of the rule before issue 19, exactly) and exits 1 when
+one is missed. It also recomputes the figures docs/statistics.md quotes exactly.
 
-Run: .venv/bin/pip install -e ".[bench]"; .venv/bin/python bench/decisions.py --gates 5000
-(2–6 minutes on 2 shared cores; writes docs/decisions.png, --no-plot skips it)
+Run: .venv/bin/pip install -e ".[bench]"; .venv/bin/python bench/decisions.py
+(--quick: 400 gates a point every 0.05, seconds; --no-plot skips docs/decisions.png)
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import random
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from multiprocessing import Pool
 from pathlib import Path
 
 from _common import REPO, machine, table
 
-from gate_runner.statistics import Bar, RunPlan, Sample, decide, settle
+from gate_runner.statistics import Bar, RunPlan, Sample, decide, settle, wilson
 from gate_runner.statistics.sequential import Sprt, operating_characteristic
-from gate_runner.statistics.simulation import Binomial
+from gate_runner.statistics.simulation import draw_successes
 
 BAR = 0.85
 DELTA = 0.05
 CONFIDENCE = 0.95
-MAX_RUNS = 5
-TRIALS = (20, 50, 100)
-OFFSETS = tuple(round(-0.15 + 0.01 * i, 2) for i in range(31))
-RULE_NAMES = (
-    "one run",
-    "3-run median",
-    "sequential",
-    "sequential, on_inconclusive pass",
-    "alpha spending",
-)
-SEQUENTIAL = RULE_NAMES[2:]
+TRIALS = 50
+MAX_RUNS = 20
+RHOS = (0.0, 0.02, 0.05, 0.10)
+RULES = ("default", "icc declared", "one run", "3-run median")
+PASS_RATE = Bar("min_pass_rate", "pass_rate", BAR, "min")
 
 
-def rules(max_runs: int) -> dict[str, RunPlan]:
+def plans(rho: float) -> dict[str, RunPlan]:
     """The rules compared, as the RunPlans a policy would produce."""
-    sequential = RunPlan(max_runs=max_runs, confidence=CONFIDENCE, on_inconclusive="fail")
-    lenient = RunPlan(max_runs=max_runs, confidence=CONFIDENCE, on_inconclusive="pass")
-    spending = RunPlan(max_runs=max_runs, confidence=CONFIDENCE, sequential_rule="bonferroni")
-    median = RunPlan(repeat=3, max_runs=3, aggregate="median")
-    plans = (RunPlan(), median, sequential, lenient, spending)
-    return dict(zip(RULE_NAMES, plans, strict=True))
+    return {
+        "default": RunPlan(max_runs=MAX_RUNS, confidence=CONFIDENCE),
+        "icc declared": RunPlan(max_runs=MAX_RUNS, confidence=CONFIDENCE, icc=rho),
+        "one run": RunPlan(),
+        "3-run median": RunPlan(repeat=3, max_runs=3),
+    }
 
 
 @dataclass
 class Tally:
-    """One rule at one (trials, true rate) point."""
+    """One rule at one (ρ, true rate) point."""
 
     gates: int = 0
     blocked: int = 0
     runs: int = 0
-    concluded: int = 0  # pass or fail decided by the rule itself
-    wrong_concluded: int = 0  # of those, on the wrong side (outside the indifference zone)
-    budget_out: int = 0  # inconclusive at max_runs: on_inconclusive decided
-    # Paired with the 3-run median on the same runs: gates only this rule got wrong, and
-    # gates only the median got wrong (McNemar's discordant pairs).
-    only_this_wrong: int = 0
-    only_median_wrong: int = 0
 
     def p_block(self) -> float:
         return self.blocked / self.gates
@@ -88,263 +76,230 @@ class Tally:
         return self.runs / self.gates
 
 
-def wrong(blocked: bool, true_rate: float) -> bool:
-    """Outside the indifference zone only: block a good agent or pass a bad one."""
-    if true_rate >= BAR + DELTA - 1e-9:
-        return blocked
-    if true_rate <= BAR - DELTA + 1e-9:
-        return not blocked
-    return False
+def wrong_rate(tally: Tally, true: float) -> float | None:
+    """The share decided wrongly at `true`; None inside the indifference zone (no wrong side)."""
+    if true >= BAR + DELTA - 1e-9:
+        return tally.p_block()
+    if true <= BAR - DELTA + 1e-9:
+        return 1.0 - tally.p_block()
+    return None
 
 
-def run_gate(
-    plan: RunPlan, bar: Bar, draw: Callable[[], Sample], tally: Tally, true: float
-) -> bool:
-    """One gate through `decide`, as the gate calls it after each run; True if it blocked."""
-    samples: list[Sample] = []
-    while True:
-        samples.append(draw())
-        decision = decide(tuple(samples), bar, plan)
-        if decision.status != "continue":
-            break
-    tally.gates += 1
-    tally.runs += len(samples)
-    if decision.status == "inconclusive":
-        tally.budget_out += 1
-        blocked = settle(plan.on_inconclusive)[0] == "fail"
-    else:
-        tally.concluded += 1
-        blocked = decision.status == "fail"
-        tally.wrong_concluded += wrong(blocked, true)
-    tally.blocked += blocked
-    return blocked
+def point(job: tuple[float, float, int, int]) -> tuple[float, float, dict[str, Tally]]:
+    """Every rule over `gates` seeded gates of one (ρ, true rate)."""
+    rho, true, gates, seed = job
+    rules = plans(rho)
+    tallies = {name: Tally() for name in rules}
+    for gate in range(gates):
+        rng = random.Random(f"{seed}:{rho}:{true:.2f}:{gate}")
+        drawn: list[Sample] = []  # drawn lazily, shared by every rule
+
+        def run(index: int, rng: random.Random = rng, drawn: list[Sample] = drawn) -> Sample:
+            while len(drawn) <= index:
+                drawn.append(Sample(draw_successes(rng, TRIALS, true, rho) / TRIALS, TRIALS))
+            return drawn[index]
+
+        for name, plan in rules.items():
+            samples: list[Sample] = []
+            while True:
+                samples.append(run(len(samples)))
+                decision = decide(tuple(samples), PASS_RATE, plan)
+                if decision.status != "continue":
+                    break
+            status = decision.status
+            blocked = (
+                settle(plan.on_inconclusive)[0] == "fail"
+                if status == "inconclusive"
+                else status == "fail"
+            )
+            tally = tallies[name]
+            tally.gates += 1
+            tally.runs += len(samples)
+            tally.blocked += blocked
+    return rho, true, tallies
 
 
-def sweep(gates: int, seed: int, max_runs: int) -> dict[tuple[int, float, str], Tally]:
-    plans = rules(max_runs)
-    bar = Bar("min_pass_rate", "pass_rate", BAR, "min")
-    results: dict[tuple[int, float, str], Tally] = {}
-    for trials in TRIALS:
-        for offset in OFFSETS:
-            true = round(BAR + offset, 4)
-            law = Binomial(trials, true)
-            for name in plans:
-                results[trials, offset, name] = Tally()
-            for gate in range(gates):
-                # One stream of runs per gate, replayed to every rule (common random numbers).
-                rng = random.Random(f"{seed}:{trials}:{offset:+.2f}:{gate}")
-                runs = [Sample(law.draw(rng) / trials, trials) for _ in range(max(max_runs, 3))]
-                blocked = {}
-                for name, plan in plans.items():
-                    stream = iter(runs)
-                    tally = results[trials, offset, name]
-                    blocked[name] = run_gate(plan, bar, lambda s=stream: next(s), tally, true)
-                median_wrong = wrong(blocked["3-run median"], true)
-                for name in plans:
-                    this_wrong = wrong(blocked[name], true)
-                    results[trials, offset, name].only_this_wrong += this_wrong and not median_wrong
-                    results[trials, offset, name].only_median_wrong += (
-                        median_wrong and not this_wrong
-                    )
-    return results
+def sweep(
+    gates: int, seed: int, trues: Sequence[float]
+) -> dict[tuple[float, float], dict[str, Tally]]:
+    jobs = [(rho, true, gates, seed) for rho in RHOS for true in trues]
+    with Pool(os.cpu_count() or 1) as pool:
+        return {(rho, true): t for rho, true, t in pool.imap_unordered(point, jobs)}
 
 
-def report(
-    results: dict[tuple[int, float, str], Tally], gates: int, max_runs: int
-) -> tuple[str, list[str]]:
+def report(results: dict[tuple[float, float], dict[str, Tally]], trues: Sequence[float]) -> str:
     lines = []
-    for trials in TRIALS:
+    for rho in RHOS:
         rows = []
-        for offset in OFFSETS:
-            if round(offset * 100) % 5:
-                continue  # the tables show every 0.05; the plot shows every 0.01
-            one, median, seq, lenient, spending = (results[trials, offset, n] for n in RULE_NAMES)
-            wrong_rate = seq.wrong_concluded / seq.concluded if seq.concluded else 0.0
+        for true in trues:
+            if round(true * 100) % 5:
+                continue  # the tables show every 0.05; the plot every point
+            t = results[rho, true]
             rows.append(
                 [
-                    f"{BAR + offset:.2f} ({offset:+.2f})",
-                    f"{one.p_block():.3f}",
-                    f"{median.p_block():.3f}",
-                    f"{seq.p_block():.3f}",
-                    f"{seq.mean_runs():.2f}",
-                    f"{seq.concluded / seq.gates:.3f}",
-                    f"{seq.budget_out / seq.gates:.3f}",
-                    f"{lenient.p_block():.3f}",
-                    f"{spending.p_block():.3f} / {spending.mean_runs():.2f}",
-                    f"{wrong_rate:.3f}" if abs(offset) >= DELTA - 1e-9 else "(zone)",
+                    f"{true:.2f}",
+                    f"{t['default'].p_block():.3f}",
+                    f"{t['default'].mean_runs():.2f}",
+                    f"{t['icc declared'].p_block():.3f}",
+                    f"{t['icc declared'].mean_runs():.2f}",
+                    f"{t['one run'].p_block():.3f}",
+                    f"{t['3-run median'].p_block():.3f}",
                 ]
             )
         headers = [
             "true rate",
-            "P(block) one run",
-            "3-run median",
-            "sequential",
-            "seq. mean runs",
-            "seq. concluded",
-            "seq. budget out",
-            "seq. with on_inconclusive pass",
-            "alpha spending: P(block) / runs",
-            "seq. wrong when concluded",
+            "default: P(block)",
+            "default: mean runs",
+            f"icc {rho:g} declared: P(block)",
+            "icc declared: mean runs",
+            "one run: P(block)",
+            "3-run median: P(block)",
         ]
-        lines.append(f"\n#### {trials} trials per run, bar {BAR}, {gates} gates per point\n")
+        lines.append(f"\n#### ρ = {rho:g} (design effect {1 + (TRIALS - 1) * rho:.2f})\n")
         lines.append(table(headers, rows))
-    return "\n".join(lines), targets(results, max_runs)
+    return "\n".join(lines)
 
 
-def targets(results: dict[tuple[int, float, str], Tally], max_runs: int) -> list[str]:
-    """Each target of issue #12, checked over the sweep: one line each, MET or MISSED."""
-    far = [o for o in OFFSETS if abs(o) >= 0.10 - 1e-9]
-    outside = [o for o in OFFSETS if abs(o) >= DELTA - 1e-9]
-    out: list[str] = []
-    for name in SEQUENTIAL:
-        worst_wrong = max(wrong_rate(results[50, o, name], BAR + o) for o in far)
-        worst_runs = max(results[50, o, name].mean_runs() for o in far)
-        out.append(
-            _verdict(
-                worst_wrong <= 0.05 and worst_runs <= 1.5,
-                f"{name}, |true − bar| ≥ 0.10, 50 trials: worst wrong-decision rate "
-                f"{worst_wrong:.3f} (≤ 0.05), worst mean runs {worst_runs:.2f} (≤ 1.5)",
-            )
-        )
-    for name in ("sequential", "alpha spending"):  # concluding is on_inconclusive-blind
-        for trials in TRIALS:
-            conditional = max(
-                results[trials, o, name].wrong_concluded
-                / max(results[trials, o, name].concluded, 1)
-                for o in outside
-            )
+def targets(
+    results: dict[tuple[float, float], dict[str, Tally]], trues: Sequence[float]
+) -> list[tuple[bool, str]]:
+    """The issue's targets for the default rule, each (met, line)."""
+    out: list[tuple[bool, str]] = []
+    for rho in RHOS:
+        for distance in (0.10, 0.05):
+            if distance == 0.05 and rho > 0.05:
+                continue
+            rates = [t for t in trues if abs(t - BAR) >= distance - 1e-9]
+            worst, where = max((wrong_rate(results[rho, t]["default"], t) or 0.0, t) for t in rates)
             out.append(
-                _verdict(
-                    conditional <= 0.05,
-                    f"{name}, |true − bar| ≥ 0.05, {trials} trials: worst wrong rate when it "
-                    f"concludes {conditional:.3f} (≤ 0.05)",
+                (
+                    worst <= 0.05,
+                    f"ρ {rho:g}, |true − bar| ≥ {distance:.2f}: worst wrong-decision rate "
+                    f"{worst:.4f} at {where:.2f} (≤ 0.05)",
                 )
             )
-    for name in SEQUENTIAL:
-        for trials in TRIALS:
-            out += compare_with_median(results, name, trials, outside, far)
-    out += exact_comparison(outside, max_runs)
+    for rho, limit in ((0.0, 4.0), (0.05, 6.0)):
+        if (rho, 0.95) in results:
+            runs = results[rho, 0.95]["default"].mean_runs()
+            out.append((runs <= limit, f"ρ {rho:g}: mean runs at 0.95 {runs:.2f} (≤ {limit:g})"))
     return out
 
 
-def exact_comparison(outside: list[float], max_runs: int) -> list[str]:
-    """The same comparison without sampling error: the SPRT's exact operating characteristic
-    against the median's closed form P(median < bar) = 3q² − 2q³, q = P(one run < bar).
-    Differences under 0.0001 are ignored (a few gates in a million)."""
-    test = Sprt(BAR, "min", 1.0 - CONFIDENCE)
+def exact_figures() -> list[tuple[bool, str]]:
+    """Figures docs/statistics.md quotes, recomputed exactly (no sampling): one run at 0.90,
+    and `icc: 0` (pooled Wilson + SPRT, max_runs 5) against the figures it had before issue 19."""
+
+    def binomial_below(true: float, trials: int, limit: float) -> float:
+        return sum(
+            math.comb(trials, k) * true**k * (1 - true) ** (trials - k)
+            for k in range(trials + 1)
+            if k / trials < limit
+        )
+
     out = []
-    for trials in TRIALS:
-        worse = []
-        for offset in outside:
-            true = BAR + offset
-            below = sum(
-                math.comb(trials, k) * true**k * (1 - true) ** (trials - k)
-                for k in range(trials + 1)
-                if k / trials < BAR
-            )
-            median_blocks = 3 * below**2 - 2 * below**3
-            ends = operating_characteristic(test, true, trials, max_runs)
-            sequential_blocks = ends.failed + ends.inconclusive  # on_inconclusive: fail
-            good = true >= BAR + DELTA - 1e-9
-            mine = sequential_blocks if good else 1 - sequential_blocks
-            theirs = median_blocks if good else 1 - median_blocks
-            if mine > theirs + 1e-4:
-                worse.append(f"{true:.2f} ({mine:.4f} vs {theirs:.4f})")
+    one_run = binomial_below(0.90, TRIALS, BAR)
+    out.append((abs(one_run - 0.122) < 0.001, f"one run of 50 blocks a 0.90 agent {one_run:.4f}"))
+    out.append(_close(neyman_pearson(), 0.116, 0.0005, "randomized most-powerful test"))
+    out.append(_close(alpha_spending_runs(0.75), 2.51, 0.005, "alpha spending, mean runs"))
+    test = Sprt(BAR, "min", 1.0 - CONFIDENCE)
+    before = {0.90: ("blocked", 0.0179), 0.80: ("passed", 0.0205), 0.75: ("runs", 1.49)}
+    for true, (what, figure) in before.items():
+        ends = operating_characteristic(test, true, TRIALS, 5)
+        value = {
+            "blocked": ends.failed + ends.inconclusive,
+            "passed": ends.passed,
+            "runs": ends.mean_runs,
+        }[what]
+        close = abs(value - figure) < (0.005 if what == "runs" else 0.0005)
         out.append(
-            _verdict(
-                not worse,
-                f"exact, sequential vs 3-run median, {trials} trials: more wrong decisions at "
-                f"{', '.join(worse) or 'no true rate'} (outside the zone)",
+            (
+                close,
+                f"icc 0, ρ 0, max_runs 5 (exact): {true:.2f} {what} {value:.4f} "
+                f"(before issue 19: {figure:g})",
             )
         )
     return out
 
 
-def wrong_rate(t: Tally, true: float) -> float:
-    """The share of gates decided wrongly at `true` (0 inside the indifference zone)."""
-    if BAR - DELTA + 1e-9 < true < BAR + DELTA - 1e-9:
-        return 0.0
-    blocked_wrongly = true >= BAR + DELTA - 1e-9
-    return (t.blocked if blocked_wrongly else t.gates - t.blocked) / t.gates
+def _close(value: float, figure: float, tolerance: float, what: str) -> tuple[bool, str]:
+    return abs(value - figure) < tolerance, f"{what}: {value:.4f} (docs: {figure:g})"
 
 
-def compare_with_median(
-    results: dict[tuple[int, float, str], Tally],
-    name: str,
-    trials: int,
-    outside: list[float],
-    far: list[float],
-) -> list[str]:
-    """No more wrong decisions than the 3-run median outside the zone; fewer runs far from it."""
-    worse = [
-        f"{BAR + o:.2f} ({wrong_rate(results[trials, o, name], BAR + o):.4f} vs "
-        f"{wrong_rate(results[trials, o, '3-run median'], BAR + o):.4f})"
-        for o in outside
-        if wrong_rate(results[trials, o, name], BAR + o)
-        > wrong_rate(results[trials, o, "3-run median"], BAR + o)
-    ]
-    # McNemar on the paired gates: worse beyond Monte Carlo noise (about 2 standard errors).
-    significant = [
-        f"{BAR + o:.2f}"
-        for o in outside
-        if (t := results[trials, o, name]).only_this_wrong - t.only_median_wrong
-        > 2 * math.sqrt(t.only_this_wrong + t.only_median_wrong)
-    ]
-    costlier = [
-        f"{BAR + o:.2f}"
-        for o in far
-        if results[trials, o, name].mean_runs() >= results[trials, o, "3-run median"].mean_runs()
-    ]
-    return [
-        _verdict(
-            not worse,
-            f"{name} vs 3-run median, {trials} trials: more wrong decisions at "
-            f"{', '.join(worse) or 'no true rate'} (outside the zone); beyond Monte Carlo "
-            f"noise (paired, > 2 SE) at {', '.join(significant) or 'no true rate'}",
-        ),
-        _verdict(
-            not costlier,
-            f"{name} vs 3-run median, {trials} trials: not fewer mean runs at "
-            f"{', '.join(costlier) or 'no true rate'} with |true − bar| ≥ 0.10",
-        ),
-    ]
+def _pmf(true: float, trials: int) -> list[float]:
+    return [math.comb(trials, k) * true**k * (1 - true) ** (trials - k) for k in range(trials + 1)]
 
 
-def _verdict(met: bool, text: str) -> str:
-    return f"{'MET   ' if met else 'MISSED'} {text}"
+def neyman_pearson() -> float:
+    """At 20 attempts × 5 runs, the randomized most-powerful test of 0.90 against 0.80 on 100
+    attempts that blocks no more 0.90 agents than the 3-run median of 20-attempt runs does:
+    the share of 0.80 agents it must still pass (Neyman–Pearson lemma)."""
+    below = sum(p for k, p in enumerate(_pmf(0.90, 20)) if k / 20 < BAR)
+    budget = 3 * below**2 - 2 * below**3  # the median's P(block | 0.90)
+    good, bad = _pmf(0.90, 100), _pmf(0.80, 100)
+    # Block below k, pass above k, at k block with probability γ: spend the budget exactly.
+    spent = 0.0
+    for k in range(101):
+        if spent + good[k] > budget:
+            gamma = (budget - spent) / good[k]
+            return sum(bad[k + 1 :]) + (1 - gamma) * bad[k]
+        spent += good[k]
+    return 0.0
+
+
+def alpha_spending_runs(true: float, max_runs: int = 5) -> float:
+    """Exact mean runs of the alternative to the SPRT (issue 12): Wilson intervals at
+    1 − 0.05/max_runs per look on the pooled attempts, stop when one clears or misses the bar."""
+    level = 1.0 - (1.0 - CONFIDENCE) / max_runs
+    pmf = _pmf(true, TRIALS)
+    running, mean_runs = {0: 1.0}, 0.0
+    for run in range(1, max_runs + 1):
+        mean_runs += sum(running.values())
+        after: dict[int, float] = {}
+        for pooled, mass in running.items():
+            for k, p in enumerate(pmf):
+                after[pooled + k] = after.get(pooled + k, 0.0) + mass * p
+        running = {}
+        for pooled, mass in after.items():
+            interval = wilson(pooled, TRIALS * run, level)
+            if interval.high >= BAR > interval.low:
+                running[pooled] = mass
+    return mean_runs
 
 
 def plot(
-    results: dict[tuple[int, float, str], Tally], path: Path, gates: int, max_runs: int
+    results: dict[tuple[float, float], dict[str, Tally]],
+    trues: Sequence[float],
+    path: Path,
+    gates: int,
 ) -> None:
     import matplotlib
 
     matplotlib.use("Agg")  # no display on CI machines
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(2, len(TRIALS), figsize=(13, 7), sharex=True)
-    trues = [BAR + o for o in OFFSETS]
-    for column, trials in enumerate(TRIALS):
+    figure, axes = plt.subplots(2, len(RHOS), figsize=(15, 7), sharex=True)
+    for column, rho in enumerate(RHOS):
         top, bottom = axes[0][column], axes[1][column]
-        for name in RULE_NAMES:
-            tallies = [results[trials, o, name] for o in OFFSETS]
-            style = "--" if name == "alpha spending" else "-"
-            top.plot(trues, [t.p_block() for t in tallies], style, marker=".", label=name)
-            bottom.plot(trues, [t.mean_runs() for t in tallies], style, marker=".", label=name)
+        for name in RULES:
+            tallies = [results[rho, t][name] for t in trues]
+            style = "--" if name in ("one run", "3-run median") else "-"
+            label = f"icc {rho:g} declared" if name == "icc declared" else name
+            top.plot(trues, [t.p_block() for t in tallies], style, marker=".", label=label)
+            bottom.plot(trues, [t.mean_runs() for t in tallies], style, marker=".", label=label)
         for axis in (top, bottom):
             axis.axvline(BAR, color="black", linewidth=0.8)
             axis.axvspan(BAR - DELTA, BAR + DELTA, color="grey", alpha=0.15)
             axis.grid(alpha=0.3)
-        top.set_title(f"{trials} trials per run")
+        top.set_title(f"ρ = {rho:g} (design effect {1 + (TRIALS - 1) * rho:.2f})")
         top.set_ylim(-0.02, 1.02)
+        top.legend(loc="lower left", fontsize="small")
         bottom.set_xlabel("true pass rate")
-        bottom.set_ylim(0, max_runs + 0.2)
+        bottom.set_ylim(0, MAX_RUNS + 0.5)
     axes[0][0].set_ylabel("P(block)")
     axes[1][0].set_ylabel("mean runs per decision")
-    axes[0][0].legend(loc="lower left", fontsize="small")
     figure.suptitle(
-        f"bar {BAR}; grey: indifference zone ±{DELTA}; sequential = SPRT, confidence "
-        f"{CONFIDENCE}, max_runs {max_runs}, on_inconclusive fail; {gates} seeded gates per point"
+        f"bar {BAR}, {TRIALS} attempts a run; grey: bar ± {DELTA}; default = run-rates rule, "
+        f"confidence {CONFIDENCE}, max_runs {MAX_RUNS}; {gates} seeded gates per point"
     )
     figure.tight_layout()
     figure.savefig(path, dpi=100, metadata={"Software": None})  # no version stamp: stable bytes
@@ -354,26 +309,29 @@ def plot(
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gates", type=int, default=5000, help="seeded gates per point")
-    parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument("--seed", type=int, default=19)
+    parser.add_argument("--quick", action="store_true", help="400 gates, every 0.05: a smoke run")
     parser.add_argument("--plot", type=Path, default=REPO / "docs" / "decisions.png")
     parser.add_argument("--no-plot", action="store_true")
-    parser.add_argument("--max-runs", type=int, default=MAX_RUNS, help="the sequential budget")
     args = parser.parse_args(argv)
+    gates = 400 if args.quick else args.gates
+    step = 5 if args.quick else 1
+    trues = tuple(round(0.70 + 0.01 * i, 2) for i in range(0, 31, step))
     started = time.monotonic()
-    results = sweep(args.gates, args.seed, args.max_runs)
-    tables, checks = report(results, args.gates, args.max_runs)
-    command = (
-        f"bench/decisions.py --gates {args.gates} --seed {args.seed} --max-runs {args.max_runs}"
+    results = sweep(gates, args.seed, trues)
+    command = f"bench/decisions.py --gates {gates} --seed {args.seed}" + (
+        " --quick" if args.quick else ""
     )
     print(f"<!-- {command}; {machine()} -->")
-    print(tables)
-    print("\nTargets (issue #12):")
-    print("\n".join(f"- {line}" for line in checks))
-    if not args.no_plot:
-        plot(results, args.plot, args.gates, args.max_runs)
+    print(report(results, trues))
+    checks = targets(results, trues) + exact_figures()
+    print("\nTargets (issue 19):")
+    print("\n".join(f"- {'MET   ' if met else 'MISSED'} {line}" for met, line in checks))
+    if not args.no_plot and not args.quick:
+        plot(results, trues, args.plot, gates)
         print(f"\nplot: {args.plot}")
     print(f"<!-- sweep: {time.monotonic() - started:.0f} s -->")
-    return 0
+    return 0 if all(met for met, _ in checks) else 1
 
 
 if __name__ == "__main__":

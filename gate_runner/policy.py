@@ -61,6 +61,7 @@ class Statistics:
     confidence: float | None = None
     trials: str | None = None  # JMESPath over a payload giving its attempt count, e.g. trace_count
     trials_origin: Origin | None = None  # where `trials` was written, for the errors it causes
+    icc: float | None = None  # declared intra-class correlation; None: the run-rates rule
 
 
 @dataclass(frozen=True)

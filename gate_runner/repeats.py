@@ -1,8 +1,9 @@
 """A campaign judged over several runs: each threshold's decision, k-of-n, flaky, the aggregate.
 
 The runner judges every run alone (today's `evaluate_campaign`); this module turns those
-per-run results into the campaign's result with `gate_runner.statistics`, and says whether
-another run could still change it (docs/statistics.md, "How the gate uses it").
+per-run results into the campaign's result (the checks over the runs come from
+`run_checks.CampaignChecks`), and says whether another run could still change it
+(docs/statistics.md, "How the gate uses it").
 """
 
 from __future__ import annotations
@@ -14,37 +15,23 @@ from typing import Any
 
 from gate_runner.enforce import blocks
 from gate_runner.evaluate import apply_waivers
-from gate_runner.policy import Campaign, Policy, Threshold
-from gate_runner.repeat_checks import (
-    Stop,
-    check_error,
-    every_run,
-    outcome_of,
-    undecided,
-    what_to_do,
-)
+from gate_runner.policy import Campaign, ErrorPolicy, Policy
+from gate_runner.run_checks import CampaignChecks, Stop
 from gate_runner.statistics import (
-    AggregationError,
-    Bar,
-    Decision,
     RunPlan,
     Sample,
-    Status,
-    aggregate,
-    decide,
     flakiness,
-    min_passing_runs,
-    regression,
     settle,
     spread,
+    variability,
 )
-from gate_runner.statistics.samples import counted, pooled_counts
 from gate_runner.thresholds import THRESHOLDS
-from gate_runner.trials import counts_or_error, trials_of
+from gate_runner.trials import trials_of
 from gate_runner.verdict import (
-    Aggregate,
     CampaignResult,
     Check,
+    Outcome,
+    RunError,
     RunRecord,
 )
 
@@ -118,29 +105,30 @@ def judge_runs(
     if cut:
         runs, last_chance = decided, "deadline"
     last = runs[-1]
-    judged = _Campaign(policy, campaign, runs, baseline)
+    judged = CampaignChecks(policy, campaign, runs, baseline)
     checks = judged.checks()
     waiting = judged.waiting and len(runs) < plan.budget and last_chance is None
     if judged.waiting and not waiting:
         stop: Stop = last_chance or "budget"
-        checks = [undecided(c, stop, len(runs)) for c in checks]
+        checks = [_undecided(c, stop, len(runs)) for c in checks]
     elif plan.sequential and any(c.status == "inconclusive" for c in checks):
         stop = "budget"  # the sequential rule itself ran out of runs (decide said so)
     else:
         stop = "decided" if plan.sequential or plan.min_passing_runs else "planned"
     if not waiting:
-        checks = [what_to_do(c, plan) for c in checks]
+        checks = [_what_to_do(c, plan) for c in checks]
     checks = apply_waivers(
         checks, [w for w in policy.waivers if w.campaign == campaign.key], today=today
     )
-    outcome = outcome_of(checks)
+    outcome = _outcome(checks)
     inconclusive_policy = plan.on_inconclusive if outcome == "inconclusive" else None
-    flaky = flakiness([r.outcome for r in runs if r.outcome != "inconclusive"])
-    rates = judged.samples.get("pass_rate")
-    spread_text = flaky.describe()
+    sides = flakiness([r.outcome for r in runs if r.outcome != "inconclusive"])
+    rates = judged.samples.get("pass_rate") or _rates(policy, runs)
+    varied = variability(rates)  # flaky: the runs vary more than chance allows (issue 19)
+    spread_text = f"{varied.reason}; {sides.describe()}"
     if rates:
         spread_text += f"; {spread('pass_rate', rates).describe()}"
-    error, error_policy = check_error(policy, checks) if outcome == "error" else (None, None)
+    error, error_policy = _check_error(policy, checks) if outcome == "error" else (None, None)
     result = replace(
         last,
         outcome=outcome,
@@ -149,9 +137,9 @@ def judge_runs(
         blocking=blocks(outcome, last.enforcement.mode, error_policy, inconclusive_policy),
         checks=tuple(checks),
         runs=records,
-        aggregate=judged.aggregate(stop),
-        flaky=flaky.flaky,
-        spread=spread_text if flaky.flaky else None,
+        aggregate=replace(judged.aggregate(stop), variability=varied.as_dict()),
+        flaky=varied.flaky,
+        spread=spread_text if varied.flaky else None,
         inconclusive_policy=inconclusive_policy,
         duration_s=_total(r.duration_s for r in runs),
     )
@@ -165,219 +153,54 @@ def inconclusive_note(result: CampaignResult) -> str | None:
     return f"{result.key}: {settle(result.inconclusive_policy)[1]}"
 
 
-class _Campaign:
-    """The checks of one campaign over its runs, and what the statistics said about each."""
+def _undecided(check: Check, stop: Stop, runs: int) -> Check:
+    if check.status != "inconclusive" or (
+        "undecided" in check.message and "max_runs" in check.message
+    ):
+        return check
+    why = {"deadline": "the gate's deadline", "budget": "max_runs"}.get(stop, "the saved runs")
+    return replace(check, message=f"{check.message}; undecided after {runs} runs ({why})")
 
-    def __init__(
-        self,
-        policy: Policy,
-        campaign: Campaign,
-        runs: Sequence[CampaignResult],
-        baseline: Sequence[dict[str, Any]],
-    ) -> None:
-        self.baseline = baseline
-        self.policy = policy
-        self.campaign = campaign
-        self.runs = runs
-        self.plan = campaign.runs
-        self.waiting = False
-        self.samples: dict[str, tuple[Sample, ...]] = {}
-        self.decisions: dict[str, Decision] = {}
-        self.rule: str | None = None
 
-    def per_run(self, check_id: str) -> list[Check]:
-        return [c for r in self.runs for c in r.checks if c.id == check_id]
+def _what_to_do(check: Check, plan: RunPlan) -> Check:
+    """An inconclusive check says how to get an answer, not only the test's error rates."""
+    if check.status != "inconclusive" or plan.confidence is None:
+        return check
+    advice = (
+        f"to decide it: raise max_runs (now {plan.budget}), add attempts per run, "
+        "or accept it with on_inconclusive: warn"
+    )
+    return replace(check, message=f"{check.message}; {advice}")
 
-    def checks(self) -> list[Check]:
-        first = self.runs[0].checks
-        out: list[Check] = []
-        k = self.plan.min_passing_runs
-        for template in first:
-            own = self.per_run(template.id)
-            if len(own) != len(self.runs):  # cannot happen: every run has the same checks
-                continue
-            if template.kind == "threshold":
-                threshold = next(t for t in self.campaign.thresholds if t.key == template.name)
-                kind = THRESHOLDS[threshold.key]
-                if kind.baseline:
-                    out.append(self.regression(threshold, own))
-                    continue
-                if kind.estimated:
-                    estimated = self.estimated(threshold, own)
-                    if k is None:
-                        out.append(estimated)
-                    continue
-            if template.kind == "decision":
-                out.append(self.decision(own))
-            else:
-                out.append(every_run(own))
-        if k is not None:
-            out.append(self.k_of_n(k))
-        return out
 
-    def estimated(self, threshold: Threshold, own: list[Check]) -> Check:
-        """A threshold judged from the runs' values by `statistics.decide` (interval or SPRT)."""
-        errored = next((c for c in own if c.status == "error"), None)
-        if errored is not None:
-            return errored
-        kind = THRESHOLDS[threshold.key]
-        metric = kind.metric
-        counts = self.counts(own) if metric == "pass_rate" else [None] * len(own)
-        if isinstance(counts, Check):
-            return counts
-        samples = tuple(Sample(float(c.actual), n) for c, n in zip(own, counts, strict=True))
-        self.samples[metric] = samples
-        assert isinstance(threshold.value, (int, float))
-        assert kind.direction != "all"  # an estimated kind compares a number
-        bar = Bar(threshold.key, metric, float(threshold.value), kind.direction)
-        plan, note = self.plan, ""
-        if plan.aggregate == "pooled" and metric != "pass_rate":
-            # Only a rate has attempts to pool; the other estimated metrics take the median.
-            plan, note = replace(plan, aggregate="median"), " (pooled applies to pass_rate only)"
-        try:
-            decision = decide(samples, bar, plan)
-        except AggregationError as error:
-            return replace(own[-1], status="error", message=str(error), actual=None)
-        self.decisions[metric] = decision
-        self.rule = self.rule or decision.rule
-        if decision.status == "continue":
-            self.waiting = True
-        message = decision.judgement.message + note
-        status = decision.judgement.status if decision.status == "continue" else decision.status
-        return replace(
-            own[-1],
-            status=status,
-            actual=decision.judgement.value,
-            message=message,
-            waiver=None,
-        )
+def _check_error(policy: Policy, checks: list[Check]) -> tuple[RunError | None, ErrorPolicy | None]:
+    """A check over the runs that could not be judged (a refused trial count): the payload's
+    failure, under gate.on_error like any other answer the gate cannot use."""
+    errored = next((c for c in checks if c.status == "error" and c.level == "error"), None)
+    if errored is None:
+        return None, None
+    return RunError("payload", f"{errored.id}: {errored.message}"), policy.gate.on_error
 
-    def counts(self, own: list[Check]) -> list[int | None] | Check:
-        """Each run's trial count, or the error check that refuses one (gate_runner.trials)."""
-        rates = [c.actual if isinstance(c.actual, (int, float)) else None for c in own]
-        return counts_or_error(self.policy, rates, [r.payload for r in self.runs], "run", own[-1])
 
-    def regression(self, threshold: Threshold, own: list[Check]) -> Check:
-        """max_regression over the runs against the baseline: tested at the policy's confidence
-        (`statistics.regression`), else the aggregate's raw change."""
-        errored = next((c for c in own if c.status == "error"), None)
-        if errored is not None or not self.baseline:
-            return errored or own[-1]
-        counts = self.counts(own)
-        if isinstance(counts, Check):
-            return counts
-        current = tuple(Sample(float(c.actual), n) for c, n in zip(own, counts, strict=True))
-        rates = [b.get("pass_rate") for b in self.baseline]
-        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in rates):
-            return own[-1]  # each run's own check already says what the baseline lacks
-        values = [float(v) for v in rates]  # type: ignore[arg-type]
-        base_counts = counts_or_error(self.policy, values, self.baseline, "baseline run", own[-1])
-        if isinstance(base_counts, Check):
-            return base_counts
-        base = tuple(Sample(v, n) for v, n in zip(values, base_counts, strict=True))
-        assert isinstance(threshold.value, (int, float))
-        limit = float(threshold.value)
-        confidence = self.plan.confidence
-        if confidence is None:
-            value = aggregate(current, self.plan.aggregate, "min")
-            before = aggregate(base, self.plan.aggregate, "min")
-            change = value - before
-            status: Status = "pass" if change >= -limit else "fail"
-            message = (
-                f"pass_rate {self.plan.aggregate} {value:g} over {len(current)} runs changed by "
-                f"{change:+.4f} from the baseline's {before:g} (at most -{limit:g})"
-            )
-            return replace(own[-1], status=status, actual=value, message=message, waiver=None)
-        found = regression(
-            current,
-            base,
-            metric="pass_rate",
-            direction="min",
-            max_regression=limit,
-            confidence=confidence,
-        )
-        return replace(
-            own[-1],
-            status=found.status,
-            actual=round(found.difference, 6),
-            message=found.message,
-            waiver=None,
-        )
+def _outcome(checks: list[Check]) -> Outcome:
+    counted_checks = [c for c in checks if c.level == "error"]
+    for status in ("fail", "error", "inconclusive"):
+        if any(c.status == status for c in counted_checks):
+            return status
+    if any(c.status in ("fail", "warn", "error", "inconclusive") for c in checks):
+        return "warn"
+    return "pass"
 
-    def decision(self, own: list[Check]) -> Check:
-        """The service's decisions: a `fail` our thresholds account for is re-judged by them."""
-        unexplained = [
-            i + 1
-            for i, (check, run) in enumerate(zip(own, self.runs, strict=True))
-            if check.status in ("fail", "waived")
-            and not any(
-                c.kind == "threshold" and c.status in ("fail", "waived") for c in run.checks
-            )
-        ]
-        passed = sum(1 for c in own if c.status == "pass")
-        errored = next((c for c in own if c.status == "error"), None)
-        if errored is not None:
-            return errored
-        text = f"Sepurux decision pass in {passed} of {len(own)} runs"
-        if unexplained:
-            which = ", ".join(map(str, unexplained))
-            return replace(
-                own[-1], status="fail", message=f"{text}; run {which} failed beyond the thresholds"
-            )
-        note = "" if passed == len(own) else " (each fail from a threshold judged over the runs)"
-        return replace(own[-1], status="pass", actual="pass", message=text + note, waiver=None)
 
-    def k_of_n(self, k: int) -> Check:
-        outcomes = [r.outcome for r in self.runs]
-        step = min_passing_runs(outcomes, k, max_runs=self.plan.budget)  # type: ignore[arg-type]
-        self.rule = "min_passing_runs"
-        passed = sum(1 for o in outcomes if o == "pass")
-        if step == "continue":
-            self.waiting = True
-        status = "inconclusive" if step == "continue" else step
-        n = self.plan.budget
-        of = f"of {n}" if self.plan.max_runs is None else f"of at most {n}"
-        message = f"{passed} of {len(outcomes)} runs passed on their own; min_passing_runs {k} {of}"
-        return Check(
-            id="runs:min_passing_runs",
-            kind="run",
-            name="min_passing_runs",
-            status=status,
-            level="error",
-            message=message,
-            expected=f">= {k} passing runs",
-            actual=passed,
-            location=self.runs[-1].location,
-        )
-
-    def aggregate(self, stop: Stop) -> Aggregate:
-        values: dict[str, Any] = {m: d.judgement.value for m, d in self.decisions.items()}
-        pooled = None
-        rates = self.samples.get("pass_rate")
-        if rates and counted(rates):
-            successes, trials = pooled_counts(rates)
-            pooled = {"successes": successes, "trials": trials}
-        interval = None
-        main = self.decisions.get("pass_rate") or next(iter(self.decisions.values()), None)
-        if main is not None and main.judgement.interval is not None:
-            found = main.judgement.interval
-            interval = {
-                "low": round(found.low, 6),
-                "high": round(found.high, 6),
-                "confidence": found.confidence,
-                "method": found.method,
-                "basis": found.basis,
-            }
-        return Aggregate(
-            method=self.plan.aggregate,
-            rule=self.rule or "point",
-            runs=len(self.runs),
-            stopped=stop,
-            metrics=values,
-            pooled=pooled,
-            interval=interval,
-            on_inconclusive=self.plan.on_inconclusive,
-        )
+def _rates(policy: Policy, runs: Sequence[CampaignResult]) -> tuple[Sample, ...]:
+    """Each run's pass_rate with its trial count, for the flaky test (no rate: none)."""
+    values = [(r.payload or {}).get("pass_rate") for r in runs]
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        return ()
+    return tuple(
+        Sample(float(v), trials_of(policy, r.payload))  # type: ignore[arg-type]
+        for v, r in zip(values, runs, strict=True)
+    )
 
 
 def _total(values: Any) -> float | None:

@@ -18,8 +18,8 @@ from gate_runner.campaign_result import errored_result, judge_payload, result_of
 from gate_runner.enforce import decide, mode_in_force
 from gate_runner.errors import ServiceError, UsageError
 from gate_runner.policy import Campaign, Mode, Policy
-from gate_runner.repeat_checks import Stop
 from gate_runner.repeats import inconclusive_note, judge_runs
+from gate_runner.run_checks import Stop
 from gate_runner.settings import gate_timeout
 from gate_runner.thresholds import needs_reliability, request_thresholds
 from gate_runner.verdict import (

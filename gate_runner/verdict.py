@@ -119,13 +119,16 @@ class Aggregate:
     """How a campaign's runs became one judgement: the method, the rule, the interval."""
 
     method: str  # median, worst, best, mean, pooled
-    rule: str  # point, interval, sprt, bonferroni-t, min_passing_runs
+    rule: str  # run-rates-t, effective-counts, pooled-wilson(-sprt), point, interval, ... (plan.py)
     runs: int
     stopped: Literal["decided", "budget", "deadline", "planned"]
     metrics: dict[str, Any]  # metric -> its aggregate
     pooled: dict[str, int] | None = None  # {"successes", "trials"} of a counted rate
     interval: dict[str, Any] | None = None  # {"low", "high", "confidence", "method", "basis"}
     on_inconclusive: OnInconclusive = "fail"
+    effective_attempts: float | None = None  # the attempts the rule counted (N/DE for a rate)
+    # The flaky test: {test, flaky, chi2, df, p_value, icc, reason} (statistics.variability).
+    variability: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -154,7 +157,7 @@ class CampaignResult:
     # Issue #12: every run (the last one's id and link are also run_id/dashboard_url above).
     runs: tuple[RunRecord, ...] = ()
     aggregate: Aggregate | None = None
-    flaky: bool = False  # runs judged alone disagree
+    flaky: bool = False  # the runs vary more than chance allows (False when not tested)
     spread: str | None = None  # "2 of 3 runs passed on their own, 1 failed; pass_rate 0.8–0.9"
     # What on_inconclusive made of an inconclusive outcome (blocking follows it).
     inconclusive_policy: OnInconclusive | None = None

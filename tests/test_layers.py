@@ -36,8 +36,17 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "gate_runner.templates",
         ),
     ),
-    # Detection and the output channel: what the running CI is, what is secret, where bytes go.
-    ("detection", ("gate_runner.ci", "gate_runner.secrets", "gate_runner.channel")),
+    # Detection and the output channel: what the running CI is, what is secret, where bytes go,
+    # which policy files the repository holds (monorepo.discover: git ls-files, no judging).
+    (
+        "detection",
+        (
+            "gate_runner.ci",
+            "gate_runner.secrets",
+            "gate_runner.channel",
+            "gate_runner.monorepo.discover",
+        ),
+    ),
     ("config", ("gate_runner.config",)),
     (
         "settings",
@@ -53,7 +62,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "judging",
         (
             "gate_runner.campaign_result",
-            "gate_runner.repeat_checks",
+            "gate_runner.run_checks",
             "gate_runner.repeats",
             "gate_runner.governance",
             "gate_runner.report",

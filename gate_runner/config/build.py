@@ -101,6 +101,7 @@ class _Reader:
             self.get(("statistics", "confidence")),
             trials,
             self.m.origins.get(("statistics", "trials")) if trials is not None else None,
+            _number(self.get(("statistics", "icc"))),
         )
 
     def run_plan(self, raw: dict[str, Any]) -> RunPlan:
@@ -118,9 +119,15 @@ class _Reader:
             max_runs=max_runs,
             aggregate=raw.get("aggregate", "median"),
             confidence=self.statistics().confidence,
+            icc=self.statistics().icc,
             on_inconclusive=setting("on_inconclusive", "fail"),
             min_passing_runs=setting("min_passing_runs", None),
         )
+
+
+def _number(value: Any) -> float | None:
+    """A schema-checked number as a float (YAML's `0` is an int), or None when unset."""
+    return None if value is None else float(value)
 
 
 def _leaves(value: Any, path: PathKey, merged: Merged) -> list[EffectiveValue]:

@@ -81,17 +81,37 @@ def _runs(policy: Policy, key: str, plan: RunPlan) -> list[dict[str, Any]]:
         "on_inconclusive": plan.on_inconclusive,
         "min_passing_runs": plan.min_passing_runs,
         "confidence": plan.confidence,
+        "icc": plan.icc,
+        "rule": rate_rule(plan),
     }
     rows = []
     for name, value in settings.items():
         places = (
-            ("statistics.confidence",)
-            if name == "confidence"
+            (f"statistics.{'icc' if name == 'rule' else name}",)
+            if name in ("confidence", "icc", "rule")
             else (f"campaigns.{key}.{name}", f"gate.{name}")
         )
         origin = next((origins[p] for p in places if p in origins), None)
         rows.append({"key": name, "value": value, "origin": _origin(origin)})
     return rows
+
+
+def rate_rule(plan: RunPlan) -> str:
+    """Which rule decides a rate bar with trial counts under these settings, in words."""
+    if plan.confidence is None:
+        return "point: the aggregate against the bar (no statistics.confidence)"
+    sequential = plan.sequential
+    if plan.icc is None:
+        return (
+            "run-rates-t: cluster-robust t on the runs' rates, floored at the binomial; "
+            "holds whether or not runs vary (no icc declared)"
+            + ("; Bonferroni over the looks" if sequential else "")
+        )
+    if plan.icc == 0:
+        how = "pooled Wilson + Wald's SPRT" if sequential else "pooled Wilson"
+        return f"pooled-wilson{'-sprt' if sequential else ''}: {how}, attempts independent (icc 0)"
+    how = "Wald's SPRT" if sequential else "Wilson"
+    return f"effective-counts: {how} on k/DE, N/DE, DE = 1 + (n - 1) * {plan.icc:g}"
 
 
 def _row(name: str, value: object, origin: str | None, rule: str | None = None) -> str:

@@ -23,8 +23,8 @@ DEFAULT_ATTEMPTS = 50
 
 def outlooks(policy: Policy, attempts: int = DEFAULT_ATTEMPTS) -> dict[str, dict[str, Any]]:
     """Per campaign key with a min_pass_rate below 1: the simulated figures (plain data)."""
-    declared = getattr(policy.statistics, "icc", None)  # statistics.icc, where the rule has it
-    icc = float(declared) if isinstance(declared, (int, float)) else DEFAULT_ICC
+    declared = policy.statistics.icc
+    icc = DEFAULT_ICC if declared is None else declared
     shared: dict[tuple[RunPlan, float], dict[str, Any]] = {}
     out: dict[str, dict[str, Any]] = {}
     for campaign in policy.campaigns:

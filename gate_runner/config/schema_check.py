@@ -180,6 +180,9 @@ class _Wording:
     def exclusive_minimum(self, e: SchemaError) -> Iterator[Problem]:
         yield self.at(e.path, f"must be greater than {e.expected}")
 
+    def exclusive_maximum(self, e: SchemaError) -> Iterator[Problem]:
+        yield self.at(e.path, f"must be less than {e.expected}")
+
     def min_length(self, e: SchemaError) -> Iterator[Problem]:
         yield self.at(e.path, "must not be empty")
 
@@ -236,6 +239,7 @@ WORDING: dict[str, Callable[[_Wording, SchemaError], Iterator[Problem]]] = {
     "minimum": _Wording.minimum,
     "maximum": _Wording.maximum,
     "exclusiveMinimum": _Wording.exclusive_minimum,
+    "exclusiveMaximum": _Wording.exclusive_maximum,
     "minLength": _Wording.min_length,
     "pattern": _Wording.pattern,
     "required": _Wording.required,

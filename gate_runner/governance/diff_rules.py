@@ -131,6 +131,11 @@ KEYS: dict[str, KeyClass] = {
     ),
     "statistics.confidence": KeyClass("confidence", "statistics.confidence {before} -> {after}"),
     "statistics.trials": KeyClass("changed", "the trial count is read another way; review it"),
+    # statistics.icc (issue 19): a smaller declared ρ assumes runs vary less, so more agents
+    # pass; absent is the run-rates rule, which assumes nothing of ρ: ranked above any declared.
+    "statistics.icc": KeyClass(
+        "lower", "statistics.icc {before} -> {after} (absent: the run-rates rule)", default=1.0
+    ),
     "publish": KeyClass("neutral", "forge statuses report the verdict, they do not decide it"),
     "enforcement.mode": KeyClass("rank", "mode {before} -> {after}", _MODES, default="hard"),
     "enforcement.schedule": KeyClass("rank", "the mode in force from today on differs",

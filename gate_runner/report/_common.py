@@ -143,7 +143,13 @@ def repeats(campaign: CampaignResult) -> list[str]:
     if aggregate is not None:
         runs = "1 run" if aggregate.runs == 1 else f"{aggregate.runs} runs"
         text = f"{runs}, aggregate {one_line(aggregate.method)} (rule {one_line(aggregate.rule)}"
+        effective = aggregate.effective_attempts
+        if isinstance(effective, (int, float)) and not isinstance(effective, bool):
+            text += f", {effective:g} effective attempts"
         lines.append(f"{text}, stopped: {one_line(aggregate.stopped)})")
+        tested = aggregate.variability if isinstance(aggregate.variability, dict) else {}
+        if isinstance(tested.get("reason"), str):
+            lines.append(f"flaky test: {one_line(tested['reason'])}")
     if campaign.outcome == "inconclusive":
         policy = campaign.inconclusive_policy or "fail"
         lines.append(f"inconclusive, treated as {policy} by on_inconclusive")
@@ -159,16 +165,16 @@ def findings(campaign: CampaignResult) -> list[Check]:
 
 
 def flaky_finding(campaign: CampaignResult) -> Check:
-    """A campaign whose runs, judged alone, disagree: a warning every report shows."""
+    """A campaign whose runs vary more than chance allows: a warning every report shows."""
     return Check(
         id="flaky",
         kind="run",
         name="flaky",
         status="warn",
         level="warn",
-        message=f"flaky: {one_line(campaign.spread or 'its runs disagree')}",
-        expected="runs that agree",
-        actual="some runs passed, some failed",
+        message=f"flaky: {one_line(campaign.spread or 'its runs vary more than chance allows')}",
+        expected="runs that share one rate (chi-square homogeneity, p >= 0.05)",
+        actual="runs that vary more than chance allows",
         location=campaign.location,
     )
 

@@ -7,7 +7,15 @@ from gate_runner.statistics.intervals import Interval, NoInterval, interval_for,
 from gate_runner.statistics.judgement import Judgement, Status, judge
 from gate_runner.statistics.plan import Decision, OnInconclusive, RunPlan, StepStatus, decide
 from gate_runner.statistics.regression import Regression, regression
-from gate_runner.statistics.runs import Flakiness, flakiness, min_passing_runs, settle, spread
+from gate_runner.statistics.runs import (
+    Flakiness,
+    Variability,
+    flakiness,
+    min_passing_runs,
+    settle,
+    spread,
+    variability,
+)
 from gate_runner.statistics.samples import Bar, Direction, Sample
 from gate_runner.statistics.sequential import Sprt
 
@@ -29,6 +37,7 @@ __all__ = [
     "Sprt",
     "Status",
     "StepStatus",
+    "Variability",
     "aggregate",
     "decide",
     "flakiness",
@@ -39,5 +48,6 @@ __all__ = [
     "settle",
     "spread",
     "student_t",
+    "variability",
     "wilson",
 ]

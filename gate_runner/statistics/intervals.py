@@ -32,8 +32,13 @@ class NoInterval:
     reason: str
 
 
-def wilson(successes: int, trials: int, confidence: float) -> Interval:
-    """Wilson (1927) score interval for a binomial proportion."""
+def count(value: float) -> str:
+    """An attempt count as text: an int as it is, an effective (divided) count to 0.1."""
+    return str(value) if isinstance(value, int) else f"{value:.1f}"
+
+
+def wilson(successes: float, trials: float, confidence: float) -> Interval:
+    """Wilson (1927) score interval for a binomial proportion (counts may be effective: k/DE)."""
     if trials <= 0 or not 0 <= successes <= trials:
         raise ValueError(f"need 0 <= successes <= trials and trials > 0, got {successes}/{trials}")
     z = normal_quantile(1.0 - (1.0 - confidence) / 2.0)
@@ -44,7 +49,9 @@ def wilson(successes: int, trials: int, confidence: float) -> Interval:
     # Clamp float dust: at 0/n and n/n the bound is exactly 0 or 1.
     low = 0.0 if successes == 0 else max(0.0, centre - half)
     high = 1.0 if successes == trials else min(1.0, centre + half)
-    return Interval(low, high, confidence, "wilson", f"{successes}/{trials} pooled trials")
+    return Interval(
+        low, high, confidence, "wilson", f"{count(successes)}/{count(trials)} pooled trials"
+    )
 
 
 def student_t(values: list[float], confidence: float) -> Interval:

@@ -78,3 +78,37 @@ def _beta_fraction(x: float, a: float, b: float) -> float:
         if abs(d * c - 1.0) < 1e-16:
             break
     return result
+
+
+def chi_square_sf(x: float, df: int) -> float:
+    """P(X >= x) for a χ² with `df` degrees of freedom: Q(df/2, x/2), the regularized upper
+    incomplete gamma (Numerical Recipes §6.2: the series below a + 1, the fraction above)."""
+    if df < 1:
+        raise ValueError(f"degrees of freedom must be at least 1, got {df}")
+    if x <= 0.0:
+        return 1.0
+    a, half = df / 2.0, x / 2.0
+    log_front = a * math.log(half) - half - math.lgamma(a)
+    if half < a + 1.0:
+        term = total = 1.0 / a
+        for n in range(1, 1000):
+            term *= half / (a + n)
+            total += term
+            if abs(term) < abs(total) * 1e-16:
+                break
+        return max(0.0, 1.0 - total * math.exp(log_front))
+    tiny = 1e-300
+    b = half + 1.0 - a
+    c, d = 1.0 / tiny, 1.0 / b
+    result = d
+    for n in range(1, 1000):
+        an = -n * (n - a)
+        b += 2.0
+        d = an * d + b
+        d = 1.0 / (d if abs(d) > tiny else tiny)
+        c = b + an / c
+        c = c if abs(c) > tiny else tiny
+        result *= d * c
+        if abs(d * c - 1.0) < 1e-16:
+            break
+    return math.exp(log_front) * result

@@ -1,4 +1,4 @@
-"""Run-level outcomes: k-of-n, flaky campaigns, and what an inconclusive campaign becomes."""
+"""Run-level outcomes: k-of-n, flaky (runs that vary), and what an inconclusive campaign becomes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,12 @@ from dataclasses import dataclass
 from typing import Literal
 
 from gate_runner.statistics.plan import OnInconclusive, StepStatus
-from gate_runner.statistics.samples import Sample
+from gate_runner.statistics.quantiles import chi_square_sf
+from gate_runner.statistics.robust import dispersion
+from gate_runner.statistics.samples import Sample, counted
+
+# Flaky: the runs' counts differ more than one shared rate allows, at this level.
+FLAKY_LEVEL = 0.05
 
 RunOutcome = Literal["pass", "fail", "warn", "error"]
 EffectiveOutcome = Literal["pass", "fail", "warn"]
@@ -24,10 +29,57 @@ def min_passing_runs(outcomes: Sequence[RunOutcome], k: int, *, max_runs: int) -
 
 
 @dataclass(frozen=True)
-class Flakiness:
-    """Runs judged alone disagree: some passed, some failed."""
+class Variability:
+    """Whether the runs vary more than chance allows: Pearson's χ² homogeneity test over
+    the runs' success counts (do they share one rate?) and the estimated intra-class ρ.
 
+    `tested` is False without trial counts or with one run: then flaky is not known."""
+
+    tested: bool
     flaky: bool
+    reason: str  # what was found, or why nothing was tested
+    chi2: float | None = None
+    df: int | None = None
+    p_value: float | None = None
+    icc: float | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "test": "chi-square homogeneity" if self.tested else None,
+            "flaky": self.flaky if self.tested else None,
+            "chi2": None if self.chi2 is None else round(self.chi2, 4),
+            "df": self.df,
+            "p_value": None if self.p_value is None else float(f"{self.p_value:.4g}"),
+            "icc": None if self.icc is None else round(self.icc, 4),
+            "reason": self.reason,
+        }
+
+
+def variability(samples: Sequence[Sample]) -> Variability:
+    """The flaky test over one rate's runs (each with its trial count)."""
+    runs = tuple(samples)
+    if len(runs) < 2:
+        return Variability(False, False, "not tested: one run cannot vary")
+    if not counted(runs):
+        return Variability(
+            False, False, "not tested: no trial counts (set statistics.trials, e.g. trace_count)"
+        )
+    chi2, icc, df = dispersion([(s.successes or 0, s.trials or 0) for s in runs])
+    p_value = chi_square_sf(chi2, df)
+    flaky = p_value < FLAKY_LEVEL
+    verb = "vary more than chance allows" if flaky else "agree within chance"
+    reason = (
+        f"{len(runs)} runs {verb}: χ² {chi2:.2f} on {df} df, p {p_value:.3g}; estimated ρ {icc:.3f}"
+    )
+    return Variability(True, flaky, reason, chi2, df, p_value, icc)
+
+
+@dataclass(frozen=True)
+class Flakiness:
+    """How many runs, each judged alone, passed and failed (shown beside the flaky test;
+    runs on both sides of the bar measure closeness to it, not variability)."""
+
+    split: bool  # some passed and some failed
     passed: int
     failed: int
     runs: int

@@ -27,7 +27,7 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-from gate_runner.statistics.intervals import wilson
+from gate_runner.statistics.intervals import count, wilson
 from gate_runner.statistics.samples import Direction
 
 Step = Literal["pass", "fail", "continue"]
@@ -81,13 +81,13 @@ class Sprt:
         alpha, beta = self.alpha, self.beta
         return math.log(beta / (1.0 - alpha)), math.log((1.0 - beta) / alpha)
 
-    def log_likelihood_ratio(self, successes: int, trials: int) -> float:
+    def log_likelihood_ratio(self, successes: float, trials: float) -> float:
         """ln of P(data | good rate) / P(data | bad rate) for pooled Bernoulli trials."""
         bad, good = self.hypotheses
         failures = trials - successes
         return successes * math.log(good / bad) + failures * math.log((1.0 - good) / (1.0 - bad))
 
-    def step(self, successes: int, trials: int) -> Step:
+    def step(self, successes: float, trials: float) -> Step:
         lower, upper = self.boundaries
         ratio = self.log_likelihood_ratio(successes, trials)
         if ratio >= upper:
@@ -96,7 +96,7 @@ class Sprt:
             return "fail"
         return "continue"
 
-    def final(self, successes: int, trials: int, looks: int) -> Step:
+    def final(self, successes: float, trials: float, looks: int) -> Step:
         """The step at the last run allowed (`looks` = max_runs): a test still undecided passes
         when the pooled trials alone rule out the bad edge, by a one-sided Wilson bound at
         1 − α/looks (Bonferroni over the looks, so this last look adds little error)."""
@@ -108,12 +108,14 @@ class Sprt:
         clears = bound.low >= bad if self.direction == "min" else bound.high <= bad
         return "pass" if clears else "continue"
 
-    def describe(self, successes: int, trials: int) -> str:
+    def describe(self, successes: float, trials: float) -> str:
         lower, upper = self.boundaries
         bad, good = self.hypotheses
         ratio = self.log_likelihood_ratio(successes, trials)
+        kind = "pooled" if isinstance(trials, int) else "effective"
         return (
-            f"SPRT on {successes}/{trials} pooled trials: log-likelihood ratio {ratio:.3f} "
+            f"SPRT on {count(successes)}/{count(trials)} {kind} trials: "
+            f"log-likelihood ratio {ratio:.3f} "
             f"against [{lower:.3f}, {upper:.3f}] (good p={good:g} vs bad p={bad:g}, "
             f"α={self.alpha:g}, β={self.beta:g})"
         )

@@ -80,6 +80,8 @@ def _check(sandbox: Sandbox, tmp_path: Path, env: Mapping[str, str] | None = Non
 
 
 COUNTED = {"confidence": 0.95, "trials": "trace_count"}
+# statistics.icc: 0: attempts declared independent, the pooled Wilson + SPRT rule (issue 19).
+INDEPENDENT = {**COUNTED, "icc": 0}
 
 
 def test_repeat_with_median_keeps_every_run_and_the_method(
@@ -100,8 +102,14 @@ def test_repeat_with_median_keeps_every_run_and_the_method(
     assert "3 runs, aggregate median" in result.stdout
 
 
-def test_k_of_n_judges_each_run_alone_and_marks_flaky(sandbox: Sandbox, tmp_path: Path) -> None:
-    _policy(tmp_path, {"c": {"campaign": "coin", "repeat": 5, "min_passing_runs": 3}})
+def test_k_of_n_judges_each_run_alone_and_disagreeing_runs_are_not_flaky(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    _policy(
+        tmp_path,
+        {"c": {"campaign": "borderline", "repeat": 5, "min_passing_runs": 3}},
+        statistics={"trials": "trace_count"},
+    )
     result = _check(sandbox, tmp_path)
     campaign = checked_verdict(result)["campaigns"][0]
     outcomes = [r["outcome"] for r in campaign["runs"]]
@@ -110,11 +118,13 @@ def test_k_of_n_judges_each_run_alone_and_marks_flaky(sandbox: Sandbox, tmp_path
     assert result.code == (0 if passed >= 3 else 1)
     check = next(c for c in campaign["checks"] if c["id"] == "runs:min_passing_runs")
     assert check["actual"] == passed
-    assert campaign["flaky"] == ("pass" in outcomes and "fail" in outcomes)
-    # The seed makes this agent's 5 runs disagree: the report says so, with the spread.
-    assert campaign["flaky"] is True
-    assert "runs passed on their own" in campaign["spread"]
-    assert "flaky" in result.stdout
+    # The seed makes this agent's 5 runs disagree (44, 45, 40, 43, 41 of 50 against 42.5), but
+    # a binomial agent's runs share one rate: the chi-square test (issue 19) finds nothing
+    # (p 0.60), where "runs on both sides of the bar" flagged it.
+    assert "pass" in outcomes and "fail" in outcomes
+    assert campaign["flaky"] is False
+    assert campaign["aggregate"]["variability"]["p_value"] > 0.05
+    assert campaign["spread"] is None
 
 
 @pytest.mark.parametrize(
@@ -127,7 +137,7 @@ def test_confidence_with_pooled_wilson(
     _policy(
         tmp_path,
         {"c": {"campaign": agent, "repeat": 3, "aggregate": "pooled"}},
-        statistics=COUNTED,
+        statistics=INDEPENDENT,
     )
     result = _check(sandbox, tmp_path)
     campaign = checked_verdict(result)["campaigns"][0]
@@ -148,18 +158,35 @@ def test_sequential_stops_early_for_a_clear_agent_and_spends_runs_near_the_bar(
         tmp_path,
         {"clear": {}, "borderline": {}},
         gate={"max_runs": 5},
-        statistics=COUNTED,
+        statistics=INDEPENDENT,
     )
     result = _check(sandbox, tmp_path)
     verdict = checked_verdict(result)
     clear, borderline = verdict["campaigns"]
     assert clear["aggregate"]["runs"] == 1 and clear["outcome"] == "pass"
-    assert clear["aggregate"]["rule"] == "sprt"
+    assert clear["aggregate"]["rule"] == "pooled-wilson-sprt"
     assert borderline["aggregate"]["runs"] >= 2
     assert sandbox.runs_created == len(clear["runs"]) + len(borderline["runs"])
     if borderline["outcome"] == "inconclusive":
         assert borderline["aggregate"]["stopped"] == "budget"
         assert len(borderline["runs"]) == 5
+
+
+def test_the_default_rule_measures_run_to_run_variance_before_it_passes(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    # No icc declared: one run cannot show how runs vary, so even a clear agent gets a second
+    # (the rule before issue 19 passed it after one run, as the test above shows).
+    _policy(tmp_path, {"clear": {}, "bad": {}}, gate={"max_runs": 20}, statistics=COUNTED)
+    result = _check(sandbox, tmp_path)
+    clear, bad = checked_verdict(result)["campaigns"]
+    assert clear["outcome"] == "pass" and bad["outcome"] == "fail", result.describe()
+    for campaign in (clear, bad):
+        assert campaign["aggregate"]["rule"] == "run-rates-t"
+        assert 2 <= campaign["aggregate"]["runs"] < 20
+        assert campaign["aggregate"]["stopped"] == "decided"
+        assert campaign["aggregate"]["effective_attempts"] <= 50 * len(campaign["runs"])
+    assert sandbox.runs_created == len(clear["runs"]) + len(bad["runs"])
 
 
 @pytest.mark.parametrize(

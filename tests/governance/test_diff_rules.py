@@ -215,6 +215,10 @@ def test_a_remote_pin_change_loosens_and_points_at_the_pin(tmp_path: Path) -> No
         ("gate.repeat", 3, 5, "loosens"),
         ("gate.max_runs", 5, 3, "tightens"),
         ("statistics.confidence", 0.95, 0.9, "loosens"),
+        ("statistics.icc", None, 0.05, "loosens"),  # issue 19: declaring ρ spends fewer runs
+        ("statistics.icc", 0.05, 0, "loosens"),
+        ("statistics.icc", 0.02, 0.1, "tightens"),
+        ("statistics.icc", 0, None, "tightens"),
         ("gate.on_inconclusive", None, "pass", "loosens"),
         ("gate.on_inconclusive", "warn", "fail", "tightens"),
         ("gate.min_passing_runs", 2, None, "loosens"),

@@ -331,9 +331,25 @@ def _runs(rates: list[tuple[float, str]]) -> tuple[RunRecord, ...]:
     )
 
 
+def _flaky_test(
+    flaky: bool, chi2: float, df: int, p_value: float, icc: float, reason: str
+) -> dict[str, object]:
+    """aggregate.variability as statistics.variability writes it (issue 19)."""
+    return {
+        "test": "chi-square homogeneity",
+        "flaky": flaky,
+        "chi2": chi2,
+        "df": df,
+        "p_value": p_value,
+        "icc": icc,
+        "reason": reason,
+    }
+
+
 def inconclusive_flaky() -> Verdict:
     """Issue #12: one campaign still undecided after max_runs (blocking by on_inconclusive:
-    fail), one that passed k-of-n although its runs disagreed (flaky)."""
+    fail) whose runs vary more than chance allows (flaky, issue 19), one that passed k-of-n
+    although its runs, judged alone, disagreed (not flaky: they agree within chance)."""
     undecided = CampaignResult(
         key="search",
         campaign="search-agent",
@@ -352,38 +368,48 @@ def inconclusive_flaky() -> Verdict:
                 name="min_pass_rate",
                 status="inconclusive",
                 level="error",
-                message="pass_rate median 0.86 over 5 runs; SPRT on 213/250 pooled trials: "
-                "log-likelihood ratio -0.559 against [-2.944, 2.944] (good p=0.9 vs bad p=0.8, "
-                "α=β=0.05): undecided after max_runs 5; 95% wilson interval [0.8027, 0.8907] "
-                "from 213/250 pooled trials",
+                message="pass_rate median 0.9 over 5 runs; run rates: 98.125% run-rates-t "
+                "interval [0.7117, 1.0000] from 215/250 attempts in 5 runs (between-run SE "
+                "0.0424, floored at the binomial) (bounds at 1 − 0.0125 and 1 − 0.00625 "
+                "one-sided, 4 looks; bad edge 0.8, good edge 0.9): undecided after max_runs 5",
                 expected=">= 0.85",
-                actual=0.86,
+                actual=0.9,
                 location=Location("sepurux.yml", 24, 5),
             ),
         ),
-        payload=_payload(0.86, []),
+        payload=_payload(0.9, []),
         duration_s=50.0,
         location=Location("sepurux.yml", 30, 3),
-        runs=_runs(
-            [(0.86, "pass"), (0.84, "fail"), (0.88, "pass"), (0.82, "fail"), (0.86, "pass")]
-        ),
+        runs=_runs([(0.96, "pass"), (0.74, "fail"), (0.92, "pass"), (0.78, "fail"), (0.9, "pass")]),
         aggregate=Aggregate(
             method="median",
-            rule="sprt",
+            rule="run-rates-t",
             runs=5,
             stopped="budget",
-            metrics={"pass_rate": 0.86},
-            pooled={"successes": 213, "trials": 250},
+            metrics={"pass_rate": 0.9},
+            pooled={"successes": 215, "trials": 250},
             interval={
-                "low": 0.8027,
-                "high": 0.8907,
-                "confidence": 0.95,
-                "method": "wilson",
-                "basis": "213/250 pooled trials",
+                "low": 0.711702,
+                "high": 1.0,
+                "confidence": 0.98125,
+                "method": "run-rates-t",
+                "basis": "215/250 attempts in 5 runs (between-run SE 0.0424, floored at the "
+                "binomial)",
             },
+            effective_attempts=66.89,
+            variability=_flaky_test(
+                True,
+                14.9502,
+                4,
+                0.004806,
+                0.0547,
+                "5 runs vary more than chance allows: "
+                "χ² 14.95 on 4 df, p 0.00481; estimated ρ 0.055",
+            ),
         ),
         flaky=True,
-        spread="3 of 5 runs passed on their own, 2 failed; pass_rate 0.82–0.88",
+        spread="5 runs vary more than chance allows: χ² 14.95 on 4 df, p 0.00481; estimated "
+        "ρ 0.055; 3 of 5 runs passed on their own, 2 failed; pass_rate 0.74–0.96",
         inconclusive_policy="fail",
     )
     k_of_n = CampaignResult(
@@ -413,16 +439,23 @@ def inconclusive_flaky() -> Verdict:
         payload=_payload(0.9, []),
         duration_s=30.0,
         location=Location("sepurux.yml", 34, 3),
-        runs=_runs([(0.9, "pass"), (0.8, "fail"), (0.92, "pass")]),
+        runs=_runs([(0.9, "pass"), (0.8, "fail"), (0.92, "pass")]),  # 45, 40, 46 of 50
         aggregate=Aggregate(
             method="median",
             rule="min_passing_runs",
             runs=3,
             stopped="decided",
             metrics={},
+            variability=_flaky_test(
+                False,
+                3.7364,
+                2,
+                0.1544,
+                0.0172,
+                "3 runs agree within chance: χ² 3.74 on 2 df, p 0.154; estimated ρ 0.017",
+            ),
         ),
-        flaky=True,
-        spread="2 of 3 runs passed on their own, 1 failed; pass_rate 0.8–0.92",
+        flaky=False,
     )
     return Verdict(
         outcome="inconclusive",

@@ -145,13 +145,14 @@ def test_sprt_zone_stays_inside_zero_one(
     assert Sprt(limit, direction, 0.05).hypotheses == pytest.approx(hypotheses)  # type: ignore[arg-type]
 
 
-SEQUENTIAL = RunPlan(max_runs=5, confidence=0.95)
+# `statistics.icc: 0`: attempts declared independent, today's pooled Wilson + SPRT (issue 19).
+SEQUENTIAL = RunPlan(max_runs=5, confidence=0.95, icc=0.0)
 
 
 def test_sequential_asks_for_another_run_until_the_sprt_decides() -> None:
     first = decide((Sample(0.9, 50),), PASS_RATE, SEQUENTIAL)  # LLR 1.83: undecided
     assert first.status == "continue"
-    assert first.rule == "sprt"
+    assert first.rule == "pooled-wilson-sprt"
     second = decide((Sample(0.9, 50), Sample(0.96, 50)), PASS_RATE, SEQUENTIAL)  # 93/100
     assert second.status == "pass"
     assert "SPRT on 93/100 pooled trials" in second.judgement.message
@@ -193,9 +194,10 @@ def test_sequential_without_counts_splits_the_error_over_the_looks() -> None:
 
 
 def test_fixed_repeats_with_confidence_use_the_interval() -> None:
-    plan = RunPlan(repeat=3, max_runs=3, confidence=0.95, aggregate="pooled")
+    plan = RunPlan(repeat=3, max_runs=3, confidence=0.95, aggregate="pooled", icc=0.0)
     decision = decide(tuple(Sample(0.86, 50) for _ in range(3)), PASS_RATE, plan)
-    assert (decision.status, decision.rule) == ("inconclusive", "interval")
+    assert (decision.status, decision.rule) == ("inconclusive", "pooled-wilson")
+    assert decision.effective_attempts == 150
 
 
 @pytest.mark.parametrize(
@@ -211,12 +213,12 @@ def test_min_passing_runs(outcomes: tuple[str, ...], k: int, max_runs: int, expe
     assert min_passing_runs(outcomes, k, max_runs=max_runs) == expected  # type: ignore[arg-type]
 
 
-def test_flaky_when_runs_judged_alone_disagree() -> None:
+def test_runs_judged_alone_are_counted_on_each_side() -> None:
     result = flakiness(("pass", "fail", "pass"))
-    assert result.flaky
+    assert result.split
     assert result.describe() == "2 of 3 runs passed on their own, 1 failed"
-    assert not flakiness(("pass", "warn")).flaky
-    assert not flakiness(("fail", "error")).flaky
+    assert not flakiness(("pass", "warn")).split
+    assert not flakiness(("fail", "error")).split
     assert spread("pass_rate", runs(0.91, 0.78, 0.88)).describe() == "pass_rate 0.78–0.91"
 
 
@@ -242,7 +244,7 @@ def test_no_runs_is_an_error_not_a_verdict() -> None:
 
 
 def test_bonferroni_wilson_is_the_alternative_with_counts() -> None:
-    plan = RunPlan(max_runs=5, confidence=0.95, sequential_rule="bonferroni")
+    plan = RunPlan(max_runs=5, confidence=0.95, sequential_rule="bonferroni", icc=0.0)
     decision = decide((Sample(0.94, 50),), PASS_RATE, plan)  # the SPRT passes this run
     assert (decision.status, decision.rule) == ("continue", "bonferroni-wilson")
     assert "(confidence 0.95 split over 5 looks: 0.99 each)" in decision.judgement.message
