@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from gate_runner import channel as output_channel
-from gate_runner.config import check_files
+from gate_runner import config
 from gate_runner.secrets import policy_secrets
 
 FORMATS = ("text", "json")
@@ -22,7 +22,7 @@ def run_validate(paths: Sequence[Path], output: str, *, offline: bool = False) -
     """
     import os
 
-    results = check_files(paths, offline=offline)
+    results = config.check_files(paths, offline=offline)
     valid = not any(r.diagnostics for r in results.values())
     channel = output_channel.current()
     if not valid or any(r.warnings for r in results.values()):
