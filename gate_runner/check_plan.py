@@ -43,6 +43,7 @@ class CheckRequest:
     policy_ref: str | None = None  # --policy-ref REF|auto (docs/governance.md)
     store: str | None = None  # --store DIR|git-notes, where --baseline auto looks
     dry_run: bool = False  # plan only: no sandbox, no call
+    floors: tuple[str, ...] = ()  # --floor and GATE_RUNNER_FLOOR (settings.floor_policies)
 
     @property
     def config(self) -> Path:
@@ -96,6 +97,9 @@ def check_usage(request: CheckRequest, env: Mapping[str, str]) -> Settings:
     settings = resolve(request.command_line(), env)
     if request.sandbox and request.api_url:
         raise UsageError("--sandbox starts its own API; leave out --api-url")
+    if request.floors and request.policy_ref is not None:
+        # Never judge without the floor: the two together are not supported yet.
+        raise UsageError("--floor (or GATE_RUNNER_FLOOR) cannot be combined with --policy-ref yet")
     return settings
 
 

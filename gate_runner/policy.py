@@ -17,6 +17,10 @@ Level = Literal["error", "warn"]
 PolicyChangesSetting = Literal["allow", "review", "block"]
 
 MODES: tuple[Mode, ...] = ("observe", "soft", "hard")
+# The stricter mode ranks higher (a policy diff, a floor: a lower rank is looser).
+MODE_RANK: dict[str, int] = {mode: rank for rank, mode in enumerate(MODES)}
+# on_error / on_timeout / on_inconclusive: the nearer to "pass", the looser.
+OUTCOME_RANK: dict[str, int] = {"pass": 0, "warn": 1, "fail": 2}
 
 
 @dataclass(frozen=True)
@@ -159,6 +163,18 @@ class EffectiveValue:
 
 
 @dataclass(frozen=True)
+class FloorSetting:
+    """A setting below a `--floor`: the floor's value judges it (the `policy:floor` check)."""
+
+    setting: str  # dotted, as `explain` shows it
+    value: object  # the repository's (None: not set)
+    floor_value: object
+    origin: Origin  # the repository's setting
+    floor_origin: Origin  # the floor's
+    message: str
+
+
+@dataclass(frozen=True)
 class Policy:
     version: int
     path: str  # the file the user named
@@ -177,6 +193,9 @@ class Policy:
     waiver_rules: WaiverRules = field(default=WaiverRules())
     statistics: Statistics = field(default_factory=Statistics)
     publish: bool = False  # post forge-native statuses, as `check --publish` does
+    # `check --floor`: the floors applied (as named) and each setting they raised.
+    floors: tuple[str, ...] = ()
+    floor_settings: tuple[FloorSetting, ...] = ()
 
     def campaign(self, key: str) -> Campaign | None:
         return next((c for c in self.campaigns if c.key == key), None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, Literal, TypeVar
@@ -25,6 +25,7 @@ BASE_URL_ENV = "SEPURUX_API_BASE_URL"
 # configuration, out of a pull request's reach (docs/security.md).
 TRUSTED_ORIGINS_ENV = "GATE_RUNNER_TRUSTED_ORIGINS"
 REQUEST_TIMEOUT_ENV = "GATE_RUNNER_REQUEST_TIMEOUT"
+FLOOR_ENV = "GATE_RUNNER_FLOOR"
 DEFAULT_REQUEST_TIMEOUT = 10.0
 DEFAULT_VERDICT_PATH = Path("gate-runner-verdict.json")
 # 1-4 mean blocked, invalid, no decision and internal error; 126 and up belong to shells.
@@ -198,3 +199,11 @@ def _soft_exit_code(code: int | None) -> Setting[int]:
             "invalid, no decision and internal error; 126 and up are reserved by shells)"
         )
     return Setting(code, "cli", "--soft-exit-code")
+
+
+def floor_policies(cli: Sequence[str], env: Mapping[str, str]) -> tuple[str, ...]:
+    """Every floor to apply: each `--floor`, and each entry of GATE_RUNNER_FLOOR (separated by
+    whitespace: spaces or newlines). Both, not one over the other: a floor the CI sets cannot
+    be dropped by a flag the repository's own job passes."""
+    found = [*cli, *env.get(FLOOR_ENV, "").split()]
+    return tuple(dict.fromkeys(spec for spec in found if spec))

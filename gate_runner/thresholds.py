@@ -2,8 +2,8 @@
 
 The one table. The evaluator checks a threshold by it, the create request sends its
 values as it says, `explain` shows each rule from it, repeats estimate the kinds it marks,
-a policy diff classes a changed limit by it, and a test holds the policy schema (and the
-sandbox's own copy) to the same keys, types and ranges.
+a policy diff and a floor class a changed limit by it (threshold_effect), and a test holds
+the policy schema (and the sandbox's own copy) to the same keys, types and ranges.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ LimitType = Literal["number", "integer", "strings"]
 # Which change of the limit loosens the bar (a policy diff): a lower one, a higher one, or
 # fewer items (dropping any listed item loosens, adding only tightens).
 Looser = Literal["lower", "higher", "fewer"]
+# Which way a changed limit moves the bar (a policy diff; a floor: "loosens" is below it).
+Effect = Literal["loosens", "tightens", "neutral"]
 
 
 @dataclass(frozen=True)
@@ -143,3 +145,39 @@ def request_thresholds(thresholds: Iterable[Threshold]) -> dict[str, Any]:
 def needs_reliability(thresholds: Iterable[Threshold]) -> bool:
     """Whether a campaign's checks may need the reliability endpoint's answer."""
     return any(THRESHOLDS[t.key].scale == "score" for t in thresholds if t.key in THRESHOLDS)
+
+
+def by_rank(before: int, after: int) -> Effect:
+    """A lower rank is weaker."""
+    if after < before:
+        return "loosens"
+    return "tightens" if after > before else "neutral"
+
+
+def bar_effect(looser: Looser, before: Any, after: Any, *, absent_is_no_bar: bool = True) -> Effect:
+    """A changed bar (None: absent): lower / higher: a number where that way loosens; fewer:
+    a set where dropping any item loosens. absent_is_no_bar False: absent is another rule,
+    so adding or removing it loosens either way."""
+    if before == after:
+        return "neutral"
+    if looser == "fewer":
+        old, new = set(before or ()), set(after or ())
+        return "loosens" if old - new else "tightens"
+    if before is None or after is None:
+        return "loosens" if after is None or not absent_is_no_bar else "tightens"
+    if not (_number(before) and _number(after)):
+        return "loosens"
+    return by_rank(-before, -after) if looser == "higher" else by_rank(before, after)
+
+
+def threshold_effect(key: str, before: Any, after: Any) -> Effect:
+    """A changed threshold limit, classed by the table's `looser` (a policy diff; a floor:
+    "loosens" is below it)."""
+    kind = THRESHOLDS.get(key)
+    if kind is None:
+        return "loosens"  # a threshold this version does not know: a person reads it
+    return bar_effect(kind.looser, before, after)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)

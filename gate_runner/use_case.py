@@ -134,9 +134,9 @@ def check(
     UsageFailure, not an exception.
     """
     settings = check_usage(request, env)
-    if load is None:  # a remote extends arrives within the gate's --timeout, from the start
+    if load is None:  # a remote extends (or --floor) arrives within the gate's --timeout
         deadline = clock.started + request.timeout if request.timeout is not None else None
-        load = functools.partial(load_policy, deadline=deadline)
+        load = functools.partial(load_policy, deadline=deadline, floors=request.floors, today=today)
     governed: list[GovernedGate] = []
     gates: list[GateSettings] = []
     for index, path in enumerate(policy_paths(request, env)):

@@ -10,19 +10,23 @@ from pathlib import Path
 from gate_runner import channel as output_channel
 from gate_runner import config
 from gate_runner.secrets import policy_secrets
+from gate_runner.settings import floor_policies
 
 FORMATS = ("text", "json")
 
 
-def run_validate(paths: Sequence[Path], output: str, *, offline: bool = False) -> int:
+def run_validate(
+    paths: Sequence[Path], output: str, *, offline: bool = False, floors: Sequence[str] = ()
+) -> int:
     """Validate, print (problems on stderr, the success line on stdout), return the exit code.
 
     offline: remote parents come from the cache only; one that is not there is skipped with
     a warning (on stderr, "warning: " after the position), which does not fail the file.
+    floors: each --floor (and GATE_RUNNER_FLOOR): a setting it would raise is a warning.
     """
     import os
 
-    results = config.check_files(paths, offline=offline)
+    results = config.check_files(paths, offline=offline, floors=floor_policies(floors, os.environ))
     valid = not any(r.diagnostics for r in results.values())
     channel = output_channel.current()
     if not valid or any(r.warnings for r in results.values()):
@@ -32,7 +36,7 @@ def run_validate(paths: Sequence[Path], output: str, *, offline: bool = False) -
     if output == "json":
         files = {name: [d.to_dict() for d in r.diagnostics] for name, r in results.items()}
         document: dict[str, object] = {"valid": valid, "files": files}
-        if offline or any(r.warnings for r in results.values()):
+        if offline or floors or any(r.warnings for r in results.values()):
             document["warnings"] = {
                 name: [d.to_dict() for d in r.warnings] for name, r in results.items()
             }
@@ -57,6 +61,7 @@ def fast_path(argv: Sequence[str]) -> int | None:
     files: list[Path] = []
     output = "text"
     offline = False
+    floors: list[str] = []
     args = list(argv[1:])
     only_files = False
     while args:
@@ -67,10 +72,14 @@ def fast_path(argv: Sequence[str]) -> int | None:
             only_files = True
         elif arg == "--offline":
             offline = True
+        elif arg == "--floor" and args:
+            floors.append(args.pop(0))
+        elif arg.startswith("--floor="):
+            floors.append(arg.split("=", 1)[1])
         elif arg == "--format" and args and args[0] in FORMATS:
             output = args.pop(0)
         elif arg.startswith("--format=") and arg.split("=", 1)[1] in FORMATS:
             output = arg.split("=", 1)[1]
         else:
             return None
-    return run_validate(files or [Path("sepurux.yml")], output, offline=offline)
+    return run_validate(files or [Path("sepurux.yml")], output, offline=offline, floors=floors)

@@ -28,7 +28,7 @@ from gate_runner.report.registry import report_help
 from gate_runner.runner import GateClock, GateOptions, evaluate_payloads, select_campaigns
 from gate_runner.saved_payloads import read_baseline, read_baseline_runs, read_payload_file
 from gate_runner.secrets import secret_set
-from gate_runner.settings import DEFAULT_VERDICT_PATH, CommandLine, resolve
+from gate_runner.settings import DEFAULT_VERDICT_PATH, CommandLine, floor_policies, resolve
 
 
 class ModeChoice(str, Enum):
@@ -117,6 +117,13 @@ def check(
     ),
     publish: bool = PUBLISH,
     discover: bool = DISCOVER,
+    floor: list[str] | None = typer.Option(
+        None,
+        "--floor",
+        metavar="POLICY",
+        help="A central policy as a floor (a path, or URL#sha256=HEX); repeatable, and "
+        "GATE_RUNNER_FLOOR too. Its bar judges wherever the repository's is looser.",
+    ),
     on: str | None = AS_OF,
     debug: bool = DEBUG,
 ) -> int:
@@ -136,6 +143,7 @@ def check(
         policy_ref=policy_ref,
         store=store,
         dry_run=dry_run,
+        floors=floor_policies(floor or (), os.environ),
     )
     delivery = Delivery(
         verdict_path=verdict, reports=tuple(report or ()), comment=comment, publish=publish

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -13,11 +14,12 @@ import typer
 from gate_runner import channel
 from gate_runner.cli.common import AS_OF_HELP, as_of, guarded
 from gate_runner.cli.fast_validate import run_validate
-from gate_runner.config import load_policy
+from gate_runner.config import check_files, load_policy
 from gate_runner.config.explain import explanation, render_text
 from gate_runner.enforce import mode_in_force
 from gate_runner.errors import ExitCode
 from gate_runner.secrets import secret_set
+from gate_runner.settings import floor_policies
 
 
 class OutputFormat(str, enum.Enum):
@@ -44,9 +46,20 @@ def validate(
             help="Fetch nothing: remote extends from the cache, or skipped with a warning.",
         ),
     ] = False,
+    floor: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--floor",
+            metavar="POLICY",
+            help="A central policy as a floor (a path, or URL#sha256=HEX); repeatable, and "
+            "GATE_RUNNER_FLOOR too: each setting it would judge instead is a warning.",
+        ),
+    ] = None,
 ) -> None:
     """Validate policy files: schema and semantic checks, every problem with its line and column."""
-    code = run_validate(files or [Path("sepurux.yml")], output.value, offline=offline)
+    code = run_validate(
+        files or [Path("sepurux.yml")], output.value, offline=offline, floors=floor or ()
+    )
     if code:
         raise typer.Exit(code)
 
@@ -71,17 +84,31 @@ def explain(
             help="Attempts a run makes, for each campaign's simulated outlook (default 50).",
         ),
     ] = 50,
+    floor: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--floor",
+            metavar="POLICY",
+            help="Explain the policy as a floor raises it (a path, or URL#sha256=HEX); "
+            "repeatable, and GATE_RUNNER_FLOOR too.",
+        ),
+    ] = None,
 ) -> None:
     """Show the effective policy after extends, each value with its origin, and today's mode,
     and what each campaign's settings promise (P(pass) near the bar, mean runs; simulated)."""
     today = as_of(on, old=old_date, old_flag="--date")
-    policy = load_policy(config)  # a PolicyError reaches the one handler (common.run_safely)
+    floors = floor_policies(floor or (), os.environ)
+    # A PolicyError reaches the one handler (common.run_safely).
+    policy = load_policy(config, floors=floors, today=today)
     enforcement = mode_in_force(policy, None, today=today, override=None)
     data = explanation(policy, today, enforcement, attempts=attempts)
     text = json.dumps(data, indent=2) if output is OutputFormat.json else render_text(data)
     # A ${VAR} may have expanded the token into a value (trace_id: ${SEPURUX_API_KEY}).
     out = channel.current()
     out.secrets = secret_set(os.environ, token_env=policy.api.token_env)
+    # What validate warns (settings with no effect, what a floor judges), on stderr.
+    for warning in check_files([config], floors=floors, today=today)[str(config)].warnings:
+        out.line(str(replace(warning, message=f"warning: {warning.message}")))
     out.line(text, err=False)
 
 
@@ -114,11 +141,11 @@ def init(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a commented starter sepurux.yml that validates, and the schema its modeline names."""
-    if path.exists() and not force:
-        raise _fail(f"{path} already exists; use --force to overwrite it")
     # late: the starter is read from the package at import; only init needs it
     from gate_runner.templates import starter_files
 
+    if path.exists() and not force:
+        raise _fail(f"{path} already exists; use --force to overwrite it")
     files = starter_files(path)
     for target, text in files.items():
         try:
@@ -127,9 +154,8 @@ def init(
         except OSError as exc:
             raise _fail(f"cannot write {target}: {exc.strerror or exc}") from None
     written = " and ".join(str(p) for p in files)
-    channel.current().line(
-        f"wrote {written} (commit both); next: gate-runner validate {path}", err=False
-    )
+    next_step = f"next: gate-runner validate {path}"
+    channel.current().line(f"wrote {written} (commit both); {next_step}", err=False)
 
 
 def register(app: typer.Typer) -> None:

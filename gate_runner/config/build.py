@@ -148,6 +148,8 @@ def _digest(policy: Policy) -> str:
         "effective",
         "default_thresholds",
         "default_assertions",
+        "floors",  # what a floor raised is in the content already
+        "floor_settings",
     ):
         content.pop(key)
     # Keys added later count only when set, so a policy without them keeps its digest.

@@ -143,6 +143,25 @@ class Resolver:
         self._seen.add(str(real))
         self._visit(data, shown, real.parent, (), [(str(real), shown)])
 
+    def resolve_pinned_root(self, url: str, sha256: str) -> None:
+        """A pinned URL as the policy named (`--floor URL#sha256=...`), fetched as `extends`."""
+        if not _pinned_url({"url": url, "sha256": sha256}):
+            message = "expected a path, or an https URL pinned as URL#sha256=<64 hex digits>"
+            self.diagnostics.append(Diagnostic(url, 1, 1, message))
+            return
+        try:
+            data = fetch_pinned(url, sha256, self.cache_dir, self.fetcher)
+        except NotCached as exc:
+            self.complete = False
+            self.warnings.append(Diagnostic(url, 1, 1, str(exc)))
+            return
+        except FetchError as exc:
+            self.complete = False
+            self.diagnostics.append(Diagnostic(url, 1, 1, str(exc)))
+            return
+        self._seen.add(url)
+        self._visit(data, url, None, (), [(url, url)])
+
     def _visit(
         self,
         data: bytes,

@@ -105,7 +105,7 @@ def merge(sources: list[Source]) -> Merged:
             continue
         merger = _Merger(merged, source)
         for key, value in source.doc.data.items():
-            if key == "extends":
+            if key in ("extends", "floor"):  # about the file itself, never merged
                 continue
             target: PathKey = (key,)
             if key == "project":  # the top-level spelling of api.project

@@ -11,15 +11,19 @@ from typing import Any
 from gate_runner.enforce import blocks, decide
 from gate_runner.errors import PolicyError, UsageError
 from gate_runner.governance.baseline import Baseline, find_baseline
-from gate_runner.governance.diff_rules import MODE_RANK
-from gate_runner.governance.findings import relocated, with_failures, with_policy_check
+from gate_runner.governance.findings import (
+    relocated,
+    with_failures,
+    with_floor_check,
+    with_policy_check,
+)
 from gate_runner.governance.git import Git
 from gate_runner.governance.git_source import RefMissing
 from gate_runner.governance.policy_changes import stricter
 from gate_runner.governance.ref_gate import RefComparison, compare_with_ref
 from gate_runner.governance.store import open_store
 from gate_runner.governance.waivers import WaiverReview, review_waivers
-from gate_runner.policy import Policy
+from gate_runner.policy import MODE_RANK, Policy
 from gate_runner.verdict import CampaignResult, Verdict
 
 # Judges one saved payload (campaign key, payload) under another policy.
@@ -138,6 +142,8 @@ def govern(
     if decision is not None and decision.message and decision.loosening and results:
         # Once per gate (on the first campaign), not once per campaign: the change is one.
         results[0] = with_policy_check(results[0], decision, gate.comparison_path())
+    if gate.policy.floors and results:
+        results[0] = with_floor_check(results[0], gate.policy)
     results = [with_failures(r, baseline.get(r.key)) for r in results]
     notes = list(verdict.notes)
     if gate.comparison is not None and gate.comparison.note:

@@ -7,16 +7,17 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from gate_runner.governance.diff_rules import (
-    KEYS,
+from gate_runner.governance.diff_rules import KEYS, classify
+from gate_runner.policy import (
     MODE_RANK,
-    Effect,
-    by_rank,
-    classify,
-    threshold_effect,
+    Assertion,
+    Campaign,
+    EffectiveValue,
+    Origin,
+    Policy,
+    Threshold,
 )
-from gate_runner.policy import Assertion, Campaign, EffectiveValue, Origin, Policy, Threshold
-from gate_runner.thresholds import THRESHOLDS
+from gate_runner.thresholds import THRESHOLDS, Effect, by_rank, threshold_effect
 
 
 class CampaignDiff:

@@ -13,19 +13,16 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from gate_runner.thresholds import THRESHOLDS
+# The orderings have one owner each, below both the policy diff and config/floors: modes and
+# outcomes are the policy's (policy.py), a bar's and a threshold's the table's (thresholds.py).
+from gate_runner.thresholds import THRESHOLDS, Effect, Looser, bar_effect, by_rank
 
-Effect = Literal["loosens", "tightens", "neutral"]
 # rank: ordered tiers, loosest first (two values of one tier cannot be compared: loosens);
 # lower / higher: a number where that way loosens; fewer: a set where dropping loosens;
 # changed: any change loosens (what runs, where, as whom, or an expression a person must
 # read); deadline: a shorter deadline loosens when running out of time can pass;
 # confidence: statistics.confidence; neutral: cannot make the gate easier to pass.
 Kind = Literal["rank", "lower", "higher", "fewer", "changed", "deadline", "confidence", "neutral"]
-
-MODE_RANK = {"observe": 0, "soft": 1, "hard": 2}
-# on_error / on_timeout / on_inconclusive: the nearer to "pass", the looser.
-OUTCOME_RANK = {"fail": 2, "warn": 1, "pass": 0}
 
 
 @dataclass(frozen=True)
@@ -106,6 +103,8 @@ def _waivers(prefix: str) -> dict[str, KeyClass]:
 
 KEYS: dict[str, KeyClass] = {
     "version": KeyClass("neutral", "the policy format (there is one)"),
+    # A floor (docs/governance.md §7): dropping it lets what extends this file go below it.
+    "floor": KeyClass("changed", "floor: {before} -> {after}", added_tightens=True),
     "extends": KeyClass("changed", "a remote extends pin changed", typed=True),
     # A local file's settings are compared after the merge, like the policy's own.
     "extends[]": KeyClass("neutral", "a local file, compared after merge", typed=True),
@@ -212,13 +211,6 @@ def context(*leaves: Mapping[str, Any]) -> Context:
     return Context(inconclusive or any_of("on_timeout", {"pass"}), inconclusive)
 
 
-def by_rank(before: int, after: int) -> Effect:
-    """A lower rank is weaker."""
-    if after < before:
-        return "loosens"
-    return "tightens" if after > before else "neutral"
-
-
 def classify(cls: KeyClass, before: Any, after: Any, ctx: Context = Context()) -> Effect:
     """The effect of `before` -> `after` (None: absent, after defaults and inheritance)."""
     if cls.default is not None:
@@ -233,29 +225,15 @@ def classify(cls: KeyClass, before: Any, after: Any, ctx: Context = Context()) -
         return "tightens" if before is None and cls.added_tightens else "loosens"
     if kind == "rank":
         return _tiers(cls.order, before, after)
-    if kind == "fewer":
-        old, new = set(before or ()), set(after or ())
-        return "loosens" if old - new else "tightens"
     if kind == "deadline":
         if not ctx.lenient_deadline or not (_number(before) and _number(after)):
             return "neutral"  # out of time fails the campaign: a deadline is no bar to lower
         return by_rank(before, after)
     if kind == "confidence" and ctx.lenient_inconclusive:
         return "loosens"  # wider or narrower, the undecided band may now pass
-    # lower (confidence too) / higher: a bar; absent is no bar at all.
-    if before is None or after is None:
-        return "loosens" if after is None or not cls.absent_is_no_bar else "tightens"
-    if not (_number(before) and _number(after)):
-        return "loosens"
-    return by_rank(-before, -after) if kind == "higher" else by_rank(before, after)
-
-
-def threshold_effect(key: str, before: Any, after: Any) -> Effect:
-    """A changed threshold limit, classed by the threshold table's `looser` at call time."""
-    kind = THRESHOLDS.get(key)
-    if kind is None:
-        return "loosens"  # a threshold this version does not know: a person reads it
-    return classify(KeyClass(kind.looser, ""), before, after)
+    # lower (confidence too) / higher / fewer: a bar, ordered as the threshold table's.
+    looser: Looser = "lower" if kind == "confidence" else kind
+    return bar_effect(looser, before, after, absent_is_no_bar=cls.absent_is_no_bar)
 
 
 def _tiers(order: tuple[tuple[str, ...], ...], before: Any, after: Any) -> Effect:

@@ -1,5 +1,5 @@
-"""What governance adds to a campaign's result: the policy-change check, failures against the
-baseline, and locations moved from the base ref into the working tree."""
+"""What governance adds to a campaign's result: the policy-change and policy-floor checks,
+failures against the baseline, and locations moved from the base ref into the working tree."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from gate_runner.evaluate.checks import location
 from gate_runner.governance.failures import classify_failures
 from gate_runner.governance.policy_changes import PolicyChangeDecision
 from gate_runner.governance.ref_gate import RefComparison
+from gate_runner.policy import Policy
 from gate_runner.verdict import CampaignResult, Check, FailingTool, Location
 
 
@@ -69,6 +70,44 @@ def with_policy_check(
     if decision.fails_gate:
         # block fails the gate whatever the mode: the mode is part of what it protects.
         return replace(result, checks=(*result.checks, check), outcome="fail", blocking=True)
+    return replace(result, checks=(*result.checks, check))
+
+
+def with_floor_check(result: CampaignResult, policy: Policy) -> CampaignResult:
+    """`policy:floor`: where a `--floor` judged instead of the repository (warn), or that the
+    repository meets every floor (pass); on the gate's first campaign, as policy:changes."""
+    raised = policy.floor_settings
+    floors = ", ".join(policy.floors)
+    first = raised[0].origin if raised else None
+    check = Check(
+        id="policy:floor",
+        kind="policy",
+        name="policy floor",
+        status="warn" if raised else "pass",
+        level="warn",
+        message=(
+            f"the floor ({floors}) judges {len(raised)} setting(s) where this policy is looser: "
+            + "; ".join(s.message for s in raised)
+            if raised
+            else f"this policy meets the floor ({floors})"
+        ),
+        expected=f"every setting at least the floor's ({floors})",
+        actual=[
+            {
+                "setting": s.setting,
+                "value": s.value,
+                "floor_value": s.floor_value,
+                "location": str(s.origin),
+                "floor_location": f"{s.floor_origin.file}:{s.floor_origin.line}",
+            }
+            for s in raised
+        ],
+        location=(
+            Location(first.file, first.line, first.col)
+            if first is not None
+            else Location(policy.path, 1)
+        ),
+    )
     return replace(result, checks=(*result.checks, check))
 
 

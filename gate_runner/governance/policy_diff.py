@@ -9,18 +9,16 @@ from typing import Any
 
 from gate_runner.governance.diff_campaigns import CampaignDiff
 from gate_runner.governance.diff_rules import (
-    MODE_RANK,
     Context,
-    Effect,
     KeyClass,
-    by_rank,
     classify,
     context,
     key_class,
 )
 from gate_runner.governance.policy_files import RemotePin
 from gate_runner.governance.sides import PolicySide
-from gate_runner.policy import Origin, Policy
+from gate_runner.policy import MODE_RANK, Origin, Policy
+from gate_runner.thresholds import Effect, by_rank
 
 
 @dataclass(frozen=True)

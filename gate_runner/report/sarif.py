@@ -29,7 +29,7 @@ _KIND_TEXT = {
     "threshold": "A reliability threshold of the policy",
     "assertion": "A JMESPath assertion of the policy",
     "run": "The campaign run reached a decision",
-    "policy": "The policy was not loosened against the base branch",
+    "policy": "The policy was not loosened against the base branch, nor below its floor",
     "failures": "No tool fails that did not fail at the baseline",
 }
 # A rule's `name` is a readable identifier that must differ from its opaque `id`
@@ -40,6 +40,7 @@ _FIXED_NAMES = {
     "run": "RunReachedDecision",
     "flaky": "RunsAgree",
     "policy:changes": "PolicyNotLoosened",
+    "policy:floor": "PolicyMeetsFloor",
     "failures:baseline": "NoNewFailingTools",
 }
 

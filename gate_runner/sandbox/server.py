@@ -14,6 +14,10 @@ from gate_runner.sandbox.app import SandboxApp
 from gate_runner.sandbox.handler import SandboxHTTPServer
 from gate_runner.sandbox.scenario import DEFAULT_TOKEN, Scenario
 
+# serve_forever sees a stop only between selects, so stop() waits up to this long: every
+# `check --sandbox` and every test pays it once. 50 idle wake-ups a second cost next to nothing.
+_SHUTDOWN_POLL_S = 0.02
+
 
 def loopback_address(host: str) -> str:
     """The address to bind for `host`, or a UsageError when it is not a loopback address."""
@@ -83,7 +87,10 @@ class Sandbox:
         self._server = server
         self._app.service.base_url = self.url
         self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="sandbox", daemon=True
+            target=server.serve_forever,
+            kwargs={"poll_interval": _SHUTDOWN_POLL_S},
+            name="sandbox",
+            daemon=True,
         )
         self._thread.start()
         return self

@@ -212,7 +212,9 @@ def test_mode_by_outcome(
 def test_server_error_500_is_no_decision(sandbox: Sandbox, tmp_path: Path) -> None:
     """A create that always answers 500 is retried until the deadline, then: no decision, 3."""
     write_policy(tmp_path)
-    result = check(sandbox, tmp_path, "--campaign", "server-error", "--timeout", "2")
+    # Long enough that a loaded machine gets the first 500 back before the deadline (with 2 s
+    # a starved run saw no answer at all, rightly a timeout); the retries end it sooner.
+    result = check(sandbox, tmp_path, "--campaign", "server-error", "--timeout", "8")
     assert result.code == 3, result.describe()
     verdict = checked_verdict(result)
     campaign = verdict["campaigns"][0]

@@ -34,6 +34,13 @@ def _policy(tmp_path: Path) -> None:
 REFUSED = "an integer of 5,000 digits (more than 1000)"
 
 
+def _refused(stderr: str) -> str:
+    """The one error line; a usage error after the policy loaded also writes its verdict."""
+    error, *rest = stderr.splitlines()
+    assert [line.split(" to ")[0] for line in rest] == ["gate-runner: verdict written"], stderr
+    return error
+
+
 def test_evaluate_payload_with_a_lone_surrogate_gets_a_verdict(tmp_path: Path) -> None:
     _policy(tmp_path)
     (tmp_path / "payload.json").write_text(PASSING % LONE_SURROGATE, encoding="utf-8")
@@ -47,7 +54,7 @@ def test_evaluate_payload_with_a_huge_integer_is_refused_naming_the_file(tmp_pat
     (tmp_path / "payload.json").write_text(PASSING % HUGE_INTEGER, encoding="utf-8")
     result = run_cli(["evaluate", "--payload", "payload.json"], tmp_path, token=None)
     assert result.code == 2, result.describe()
-    assert result.stderr == f"gate-runner: error: payload.json: {REFUSED}\n"
+    assert _refused(result.stderr) == f"gate-runner: error: payload.json: {REFUSED}"
 
 
 @pytest.mark.parametrize("value", sorted(HOSTILE))
@@ -65,7 +72,7 @@ def test_baseline_with_hostile_json(value: str, tmp_path: Path) -> None:
     )
     if value == "huge-integer":
         assert result.code == 2, result.describe()
-        assert result.stderr == f"gate-runner: error: --baseline baseline.json: {REFUSED}\n"
+        assert _refused(result.stderr) == f"gate-runner: error: --baseline baseline.json: {REFUSED}"
         return
     assert result.code == 0, result.describe()
     data = checked_verdict(result)
@@ -80,7 +87,7 @@ def test_a_verdict_given_as_payload_with_a_huge_integer_is_refused(tmp_path: Pat
     (tmp_path / "saved.json").write_text(saved, encoding="utf-8")
     result = run_cli(["evaluate", "--payload", "saved.json"], tmp_path, token=None)
     assert result.code == 2, result.describe()
-    assert result.stderr == f"gate-runner: error: saved.json: {REFUSED}\n"
+    assert _refused(result.stderr) == f"gate-runner: error: saved.json: {REFUSED}"
 
 
 def test_unreadable_json_is_a_usage_error_naming_the_file(tmp_path: Path) -> None:

@@ -10,11 +10,16 @@ import pytest
 
 from gate_runner.config.schema import policy_schema
 from gate_runner.evaluate.checks import threshold_check
-from gate_runner.governance.diff_rules import threshold_effect
 from gate_runner.policy import Origin, Threshold
 from gate_runner.sandbox.decision import create_errors, failed_thresholds
 from gate_runner.sandbox.scenario import Metrics
-from gate_runner.thresholds import THRESHOLDS, Looser, ThresholdKind, request_thresholds
+from gate_runner.thresholds import (
+    THRESHOLDS,
+    Looser,
+    ThresholdKind,
+    request_thresholds,
+    threshold_effect,
+)
 
 HERE = Origin("sepurux.yml", 1, 1)
 SCHEMA_THRESHOLDS = policy_schema()["$defs"]["thresholds"]["properties"]

@@ -161,7 +161,8 @@ class LoopbackServer:
         self.httpd.daemon_threads = True
         self.port: int = self.httpd.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
+        # close() waits for the loop to look up from select: short looks, short teardowns.
+        self._thread = threading.Thread(target=self.httpd.serve_forever, args=(0.01,), daemon=True)
         self._thread.start()
 
     def calls(self, method: str | None = None, path: str | None = None) -> list[Request]:
