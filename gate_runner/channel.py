@@ -24,9 +24,15 @@ from gate_runner.secrets import Secrets
 
 STDOUT = "-"
 Stream = Literal["stdout", "stderr"]
+Severity = Literal["error", "warning", "note"]
 # GitHub's runner acts on `##[` anywhere in a line, Azure's agent on `##vso[` (any case):
 # untrusted text (a run id, a tool name, a policy message) must not reach either as a command.
 _LOGGING_COMMAND = re.compile(r"##(?=\[|vso\[)", re.IGNORECASE)
+
+
+def problem_line(severity: Severity, message: str) -> str:
+    """THE one format of an error, warning or note line: `gate-runner: error: ...`."""
+    return f"gate-runner: {severity}: {message}"
 
 
 def defuse(text: str) -> str:
@@ -70,21 +76,30 @@ class Channel:
 
     def error(self, message: str) -> None:
         """`gate-runner: error: ...` on stderr: how every command reports a failure."""
-        self._prefixed("gate-runner: error: ", message)
+        self._prefixed("error", message)
 
     def warning(self, message: str) -> None:
-        self._prefixed("gate-runner: warning: ", message)
+        self._prefixed("warning", message)
 
-    def _prefixed(self, prefix: str, message: str) -> None:
+    def _prefixed(self, severity: Severity, message: str) -> None:
         # Every line starts with the prefix and shows its controls escaped: whatever path, key
         # or answer a message quotes, nothing it holds starts a line (a CI command) or an ESC.
-        self.err("".join(f"{prefix}{terminal(line)}\n" for line in message.split("\n")))
+        lines = message.split("\n")
+        self.err("".join(problem_line(severity, terminal(line)) + "\n" for line in lines))
 
     def masks(self, env: Mapping[str, str]) -> None:
         """The CI's mask lines, unfiltered (they name the secrets), before any other output."""
         lines = mask_lines(env, self.secrets.mask_parts())
         if lines:
             self._write("stdout", lines)
+
+    def is_terminal(self, name: Stream) -> bool:
+        """Whether the stream is a terminal (a live progress line), never an error."""
+        stream = None if name in self._dead else self._stream(name)
+        try:
+            return stream is not None and stream.isatty()
+        except (OSError, ValueError):
+            return False
 
     def stream_alive(self, name: Stream) -> bool:
         return name not in self._dead and self._stream(name) is not None
@@ -121,8 +136,10 @@ class Channel:
             # A note on the other stream; never on stdout, which may be a consumer's pipe.
             self._write(
                 other,
-                f"gate-runner: note: {name} cannot be written ({reason}); "
-                "the verdict file has everything\n",
+                problem_line(
+                    "note",
+                    f"{name} cannot be written ({reason}); the verdict file has everything\n",
+                ),
             )
 
     # --- files ---------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
+from gate_runner.loopback import is_loopback
+
 Origin = tuple[str, str, int]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -80,8 +82,6 @@ def token_may_go(url: str, trusted: Iterable[Origin]) -> bool:
     Decided on the origin the connection is made to (connection_origin), the same reading
     the client connects by; a URL without a certain origin is never trusted.
     """
-    from gate_runner.loopback import is_loopback
-
     found = connection_origin(url)
     return found is not None and (is_loopback(found[1]) or found in set(trusted))
 

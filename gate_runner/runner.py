@@ -5,46 +5,35 @@ Never prints and never exits: the CLI decides what to show and which code to ret
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gate_runner import __version__
-from gate_runner.enforce import blocks, decide_gate, mode_in_force
+from gate_runner.api import RunContext, RunRequest, execute_runs
+from gate_runner.campaign_result import errored_result, judge_payload, result_of_run
+from gate_runner.enforce import decide_gate, mode_in_force
 from gate_runner.errors import ServiceError, UsageError
-from gate_runner.evaluate import evaluate_campaign
-from gate_runner.evaluate.checks import location
-from gate_runner.policy import Campaign, ErrorPolicy, Mode, Policy
+from gate_runner.policy import Campaign, Mode, Policy
 from gate_runner.repeats import inconclusive_note, judge_runs
 from gate_runner.run_checks import Stop
 from gate_runner.settings import gate_timeout
 from gate_runner.thresholds import needs_reliability, request_thresholds
 from gate_runner.verdict import (
     CampaignResult,
-    Check,
     CIContext,
     DecisionPayload,
     PolicyInfo,
     RunError,
-    RunStatus,
     Timings,
     Verdict,
-    run_failure,
 )
 
 if TYPE_CHECKING:
-    from gate_runner.api import RunEvent, RunOutcome, RunRequest, SepuruxClient
-
-
-# A run that ended without a decision: timed out, or cancelled while still pending.
-_STATUS_OF_ERROR: dict[str, RunStatus] = {"timeout": "timeout", "cancelled": "pending"}
-
-# A decision payload is a few levels deep; hundreds would overflow the verdict's recursion.
-MAX_PAYLOAD_DEPTH = 64
+    from gate_runner.api import RunEvent, RunRequest, SepuruxClient
 
 
 @dataclass(frozen=True)
@@ -96,8 +85,6 @@ def plan_runs(campaigns: Sequence[Campaign]) -> list[RunRequest]:
 
 def run_request(campaign: Campaign, index: int) -> RunRequest:
     """The index-th run (1-based) of a campaign, with its merged thresholds as the API wants."""
-    from gate_runner.api import RunRequest
-
     c = campaign
     return RunRequest(
         key=c.key,
@@ -123,8 +110,6 @@ def run_gate(
     cancel: threading.Event | None = None,
 ) -> Verdict:
     """Run the selected campaigns on the API and judge them."""
-    from gate_runner.api import RunContext, execute_runs
-
     clock = clock or GateClock()
     campaigns = select_campaigns(policy, options.campaign_keys)
     timeout = gate_timeout(options.timeout, policy).value
@@ -149,7 +134,7 @@ def run_gate(
         )
         for request, outcome in zip(requests, outcomes, strict=True):
             campaign = next(c for c in campaigns if c.key == request.key)
-            runs[campaign.key].append(_result_of_run(policy, campaign, outcome, options, today))
+            runs[campaign.key].append(result_of_run(policy, campaign, outcome, options, today))
         requests = []
         stop = _stop(deadline, cancel)
         for campaign in campaigns:
@@ -208,7 +193,7 @@ def evaluate_payloads(
             raise UsageError(f"{policy.path} declares no campaign {key!r}")
         each = [saved] if isinstance(saved, dict) else list(saved)
         runs = [
-            _judge(policy, campaign, payload, options, today, run_id=None, duration=None)
+            judge_payload(policy, campaign, payload, options, today, run_id=None, duration=None)
             for payload in each
         ]
         judged = judge_runs(
@@ -234,7 +219,7 @@ def gate_error_verdict(
 ) -> Verdict:
     """Every selected campaign errored for one reason (no token, a bad base URL, ...)."""
     campaigns = select_campaigns(policy, options.campaign_keys)
-    results = [_errored(policy, c, error, options, today, status="error") for c in campaigns]
+    results = [errored_result(policy, c, error, options, today, status="error") for c in campaigns]
     verdict = assemble(
         policy, results, options, ci=ci, clock=clock or GateClock(), interrupted=False, today=today
     )
@@ -289,138 +274,6 @@ def mark_interrupted(verdict: Verdict, *, soft_exit_code: int) -> Verdict:
     )
 
 
-def _result_of_run(
-    policy: Policy, campaign: Campaign, outcome: RunOutcome, options: GateOptions, today: date
-) -> CampaignResult:
-    duration = round(max(outcome.finished - outcome.started, 0.0), 3)
-    if outcome.error is not None or outcome.payload is None:
-        error = outcome.error or ServiceError("payload", "the run ended without a payload")
-        status = _STATUS_OF_ERROR.get(error.kind, "error")
-        result = _errored(policy, campaign, error, options, today, status=status)
-        return replace(
-            result,
-            campaign_id=outcome.campaign_id,
-            run_id=outcome.run_id,
-            duration_s=duration,
-            payload=None
-            if _nested_deeper_than(outcome.payload, MAX_PAYLOAD_DEPTH)
-            else outcome.payload,
-        )
-    result = _judge(
-        policy, campaign, outcome.payload, options, today, run_id=outcome.run_id, duration=duration
-    )
-    return replace(result, campaign_id=outcome.campaign_id)
-
-
-def _judge(
-    policy: Policy,
-    campaign: Campaign,
-    payload: DecisionPayload,
-    options: GateOptions,
-    today: date,
-    *,
-    run_id: str | None,
-    duration: float | None,
-) -> CampaignResult:
-    baseline = options.baseline.get(campaign.key)
-    refusal: ServiceError | None = None
-    for name, value in (("payload", payload), ("baseline payload", baseline)):
-        if refusal is None and _nested_deeper_than(value, MAX_PAYLOAD_DEPTH):
-            message = f"the {name} is nested deeper than {MAX_PAYLOAD_DEPTH} levels; refusing it"
-            refusal = ServiceError("payload", message)
-    if refusal is None:
-        # Saved payloads (evaluate, test) meet the same fail-closed rule as polled ones.
-        run_id = run_id or _text(payload.get("run_id")) or _text(payload.get("batch_id"))
-        refusal = run_failure(payload, f"run {run_id}" if run_id else "the payload")
-    if refusal is not None:
-        errored = _errored(policy, campaign, refusal, options, today, status="error")
-        kept = payload if refusal.kind == "run_failed" else None  # a too-deep one cannot be
-        return replace(errored, run_id=run_id, duration_s=duration, payload=kept)
-    evaluation = evaluate_campaign(
-        campaign, payload, waivers=policy.waivers, today=today, baseline=baseline
-    )
-    enforcement = mode_in_force(policy, campaign, today=today, override=options.enforcement)
-    error = None
-    error_policy: ErrorPolicy | None = None
-    if evaluation.outcome == "error":
-        broken = next(c for c in evaluation.checks if c.status == "error" and c.level == "error")
-        error = RunError("payload", f"{broken.name}: {broken.message}")
-        error_policy = policy.gate.on_error
-    url = payload.get("dashboard_url")
-    return CampaignResult(
-        key=campaign.key,
-        campaign=campaign.name_or_id,
-        campaign_id=None,
-        run_id=run_id or _text(payload.get("run_id")) or _text(payload.get("batch_id")),
-        dashboard_url=url if isinstance(url, str) else None,
-        status="done",
-        outcome=evaluation.outcome,
-        blocking=blocks(evaluation.outcome, enforcement.mode, error_policy),
-        enforcement=enforcement,
-        checks=evaluation.checks,
-        payload=payload,
-        error=error,
-        error_policy=error_policy,
-        duration_s=duration,
-        location=location(campaign.origin),
-        baseline_run_id=_text((baseline or {}).get("run_id")),
-        baseline_pass_rate=_finite((baseline or {}).get("pass_rate")),
-    )
-
-
-def _finite(value: object) -> float | None:
-    """A number a picture can draw, from a payload nobody vouches for; else None."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:  # an integer past every float
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _errored(
-    policy: Policy,
-    campaign: Campaign,
-    error: ServiceError,
-    options: GateOptions,
-    today: date,
-    *,
-    status: RunStatus,
-) -> CampaignResult:
-    enforcement = mode_in_force(policy, campaign, today=today, override=options.enforcement)
-    error_policy: ErrorPolicy | None = None
-    if error.kind != "cancelled":
-        error_policy = policy.gate.on_timeout if error.kind == "timeout" else policy.gate.on_error
-    check = Check(
-        id="run",
-        kind="run",
-        name="run",
-        status="error",
-        level="error",
-        message=error.message,
-        expected="a decision",
-        actual=error.kind,
-        location=location(campaign.origin),
-    )
-    return CampaignResult(
-        key=campaign.key,
-        campaign=campaign.name_or_id,
-        campaign_id=None,
-        run_id=None,
-        dashboard_url=None,
-        status=status,
-        outcome="error",
-        blocking=blocks("error", enforcement.mode, error_policy),
-        enforcement=enforcement,
-        checks=(check,),
-        payload=None,
-        error=RunError(error.kind, error.message),
-        error_policy=error_policy,
-        location=location(campaign.origin),
-    )
-
-
 def _notes(policy: Policy, results: Sequence[CampaignResult], today: date) -> list[str]:
     """What a user should see besides the checks: expired or needless waivers, allowed errors."""
     notes: list[str] = []
@@ -446,23 +299,6 @@ def _notes(policy: Policy, results: Sequence[CampaignResult], today: date) -> li
                 where = f"{result.key}/{check.name}"
                 notes.append(f"waiver for {where} matches a passing check; it can be removed")
     return notes
-
-
-def _nested_deeper_than(value: Any, limit: int) -> bool:
-    """Whether arrays/objects nest past `limit`; iterative, so any depth json.loads read is safe."""
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, (dict, list)):
-            if depth > limit:
-                return True
-            children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, depth + 1) for child in children)
-    return False
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
 
 
 def _iso(moment: datetime) -> str:

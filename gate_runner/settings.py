@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, Literal, TypeVar
 
+from gate_runner.config.schema import policy_default
 from gate_runner.errors import Diagnostic, PolicyError, UsageError
+from gate_runner.origins import connection_origin, parse_origins, show_origin, token_may_go
 
 if TYPE_CHECKING:
     from gate_runner.policy import Mode, Policy
@@ -69,18 +71,6 @@ class GateSettings:
     timeout: Setting[float]
 
 
-def policy_default(section: str, key: str) -> str:
-    """A policy setting's default where no policy says it: the schema's `default`."""
-    from gate_runner.config.schema import policy_defaults
-
-    return str(policy_defaults()[(section, key)])
-
-
-def default_token_env() -> str:
-    """The token variable before a policy names one."""
-    return policy_default("api", "token_env")
-
-
 def resolve(cli: CommandLine, env: Mapping[str, str]) -> Settings:
     """Settings that need no policy; a bad value is a UsageError naming the flag or variable."""
     _gate_timeout_flag(cli.timeout)  # refused before the policy is read, like every flag
@@ -126,16 +116,12 @@ def base_url(flag: str | None, env: Mapping[str, str], policy: Policy) -> Settin
 
 def trusted_origins(env: Mapping[str, str]) -> list[tuple[str, str, int]]:
     """The default API origin and those GATE_RUNNER_TRUSTED_ORIGINS names; UsageError if bad."""
-    from gate_runner.origins import connection_origin
-
     named = _named_origins(env)
     default = connection_origin(policy_default("api", "base_url"))
     return [default, *named] if default is not None else named
 
 
 def _named_origins(env: Mapping[str, str]) -> list[tuple[str, str, int]]:
-    from gate_runner.origins import parse_origins  # the URL parsers load only for an entry
-
     try:
         return parse_origins(env.get(TRUSTED_ORIGINS_ENV, ""))
     except ValueError as error:
@@ -143,8 +129,6 @@ def _named_origins(env: Mapping[str, str]) -> list[tuple[str, str, int]]:
 
 
 def _trusted_by_the_ci(url: str, env: Mapping[str, str], policy: Policy) -> None:
-    from gate_runner.origins import connection_origin, show_origin, token_may_go
-
     trusted = trusted_origins(env)
     if token_may_go(url, trusted):
         return

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from gate_runner.expressions import compile_expression
 from gate_runner.policy import Policy
 from gate_runner.verdict import Check, Location
 
@@ -46,7 +47,6 @@ def count_of(
     expression = policy.statistics.trials
     if expression is None or payload is None:
         return None
-    from gate_runner.expressions import compile_expression
 
     try:
         value = compile_expression(expression).search(payload)

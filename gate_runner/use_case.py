@@ -18,24 +18,26 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from gate_runner.api import RunEvent, SepuruxClient
+from gate_runner.check_plan import (
+    CheckRequest,
+    PolicyPlan,
+    check_usage,
+    plan_policies,
+    policy_paths,
+    prepare_policy,
+)
 from gate_runner.config import load_policy
 from gate_runner.errors import PolicyError, ServiceError, UsageError
 from gate_runner.governance.check_gate import (
-    GovernanceRequest,
     GovernedGate,
     PolicyRefUnreadable,
     govern,
     merge_governance,
-    prepare,
 )
-from gate_runner.governance.ref.discover_ref import discover_with_ref
-from gate_runner.monorepo import PolicyRun, campaign_prefixes, discover_policies, merge_verdicts
-from gate_runner.monorepo.merge_verdicts import prefixed
-from gate_runner.monorepo.select import baseline_for, judged, select_across
-from gate_runner.policy import Mode, Policy
+from gate_runner.monorepo import PolicyRun, merge_verdicts
+from gate_runner.policy import Policy
 from gate_runner.runner import (
     GateClock,
-    GateOptions,
     evaluate_payloads,
     gate_error_verdict,
     mark_interrupted,
@@ -44,69 +46,8 @@ from gate_runner.runner import (
 )
 from gate_runner.sandbox import Sandbox, load_scenario
 from gate_runner.secrets import bad_token_reason, token_value
-from gate_runner.settings import CommandLine, GateSettings, Setting, Settings, resolve, resolve_gate
-from gate_runner.verdict import (
-    CampaignResult,
-    CIContext,
-    DecisionPayload,
-    Verdict,
-    read_baseline,
-    read_baseline_runs,
-    saved_runs,
-)
-
-DEFAULT_CONFIG = Path("sepurux.yml")
-
-
-@dataclass(frozen=True)
-class CheckRequest:
-    """What `check` is asked, parsed: no output path, report or forge (the caller delivers)."""
-
-    configs: tuple[Path, ...] = ()  # each --config; none: sepurux.yml
-    discover: bool = False
-    campaigns: tuple[str, ...] = ()
-    enforcement: Mode | None = None
-    timeout: float | None = None
-    api_url: str | None = None
-    soft_exit_code: int = 0
-    fresh: bool = False
-    baseline: Path | None = None  # a verdict file, or `auto` (found in `store`)
-    sandbox: Path | None = None  # a scenario file: run against a local sandbox
-    policy_ref: str | None = None  # --policy-ref REF|auto (docs/governance.md)
-    store: str | None = None  # --store DIR|git-notes, where --baseline auto looks
-    dry_run: bool = False  # plan only: no sandbox, no call
-    floors: tuple[str, ...] = ()  # --floor and GATE_RUNNER_FLOOR (settings.floor_policies)
-
-    @property
-    def config(self) -> Path:
-        """The first policy (the one a verdict without policy names)."""
-        return self.configs[0] if self.configs else DEFAULT_CONFIG
-
-    @property
-    def baseline_auto(self) -> bool:
-        return self.baseline is not None and str(self.baseline) == "auto"
-
-    def command_line(self) -> CommandLine:
-        return CommandLine(
-            api_url=self.api_url,
-            timeout=self.timeout,
-            enforcement=self.enforcement,
-            soft_exit_code=self.soft_exit_code,
-            sandbox=self.sandbox is not None,
-        )
-
-
-@dataclass(frozen=True)
-class PolicyPlan:
-    """One policy's runs: the options the runner gets, the API, and the keys it judges."""
-
-    policy: Policy
-    prefix: str | None
-    options: GateOptions
-    base_url: Setting[str]
-    governed: GovernedGate
-    judged: frozenset[str]  # its campaign keys as the verdict names them
-    timeout: float  # the gate's --timeout or gate.timeout, in seconds
+from gate_runner.settings import GateSettings, resolve_gate
+from gate_runner.verdict import CampaignResult, CIContext, Verdict
 
 
 @dataclass(frozen=True)
@@ -172,20 +113,6 @@ def connect(base_url: str, token: str, policy: Policy, request_timeout: float) -
     )
 
 
-def policy_paths(request: CheckRequest, env: Mapping[str, str]) -> list[Path]:
-    """The policies to judge: --discover's, else each --config given (once each).
-
-    With --policy-ref, --discover also takes the policies only the ref has: a deleted one.
-    """
-    if request.discover:
-        if request.configs:
-            raise UsageError("--discover finds the policies itself; leave out --config")
-        if request.policy_ref is not None:
-            return discover_with_ref(Path("."), request.policy_ref, env)
-        return discover_policies(Path("."))
-    return list(dict.fromkeys(request.configs or (request.config,)))
-
-
 def check(
     request: CheckRequest,
     observer: CheckObserver,
@@ -215,7 +142,7 @@ def check(
     for index, path in enumerate(policy_paths(request, env)):
         try:
             # The baseline is the repository's: looked up once, with the first policy.
-            governed.append(_prepare(request, path, env, today, load, first=index == 0))
+            governed.append(prepare_policy(request, path, env, today, load, first=index == 0))
             # Before any request: a policy's api.base_url at an origin the CI does not trust
             # is its error (settings.base_url), even for a policy --campaign leaves out.
             gates.append(resolve_gate(request.command_line(), env, governed[-1].policy))
@@ -262,99 +189,6 @@ def check(
         # Cancelled after the last decision: the verdict is whole, but CI asked us to stop.
         verdict = mark_interrupted(verdict, soft_exit_code=request.soft_exit_code)
     return Checked(plans, verdict, publish)
-
-
-def check_usage(request: CheckRequest, env: Mapping[str, str]) -> Settings:
-    """The settings no policy changes; a bad flag, or two that cannot go together, is a
-    usage error before anything is read."""
-    settings = resolve(request.command_line(), env)
-    if request.sandbox and request.api_url:
-        raise UsageError("--sandbox starts its own API; leave out --api-url")
-    if request.floors and request.policy_ref is not None:
-        # Never judge without the floor: the two together are not supported yet.
-        raise UsageError("--floor (or GATE_RUNNER_FLOOR) cannot be combined with --policy-ref yet")
-    return settings
-
-
-def plan_policies(
-    request: CheckRequest,
-    governed: Sequence[GovernedGate],
-    gates: Sequence[GateSettings],
-    settings: Settings,
-) -> tuple[PolicyPlan, ...]:
-    """Each policy that runs: its campaigns (--campaign), its part of the baseline, its API
-    (`gates`: each one's settings.resolve_gate, in the order of `governed`)."""
-    policies = [g.policy for g in governed]
-    prefixes = campaign_prefixes([g.policy.path for g in governed])
-    # An unknown campaign key is a usage error before any call.
-    selected = select_across(policies, prefixes, request.campaigns)
-    baseline, baseline_runs = _baseline(request, governed)
-    by_policy = {id(g.policy): (g, gate) for g, gate in zip(governed, gates, strict=True)}
-    plans = []
-    # judged(): each policy --campaign selects anything of, with the keys it runs.
-    for policy, prefix, keys in judged(policies, prefixes, selected):
-        options = GateOptions(
-            campaign_keys=keys,
-            enforcement=settings.enforcement.value,
-            # The runner resolves the gate timeout with the policy (settings.gate_timeout).
-            timeout=request.timeout,
-            soft_exit_code=settings.soft_exit_code.value,
-            fresh=request.fresh,
-            baseline=baseline_for(policy, prefix, baseline),
-            baseline_runs=baseline_for(policy, prefix, baseline_runs),
-        )
-        one, gate = by_policy[id(policy)]
-        plans.append(
-            PolicyPlan(
-                policy,
-                prefix,
-                options,
-                gate.base_url,
-                one,
-                frozenset(prefixed(prefix, k) for k in keys),
-                gate.timeout.value,
-            )
-        )
-    return tuple(plans)
-
-
-def _baseline(
-    request: CheckRequest, governed: Sequence[GovernedGate]
-) -> tuple[dict[str, DecisionPayload], Mapping[str, Sequence[DecisionPayload]]]:
-    """The baseline verdict's payloads and runs: --baseline FILE, or the one auto found."""
-    if request.baseline_auto:
-        found = governed[0].baseline
-        document = found.verdict if found is not None else None
-        usable = document is not None and isinstance(document.get("campaigns"), list)
-        runs = saved_runs(document) if usable and document else {}
-        return governed[0].baseline_payloads(), runs
-    if request.baseline is not None:
-        return read_baseline(request.baseline), read_baseline_runs(request.baseline)
-    return {}, {}
-
-
-def _prepare(
-    request: CheckRequest,
-    path: Path,
-    env: Mapping[str, str],
-    today: date,
-    load: Callable[[Path], Policy],
-    *,
-    first: bool,
-) -> GovernedGate:
-    """The policy that judges (--policy-ref), the waiver rules, the baseline (--baseline auto).
-
-    A ref that cannot be read raises PolicyRefUnreadable: exit 2 with the one fix named,
-    and still a verdict file; it never falls back to the working tree.
-    """
-    if request.baseline_auto and request.store is None:
-        raise UsageError("--baseline auto needs --store DIR or --store git-notes")
-    governance = GovernanceRequest(
-        policy_ref=request.policy_ref,
-        baseline_auto=request.baseline_auto and first,
-        store=request.store,
-    )
-    return prepare(path, governance, load=load, env=env, today=today)
 
 
 def _governed(verdict: Verdict, plan: PolicyPlan, ci: CIContext, today: date) -> Verdict:

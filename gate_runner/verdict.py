@@ -5,18 +5,13 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
-from gate_runner import untrusted_json
-from gate_runner.errors import ServiceError, ServiceErrorKind, UsageError
+from gate_runner.errors import ServiceErrorKind
 
 # What the service answers for one finished run: the data every check reads.
 DecisionPayload = dict[str, Any]
 
-# Run statuses by which the service says it could not finish: no decision, whatever the
-# payload's `decision` or metrics say.
-FAILED_RUN_STATUSES = ("failed", "error")
 
 # inconclusive: repeated runs could not show a bar met or missed at the policy's confidence.
 Outcome = Literal["pass", "fail", "warn", "error", "inconclusive"]
@@ -256,155 +251,6 @@ class Verdict:
             + "\n"
         )
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Verdict:
-        return Verdict(
-            outcome=data["outcome"],
-            blocking=data["blocking"],
-            exit_code=data["exit_code"],
-            summary=data["summary"],
-            enforcement=_enforcement(data["enforcement"]),
-            policy=PolicyInfo(
-                path=data["policy"]["path"],
-                digest=data["policy"]["digest"],
-                sources=tuple(data["policy"]["sources"]),
-                on_error=data["policy"]["on_error"],
-                on_timeout=data["policy"]["on_timeout"],
-            ),
-            ci=CIContext(**data["ci"]),
-            timings=Timings(**data["timings"]),
-            campaigns=tuple(_campaign(c) for c in data["campaigns"]),
-            interrupted=data.get("interrupted", False),
-            error=_run_error(data.get("error")),
-            notes=tuple(data.get("notes", ())),
-            policy_changes=data.get("policy_changes"),
-            baseline=data.get("baseline"),
-            waivers=data.get("waivers"),
-            tool=dict(data.get("tool", {})),
-            schema_version=data.get("schema_version", SCHEMA_VERSION),
-            policies=tuple(
-                PolicyPart(**{**p, "campaigns": tuple(p["campaigns"])})
-                for p in data.get("policies") or ()
-            ),
-        )
-
-    @classmethod
-    def load(cls, path: Path) -> Verdict:
-        return cls.from_dict(untrusted_json.load_file(path))
-
-
-def run_failure(payload: DecisionPayload, where: str) -> ServiceError | None:
-    """The fail-closed rule, for a payload polled or saved alike: a failed/error status is a
-    `run_failed` error, even when its decision says pass and its metrics would."""
-    status = payload.get("status")
-    if status not in FAILED_RUN_STATUSES:
-        return None
-    reason = payload.get("error") or payload.get("detail") or payload.get("message")
-    suffix = f": {reason}" if isinstance(reason, str) and reason else ""
-    return ServiceError(
-        "run_failed", f"{where}: the service could not finish the run (status {status}){suffix}"
-    )
-
-
-# -- reading saved verdicts and payloads (files nobody here vouches for) -----------------------
-
-
-def read_baseline(path: Path) -> dict[str, DecisionPayload]:
-    """Campaign key -> decision payload of a previous verdict (`--baseline`)."""
-    document = _read_json(path, f"--baseline {path}")
-    if not is_verdict_document(document, strict=False):
-        raise UsageError(f"--baseline {path}: not a gate-runner verdict (no `campaigns` list)")
-    return saved_payloads(document)
-
-
-def read_baseline_runs(path: Path) -> dict[str, list[DecisionPayload]]:
-    """Campaign key -> the payloads of every run, for the campaigns a `--baseline` verdict ran
-    several times (issue #12: max_regression tests the change against all of them)."""
-    document = _read_json(path, f"--baseline {path}")
-    if not is_verdict_document(document, strict=False):
-        raise UsageError(f"--baseline {path}: not a gate-runner verdict (no `campaigns` list)")
-    return saved_runs(document)
-
-
-def read_payload_file(
-    path: Path, campaign: str | None, campaign_keys: list[str]
-) -> dict[str, DecisionPayload | list[DecisionPayload]]:
-    """Campaign key -> decision payload from `evaluate --payload`: a bare payload or a verdict.
-
-    A bare payload belongs to `campaign`, or to the policy's only campaign; a verdict gives the
-    payload of `campaign`, or of every campaign it holds.
-    """
-    document = _read_json(path, str(path))
-    if is_verdict_document(document, strict=True):
-        saved: dict[str, DecisionPayload | list[DecisionPayload]] = {
-            **saved_payloads(document),
-            **saved_runs(document),
-        }
-        wanted = [campaign] if campaign else list(saved)
-        missing = [k for k in wanted if k not in saved]
-        if missing or not wanted:
-            holds = ", ".join(missing) or "any campaign"
-            raise UsageError(f"{path}: the verdict holds no payload for {holds}")
-        return {k: saved[k] for k in wanted}
-    if not isinstance(document, dict):
-        raise UsageError(f"{path}: a payload must be a JSON object, not {type(document).__name__}")
-    if campaign is None:
-        if len(campaign_keys) != 1:
-            raise UsageError(
-                f"the policy has {len(campaign_keys)} campaigns ({', '.join(campaign_keys)}); "
-                "say which one this payload is for with --campaign"
-            )
-        campaign = campaign_keys[0]
-    return {campaign: document}
-
-
-def is_verdict_document(document: Any, *, strict: bool) -> bool:
-    """A verdict has a `campaigns` list (strict: and a `schema_version`, unlike a payload)."""
-    return (
-        isinstance(document, dict)
-        and isinstance(document.get("campaigns"), list)
-        and (not strict or "schema_version" in document)
-    )
-
-
-def saved_payloads(document: dict[str, Any]) -> dict[str, DecisionPayload]:
-    """Campaign key -> payload of every campaign in a verdict document that kept one."""
-    return {
-        c["key"]: c["payload"]
-        for c in document["campaigns"]
-        if isinstance(c, dict)
-        and isinstance(c.get("key"), str)
-        and isinstance(c.get("payload"), dict)
-    }
-
-
-def saved_runs(document: dict[str, Any]) -> dict[str, list[DecisionPayload]]:
-    """Campaign key -> the payloads of its runs, for campaigns a verdict kept several runs of."""
-    found: dict[str, list[DecisionPayload]] = {}
-    for c in document["campaigns"]:
-        runs = c.get("runs") if isinstance(c, dict) else None
-        if (
-            not isinstance(c, dict)
-            or not isinstance(c.get("key"), str)
-            or not isinstance(runs, list)
-        ):
-            continue
-        payloads = [
-            r["payload"] for r in runs if isinstance(r, dict) and isinstance(r.get("payload"), dict)
-        ]
-        if len(payloads) >= 2 and len(payloads) == len(runs):
-            found[c["key"]] = payloads
-    return found
-
-
-def _read_json(path: Path, name: str) -> Any:
-    try:
-        return untrusted_json.load_file(path)
-    except OSError as error:
-        raise UsageError(f"{name}: cannot read it: {error.strerror or error}") from None
-    except ValueError as error:
-        raise UsageError(f"{name}: {error}") from None
-
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, dict):
@@ -418,98 +264,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _location(data: dict[str, Any] | None) -> Location | None:
-    return Location(**data) if data else None
-
-
-def _enforcement(data: dict[str, Any]) -> Enforcement:
-    return Enforcement(
-        mode=data["mode"],
-        source=data["source"],
-        reason=data["reason"],
-        location=_location(data.get("location")),
-    )
-
-
-def _check(data: dict[str, Any]) -> Check:
-    waiver = data.get("waiver")
-    return Check(
-        id=data["id"],
-        kind=data["kind"],
-        name=data["name"],
-        status=data["status"],
-        level=data["level"],
-        message=data["message"],
-        expected=data.get("expected"),
-        actual=data.get("actual"),
-        location=_location(data.get("location")),
-        waiver=(
-            WaiverNote(
-                until=waiver["until"],
-                reason=waiver["reason"],
-                expired=waiver["expired"],
-                location=_location(waiver.get("location")),
-            )
-            if waiver
-            else None
-        ),
-    )
-
-
 def _drop_empty_diagnostics(error: dict[str, Any] | None) -> None:
     """Only a policy error lists diagnostics: every other error keeps its two fields."""
     if error is not None and not error.get("diagnostics"):
         error.pop("diagnostics", None)
-
-
-def _run_error(data: dict[str, Any] | None) -> RunError | None:
-    if not data:
-        return None
-    problems = tuple(
-        Problem(p["message"], Location(**p["location"])) for p in data.get("diagnostics") or ()
-    )
-    return RunError(data["kind"], data["message"], problems)
-
-
-def _campaign(data: dict[str, Any]) -> CampaignResult:
-    return CampaignResult(
-        key=data["key"],
-        campaign=data["campaign"],
-        campaign_id=data.get("campaign_id"),
-        run_id=data.get("run_id"),
-        dashboard_url=data.get("dashboard_url"),
-        status=data["status"],
-        outcome=data["outcome"],
-        blocking=data["blocking"],
-        enforcement=_enforcement(data["enforcement"]),
-        checks=tuple(_check(c) for c in data["checks"]),
-        payload=data.get("payload"),
-        error=_run_error(data.get("error")),
-        error_policy=data.get("error_policy"),
-        duration_s=data.get("duration_s"),
-        location=_location(data.get("location")),
-        baseline_run_id=data.get("baseline_run_id"),
-        failures=(
-            tuple(FailingTool(**f) for f in data["failures"])
-            if isinstance(data.get("failures"), list)
-            else None
-        ),
-        baseline_pass_rate=data.get("baseline_pass_rate"),
-        runs=tuple(_run(r) for r in data.get("runs") or () if isinstance(r, dict)),
-        aggregate=Aggregate(**data["aggregate"]) if data.get("aggregate") else None,
-        flaky=bool(data.get("flaky", False)),
-        spread=data.get("spread"),
-        inconclusive_policy=data.get("inconclusive_policy"),
-    )
-
-
-def _run(data: dict[str, Any]) -> RunRecord:
-    return RunRecord(
-        run_id=data.get("run_id"),
-        dashboard_url=data.get("dashboard_url"),
-        status=data.get("status", "done"),
-        outcome=data.get("outcome", "error"),
-        metrics=dict(data.get("metrics") or {}),
-        duration_s=data.get("duration_s"),
-        payload=data.get("payload") if isinstance(data.get("payload"), dict) else None,
-    )

@@ -13,11 +13,12 @@ import pytest
 
 from gate_runner.api import RunEvent
 from gate_runner.api.retry import RetryPolicy
+from gate_runner.check_plan import CheckRequest
 from gate_runner.ci import detect
 from gate_runner.errors import PolicyError, UsageError
 from gate_runner.policy import Policy
 from gate_runner.runner import GateClock
-from gate_runner.use_case import Checked, CheckRequest, PolicyFailure, UsageFailure, check
+from gate_runner.use_case import Checked, PolicyFailure, UsageFailure, check
 
 TOKEN = "use-case-token"
 POLICY = """

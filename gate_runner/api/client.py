@@ -17,10 +17,11 @@ from gate_runner.api.answers import innermost_cause, interpret, read_body
 from gate_runner.api.payload import campaign_list, create_answer, json_object
 from gate_runner.api.retry import RetryPolicy, TransientError, call_with_retry
 from gate_runner.api.urls import check_base_url, redirect_target
+from gate_runner.config.schema import policy_default
 from gate_runner.errors import ServiceError, UsageError
 from gate_runner.origins import describe_origin, same_origin
 from gate_runner.secrets import Secrets
-from gate_runner.settings import DEFAULT_REQUEST_TIMEOUT, policy_default
+from gate_runner.settings import DEFAULT_REQUEST_TIMEOUT
 
 MAX_RESPONSE_BYTES = 5 * 1024 * 1024
 MAX_REDIRECTS = 3

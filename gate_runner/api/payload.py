@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from gate_runner.errors import ServiceError
-from gate_runner.verdict import FAILED_RUN_STATUSES as FAILED_STATUSES
-from gate_runner.verdict import run_failure
+from gate_runner.saved_payloads import FAILED_RUN_STATUSES as FAILED_STATUSES
+from gate_runner.saved_payloads import run_failure
 
 RUNNING_STATUSES = ("queued", "running", "pending")
 STATUSES = (*RUNNING_STATUSES, "done", *FAILED_STATUSES)

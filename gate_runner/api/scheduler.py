@@ -12,6 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
+from gate_runner.errors import ServiceError
+
 T = TypeVar("T")
 
 # How often the loop looks at the cancel event while nothing else wakes it.
@@ -157,8 +159,6 @@ def call_cancellable(
     A signal does not interrupt a blocking socket read in the main thread (PEP 475
     resumes it), so a slow answer would otherwise hold the process past CI's grace period.
     """
-    from gate_runner.errors import ServiceError
-
     # The worker hands back a thunk that returns the value or re-raises the error here.
     box: queue.Queue[Callable[[], T]] = queue.Queue(1)
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from gate_runner.ci import vendor_for
 from gate_runner.ci.git import git_runner
 from gate_runner.ci.variables import get
 
@@ -45,8 +46,6 @@ def _root(folder: str, workspace: str | None) -> Path | None:
 
 
 def _workspace(env: Mapping[str, str]) -> str | None:
-    from gate_runner.ci import vendor_for  # the package imports this module's users
-
     return get(env, *vendor_for(env).workspace_variables)
 
 

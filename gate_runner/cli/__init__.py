@@ -5,17 +5,16 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
+from gate_runner.channel import standard_streams
+from gate_runner.cli import fast_validate
 from gate_runner.cli.common import run_safely
+from gate_runner.cli.signals import hold_signals
 
 
 def main() -> None:
-    from gate_runner.channel import standard_streams
-
     standard_streams()  # `>&-` / `2>&-`: no file or socket may take descriptor 1 or 2
     argv = sys.argv[1:]
     if argv[:1] == ["check"]:
-        from gate_runner.cli.signals import hold_signals
-
         hold_signals()  # a signal during start-up still gets its verdict
     # Every command also runs in run_safely where it is registered; this catches the rest
     # (the fast path, imports, registration), so no fault ever ends in a bare traceback.
@@ -23,12 +22,10 @@ def main() -> None:
 
 
 def _dispatch(argv: Sequence[str]) -> int:
-    # typer (and the pydantic it pulls in) costs ~80 ms; validate runs in every CI job without it.
-    from gate_runner.cli.fast_validate import fast_path
-
-    code = fast_path(argv)
+    code = fast_validate.fast_path(argv)  # read at the call: a test may stand in for it
     if code is not None:
         return code
+    # late: typer (and pydantic) cost ~80 ms; validate runs in every CI job without them
     from gate_runner.cli.typer_app import _register, app
 
     _register()

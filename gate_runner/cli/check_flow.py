@@ -16,6 +16,7 @@ from pathlib import Path
 from gate_runner import channel as output
 from gate_runner.api import RunEvent
 from gate_runner.channel import Channel
+from gate_runner.check_plan import CheckRequest
 from gate_runner.ci import detect
 from gate_runner.cli.dry_run import print_plan
 from gate_runner.cli.outputs import (
@@ -29,6 +30,7 @@ from gate_runner.cli.outputs import (
 )
 from gate_runner.cli.progress import Progress
 from gate_runner.cli.signals import StopNow, Stopper, stop_on_signals
+from gate_runner.config.schema import default_token_env
 from gate_runner.errors import ExitCode, PolicyError, UsageError
 from gate_runner.files import regular_target
 from gate_runner.forges.forge_results import PolicyReview, forge_results
@@ -39,8 +41,7 @@ from gate_runner.runner import GateClock
 from gate_runner.safe_text import terminal
 from gate_runner.sandbox import Sandbox
 from gate_runner.secrets import secret_set
-from gate_runner.settings import default_token_env
-from gate_runner.use_case import Checked, CheckRequest, PolicyFailure, UsageFailure, check
+from gate_runner.use_case import Checked, PolicyFailure, UsageFailure, check
 from gate_runner.verdict import CIContext, RunError
 
 

@@ -11,6 +11,7 @@ from typing import NoReturn, TypeVar
 
 from gate_runner import channel as output
 from gate_runner.errors import ExitCode, GateRunnerError, PolicyError, UsageError
+from gate_runner.secrets import policy_secrets
 
 T = TypeVar("T")
 
@@ -35,8 +36,6 @@ def report_policy_error(
     `listed=False` when a text report on the terminal lists them already: once each.
     """
     import os
-
-    from gate_runner.secrets import policy_secrets
 
     channel.add_secrets(*policy_secrets(os.environ, error.token_envs).values)
     if listed:

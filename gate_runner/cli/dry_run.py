@@ -6,6 +6,11 @@ import json
 import os
 from typing import TYPE_CHECKING
 
+from gate_runner.api import RunContext, run_key
+from gate_runner.api.client import is_uuid
+from gate_runner.api.request_body import create_body
+from gate_runner.runner import plan_runs, select_campaigns
+
 if TYPE_CHECKING:
     from gate_runner.channel import Channel
     from gate_runner.policy import Policy
@@ -27,11 +32,6 @@ def print_plan(
     Through the output channel, which scrubs: a ${VAR} may have expanded the token into a
     field (trace_id: ${SEPURUX_API_KEY}).
     """
-    from gate_runner.api import RunContext, run_key
-    from gate_runner.api.client import is_uuid
-    from gate_runner.api.request_body import create_body
-    from gate_runner.runner import plan_runs, select_campaigns
-
     runs = plan_runs(select_campaigns(policy, options.campaign_keys))
     url = base_url.value.rstrip("/")
     token = os.environ.get(policy.api.token_env)

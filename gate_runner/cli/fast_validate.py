@@ -7,6 +7,11 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from gate_runner import channel as output_channel
+from gate_runner import config
+from gate_runner.secrets import policy_secrets
+from gate_runner.settings import floor_policies
+
 FORMATS = ("text", "json")
 
 
@@ -21,18 +26,11 @@ def run_validate(
     """
     import os
 
-    from gate_runner import channel as output_channel
-    from gate_runner.config import check_files
-    from gate_runner.settings import floor_policies
-
-    results = check_files(paths, offline=offline, floors=floor_policies(floors, os.environ))
+    results = config.check_files(paths, offline=offline, floors=floor_policies(floors, os.environ))
     valid = not any(r.diagnostics for r in results.values())
     channel = output_channel.current()
     if not valid or any(r.warnings for r in results.values()):
-        # A message may name an expanded value: the tokens the files name are scrubbed (the
-        # secret set costs an import of the CI vendors, so only when there is a message).
-        from gate_runner.secrets import policy_secrets
-
+        # A message may name an expanded value: the tokens the files name are scrubbed.
         named = [name for r in results.values() for name in r.token_envs]
         channel.add_secrets(*policy_secrets(os.environ, named).values)
     if output == "json":

@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from gate_runner import channel as output
+from gate_runner.check_plan import CheckRequest
 from gate_runner.ci import detect
 from gate_runner.cli.check_flow import Delivery, run_check
 from gate_runner.cli.common import AS_OF_HELP, as_of, fail, guarded
@@ -22,12 +23,12 @@ from gate_runner.config import load_policy
 from gate_runner.errors import ExitCode, PolicyError, UsageError
 from gate_runner.governance.check_gate import GovernanceRequest, govern, prepare
 from gate_runner.policy import Mode
+from gate_runner.policy_tests import find_cases, run_case
 from gate_runner.report.registry import report_help
 from gate_runner.runner import GateClock, GateOptions, evaluate_payloads, select_campaigns
+from gate_runner.saved_payloads import read_baseline, read_baseline_runs, read_payload_file
 from gate_runner.secrets import secret_set
 from gate_runner.settings import DEFAULT_VERDICT_PATH, CommandLine, floor_policies, resolve
-from gate_runner.use_case import CheckRequest
-from gate_runner.verdict import read_baseline, read_baseline_runs, read_payload_file
 
 
 class ModeChoice(str, Enum):
@@ -230,21 +231,20 @@ def test(
     config: Path = CONFIG,
 ) -> int:
     """Run policy tests: saved payloads and the outcome each must give."""
-    from gate_runner.policy_tests import find_cases, run_case
-
     cases = find_cases(directory)
     if not cases:
         fail(f"{directory}: no test cases (*.yml, *.yaml)")
     passed = failed = 0
+    out = output.current()
     for path in cases:
         result = run_case(path, config, load_policy)
         if result.passed:
             passed += 1
-            typer.echo(f"PASS {path}")
+            out.line(f"PASS {path}", err=False)
         else:
             failed += 1
-            typer.echo(f"FAIL {path}: " + "; ".join(result.problems))
-    typer.echo(f"{passed} passed, {failed} failed")
+            out.line(f"FAIL {path}: " + "; ".join(result.problems), err=False)
+    out.line(f"{passed} passed, {failed} failed", err=False)
     return int(ExitCode.BLOCKED if failed else ExitCode.OK)
 
 

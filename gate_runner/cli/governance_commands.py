@@ -11,7 +11,13 @@ import typer
 
 from gate_runner import channel as output
 from gate_runner.cli.common import AS_OF_HELP, as_of, guarded
+from gate_runner.config import load_policy
 from gate_runner.errors import ExitCode, UsageError
+from gate_runner.governance.diff.diff_report import render_json, render_text
+from gate_runner.governance.diff.policy_diff import diff_sides, loosens
+from gate_runner.governance.history.store import file_verdict, open_store
+from gate_runner.governance.ref.sides import load_side, load_tree_or_removed
+from gate_runner.secrets import secret_set
 
 CONFIG = typer.Option(
     Path("sepurux.yml"), "--config", "-c", help="The policy file (path in a ref)."
@@ -45,11 +51,6 @@ def diff(
     """
 
     def work() -> int:
-        from gate_runner.governance.diff.diff_report import render_json, render_text
-        from gate_runner.governance.diff.policy_diff import diff_sides, loosens
-        from gate_runner.governance.ref.sides import load_side, load_tree_or_removed
-        from gate_runner.secrets import secret_set
-
         env = dict(os.environ)
         old = load_side(base or "auto", config, env=env)
         # The working tree's policy; deleted since BASE, it is the empty policy (loosens).
@@ -88,8 +89,6 @@ def record(
     """
 
     def work() -> int:
-        from gate_runner.governance.history.store import file_verdict, open_store
-
         sha, where = file_verdict(open_store(store), verdict, commit=commit)
         output.current().line(f"recorded the verdict of {sha} in {where}", err=False)
         return ExitCode.OK
@@ -124,10 +123,9 @@ def replay(
     def work() -> int:
         from itertools import chain
 
-        from gate_runner.config import load_policy
+        # late: replay's process pool (multiprocessing, ~50 ms) loads only for replay
         from gate_runner.governance.history import replay_report, replay_sources
-        from gate_runner.governance.history.replay import replay as rejudge
-        from gate_runner.governance.history.store import open_store
+        from gate_runner.governance.history.replay import replay as rejudge  # late: as above
 
         judged_on = as_of(on, old=today, old_flag="--today")
         if not verdicts and store is None:

@@ -35,6 +35,7 @@ from gate_runner.verdict import (
     RunError,
     Verdict,
 )
+from gate_runner.verdict_json import verdict_from_dict
 
 # The digest of no bytes: the verdict of a policy that was never loaded has nothing to hash.
 _NO_POLICY_DIGEST = "sha256:" + hashlib.sha256(b"").hexdigest()
@@ -170,10 +171,10 @@ def scrubbed(verdict: Verdict, channel: Channel) -> tuple[Verdict, str]:
     if clean_document == document:
         return verdict, document
     try:
-        return Verdict.from_dict(json.loads(clean_document)), clean_document
+        return verdict_from_dict(json.loads(clean_document)), clean_document
     except ValueError:
         # A secret that spans JSON syntax (a quote inside it): scrub field by field instead.
-        clean = Verdict.from_dict(channel.secrets.scrub_data(verdict.to_dict()))
+        clean = verdict_from_dict(channel.secrets.scrub_data(verdict.to_dict()))
         return clean, clean.to_json()
 
 

@@ -11,8 +11,15 @@ from typing import Annotated
 
 import typer
 
+from gate_runner import channel
 from gate_runner.cli.common import AS_OF_HELP, as_of, guarded
+from gate_runner.cli.fast_validate import run_validate
+from gate_runner.config import check_files, load_policy
+from gate_runner.config.explain import explanation, render_text
+from gate_runner.enforce import mode_in_force
 from gate_runner.errors import ExitCode
+from gate_runner.secrets import secret_set
+from gate_runner.settings import floor_policies
 
 
 class OutputFormat(str, enum.Enum):
@@ -21,7 +28,7 @@ class OutputFormat(str, enum.Enum):
 
 
 def _fail(message: str, code: ExitCode = ExitCode.USAGE) -> typer.Exit:
-    typer.echo(f"gate-runner: {message}", err=True)
+    channel.current().error(message)
     return typer.Exit(int(code))
 
 
@@ -50,8 +57,6 @@ def validate(
     ] = None,
 ) -> None:
     """Validate policy files: schema and semantic checks, every problem with its line and column."""
-    from gate_runner.cli.fast_validate import run_validate
-
     code = run_validate(
         files or [Path("sepurux.yml")], output.value, offline=offline, floors=floor or ()
     )
@@ -91,19 +96,10 @@ def explain(
 ) -> None:
     """Show the effective policy after extends, each value with its origin, and today's mode,
     and what each campaign's settings promise (P(pass) near the bar, mean runs; simulated)."""
-    from gate_runner.config import load_policy
-    from gate_runner.config.explain import explanation, render_text
-    from gate_runner.enforce import mode_in_force
-    from gate_runner.settings import floor_policies
-
     today = as_of(on, old=old_date, old_flag="--date")
     floors = floor_policies(floor or (), os.environ)
     # A PolicyError reaches the one handler (common.run_safely).
     policy = load_policy(config, floors=floors, today=today)
-    from gate_runner import channel
-    from gate_runner.config import check_files
-    from gate_runner.secrets import secret_set
-
     enforcement = mode_in_force(policy, None, today=today, override=None)
     data = explanation(policy, today, enforcement, attempts=attempts)
     text = json.dumps(data, indent=2) if output is OutputFormat.json else render_text(data)
@@ -135,7 +131,7 @@ def schema(
         raise _fail(
             f"schemas/{name}.schema.json is missing from this installation", ExitCode.INTERNAL
         ) from None
-    typer.echo(text, nl=not text.endswith("\n"))
+    channel.current().line(text, err=False)
 
 
 def init(
@@ -145,6 +141,7 @@ def init(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a commented starter sepurux.yml that validates, and the schema its modeline names."""
+    # late: the starter is read from the package at import; only init needs it
     from gate_runner.templates import starter_files
 
     if path.exists() and not force:
@@ -157,7 +154,8 @@ def init(
         except OSError as exc:
             raise _fail(f"cannot write {target}: {exc.strerror or exc}") from None
     written = " and ".join(str(p) for p in files)
-    typer.echo(f"wrote {written} (commit both); next: gate-runner validate {path}")
+    next_step = f"next: gate-runner validate {path}"
+    channel.current().line(f"wrote {written} (commit both); {next_step}", err=False)
 
 
 def register(app: typer.Typer) -> None:

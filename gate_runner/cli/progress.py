@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
 from typing import TYPE_CHECKING
@@ -23,7 +22,7 @@ class Progress:
     def __init__(self, channel: Channel, *, total: int, live: bool | None = None) -> None:
         # Every line leaves through the channel: API text (a status echoing the token) is scrubbed.
         self._channel = channel
-        self._live = _on_terminal() if live is None else live
+        self._live = channel.is_terminal("stderr") if live is None else live
         self._total = total
         self._states: dict[str, str] = {}
         self._lock = threading.Lock()
@@ -76,14 +75,6 @@ class Progress:
     def _elapsed(self) -> str:
         seconds = int(time.monotonic() - self._started)
         return f"{seconds // 60}m{seconds % 60:02d}s"
-
-
-def _on_terminal() -> bool:
-    stream = sys.stderr
-    try:
-        return stream is not None and stream.isatty()
-    except (OSError, ValueError):
-        return False
 
 
 def _clean(text: str) -> str:

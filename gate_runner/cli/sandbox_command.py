@@ -10,8 +10,11 @@ from typing import Annotated
 
 import typer
 
+from gate_runner import channel
 from gate_runner.cli.common import guarded
 from gate_runner.errors import ExitCode, UsageError
+from gate_runner.sandbox import DEFAULT_TOKEN, Sandbox, Scenario, load_scenario
+from gate_runner.sandbox.demo import DEMO_SCENARIO
 
 
 def register(app: typer.Typer) -> None:
@@ -40,30 +43,28 @@ def sandbox(
     ] = None,
 ) -> None:
     """Serve a local Sepurux-compatible API driven by a scenario file, for demos and tests."""
-    from gate_runner.sandbox import DEFAULT_TOKEN, Sandbox, Scenario, load_scenario
-    from gate_runner.sandbox.demo import DEMO_SCENARIO
-
     try:
         loaded = load_scenario(scenario) if scenario else Scenario.from_dict(DEMO_SCENARIO)
         server = Sandbox(loaded, host=host, port=port, token=token).start()
     except UsageError as exc:
-        typer.echo(f"gate-runner sandbox: error: {exc}", err=True)
+        channel.current().error(str(exc))
         raise typer.Exit(int(ExitCode.USAGE)) from None
     stop = threading.Event()
 
     def _on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
+    out = channel.current()  # stdout: what the sandbox serves and served
     previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        typer.echo(f"sandbox listening on {server.url}")
+        out.line(f"sandbox listening on {server.url}", err=False)
         if server.token == DEFAULT_TOKEN:
-            typer.echo(f"token: {DEFAULT_TOKEN} (send it in X-Sepurux-Token or X-API-Key)")
+            out.line(f"token: {DEFAULT_TOKEN} (send it in X-Sepurux-Token or X-API-Key)", err=False)
         else:
             # A token given by flag or file is not repeated: CI logs keep what is printed.
-            typer.echo("token: as given by --token or the scenario file")
+            out.line("token: as given by --token or the scenario file", err=False)
         for campaign in loaded.campaigns:
-            typer.echo(f"campaign {campaign.name}: {campaign.id} ({campaign.mode})")
+            out.line(f"campaign {campaign.name}: {campaign.id} ({campaign.mode})", err=False)
         # A timed wait keeps the main thread responsive to signals on every platform.
         while not stop.wait(0.5):
             pass
@@ -72,9 +73,10 @@ def sandbox(
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     counts = server.request_counts()
-    typer.echo(
+    out.line(
         f"sandbox stopped: {server.total_requests()} requests served, "
-        f"{server.runs_created} runs created"
+        f"{server.runs_created} runs created",
+        err=False,
     )
     for key in sorted(counts):
-        typer.echo(f"  {key}: {counts[key]}")
+        out.line(f"  {key}: {counts[key]}", err=False)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from gate_runner import __version__
+from gate_runner import __version__, channel
+from gate_runner.cli import gate_commands, governance_commands, policy_commands, sandbox_command
 
 app = typer.Typer(
     name="gate-runner",
@@ -19,7 +20,7 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"gate-runner {__version__}")
+        channel.current().line(f"gate-runner {__version__}", err=False)
         raise typer.Exit(0)
 
 
@@ -34,11 +35,7 @@ def _root(
 
 def _register() -> None:
     # Each module defines plain functions; registering here keeps one list of commands.
-    from gate_runner.cli import gate_commands, policy_commands, sandbox_command
-
     policy_commands.register(app)
     gate_commands.register(app)
     sandbox_command.register(app)
-    from gate_runner.cli import governance_commands  # diff, record, replay
-
-    governance_commands.register(app)
+    governance_commands.register(app)  # diff, record, replay

@@ -9,10 +9,12 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gate_runner.config.advice import advise
 from gate_runner.config.extends import Reader, Resolver, Source, display, read_local_file
 from gate_runner.config.fetch import Fetcher, default_cache_dir, fetcher_until
 from gate_runner.config.merge import Merged, merge
 from gate_runner.config.semantic import check_merged
+from gate_runner.config.shadows import shadowed
 from gate_runner.errors import Diagnostic, PolicyError
 
 if TYPE_CHECKING:
@@ -87,17 +89,14 @@ def _resolve(
         diagnostics += check_merged(merged, complete=resolver.complete)
         day = today or date.today()
         if not diagnostics and any(_declares_floor(s) for s in resolver.sources[:-1]):
-            from gate_runner.config.floors import declared
+            from gate_runner.config.floors import declared  # late: only a floor policy needs it
 
             diagnostics += declared(resolver.sources, merged, today=day)
         if not diagnostics:
-            from gate_runner.config.advice import advise
-            from gate_runner.config.shadows import shadowed
-
             warnings += advise(merged)
             warnings += shadowed(merged, today=day)
         for spec in floors if not diagnostics else ():
-            from gate_runner.config.floors import apply_floor
+            from gate_runner.config.floors import apply_floor  # late: only with --floor
 
             floor_resolver = resolver_for(None)
             merged, found, problems = apply_floor(spec, merged, floor_resolver, shown, day)
@@ -133,8 +132,8 @@ def load_policy(
     """
     from dataclasses import replace
 
-    from gate_runner.config.build import build_policy  # validate never needs it
-    from gate_runner.config.floors import floor_settings
+    from gate_runner.config.build import build_policy  # late: validate never builds a Policy
+    from gate_runner.config.floors import floor_settings  # late: as build_policy
 
     found = _resolve(
         path, env, cache_dir, fetcher, read=read, floors=floors, today=today, deadline=deadline

@@ -46,6 +46,7 @@ def advise(merged: Merged) -> list[Diagnostic]:
             )
         margin = _number(own.get("max_regression"))
         if margin is not None and margin > 0:
+            # late: validate loads the statistics package only for a policy with max_regression
             from gate_runner.statistics.regression import attempts_per_side
 
             at = (*place, "max_regression")

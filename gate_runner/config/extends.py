@@ -16,10 +16,10 @@ from typing import Protocol, runtime_checkable
 
 from gate_runner.config.fetch import MAX_BYTES, Fetcher, FetchError, NotCached, fetch_pinned
 from gate_runner.config.load import check_document, named_token_env, parse
+from gate_runner.config.schema import default_token_env
 from gate_runner.config.yaml_positions import Document
 from gate_runner.errors import Diagnostic
 from gate_runner.files import read_regular
-from gate_runner.settings import default_token_env
 
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}\Z")
 # Files in one chain of extends, the root included: a hand-written hierarchy needs a few; a

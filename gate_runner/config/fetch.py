@@ -6,6 +6,9 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from gate_runner.loopback import is_loopback
+from gate_runner.origins import same_origin
+
 Fetcher = Callable[[str], bytes]
 
 MAX_BYTES = 1_048_576
@@ -28,8 +31,6 @@ def default_cache_dir() -> Path:
 def check_url(url: str) -> None:
     # Imported here (~3 ms with ipaddress): validate needs them only for a policy with URLs.
     from urllib.parse import urlsplit
-
-    from gate_runner.loopback import is_loopback
 
     parts = urlsplit(url)
     if parts.scheme == "https" and parts.hostname:
@@ -76,8 +77,6 @@ def http_fetch(url: str, within: float = TIMEOUT_S) -> bytes:
 def _get(url: str, timeout: float) -> bytes:
     import urllib.error  # only needed when a policy extends a URL
     import urllib.request
-
-    from gate_runner.origins import same_origin
 
     class SameHostRedirects(urllib.request.HTTPRedirectHandler):
         def redirect_request(  # type: ignore[no-untyped-def]  # noqa: PLR0917

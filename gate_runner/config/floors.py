@@ -11,6 +11,7 @@ from typing import Any
 from gate_runner.config.extends import Resolver, Source, display
 from gate_runner.config.floor_compare import Breach, breaches, shown_value, value_at
 from gate_runner.config.merge import Merged, merge
+from gate_runner.config.semantic import check_merged
 from gate_runner.config.yaml_positions import PathKey
 from gate_runner.errors import Diagnostic
 from gate_runner.policy import FloorSetting
@@ -96,8 +97,6 @@ def apply_floor(
 ) -> tuple[Merged, list[Breach], Problems]:
     """`--floor SPEC` (a path, or URL#sha256=HEX): the policy raised to it, what it raised,
     and what is wrong with the floor itself (an unreadable or invalid floor is an error)."""
-    from gate_runner.config.semantic import check_merged
-
     url, pinned, sha256 = spec.partition("#sha256=")
     if pinned:
         resolver.resolve_pinned_root(url, sha256)

@@ -11,6 +11,7 @@ from gate_runner.config.schema import supported_versions
 from gate_runner.config.schema_check import check_policy
 from gate_runner.config.yaml_positions import Document, PathKey, YamlProblem, load_document, where
 from gate_runner.errors import Diagnostic
+from gate_runner.secrets import secret_reason
 
 
 def _under(path: PathKey, prefixes: list[PathKey]) -> bool:
@@ -64,8 +65,6 @@ def check_document(
     hidden = [path for path, _ in secrets]
 
     def refuse(name: str) -> str | None:
-        from gate_runner.secrets import secret_reason  # only for a ${VAR} in a path or URL
-
         return secret_reason(name, env, token_envs)
 
     unexpanded = expand_document(doc, env, refuse)

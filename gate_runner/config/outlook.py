@@ -62,6 +62,7 @@ def _bar(campaign: Campaign) -> Bar | None:
 
 
 def _figures(plan: RunPlan, bar: Bar, attempts: int, icc: float, declared: bool) -> dict[str, Any]:
+    # late: the simulator loads multiprocessing; only explain's outlook needs it, not every command
     from gate_runner.statistics.simulation import simulate
 
     rates = [r for r in (bar.limit - STEP, bar.limit, bar.limit + STEP) if 0.0 <= r <= 1.0]

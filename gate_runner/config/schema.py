@@ -63,6 +63,16 @@ def policy_defaults() -> dict[PathKey, object]:
     return found
 
 
+def policy_default(section: str, key: str) -> str:
+    """A policy setting's default where no policy says it: the schema's `default`."""
+    return str(policy_defaults()[(section, key)])
+
+
+def default_token_env() -> str:
+    """The token variable before a policy names one."""
+    return policy_default("api", "token_env")
+
+
 def assertion_default(key: str) -> object:
     """The default of one key of an assertion (e.g. its level)."""
     return subschema(("assertions", "*"))["properties"][key]["default"]

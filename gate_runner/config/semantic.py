@@ -10,6 +10,7 @@ from typing import Any
 from gate_runner.config.merge import Merged
 from gate_runner.config.yaml_positions import PathKey, where
 from gate_runner.errors import Diagnostic
+from gate_runner.expressions import ExpressionError, compile_expression
 
 DECISION_CHECK = "decision"
 
@@ -60,7 +61,6 @@ class _Checker:
     def assertions(self, path: PathKey) -> list[str]:
         # ~10 ms, and only needed when a policy has assertions. The same compiler as the
         # evaluator's, so `validate` accepts exactly the `+`/`-` arithmetic the gate runs.
-        from gate_runner.expressions import ExpressionError, compile_expression
 
         names: list[str] = []
         for index, item in _items(self.m.get(path) if self._has(path) else None):
@@ -169,8 +169,6 @@ class _RunsChecker(_Checker):
         stats = _dicts(self.m.data.get("statistics"))
         trials = stats.get("trials")
         if isinstance(trials, str) and trials:
-            from gate_runner.expressions import ExpressionError, compile_expression
-
             try:
                 compile_expression(trials)
             except ExpressionError as exc:

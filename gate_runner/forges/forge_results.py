@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from gate_runner.api.scheduler import call_cancellable
 from gate_runner.errors import ServiceError
 from gate_runner.forges.http import publish_deadline
 from gate_runner.forges.publish import publish_statuses, request_review
@@ -76,7 +77,6 @@ def _cancellable(
 ) -> list[str]:
     if cancel is None:
         return step()
-    from gate_runner.api.scheduler import call_cancellable
 
     try:
         # A slow forge must not hold a cancelled job past CI's grace period.

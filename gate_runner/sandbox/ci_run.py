@@ -9,6 +9,7 @@ from typing import Any
 
 from gate_runner.sandbox.decision import decide_run
 from gate_runner.sandbox.scenario import CampaignSpec, Metrics
+from gate_runner.statistics.simulation import draw_successes, run_rng
 
 # Fields that only a finished run carries; faults that alter "the metrics" use this list too.
 METRIC_FIELDS = (
@@ -155,7 +156,6 @@ def draw_metrics(metrics: Metrics, seed: int | str, campaign_id: str, index: int
     model = metrics.random_pass_rate
     if model is None:
         return None
-    from gate_runner.statistics.simulation import draw_successes, run_rng
 
     rng = run_rng(seed, campaign_id, index)
     successes = draw_successes(rng, model.trials, model.true, model.icc)

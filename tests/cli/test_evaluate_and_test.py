@@ -299,3 +299,13 @@ def test_policy_test_with_payload_file_next_to_the_case(tmp_path: Path) -> None:
     result = run_cli(["test", "cases"], tmp_path, token=None, verdict=None)
     assert result.code == 0, result.describe()
     assert result.stdout.strip().splitlines()[-1] == "1 passed, 0 failed"
+
+
+def test_policy_test_lines_pass_the_channel(tmp_path: Path) -> None:
+    """A case's name is repository text: its PASS line cannot start a CI logging command."""
+    write_policy(tmp_path)
+    _case(tmp_path / "cases", "##[error]green", payload(), outcome="pass")
+    result = run_cli(["test", "cases"], tmp_path, token=None, verdict=None)
+    assert result.code == 0, result.describe()
+    assert "##[" not in result.stdout
+    assert "PASS cases/#\u200b#[error]green.yml\n" in result.stdout

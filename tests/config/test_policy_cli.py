@@ -151,7 +151,7 @@ def test_schema_missing_file(
     result = runner.invoke(app, ["schema", "--scenario"])
     assert result.exit_code == 4
     assert result.stderr == (
-        "gate-runner: schemas/scenario.schema.json is missing from this installation\n"
+        "gate-runner: error: schemas/scenario.schema.json is missing from this installation\n"
     )
 
 

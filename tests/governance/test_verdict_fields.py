@@ -7,7 +7,8 @@ from pathlib import Path
 
 from support import validate_verdict
 
-from gate_runner.verdict import FailingTool, Verdict
+from gate_runner.verdict import FailingTool
+from gate_runner.verdict_json import verdict_from_dict
 
 from .cli import run
 from .conftest import SIMPLE_POLICY, verdict_json
@@ -18,7 +19,7 @@ def test_an_older_verdict_loads_and_keeps_its_shape() -> None:
     for name in ("policy_changes", "baseline", "waivers"):
         assert name not in old
     assert "failures" not in old["campaigns"][0]
-    loaded = Verdict.from_dict(old)
+    loaded = verdict_from_dict(old)
     assert loaded.policy_changes is None and loaded.campaigns[0].failures is None
     assert json.loads(loaded.to_json()) == old
 
@@ -26,7 +27,7 @@ def test_an_older_verdict_loads_and_keeps_its_shape() -> None:
 def test_the_fields_round_trip_and_match_the_schema() -> None:
     from dataclasses import replace
 
-    verdict = Verdict.from_dict(json.loads(verdict_json("b" * 40, tools=("search",))))
+    verdict = verdict_from_dict(json.loads(verdict_json("b" * 40, tools=("search",))))
     core = replace(verdict.campaigns[0], failures=(FailingTool("search", 2, "existing", 1),))
     full = replace(
         verdict,
@@ -61,7 +62,7 @@ def test_the_fields_round_trip_and_match_the_schema() -> None:
     )
     document = json.loads(full.to_json())
     validate_verdict(document)
-    assert Verdict.from_dict(document) == full
+    assert verdict_from_dict(document) == full
 
 
 def test_evaluate_classes_failures_against_a_baseline_file(tmp_path: Path) -> None:

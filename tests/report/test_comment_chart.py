@@ -13,6 +13,7 @@ from support import REPO, Done, clean_env, run_gate
 from gate_runner.report import REPORTERS
 from gate_runner.report.markdown import COMMENT_LIMIT
 from gate_runner.verdict import Verdict
+from gate_runner.verdict_json import verdict_from_dict
 
 from .fixtures import hard_fail
 
@@ -26,7 +27,7 @@ def _with_baseline(verdict: Verdict, rate: float) -> Verdict:
 
 def test_the_comment_shows_the_chart_and_the_baseline_recorded_in_the_verdict() -> None:
     # Reports are rendered from the verdict alone: --baseline's rate travels inside it.
-    verdict = Verdict.from_dict(json.loads(_with_baseline(hard_fail(), 0.9).to_json()))
+    verdict = verdict_from_dict(json.loads(_with_baseline(hard_fail(), 0.9).to_json()))
     body = REPORTERS["markdown"].render(verdict)
     assert "```mermaid\n---\n" in body and "\nxychart-beta\n" in body
     drawn = "    bar [0, 0.72, 0]\n    line [0.85, 0.85, 0.85]\n    line [0.9, 0.9, 0.9]\n```"

@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 
 from gate_runner.report import REPORTERS
-from gate_runner.verdict import Verdict
+from gate_runner.verdict_json import verdict_from_dict
 
 from .fixtures import FIXTURES
 
@@ -44,7 +44,7 @@ def test_fixture_verdicts_match_the_verdict_schema(fixture: str) -> None:
 def test_golden(fixture: str, name: str) -> None:
     verdict = FIXTURES[fixture]()
     rendered = REPORTERS[name].render(verdict)
-    round_tripped = Verdict.from_dict(json.loads(verdict.to_json()))
+    round_tripped = verdict_from_dict(json.loads(verdict.to_json()))
     assert REPORTERS[name].render(round_tripped) == rendered
     path = GOLDEN / f"{fixture}.{EXTENSIONS[name]}"
     if os.environ.get("UPDATE_GOLDEN") == "1":

@@ -16,6 +16,7 @@ from gate_runner.report.chart import chart_block
 from gate_runner.report.markdown import MARKER
 from gate_runner.secrets import Secrets
 from gate_runner.verdict import Verdict
+from gate_runner.verdict_json import verdict_from_dict
 
 from .fixtures import TOKEN, hard_fail, hostile
 
@@ -24,7 +25,7 @@ CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def _both() -> list[Verdict]:
     verdict = hostile()
-    return [verdict, Verdict.from_dict(json.loads(verdict.to_json()))]
+    return [verdict, verdict_from_dict(json.loads(verdict.to_json()))]
 
 
 @pytest.mark.parametrize("name", sorted(REPORTERS))

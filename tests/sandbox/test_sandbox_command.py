@@ -108,7 +108,7 @@ def test_demo_without_a_scenario_and_a_token_that_is_never_printed(
 def test_usage_errors_exit_2(args: list[str], message: str) -> None:
     done = run_gate(["sandbox", *args])
     assert done.returncode == 2
-    assert done.stderr.startswith("gate-runner sandbox: error: ") and message in done.stderr
+    assert done.stderr.startswith("gate-runner: error: ") and message in done.stderr
     assert "Traceback" not in done.stderr and done.stdout == ""
 
 
@@ -119,4 +119,4 @@ def test_invalid_scenario_file_exits_2_naming_the_problem(tmp_path: Path) -> Non
     done = run_gate(["sandbox", "--scenario", str(path)])
     assert done.returncode == 2
     problem = "campaigns[0].mode: 'bulk' is not one of ['run', 'batch']"
-    assert done.stderr == f"gate-runner sandbox: error: {path}: {problem}\n"
+    assert done.stderr == f"gate-runner: error: {path}: {problem}\n"

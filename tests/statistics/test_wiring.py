@@ -15,6 +15,7 @@ from gate_runner.errors import PolicyError
 from gate_runner.report import REPORTERS
 from gate_runner.statistics import RunPlan
 from gate_runner.verdict import Verdict
+from gate_runner.verdict_json import verdict_from_dict
 
 GOLDEN = Path(__file__).parents[1] / "report" / "golden"
 
@@ -113,7 +114,7 @@ def test_inconclusive_blocks_as_on_inconclusive_says(
 
 
 def _golden() -> Verdict:
-    return Verdict.from_dict(json.loads((GOLDEN / "inconclusive_flaky.json").read_text()))
+    return verdict_from_dict(json.loads((GOLDEN / "inconclusive_flaky.json").read_text()))
 
 
 def test_inconclusive_under_fail_blocks_the_gate_and_under_warn_does_not() -> None:
@@ -142,7 +143,7 @@ def test_a_verdict_from_before_issue_12_still_loads() -> None:
     for campaign in data["campaigns"]:
         for key in ("runs", "aggregate", "flaky", "spread", "inconclusive_policy"):
             campaign.pop(key, None)
-    campaign = Verdict.from_dict(data).campaigns[0]
+    campaign = verdict_from_dict(data).campaigns[0]
     assert (campaign.runs, campaign.aggregate, campaign.flaky) == ((), None, False)
 
 

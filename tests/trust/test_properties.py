@@ -29,6 +29,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from support import run_gate, verdict_validator
 
+from gate_runner.campaign_result import MAX_PAYLOAD_DEPTH
 from gate_runner.config import load_policy, validate_files
 from gate_runner.errors import PolicyError
 from gate_runner.evaluate import evaluate_campaign, outcome_of
@@ -41,9 +42,10 @@ from gate_runner.policy import (
     Waiver,
 )
 from gate_runner.report import REPORTERS
-from gate_runner.runner import MAX_PAYLOAD_DEPTH, GateOptions, evaluate_payloads
+from gate_runner.runner import GateOptions, evaluate_payloads
 from gate_runner.thresholds import THRESHOLDS as THRESHOLD_TABLE
-from gate_runner.verdict import OUTCOMES, CIContext, Verdict
+from gate_runner.verdict import OUTCOMES, CIContext
+from gate_runner.verdict_json import verdict_from_dict
 
 REPO = Path(__file__).resolve().parents[2]
 CASES = REPO / "tests" / "config" / "cases"
@@ -669,7 +671,7 @@ def test_verdict_is_valid_json_and_renders_everywhere(
     verdict = evaluate_payloads(policy, {"c": payload}, options, ci=CIContext("local"), today=TODAY)
     document = _strict_json(verdict.to_json())
     verdict_validator().validate(document)
-    assert Verdict.from_dict(document).outcome == verdict.outcome
+    assert verdict_from_dict(document).outcome == verdict.outcome
     assert verdict.exit_code in (0, 1, 3, soft_exit_code)
     (result,) = verdict.campaigns
     if result.enforcement.mode == "observe":

@@ -11,7 +11,7 @@ from gate_runner.errors import UsageError
 from gate_runner.files import NotAFileError, read_regular, write_text
 from gate_runner.governance.git_commands import Git, GitError, is_full_sha
 from gate_runner.untrusted_json import MAX_FILE_BYTES, loads
-from gate_runner.verdict import Verdict
+from gate_runner.verdict_json import verdict_from_dict
 
 GIT_NOTES = "git-notes"
 NOTES_REF = "refs/notes/gate-runner"
@@ -207,7 +207,7 @@ def read_verdict_file(path: Path) -> tuple[str, dict[str, Any]]:
 
 def check_verdict(data: Any, where: str) -> None:
     try:
-        Verdict.from_dict(data)
+        verdict_from_dict(data)
     except (KeyError, TypeError, AttributeError, ValueError):
         raise UsageError(f"{where}: not a gate-runner verdict") from None
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from gate_runner.errors import UsageError
 from gate_runner.governance.git_commands import Git
 from gate_runner.governance.ref.git_source import resolve_policy_ref
-from gate_runner.monorepo import POLICY_NAME, discover_policies
+from gate_runner.monorepo.discover import POLICY_NAME, discover_policies
 
 
 def discover_with_ref(
