@@ -22,8 +22,6 @@ CI_SECRET_VARIABLES = ("CI_JOB_TOKEN",)
 _SECRET_NAME = re.compile(
     r"(?:^|_)[A-Z0-9]*(?:TOKEN|SECRET|PASSWORD|PASSWD|KEY|CREDENTIALS?)(?=_|$)", re.I
 )
-# What markdown text is backslash-escaped with, so the escaped form of a token is found too.
-_MARKDOWN_MARKUP = MARKDOWN_MARKUP
 
 
 # The forge tokens, per forge (gate_runner/forges/<name>/ reads its names from here, so the
@@ -86,7 +84,7 @@ def _forms(secret: str) -> set[str]:
                 repr(value)[1:-1],  # requests' header errors show the repr ("tok\\n")
                 json.dumps(value)[1:-1],
                 json.dumps(value, ensure_ascii=False)[1:-1],
-                _MARKDOWN_MARKUP.sub(r"\\\1", value),
+                MARKDOWN_MARKUP.sub(r"\\\1", value),  # as safe_text.markdown escapes it
                 _xml_escaped(value),
                 quote(value, safe=""),
                 quote(value),
