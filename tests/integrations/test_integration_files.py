@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
+from support.gitlab_jobs import job as gitlab_job
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -280,9 +281,9 @@ def test_github_actions_doc_workflow() -> None:
 # GitLab CI
 
 
-def test_gitlab_template() -> None:
-    template = load(GITLAB)
-    job = template["gate-runner"]
+@pytest.mark.parametrize("name", ["gate-runner", "gate-runner-record"])
+def test_gitlab_template(name: str) -> None:
+    job = gitlab_job(name)
     script = "\n".join(job["script"])
     assert "gate-runner check" in script
     (code,) = soft_exit_codes(script)
