@@ -74,6 +74,10 @@ def discovered_pairs(
     the empty policy at the ref (the change introduces that gate).
     """
     git = git or Git()
+    if not git.ok(["rev-parse", "--git-dir"]):
+        raise UsageError(
+            f"diff --discover reads {spec} from git, and there is no git repository here"
+        )
     ref = resolve_policy_ref(git, spec, env)
     pairs = []
     for config in discover_with_ref(root, spec, env, git=git):

@@ -114,3 +114,14 @@ def test_discover_with_a_head_is_a_usage_error(monorepo: Repo) -> None:
     done = run(monorepo.path, "diff", "--discover", "main", "HEAD")
     assert done.code == 2
     assert "diff --discover compares BASE with the working tree" in done.stderr
+
+
+@pytest.mark.slow
+def test_discover_outside_a_repository_says_so(tmp_path: Path) -> None:
+    (tmp_path / "sepurux.yml").write_text("version: 1\n", encoding="utf-8")
+    done = run(tmp_path, "diff", "--discover", "main")
+    assert (done.code, done.stderr) == (
+        2,
+        "gate-runner: error: diff --discover reads main from git, and there is no git "
+        "repository here\n",
+    )
