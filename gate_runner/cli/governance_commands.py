@@ -67,6 +67,8 @@ def diff(
         if discover:
             if head is not None:
                 raise UsageError("diff --discover compares BASE with the working tree: drop HEAD")
+            if config != CONFIG.default:
+                raise UsageError("diff --discover finds every sepurux.yml: drop --config")
             return diff_discovered(base or "auto", env, format)
         old = load_side(base or "auto", config, env=env)
         # The working tree's policy; deleted since BASE, it is the empty policy (loosens).

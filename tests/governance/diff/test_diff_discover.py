@@ -114,6 +114,9 @@ def test_discover_with_a_head_is_a_usage_error(monorepo: Repo) -> None:
     done = run(monorepo.path, "diff", "--discover", "main", "HEAD")
     assert done.code == 2
     assert "diff --discover compares BASE with the working tree" in done.stderr
+    done = run(monorepo.path, "diff", "--discover", "main", "--config", "a/sepurux.yml")
+    assert done.code == 2
+    assert "diff --discover finds every sepurux.yml: drop --config" in done.stderr
 
 
 @pytest.mark.slow
