@@ -13,10 +13,17 @@ from gate_runner import channel as output
 from gate_runner.cli.common import AS_OF_HELP, as_of, guarded
 from gate_runner.config import load_policy
 from gate_runner.errors import ExitCode, UsageError
-from gate_runner.governance.diff.diff_report import render_json, render_text
+from gate_runner.governance.diff.diff_report import (
+    PolicyDiff,
+    render_json,
+    render_json_many,
+    render_text,
+    render_text_many,
+)
 from gate_runner.governance.diff.policy_diff import diff_sides, loosens
 from gate_runner.governance.history.store import file_verdict, open_store
-from gate_runner.governance.ref.sides import load_side, load_tree_or_removed
+from gate_runner.governance.ref.discover_ref import discovered_pairs
+from gate_runner.governance.ref.sides import PolicySide, load_side, load_tree_or_removed
 from gate_runner.secrets import secret_set
 
 CONFIG = typer.Option(
@@ -42,6 +49,11 @@ def diff(
         "tree's --config).",
     ),
     config: Path = CONFIG,
+    discover: bool = typer.Option(
+        False,
+        "--discover",
+        help="Every sepurux.yml under this directory, in the working tree or at BASE (a ref).",
+    ),
     format: DiffFormat = typer.Option(DiffFormat.text, "--format", help="text or json."),
     debug: bool = DEBUG,
 ) -> int:
@@ -52,22 +64,55 @@ def diff(
 
     def work() -> int:
         env = dict(os.environ)
+        if discover:
+            if head is not None:
+                raise UsageError("diff --discover compares BASE with the working tree: drop HEAD")
+            if config != CONFIG.default:
+                raise UsageError("diff --discover finds every sepurux.yml: drop --config")
+            return diff_discovered(base or "auto", env, format)
         old = load_side(base or "auto", config, env=env)
         # The working tree's policy; deleted since BASE, it is the empty policy (loosens).
         new = load_side(head, config, env=env) if head else load_tree_or_removed(config, env=env)
         changes = diff_sides(old, new, today=date.today())
-        # A value expanded from ${VAR} may be a token: the output leaves through the channel,
-        # which scrubs the tokens either policy names and the forge tokens.
-        channel = output.current()
-        for side in (old, new):
-            channel.add_secrets(*secret_set(env, token_env=side.policy.api.token_env).values)
+        _scrub_tokens_of((old, new), env)
         if format is DiffFormat.json:
-            channel.out(render_json(changes))
+            output.current().out(render_json(changes))
         else:
-            channel.out(render_text(changes, old.label, new.label))
+            output.current().out(render_text(changes, old.label, new.label))
         return ExitCode.BLOCKED if loosens(changes) else ExitCode.OK
 
     return work()
+
+
+def _scrub_tokens_of(sides: tuple[PolicySide, ...], env: dict[str, str]) -> None:
+    """A value expanded from ${VAR} may be a token: the output leaves through the channel,
+    which scrubs the tokens each policy names and the forge tokens."""
+    channel = output.current()
+    for side in sides:
+        channel.add_secrets(*secret_set(env, token_env=side.policy.api.token_env).values)
+
+
+def diff_discovered(base: str, env: dict[str, str], format: DiffFormat) -> int:
+    """`diff --discover`: each policy under the working directory, at BASE and in the tree."""
+    today = date.today()
+    diffs = []
+    for pair in discovered_pairs(Path("."), base, env):
+        _scrub_tokens_of((pair.base, pair.head), env)
+        changes = tuple(diff_sides(pair.base, pair.head, today=today))
+        diffs.append(
+            PolicyDiff(
+                str(pair.config),
+                pair.base.label,
+                pair.head.label,
+                changes,
+                introduced=pair.introduced,
+                removed=pair.head.removed,
+            )
+        )
+    render = render_json_many(diffs) if format is DiffFormat.json else render_text_many(diffs, base)
+    output.current().out(render)
+    anything_loosens = any(loosens(list(d.changes)) for d in diffs)
+    return ExitCode.BLOCKED if anything_loosens else ExitCode.OK
 
 
 STORE_HELP = (

@@ -214,7 +214,10 @@ def test_shallow_clone_names_the_fetch_and_still_writes_a_verdict(tmp_path: Path
     env = {"GITHUB_BASE_REF": "main"}
     done = _check(clone, "--policy-ref", "auto", env=env)
     assert done.code == 2
-    fix = "git fetch --no-tags --depth=1 origin +refs/heads/main:refs/remotes/origin/main"
+    fix = (
+        "git fetch --no-tags --depth=100 origin +refs/heads/main:refs/remotes/origin/main "
+        + clone.head()
+    )
     assert fix in done.stderr
     verdict = _verdict(clone)
     assert verdict["error"]["kind"] == "usage"

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
+from support.gitlab_jobs import job as gitlab_job
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -280,9 +281,9 @@ def test_github_actions_doc_workflow() -> None:
 # GitLab CI
 
 
-def test_gitlab_template() -> None:
-    template = load(GITLAB)
-    job = template["gate-runner"]
+@pytest.mark.parametrize("name", ["gate-runner", "gate-runner-record"])
+def test_gitlab_template(name: str) -> None:
+    job = gitlab_job(name)
     script = "\n".join(job["script"])
     assert "gate-runner check" in script
     (code,) = soft_exit_codes(script)
@@ -444,3 +445,35 @@ def test_files_validate_against_vendor_schemas(schema: str, source: Any, tmp_pat
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --------------------------------------------------------------------------
+# one fetch depth: every clone and fetch the docs and templates suggest serves both
+# --policy-ref and --baseline auto (issue 20)
+
+
+def test_every_suggested_fetch_names_the_one_depth() -> None:
+    from gate_runner.governance.ref.git_source import FETCH_DEPTH
+
+    files = [
+        *sorted(DOCS.glob("*.md")),
+        ROOT / "README.md",
+        ACTION,
+        *sorted((ROOT / "integrations").rglob("*")),
+    ]
+    patterns = {
+        "--depth": re.compile(r"--depth[= ]\"?([^\s\"]+)"),
+        "fetch-depth": re.compile(r"fetch-depth:? *`?(\d+)"),
+        "GIT_DEPTH": re.compile(r"GIT_DEPTH: *\"?(\d+)"),
+    }
+    wrong = []
+    for path in files:
+        if not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8")
+        for name, pattern in patterns.items():
+            for value in pattern.findall(text):
+                if value.startswith("$") or value in (str(FETCH_DEPTH), "0"):
+                    continue
+                wrong.append(f"{path.relative_to(ROOT)}: {name} {value}")
+    assert wrong == []

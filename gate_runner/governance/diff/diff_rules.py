@@ -103,7 +103,7 @@ def _waivers(prefix: str) -> dict[str, KeyClass]:
 
 KEYS: dict[str, KeyClass] = {
     "version": KeyClass("neutral", "the policy format (there is one)"),
-    # A floor (docs/governance.md §7): dropping it lets what extends this file go below it.
+    # A floor (docs/governance.md §1): dropping it lets what extends this file go below it.
     "floor": KeyClass("changed", "floor: {before} -> {after}", added_tightens=True),
     "extends": KeyClass("changed", "a remote extends pin changed", typed=True),
     # A local file's settings are compared after the merge, like the policy's own.

@@ -9,12 +9,14 @@ from typing import Any
 from gate_runner.errors import UsageError
 from gate_runner.governance.git_commands import Git, GitError
 from gate_runner.governance.history.store import UnreadableEntry, VerdictStore
-from gate_runner.governance.ref.git_source import resolve_policy_ref
+from gate_runner.governance.ref.git_source import (
+    MAX_COMMITS_BACK,
+    PolicyRef,
+    deepen_command,
+    fetch_command,
+    resolve_policy_ref,
+)
 from gate_runner.untrusted_json import loads
-
-# How many first-parent commits back from the merge base are searched: a store that has
-# missed more merges than this is too stale to compare with.
-MAX_COMMITS_BACK = 50
 
 
 @dataclass(frozen=True)
@@ -52,11 +54,12 @@ def find_baseline(
 
     try:
         base = resolve_policy_ref(git, base_ref, env or {})
-        merge_base = git.text(["merge-base", head, base.commit])
     except UsageError as error:  # a missing ref, no target branch, git itself
         return none(str(error).replace("--policy-ref auto: ", ""))
+    try:
+        merge_base = git.text(["merge-base", head, base.commit])
     except GitError:
-        return none(_no_merge_base(git, head, base_ref))
+        return none(_no_merge_base(git, head, base))
     try:
         history = git.text(
             ["rev-list", "--first-parent", f"--max-count={max_commits}", merge_base]
@@ -88,9 +91,11 @@ def find_baseline(
             note += f" from {store.name}" + _skipped(skipped)
             return Baseline(data, commit, back, merge_base, note)
     searched = f"the merge base {merge_base[:12]} and its {len(history) - 1} first-parent ancestors"
+    short = max_commits - len(history)
     shallow = (
-        " (the clone is shallow: deepen it to look further)"
-        if git.is_shallow() and len(history) < max_commits
+        f" (the clone is shallow: {short} more would reach {max_commits}; deepen it with: "
+        f"{deepen_command(git, base.name, short)})"
+        if git.is_shallow() and short > 0
         else ""
     )
     return none(
@@ -106,10 +111,10 @@ def _skipped(skipped: list[str]) -> str:
     )
 
 
-def _no_merge_base(git: Git, head: str, base_ref: str) -> str:
+def _no_merge_base(git: Git, head: str, base: PolicyRef) -> str:
     if git.is_shallow():
         return (
-            f"{head} and {base_ref} share no commit in this shallow clone; fetch their history "
-            "with: git fetch --no-tags --unshallow origin"
+            f"{head} and {base.name} share no commit in this shallow clone; fetch their history "
+            f"with: {fetch_command(git, base.name)}"
         )
-    return f"{head} and {base_ref} have no common ancestor"
+    return f"{head} and {base.name} have no common ancestor"

@@ -1,14 +1,23 @@
-"""``check --discover --policy-ref``: the working tree's policies, and those only the base has."""
+"""``--discover`` with a ref: the working tree's policies, those only the ref has, both sides."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from gate_runner.errors import UsageError
 from gate_runner.governance.git_commands import Git
 from gate_runner.governance.ref.git_source import resolve_policy_ref
+from gate_runner.governance.ref.sides import (
+    NoPolicyAtRef,
+    PolicySide,
+    empty_side,
+    load_ref_side,
+    load_tree_or_removed,
+)
 from gate_runner.monorepo.discover import POLICY_NAME, discover_policies
 
 
@@ -43,3 +52,43 @@ def discover_with_ref(
     if not here and not only_at_ref:
         raise UsageError(f"--discover: no {POLICY_NAME} under {root}, here or at {spec}")
     return sorted([*here, *only_at_ref], key=lambda p: p.parent.parts)
+
+
+@dataclass(frozen=True)
+class DiscoveredPair:
+    """One discovered policy at the ref (`base`) and in the working tree (`head`)."""
+
+    config: Path
+    base: PolicySide
+    head: PolicySide
+    introduced: bool  # the ref has no policy there: the change introduces this gate
+
+
+def discovered_pairs(
+    root: Path, spec: str, env: Mapping[str, str], *, git: Git | None = None
+) -> list[DiscoveredPair]:
+    """`diff --discover`: every policy either side has under `root`, each side loaded.
+
+    The base side is read from git's objects at the ref (never the working tree); a policy
+    the working tree lacks is the empty policy there (a removal loosens), one the ref lacks
+    the empty policy at the ref (the change introduces that gate).
+    """
+    git = git or Git()
+    if not git.ok(["rev-parse", "--git-dir"]):
+        raise UsageError(
+            f"diff --discover reads {spec} from git, and there is no git repository here"
+        )
+    ref = resolve_policy_ref(git, spec, env)
+    pairs = []
+    for config in discover_with_ref(root, spec, env, git=git):
+        name = os.path.relpath(config, root) if config.is_absolute() else str(config)
+        head = load_tree_or_removed(config, env=env)
+        try:
+            base = load_ref_side(git, ref, config, env=env)
+        except NoPolicyAtRef:
+            side = empty_side(config, f"{ref.name}:{name} (none)")
+            pairs.append(DiscoveredPair(Path(name), side, head, introduced=True))
+            continue
+        base = dataclasses.replace(base, label=f"{ref.name}:{name}")
+        pairs.append(DiscoveredPair(Path(name), base, head, introduced=False))
+    return pairs

@@ -57,19 +57,49 @@ def missing_ref_message(git: Git, ref: str) -> str:
     return f"{ref} is not in this repository ({why}); fetch it with: {fetch_command(git, ref)}"
 
 
+# How many first-parent commits before the merge base --baseline auto searches for a filed
+# verdict: a store that has missed more merges than this is too stale to compare with.
+MAX_COMMITS_BACK = 50
+# The one fetch depth every suggestion names (the CI templates' GIT_DEPTH and fetch-depth
+# too): --policy-ref needs only the ref's commit, --baseline auto the merge base and
+# MAX_COMMITS_BACK commits before it, so the rest leaves room for the pull request's own
+# commits and for the target branch to move on after it branched.
+FETCH_DEPTH = 2 * MAX_COMMITS_BACK
+
+
 def fetch_command(git: Git, ref: str) -> str:
-    """The one command that makes `ref` resolvable here; depth 1 is enough to read files."""
+    """The one command that makes `ref` resolvable here and serves --baseline auto too.
+
+    In a shallow clone it fetches the ref and deepens the checked-out commit, both to
+    FETCH_DEPTH (by its sha: a merge request's head may be on no branch the clone knows), so
+    the merge base is found; depth 1 would read the ref's files and find no merge base. A
+    full clone gets the ref's whole history, never a depth that would make it shallow.
+    """
+    remote, refspec = _refspec(git, ref)
+    if not git.is_shallow():
+        return f"git fetch --no-tags {remote} {refspec}"
+    head = git.commit_of("HEAD")
+    also = f" {head}" if head and head != refspec else ""
+    return f"git fetch --no-tags --depth={FETCH_DEPTH} {remote} {refspec}{also}"
+
+
+def deepen_command(git: Git, ref: str, commits: int) -> str:
+    """The command that deepens every shallow boundary of this clone (the checked-out
+    commit's and the ref's) by `commits`: for a history search the clone cut short."""
+    remote, refspec = _refspec(git, ref)
+    return f"git fetch --no-tags --deepen={commits} {remote} {refspec}"
+
+
+def _refspec(git: Git, ref: str) -> tuple[str, str]:
+    """The remote to fetch `ref` from and the refspec that makes `ref` name it here."""
     remote = _remote(git)
     if _ABBREV_SHA.match(ref):
-        return f"git fetch --no-tags --depth=1 {remote} {ref}"
-    head, _, rest = ref.partition("/")
-    if rest and head in git.remotes():
-        remote, branch = head, rest
-    else:
-        branch = ref.removeprefix("refs/heads/")
-        return f"git fetch --no-tags --depth=1 {remote} +refs/heads/{branch}:refs/heads/{branch}"
-    tracking = f"refs/remotes/{remote}/{branch}"
-    return f"git fetch --no-tags --depth=1 {remote} +refs/heads/{branch}:{tracking}"
+        return remote, ref
+    first, _, rest = ref.partition("/")
+    if rest and first in git.remotes():
+        return first, f"+refs/heads/{rest}:refs/remotes/{first}/{rest}"
+    branch = ref.removeprefix("refs/heads/")
+    return remote, f"+refs/heads/{branch}:refs/heads/{branch}"
 
 
 def _remote(git: Git) -> str:

@@ -57,8 +57,13 @@ def load_tree_or_removed(
     except PolicyError:
         if os.path.lexists(config):
             raise
+    return dataclasses.replace(empty_side(config, f"{config} (removed)"), removed=True)
+
+
+def empty_side(config: Path, label: str) -> PolicySide:
+    """The empty policy (``version: 1``) at `config`: the side of a change that has none."""
     policy = load_policy(config, env={}, read=lambda _path: b"version: 1\n")
-    return PolicySide(f"{config} (removed)", policy, (), removed=True)
+    return PolicySide(label, policy, ())
 
 
 def load_ref_side(

@@ -151,7 +151,12 @@ def test_a_shallow_clone_gets_the_one_fetch_command_that_fixes_it(
     env = {"GITHUB_BASE_REF": "main"}
     done = run(clone.path / "svc", "diff", "auto", env=env)
     assert done.code == 2
-    fix = "git fetch --no-tags --depth=1 origin +refs/heads/main:refs/remotes/origin/main"
+    # One fetch for both --policy-ref and --baseline auto: the ref and the checked-out
+    # commit, each FETCH_DEPTH deep (depth 1 reads the files but finds no merge base).
+    fix = (
+        "git fetch --no-tags --depth=100 origin +refs/heads/main:refs/remotes/origin/main "
+        + clone.head()
+    )
     assert done.stderr == (
         "gate-runner: error: origin/main is not in this repository (this clone is shallow and "
         f"lacks it); fetch it with: {fix}\n"
@@ -160,6 +165,7 @@ def test_a_shallow_clone_gets_the_one_fetch_command_that_fixes_it(
     done = run(clone.path / "svc", "diff", env=env)  # BASE defaults to auto
     assert done.code == 1, done.stderr
     assert done.stdout.startswith("policy diff origin/main -> sepurux.yml: 6 changes")
+    assert clone.git("merge-base", "HEAD", "origin/main") == pr_repo.git("rev-parse", "main")
 
 
 @pytest.mark.slow

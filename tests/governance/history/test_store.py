@@ -138,18 +138,45 @@ def test_a_shallow_clone_reads_notes_once_fetched(
     store = GitNotesStore(Git(clone.path))
     missing = find_baseline(store, Git(clone.path), env=env)
     assert missing.verdict is None
+    fix = (
+        "git fetch --no-tags --depth=100 origin +refs/heads/main:refs/remotes/origin/main "
+        + clone.head()
+    )
     assert missing.note == (
         "no baseline: origin/main is not in this repository (this clone is shallow and lacks "
-        "it); fetch it with: git fetch --no-tags --depth=1 origin "
-        "+refs/heads/main:refs/remotes/origin/main"
+        f"it); fetch it with: {fix}"
     )
-    # What docs/governance.md tells CI to run before `check --baseline auto`.
+    # The fetch the note names (the one --policy-ref names too), then the notes, as
+    # docs/governance.md tells CI to run before `check --baseline auto`.
     for command in (
-        ["git", "fetch", "--no-tags", "--unshallow", "origin",
-         "+refs/heads/main:refs/remotes/origin/main"],
+        fix.split(),
         ["git", "fetch", "origin", "refs/notes/gate-runner:refs/notes/gate-runner"],
-    ):  # fmt: skip
+    ):
         subprocess.run(command, cwd=clone.path, env=git_env(), check=True, capture_output=True)
+    found = find_baseline(store, Git(clone.path), env=env)
+    assert (found.commit, found.commits_back) == (c[2], 2), found.note
+
+
+@pytest.mark.slow
+def test_a_search_the_shallow_clone_cut_short_names_by_how_much_to_deepen(
+    history: tuple[Repo, list[str]], tmp_path: Path
+) -> None:
+    repo, c = history
+    _file(repo, tmp_path, c[2], "git-notes")
+    clone = shallow_clone(repo, tmp_path / "ci", "pr")
+    clone.git("fetch", "-q", "--no-tags", "--depth=2", "origin",
+              "+refs/heads/main:refs/remotes/origin/main", clone.head())  # fmt: skip
+    clone.git("fetch", "-q", "origin", "refs/notes/gate-runner:refs/notes/gate-runner")
+    env = {"GITHUB_BASE_REF": "main"}
+    store = GitNotesStore(Git(clone.path))
+    cut = find_baseline(store, Git(clone.path), env=env)
+    assert cut.verdict is None
+    # The merge base c4 is there, its history is not: 1 of the 50 commits the search reads.
+    fix = "git fetch --no-tags --deepen=49 origin +refs/heads/main:refs/remotes/origin/main"
+    assert cut.note.endswith(
+        f"(the clone is shallow: 49 more would reach 50; deepen it with: {fix})"
+    )
+    clone.git(*fix.split()[1:])
     found = find_baseline(store, Git(clone.path), env=env)
     assert (found.commit, found.commits_back) == (c[2], 2), found.note
 
