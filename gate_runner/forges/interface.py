@@ -7,7 +7,7 @@ from typing import Protocol, runtime_checkable
 
 from gate_runner.forges.review import ReviewSettings
 from gate_runner.forges.statuses import Status
-from gate_runner.governance.approvals import Approvals, Owners
+from gate_runner.governance.owner_approval import Approvals, Owners
 from gate_runner.verdict import CIContext, Verdict
 
 Environment = Mapping[str, str]

@@ -15,7 +15,7 @@ from gate_runner.forges.http import publish_deadline
 from gate_runner.forges.registry import forge_for, listed
 from gate_runner.forges.review import ReviewSettings, needs_review
 from gate_runner.forges.statuses import statuses
-from gate_runner.governance.approvals import Approvals, Owners
+from gate_runner.governance.owner_approval import Approvals, Owners
 from gate_runner.secrets import scrub_tokens
 from gate_runner.verdict import CIContext, Verdict
 

@@ -11,7 +11,6 @@ from typing import Any
 from gate_runner.ci import vendor_for
 from gate_runner.enforce import blocks, decide_gate
 from gate_runner.errors import PolicyError, UsageError
-from gate_runner.governance.approvals import Approvals, ReadApprovals, approvers, policy_owners
 from gate_runner.governance.diff.policy_changes import stricter
 from gate_runner.governance.findings import (
     relocated,
@@ -22,6 +21,7 @@ from gate_runner.governance.findings import (
 from gate_runner.governance.git_commands import Git
 from gate_runner.governance.history.baseline import Baseline, find_baseline
 from gate_runner.governance.history.store import open_store
+from gate_runner.governance.owner_approval import Approvals, ReadApprovals, approvers, policy_owners
 from gate_runner.governance.ref.git_source import RefMissing
 from gate_runner.governance.ref.ref_gate import RefComparison, compare_with_ref
 from gate_runner.governance.waivers import WaiverReview, review_waivers

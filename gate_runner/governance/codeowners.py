@@ -30,7 +30,7 @@ class Section:
     rules: tuple[Rule, ...]
 
 
-def parse(text: str, *, sections: bool) -> tuple[Section, ...]:
+def sections_of(text: str, *, sections: bool) -> tuple[Section, ...]:
     """The file's sections in order; `sections` is False for GitHub, where `[x]` is a pattern."""
     found: list[Section] = []
     rules: list[Rule] = []

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from gate_runner.forges.github.api import repo_path, session, token
 from gate_runner.forges.http import ForgeAPI, PublishError
-from gate_runner.governance.approvals import Approvals, Owners
+from gate_runner.governance.owner_approval import Approvals, Owners
 from gate_runner.verdict import CIContext
 
 MAX_PAGES = 30  # 3,000 reviews: far beyond any pull request; a longer chain is hostile

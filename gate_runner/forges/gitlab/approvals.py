@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from gate_runner.forges.gitlab.api import api_base, session, token
 from gate_runner.forges.http import ForgeAPI, PublishError
-from gate_runner.governance.approvals import Approvals, Owners
+from gate_runner.governance.owner_approval import Approvals, Owners
 from gate_runner.verdict import CIContext
 
 

@@ -76,7 +76,7 @@ def policy_owners(
         except GitError as error:  # a directory, or over GitHub's own 3 MB limit
             return Owners((), where, f"{ref.name}:{location} cannot be read: {error}")
         rel = reader.relative(config)
-        groups = codeowners.owners_of(rel, codeowners.parse(text, sections=forge == "gitlab"))
+        groups = codeowners.owners_of(rel, codeowners.sections_of(text, sections=forge == "gitlab"))
         if not groups:
             return Owners((), where, f"{ref.name}:{location} names no owner of {rel}")
         return Owners(groups, where)
