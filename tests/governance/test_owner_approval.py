@@ -13,6 +13,8 @@ from forges.approvals_fake import GitHubPull, GitLabMergeRequest
 from forges.fake import fake_forge
 from support import validate_verdict
 
+from gate_runner.governance.owner_approval import Approvals, Owners, approvers
+
 from .cli import Done, run
 from .gitrepo import Repo
 
@@ -323,3 +325,13 @@ def test_gitlab_approvals_kept_across_pushes_do_not_count(tmp_path: Path) -> Non
         done = _gitlab(repo, fake.url, mr)
     verdict = _held(repo, done)
     assert "keeps approvals when commits are added" in verdict["policy_changes"]["approval"]
+
+
+def test_every_owner_group_needs_an_approval() -> None:
+    """GitLab's CODEOWNERS sections each need one of their owners."""
+    owners = Owners((("dev",), ("acme/platform", "old")), "CODEOWNERS at main:CODEOWNERS")
+    assert approvers(owners, Approvals((("dev", "dev"),))) is None
+    both = Approvals((("dev", "dev"), ("acme/platform", "dana")))
+    assert approvers(owners, both) == ("dev", "dana (acme/platform)")
+    assert approvers(owners, Approvals(both.approved, problem="401")) is None
+    assert approvers(Owners((), "x", "no owners"), both) is None
