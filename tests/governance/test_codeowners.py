@@ -34,7 +34,7 @@ def test_github_the_last_matching_line_wins_and_a_bare_pattern_unowns() -> None:
     # comment
     *           @acme/everyone
     *.yml       @alice   bob@example.com
-    /vendor/    
+    /vendor/
     docs/\\#x.md @carol  # an escaped # is part of the path
     """
     sections = sections_of(text.replace("\n    ", "\n"), sections=False)
