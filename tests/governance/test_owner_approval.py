@@ -75,15 +75,15 @@ def _repo(
     return repo
 
 
-def _github(repo: Repo, url: str, *, head: str | None = None, token: bool = True) -> Done:
+def _github(
+    repo: Repo, url: str, *, token: bool = True, event_name: str = "pull_request"
+) -> Done:
     event = repo.path.parent / "event.json"
-    sha = head or repo.head()
-    event.write_text(
-        json.dumps({"pull_request": {"number": 42, "head": {"sha": sha}}}), encoding="utf-8"
-    )
+    pull = {"number": 42, "head": {"sha": repo.head()}, "base": {"ref": "main"}}
+    event.write_text(json.dumps({"pull_request": pull}), encoding="utf-8")
     env = {
         "GITHUB_ACTIONS": "true",
-        "GITHUB_EVENT_NAME": "pull_request",
+        "GITHUB_EVENT_NAME": event_name,
         "GITHUB_EVENT_PATH": str(event),
         "GITHUB_REPOSITORY": "acme/agent",
         "GITHUB_SHA": "0" * 40,
@@ -91,6 +91,8 @@ def _github(repo: Repo, url: str, *, head: str | None = None, token: bool = True
     }
     if token:
         env["GITHUB_TOKEN"] = TOKEN
+    if event_name == "pull_request":
+        env["GITHUB_BASE_REF"] = "main"  # set for pull_request events only
     return _check(repo, env)
 
 
@@ -101,7 +103,7 @@ def _check(repo: Repo, env: dict[str, str]) -> Done:
         "--sandbox",
         "scenario.yml",
         "--policy-ref",
-        "main",
+        "auto",
         "--publish",
         "--report",
         "markdown=out/comment.md",
@@ -191,6 +193,20 @@ def test_an_owner_approving_the_head_lets_the_pr_policy_judge(tmp_path: Path) ->
     assert "approved by alice" in checks["policy:changes"]["message"]
     assert pull.conclusion("gate-runner") == "success"
     assert "approved by alice" in (repo.path / "out" / "comment.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_the_approval_re_runs_the_gate_on_pull_request_review(tmp_path: Path) -> None:
+    """The documented `pull_request_review` trigger: GITHUB_BASE_REF is not set for it, so
+    `--policy-ref auto` reads the target branch from the event."""
+    repo = _repo(tmp_path)
+    pull = _pull(repo)
+    pull.review("alice")
+    with fake_forge(pull) as fake:
+        done = _github(repo, fake.url, event_name="pull_request_review")
+    assert done.code == 0, done.stdout + done.stderr
+    changes = _verdict(repo)["policy_changes"]
+    assert changes["base_ref"] == "main" and changes["approved_by"] == ["alice"]
 
 
 @pytest.mark.slow
