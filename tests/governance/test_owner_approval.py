@@ -75,9 +75,7 @@ def _repo(
     return repo
 
 
-def _github(
-    repo: Repo, url: str, *, token: bool = True, event_name: str = "pull_request"
-) -> Done:
+def _github(repo: Repo, url: str, *, token: bool = True, event_name: str = "pull_request") -> Done:
     event = repo.path.parent / "event.json"
     pull = {"number": 42, "head": {"sha": repo.head()}, "base": {"ref": "main"}}
     event.write_text(json.dumps({"pull_request": pull}), encoding="utf-8")
