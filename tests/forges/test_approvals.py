@@ -93,3 +93,14 @@ def test_gitlab_garbage_approvals_approve_nothing() -> None:
 
     with fake_forge(route) as fake:
         assert _gitlab(fake.url) == Approvals()
+
+
+def test_gitlab_a_fork_pipeline_reads_the_target_project() -> None:
+    mr = GitLabMergeRequest("gl", 7, 3, HEAD)
+    mr.approve("alice")
+    env = {"GITLAB_TOKEN": "gl", "CI_MERGE_REQUEST_IID": "3", "CI_PROJECT_ID": "99"}
+    env["CI_MERGE_REQUEST_PROJECT_ID"] = "7"
+    with fake_forge(mr) as fake:
+        env["CI_API_V4_URL"] = f"{fake.url}/api/v4"
+        found = gitlab_read(OWNERS, GITLAB_CI, env, publish_deadline())
+    assert found == Approvals((("alice", "alice"),))

@@ -31,7 +31,8 @@ def read_approvals(
 ) -> Approvals:
     secret = token(env)
     base = api_base(env)
-    project = env.get("CI_PROJECT_ID") or ci.repository
+    # The merge request lives in its target project; a fork's pipeline runs in the fork.
+    project = env.get("CI_MERGE_REQUEST_PROJECT_ID") or env.get("CI_PROJECT_ID") or ci.repository
     iid = env.get("CI_MERGE_REQUEST_IID") or str(ci.pull_request or "")
     if not secret:
         return Approvals(problem="set GITLAB_TOKEN or GATE_RUNNER_GITLAB_TOKEN (`read_api`)")
