@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from gate_runner.errors import UsageError
+from gate_runner.forges.publish import read_approvals
 from gate_runner.governance.check_gate import GovernanceRequest, GovernedGate, prepare
 from gate_runner.governance.ref.discover_ref import discover_with_ref
 from gate_runner.monorepo import campaign_prefixes, discover_policies
@@ -181,4 +182,4 @@ def prepare_policy(
         baseline_auto=request.baseline_auto and first,
         store=request.store,
     )
-    return prepare(path, governance, load=load, env=env, today=today)
+    return prepare(path, governance, load=load, env=env, today=today, approvals=read_approvals)

@@ -112,6 +112,9 @@ class GateSection:
     on_timeout: ErrorPolicy
     # What a loosening change gets under `check --policy-ref`; read from the base policy.
     policy_changes: PolicyChangesSetting = "review"
+    # Who may approve a loosening under `review` (users, org/team, group/path), or
+    # "codeowners": the policy file's owners in the base ref's CODEOWNERS. Read from the base.
+    policy_owners: tuple[str, ...] | Literal["codeowners"] = ()
 
 
 @dataclass(frozen=True)

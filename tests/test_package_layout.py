@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # (report/github.py, the `--report github` annotations, beside ci/github.py, GitHub Actions).
 SHARED_MODULE_NAMES = frozenset(
     {"__init__", "__main__", "api", "comment", "review", "statuses", "registry", "github", "gitlab"}
+    | {"approvals"}  # each forge's reader of the policy owners' approvals (issue 20)
 )
 # Plugin families: each member implements the family's interface under the interface's names
 # (a CI vendor's `context`, a forge's `publish`, a format's `render`, a command's function).

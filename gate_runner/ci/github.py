@@ -83,8 +83,13 @@ def context(env: Mapping[str, str], git: GitRunner) -> CIContext:
 
 
 def target_branch(env: Mapping[str, str]) -> str | None:
-    """The branch the pull request merges into (pull_request events only), or None."""
-    return get(env, "GITHUB_BASE_REF")
+    """The branch the pull request merges into, or None.
+
+    GITHUB_BASE_REF is set for pull_request and pull_request_target only; a
+    pull_request_review run (an approval re-running the gate) has it in the event file.
+    """
+    base = _dig(_event(env), "pull_request", "base", "ref")
+    return get(env, "GITHUB_BASE_REF") or (base if isinstance(base, str) and base else None)
 
 
 VENDOR = Vendor(

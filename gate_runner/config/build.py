@@ -11,7 +11,7 @@ import json
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from gate_runner.config.extends import Source
 from gate_runner.config.merge import Merged
@@ -139,6 +139,11 @@ def _leaves(value: Any, path: PathKey, merged: Merged) -> list[EffectiveValue]:
     return [EffectiveValue(dotted, value, merged.origin(path))]
 
 
+def _owners(value: Any) -> tuple[str, ...] | Literal["codeowners"]:
+    """`gate.policy_owners` as validated: the word codeowners, or names."""
+    return "codeowners" if value == "codeowners" else tuple(str(v) for v in value)
+
+
 def _digest(policy: Policy) -> str:
     content = asdict(policy)
     for key in (
@@ -221,6 +226,7 @@ def build_policy(merged: Merged, sources: list[Source], path: str) -> Policy:
             r.get(("gate", "on_error")),
             r.get(("gate", "on_timeout")),
             r.get(("gate", "policy_changes")),
+            _owners(r.get(("gate", "policy_owners"), ())),
         ),
         enforcement=EnforcementSettings(
             cast(Mode, r.get(("enforcement", "mode"))),

@@ -1,4 +1,4 @@
-"""What one forge provides, behind one Protocol: its tokens, statuses, review and comment."""
+"""What one forge provides, behind one Protocol: tokens, statuses, review, comment, approvals."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Protocol, runtime_checkable
 
 from gate_runner.forges.review import ReviewSettings
 from gate_runner.forges.statuses import Status
+from gate_runner.governance.owner_approval import Approvals, Owners
 from gate_runner.verdict import CIContext, Verdict
 
 Environment = Mapping[str, str]
@@ -15,6 +16,9 @@ Publish = Callable[[list[Status], CIContext, Environment, float], list[str]]
 RequestReview = Callable[[Verdict, ReviewSettings, Environment, float], list[str]]
 # Create or update the sticky comment; raises comment.CommentError with the user's warning.
 PostComment = Callable[[CIContext, Environment, str, float], None]
+# Which policy owners approved the pull request's head commit (never raises for a forge's
+# answer: what went wrong is Approvals.problem).
+ReadOwnerApprovals = Callable[[Owners, CIContext, Environment, float], Approvals]
 
 
 @runtime_checkable
@@ -23,7 +27,7 @@ class Forge(Protocol):
 
     `NAME` is the CI vendor it serves (gate_runner.ci detects it); `TOKEN_VARIABLES` are
     secrets.FORGE_TOKEN_VARIABLES[NAME], the variables its calls may send; `TITLE` is how
-    warnings name it. A forge without reviews or a comment sets that entry to None.
+    warnings name it. A forge without reviews, a comment or approvals sets that entry to None.
     """
 
     NAME: str
@@ -32,3 +36,4 @@ class Forge(Protocol):
     publish: Publish
     request_review: RequestReview | None
     post_comment: PostComment | None
+    read_approvals: ReadOwnerApprovals | None

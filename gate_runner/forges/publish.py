@@ -1,4 +1,4 @@
-"""The forge entry points: statuses, the soft review and the sticky comment; warnings, never raise.
+"""The forge entry points: statuses, the soft review, the sticky comment, approvals; never raise.
 
 Which forge serves a build is the registry's answer; every warning is scrubbed of the forge
 tokens (secrets.py) before it leaves here.
@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from gate_runner.ci import detect
 from gate_runner.forges import registry
 from gate_runner.forges.comment import CommentError
 from gate_runner.forges.http import publish_deadline
 from gate_runner.forges.registry import forge_for, listed
 from gate_runner.forges.review import ReviewSettings, needs_review
 from gate_runner.forges.statuses import statuses
+from gate_runner.governance.owner_approval import Approvals, Owners
 from gate_runner.secrets import scrub_tokens
 from gate_runner.verdict import CIContext, Verdict
 
@@ -78,6 +80,22 @@ def post_sticky_comment(
     except Exception as exc:  # a comment must never break the gate
         message = f"unexpected {type(exc).__name__}"
     return scrub_tokens(f"comment not posted: {message}", env)
+
+
+def read_approvals(owners: Owners, env: Mapping[str, str]) -> Approvals:
+    """The policy owners' approvals of this pull request's head commit, from the forge the
+    build runs on; never raises: what went wrong is `problem` (scrubbed), and holds the change."""
+    ci = detect(env)
+    forge = forge_for(ci.vendor)
+    try:
+        if forge is None or forge.read_approvals is None:
+            where = " and ".join(f.TITLE for f in registry.FORGES if f.read_approvals is not None)
+            return Approvals(problem=f"approvals are read on {where}, not on {ci.vendor}")
+        found = forge.read_approvals(owners, ci, env, publish_deadline())
+    except Exception as exc:  # a forge's answer must never break the gate
+        found = Approvals(problem=f"unexpected {type(exc).__name__}")
+    problem = scrub_tokens(found.problem, env) if found.problem else None
+    return Approvals(found.approved, problem)
 
 
 def _by(deadline: float | None) -> float:

@@ -83,6 +83,10 @@ def campaign_conclusion(campaign: CampaignResult) -> Conclusion:
 
 def gate_conclusion(verdict: Verdict) -> Conclusion:
     if verdict.blocking:
+        # Held only for a policy owner's approval (gate.policy_changes: review): a person acts.
+        awaiting = (verdict.policy_changes or {}).get("review_required") is True
+        if awaiting and not any(c.blocking for c in verdict.campaigns):
+            return "action_required"
         return "failure"
     conclusions = {campaign_conclusion(c) for c in verdict.campaigns}
     if "failure" in conclusions:

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from gate_runner.ci import vendor_for
 from gate_runner.enforce import blocks, decide_gate
 from gate_runner.errors import PolicyError, UsageError
 from gate_runner.governance.diff.policy_changes import stricter
@@ -20,6 +21,7 @@ from gate_runner.governance.findings import (
 from gate_runner.governance.git_commands import Git
 from gate_runner.governance.history.baseline import Baseline, find_baseline
 from gate_runner.governance.history.store import open_store
+from gate_runner.governance.owner_approval import Approvals, ReadApprovals, approvers, policy_owners
 from gate_runner.governance.ref.git_source import RefMissing
 from gate_runner.governance.ref.ref_gate import RefComparison, compare_with_ref
 from gate_runner.governance.waivers import WaiverReview, review_waivers
@@ -73,12 +75,14 @@ def prepare(
     env: Mapping[str, str],
     today: date,
     git: Git | None = None,
+    approvals: ReadApprovals | None = None,
 ) -> GovernedGate:
     """Load the policy that judges, apply the waiver rules, find the baseline.
 
     `load` is ``load_policy`` (the working tree's policy when no ``--policy-ref``). A missing
     ref or an unreadable policy at it raises UsageError/PolicyError (exit 2): nothing falls
-    back to the working tree.
+    back to the working tree. `approvals` reads the policy owners' approvals from the forge
+    when a loosening needs one (gate.policy_changes: review); without it the change is held.
     """
     comparison = None
     if request.policy_ref is not None:
@@ -99,6 +103,8 @@ def prepare(
                 summary=f"the policy at --policy-ref {request.policy_ref} could not be read: "
                 "no decision",
             ) from None
+        if comparison.decision.review_required:
+            comparison = _ask_owners(comparison, config, approvals, env, git)
         policy = comparison.running_policy()
     else:
         policy = load(config)
@@ -116,6 +122,41 @@ def prepare(
         base_ref = request.policy_ref or "auto"
         baseline = find_baseline(store, git, base_ref=base_ref, env=env)
     return GovernedGate(policy, comparison, review, baseline, request.store)
+
+
+def _ask_owners(
+    comparison: RefComparison,
+    config: Path,
+    read: ReadApprovals | None,
+    env: Mapping[str, str],
+    git: Git,
+) -> RefComparison:
+    """Under review, a loosening is released only by an owner's approval of the head commit;
+    the owners are the BASE policy's (or CODEOWNERS at the base ref). Anything that cannot be
+    read holds the change: the base bar judges and the message says why."""
+    assert comparison.base is not None  # review_required: there is a base that loosened
+    decision = comparison.decision
+    owners = policy_owners(
+        comparison.base.policy.gate.policy_owners,
+        git=git,
+        ref=comparison.ref,
+        config=config,
+        policy_label=comparison.base.policy.path,
+        forge=vendor_for(env).name,
+    )
+    if owners.problem:
+        why = f"no policy owner can approve it: {owners.problem}"
+        return replace(comparison, decision=decision.held(why))
+    found = read(owners, env) if read else Approvals(problem="approvals are not read here")
+    who = approvers(owners, found)
+    if who:
+        return replace(comparison, decision=decision.approved(who, owners.source))
+    if found.problem:
+        why = f"the approvals could not be read ({found.problem}), so the base bar judges"
+    else:
+        why = f"waiting for a policy owner's approval of the head commit: {owners.shown()} "
+        why += f"({owners.source})"
+    return replace(comparison, decision=decision.held(why))
 
 
 def govern(
@@ -139,9 +180,16 @@ def govern(
         results = [_stricter_of_both(r, head, rejudge) for r in results]
     if gate.comparison is not None and gate.comparison.base is not None:
         results = [relocated(r, gate.comparison) for r in results]
+    # Under review, an unapproved loosening holds the gate in soft and hard mode (observe
+    # never holds anything up): the base bar judged, and the merge waits for an owner.
+    held = (
+        decision is not None
+        and decision.review_required
+        and any(r.enforcement.mode != "observe" for r in results)
+    )
     if decision is not None and decision.message and decision.loosening and results:
         # Once per gate (on the first campaign), not once per campaign: the change is one.
-        results[0] = with_policy_check(results[0], decision, gate.comparison_path())
+        results[0] = with_policy_check(results[0], decision, gate.comparison_path(), held=held)
     if gate.policy.floors and results:
         results[0] = with_floor_check(results[0], gate.policy)
     results = [with_failures(r, baseline.get(r.key)) for r in results]
@@ -159,11 +207,15 @@ def govern(
         results,
         soft_exit_code=soft_exit_code,
         interrupted=verdict.interrupted,
-        gate_fails=decision is not None and decision.fails_gate,
+        gate_fails=decision is not None and (decision.fails_gate or held),
     )
     summary = outcome.summary
     if decision is not None and decision.review_required:
         summary += f" · review required: the policy change loosens the gate ({decision.base_ref})"
+        if held:
+            summary += "; held until a policy owner approves the head commit"
+    elif decision is not None and decision.approved_by:
+        summary += f" · policy change approved by {', '.join(decision.approved_by)}"
     elif decision is not None and decision.fails_gate:
         summary += " · blocked: the policy change loosens the gate (gate.policy_changes: block)"
     policy_info = verdict.policy

@@ -51,16 +51,18 @@ def relocated(result: CampaignResult, comparison: RefComparison) -> CampaignResu
 
 
 def with_policy_check(
-    result: CampaignResult, decision: PolicyChangeDecision, policy_path: str
+    result: CampaignResult, decision: PolicyChangeDecision, policy_path: str, *, held: bool
 ) -> CampaignResult:
-    """A check every report shows: review required (warn) or blocked (fail, blocking)."""
+    """A check every report shows: review required (warn; fail while `held` for an owner's
+    approval, which holds the gate, not the campaign), approved, or blocked (fail, blocking)."""
     first = decision.loosening[0]
+    failing = decision.fails_gate or held
     check = Check(
         id="policy:changes",
         kind="policy",
         name="policy changes",
-        status="fail" if decision.fails_gate else "warn",
-        level="error" if decision.fails_gate else "warn",
+        status="fail" if failing else "pass" if decision.approved_by else "warn",
+        level="error" if failing else "warn",
         message=decision.message or "",
         expected=f"no loosening of the policy at {decision.base_ref}",
         # One line a comment cell reads: "key: before -> after" for each loosening.

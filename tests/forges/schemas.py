@@ -117,3 +117,36 @@ def bitbucket_annotations(body: Any) -> None:
     jsonschema.Draft7Validator(_bitbucket_root("bulkCreateOrUpdateAnnotations")).validate(body)
     for item in body:
         assert set(item) <= _named("report_annotation"), set(item) - _named("report_annotation")
+
+
+_GITHUB_ANSWERS = json.loads((HERE / "github-approvals.json").read_text(encoding="utf-8"))
+_GITLAB_ANSWERS = json.loads((HERE / "gitlab-approvals.json").read_text(encoding="utf-8"))
+
+
+def github_answer(operation: str, body: Any) -> Any:
+    """An answer a fake gives is valid for the operation's published response schema."""
+    jsonschema.Draft202012Validator(_GITHUB_ANSWERS["operations"][operation]["schema"]).validate(
+        body
+    )
+    return body
+
+
+def gitlab_answer(name: str, body: Any) -> Any:
+    """An answer has only keys the documented example has, each of the example's JSON type."""
+    _like(body, _GITLAB_ANSWERS["responses"][name]["example"], name)
+    return body
+
+
+def _like(body: Any, example: Any, where: str) -> None:
+    if isinstance(example, dict):
+        assert isinstance(body, dict), where
+        assert set(body) <= set(example), (where, set(body) - set(example))
+        for key, value in body.items():
+            _like(value, example[key], f"{where}.{key}")
+    elif isinstance(example, list):
+        assert isinstance(body, list), where
+        for item in body:
+            if example:
+                _like(item, example[0], f"{where}[]")
+    elif example is not None:
+        assert type(body) is type(example), (where, body, example)

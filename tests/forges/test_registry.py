@@ -18,10 +18,16 @@ import gate_runner
 from gate_runner.ci import VENDORS
 from gate_runner.forges import registry
 from gate_runner.forges.interface import Forge
-from gate_runner.forges.publish import post_sticky_comment, publish_statuses, request_review
+from gate_runner.forges.publish import (
+    post_sticky_comment,
+    publish_statuses,
+    read_approvals,
+    request_review,
+)
 from gate_runner.forges.registry import FORGES, forge_for
 from gate_runner.forges.review import ReviewSettings
 from gate_runner.forges.statuses import statuses
+from gate_runner.governance.owner_approval import Approvals, Owners
 from gate_runner.secrets import FORGE_TOKEN_VARIABLES, secret_set
 
 from .verdicts import mixed
@@ -95,6 +101,10 @@ def _fake(calls: list[str]) -> Any:
     def comment(ci: Any, env: Any, body: str, deadline: float) -> None:
         calls.append(f"comment {body}")
 
+    def approvals(owners: Owners, ci: Any, env: Any, deadline: float) -> Approvals:
+        calls.append(f"approvals {','.join(owners.names)} {ci.vendor}")
+        return Approvals(problem=f"read with {env['NEWFORGE_TOKEN']}")
+
     return SimpleNamespace(
         NAME="jenkins",
         TITLE="New Forge",
@@ -102,6 +112,7 @@ def _fake(calls: list[str]) -> Any:
         publish=publish,
         request_review=review,
         post_comment=comment,
+        read_approvals=approvals,
     )
 
 
@@ -119,4 +130,12 @@ def test_publishing_reviews_and_comments_come_from_the_registry(
     assert publish_statuses(verdict, env) == ["posted with ***"]
     assert request_review(verdict, ReviewSettings(label="gate"), env) == []
     assert post_sticky_comment(verdict, verdict.ci, env, body="hello") is None
-    assert calls == [f"publish {len(statuses(verdict))} jenkins", "review", "comment hello"]
+    owners = Owners((("alice",),), "gate.policy_owners")
+    found = read_approvals(owners, {**env, "JENKINS_URL": "https://ci.example/"})
+    assert found == Approvals(problem="read with ***")  # scrubbed like any forge warning
+    assert calls == [
+        f"publish {len(statuses(verdict))} jenkins",
+        "review",
+        "comment hello",
+        "approvals alice jenkins",
+    ]

@@ -130,15 +130,19 @@ def test_review_judges_the_loosened_pr_by_the_base_bar(tmp_path: Path) -> None:
     statuses = {c["id"]: c["status"] for c in core["checks"]}
     assert statuses["threshold:min_pass_rate"] == "fail"  # 0.8 against the base's 0.9
     assert statuses["decision"] == "fail"  # the PR's new waiver does not apply
-    assert statuses["policy:changes"] == "warn"
+    # Held for a policy owner's approval (none named here): it fails and holds the gate.
+    assert statuses["policy:changes"] == "fail"
     assert "review required" in verdict["summary"]
+    assert "held until a policy owner approves" in verdict["summary"]
+    assert changes["approved_by"] == []
+    assert "names no gate.policy_owners" in changes["approval"]
     # Every report says so.
     assert "review required" in done.stdout + done.stderr
     for name in ("junit.xml", "sarif.json", "gitlab.json", "comment.md", "report.html"):
         assert "review required" in (repo.path / "out" / name).read_text(encoding="utf-8"), name
     annotations = [line for line in done.stdout.splitlines() if line.startswith("::")]
     assert any(
-        line.startswith("::notice file=sepurux.yml,line=") and "review required" in line
+        line.startswith("::error file=sepurux.yml,line=") and "review required" in line
         for line in annotations
     ), annotations
     # Checks the base judged point into the working tree's policy, where a PR can be annotated.

@@ -128,6 +128,8 @@ KEYS: dict[str, KeyClass] = {
         "rank", "policy changes {before} -> {after}", (("allow",), ("review",), ("block",)),
         default="review",
     ),
+    # Whoever is named approves loosenings: any change sends that review elsewhere.
+    "gate.policy_owners": KeyClass("changed", "the policy owners who approve a loosening differ"),
     "statistics.confidence": KeyClass("confidence", "statistics.confidence {before} -> {after}"),
     "statistics.trials": KeyClass("changed", "the trial count is read another way; review it"),
     # statistics.icc (issue 19): a smaller declared ρ assumes runs vary less, so more agents

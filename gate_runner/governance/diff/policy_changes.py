@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from gate_runner.governance.diff.policy_diff import PolicyChange
@@ -29,6 +29,10 @@ class PolicyChangeDecision:
     review_required: bool
     fails_gate: bool
     message: str | None  # one line for every report; None when nothing loosens
+    # review: the policy owners who approved the head commit (then the head judges), or why
+    # the change is still held; None when no approval was looked for.
+    approved_by: tuple[str, ...] = ()
+    approval: str | None = None
 
     @property
     def loosening(self) -> tuple[PolicyChange, ...]:
@@ -44,7 +48,29 @@ class PolicyChangeDecision:
             "blocked": self.fails_gate,
             "message": self.message,
             "changes": [c.to_dict() for c in self.changes],
+            "approved_by": list(self.approved_by),
+            "approval": self.approval,
         }
+
+    def approved(self, approvers: Sequence[str], source: str) -> PolicyChangeDecision:
+        """A policy owner approved the head commit: the pull request's own policy judges."""
+        who = ", ".join(approvers)
+        note = f"approved by {who} ({source})"
+        message = f"this change loosens the gate ({_count(self.loosening)}); {note}, "
+        message += "so its own policy judges"
+        return replace(
+            self,
+            judge_by="head",
+            review_required=False,
+            message=message,
+            approved_by=tuple(approvers),
+            approval=note,
+        )
+
+    def held(self, why: str) -> PolicyChangeDecision:
+        """Still waiting for an owner's approval (or approvals could not be read): the base
+        bar judges, and the message says what would release it."""
+        return replace(self, message=f"{self.message}; {why}", approval=why)
 
 
 def decide_policy_changes(
@@ -71,7 +97,8 @@ def decide_policy_changes(
     where = f"; judged by the policy at {base_ref}"
     if setting == "block":
         message = f"blocked: this change loosens the gate ({_count(loose)}) "
-        message += "and gate.policy_changes is block"
+        message += "and gate.policy_changes is block (no approval can lift it; with review, "
+        message += "a policy owner's approval would)"
         return PolicyChangeDecision(
             setting, base_ref, tuple(changes), judge_by, False, True, message + where
         )

@@ -107,6 +107,13 @@ def _diff(tmp_path: Path, before: str, after: str) -> dict[str, tuple[str, objec
             "campaigns: {c: {trace_id: b}}",
             ("campaigns.c.trace_id", "loosens"),
         ),
+        # Whoever approves a loosening changes: the review would go elsewhere (issue 20).
+        (
+            "gate: {policy_owners: [alice]}",
+            "gate: {policy_owners: [alice, mallory]}",
+            ("gate.policy_owners", "loosens"),
+        ),
+        ("gate: {policy_owners: codeowners}", "", ("gate.policy_owners", "loosens")),
     ],
 )
 def test_one_setting(tmp_path: Path, before: str, after: str, expected: tuple[str, str]) -> None:
