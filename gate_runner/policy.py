@@ -103,6 +103,23 @@ class ApiSettings:
 
 
 @dataclass(frozen=True)
+class Reuse:
+    """`gate.reuse`: which paths a campaign's result depends on, and how old it may be."""
+
+    paths: tuple[str, ...]  # git pathspecs, as written
+    max_age: str  # as written: "12h", "7d"
+    origin: Origin | None = None
+
+    @property
+    def max_age_s(self) -> int:
+        """max_age in seconds (the schema allows only a number and m, h or d)."""
+        return int(self.max_age[:-1]) * _UNIT_SECONDS[self.max_age[-1]]
+
+
+_UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400}
+
+
+@dataclass(frozen=True)
 class GateSection:
     """The policy's `gate:` section as written (settings.ResolvedGate is what a run uses)."""
 
@@ -112,6 +129,7 @@ class GateSection:
     on_timeout: ErrorPolicy
     # What a loosening change gets under `check --policy-ref`; read from the base policy.
     policy_changes: PolicyChangesSetting = "review"
+    reuse: Reuse | None = None  # off unless the policy sets gate.reuse (issue 21)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from gate_runner.api import RunContext, RunRequest, execute_runs
 from gate_runner.campaign_result import errored_result, judge_payload, result_of_run
 from gate_runner.enforce import decide_gate, mode_in_force
 from gate_runner.errors import ServiceError, UsageError
+from gate_runner.governance.history.reuse import ReusedRuns
 from gate_runner.policy import Campaign, Mode, Policy
 from gate_runner.repeats import inconclusive_note, judge_runs
 from gate_runner.run_checks import Stop
@@ -48,6 +49,8 @@ class GateOptions:
     baseline: Mapping[str, DecisionPayload] = field(default_factory=dict)
     # The baseline's runs, for campaigns it ran several times (else its one payload above).
     baseline_runs: Mapping[str, Sequence[DecisionPayload]] = field(default_factory=dict)
+    # gate.reuse: campaign key -> a stored result judged anew instead of new runs.
+    reused: Mapping[str, ReusedRuns] = field(default_factory=dict)
 
 
 @dataclass
@@ -118,8 +121,12 @@ def run_gate(
     # Rounds (issue #12): round 1 starts `repeat` runs of every campaign; each later round
     # starts one more run of each campaign whose statistics still wait for one.
     runs: dict[str, list[CampaignResult]] = {c.key: [] for c in campaigns}
-    final: dict[str, CampaignResult] = {}
-    requests = plan_runs(campaigns)
+    final = {
+        c.key: _judge_reused(policy, c, options.reused[c.key], options, today)
+        for c in campaigns
+        if c.key in options.reused
+    }
+    requests = plan_runs([c for c in campaigns if c.key not in final])
     while requests:
         outcomes = execute_runs(
             client,
@@ -157,6 +164,25 @@ def run_gate(
     return assemble(
         policy, results, options, ci=ci, clock=clock, interrupted=interrupted, today=today
     )
+
+
+def _judge_reused(
+    policy: Policy, campaign: Campaign, stored: ReusedRuns, options: GateOptions, today: date
+) -> CampaignResult:
+    """A stored result judged by today's policy (waivers, dates, the baseline); no run."""
+    runs = [
+        judge_payload(policy, campaign, payload, options, today, run_id=run_id, duration=None)
+        for run_id, payload in stored.runs
+    ]
+    judged = judge_runs(
+        policy,
+        campaign,
+        runs,
+        today=today,
+        last_chance="planned",
+        baseline=_baseline_runs(options, campaign.key),
+    )
+    return replace(judged.result, reused=stored.reused)
 
 
 def _baseline_runs(options: GateOptions, key: str) -> list[DecisionPayload]:

@@ -132,6 +132,18 @@ class Aggregate:
 
 
 @dataclass(frozen=True)
+class Reused:
+    """Where a reused campaign result came from (gate.reuse, issue 21): no run was started."""
+
+    commit: str  # the commit whose check filed it
+    age: int  # seconds between its filing and this check
+    key: str  # the reuse key it was filed under (sha256 hex)
+    filed_at: str  # ISO 8601 UTC
+    branch: str | None = None
+    ci_run: str | None = None  # the CI run that filed it (its build URL)
+
+
+@dataclass(frozen=True)
 class CampaignResult:
     key: str
     campaign: str
@@ -161,6 +173,7 @@ class CampaignResult:
     spread: str | None = None  # "2 of 3 runs passed on their own, 1 failed; pass_rate 0.8–0.9"
     # What on_inconclusive made of an inconclusive outcome (blocking follows it).
     inconclusive_policy: OnInconclusive | None = None
+    reused: Reused | None = None  # judged from a stored result instead of new runs
 
 
 @dataclass(frozen=True)
@@ -235,8 +248,9 @@ class Verdict:
             if data.get(name) is None:
                 data.pop(name, None)
         for campaign in data["campaigns"]:
-            if campaign.get("failures") is None:
-                campaign.pop("failures", None)
+            for optional in ("failures", "reused"):
+                if campaign.get(optional) is None:
+                    campaign.pop(optional, None)
             _drop_empty_diagnostics(campaign.get("error"))
         _drop_empty_diagnostics(data.get("error"))
         if not data["policies"]:

@@ -16,6 +16,7 @@ from gate_runner.verdict import (
     PolicyInfo,
     PolicyPart,
     Problem,
+    Reused,
     RunError,
     RunRecord,
     Timings,
@@ -133,6 +134,7 @@ def _campaign(data: dict[str, Any]) -> CampaignResult:
         flaky=bool(data.get("flaky", False)),
         spread=data.get("spread"),
         inconclusive_policy=data.get("inconclusive_policy"),
+        reused=Reused(**data["reused"]) if isinstance(data.get("reused"), dict) else None,
     )
 
 

@@ -128,6 +128,12 @@ KEYS: dict[str, KeyClass] = {
         "rank", "policy changes {before} -> {after}", (("allow",), ("review",), ("block",)),
         default="review",
     ),
+    # Reuse (issue 21) decides whether a campaign runs at all: any change of it is reviewed.
+    "gate.reuse": KeyClass("changed", "a saved result may stand in for a run (gate.reuse)"),
+    "gate.reuse.paths": KeyClass(
+        "changed", "reuse watches other paths: a change elsewhere no longer runs the campaigns"
+    ),
+    "gate.reuse.max_age": KeyClass("changed", "a saved result's age limit {before} -> {after}"),
     "statistics.confidence": KeyClass("confidence", "statistics.confidence {before} -> {after}"),
     "statistics.trials": KeyClass("changed", "the trial count is read another way; review it"),
     # statistics.icc (issue 19): a smaller declared ρ assumes runs vary less, so more agents
