@@ -177,6 +177,22 @@ class CampaignResult:
 
 
 @dataclass(frozen=True)
+class MergeQueue:
+    """A merge queue's entry (issue 21): GitHub's merge group or GitLab's merge train.
+
+    The commit judged (CIContext.commit) is the entry's head, where the queue's required
+    checks look; `pull_requests` are the ones the CI names for it.
+    """
+
+    kind: Literal["merge_group", "merge_train"]
+    head_sha: str | None
+    base_sha: str | None = None
+    base_ref: str | None = None
+    head_ref: str | None = None
+    pull_requests: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class CIContext:
     vendor: str  # github, gitlab, circleci, jenkins, buildkite, azure, bitbucket, generic, local
     repository: str | None = None
@@ -184,6 +200,7 @@ class CIContext:
     branch: str | None = None
     pull_request: int | None = None
     build_url: str | None = None
+    merge_queue: MergeQueue | None = None  # a merge group or merge train's entry
 
 
 @dataclass(frozen=True)
@@ -253,6 +270,8 @@ class Verdict:
                     campaign.pop(optional, None)
             _drop_empty_diagnostics(campaign.get("error"))
         _drop_empty_diagnostics(data.get("error"))
+        if data["ci"].get("merge_queue") is None:
+            data["ci"].pop("merge_queue", None)  # other verdicts keep their shape
         if not data["policies"]:
             del data["policies"]  # a one-policy verdict reads as it always did
         return data
