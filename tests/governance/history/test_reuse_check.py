@@ -269,3 +269,62 @@ def test_without_store_nothing_is_reused_and_the_verdict_says_so(
     done = run(repo.path, "check", "--api-url", sandbox.url, env=env)
     assert done.code == 0, done.stderr
     assert "gate.reuse: nothing is reused or filed without --store" in verdict(repo)["notes"]
+
+
+def _github(repo: Repo, name: str, event: dict[str, Any], sha: str) -> dict[str, str]:
+    path = repo.path.parent / f"{name}.json"
+    path.write_text(json.dumps(event))
+    return {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_EVENT_NAME": name,
+        "GITHUB_EVENT_PATH": str(path),
+        "GITHUB_REPOSITORY": "acme/agent",
+        "GITHUB_SHA": sha,
+        "GITHUB_RUN_ID": "31",
+    }
+
+
+def _merge_group(repo: Repo, pr_head: str) -> tuple[str, dict[str, Any]]:
+    """GitHub's merge queue: main merged with the PR on gh-readonly-queue/main/pr-7-<head>.
+
+    The event is the documented example (tests/ci/payloads) with this group's commits.
+    """
+    ref = f"gh-readonly-queue/main/pr-7-{pr_head}"
+    repo.git("checkout", "-q", "-b", ref, "main")
+    repo.git("merge", "-q", "--no-ff", "-m", "Merge pull request #7", "pr")
+    head = repo.head()
+    example = Path(__file__).parents[2] / "ci" / "payloads" / "merge_group.checks_requested.json"
+    event = json.loads(example.read_text())
+    event["merge_group"].update(
+        head_sha=head, base_sha=repo.git("rev-parse", "main"), head_ref=f"refs/heads/{ref}"
+    )
+    return head, event
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("main_moved", ["docs", "paths"])
+def test_a_queue_entry_whose_paths_equal_the_judged_pr_head_is_not_run_again(
+    repo: Repo, sandbox: Sandbox, main_moved: str
+) -> None:
+    repo.git("checkout", "-q", "-b", "pr")
+    pr_head = repo.commit("the PR", {"agent/main.py": "print('refund v2')\n"})
+    pull = {"pull_request": {"number": 7, "head": {"sha": pr_head}}}
+    assert check(repo, sandbox, env=_github(repo, "pull_request", pull, "0" * 40)).code == 0
+    requests = sandbox.total_requests()
+    repo.git("checkout", "-q", "main")
+    moved = {"docs": "README.md", "paths": "prompts/system.md"}[main_moved]
+    repo.commit("main moves on", {moved: "changed on main\n"})
+    head, event = _merge_group(repo, pr_head)
+    done = check(repo, sandbox, env=_github(repo, "merge_group", event, head))
+    assert done.code == 0, done.stderr
+    data = verdict(repo)
+    assert data["ci"]["commit"] == head
+    assert data["ci"]["pull_request"] == 7
+    assert data["ci"]["merge_queue"]["pull_requests"] == [7]
+    if main_moved == "docs":
+        # What the campaigns exercise is what the PR's head had: judged once, not again.
+        assert sandbox.total_requests() == requests
+        assert {c["reused"]["commit"] for c in data["campaigns"]} == {pr_head}
+    else:
+        assert sandbox.total_requests() > requests
+        assert all("reused" not in c for c in data["campaigns"])
