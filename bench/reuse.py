@@ -9,8 +9,9 @@ in this process, and `--store DIR`. The first `check` runs every campaign and fi
 results; a commit then changes only README.md. Each round then times, as whole processes
 started side by side (interleaved, so load hits all): `gate-runner validate sepurux.yml`,
 `gate-runner check --store DIR` (every campaign reused) and, for reference, `gate-runner check
---dry-run` (the check command's own start-up, with no run and no store). The sandbox counts every request the
-re-runs make: the target is none at all. Exit 1 when a target is missed.
+--dry-run` (the check command's own start-up, with no run and no store). The sandbox
+counts every request the re-runs make: the target is none at all. Exit 1 when a target is
+missed.
 """
 
 from __future__ import annotations
