@@ -2,8 +2,9 @@
 detected with the entry's head as the commit judged, its branch and its pull request.
 
 The GitHub payload is the documented example of the `merge_group` webhook
-(octokit/webhooks, payload-examples/api.github.com/merge_group/checks_requested.payload.json,
-the repository object trimmed); the GitLab variables are the predefined ones a merge train
+(tests/vendor/github-merge-group-checks-requested.json: octokit/webhooks,
+payload-examples/api.github.com/merge_group/checks_requested.payload.json, the repository
+object trimmed); the GitLab variables are the predefined ones a merge train
 pipeline sets (https://docs.gitlab.com/ci/variables/predefined_variables/).
 """
 
@@ -20,7 +21,7 @@ from gate_runner.ci import detect, target_branch
 from gate_runner.verdict import MergeQueue
 from gate_runner.verdict_json import verdict_from_dict
 
-PAYLOADS = Path(__file__).parent / "payloads"
+EVENT = Path(__file__).parents[1] / "vendor" / "github-merge-group-checks-requested.json"
 GROUP_HEAD = "2ffea6db159f6b6c47a24e778fb9ef40cf6b1c7d"
 GROUP_REF = "gh-readonly-queue/main/pr-104-929f8209d40f77f4abc622a499c93a83babdbe64"
 
@@ -32,7 +33,7 @@ def _no_git(args: object) -> None:
 def github_merge_group(tmp_path: Path) -> dict[str, str]:
     """What Actions sets for a `merge_group` run, with the documented payload as its event."""
     event = tmp_path / "event.json"
-    shutil.copy(PAYLOADS / "merge_group.checks_requested.json", event)
+    shutil.copy(EVENT, event)
     return {
         "GITHUB_ACTIONS": "true",
         "CI": "true",

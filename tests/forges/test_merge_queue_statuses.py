@@ -14,8 +14,8 @@ from .fake import Answer, Request, fake_forge
 from .schemas import github_request
 
 TOKEN = "ghs_merge_queue_token_5521"
-# The documented merge_group example (tests/ci/payloads, cited in tests/ci/test_merge_queues.py).
-EVENT = REPO / "tests" / "ci" / "payloads" / "merge_group.checks_requested.json"
+# The documented merge_group example (cited in tests/ci/test_merge_queues.py).
+EVENT = REPO / "tests" / "vendor" / "github-merge-group-checks-requested.json"
 GROUP_HEAD = "2ffea6db159f6b6c47a24e778fb9ef40cf6b1c7d"
 POLICY = """\
 version: 1

@@ -129,7 +129,6 @@ KEYS: dict[str, KeyClass] = {
         default="review",
     ),
     # Reuse (issue 21) decides whether a campaign runs at all: any change of it is reviewed.
-    "gate.reuse": KeyClass("changed", "a saved result may stand in for a run (gate.reuse)"),
     "gate.reuse.paths": KeyClass(
         "changed", "reuse watches other paths: a change elsewhere no longer runs the campaigns"
     ),

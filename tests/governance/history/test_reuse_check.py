@@ -287,13 +287,13 @@ def _github(repo: Repo, name: str, event: dict[str, Any], sha: str) -> dict[str,
 def _merge_group(repo: Repo, pr_head: str) -> tuple[str, dict[str, Any]]:
     """GitHub's merge queue: main merged with the PR on gh-readonly-queue/main/pr-7-<head>.
 
-    The event is the documented example (tests/ci/payloads) with this group's commits.
+    The event is the documented example (tests/vendor) with this group's commits.
     """
     ref = f"gh-readonly-queue/main/pr-7-{pr_head}"
     repo.git("checkout", "-q", "-b", ref, "main")
     repo.git("merge", "-q", "--no-ff", "-m", "Merge pull request #7", "pr")
     head = repo.head()
-    example = Path(__file__).parents[2] / "ci" / "payloads" / "merge_group.checks_requested.json"
+    example = Path(__file__).parents[2] / "vendor" / "github-merge-group-checks-requested.json"
     event = json.loads(example.read_text())
     event["merge_group"].update(
         head_sha=head, base_sha=repo.git("rev-parse", "main"), head_ref=f"refs/heads/{ref}"
