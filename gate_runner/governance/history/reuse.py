@@ -111,20 +111,19 @@ def paths_tree(git: Git, commit: str | None, paths: Sequence[str]) -> str | NoTr
     apply and the working tree is never read; a working tree with changes under `paths` is
     no commit at all, so it gets no tree (nothing is reused or filed).
     """
-    root = git.toplevel()
-    top = Git(root)
-    at = (top.commit_of(commit) if commit else None) or top.commit_of("HEAD")
+    at = (git.commit_of(commit) if commit else None) or git.commit_of("HEAD")
     if at is None:
-        return NoTree("the commit under test is not in this clone")
+        return NoTree("no git clone here has the commit under test")
+    # :(top) and --full-name: the same paths and the same listing from any folder.
     specs = ["--", *(f":(top){p}" for p in paths)]
-    if top.text(["status", "--porcelain", "--untracked-files=all", *specs]):
+    if git.text(["status", "--porcelain", "--untracked-files=all", *specs]):
         return NoTree("the working tree has changes under gate.reuse.paths")
     handle, index = tempfile.mkstemp(prefix="gate-runner-reuse-", suffix=".index")
     os.close(handle)
     try:
         env = {"GIT_INDEX_FILE": index}
-        top.run(["read-tree", at], env=env)
-        listed = top.run(["ls-files", "-s", "-z", *specs], env=env)
+        git.run(["read-tree", at], env=env)
+        listed = git.run(["ls-files", "-s", "-z", "--full-name", *specs], env=env)
     finally:
         Path(index).unlink(missing_ok=True)
     if not listed:

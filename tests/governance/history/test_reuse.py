@@ -221,3 +221,14 @@ def test_reports_say_how_old_in_words() -> None:
     ]
     crafted = replace(_result(), reused=Reused("<i>abc1234def", 7200, KEY, "x"))
     assert reused_from(crafted) == "reused from abc1234 (2 h ago)"  # hex digits only
+
+
+def test_the_tree_is_the_same_from_any_folder_of_the_repository(tmp_path: Path) -> None:
+    repo = Repo.init(tmp_path / "repo")
+    head = repo.commit("one", {"agent/a.py": "1\n", "svc/sepurux.yml": "version: 1\n"})
+    at_root = paths_tree(Git(repo.path), head, ["agent/"])
+    assert isinstance(at_root, str)
+    assert paths_tree(Git(repo.path / "svc"), head, ["agent/"]) == at_root
+    assert paths_tree(Git(tmp_path), None, ["agent/"]) == NoTree(
+        "no git clone here has the commit under test"
+    )
