@@ -104,7 +104,7 @@ def run_request(campaign: Campaign, index: int) -> RunRequest:
 def run_gate(
     policy: Policy,
     options: GateOptions,
-    client: SepuruxClient,
+    client: SepuruxClient | None,
     *,
     ci: CIContext,
     today: date,
@@ -112,7 +112,11 @@ def run_gate(
     on_event: Callable[[RunEvent], None] | None = None,
     cancel: threading.Event | None = None,
 ) -> Verdict:
-    """Run the selected campaigns on the API and judge them."""
+    """Run the selected campaigns on the API and judge them.
+
+    `client` may be None only when gate.reuse found every campaign (options.reused): then
+    nothing is run and nothing is sent.
+    """
     clock = clock or GateClock()
     campaigns = select_campaigns(policy, options.campaign_keys)
     timeout = gate_timeout(options.timeout, policy).value
@@ -128,6 +132,8 @@ def run_gate(
     }
     requests = plan_runs([c for c in campaigns if c.key not in final])
     while requests:
+        if client is None:
+            raise ValueError("run_gate: campaigns to run and no API client")
         outcomes = execute_runs(
             client,
             requests,

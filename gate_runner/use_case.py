@@ -242,6 +242,10 @@ def _run(
         now=datetime.now(timezone.utc),
     )
     options = replace(options, reused=reuse.found)
+    if reuse.found and all(c.key in reuse.found for c in campaigns):
+        # Nothing to run: no client, so no token is needed and nothing is sent.
+        verdict = run_gate(policy, options, None, ci=ci, today=today, clock=clock, cancel=cancel)
+        return replace(verdict, notes=(*verdict.notes, *reuse.notes))
     try:
         api = client(base_url, _usable_token(policy, token), policy, request_timeout)
     except ServiceError as error:

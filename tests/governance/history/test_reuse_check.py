@@ -328,3 +328,17 @@ def test_a_queue_entry_whose_paths_equal_the_judged_pr_head_is_not_run_again(
     else:
         assert sandbox.total_requests() > requests
         assert all("reused" not in c for c in data["campaigns"])
+
+
+@pytest.mark.slow
+def test_when_every_campaign_is_reused_no_token_is_needed(repo: Repo, sandbox: Sandbox) -> None:
+    _, requests = judged_then(repo, sandbox)
+    repo.commit("docs only", {"README.md": "# agent v3\n"})
+    store = str(repo.path.parent / "store")
+    done = run(repo.path, "check", "--api-url", sandbox.url, "--store", store)  # no token
+    assert done.code == 0, done.stderr
+    assert sandbox.total_requests() == requests
+    assert all(r is not None for r in reused(repo).values())
+    # One campaign to run again: then the token is needed, and its absence is the error.
+    repo.commit("code", {"agent/main.py": "print('v3')\n"})
+    assert run(repo.path, "check", "--api-url", sandbox.url, "--store", store).code == 3
