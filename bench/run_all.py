@@ -19,6 +19,7 @@ SCRIPTS = (
     "delivery.py",
     "replay.py",
     "cancellation.py",
+    "reuse.py",
 )
 
 

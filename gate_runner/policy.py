@@ -103,6 +103,23 @@ class ApiSettings:
 
 
 @dataclass(frozen=True)
+class Reuse:
+    """`gate.reuse`: which paths a campaign's result depends on, and how old it may be."""
+
+    paths: tuple[str, ...]  # git pathspecs, as written
+    max_age: str  # as written: "12h", "7d"
+    origin: Origin | None = None
+
+    @property
+    def max_age_s(self) -> int:
+        """max_age in seconds (the schema allows only a number and m, h or d)."""
+        return int(self.max_age[:-1]) * _UNIT_SECONDS[self.max_age[-1]]
+
+
+_UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400}
+
+
+@dataclass(frozen=True)
 class GateSection:
     """The policy's `gate:` section as written (settings.ResolvedGate is what a run uses)."""
 
@@ -115,6 +132,7 @@ class GateSection:
     # Who may approve a loosening under `review` (users, org/team, group/path), or
     # "codeowners": the policy file's owners in the base ref's CODEOWNERS. Read from the base.
     policy_owners: tuple[str, ...] | Literal["codeowners"] = ()
+    reuse: Reuse | None = None  # off unless the policy sets gate.reuse (issue 21)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from gate_runner.api import RunContext, RunRequest, execute_runs
 from gate_runner.campaign_result import errored_result, judge_payload, result_of_run
 from gate_runner.enforce import decide_gate, mode_in_force
 from gate_runner.errors import ServiceError, UsageError
+from gate_runner.governance.history.reuse import ReusedRuns
 from gate_runner.policy import Campaign, Mode, Policy
 from gate_runner.repeats import inconclusive_note, judge_runs
 from gate_runner.run_checks import Stop
@@ -48,6 +49,8 @@ class GateOptions:
     baseline: Mapping[str, DecisionPayload] = field(default_factory=dict)
     # The baseline's runs, for campaigns it ran several times (else its one payload above).
     baseline_runs: Mapping[str, Sequence[DecisionPayload]] = field(default_factory=dict)
+    # gate.reuse: campaign key -> a stored result judged anew instead of new runs.
+    reused: Mapping[str, ReusedRuns] = field(default_factory=dict)
 
 
 @dataclass
@@ -101,7 +104,7 @@ def run_request(campaign: Campaign, index: int) -> RunRequest:
 def run_gate(
     policy: Policy,
     options: GateOptions,
-    client: SepuruxClient,
+    client: SepuruxClient | None,
     *,
     ci: CIContext,
     today: date,
@@ -109,7 +112,11 @@ def run_gate(
     on_event: Callable[[RunEvent], None] | None = None,
     cancel: threading.Event | None = None,
 ) -> Verdict:
-    """Run the selected campaigns on the API and judge them."""
+    """Run the selected campaigns on the API and judge them.
+
+    `client` may be None only when gate.reuse found every campaign (options.reused): then
+    nothing is run and nothing is sent.
+    """
     clock = clock or GateClock()
     campaigns = select_campaigns(policy, options.campaign_keys)
     timeout = gate_timeout(options.timeout, policy).value
@@ -118,9 +125,15 @@ def run_gate(
     # Rounds (issue #12): round 1 starts `repeat` runs of every campaign; each later round
     # starts one more run of each campaign whose statistics still wait for one.
     runs: dict[str, list[CampaignResult]] = {c.key: [] for c in campaigns}
-    final: dict[str, CampaignResult] = {}
-    requests = plan_runs(campaigns)
+    final = {
+        c.key: _judge_reused(policy, c, options.reused[c.key], options, today)
+        for c in campaigns
+        if c.key in options.reused
+    }
+    requests = plan_runs([c for c in campaigns if c.key not in final])
     while requests:
+        if client is None:
+            raise ValueError("run_gate: campaigns to run and no API client")
         outcomes = execute_runs(
             client,
             requests,
@@ -157,6 +170,25 @@ def run_gate(
     return assemble(
         policy, results, options, ci=ci, clock=clock, interrupted=interrupted, today=today
     )
+
+
+def _judge_reused(
+    policy: Policy, campaign: Campaign, stored: ReusedRuns, options: GateOptions, today: date
+) -> CampaignResult:
+    """A stored result judged by today's policy (waivers, dates, the baseline); no run."""
+    runs = [
+        judge_payload(policy, campaign, payload, options, today, run_id=run_id, duration=None)
+        for run_id, payload in stored.runs
+    ]
+    judged = judge_runs(
+        policy,
+        campaign,
+        runs,
+        today=today,
+        last_chance="planned",
+        baseline=_baseline_runs(options, campaign.key),
+    )
+    return replace(judged.result, reused=stored.reused)
 
 
 def _baseline_runs(options: GateOptions, key: str) -> list[DecisionPayload]:

@@ -9,11 +9,12 @@ CheckObserver the caller gives; files, reports and the forge are the caller's.
 from __future__ import annotations
 
 import functools
+import hashlib
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -34,6 +35,8 @@ from gate_runner.governance.check_gate import (
     govern,
     merge_governance,
 )
+from gate_runner.governance.history.reuse import file_results, plan_reuse
+from gate_runner.governance.history.store import ReuseRecords, open_reuse_records
 from gate_runner.monorepo import PolicyRun, merge_verdicts
 from gate_runner.policy import Policy
 from gate_runner.runner import (
@@ -156,6 +159,7 @@ def check(
     publish = any(g.policy.publish for g in governed)
     if request.dry_run:
         return Checked(plans, None, publish)
+    records = open_reuse_records(request.store) if request.store is not None else None
     with ExitStack() as stack:
         sandbox = None
         if request.sandbox is not None:
@@ -174,6 +178,8 @@ def check(
                 base_url,
                 token,
                 observer,
+                records=records,
+                api_base=plan.base_url.value if request.sandbox is None else _sandbox(request),
                 ci=ci,
                 clock=clock if len(plans) == 1 else GateClock(),
                 cancel=cancel,
@@ -213,6 +219,8 @@ def _run(
     token: str | None,
     observer: CheckObserver,
     *,
+    records: ReuseRecords | None,
+    api_base: str,
     ci: CIContext,
     clock: GateClock,
     cancel: threading.Event,
@@ -220,16 +228,31 @@ def _run(
     request_timeout: float,
     client: Connect,
 ) -> Verdict:
-    """One policy's runs; a token that is missing or cannot be sent errs every campaign."""
+    """One policy's runs (those gate.reuse finds not run again); a token that is missing or
+    cannot be sent errs every campaign."""
     policy, options = plan.policy, plan.options
+    campaigns = select_campaigns(policy, options.campaign_keys)
+    reuse = plan_reuse(
+        policy,
+        campaigns,
+        records,
+        api_base=api_base,
+        ci=ci,
+        fresh=options.fresh,
+        now=datetime.now(timezone.utc),
+    )
+    options = replace(options, reused=reuse.found)
+    if reuse.found and all(c.key in reuse.found for c in campaigns):
+        # Nothing to run: no client, so no token is needed and nothing is sent.
+        verdict = run_gate(policy, options, None, ci=ci, today=today, clock=clock, cancel=cancel)
+        return replace(verdict, notes=(*verdict.notes, *reuse.notes))
     try:
         api = client(base_url, _usable_token(policy, token), policy, request_timeout)
     except ServiceError as error:
         return gate_error_verdict(policy, error, options, ci=ci, today=today, clock=clock)
-    total = len(select_campaigns(policy, options.campaign_keys))
     try:
-        with observer.progress(total) as on_event:
-            return run_gate(
+        with observer.progress(len(campaigns)) as on_event:
+            verdict = run_gate(
                 policy,
                 options,
                 api,
@@ -241,6 +264,17 @@ def _run(
             )
     finally:
         api.close()
+    filed = file_results(reuse, verdict.campaigns, ci=ci, now=datetime.now(timezone.utc))
+    return replace(verdict, notes=(*verdict.notes, *reuse.notes, *filed))
+
+
+def _sandbox(request: CheckRequest) -> str:
+    """The API base a sandbox run is keyed by: its scenario (its port is new every time)."""
+    assert request.sandbox is not None
+    try:
+        return "sandbox:" + hashlib.sha256(request.sandbox.read_bytes()).hexdigest()
+    except OSError:
+        return f"sandbox:{request.sandbox}"
 
 
 def _usable_token(policy: Policy, token: str | None) -> str:

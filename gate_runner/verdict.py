@@ -132,6 +132,18 @@ class Aggregate:
 
 
 @dataclass(frozen=True)
+class Reused:
+    """Where a reused campaign result came from (gate.reuse, issue 21): no run was started."""
+
+    commit: str  # the commit whose check filed it
+    age: int  # seconds between its filing and this check
+    key: str  # the reuse key it was filed under (sha256 hex)
+    filed_at: str  # ISO 8601 UTC
+    branch: str | None = None
+    ci_run: str | None = None  # the CI run that filed it (its build URL)
+
+
+@dataclass(frozen=True)
 class CampaignResult:
     key: str
     campaign: str
@@ -161,6 +173,23 @@ class CampaignResult:
     spread: str | None = None  # "2 of 3 runs passed on their own, 1 failed; pass_rate 0.8–0.9"
     # What on_inconclusive made of an inconclusive outcome (blocking follows it).
     inconclusive_policy: OnInconclusive | None = None
+    reused: Reused | None = None  # judged from a stored result instead of new runs
+
+
+@dataclass(frozen=True)
+class MergeQueue:
+    """A merge queue's entry (issue 21): GitHub's merge group or GitLab's merge train.
+
+    The commit judged (CIContext.commit) is the entry's head, where the queue's required
+    checks look; `pull_requests` are the ones the CI names for it.
+    """
+
+    kind: Literal["merge_group", "merge_train"]
+    head_sha: str | None
+    base_sha: str | None = None
+    base_ref: str | None = None
+    head_ref: str | None = None
+    pull_requests: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -171,6 +200,7 @@ class CIContext:
     branch: str | None = None
     pull_request: int | None = None
     build_url: str | None = None
+    merge_queue: MergeQueue | None = None  # a merge group or merge train's entry
 
 
 @dataclass(frozen=True)
@@ -235,10 +265,13 @@ class Verdict:
             if data.get(name) is None:
                 data.pop(name, None)
         for campaign in data["campaigns"]:
-            if campaign.get("failures") is None:
-                campaign.pop("failures", None)
+            for optional in ("failures", "reused"):
+                if campaign.get(optional) is None:
+                    campaign.pop(optional, None)
             _drop_empty_diagnostics(campaign.get("error"))
         _drop_empty_diagnostics(data.get("error"))
+        if data["ci"].get("merge_queue") is None:
+            data["ci"].pop("merge_queue", None)  # other verdicts keep their shape
         if not data["policies"]:
             del data["policies"]  # a one-policy verdict reads as it always did
         return data

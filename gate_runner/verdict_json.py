@@ -13,9 +13,11 @@ from gate_runner.verdict import (
     Enforcement,
     FailingTool,
     Location,
+    MergeQueue,
     PolicyInfo,
     PolicyPart,
     Problem,
+    Reused,
     RunError,
     RunRecord,
     Timings,
@@ -39,7 +41,7 @@ def verdict_from_dict(data: dict[str, Any]) -> Verdict:
             on_error=data["policy"]["on_error"],
             on_timeout=data["policy"]["on_timeout"],
         ),
-        ci=CIContext(**data["ci"]),
+        ci=_ci(data["ci"]),
         timings=Timings(**data["timings"]),
         campaigns=tuple(_campaign(c) for c in data["campaigns"]),
         interrupted=data.get("interrupted", False),
@@ -55,6 +57,15 @@ def verdict_from_dict(data: dict[str, Any]) -> Verdict:
             for p in data.get("policies") or ()
         ),
     )
+
+
+def _ci(data: dict[str, Any]) -> CIContext:
+    queue = data.get("merge_queue")
+    fields = {k: v for k, v in data.items() if k != "merge_queue"}
+    if not isinstance(queue, dict):
+        return CIContext(**fields)
+    queued = MergeQueue(**{**queue, "pull_requests": tuple(queue.get("pull_requests") or ())})
+    return CIContext(**fields, merge_queue=queued)
 
 
 def _location(data: dict[str, Any] | None) -> Location | None:
@@ -133,6 +144,7 @@ def _campaign(data: dict[str, Any]) -> CampaignResult:
         flaky=bool(data.get("flaky", False)),
         spread=data.get("spread"),
         inconclusive_policy=data.get("inconclusive_policy"),
+        reused=Reused(**data["reused"]) if isinstance(data.get("reused"), dict) else None,
     )
 
 

@@ -75,6 +75,7 @@ def detect(
         branch=ctx.branch,
         pull_request=ctx.pull_request,
         build_url=ctx.build_url,
+        merge_queue=ctx.merge_queue,
     )
 
 

@@ -1,17 +1,21 @@
-"""GitHub Actions: the PR from the event file, the head commit, the workspace, the mask lines."""
+"""GitHub Actions: the PR from the event file, the head commit (a merge group's head), the
+workspace, the mask lines."""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from gate_runner.ci.git import GitRunner
 from gate_runner.ci.variables import get
 from gate_runner.ci.vendor import Vendor
-from gate_runner.verdict import CIContext
+from gate_runner.verdict import CIContext, MergeQueue
 
 _MAX_EVENT_BYTES = 25 * 1024 * 1024
+# A merge group's branch: gh-readonly-queue/<base>/pr-<number>-<the PR head's sha>.
+_QUEUE_REF = re.compile(r"(?:refs/heads/)?gh-readonly-queue/.+/pr-([0-9]{1,9})-[0-9a-f]{40,64}\Z")
 
 
 def applies(env: Mapping[str, str]) -> bool:
@@ -65,6 +69,11 @@ def context(env: Mapping[str, str], git: GitRunner) -> CIContext:
             number = prs[0].get("number")
         head_sha = _dig(event, "workflow_run", "head_sha")
         head_branch = _dig(event, "workflow_run", "head_branch")
+    queue = _merge_group(event) if name == "merge_group" else None
+    if queue is not None:
+        # The queue's required checks look at the group's head commit, not at any PR's.
+        head_sha, head_branch = queue.head_sha, _branch(queue.head_ref)
+        number = queue.pull_requests[0] if queue.pull_requests else None
     repository = get(env, "GITHUB_REPOSITORY")
     run_id = get(env, "GITHUB_RUN_ID")
     server = (get(env, "GITHUB_SERVER_URL") or "https://github.com").rstrip("/")
@@ -79,17 +88,50 @@ def context(env: Mapping[str, str], git: GitRunner) -> CIContext:
         ),
         pull_request=number if isinstance(number, int) and not isinstance(number, bool) else None,
         build_url=f"{server}/{repository}/actions/runs/{run_id}" if repository and run_id else None,
+        merge_queue=queue,
     )
 
 
+def _merge_group(event: dict[str, Any]) -> MergeQueue | None:
+    """The `merge_group` event's entry: its head (and base) commit, its branch and its PR."""
+    group = event.get("merge_group")
+    if not isinstance(group, dict):
+        return None
+    head_ref, base_ref = _text(group.get("head_ref")), _text(group.get("base_ref"))
+    match = _QUEUE_REF.match(head_ref or "")
+    return MergeQueue(
+        kind="merge_group",
+        head_sha=_text(group.get("head_sha")),
+        base_sha=_text(group.get("base_sha")),
+        base_ref=_branch(base_ref),
+        head_ref=head_ref,
+        pull_requests=(int(match.group(1)),) if match else (),
+    )
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value and len(value) <= 1000 else None
+
+
+def _branch(ref: str | None) -> str | None:
+    return ref.removeprefix("refs/heads/") if ref else None
+
+
 def target_branch(env: Mapping[str, str]) -> str | None:
-    """The branch the pull request merges into, or None.
+    """The branch the pull request (or merge group) merges into, or None.
 
     GITHUB_BASE_REF is set for pull_request and pull_request_target only; a
-    pull_request_review run (an approval re-running the gate) has it in the event file.
+    pull_request_review run (an approval re-running the gate) has it in the event file,
+    and a merge_group run in the group's own event.
     """
-    base = _dig(_event(env), "pull_request", "base", "ref")
-    return get(env, "GITHUB_BASE_REF") or (base if isinstance(base, str) and base else None)
+    found = get(env, "GITHUB_BASE_REF")
+    if found is None and env.get("GITHUB_EVENT_NAME") == "merge_group":
+        queue = _merge_group(_event(env))
+        found = queue.base_ref if queue is not None else None
+    if found is None:
+        base = _dig(_event(env), "pull_request", "base", "ref")
+        found = base if isinstance(base, str) and base else None
+    return found
 
 
 VENDOR = Vendor(

@@ -1,4 +1,5 @@
-"""GitLab CI: the merge request (of the target project, also for forks), its head, the workspace."""
+"""GitLab CI: the merge request (of the target project, also for forks), its head (a merge
+train's commit), the workspace."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Mapping
 from gate_runner.ci.git import GitRunner
 from gate_runner.ci.variables import get, integer
 from gate_runner.ci.vendor import Vendor
-from gate_runner.verdict import CIContext
+from gate_runner.verdict import CIContext, MergeQueue
 
 
 def applies(env: Mapping[str, str]) -> bool:
@@ -30,13 +31,28 @@ def context(env: Mapping[str, str], git: GitRunner) -> CIContext:
     branch = get(env, "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", "CI_COMMIT_BRANCH")
     if branch is None and not get(env, "CI_COMMIT_TAG"):
         branch = get(env, "CI_COMMIT_REF_NAME")
+    commit = get(env, "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA", "CI_COMMIT_SHA")
+    queue = None
+    if get(env, "CI_MERGE_REQUEST_EVENT_TYPE") == "merge_train":
+        # A train's pipeline tests the merge of the MR onto the train ahead of it: that
+        # commit (CI_COMMIT_SHA) is the one judged and the one the train waits on.
+        commit = get(env, "CI_COMMIT_SHA")
+        queue = MergeQueue(
+            kind="merge_train",
+            head_sha=commit,
+            base_sha=get(env, "CI_MERGE_REQUEST_TARGET_BRANCH_SHA"),
+            base_ref=get(env, "CI_MERGE_REQUEST_TARGET_BRANCH_NAME"),
+            head_ref=f"refs/merge-requests/{number}/train" if number is not None else None,
+            pull_requests=(number,) if number is not None else (),
+        )
     return CIContext(
         vendor="gitlab",
         repository=project,
-        commit=get(env, "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA", "CI_COMMIT_SHA"),
+        commit=commit,
         branch=branch,
         pull_request=number,
         build_url=get(env, "CI_JOB_URL", "CI_PIPELINE_URL"),
+        merge_queue=queue,
     )
 
 

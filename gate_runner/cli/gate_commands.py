@@ -93,7 +93,10 @@ def check(
         False, "--dry-run", help="Print the runs it would create; call nothing."
     ),
     fresh: bool = typer.Option(
-        False, "--fresh", help="Start new runs even if this commit has some."
+        False,
+        "--fresh",
+        help="Start new runs even if this commit has some, and reuse no stored result "
+        "(gate.reuse).",
     ),
     baseline: Path | None = BASELINE,
     sandbox: Path | None = typer.Option(
@@ -113,7 +116,8 @@ def check(
     store: str | None = typer.Option(
         None,
         "--store",
-        help="Where --baseline auto looks: a directory, or git-notes (refs/notes/gate-runner).",
+        help="Where --baseline auto looks and gate.reuse files and finds results: a "
+        "directory, or git-notes (refs/notes/gate-runner).",
     ),
     publish: bool = PUBLISH,
     discover: bool = DISCOVER,

@@ -29,6 +29,7 @@ from gate_runner.policy import (
     Origin,
     Policy,
     PolicySource,
+    Reuse,
     ScheduleEntry,
     SoftReview,
     Statistics,
@@ -160,6 +161,8 @@ def _digest(policy: Policy) -> str:
     # Keys added later count only when set, so a policy without them keeps its digest.
     if not content["publish"]:
         content.pop("publish")
+    if content["gate"]["reuse"] is None:
+        content["gate"].pop("reuse")
     if content["enforcement"]["soft"] == {"reviewers": (), "label": None}:
         content["enforcement"].pop("soft")
 
@@ -173,6 +176,13 @@ def _digest(policy: Policy) -> str:
 
     canonical = json.dumps(strip(content), sort_keys=True, separators=(",", ":"))
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _reuse(r: _Reader, merged: Merged) -> Reuse | None:
+    data = r.get(("gate", "reuse"))
+    if not isinstance(data, dict):
+        return None
+    return Reuse(tuple(data["paths"]), data["max_age"], merged.origins.get(("gate", "reuse")))
 
 
 def _waiver_rules(r: _Reader, merged: Merged) -> WaiverRules:
@@ -227,6 +237,7 @@ def build_policy(merged: Merged, sources: list[Source], path: str) -> Policy:
             r.get(("gate", "on_timeout")),
             r.get(("gate", "policy_changes")),
             _owners(r.get(("gate", "policy_owners"), ())),
+            _reuse(r, merged),
         ),
         enforcement=EnforcementSettings(
             cast(Mode, r.get(("enforcement", "mode"))),

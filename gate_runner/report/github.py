@@ -11,6 +11,8 @@ from gate_runner.report.reported_findings import (
     finding_location,
     findings,
     gate_error_findings,
+    reused_from,
+    reused_origin,
     severity,
 )
 from gate_runner.safe_text import clean, one_line
@@ -50,6 +52,12 @@ def render(verdict: Verdict) -> str:
             annotation("error", found.where, f"gate-runner: {found.title}", found.detail)
         )
     for campaign in verdict.campaigns:
+        reused, origin = reused_from(campaign), reused_origin(campaign)
+        if reused is not None and origin is not None:
+            title = f"gate-runner: {one_line(campaign.key, 120)} {campaign.outcome}, not run"
+            pending["notice"].append(
+                annotation("notice", campaign.location, title, f"{reused}; {origin}")
+            )
         for check in findings(campaign):
             command = _COMMANDS[severity(campaign, check)]
             title = f"gate-runner: {one_line(campaign.key, 120)} / {one_line(check.id, 120)}"

@@ -14,6 +14,8 @@ from gate_runner.report.reported_findings import (
     findings,
     interruption,
     is_note,
+    reused_from,
+    reused_origin,
     top_failing_tools,
 )
 from gate_runner.safe_text import one_line
@@ -178,6 +180,11 @@ def _campaign_row(campaign: CampaignResult) -> str:
     run_cell = link or (f"<code>{escape(short)}</code>" if run else "—")
     if run:
         run_cell = f'<span title="{escape(run, quote=True)}">{run_cell}</span>'
+    reused, origin = reused_from(campaign), reused_origin(campaign)
+    if reused is not None and origin is not None:
+        run_cell += (
+            f' <span class="reused" title="{escape(origin, quote=True)}">{escape(reused)}</span>'
+        )
     flaky = ' <span class="badge warn">flaky</span>' if campaign.flaky else ""
     return (
         f'<tr class="campaign" data-outcome="{_kind(campaign.outcome)}">'

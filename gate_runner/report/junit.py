@@ -9,6 +9,8 @@ from gate_runner.report.reported_findings import (
     dashboard_url,
     finding_location,
     repeats,
+    reused_from,
+    reused_origin,
     top_failing_tools,
 )
 from gate_runner.safe_text import clean, one_line
@@ -120,6 +122,9 @@ def _campaign_text(campaign: CampaignResult) -> str:
     ]
     if campaign.run_id:
         lines.append(f"run: {one_line(campaign.run_id)}")
+    reused, origin = reused_from(campaign), reused_origin(campaign)
+    if reused is not None and origin is not None:
+        lines += [reused, origin]
     lines.extend(repeats(campaign))
     if campaign.error is not None:
         lines.append(

@@ -15,6 +15,7 @@ from gate_runner.report.reported_findings import (
     interruption,
     is_note,
     repeats,
+    reused_from,
     top_failing_tools,
     value_text,
 )
@@ -142,7 +143,8 @@ def _row(campaign: CampaignResult) -> str:
             [
                 cell(campaign.key),
                 f"{_ICONS[campaign.outcome]} {campaign.outcome}"
-                + (" (flaky)" if campaign.flaky else ""),
+                + (" (flaky)" if campaign.flaky else "")
+                + (f" · {cell(reused)}" if (reused := reused_from(campaign)) else ""),
                 mode,
                 cell(", ".join(failing)) if failing else "—",
                 cell(tools) if tools else "—",

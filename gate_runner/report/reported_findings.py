@@ -212,8 +212,40 @@ def dashboard_url(campaign: CampaignResult) -> str | None:
     return None
 
 
+def reused_from(campaign: CampaignResult) -> str | None:
+    """ "reused from abc1234 (2 h ago)" for a result gate.reuse judged anew, else None."""
+    reused = campaign.reused
+    if reused is None:
+        return None
+    # The commit is read from a store others may write: only its hex digits are shown.
+    commit = re.sub(r"[^0-9a-f]", "", reused.commit)[:7] or "?"
+    return f"reused from {commit} ({age_text(reused.age)})"
+
+
+def reused_origin(campaign: CampaignResult) -> str | None:
+    """Where a reused result was filed (branch, CI run), as one untrusted line; else None."""
+    reused = campaign.reused
+    if reused is None:
+        return None
+    parts = [f"commit {one_line(reused.commit, 64)}"]
+    if reused.branch:
+        parts.append(f"branch {one_line(reused.branch, 200)}")
+    if reused.ci_run:
+        parts.append(f"CI run {one_line(reused.ci_run, 300)}")
+    return "filed by " + ", ".join(parts) + f" at {one_line(reused.filed_at, 40)}"
+
+
+def age_text(seconds: int) -> str:
+    """An age as people say it: "5 min ago", "2 h ago", "3 d ago"."""
+    if seconds < 3600:
+        return f"{max(seconds // 60, 1)} min ago" if seconds >= 60 else "just now"
+    if seconds < 48 * 3600:
+        return f"{seconds // 3600} h ago"
+    return f"{seconds // 86400} d ago"
+
+
 def check_details(campaign: CampaignResult, check: Check) -> list[str]:
-    """The lines that explain a check: message, expected vs actual, waiver."""
+    """The lines that explain a check: message, expected vs actual, waiver, reuse."""
     lines = [one_line(check.message)]
     if check.expected is not None or check.actual is not None:
         lines.append(f"expected: {value_text(check.expected)}; actual: {value_text(check.actual)}")
@@ -224,6 +256,9 @@ def check_details(campaign: CampaignResult, check: Check) -> list[str]:
         )
     if check.status == "error" and campaign.error_policy == "pass":
         lines.append("not counted: the policy's on_error/on_timeout says pass")
+    reused = reused_from(campaign)
+    if reused is not None:
+        lines.append(f"{reused}, judged by today's policy")
     return lines
 
 

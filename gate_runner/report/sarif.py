@@ -14,6 +14,7 @@ from gate_runner.report.reported_findings import (
     findings,
     fingerprint,
     gate_error_findings,
+    reused_from,
     severity,
 )
 from gate_runner.safe_text import one_line
@@ -137,6 +138,9 @@ def _result(
     url = dashboard_url(campaign)
     if url:
         result["properties"]["dashboard"] = url
+    reused = reused_from(campaign)
+    if reused is not None:
+        result["properties"]["reused"] = reused
     if check.status == "waived" and check.waiver is not None:
         result["suppressions"] = [
             {"kind": "external", "justification": one_line(check.waiver.reason)}

@@ -13,6 +13,8 @@ from gate_runner.report.reported_findings import (
     is_note,
     mode_text,
     repeats,
+    reused_from,
+    reused_origin,
     top_failing_tools,
 )
 from gate_runner.safe_text import one_line
@@ -88,7 +90,13 @@ def _campaign(verdict: Verdict, campaign: CampaignResult, paint: _Paint) -> list
         extras.append(f"run {one_line(campaign.run_id, 80)}")
     if campaign.duration_s is not None:
         extras.append(f"{campaign.duration_s:.1f}s")
+    reused = reused_from(campaign)
+    if reused is not None:
+        extras.append(reused)
     lines = [f"{head}: {', '.join(extras)}"]
+    origin = reused_origin(campaign)
+    if origin is not None:
+        lines.append(f"  {origin}")
     lines.extend(f"  {line}" for line in repeats(campaign))
     if campaign.error is not None:
         lines.append(

@@ -1,4 +1,4 @@
-"""Verdicts the reporter tests render: pass, hard fail, soft warn, error passed, hostile."""
+"""Verdicts the reporter tests render: pass, hard fail, soft warn, error passed, reused, hostile."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from gate_runner.verdict import (
     Enforcement,
     Location,
     PolicyInfo,
+    Reused,
     RunError,
     RunRecord,
     Timings,
@@ -307,6 +308,14 @@ def hostile() -> Verdict:
             "dashboard_url": f"https://x/{HOSTILE}",
         },
         error=RunError("http", f"500 {HOSTILE} Authorization: Bearer {TOKEN}"),
+        reused=Reused(
+            commit=f"abc{HOSTILE}",
+            age=7200,
+            key="c" * 64,
+            filed_at=f"2026{HOSTILE}",
+            branch=f"main{HOSTILE}{TOKEN}",
+            ci_run=f"https://ci/{HOSTILE}",
+        ),
     )
     return replace(
         base,
@@ -314,6 +323,34 @@ def hostile() -> Verdict:
         campaigns=(evil,),
         notes=(f"note {HOSTILE}",),
         error=RunError("http", f"gate {HOSTILE} {TOKEN}"),
+    )
+
+
+def _reused(age: int, key: str) -> Reused:
+    return Reused(
+        commit="abc1234def567890abc1234def567890abc12345",
+        age=age,
+        key=key * 64,
+        filed_at="2026-12-10T08:00:00Z",
+        branch="feature/refunds",
+        ci_run="https://github.com/acme/agent/actions/runs/98",
+    )
+
+
+def reused() -> Verdict:
+    """Issue 21: gate.reuse judged two campaigns from stored results; no run was started.
+
+    The failing one is the hard fail's, 2 h old; the passing one 3 days old.
+    """
+    failed = replace(hard_fail().campaigns[0], reused=_reused(2 * 3600 + 5, "a"), duration_s=None)
+    passed = replace(
+        passing().campaigns[0], key="extra", reused=_reused(3 * 86400, "b"), duration_s=None
+    )
+    return replace(
+        hard_fail(),
+        summary="1 of 2 campaigns failed; the gate blocks (hard)",
+        campaigns=(failed, passed),
+        notes=(),
     )
 
 
@@ -481,4 +518,5 @@ FIXTURES = {
     "hard_fail": hard_fail,
     "soft_warn": soft_warn,
     "error_passed": error_passed,
+    "reused": reused,
 }

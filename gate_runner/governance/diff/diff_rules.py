@@ -130,6 +130,11 @@ KEYS: dict[str, KeyClass] = {
     ),
     # Whoever is named approves loosenings: any change sends that review elsewhere.
     "gate.policy_owners": KeyClass("changed", "the policy owners who approve a loosening differ"),
+    # Reuse (issue 21) decides whether a campaign runs at all: any change of it is reviewed.
+    "gate.reuse.paths": KeyClass(
+        "changed", "reuse watches other paths: a change elsewhere no longer runs the campaigns"
+    ),
+    "gate.reuse.max_age": KeyClass("changed", "a saved result's age limit {before} -> {after}"),
     "statistics.confidence": KeyClass("confidence", "statistics.confidence {before} -> {after}"),
     "statistics.trials": KeyClass("changed", "the trial count is read another way; review it"),
     # statistics.icc (issue 19): a smaller declared ρ assumes runs vary less, so more agents

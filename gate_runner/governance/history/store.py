@@ -185,6 +185,54 @@ class GitNotesStore:
         return {parts[1]: parts[0] for parts in map(str.split, lines) if len(parts) == 2}
 
 
+class ReuseRecords(Protocol):
+    """gate.reuse's records (issue 21) by reuse key (64 hex digits), beside the verdicts.
+
+    get() is None when absent, UnreadableEntry when unusable; what it gives is still
+    untrusted text (governance/history/reuse.py reads it). Another store plugs in here.
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    def put(self, key: str, text: str) -> str: ...
+
+    def get(self, key: str) -> str | None: ...
+
+
+REUSE_DIR = "reuse"
+REUSE_NOTES_REF = "refs/notes/gate-runner-reuse"
+
+
+def open_reuse_records(spec: str, git: Git | None = None) -> ReuseRecords:
+    """DIR/reuse/<key>.json, or a note per key under refs/notes/gate-runner-reuse."""
+    if spec == GIT_NOTES:
+        return KeyNotes(GitNotesStore(git or Git(), REUSE_NOTES_REF))
+    return DirectoryStore(Path(spec) / REUSE_DIR)
+
+
+@dataclass
+class KeyNotes:
+    """Notes on a blob that names the key: a note needs an object, and a key is no commit."""
+
+    notes: GitNotesStore
+
+    @property
+    def name(self) -> str:
+        return self.notes.ref
+
+    def put(self, key: str, text: str) -> str:
+        return self.notes.put(self._anchor(key, write=True), text)
+
+    def get(self, key: str) -> str | None:
+        return self.notes.get(self._anchor(key, write=False))
+
+    def _anchor(self, key: str, *, write: bool) -> str:
+        args = ["hash-object", *(["-w"] if write else []), "--stdin"]
+        line = f"gate-runner reuse key {key}\n".encode()
+        return self.notes.git.run(args, stdin=line).decode().strip()
+
+
 def open_store(spec: str, git: Git | None = None) -> VerdictStore:
     """``git-notes``, else a directory (created on first write)."""
     if spec == GIT_NOTES:
