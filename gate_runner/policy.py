@@ -198,6 +198,9 @@ class Policy:
     # `check --floor`: the floors applied (as named) and each setting they raised.
     floors: tuple[str, ...] = ()
     floor_settings: tuple[FloorSetting, ...] = ()
+    # Other variables the policy's files name whose values are secret (an extends auth.env,
+    # another file's api.token_env): scrubbed from every output as the API token is.
+    secret_envs: tuple[str, ...] = ()
 
     def campaign(self, key: str) -> Campaign | None:
         return next((c for c in self.campaigns if c.key == key), None)

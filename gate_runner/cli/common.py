@@ -76,7 +76,7 @@ def run_safely(work: Callable[[], T], *, debug: bool) -> T | int:
         return work()
     except PolicyError as error:
         report_policy_error(error, channel)
-        return int(ExitCode.USAGE)
+        return int(error.exit_code)  # exit 3 for a remote policy not fetched
     except GateRunnerError as error:
         channel.error(str(error))
         return int(error.exit_code)

@@ -17,7 +17,7 @@ from gate_runner.governance.diff.diff_report import render_json, render_text
 from gate_runner.governance.diff.policy_diff import diff_sides, loosens
 from gate_runner.governance.history.store import file_verdict, open_store
 from gate_runner.governance.ref.sides import load_side, load_tree_or_removed
-from gate_runner.secrets import secret_set
+from gate_runner.secrets import loaded_policy_secrets
 
 CONFIG = typer.Option(
     Path("sepurux.yml"), "--config", "-c", help="The policy file (path in a ref)."
@@ -60,7 +60,7 @@ def diff(
         # which scrubs the tokens either policy names and the forge tokens.
         channel = output.current()
         for side in (old, new):
-            channel.add_secrets(*secret_set(env, token_env=side.policy.api.token_env).values)
+            channel.add_secrets(*loaded_policy_secrets(env, side.policy).values)
         if format is DiffFormat.json:
             channel.out(render_json(changes))
         else:

@@ -10,6 +10,7 @@ from typing import Any
 
 from gate_runner.enforce import blocks, decide_gate
 from gate_runner.errors import PolicyError, UsageError
+from gate_runner.git_commands import Git
 from gate_runner.governance.diff.policy_changes import stricter
 from gate_runner.governance.findings import (
     relocated,
@@ -17,7 +18,6 @@ from gate_runner.governance.findings import (
     with_floor_check,
     with_policy_check,
 )
-from gate_runner.governance.git_commands import Git
 from gate_runner.governance.history.baseline import Baseline, find_baseline
 from gate_runner.governance.history.store import open_store
 from gate_runner.governance.ref.git_source import RefMissing

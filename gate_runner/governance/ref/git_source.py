@@ -13,7 +13,7 @@ from gate_runner.ci import no_target_branch_message, target_branch
 from gate_runner.config.fetch import MAX_BYTES
 from gate_runner.errors import UsageError
 from gate_runner.files import RefusedFileError
-from gate_runner.governance.git_commands import BlobTooLarge, Git
+from gate_runner.git_commands import BlobTooLarge, Git
 
 AUTO = "auto"
 _ABBREV_SHA = re.compile(r"[0-9a-fA-F]{7,64}\Z")

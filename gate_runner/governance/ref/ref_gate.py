@@ -8,12 +8,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from gate_runner.git_commands import Git
 from gate_runner.governance.diff.policy_changes import (
     PolicyChangeDecision,
     decide_policy_changes,
 )
 from gate_runner.governance.diff.policy_diff import diff_sides
-from gate_runner.governance.git_commands import Git
 from gate_runner.governance.ref.git_source import PolicyRef, resolve_policy_ref
 from gate_runner.governance.ref.sides import (
     NoPolicyAtRef,

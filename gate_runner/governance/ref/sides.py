@@ -12,7 +12,7 @@ from typing import Any
 from gate_runner.config import load_policy
 from gate_runner.config.extends import display
 from gate_runner.errors import Diagnostic, PolicyError, UsageError
-from gate_runner.governance.git_commands import Git
+from gate_runner.git_commands import Git
 from gate_runner.governance.ref.git_source import (
     AUTO,
     GitRefReader,
