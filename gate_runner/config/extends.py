@@ -300,11 +300,13 @@ class Resolver:
             else:
                 assert isinstance(entry, dict)  # narrowed by _pinned_url or valid_git_entry
                 data, child = self._fetch(entry, shown)
-                if isinstance(child, GitPlace):
+                if isinstance(child, GitPlace) and child.key != key:
                     key, shown = child.key, child.shown
                     if key in self._seen:
                         return  # the same file at the same commit, already applied
                     self._seen.add(key)
+                elif isinstance(child, GitPlace):
+                    shown = child.shown
         except NotCached as exc:
             self.complete = False
             self.warnings.append(at_entry(str(exc)))
