@@ -79,9 +79,7 @@ class Central:
         self.work, self.bare = root / "central-work", root / "served" / "central.git"
         self.work.mkdir(parents=True)
         _git(self.work, "init", "-q", "-b", "main")
-        self.first = self.commit(
-            {"central.yml": CENTRAL_V1, "base/common.yml": COMMON_V1}, "v1"
-        )
+        self.first = self.commit({"central.yml": CENTRAL_V1, "base/common.yml": COMMON_V1}, "v1")
         os.symlink("central.yml", self.work / "link.yml")
         _git(self.work, "add", "-A")
         _git(self.work, "commit", "-q", "-m", "a symlink to the policy")
@@ -271,7 +269,12 @@ def _http_backend(root: Path, demand: tuple[str, str]) -> Any:
             "PATH": os.environ.get("PATH", ""),
         }
         done = subprocess.run(
-            ["git", "http-backend"], input=request.raw, env=cgi, capture_output=True, timeout=60
+            ["git", "http-backend"],
+            input=request.raw,
+            env=cgi,
+            capture_output=True,
+            timeout=60,
+            check=False,
         )
         head, _, body = done.stdout.partition(b"\r\n\r\n")
         headers, status = {}, 200
@@ -338,9 +341,8 @@ def test_without_the_credential_the_server_refuses_and_it_is_no_decision(
     url = f"{git_server.url}/central.git"
     entry = _entry(url, central.first, auth={"env": "CENTRAL_ACCESS", "header": "JOB-TOKEN"})
     product = _product(tmp_path, entry)
-    done = _run(
-        product, _env(tmp_path, CENTRAL_ACCESS="wrong-value"), "check", "--sandbox", "../scenario.yml"
-    )
+    env = _env(tmp_path, CENTRAL_ACCESS="wrong-value")
+    done = _run(product, env, "check", "--sandbox", "../scenario.yml")
     assert done.code == 3, done.describe()
     assert [r.headers.get("job-token") for r in git_server.requests][:1] == ["wrong-value"]
     assert _verdict(product)["error"]["kind"] == "policy_fetch"
