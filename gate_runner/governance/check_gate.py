@@ -45,6 +45,7 @@ class GovernanceRequest:
     policy_ref: str | None = None
     baseline_auto: bool = False
     store: str | None = None
+    floors: tuple[str, ...] = ()  # --floor: with --policy-ref, under both policies
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,9 @@ def prepare(
     if request.policy_ref is not None:
         git = git or Git()
         try:
-            comparison = compare_with_ref(config, request.policy_ref, env=env, today=today, git=git)
+            comparison = compare_with_ref(
+                config, request.policy_ref, env=env, today=today, git=git, floors=request.floors
+            )
         except PolicyError:
             raise  # an invalid policy (at the ref or in the tree): its diagnostics, exit 2
         except RefMissing as error:

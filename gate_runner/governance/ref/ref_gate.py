@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -71,6 +71,7 @@ def compare_with_ref(
     today: date,
     git: Git | None = None,
     cache_dir: Path | None = None,
+    floors: Sequence[str] = (),
 ) -> RefComparison:
     """Load both policies, diff them, and apply the BASE policy's ``gate.policy_changes``.
 
@@ -80,12 +81,16 @@ def compare_with_ref(
     """
     git = git or Git()
     ref = resolve_policy_ref(git, spec, env)
-    head = load_tree_or_removed(config, env=env, cache_dir=cache_dir)
+    # `check --floor` holds on both sides: whichever policy judges, the floor is under it.
+    head = load_tree_or_removed(config, env=env, cache_dir=cache_dir, floors=floors, today=today)
     try:
-        base = load_ref_side(git, ref, config, env=env, cache_dir=cache_dir)
+        base = load_ref_side(
+            git, ref, config, env=env, cache_dir=cache_dir, floors=floors, today=today
+        )
     except NoPolicyAtRef as missing:
         if head.removed:
-            load_tree_side(config, env=env, cache_dir=cache_dir)  # in neither: its error
+            # In neither: its error.
+            load_tree_side(config, env=env, cache_dir=cache_dir, floors=floors, today=today)
         decision = decide_policy_changes(head.policy.gate.policy_changes, (), base_ref=ref.name)
         note = f"{missing}; this change introduces the gate, so its own policy judges"
         return RefComparison(ref, None, head, decision, note)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -39,25 +40,40 @@ class PolicySide:
 
 
 def load_tree_side(
-    config: Path, *, env: Mapping[str, str] | None = None, cache_dir: Path | None = None
+    config: Path,
+    *,
+    env: Mapping[str, str] | None = None,
+    cache_dir: Path | None = None,
+    floors: Sequence[str] = (),
+    today: date | None = None,
 ) -> PolicySide:
-    policy = load_policy(config, env=env, cache_dir=cache_dir)
+    """The working tree's policy; `floors` (`check --floor`) raise it as load_policy does."""
+    policy = load_policy(config, env=env, cache_dir=cache_dir, floors=floors, today=today)
     _files, pins = local_chain(config, Path.read_bytes, display)
     return PolicySide(str(config), policy, tuple(pins))
 
 
 def load_tree_or_removed(
-    config: Path, *, env: Mapping[str, str] | None = None, cache_dir: Path | None = None
+    config: Path,
+    *,
+    env: Mapping[str, str] | None = None,
+    cache_dir: Path | None = None,
+    floors: Sequence[str] = (),
+    today: date | None = None,
 ) -> PolicySide:
     """The working tree's policy, or, when nothing at all is at that path, the empty policy
     (``version: 1``) standing for one the change deleted: compared with the base, every
     bar it set is removed. An unreadable or invalid file is its error, as ever."""
     try:
-        return load_tree_side(config, env=env, cache_dir=cache_dir)
+        return load_tree_side(config, env=env, cache_dir=cache_dir, floors=floors, today=today)
     except PolicyError:
         if os.path.lexists(config):
             raise
-    policy = load_policy(config, env={}, read=lambda _path: b"version: 1\n")
+    # The floors hold even over a deleted policy: their bars judge what it no longer sets.
+    empty = b"version: 1\n"
+    policy = load_policy(
+        config, env=env, cache_dir=cache_dir, read=lambda _path: empty, floors=floors, today=today
+    )
     return PolicySide(f"{config} (removed)", policy, (), removed=True)
 
 
@@ -68,8 +84,13 @@ def load_ref_side(
     *,
     env: Mapping[str, str] | None = None,
     cache_dir: Path | None = None,
+    floors: Sequence[str] = (),
+    today: date | None = None,
 ) -> PolicySide:
-    """The policy at `ref`; its local extends come from the same ref, never the working tree."""
+    """The policy at `ref`; its local extends come from the same ref, never the working tree.
+
+    floors: `check --floor`, applied to the policy at the ref as to the working tree's.
+    """
     reader = GitRefReader(git, ref)
     # Absolute as the user named it: getcwd() would have followed a working-tree symlink.
     config = as_named(config)
@@ -88,7 +109,7 @@ def load_ref_side(
         # There but unreadable (over the size cap, a symlink out of the tree at the ref, a
         # loop): the loader says so, at its place; the working tree never stands in for it.
         pins = []
-    policy = _load_at_ref(reader, config, env=env, cache_dir=cache_dir)
+    policy = _load_at_ref(reader, config, env=env, cache_dir=cache_dir, floors=floors, today=today)
     return PolicySide(ref.name, policy, tuple(pins))
 
 
@@ -98,6 +119,8 @@ def _load_at_ref(
     *,
     env: Mapping[str, str] | None,
     cache_dir: Path | None,
+    floors: Sequence[str] = (),
+    today: date | None = None,
 ) -> Policy:
     """load_policy with every local file read from the ref; origins then say ``REF:path``.
 
@@ -106,7 +129,10 @@ def _load_at_ref(
     """
     label = Relabel(reader)
     try:
-        policy = load_policy(config, env=env, cache_dir=cache_dir, read=reader)
+        # Only the policy's own files come from the ref: each floor is read as named.
+        policy = load_policy(
+            config, env=env, cache_dir=cache_dir, read=reader, floors=floors, today=today
+        )
     except PolicyError as error:
         relabelled_error = [label.diagnostic(d) for d in error.diagnostics]
         raise PolicyError(relabelled_error, error.token_envs) from None
