@@ -240,6 +240,7 @@ def test_an_unreachable_central_repository_with_nothing_cached_is_no_decision(
     done = _run(product, _env(tmp_path), "check", "--sandbox", "../scenario.yml")
     assert done.code == 3, done.describe()
     assert "cannot fetch" in done.stderr
+    assert "1 problem fetching a remote policy, none cached: no decision" in done.stderr
     verdict = _verdict(product)
     assert (verdict["exit_code"], verdict["error"]["kind"]) == (3, "policy_fetch")
     assert verdict["error"]["diagnostics"][0]["location"]["path"] == "sepurux.yml"

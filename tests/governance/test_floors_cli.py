@@ -289,11 +289,12 @@ def test_a_remote_floor_is_fetched_within_the_gate_timeout_like_extends(tmp_path
         done = run_gate(args, cwd=tmp_path, env=env, timeout=LOADED_BOUND_S)
     finally:
         server.close()
-    assert done.code == 2, done.describe()
+    # Nothing arrived in time: no decision (issue 20), not an invalid policy.
+    assert done.code == 3, done.describe()
     assert [r.target for r in server.requests] == ["/one.yml"]
     shown = done.stdout + done.stderr
     assert "one.yml: the answer was not complete in time" in shown
     assert "two.yml: not fetched, the gate's --timeout has passed" in shown
     verdict = json.loads((tmp_path / "gate-runner-verdict.json").read_text(encoding="utf-8"))
     validate_verdict(verdict)
-    assert verdict["exit_code"] == 2 and verdict["error"]["kind"] == "policy"
+    assert verdict["exit_code"] == 3 and verdict["error"]["kind"] == "policy_fetch"
