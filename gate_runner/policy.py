@@ -56,6 +56,9 @@ class Campaign:
     # repeat, max_runs, aggregate, confidence, on_inconclusive, min_passing_runs, merged
     # from `gate:`, the campaign and `statistics:` (docs/statistics.md).
     runs: RunPlan = field(default_factory=RunPlan)
+    # The trace's bytes when they were read with the policy (`--policy-ref`: from the ref's
+    # git objects, so a pull request cannot swap the trace); None: read trace_file at upload.
+    trace_data: bytes | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from gate_runner.governance.diff.policy_changes import (
 )
 from gate_runner.governance.diff.policy_diff import diff_sides
 from gate_runner.governance.ref.git_source import PolicyRef, resolve_policy_ref
+from gate_runner.governance.ref.ref_traces import with_traces_of
 from gate_runner.governance.ref.sides import (
     NoPolicyAtRef,
     PolicySide,
@@ -49,8 +50,11 @@ class RefComparison:
         The head's when it judges alone; else the base's, plus the campaigns only the head
         declares (a new campaign tightens, so it runs at once, judged by the head's bar).
         """
-        if self.base is None or self.decision.judge_by == "head":
+        if self.base is None:
             return self.head.policy
+        if self.decision.judge_by == "head":
+            # The same trace_file as the ref's is read at the ref: never a swapped trace.
+            return with_traces_of(self.head.policy, self.base.policy)
         base = self.base.policy
         known = {c.key for c in base.campaigns}
         added = tuple(c for c in self.head.policy.campaigns if c.key not in known)

@@ -22,6 +22,7 @@ from gate_runner.governance.ref.git_source import (
     resolve_policy_ref,
 )
 from gate_runner.governance.ref.policy_files import RemotePin, local_chain
+from gate_runner.governance.ref.ref_traces import traces_at_ref
 from gate_runner.policy import Origin, Policy, PolicySource
 
 
@@ -133,6 +134,7 @@ def _load_at_ref(
         policy = load_policy(
             config, env=env, cache_dir=cache_dir, read=reader, floors=floors, today=today
         )
+        policy = traces_at_ref(policy, reader)  # never the working tree's trace
     except PolicyError as error:
         relabelled_error = [label.diagnostic(d) for d in error.diagnostics]
         raise PolicyError(relabelled_error, error.token_envs) from None
