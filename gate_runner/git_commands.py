@@ -53,10 +53,14 @@ class Git:
         `cat-file -s` asks the size first; the read is streamed and stopped at the cap anyway,
         so a repository or a note can never make this process hold more than `limit` bytes.
         """
+        return self.object("blob", spec, limit)
+
+    def object(self, kind: str, spec: str, limit: int) -> bytes:
+        """The raw content of an object of type `kind` (blob, tree, commit), capped as blob()."""
         size = int(self.text(["cat-file", "-s", "--end-of-options", spec]) or "0")
         if size > limit:
             raise BlobTooLarge(f"{spec} is {size:,} bytes, more than the {limit:,} allowed")
-        return self._capped(["cat-file", "blob", spec], limit)
+        return self._capped(["cat-file", kind, spec], limit)
 
     def _capped(self, args: Sequence[str], limit: int) -> bytes:
         try:

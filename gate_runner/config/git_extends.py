@@ -33,7 +33,7 @@ _SHA256 = re.compile(r"[0-9a-fA-F]{64}\Z")
 # A branch, tag or full ref name as git writes them; never an option, a refspec or a revision
 # expression (``main:refs/x``, ``HEAD~1``, ``-c``), which would ask git for something else.
 _REF = re.compile(r"(?!-)[A-Za-z0-9._/-]+\Z")
-_FILE_MODES = ("100644", "100755")
+_FILE_MODES = ("100644", "100755")  # as a raw tree writes them
 _LINK_MODE = "120000"
 # git's answers when the remote has no such ref or commit: the policy names it wrongly (exit 2).
 _NO_SUCH_REF = ("couldn't find remote ref", "not our ref", "no such remote ref")
@@ -167,29 +167,62 @@ def fetch_git(
 
 
 def read_at(place: GitPlace) -> bytes:
-    """The file's blob at the commit, size-capped; a symlink, a folder or a submodule is refused."""
+    """The file's blob at the commit, size-capped; a symlink, a folder or a submodule is refused.
+
+    Each object on the way (the commit, every tree, the blob) is checked against its id: the
+    cache is a folder CI restores from other pipelines, and git does not re-hash what it
+    reads, so a planted object would otherwise stand in for the pinned commit's file.
+    """
     git, pin = Git(place.repo), place.pin
     try:
-        listing = git.run(["ls-tree", "-z", "--full-tree", pin.commit, "--", pin.path])
+        commit = _verified(git, "commit", pin.commit)
+        tree = commit.split(b"\n", 1)[0].removeprefix(b"tree ").decode("ascii", "replace")
+        mode, obj = "40000", tree
+        for name in pin.path.split("/"):
+            if mode != "40000":
+                raise FetchError(f"{place.shown}: the repository has no file {pin.path}")
+            entry = _entries(_verified(git, "tree", obj), len(obj) // 2).get(name)
+            if entry is None:
+                raise FetchError(
+                    f"{place.shown}: the repository has no file {pin.path} at that commit"
+                )
+            mode, obj = entry
+        if mode == _LINK_MODE:
+            raise FetchError(f"{place.shown}: a symlink; a policy is read from a file, refusing")
+        if mode not in _FILE_MODES:
+            raise FetchError(f"{place.shown}: not a file")
+        return _verified(git, "blob", obj)
+    except BlobTooLarge:
+        raise FetchError(f"{place.shown}: larger than {MAX_BYTES} bytes; refusing") from None
     except GitError as error:
         raise FetchError(
             f"{place.shown}: cannot read it from the cached repository ({error})"
         ) from None
-    for item in listing.split(b"\0"):
-        meta, tab, name = item.partition(b"\t")
-        if tab and name.decode("utf-8", "surrogateescape") == pin.path:
-            mode, _kind, obj = meta.decode("ascii").split(" ")
-            break
-    else:
-        raise FetchError(f"{place.shown}: the repository has no file {pin.path} at that commit")
-    if mode == _LINK_MODE:
-        raise FetchError(f"{place.shown}: a symlink; a policy is read from a file, refusing")
-    if mode not in _FILE_MODES:
-        raise FetchError(f"{place.shown}: not a file")
-    try:
-        return git.blob(obj, MAX_BYTES)
-    except BlobTooLarge:
-        raise FetchError(f"{place.shown}: larger than {MAX_BYTES} bytes; refusing") from None
+
+
+def _verified(git: Git, kind: str, oid: str) -> bytes:
+    data = git.object(kind, oid, MAX_BYTES)
+    header = f"{kind} {len(data)}\0".encode("ascii")
+    hasher = hashlib.sha1 if len(oid) == 40 else hashlib.sha256  # git's object format
+    if hasher(header + data).hexdigest() != oid:
+        raise FetchError(f"{oid}: the cached {kind} does not match its id; clear the policy cache")
+    return data
+
+
+def _entries(tree: bytes, width: int) -> dict[str, tuple[str, str]]:
+    """A raw tree object: name -> (mode, object id of `width` bytes); each entry is
+    ``<mode> <name>NUL<id>``. A tree git would not have written is refused."""
+    found: dict[str, tuple[str, str]] = {}
+    at = 0
+    while at < len(tree):
+        space, nul = tree.find(b" ", at), tree.find(b"\0", at)
+        if space < 0 or nul < space or nul + 1 + width > len(tree):
+            raise FetchError("a malformed tree object in the cached repository; clear the cache")
+        mode = tree[at:space].decode("ascii")
+        name = tree[space + 1 : nul].decode("utf-8", "surrogateescape")
+        found[name] = (mode, tree[nul + 1 : nul + 1 + width].hex())
+        at = nul + 1 + width
+    return found
 
 
 def git_env(url: str, headers: Mapping[str, str], base: Mapping[str, str]) -> dict[str, str]:

@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import textwrap
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -364,3 +365,21 @@ def test_git_never_follows_a_redirect_to_another_origin_with_the_credential(
         assert elsewhere.requests == []
     assert done.code == 3, done.describe()
     assert TOKEN not in done.stdout + done.stderr
+
+
+@pytest.mark.slow
+def test_an_object_planted_in_the_cache_is_refused(tmp_path: Path, central: Central) -> None:
+    # CI restores the cache folder from other pipelines: a planted object under the pinned
+    # file's id must not stand in for it (git does not re-hash what it reads).
+    product = _product(tmp_path, _entry(central.url, central.first))
+    env = _env(tmp_path)
+    assert _run(product, env, "validate").code == 0
+    blob = _git(central.work, "rev-parse", f"{central.first}:central.yml")
+    planted = zlib.compress(b"blob 11\0version: 1\n")
+    [loose] = list((tmp_path / "cache" / "git").glob(f"*.git/objects/{blob[:2]}/{blob[2:]}"))
+    loose.chmod(0o644)
+    loose.write_bytes(planted)
+    shutil.rmtree(central.bare)
+    done = _run(product, env, "validate")
+    assert done.code == 2, done.describe()
+    assert f"{blob}: the cached blob does not match its id; clear the policy cache" in done.stderr
