@@ -21,7 +21,8 @@ from gate_runner.untrusted_json import MAX_FILE_BYTES
 
 def traces_at_ref(policy: Policy, reader: GitRefReader) -> Policy:
     """`policy` (loaded at the ref) with each trace_file read from the ref: its bytes kept,
-    shown as ``REF:path``. One the ref cannot give is its error at the line (exit 2)."""
+    shown as ``REF:path``. One the ref has but cannot give (a symlink out of the tree, over
+    the size cap) is its error at the line (exit 2); one it lacks is left to the upload."""
     written = _trace_values(policy)
     campaigns = []
     for campaign in policy.campaigns:
@@ -34,6 +35,11 @@ def traces_at_ref(policy: Policy, reader: GitRefReader) -> Policy:
         path = Path(os.path.normpath(declaring.parent / str(value.value)))
         try:
             data = reader(path, MAX_FILE_BYTES)
+        except FileNotFoundError:
+            # Not in git at the ref: a trace the job makes, which no pull request can swap
+            # at the ref either; the working tree's is read at upload, as without a ref.
+            campaigns.append(campaign)
+            continue
         except OSError as error:
             message = (
                 f"campaigns.{campaign.key}.trace_file: cannot read {value.value} at "
