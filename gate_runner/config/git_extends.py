@@ -120,6 +120,9 @@ def check_git_url(url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme == "file" and not parts.netloc and parts.path.startswith("/"):
         return
+    if "@" in parts.netloc:
+        # git would send it, and every message naming the entry would show it.
+        raise FetchError(f"{url}: a user or password in the URL; put the credential in auth")
     check_url(url)
 
 

@@ -383,3 +383,24 @@ def test_an_object_planted_in_the_cache_is_refused(tmp_path: Path, central: Cent
     done = _run(product, env, "validate")
     assert done.code == 2, done.describe()
     assert f"{blob}: the cached blob does not match its id; clear the policy cache" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("git", "message"),
+    [
+        (
+            "https://x:${GITHUB_TOKEN}@git.example.com/p.git",
+            "extends[0].git: ${GITHUB_TOKEN} is a secret",
+        ),
+        ("https://me:hunter22@git.example.com/p.git", "a user or password in the URL"),
+    ],
+)
+def test_a_credential_in_the_repository_url_is_refused(
+    tmp_path: Path, git: str, message: str
+) -> None:
+    product = _product(tmp_path, _entry(git, "a" * 40))
+    env = _env(tmp_path, GITHUB_TOKEN="ghp-never-expanded-1234")
+    done = _run(product, env, "validate")
+    assert done.code == 2, done.describe()
+    assert message in done.stderr
+    assert "ghp-never-expanded-1234" not in done.stderr
