@@ -98,9 +98,6 @@ def check_usage(request: CheckRequest, env: Mapping[str, str]) -> Settings:
     settings = resolve(request.command_line(), env)
     if request.sandbox and request.api_url:
         raise UsageError("--sandbox starts its own API; leave out --api-url")
-    if request.floors and request.policy_ref is not None:
-        # Never judge without the floor: the two together are not supported yet.
-        raise UsageError("--floor (or GATE_RUNNER_FLOOR) cannot be combined with --policy-ref yet")
     return settings
 
 
@@ -181,5 +178,6 @@ def prepare_policy(
         policy_ref=request.policy_ref,
         baseline_auto=request.baseline_auto and first,
         store=request.store,
+        floors=request.floors,
     )
     return prepare(path, governance, load=load, env=env, today=today, approvals=read_approvals)

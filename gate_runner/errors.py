@@ -78,6 +78,13 @@ class PolicyError(GateRunnerError):
         super().__init__("\n".join(str(d) for d in self.diagnostics))
 
 
+class PolicyFetchError(PolicyError):
+    """Every problem is a remote policy file that could not be fetched, with nothing cached:
+    the policy is not known to be wrong, so no decision (exit 3), not an invalid policy."""
+
+    exit_code = ExitCode.NO_DECISION
+
+
 class ServiceError(GateRunnerError):
     """No decision could be reached: the API was down, refused us, or answered nonsense."""
 

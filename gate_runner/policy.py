@@ -56,6 +56,9 @@ class Campaign:
     # repeat, max_runs, aggregate, confidence, on_inconclusive, min_passing_runs, merged
     # from `gate:`, the campaign and `statistics:` (docs/statistics.md).
     runs: RunPlan = field(default_factory=RunPlan)
+    # The trace's bytes when they were read with the policy (`--policy-ref`: from the ref's
+    # git objects, so a pull request cannot swap the trace); None: read trace_file at upload.
+    trace_data: bytes | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -219,6 +222,9 @@ class Policy:
     # `check --floor`: the floors applied (as named) and each setting they raised.
     floors: tuple[str, ...] = ()
     floor_settings: tuple[FloorSetting, ...] = ()
+    # Other variables the policy's files name whose values are secret (an extends auth.env,
+    # another file's api.token_env): scrubbed from every output as the API token is.
+    secret_envs: tuple[str, ...] = ()
 
     def campaign(self, key: str) -> Campaign | None:
         return next((c for c in self.campaigns if c.key == key), None)

@@ -98,6 +98,7 @@ def run_request(campaign: Campaign, index: int) -> RunRequest:
         mutation_pack_id=c.mutation_pack_id,
         needs_reliability=needs_reliability(c.thresholds),
         repeat_index=index,
+        trace_data=c.trace_data,
     )
 
 

@@ -6,10 +6,13 @@ import json
 import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from gate_runner.safe_text import MARKDOWN_MARKUP
+
+if TYPE_CHECKING:
+    from gate_runner.policy import Policy
 
 MASK = "***"
 # Shorter values are not scrubbed: replacing every "ab" would wreck the reports and hide nothing.
@@ -167,13 +170,19 @@ def policy_secrets(env: Mapping[str, str], token_envs: Iterable[str]) -> Secrets
     return found
 
 
+def loaded_policy_secrets(env: Mapping[str, str], policy: Policy) -> Secrets:
+    """The secrets of a loaded policy: its API token, every credential variable its files
+    name (an extends auth.env), the CI's and the forge tokens."""
+    return policy_secrets(env, (policy.api.token_env, *policy.secret_envs))
+
+
 def secret_reason(name: str, env: Mapping[str, str], token_envs: Collection[str]) -> str | None:
     """Why ``${name}`` may never be expanded into a path or URL, or None when it may.
 
     token_envs: every api.token_env the policy's files name, and the default one.
     """
     if name in token_envs:
-        return "the API token's variable, api.token_env"
+        return "a credential's variable (api.token_env, or an extends entry's auth.env)"
     if name in CI_SECRET_VARIABLES:
         return "the CI's own credential"
     if _SECRET_NAME.search(name):

@@ -22,8 +22,9 @@ OnInconclusive = Literal["fail", "warn", "pass"]
 CheckKind = Literal["decision", "threshold", "assertion", "run", "policy", "failures"]
 RunStatus = Literal["done", "error", "timeout", "cancelled", "pending", "skipped"]
 # A gate-wide error may also be a usage error (a policy that could not be used).
-# "policy": the policy could not be loaded (a verdict is still written, exit 2).
-RunErrorKind = ServiceErrorKind | Literal["usage", "policy"]
+# "policy": the policy could not be loaded (a verdict is still written, exit 2);
+# "policy_fetch": a remote file of it could not be fetched, nothing cached (exit 3).
+RunErrorKind = ServiceErrorKind | Literal["usage", "policy", "policy_fetch"]
 
 SCHEMA_VERSION = 1
 GOVERNANCE_FIELDS = ("policy_changes", "baseline", "waivers")

@@ -45,6 +45,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "gate_runner.secrets",
             "gate_runner.channel",
             "gate_runner.monorepo.discover",
+            # The few git commands (no judging): config reads `extends: {git}` files with them.
+            "gate_runner.git_commands",
         ),
     ),
     ("config", ("gate_runner.config",)),

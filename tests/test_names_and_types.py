@@ -40,7 +40,11 @@ def _enums_under(node: object, key: str) -> list[set[str]]:
 
 def test_error_kinds_match_the_verdict_schema() -> None:
     assert _flatten(RunErrorKind) in _enums_under(_schema(), "kind")
-    assert _flatten(RunErrorKind) == _flatten(ServiceErrorKind) | {"usage", "policy"}
+    assert _flatten(RunErrorKind) == _flatten(ServiceErrorKind) | {
+        "usage",
+        "policy",
+        "policy_fetch",
+    }
 
 
 def test_run_statuses_match_the_verdict_schema() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from gate_runner.errors import ServiceError
@@ -21,6 +21,8 @@ class RunRequest:
     needs_reliability: bool = False
     # The n-th run of a repeated campaign (1-based): part of its idempotency key from 2 on.
     repeat_index: int = 1
+    # The trace as read with the policy (policy.Campaign.trace_data); None: read trace_file.
+    trace_data: bytes | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)

@@ -195,9 +195,12 @@ class RunTask:
         self.payload = {**self.payload, "reliability": answer, "reliability_run_id": asked}
 
     def _read_trace(self) -> dict[str, Any]:
-        path = self.request.trace_file
+        path, data = self.request.trace_file, self.request.trace_data
         try:
-            document = untrusted_json.load_file(Path(str(path)))
+            if data is not None:  # read with the policy: from the ref under --policy-ref
+                document = untrusted_json.loads(data)
+            else:
+                document = untrusted_json.load_file(Path(str(path)))
         except OSError as error:
             raise ServiceError(
                 "payload", f"cannot read trace file {path}: {error.strerror or error}"

@@ -40,7 +40,7 @@ from gate_runner.report import ReportSpec
 from gate_runner.runner import GateClock
 from gate_runner.safe_text import terminal
 from gate_runner.sandbox import Sandbox
-from gate_runner.secrets import secret_set
+from gate_runner.secrets import loaded_policy_secrets, secret_set
 from gate_runner.use_case import Checked, PolicyFailure, UsageFailure, check
 from gate_runner.verdict import CIContext, RunError
 
@@ -130,7 +130,7 @@ class _Console:
         # From here a signal sets `cancel`; the scheduler stops and the verdict says so.
         self.stopper.raise_now = False
         for policy in policies:
-            self.channel.add_secrets(*secret_set(self.env, token_env=policy.api.token_env).values)
+            self.channel.add_secrets(*loaded_policy_secrets(self.env, policy).values)
         if self.bad_report is not None:
             raise self.bad_report  # the use case's UsageFailure: a verdict, nothing run
 

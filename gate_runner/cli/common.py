@@ -10,7 +10,7 @@ from datetime import date
 from typing import NoReturn, TypeVar
 
 from gate_runner import channel as output
-from gate_runner.errors import ExitCode, GateRunnerError, PolicyError, UsageError
+from gate_runner.errors import ExitCode, GateRunnerError, PolicyError, PolicyFetchError, UsageError
 from gate_runner.secrets import policy_secrets
 
 T = TypeVar("T")
@@ -42,7 +42,11 @@ def report_policy_error(
         for diagnostic in error.diagnostics:
             channel.line(str(diagnostic))
     count = len(error.diagnostics)
-    channel.line(f"gate-runner: {count} problem{'s' if count != 1 else ''} in the policy")
+    problems = f"{count} problem{'s' if count != 1 else ''}"
+    if isinstance(error, PolicyFetchError):
+        channel.line(f"gate-runner: {problems} fetching a remote policy, none cached: no decision")
+    else:
+        channel.line(f"gate-runner: {problems} in the policy")
 
 
 def as_of(value: str | None, *, old: str | None = None, old_flag: str = "") -> date:
@@ -76,7 +80,7 @@ def run_safely(work: Callable[[], T], *, debug: bool) -> T | int:
         return work()
     except PolicyError as error:
         report_policy_error(error, channel)
-        return int(ExitCode.USAGE)
+        return int(error.exit_code)  # exit 3 for a remote policy not fetched
     except GateRunnerError as error:
         channel.error(str(error))
         return int(error.exit_code)

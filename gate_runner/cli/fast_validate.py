@@ -51,7 +51,11 @@ def run_validate(
         if valid:
             names = ", ".join(str(p) for p in paths)
             channel.line(f"ok: {names} {'is' if len(paths) == 1 else 'are'} valid", err=False)
-    return 0 if valid else 2
+    if valid:
+        return 0
+    # Only remote files that could not be fetched: nothing is known to be wrong (exit 3).
+    failed = [r for r in results.values() if r.diagnostics]
+    return 3 if all(r.unreachable for r in failed) else 2
 
 
 def fast_path(argv: Sequence[str]) -> int | None:

@@ -27,7 +27,7 @@ from gate_runner.policy_tests import find_cases, run_case
 from gate_runner.report.registry import report_help
 from gate_runner.runner import GateClock, GateOptions, evaluate_payloads, select_campaigns
 from gate_runner.saved_payloads import read_baseline, read_baseline_runs, read_payload_file
-from gate_runner.secrets import secret_set
+from gate_runner.secrets import loaded_policy_secrets
 from gate_runner.settings import DEFAULT_VERDICT_PATH, CommandLine, floor_policies, resolve
 
 
@@ -225,7 +225,7 @@ def evaluate(
         soft_exit_code=options.soft_exit_code,
     )
     # No API call, but a saved payload may echo the token the policy names: scrub it.
-    channel.add_secrets(*secret_set(os.environ, token_env=policy.api.token_env).values)
+    channel.add_secrets(*loaded_policy_secrets(os.environ, policy).values)
     channel.masks(os.environ)
     return deliver(result, settings.verdict_path.value, specs, channel=channel, env=os.environ)
 

@@ -24,7 +24,7 @@ from gate_runner.governance.diff.policy_diff import diff_sides, loosens
 from gate_runner.governance.history.store import file_verdict, open_store
 from gate_runner.governance.ref.discover_ref import discovered_pairs
 from gate_runner.governance.ref.sides import PolicySide, load_side, load_tree_or_removed
-from gate_runner.secrets import secret_set
+from gate_runner.secrets import loaded_policy_secrets
 
 CONFIG = typer.Option(
     Path("sepurux.yml"), "--config", "-c", help="The policy file (path in a ref)."
@@ -86,10 +86,11 @@ def diff(
 
 def _scrub_tokens_of(sides: tuple[PolicySide, ...], env: dict[str, str]) -> None:
     """A value expanded from ${VAR} may be a token: the output leaves through the channel,
-    which scrubs the tokens each policy names and the forge tokens."""
+    which scrubs the tokens (api.token_env, every extends' auth.env) each policy names and
+    the forge tokens."""
     channel = output.current()
     for side in sides:
-        channel.add_secrets(*secret_set(env, token_env=side.policy.api.token_env).values)
+        channel.add_secrets(*loaded_policy_secrets(env, side.policy).values)
 
 
 def diff_discovered(base: str, env: dict[str, str], format: DiffFormat) -> int:

@@ -19,7 +19,7 @@ from gate_runner.api.scheduler import call_cancellable
 from gate_runner.channel import Channel
 from gate_runner.ci import detect
 from gate_runner.cli.common import report_policy_error
-from gate_runner.errors import ExitCode, PolicyError, ServiceError, UsageError
+from gate_runner.errors import ExitCode, PolicyError, PolicyFetchError, ServiceError, UsageError
 from gate_runner.forges.publish import post_sticky_comment
 from gate_runner.policy import Mode, Policy
 from gate_runner.report import REPORTERS, ReportSpec, parse_report_spec, write_reports
@@ -236,12 +236,23 @@ def policy_error_verdict(
         )
         for d in error.diagnostics
     )
+    problem_count = f"{count} problem{'s' if count != 1 else ''}"
+    summary = None
+    if isinstance(error, PolicyFetchError):
+        # A remote file it extends could not be fetched: no decision, the policy may be fine.
+        summary = "a remote policy could not be fetched and none is cached: no decision"
+        why = RunError(
+            "policy_fetch",
+            f"{problem_count} fetching what the policy {config} extends; nothing cached",
+            problems,
+        )
+    else:
+        why = RunError("policy", f"{problem_count} in the policy {config}", problems)
     return verdict_without_policy(
         config,
-        RunError(
-            "policy", f"{count} problem{'s' if count != 1 else ''} in the policy {config}", problems
-        ),
-        exit_code=int(ExitCode.USAGE),
+        why,
+        exit_code=int(error.exit_code),
+        summary=summary,
         ci=ci,
         clock=clock,
         enforcement=enforcement,

@@ -18,7 +18,7 @@ from gate_runner.config import check_files, load_policy
 from gate_runner.config.explain import explanation, render_text
 from gate_runner.enforce import mode_in_force
 from gate_runner.errors import ExitCode
-from gate_runner.secrets import secret_set
+from gate_runner.secrets import loaded_policy_secrets
 from gate_runner.settings import floor_policies
 
 
@@ -105,7 +105,7 @@ def explain(
     text = json.dumps(data, indent=2) if output is OutputFormat.json else render_text(data)
     # A ${VAR} may have expanded the token into a value (trace_id: ${SEPURUX_API_KEY}).
     out = channel.current()
-    out.secrets = secret_set(os.environ, token_env=policy.api.token_env)
+    out.secrets = loaded_policy_secrets(os.environ, policy)
     # What validate warns (settings with no effect, what a floor judges), on stderr.
     for warning in check_files([config], floors=floors, today=today)[str(config)].warnings:
         out.line(str(replace(warning, message=f"warning: {warning.message}")))

@@ -15,7 +15,7 @@ from gate_runner.config.fetch import Fetcher, default_cache_dir, fetcher_until
 from gate_runner.config.merge import Merged, merge
 from gate_runner.config.semantic import check_merged
 from gate_runner.config.shadows import shadowed
-from gate_runner.errors import Diagnostic, PolicyError
+from gate_runner.errors import Diagnostic, PolicyError, PolicyFetchError
 
 if TYPE_CHECKING:
     from gate_runner.config.floors import Breach
@@ -39,6 +39,8 @@ class FileCheck:
     warnings: list[Diagnostic] = field(default_factory=list)
     # The token variables its files name (and the default): their values are scrubbed.
     token_envs: tuple[str, ...] = ()
+    # Every problem is a remote file that could not be fetched (errors.PolicyFetchError).
+    unreachable: bool = False
 
 
 def _ordered(found: list[Diagnostic]) -> list[Diagnostic]:
@@ -74,6 +76,7 @@ def _resolve(
             fetch,
             read=read,
             offline=offline,
+            deadline=deadline,
         )
 
     resolver = resolver_for(read)
@@ -82,6 +85,7 @@ def _resolve(
     diagnostics = list(resolver.diagnostics)
     warnings = list(resolver.warnings)
     token_envs = list(resolver.token_envs)
+    unreachable = list(resolver.unreachable)
     merged = None
     applied: list[tuple[str, list[Breach]]] = []
     if resolver.sources:
@@ -103,8 +107,11 @@ def _resolve(
             diagnostics += problems.diagnostics
             warnings += problems.warnings
             token_envs += [e for e in floor_resolver.token_envs if e not in token_envs]
+            unreachable += floor_resolver.unreachable
             applied.append((spec, found))
-    check = FileCheck(_ordered(diagnostics), _ordered(warnings), tuple(token_envs))
+    # Only a fetch that failed: the policy may be fine, the network is not (exit 3).
+    only_fetch = bool(diagnostics) and set(diagnostics) <= set(unreachable)
+    check = FileCheck(_ordered(diagnostics), _ordered(warnings), tuple(token_envs), only_fetch)
     return _Resolved(resolver, check, merged, applied)
 
 
@@ -139,8 +146,12 @@ def load_policy(
         path, env, cache_dir, fetcher, read=read, floors=floors, today=today, deadline=deadline
     )
     if found.check.diagnostics or found.merged is None:
-        raise PolicyError(found.check.diagnostics, found.check.token_envs)
+        error = PolicyFetchError if found.check.unreachable else PolicyError
+        raise error(found.check.diagnostics, found.check.token_envs)
     policy = build_policy(found.merged, found.resolver.sources, str(path))
+    # Every credential variable (extends auth.env, the floors' too) is scrubbed as the token is.
+    default = policy.api.token_env
+    policy = replace(policy, secret_envs=tuple(e for e in found.check.token_envs if e != default))
     if not floors:
         return policy
     return replace(

@@ -19,6 +19,9 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _LOCATORS: tuple[tuple[object, ...], ...] = (
     ("extends", int),
     ("extends", int, "url"),
+    ("extends", int, "git"),  # a credential goes in `auth`, never in the repository's URL
+    ("extends", int, "ref"),
+    ("extends", int, "path"),
     ("api", "base_url"),
     ("campaigns", str, "trace_file"),
 )

@@ -1,4 +1,4 @@
-"""Resolves ``extends``: local files relative to the naming file, pinned URLs; detects cycles.
+"""Resolves ``extends``: local files relative to the naming file, pinned URLs and git files.
 
 Every file is read, parsed and checked once, and applied once, at the first place the
 walk (parents first, in order) reaches it: a file that two parents share is not applied
@@ -14,8 +14,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from gate_runner.config.fetch import MAX_BYTES, Fetcher, FetchError, NotCached, fetch_pinned
+from gate_runner.config.fetch import (
+    MAX_BYTES,
+    Fetcher,
+    FetchError,
+    NotCached,
+    Unreachable,
+    fetch_pinned,
+)
+from gate_runner.config.git_extends import (
+    GitPin,
+    GitPlace,
+    fetch_git,
+    unpinned,
+    valid_git_entry,
+)
 from gate_runner.config.load import check_document, named_token_env, parse
+from gate_runner.config.remote_auth import auth_headers, auth_of, named_auth_envs, valid_auth
 from gate_runner.config.schema import default_token_env
 from gate_runner.config.yaml_positions import Document
 from gate_runner.errors import Diagnostic
@@ -59,8 +74,9 @@ class Source:
     location: str  # what diagnostics and origins show: a cwd-relative path or the URL
     data: bytes = field(repr=False)
     doc: Document
-    base_dir: Path | None  # where its relative paths point; None for a URL
+    base_dir: Path | None  # where its relative paths point; None for a URL or a git file
     chain: tuple[str, ...]
+    pin: GitPin | None = None  # a git file: the commit it was read at (what replay records)
 
     @property
     def sha256(self) -> str:
@@ -99,6 +115,7 @@ def _pinned_url(entry: object) -> bool:
         and url.startswith(("http://", "https://"))
         and isinstance(sha256, str)
         and _SHA256.match(sha256) is not None
+        and valid_auth(entry)
     )
 
 
@@ -118,17 +135,22 @@ class Resolver:
         *,
         read: Reader | None = None,
         offline: bool = False,
+        deadline: float | None = None,
     ) -> None:
         self.env, self.cache_dir = env, cache_dir
         self.fetcher = _not_cached if offline else fetcher
+        self.offline, self.deadline = offline, deadline
         self.read = read or read_local_file
         self.real = leads_to(read)
         self.sources: list[Source] = []
         self.diagnostics: list[Diagnostic] = []
         self.warnings: list[Diagnostic] = []
         self.complete = True
-        # Every api.token_env a file names, and the default: none goes into a path or URL.
+        # Every api.token_env and extends auth.env a file names, and the default: secrets,
+        # none goes into a path or URL.
         self.token_envs: list[str] = [default_token_env()]
+        # Diagnostics of remote files that could not be fetched: no decision, not invalid.
+        self.unreachable: list[Diagnostic] = []
         self._seen: set[str] = set()
 
     def resolve_root(self, path: Path, shown: str) -> None:
@@ -157,7 +179,7 @@ class Resolver:
             return
         except FetchError as exc:
             self.complete = False
-            self.diagnostics.append(Diagnostic(url, 1, 1, str(exc)))
+            self._failed(Diagnostic(url, 1, 1, str(exc)), exc)
             return
         self._seen.add(url)
         self._visit(data, url, None, (), [(url, url)])
@@ -166,7 +188,7 @@ class Resolver:
         self,
         data: bytes,
         shown: str,
-        base_dir: Path | None,
+        base: Path | GitPlace | None,
         chain: tuple[str, ...],
         stack: list[tuple[str, str]],
     ) -> None:
@@ -184,24 +206,25 @@ class Resolver:
         report(problems)
         if doc is None:
             return
-        named = named_token_env(doc)
-        if named is not None and named not in self.token_envs:
-            self.token_envs.append(named)
+        for named in (named_token_env(doc), *named_auth_envs(doc.data)):
+            if named is not None and named not in self.token_envs:
+                self.token_envs.append(named)
         report(check_document(doc, self.env, self.token_envs))
         entries = doc.data.get("extends") if isinstance(doc.data, dict) else None
         for index, entry in enumerate(entries if isinstance(entries, list) else []):
             line = doc.pos(("extends", index))[0]
-            self._follow(
-                doc, index, entry, base_dir, chain=(*chain, f"{shown}:{line}"), stack=stack
-            )
-        self.sources.append(Source(shown, data, doc, base_dir, chain))
+            self._follow(doc, index, entry, base, chain=(*chain, f"{shown}:{line}"), stack=stack)
+        if isinstance(base, GitPlace):
+            self.sources.append(Source(shown, data, doc, None, chain, base.pin))
+        else:
+            self.sources.append(Source(shown, data, doc, base, chain))
 
     def _follow(
         self,
         doc: Document,
         index: int,
         entry: object,
-        base_dir: Path | None,
+        base: Path | GitPlace | None,
         *,
         chain: tuple[str, ...],
         stack: list[tuple[str, str]],
@@ -213,15 +236,25 @@ class Resolver:
             line, col = doc.pos(where)
             return Diagnostic(doc.file, line, col, message, parent_chain)
 
-        if isinstance(entry, str):
-            if base_dir is None:
+        child: Path | GitPlace | None = None
+        if isinstance(entry, str) and isinstance(base, GitPlace):
+            try:
+                child = base.sibling(entry)
+            except FetchError as exc:
+                self.complete = False
+                self.diagnostics.append(at_entry(str(exc)))
+                return
+            key, shown = child.key, child.shown
+        elif isinstance(entry, str):
+            if not isinstance(base, Path):
                 self.diagnostics.append(
                     at_entry(
-                        "a policy fetched from a URL can only extend pinned URLs ({url, sha256})"
+                        "a policy fetched from a URL can only extend pinned remote files "
+                        "({url, sha256} or {git, ref, path})"
                     )
                 )
                 return
-            target = Path(os.path.normpath(base_dir / entry))
+            target = Path(os.path.normpath(base / entry))
             shown = display(target)
             try:
                 real = self.real(target)
@@ -229,11 +262,18 @@ class Resolver:
                 self.complete = False
                 self.diagnostics.append(at_entry(f"cannot read {shown}: {read_error_text(exc)}"))
                 return
-            key, child_dir = str(real), real.parent
+            key, child = str(real), real.parent
         elif _pinned_url(entry):
             assert isinstance(entry, dict)
             key = shown = entry["url"]
-            child_dir = None
+        elif (problem := unpinned(entry)) is not None:
+            self.diagnostics.append(at_entry(f"extends[{index}]: {problem}"))
+            return
+        elif valid_git_entry(entry):
+            assert isinstance(entry, dict)
+            # The ref until it is fetched; its own extends are keyed by the commit.
+            key = f"git:{entry['git']}@{entry['ref']}:{entry['path']}"
+            shown = f"{entry['git']}//{entry['path']}@{entry['ref']}"
         else:
             return  # the schema has already reported it
         if any(key == seen for seen, _ in stack):
@@ -253,29 +293,55 @@ class Resolver:
             return
         self._seen.add(key)
         try:
-            if child_dir is None:
-                assert isinstance(entry, dict)  # narrowed by _pinned_url
-                data = fetch_pinned(
-                    entry["url"], str(entry.get("sha256", "")), self.cache_dir, self.fetcher
-                )
-            else:
+            if isinstance(child, GitPlace):
+                data = child.read()
+            elif isinstance(child, Path):
                 data = self.read(Path(key))
+            else:
+                assert isinstance(entry, dict)  # narrowed by _pinned_url or valid_git_entry
+                data, child = self._fetch(entry, shown)
+                if isinstance(child, GitPlace) and child.key != key:
+                    key, shown = child.key, child.shown
+                    if key in self._seen:
+                        return  # the same file at the same commit, already applied
+                    self._seen.add(key)
+                elif isinstance(child, GitPlace):
+                    shown = child.shown
         except NotCached as exc:
             self.complete = False
             self.warnings.append(at_entry(str(exc)))
             return
         except FetchError as exc:
             self.complete = False
-            self.diagnostics.append(at_entry(str(exc)))
+            self._failed(at_entry(str(exc)), exc)
             return
         except OSError as exc:
             self.complete = False
             self.diagnostics.append(at_entry(f"cannot read {shown}: {read_error_text(exc)}"))
             return
-        self._visit(data, shown, child_dir, chain, [*stack, (key, shown)])
+        self._visit(data, shown, child, chain, [*stack, (key, shown)])
+
+    def _fetch(self, entry: dict[str, object], shown: str) -> tuple[bytes, GitPlace | None]:
+        """A remote entry's bytes (and, for a git file, where it lies), with its credential."""
+        auth = auth_of(entry)
+        if auth is not None and auth.env not in self.token_envs:
+            self.token_envs.append(auth.env)
+        # Offline nothing is sent anywhere: the cache needs no credential.
+        headers = {} if self.offline else auth_headers(auth, self.env, shown)
+        if "git" in entry:
+            return fetch_git(
+                entry, self.cache_dir, headers, deadline=self.deadline, offline=self.offline
+            )
+        url, sha256 = str(entry["url"]), str(entry.get("sha256", ""))
+        return fetch_pinned(url, sha256, self.cache_dir, self.fetcher, headers), None
+
+    def _failed(self, found: Diagnostic, exc: FetchError) -> None:
+        self.diagnostics.append(found)
+        if isinstance(exc, Unreachable):
+            self.unreachable.append(found)
 
 
-def _not_cached(url: str) -> bytes:
+def _not_cached(url: str, _headers: Mapping[str, str] | None = None, /) -> bytes:
     raise NotCached(
         f"{url}: not in the policy cache, and --offline fetches nothing; "
         "skipped, so it was not validated"

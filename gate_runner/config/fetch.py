@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Protocol
 
 from gate_runner.loopback import is_loopback
 from gate_runner.origins import same_origin
 
-Fetcher = Callable[[str], bytes]
+
+class Fetcher(Protocol):
+    """GETs a URL; `headers` (the entry's `auth`) is passed only when there are any."""
+
+    def __call__(self, url: str, headers: Mapping[str, str] | None = None, /) -> bytes: ...
+
 
 MAX_BYTES = 1_048_576
 TIMEOUT_S = 15.0
@@ -17,6 +23,10 @@ TIMEOUT_S = 15.0
 
 class FetchError(Exception):
     """A remote policy that cannot be used; the message says why and what to do."""
+
+
+class Unreachable(FetchError):
+    """Nothing arrived (no connection, an HTTP error, the deadline): no decision, exit 3."""
 
 
 class NotCached(FetchError):
@@ -42,7 +52,9 @@ def check_url(url: str) -> None:
     raise FetchError(f"{url}: expected an https URL")
 
 
-def http_fetch(url: str, within: float = TIMEOUT_S) -> bytes:
+def http_fetch(
+    url: str, within: float = TIMEOUT_S, headers: Mapping[str, str] | None = None
+) -> bytes:
     """GET a URL, whole within `within` seconds, size-capped, refusing a redirect elsewhere.
 
     A socket timeout bounds each read, not the answer: a server that sends one byte a second
@@ -57,7 +69,7 @@ def http_fetch(url: str, within: float = TIMEOUT_S) -> bytes:
 
     def work() -> None:
         try:
-            answer.append(_get(url, min(within, TIMEOUT_S)))
+            answer.append(_get(url, min(within, TIMEOUT_S), headers or {}))
         except Exception as exc:  # handed to the caller's thread as it is
             failure.append(exc)
         finally:
@@ -65,7 +77,7 @@ def http_fetch(url: str, within: float = TIMEOUT_S) -> bytes:
 
     threading.Thread(target=work, name="gate-runner-extends", daemon=True).start()
     if not finished.wait(max(within, 0.0)):
-        raise FetchError(
+        raise Unreachable(
             f"{url}: the answer was not complete in time (a remote policy must arrive within "
             f"{TIMEOUT_S:g} s and before the gate's --timeout); nothing cached for this pin"
         )
@@ -74,7 +86,7 @@ def http_fetch(url: str, within: float = TIMEOUT_S) -> bytes:
     return answer[0]
 
 
-def _get(url: str, timeout: float) -> bytes:
+def _get(url: str, timeout: float, headers: Mapping[str, str]) -> bytes:
     import urllib.error  # only needed when a policy extends a URL
     import urllib.request
 
@@ -88,35 +100,52 @@ def _get(url: str, timeout: float) -> bytes:
             return super().redirect_request(req, fp, code, msg, headers, newurl)
 
     opener = urllib.request.build_opener(SameHostRedirects)
-    request = urllib.request.Request(url, headers={"User-Agent": "gate-runner"})  # noqa: S310
+    # A redirect keeps the headers only within the origin: any other is refused above.
+    sent = {"User-Agent": "gate-runner", **headers}
+    request = urllib.request.Request(url, headers=sent)  # noqa: S310
     try:
         with opener.open(request, timeout=timeout) as response:
             body: bytes = response.read(MAX_BYTES + 1)
     except urllib.error.HTTPError as exc:
-        raise FetchError(f"{url}: the server answered HTTP {exc.code}") from None
+        raise Unreachable(f"{url}: the server answered HTTP {exc.code}") from None
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise FetchError(f"{url}: cannot fetch ({reason}); nothing cached for this pin") from None
+        raise Unreachable(f"{url}: cannot fetch ({reason}); nothing cached for this pin") from None
     return body
 
 
 def fetcher_until(deadline: float | None) -> Fetcher:
     """http_fetch with each fetch ending by `deadline` (time.monotonic()) or TIMEOUT_S, sooner."""
-    import time
 
-    def fetch(url: str) -> bytes:
-        left = TIMEOUT_S if deadline is None else min(TIMEOUT_S, deadline - time.monotonic())
+    def fetch(url: str, headers: Mapping[str, str] | None = None, /) -> bytes:
+        left = time_left(deadline)
         if left <= 0:
-            raise FetchError(
+            raise Unreachable(
                 f"{url}: not fetched, the gate's --timeout has passed; nothing cached for this pin"
             )
-        return http_fetch(url, left)
+        return http_fetch(url, left, headers)
 
     return fetch
 
 
-def fetch_pinned(url: str, sha256: str, cache_dir: Path, fetcher: Fetcher | None = None) -> bytes:
-    """The bytes of a pinned policy: from the cache when present, else fetched and checked."""
+def time_left(deadline: float | None) -> float:
+    """Seconds a remote fetch may take: TIMEOUT_S, or less when `deadline` comes sooner."""
+    import time
+
+    return TIMEOUT_S if deadline is None else min(TIMEOUT_S, deadline - time.monotonic())
+
+
+def fetch_pinned(
+    url: str,
+    sha256: str,
+    cache_dir: Path,
+    fetcher: Fetcher | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> bytes:
+    """The bytes of a pinned policy: from the cache when present, else fetched and checked.
+
+    headers: the entry's credential (`auth`), sent to the URL's origin only.
+    """
     import hashlib  # ~5 ms (OpenSSL), only for a policy that extends a URL
 
     check_url(url)
@@ -128,7 +157,8 @@ def fetch_pinned(url: str, sha256: str, cache_dir: Path, fetcher: Fetcher | None
             return data
     except OSError:
         pass
-    data = (fetcher or http_fetch)(url)
+    fetch = fetcher or fetcher_until(None)
+    data = fetch(url, headers) if headers else fetch(url)
     if len(data) > MAX_BYTES:
         raise FetchError(f"{url}: larger than {MAX_BYTES} bytes; refusing")
     actual = hashlib.sha256(data).hexdigest()

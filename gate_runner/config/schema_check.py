@@ -215,17 +215,27 @@ class _Wording:
             seen.append(item)
 
     def one_of(self, e: SchemaError) -> Iterator[Problem]:
-        # Our branches differ by type: the branch of the value's type is the one meant.
+        # The branch of the value's type is the one meant; of two mappings (a remote extends:
+        # {url, sha256} or {git, ref, path}), the one it comes closest to.
         def type_error(branch: list[SchemaError]) -> SchemaError | None:
             return next((s for s in branch if s.keyword == "type" and s.path == e.path), None)
 
-        for _, branch in sorted(e.branches.items()):
-            if type_error(branch) is None:
-                for sub in branch:
-                    yield from self.problems(sub)
-                return
+        typed = [b for _, b in sorted(e.branches.items()) if type_error(b) is None]
+        if typed:
+            for sub in min(typed, key=_weight):
+                yield from self.problems(sub)
+            return
         types = [t.expected for _, b in sorted(e.branches.items()) if (t := type_error(b))]
+        types = list(dict.fromkeys(types))  # two mapping branches: "a mapping" once
         yield self.at(e.path, f"expected {_either(types)}, got {_ARTICLE[json_type(e.instance)]}")
+
+
+def _weight(branch: list[SchemaError]) -> int:
+    """How far a value is from a branch: each key missing or unknown counts."""
+    return sum(
+        len(s.expected) if s.keyword == "required" and isinstance(s.expected, list) else 1
+        for s in branch
+    )
 
 
 def _either(types: list[str]) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 from gate_runner.ci import vendor_for
 from gate_runner.enforce import blocks, decide_gate
 from gate_runner.errors import PolicyError, UsageError
+from gate_runner.git_commands import Git
 from gate_runner.governance.diff.policy_changes import stricter
 from gate_runner.governance.findings import (
     relocated,
@@ -18,7 +19,6 @@ from gate_runner.governance.findings import (
     with_floor_check,
     with_policy_check,
 )
-from gate_runner.governance.git_commands import Git
 from gate_runner.governance.history.baseline import Baseline, find_baseline
 from gate_runner.governance.history.store import open_store
 from gate_runner.governance.owner_approval import Approvals, ReadApprovals, approvers, policy_owners
@@ -47,6 +47,7 @@ class GovernanceRequest:
     policy_ref: str | None = None
     baseline_auto: bool = False
     store: str | None = None
+    floors: tuple[str, ...] = ()  # --floor: with --policy-ref, under both policies
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,9 @@ def prepare(
     if request.policy_ref is not None:
         git = git or Git()
         try:
-            comparison = compare_with_ref(config, request.policy_ref, env=env, today=today, git=git)
+            comparison = compare_with_ref(
+                config, request.policy_ref, env=env, today=today, git=git, floors=request.floors
+            )
         except PolicyError:
             raise  # an invalid policy (at the ref or in the tree): its diagnostics, exit 2
         except RefMissing as error:

@@ -120,7 +120,8 @@ def test_remote_policy_cannot_extend_local_files(tmp_path: Path) -> None:
         [policy_file], env={}, cache_dir=tmp_path / "c", fetcher=lambda url: remote
     )[str(policy_file)]
     assert [d.message for d in found] == [
-        "a policy fetched from a URL can only extend pinned URLs ({url, sha256})"
+        "a policy fetched from a URL can only extend pinned remote files "
+        "({url, sha256} or {git, ref, path})"
     ]
     assert found[0].file == "https://example.test/r.yml"
     assert found[0].chain == (f"{policy_file}:3",)

@@ -12,13 +12,13 @@ import pytest
 from gate_runner.ci import detect
 from gate_runner.config import load_policy
 from gate_runner.errors import UsageError
+from gate_runner.git_commands import Git
 from gate_runner.governance.check_gate import (
     GovernanceRequest,
     PolicyRefUnreadable,
     govern,
     prepare,
 )
-from gate_runner.governance.git_commands import Git
 from gate_runner.runner import GateOptions, evaluate_payloads
 
 TODAY = date.today()  # load_policy checks waivers against today's date too

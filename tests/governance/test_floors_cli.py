@@ -14,6 +14,7 @@ import pytest
 from support import LOADED_BOUND_S, Answer, LoopbackServer, clean_env, run_gate, validate_verdict
 
 from .cli import Done, run
+from .gitrepo import Repo
 
 FLOOR = """\
 version: 1
@@ -219,14 +220,28 @@ def test_a_remote_floor_must_be_pinned_and_is_fetched_through_the_pinned_fetcher
 
 
 @pytest.mark.slow
-def test_floor_with_policy_ref_is_refused_rather_than_dropped(tmp_path: Path) -> None:
+def test_floor_with_policy_ref_holds_under_the_ref_policy(tmp_path: Path) -> None:
+    # Refused with exit 2 before (issue 20): a required workflow passing both got no gate.
     root = _platform(tmp_path)
+    rogue = root / "rogue"
+    (rogue / "sepurux.yml").write_text(ROGUE + "      max_failures: 3\n", encoding="utf-8")
+    Repo.init(rogue).commit("the rogue policy on main")
+    # The pull request loosens a bar the floor does not set: main's policy judges (review),
+    # and the floor holds under it as under the pull request's.
+    head = ROGUE.replace("0.5", "0.6") + "      max_failures: 9\n"
+    (rogue / "sepurux.yml").write_text(head, encoding="utf-8")
     done: Done = run(
-        root / "rogue", "check", "--floor", "../central/floor.yml", "--policy-ref", "main",
+        rogue, "check", "--floor", "../central/floor.yml", "--policy-ref", "main",
         "--sandbox", "../scenario.yml",
     )  # fmt: skip
-    assert done.code == 2, done
-    assert "--policy-ref" in done.stderr
+    assert done.code == 1, done
+    verdict = _verdict(rogue)
+    checks = _checks(verdict)
+    assert checks["threshold:min_pass_rate"]["expected"] == ">= 0.85"
+    assert checks["threshold:max_failures"]["expected"] == "<= 3"  # main's policy judges
+    raised = {a["setting"]: a for a in checks["policy:floor"]["actual"]}
+    assert raised["campaigns.core.thresholds.min_pass_rate"]["value"] == 0.5  # main's bar
+    assert verdict["campaigns"][0]["enforcement"]["mode"] == "hard"
 
 
 def test_an_invalid_floor_is_an_invalid_policy(tmp_path: Path) -> None:
@@ -274,11 +289,12 @@ def test_a_remote_floor_is_fetched_within_the_gate_timeout_like_extends(tmp_path
         done = run_gate(args, cwd=tmp_path, env=env, timeout=LOADED_BOUND_S)
     finally:
         server.close()
-    assert done.code == 2, done.describe()
+    # Nothing arrived in time: no decision (issue 20), not an invalid policy.
+    assert done.code == 3, done.describe()
     assert [r.target for r in server.requests] == ["/one.yml"]
     shown = done.stdout + done.stderr
     assert "one.yml: the answer was not complete in time" in shown
     assert "two.yml: not fetched, the gate's --timeout has passed" in shown
     verdict = json.loads((tmp_path / "gate-runner-verdict.json").read_text(encoding="utf-8"))
     validate_verdict(verdict)
-    assert verdict["exit_code"] == 2 and verdict["error"]["kind"] == "policy"
+    assert verdict["exit_code"] == 3 and verdict["error"]["kind"] == "policy_fetch"

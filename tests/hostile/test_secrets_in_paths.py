@@ -47,7 +47,10 @@ def _policy(cwd: Path, entry: str, *, name: str = "sepurux.yml", token_env: str 
 @pytest.mark.parametrize(
     ("variable", "reason"),
     [
-        ("SEPURUX_API_KEY", "the API token's variable, api.token_env"),
+        (
+            "SEPURUX_API_KEY",
+            "a credential's variable (api.token_env, or an extends entry's auth.env)",
+        ),
         ("CI_JOB_TOKEN", "the CI's own credential"),
         ("GITHUB_TOKEN", "its name says it holds a credential"),
         ("DEPLOY_PASSWORD", "its name says it holds a credential"),
@@ -96,7 +99,7 @@ def test_a_custom_token_variable_in_extends_is_refused_and_shown_nowhere(
     }[command]
     done = run_gate(args, cwd=tmp_path, env=_env())
     assert done.code == 2, done.describe()
-    assert f"extends[0]: ${{MY_CRED}} {REFUSED} (the API token's variable" in done.stderr
+    assert f"extends[0]: ${{MY_CRED}} {REFUSED} (a credential's variable" in done.stderr
     _assert_nowhere(tmp_path, done.stdout, done.stderr)
     if command in ("evaluate", "check"):
         verdict = json.loads((tmp_path / "gate-runner-verdict.json").read_text("utf-8"))

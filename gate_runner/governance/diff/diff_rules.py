@@ -110,6 +110,13 @@ KEYS: dict[str, KeyClass] = {
     "extends[]": KeyClass("neutral", "a local file, compared after merge", typed=True),
     "extends[].url": KeyClass("changed", "a remote extends pin changed", typed=True),
     "extends[].sha256": KeyClass("changed", "a remote extends pin changed", typed=True),
+    # A git file (issue 20): another repository, ref or file is another policy; another
+    # credential sends another secret to that host. Compared as pins (policy_files.RemotePin).
+    "extends[].git": KeyClass("changed", "a remote extends pin changed", typed=True),
+    "extends[].ref": KeyClass("changed", "a remote extends pin changed", typed=True),
+    "extends[].path": KeyClass("changed", "a remote extends pin changed", typed=True),
+    "extends[].auth.env": KeyClass("changed", "another credential is sent", typed=True),
+    "extends[].auth.header": KeyClass("changed", "another credential is sent", typed=True),
     "project": KeyClass("changed", _WHERE),
     "api.base_url": KeyClass("changed", _WHERE),
     "api.project": KeyClass("changed", _WHERE),

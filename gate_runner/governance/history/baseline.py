@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gate_runner.errors import UsageError
-from gate_runner.governance.git_commands import Git, GitError
+from gate_runner.git_commands import Git, GitError
 from gate_runner.governance.history.store import UnreadableEntry, VerdictStore
 from gate_runner.governance.ref.git_source import (
     MAX_COMMITS_BACK,

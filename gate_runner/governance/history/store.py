@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from gate_runner.errors import UsageError
 from gate_runner.files import NotAFileError, read_regular, write_text
-from gate_runner.governance.git_commands import Git, GitError, is_full_sha
+from gate_runner.git_commands import Git, GitError, is_full_sha
 from gate_runner.untrusted_json import MAX_FILE_BYTES, loads
 from gate_runner.verdict_json import verdict_from_dict
 

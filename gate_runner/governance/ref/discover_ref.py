@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gate_runner.errors import UsageError
-from gate_runner.governance.git_commands import Git
+from gate_runner.git_commands import Git
 from gate_runner.governance.ref.git_source import resolve_policy_ref
 from gate_runner.governance.ref.sides import (
     NoPolicyAtRef,

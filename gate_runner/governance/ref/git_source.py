@@ -13,7 +13,7 @@ from gate_runner.ci import no_target_branch_message, target_branch
 from gate_runner.config.fetch import MAX_BYTES
 from gate_runner.errors import UsageError
 from gate_runner.files import RefusedFileError
-from gate_runner.governance.git_commands import BlobTooLarge, Git
+from gate_runner.git_commands import BlobTooLarge, Git
 
 AUTO = "auto"
 _ABBREV_SHA = re.compile(r"[0-9a-fA-F]{7,64}\Z")
@@ -152,17 +152,17 @@ class GitRefReader:
         resolved, _mode, _obj = self._in_tree(self.relative(path))
         return self.root / resolved if resolved else self.root
 
-    def __call__(self, path: Path) -> bytes:
+    def __call__(self, path: Path, limit: int = MAX_BYTES) -> bytes:
         rel = self.relative(path)
         _resolved, mode, obj = self._in_tree(rel)
         if mode not in _FILE_MODES:
             raise IsADirectoryError(errno.EISDIR, f"{self.ref.name}:{rel} is not a file")
         # The blob by its id: the committed bytes exactly, never more than the cap.
         try:
-            return self.git.blob(obj, MAX_BYTES)
+            return self.git.blob(obj, limit)
         except BlobTooLarge:
-            # The same cap and words as a policy file on disk (files.read_regular).
-            raise RefusedFileError(f"larger than {MAX_BYTES} bytes; refusing") from None
+            # The same cap and words as a file on disk (files.read_regular).
+            raise RefusedFileError(f"larger than {limit} bytes; refusing") from None
 
     def _in_tree(self, rel: str) -> tuple[str, str, str]:
         """(resolved path, mode, object id) of `rel` in the tree at the ref."""

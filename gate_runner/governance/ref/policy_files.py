@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,11 +20,27 @@ class PolicyFile:
 
 @dataclass(frozen=True)
 class RemotePin:
-    """A pinned URL in some file's ``extends``, and where it was written."""
+    """A remote file in some file's ``extends`` (a pinned URL, a git file), and where it was
+    written; two sides with another `sha256` here name another policy or credential."""
 
-    url: str
-    sha256: str
+    url: str  # a `url:`, or a git file as ``URL//path``
+    sha256: str  # the pin as compared: the sha256; a git file's ref (and sha256); any `auth`
     location: str  # file:line as the user would open it
+
+
+def remote_pin(entry: dict[str, object], location: str) -> RemotePin | None:
+    """A `url:` or `git:` entry as the diff compares it, or None for anything else."""
+    auth = entry.get("auth")
+    # Another credential sent to the same host is a change too (diff_rules: extends[].auth).
+    credential = f" auth={json.dumps(auth, sort_keys=True)}" if auth is not None else ""
+    url, git = entry.get("url"), entry.get("git")
+    if isinstance(url, str):
+        return RemotePin(url, str(entry.get("sha256", "")) + credential, location)
+    if isinstance(git, str):
+        sha256 = entry.get("sha256")
+        pin = f"{entry.get('ref')}" + (f" sha256={sha256}" if sha256 is not None else "")
+        return RemotePin(f"{git}//{entry.get('path')}", pin + credential, location)
+    return None
 
 
 def local_chain(
@@ -56,8 +73,8 @@ def local_chain(
         for entry, line in _extends(data, label(path)):
             if isinstance(entry, str):
                 pending.append(Path(os.path.normpath(parent / entry)))
-            elif isinstance(entry, dict) and isinstance(entry.get("url"), str):
-                pins.append(RemotePin(entry["url"], str(entry.get("sha256", "")), line))
+            elif isinstance(entry, dict) and (pin := remote_pin(entry, line)) is not None:
+                pins.append(pin)
     return files, pins
 
 

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from gate_runner.git_commands import Git
 from gate_runner.governance.diff.policy_changes import (
     PolicyChangeDecision,
     decide_policy_changes,
 )
 from gate_runner.governance.diff.policy_diff import diff_sides
-from gate_runner.governance.git_commands import Git
 from gate_runner.governance.ref.git_source import PolicyRef, resolve_policy_ref
+from gate_runner.governance.ref.ref_traces import with_traces_of
 from gate_runner.governance.ref.sides import (
     NoPolicyAtRef,
     PolicySide,
@@ -49,8 +50,11 @@ class RefComparison:
         The head's when it judges alone; else the base's, plus the campaigns only the head
         declares (a new campaign tightens, so it runs at once, judged by the head's bar).
         """
-        if self.base is None or self.decision.judge_by == "head":
+        if self.base is None:
             return self.head.policy
+        if self.decision.judge_by == "head":
+            # The same trace_file as the ref's is read at the ref: never a swapped trace.
+            return with_traces_of(self.head.policy, self.base.policy)
         base = self.base.policy
         known = {c.key for c in base.campaigns}
         added = tuple(c for c in self.head.policy.campaigns if c.key not in known)
@@ -71,6 +75,7 @@ def compare_with_ref(
     today: date,
     git: Git | None = None,
     cache_dir: Path | None = None,
+    floors: Sequence[str] = (),
 ) -> RefComparison:
     """Load both policies, diff them, and apply the BASE policy's ``gate.policy_changes``.
 
@@ -80,12 +85,16 @@ def compare_with_ref(
     """
     git = git or Git()
     ref = resolve_policy_ref(git, spec, env)
-    head = load_tree_or_removed(config, env=env, cache_dir=cache_dir)
+    # `check --floor` holds on both sides: whichever policy judges, the floor is under it.
+    head = load_tree_or_removed(config, env=env, cache_dir=cache_dir, floors=floors, today=today)
     try:
-        base = load_ref_side(git, ref, config, env=env, cache_dir=cache_dir)
+        base = load_ref_side(
+            git, ref, config, env=env, cache_dir=cache_dir, floors=floors, today=today
+        )
     except NoPolicyAtRef as missing:
         if head.removed:
-            load_tree_side(config, env=env, cache_dir=cache_dir)  # in neither: its error
+            # In neither: its error.
+            load_tree_side(config, env=env, cache_dir=cache_dir, floors=floors, today=today)
         decision = decide_policy_changes(head.policy.gate.policy_changes, (), base_ref=ref.name)
         note = f"{missing}; this change introduces the gate, so its own policy judges"
         return RefComparison(ref, None, head, decision, note)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from gate_runner.config import load_policy
 from gate_runner.config.extends import display
 from gate_runner.errors import Diagnostic, PolicyError, UsageError
-from gate_runner.governance.git_commands import Git
+from gate_runner.git_commands import Git
 from gate_runner.governance.ref.git_source import (
     AUTO,
     GitRefReader,
@@ -21,6 +22,7 @@ from gate_runner.governance.ref.git_source import (
     resolve_policy_ref,
 )
 from gate_runner.governance.ref.policy_files import RemotePin, local_chain
+from gate_runner.governance.ref.ref_traces import traces_at_ref
 from gate_runner.policy import Origin, Policy, PolicySource
 
 
@@ -39,30 +41,57 @@ class PolicySide:
 
 
 def load_tree_side(
-    config: Path, *, env: Mapping[str, str] | None = None, cache_dir: Path | None = None
+    config: Path,
+    *,
+    env: Mapping[str, str] | None = None,
+    cache_dir: Path | None = None,
+    floors: Sequence[str] = (),
+    today: date | None = None,
 ) -> PolicySide:
-    policy = load_policy(config, env=env, cache_dir=cache_dir)
+    """The working tree's policy; `floors` (`check --floor`) raise it as load_policy does."""
+    policy = load_policy(config, env=env, cache_dir=cache_dir, floors=floors, today=today)
     _files, pins = local_chain(config, Path.read_bytes, display)
     return PolicySide(str(config), policy, tuple(pins))
 
 
 def load_tree_or_removed(
-    config: Path, *, env: Mapping[str, str] | None = None, cache_dir: Path | None = None
+    config: Path,
+    *,
+    env: Mapping[str, str] | None = None,
+    cache_dir: Path | None = None,
+    floors: Sequence[str] = (),
+    today: date | None = None,
 ) -> PolicySide:
     """The working tree's policy, or, when nothing at all is at that path, the empty policy
     (``version: 1``) standing for one the change deleted: compared with the base, every
     bar it set is removed. An unreadable or invalid file is its error, as ever."""
     try:
-        return load_tree_side(config, env=env, cache_dir=cache_dir)
+        return load_tree_side(config, env=env, cache_dir=cache_dir, floors=floors, today=today)
     except PolicyError:
         if os.path.lexists(config):
             raise
-    return dataclasses.replace(empty_side(config, f"{config} (removed)"), removed=True)
+    # The floors hold even over a deleted policy: their bars judge what it no longer sets.
+    side = empty_side(
+        config, f"{config} (removed)", env=env, cache_dir=cache_dir, floors=floors, today=today
+    )
+    return dataclasses.replace(side, removed=True)
 
 
-def empty_side(config: Path, label: str) -> PolicySide:
+def empty_side(
+    config: Path,
+    label: str,
+    *,
+    env: Mapping[str, str] | None = None,
+    cache_dir: Path | None = None,
+    floors: Sequence[str] = (),
+    today: date | None = None,
+) -> PolicySide:
     """The empty policy (``version: 1``) at `config`: the side of a change that has none."""
-    policy = load_policy(config, env={}, read=lambda _path: b"version: 1\n")
+    empty = b"version: 1\n"
+    policy = load_policy(
+        config, env=env or {}, cache_dir=cache_dir, read=lambda _path: empty, floors=floors,
+        today=today,
+    )  # fmt: skip
     return PolicySide(label, policy, ())
 
 
@@ -73,8 +102,13 @@ def load_ref_side(
     *,
     env: Mapping[str, str] | None = None,
     cache_dir: Path | None = None,
+    floors: Sequence[str] = (),
+    today: date | None = None,
 ) -> PolicySide:
-    """The policy at `ref`; its local extends come from the same ref, never the working tree."""
+    """The policy at `ref`; its local extends come from the same ref, never the working tree.
+
+    floors: `check --floor`, applied to the policy at the ref as to the working tree's.
+    """
     reader = GitRefReader(git, ref)
     # Absolute as the user named it: getcwd() would have followed a working-tree symlink.
     config = as_named(config)
@@ -93,7 +127,7 @@ def load_ref_side(
         # There but unreadable (over the size cap, a symlink out of the tree at the ref, a
         # loop): the loader says so, at its place; the working tree never stands in for it.
         pins = []
-    policy = _load_at_ref(reader, config, env=env, cache_dir=cache_dir)
+    policy = _load_at_ref(reader, config, env=env, cache_dir=cache_dir, floors=floors, today=today)
     return PolicySide(ref.name, policy, tuple(pins))
 
 
@@ -103,6 +137,8 @@ def _load_at_ref(
     *,
     env: Mapping[str, str] | None,
     cache_dir: Path | None,
+    floors: Sequence[str] = (),
+    today: date | None = None,
 ) -> Policy:
     """load_policy with every local file read from the ref; origins then say ``REF:path``.
 
@@ -111,7 +147,11 @@ def _load_at_ref(
     """
     label = Relabel(reader)
     try:
-        policy = load_policy(config, env=env, cache_dir=cache_dir, read=reader)
+        # Only the policy's own files come from the ref: each floor is read as named.
+        policy = load_policy(
+            config, env=env, cache_dir=cache_dir, read=reader, floors=floors, today=today
+        )
+        policy = traces_at_ref(policy, reader)  # never the working tree's trace
     except PolicyError as error:
         relabelled_error = [label.diagnostic(d) for d in error.diagnostics]
         raise PolicyError(relabelled_error, error.token_envs) from None

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from gate_runner.git_commands import Git
 from gate_runner.governance.diff.policy_diff import diff_policies
-from gate_runner.governance.git_commands import Git
 from gate_runner.governance.ref.git_source import resolve_policy_ref
 from gate_runner.governance.ref.sides import load_ref_side, load_tree_side
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -214,6 +216,64 @@ def test_a_remote_pin_change_loosens_and_points_at_the_pin(tmp_path: Path) -> No
             "reason": "a remote extends pin changed",
         }
     ]
+
+
+def _central_repository(root: Path) -> tuple[str, list[str]]:
+    """A bare repository (file://) with two commits of central.yml: its URL and the commits."""
+    env = {
+        "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
+        "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid",
+        "PATH": os.environ["PATH"], "HOME": str(root),
+    }  # fmt: skip
+    work = root / "work"
+    work.mkdir()
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=work, env=env, capture_output=True, text=True,
+                              check=True, timeout=60)  # fmt: skip
+        return done.stdout.strip()
+
+    git("init", "-q", "-b", "main")
+    commits = []
+    for body in ("version: 1\nthresholds: {max_unsafe: 0}\n", "version: 1\n# v2\n"):
+        (work / "central.yml").write_text(body, encoding="utf-8")
+        git("add", "-A")
+        git("commit", "-q", "-m", "v")
+        commits.append(git("rev-parse", "HEAD"))
+    git("clone", "-q", "--bare", ".", str(root / "central.git"))
+    return (root / "central.git").as_uri(), commits
+
+
+@pytest.mark.parametrize(
+    ("head_entry", "reason"),
+    [
+        ("ref: {second}", "a remote extends pin changed"),  # another commit: another policy
+        ("ref: {first}\n    auth: {{env: OTHER_CRED}}", "a remote extends pin changed"),
+    ],
+)
+def test_a_git_extends_pin_or_credential_change_loosens(
+    tmp_path: Path, head_entry: str, reason: str
+) -> None:
+    url, (first, second) = _central_repository(tmp_path)
+    sides = []
+    for name, ref in (
+        ("base", f"ref: {first}"),
+        ("head", head_entry.format(first=first, second=second)),
+    ):
+        path = tmp_path / f"{name}.yml"
+        path.write_text(
+            f"version: 1\nextends:\n  - git: {url}\n    path: central.yml\n    {ref}\n",
+            encoding="utf-8",
+        )
+        env = {"OTHER_CRED": "other-credential-value"}
+        sides.append(load_tree_side(path, env=env, cache_dir=tmp_path / "cache"))
+    changes = diff_policies(sides[0].policy, sides[1].policy, today=TODAY,
+                            base_pins=sides[0].pins, head_pins=sides[1].pins)  # fmt: skip
+    pins = [c.to_dict() for c in changes if c.path.startswith("extends.")]
+    assert [(p["path"], p["effect"], p["reason"]) for p in pins] == [
+        (f"extends.{url}//central.yml", "loosens", reason)
+    ]
+    assert pins[0]["location"] == f"{tmp_path / 'head.yml'}:3"
 
 
 @pytest.mark.parametrize(

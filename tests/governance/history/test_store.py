@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gate_runner.governance.git_commands import Git
+from gate_runner.git_commands import Git
 from gate_runner.governance.history.baseline import find_baseline
 from gate_runner.governance.history.store import DirectoryStore, GitNotesStore
 

@@ -38,8 +38,9 @@ class Git:
         *,
         stdin: bytes | None = None,
         env: Mapping[str, str] | None = None,
+        timeout: float = GIT_TIMEOUT_S,
     ) -> bytes:
-        done = self._call(args, stdin, env)
+        done = self._call(args, stdin, env, timeout)
         if done.returncode != 0:
             reason = done.stderr.decode("utf-8", "replace").strip().splitlines()
             detail = reason[-1] if reason else f"exit {done.returncode}"
@@ -52,10 +53,14 @@ class Git:
         `cat-file -s` asks the size first; the read is streamed and stopped at the cap anyway,
         so a repository or a note can never make this process hold more than `limit` bytes.
         """
+        return self.object("blob", spec, limit)
+
+    def object(self, kind: str, spec: str, limit: int) -> bytes:
+        """The raw content of an object of type `kind` (blob, tree, commit), capped as blob()."""
         size = int(self.text(["cat-file", "-s", "--end-of-options", spec]) or "0")
         if size > limit:
             raise BlobTooLarge(f"{spec} is {size:,} bytes, more than the {limit:,} allowed")
-        return self._capped(["cat-file", "blob", spec], limit)
+        return self._capped(["cat-file", kind, spec], limit)
 
     def _capped(self, args: Sequence[str], limit: int) -> bytes:
         try:
@@ -111,7 +116,11 @@ class Git:
         return self.text(["remote"]).split()
 
     def _call(
-        self, args: Sequence[str], stdin: bytes | None, env: Mapping[str, str] | None = None
+        self,
+        args: Sequence[str],
+        stdin: bytes | None,
+        env: Mapping[str, str] | None = None,
+        timeout: float = GIT_TIMEOUT_S,
     ) -> subprocess.CompletedProcess[bytes]:
         try:
             return subprocess.run(
@@ -120,10 +129,10 @@ class Git:
                 env={**os.environ, **env} if env else None,
                 input=stdin,
                 capture_output=True,
-                timeout=GIT_TIMEOUT_S,
+                timeout=timeout,
                 check=False,
             )
         except FileNotFoundError:
             raise GitError("git is not installed (or not on PATH); it is needed here") from None
         except subprocess.TimeoutExpired:
-            raise GitError(f"git {' '.join(args[:2])} took more than {GIT_TIMEOUT_S:g} s") from None
+            raise GitError(f"git {' '.join(args[:2])} took more than {timeout:g} s") from None
