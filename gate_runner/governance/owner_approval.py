@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from gate_runner.git_commands import Git, GitError
 from gate_runner.governance import codeowners
-from gate_runner.governance.git_commands import Git, GitError
 from gate_runner.governance.ref.git_source import GitRefReader, PolicyRef
 
 CODEOWNERS = "codeowners"

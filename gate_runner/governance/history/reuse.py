@@ -21,7 +21,7 @@ from typing import Any
 
 from gate_runner.errors import UsageError
 from gate_runner.files import read_regular
-from gate_runner.governance.git_commands import Git, GitError, is_full_sha
+from gate_runner.git_commands import Git, GitError, is_full_sha
 from gate_runner.governance.history.store import ReuseRecords, UnreadableEntry
 from gate_runner.policy import Campaign, Policy
 from gate_runner.thresholds import request_thresholds

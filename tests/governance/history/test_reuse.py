@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from gate_runner.config import load_policy
-from gate_runner.governance.git_commands import Git
+from gate_runner.git_commands import Git
 from gate_runner.governance.history.reuse import (
     NoTree,
     paths_tree,
