@@ -1,9 +1,10 @@
 """The `check` use case: a CheckRequest in, one verdict (and its exit code) out; never prints.
 
 prepare (the policies, governance, the baseline, a plan per policy), then run (the token
-checked, the sandbox started, the runs made), govern, merge, and the exit code decided by
-enforce. What a user sees on the way (secrets to mask, lines, progress) goes to the
-CheckObserver the caller gives; files, reports and the forge are the caller's.
+checked, the sandbox started, the runs made), govern, decide once per policy (enforce, when
+every run has ended and whether the job was cancelled is known), and merge (the worst code).
+What a user sees on the way (secrets to mask, lines, progress) goes to the CheckObserver
+the caller gives; files, reports and the forge are the caller's.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from gate_runner.check_plan import (
     prepare_policy,
 )
 from gate_runner.config import load_policy
+from gate_runner.enforce import Undecided, decided_verdict
 from gate_runner.errors import PolicyError, ServiceError, UsageError
 from gate_runner.governance.check_gate import (
     GovernedGate,
@@ -38,9 +40,8 @@ from gate_runner.monorepo import PolicyRun, merge_verdicts
 from gate_runner.policy import Policy
 from gate_runner.runner import (
     GateClock,
-    evaluate_payloads,
-    gate_error_verdict,
-    mark_interrupted,
+    gate_errored,
+    judge_payloads,
     run_gate,
     select_campaigns,
 )
@@ -125,7 +126,7 @@ def check(
     load: Callable[[Path], Policy] | None = None,
     client: Connect = connect,
 ) -> Checked | PolicyFailure | UsageFailure:
-    """Prepare, run, govern, merge: the verdict, with the exit code enforce decides.
+    """Prepare, run, govern, decide, merge: the verdict, with the exit code enforce decides.
 
     `today` is the day judged at (--as-of): the schedule's mode and the waivers in force.
     `cancel` (a threading.Event) stops the runs; the verdict then says it was interrupted.
@@ -162,7 +163,7 @@ def check(
             scenario = load_scenario(request.sandbox)
             sandbox = stack.enter_context(Sandbox(scenario, host="127.0.0.1", port=0))
         observer.api_ready(sandbox)
-        runs = []
+        governed_runs: list[tuple[PolicyPlan, Undecided]] = []
         for plan in plans:
             base_url = plan.base_url.value
             token = token_value(env.get(plan.policy.api.token_env))
@@ -181,30 +182,34 @@ def check(
                 request_timeout=settings.request_timeout.value,
                 client=client,
             )
-            runs.append(PolicyRun(plan.policy.path, plan.prefix, _governed(own, plan, ci, today)))
+            governed_runs.append((plan, _governed(own, plan, ci, today)))
+    # Decided once, when every run has ended: a job cancelled at any point before is
+    # interrupted, in each policy's verdict and in the merged one.
+    interrupted = cancel.is_set()
+    runs = [
+        PolicyRun(
+            plan.policy.path,
+            plan.prefix,
+            decided_verdict(
+                judged, soft_exit_code=plan.options.soft_exit_code, interrupted=interrupted
+            ),
+        )
+        for plan, judged in governed_runs
+    ]
     verdict = merge_verdicts(runs, soft_exit_code=settings.soft_exit_code.value)
     if len(runs) > 1:
         verdict = merge_governance(verdict, [run.verdict for run in runs])
-    if cancel.is_set() and not verdict.interrupted:
-        # Cancelled after the last decision: the verdict is whole, but CI asked us to stop.
-        verdict = mark_interrupted(verdict, soft_exit_code=request.soft_exit_code)
     return Checked(plans, verdict, publish)
 
 
-def _governed(verdict: Verdict, plan: PolicyPlan, ci: CIContext, today: date) -> Verdict:
-    """One policy's verdict with governance in (both policies judging, baseline, waivers)."""
+def _governed(judged: Undecided, plan: PolicyPlan, ci: CIContext, today: date) -> Undecided:
+    """One policy's judged gate with governance in (both policies judging, baseline, waivers)."""
 
     def rejudge(policy: Policy, key: str, payload: dict[str, Any]) -> CampaignResult:
         one = replace(plan.options, campaign_keys=(key,))
-        return evaluate_payloads(policy, {key: payload}, one, ci=ci, today=today).campaigns[0]
+        return judge_payloads(policy, {key: payload}, one, ci=ci, today=today).campaigns[0]
 
-    return govern(
-        verdict,
-        plan.governed,
-        rejudge=rejudge,
-        baseline=plan.options.baseline,
-        soft_exit_code=plan.options.soft_exit_code,
-    )
+    return govern(judged, plan.governed, rejudge=rejudge, baseline=plan.options.baseline)
 
 
 def _run(
@@ -219,13 +224,13 @@ def _run(
     today: date,
     request_timeout: float,
     client: Connect,
-) -> Verdict:
+) -> Undecided:
     """One policy's runs; a token that is missing or cannot be sent errs every campaign."""
     policy, options = plan.policy, plan.options
     try:
         api = client(base_url, _usable_token(policy, token), policy, request_timeout)
     except ServiceError as error:
-        return gate_error_verdict(policy, error, options, ci=ci, today=today, clock=clock)
+        return gate_errored(policy, error, options, ci=ci, today=today, clock=clock)
     total = len(select_campaigns(policy, options.campaign_keys))
     try:
         with observer.progress(total) as on_event:
