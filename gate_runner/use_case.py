@@ -1,8 +1,8 @@
 """The `check` use case: a CheckRequest in, one verdict (and its exit code) out; never prints.
 
 prepare (the policies, governance, the baseline, a plan per policy), then run (the token
-checked, the sandbox started, the runs made), govern, decide once per policy (enforce, when
-every run has ended and whether the job was cancelled is known), and merge (the worst code).
+checked, the sandbox started, the runs made), govern, decide (once per policy, by enforce,
+with governance's part and the job's cancel state in), and merge (the worst code wins).
 What a user sees on the way (secrets to mask, lines, progress) goes to the CheckObserver
 the caller gives; files, reports and the forge are the caller's.
 """
@@ -163,7 +163,7 @@ def check(
             scenario = load_scenario(request.sandbox)
             sandbox = stack.enter_context(Sandbox(scenario, host="127.0.0.1", port=0))
         observer.api_ready(sandbox)
-        governed_runs: list[tuple[PolicyPlan, Undecided]] = []
+        runs = []
         for plan in plans:
             base_url = plan.base_url.value
             token = token_value(env.get(plan.policy.api.token_env))
@@ -182,20 +182,13 @@ def check(
                 request_timeout=settings.request_timeout.value,
                 client=client,
             )
-            governed_runs.append((plan, _governed(own, plan, ci, today)))
-    # Decided once, when every run has ended: a job cancelled at any point before is
-    # interrupted, in each policy's verdict and in the merged one.
-    interrupted = cancel.is_set()
-    runs = [
-        PolicyRun(
-            plan.policy.path,
-            plan.prefix,
-            decided_verdict(
-                judged, soft_exit_code=plan.options.soft_exit_code, interrupted=interrupted
-            ),
-        )
-        for plan, judged in governed_runs
-    ]
+            judged = _governed(own, plan, ci, today)
+            # Decided once, with all it rests on: a cancel that came before this policy's
+            # verdict was whole interrupts it (one that comes later is the caller's to tell).
+            decided = decided_verdict(
+                judged, soft_exit_code=plan.options.soft_exit_code, interrupted=cancel.is_set()
+            )
+            runs.append(PolicyRun(plan.policy.path, plan.prefix, decided))
     verdict = merge_verdicts(runs, soft_exit_code=settings.soft_exit_code.value)
     if len(runs) > 1:
         verdict = merge_governance(verdict, [run.verdict for run in runs])
