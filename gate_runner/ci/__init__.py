@@ -28,11 +28,12 @@ __all__ = [
     "slug_from_url",
     "target_branch",
     "vendor_for",
+    "vendors",
 ]
 
 
 @functools.cache
-def _vendors() -> tuple[Vendor, ...]:
+def vendors() -> tuple[Vendor, ...]:
     """Every vendor, specific ones first: most also set CI=true, Azure sets TF_BUILD instead."""
     # The channel imports this package, and `validate` (kept near the import floor,
     # bench/startup.py) prints before any vendor is asked: none is loaded until then.
@@ -62,7 +63,7 @@ def _vendors() -> tuple[Vendor, ...]:
 
 def vendor_for(env: Mapping[str, str]) -> Vendor:
     """The vendor running this process (generic when none is recognised)."""
-    return next(v for v in _vendors() if v.applies(env))
+    return next(v for v in vendors() if v.applies(env))
 
 
 def detect(
@@ -91,7 +92,7 @@ def target_branch(env: Mapping[str, str]) -> str | None:
     vendor = vendor_for(env)
     asked = [vendor] if vendor.target_branch is not None else []
     if vendor.name == "generic":
-        asked = [v for v in _vendors() if v.target_branch is not None]
+        asked = [v for v in vendors() if v.target_branch is not None]
     for candidate in asked:
         assert candidate.target_branch is not None
         branch = candidate.target_branch(env)
@@ -108,7 +109,7 @@ def no_target_branch_message(env: Mapping[str, str]) -> str:
     elif vendor.name != "generic":
         why = f"this is not a pull request build ({vendor.target_branch_variable} is not set)"
     else:
-        names = ", ".join(v.target_branch_variable for v in _vendors() if v.target_branch_variable)
+        names = ", ".join(v.target_branch_variable for v in vendors() if v.target_branch_variable)
         why = f"this is not a pull request build (none of {names} is set)"
     return f"cannot tell the target branch: {why}; name the ref instead, e.g. origin/main"
 
