@@ -1,14 +1,31 @@
-"""Enforcement: which mode is in force and why, whether a result blocks, and the exit code."""
+"""Enforcement: which mode is in force and why, whether a result blocks, and the decision.
+
+The gate's decision (outcome, blocking, exit code, summary) is made here, once per verdict:
+`decided_verdict` over an Undecided (the campaigns judged, governance's part in), in
+SEVERITY's order.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any
 
+from gate_runner import __version__
 from gate_runner.errors import ExitCode
 from gate_runner.policy import Campaign, Mode, Policy
-from gate_runner.verdict import CampaignResult, Enforcement, Location, Outcome
+from gate_runner.verdict import (
+    CampaignResult,
+    CIContext,
+    Enforcement,
+    Location,
+    Outcome,
+    PolicyInfo,
+    RunError,
+    Timings,
+    Verdict,
+)
 
 
 def mode_in_force(
@@ -98,13 +115,15 @@ def decide_gate(
     hard_fail = [r for r in results if r.blocking and _counts_as_fail(r)]
     no_decision = [r for r in results if r.blocking and r.outcome == "error"]
     soft_fail = [r for r in results if _counts_as_fail(r) and r.enforcement.mode == "soft"]
+    found = {
+        ExitCode.INTERRUPTED: interrupted,
+        ExitCode.BLOCKED: bool(hard_fail),
+        ExitCode.NO_DECISION: bool(no_decision),
+    }
+    worst = next((code for code in SEVERITY if found.get(code)), None)
     code: int
-    if interrupted:
-        code, head = ExitCode.INTERRUPTED, HEADS[ExitCode.INTERRUPTED]
-    elif hard_fail:
-        code, head = ExitCode.BLOCKED, HEADS[ExitCode.BLOCKED]
-    elif no_decision:
-        code, head = ExitCode.NO_DECISION, HEADS[ExitCode.NO_DECISION]
+    if worst is not None:
+        code, head = worst, HEADS[worst]
     elif soft_fail:
         code, head = soft_exit_code, "REVIEW REQUIRED"
     else:
@@ -116,6 +135,82 @@ def decide_gate(
         interrupted and any(r.blocking for r in results)
     )
     return GateDecision(outcome, blocking, int(code), _summary(head, results))
+
+
+@dataclass(frozen=True)
+class Undecided:
+    """One policy's campaigns as judged and all its verdict says besides the gate's decision.
+
+    Governance (governance.check_gate.govern) adds its findings, its fields and its part in
+    the decision (`gate_fails`, `because`) before `decided_verdict` decides, once.
+    """
+
+    campaigns: tuple[CampaignResult, ...]
+    enforcement: Enforcement
+    info: PolicyInfo
+    ci: CIContext
+    timings: Timings
+    notes: tuple[str, ...]
+    error: RunError | None = None
+    policy_changes: dict[str, Any] | None = None
+    baseline: dict[str, Any] | None = None
+    waivers: dict[str, Any] | None = None
+    # A policy change under `gate.policy_changes: block` fails the gate; `because` is what
+    # the summary adds after the campaigns' count.
+    gate_fails: bool = False
+    because: str = ""
+
+
+def decided_verdict(judged: Undecided, *, soft_exit_code: int, interrupted: bool) -> Verdict:
+    """The verdict, with the gate's decision made from everything it rests on (enforce).
+
+    A gate-wide error (the API could not be used) is no decision (exit 3) even where a
+    policy change blocks: the summary says both.
+    """
+    decision = decide_gate(
+        judged.campaigns,
+        soft_exit_code=soft_exit_code,
+        interrupted=interrupted,
+        gate_fails=judged.gate_fails,
+    )
+    if judged.error is not None and decision.exit_code == ExitCode.BLOCKED:
+        decision = replace(decision, exit_code=int(ExitCode.NO_DECISION))
+    return verdict_with(judged, decision, interrupted=interrupted)
+
+
+def verdict_with(judged: Undecided, decision: GateDecision, *, interrupted: bool) -> Verdict:
+    """The verdict document: the judged campaigns and what is said of them, and the decision."""
+    return Verdict(
+        outcome=decision.outcome,
+        blocking=decision.blocking,
+        exit_code=decision.exit_code,
+        summary=decision.summary + judged.because,
+        enforcement=judged.enforcement,
+        policy=judged.info,
+        ci=judged.ci,
+        timings=judged.timings,
+        campaigns=judged.campaigns,
+        interrupted=interrupted,
+        error=judged.error,
+        notes=judged.notes,
+        policy_changes=judged.policy_changes,
+        baseline=judged.baseline,
+        waivers=judged.waivers,
+        tool={"name": "gate-runner", "version": __version__},
+    )
+
+
+def mark_interrupted(verdict: Verdict, *, soft_exit_code: int) -> Verdict:
+    """The verdict of a job CI cancelled once its verdict was delivered (the signal came while
+    reporting): same results, exit 130."""
+    decision = decide_gate(verdict.campaigns, soft_exit_code=soft_exit_code, interrupted=True)
+    return replace(
+        verdict,
+        interrupted=True,
+        blocking=decision.blocking,
+        exit_code=decision.exit_code,
+        summary=decision.summary,
+    )
 
 
 def worst_exit_code(codes: Sequence[int], *, soft_exit_code: int) -> int:

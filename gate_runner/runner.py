@@ -1,6 +1,8 @@
-"""The gate as a use case: policy -> runs on the API -> evaluation -> enforcement -> one Verdict.
+"""One policy's gate: policy -> runs on the API -> each campaign judged -> an Undecided verdict.
 
-Never prints and never exits: the CLI decides what to show and which code to return.
+The gate's decision (outcome, exit code, summary) is made once, by the caller that knows
+everything it rests on (use_case.check: after governance, with the job's cancel state), with
+`decided_verdict`. Never prints and never exits.
 """
 
 from __future__ import annotations
@@ -12,10 +14,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING
 
-from gate_runner import __version__
 from gate_runner.api import RunContext, RunRequest, execute_runs
 from gate_runner.campaign_result import errored_result, judge_payload, result_of_run
-from gate_runner.enforce import decide_gate, mode_in_force
+from gate_runner.enforce import Undecided, decided_verdict, mode_in_force
 from gate_runner.errors import ServiceError, UsageError
 from gate_runner.governance.history.reuse import ReusedRuns
 from gate_runner.policy import Campaign, Mode, Policy
@@ -112,8 +113,9 @@ def run_gate(
     clock: GateClock | None = None,
     on_event: Callable[[RunEvent], None] | None = None,
     cancel: threading.Event | None = None,
-) -> Verdict:
-    """Run the selected campaigns on the API and judge them.
+) -> Undecided:
+    """Run the selected campaigns on the API and judge them (a cancelled run's campaigns say
+    so; whether the gate was interrupted is decided with the rest).
 
     `client` may be None only when gate.reuse found every campaign (options.reused): then
     nothing is run and nothing is sent.
@@ -166,11 +168,8 @@ def run_gate(
                 requests.append(run_request(campaign, len(runs[campaign.key]) + 1))
             else:
                 final[campaign.key] = judged.result
-    interrupted = cancel is not None and cancel.is_set()
     results = [final[c.key] for c in campaigns]
-    return assemble(
-        policy, results, options, ci=ci, clock=clock, interrupted=interrupted, today=today
-    )
+    return undecided(policy, results, options, ci=ci, clock=clock, today=today)
 
 
 def _judge_reused(
@@ -216,6 +215,19 @@ def evaluate_payloads(
     ci: CIContext,
     today: date,
 ) -> Verdict:
+    """The verdict on saved payloads alone (policy tests, replay): judged and decided."""
+    judged = judge_payloads(policy, payloads, options, ci=ci, today=today)
+    return decided_verdict(judged, soft_exit_code=options.soft_exit_code, interrupted=False)
+
+
+def judge_payloads(
+    policy: Policy,
+    payloads: Mapping[str, DecisionPayload | Sequence[DecisionPayload]],
+    options: GateOptions,
+    *,
+    ci: CIContext,
+    today: date,
+) -> Undecided:
     """The same judgement over saved payloads (campaign key -> payload, or the payloads of
     its runs in the order they ran), with no API and no further run."""
     clock = GateClock()
@@ -238,10 +250,10 @@ def evaluate_payloads(
             baseline=_baseline_runs(options, campaign.key),
         )
         results.append(judged.result)
-    return assemble(policy, results, options, ci=ci, clock=clock, interrupted=False, today=today)
+    return undecided(policy, results, options, ci=ci, clock=clock, today=today)
 
 
-def gate_error_verdict(
+def gate_errored(
     policy: Policy,
     error: ServiceError,
     options: GateOptions,
@@ -249,37 +261,28 @@ def gate_error_verdict(
     ci: CIContext,
     today: date,
     clock: GateClock | None = None,
-) -> Verdict:
+) -> Undecided:
     """Every selected campaign errored for one reason (no token, a bad base URL, ...)."""
     campaigns = select_campaigns(policy, options.campaign_keys)
     results = [errored_result(policy, c, error, options, today, status="error") for c in campaigns]
-    verdict = assemble(
-        policy, results, options, ci=ci, clock=clock or GateClock(), interrupted=False, today=today
-    )
-    return replace(verdict, error=RunError(error.kind, error.message))
+    judged = undecided(policy, results, options, ci=ci, clock=clock or GateClock(), today=today)
+    return replace(judged, error=RunError(error.kind, error.message))
 
 
-def assemble(
+def undecided(
     policy: Policy,
     results: Sequence[CampaignResult],
     options: GateOptions,
     *,
     ci: CIContext,
     clock: GateClock,
-    interrupted: bool,
     today: date,
-) -> Verdict:
-    """The verdict document from campaign results: outcome, exit code, and why."""
-    gate_mode = mode_in_force(policy, None, today=today, override=options.enforcement)
-    decision = decide_gate(results, soft_exit_code=options.soft_exit_code, interrupted=interrupted)
-    notes = _notes(policy, results, today)
-    return Verdict(
-        outcome=decision.outcome,
-        blocking=decision.blocking,
-        exit_code=decision.exit_code,
-        summary=decision.summary,
-        enforcement=gate_mode,
-        policy=PolicyInfo(
+) -> Undecided:
+    """What the verdict says of the campaign results besides the decision: mode, policy, notes."""
+    return Undecided(
+        campaigns=tuple(results),
+        enforcement=mode_in_force(policy, None, today=today, override=options.enforcement),
+        info=PolicyInfo(
             path=policy.path,
             digest=policy.digest,
             sources=tuple({"location": s.location, "sha256": s.sha256} for s in policy.sources),
@@ -288,22 +291,7 @@ def assemble(
         ),
         ci=ci,
         timings=clock.timings(),
-        campaigns=tuple(results),
-        interrupted=interrupted,
-        notes=tuple(notes),
-        tool={"name": "gate-runner", "version": __version__},
-    )
-
-
-def mark_interrupted(verdict: Verdict, *, soft_exit_code: int) -> Verdict:
-    """The verdict of a job CI cancelled after the last decision: same results, exit 130."""
-    decision = decide_gate(verdict.campaigns, soft_exit_code=soft_exit_code, interrupted=True)
-    return replace(
-        verdict,
-        interrupted=True,
-        blocking=decision.blocking,
-        exit_code=decision.exit_code,
-        summary=decision.summary,
+        notes=tuple(_notes(policy, results, today)),
     )
 
 

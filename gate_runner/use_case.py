@@ -1,9 +1,10 @@
 """The `check` use case: a CheckRequest in, one verdict (and its exit code) out; never prints.
 
 prepare (the policies, governance, the baseline, a plan per policy), then run (the token
-checked, the sandbox started, the runs made), govern, merge, and the exit code decided by
-enforce. What a user sees on the way (secrets to mask, lines, progress) goes to the
-CheckObserver the caller gives; files, reports and the forge are the caller's.
+checked, the sandbox started, the runs made), govern, decide (once per policy, by enforce,
+with governance's part and the job's cancel state in), and merge (the worst code wins).
+What a user sees on the way (secrets to mask, lines, progress) goes to the CheckObserver
+the caller gives; files, reports and the forge are the caller's.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from gate_runner.check_plan import (
     prepare_policy,
 )
 from gate_runner.config import load_policy
+from gate_runner.enforce import Undecided, decided_verdict
 from gate_runner.errors import PolicyError, ServiceError, UsageError
 from gate_runner.governance.check_gate import (
     GovernedGate,
@@ -41,9 +43,8 @@ from gate_runner.monorepo import PolicyRun, merge_verdicts
 from gate_runner.policy import Policy
 from gate_runner.runner import (
     GateClock,
-    evaluate_payloads,
-    gate_error_verdict,
-    mark_interrupted,
+    gate_errored,
+    judge_payloads,
     run_gate,
     select_campaigns,
 )
@@ -128,7 +129,7 @@ def check(
     load: Callable[[Path], Policy] | None = None,
     client: Connect = connect,
 ) -> Checked | PolicyFailure | UsageFailure:
-    """Prepare, run, govern, merge: the verdict, with the exit code enforce decides.
+    """Prepare, run, govern, decide, merge: the verdict, with the exit code enforce decides.
 
     `today` is the day judged at (--as-of): the schedule's mode and the waivers in force.
     `cancel` (a threading.Event) stops the runs; the verdict then says it was interrupted.
@@ -187,30 +188,27 @@ def check(
                 request_timeout=settings.request_timeout.value,
                 client=client,
             )
-            runs.append(PolicyRun(plan.policy.path, plan.prefix, _governed(own, plan, ci, today)))
+            judged = _governed(own, plan, ci, today)
+            # Decided once, with all it rests on: a cancel that came before this policy's
+            # verdict was whole interrupts it (one that comes later is the caller's to tell).
+            decided = decided_verdict(
+                judged, soft_exit_code=plan.options.soft_exit_code, interrupted=cancel.is_set()
+            )
+            runs.append(PolicyRun(plan.policy.path, plan.prefix, decided))
     verdict = merge_verdicts(runs, soft_exit_code=settings.soft_exit_code.value)
     if len(runs) > 1:
         verdict = merge_governance(verdict, [run.verdict for run in runs])
-    if cancel.is_set() and not verdict.interrupted:
-        # Cancelled after the last decision: the verdict is whole, but CI asked us to stop.
-        verdict = mark_interrupted(verdict, soft_exit_code=request.soft_exit_code)
     return Checked(plans, verdict, publish)
 
 
-def _governed(verdict: Verdict, plan: PolicyPlan, ci: CIContext, today: date) -> Verdict:
-    """One policy's verdict with governance in (both policies judging, baseline, waivers)."""
+def _governed(judged: Undecided, plan: PolicyPlan, ci: CIContext, today: date) -> Undecided:
+    """One policy's judged gate with governance in (both policies judging, baseline, waivers)."""
 
     def rejudge(policy: Policy, key: str, payload: dict[str, Any]) -> CampaignResult:
         one = replace(plan.options, campaign_keys=(key,))
-        return evaluate_payloads(policy, {key: payload}, one, ci=ci, today=today).campaigns[0]
+        return judge_payloads(policy, {key: payload}, one, ci=ci, today=today).campaigns[0]
 
-    return govern(
-        verdict,
-        plan.governed,
-        rejudge=rejudge,
-        baseline=plan.options.baseline,
-        soft_exit_code=plan.options.soft_exit_code,
-    )
+    return govern(judged, plan.governed, rejudge=rejudge, baseline=plan.options.baseline)
 
 
 def _run(
@@ -227,7 +225,7 @@ def _run(
     today: date,
     request_timeout: float,
     client: Connect,
-) -> Verdict:
+) -> Undecided:
     """One policy's runs (those gate.reuse finds not run again); a token that is missing or
     cannot be sent errs every campaign."""
     policy, options = plan.policy, plan.options
@@ -249,7 +247,7 @@ def _run(
     try:
         api = client(base_url, _usable_token(policy, token), policy, request_timeout)
     except ServiceError as error:
-        return gate_error_verdict(policy, error, options, ci=ci, today=today, clock=clock)
+        return gate_errored(policy, error, options, ci=ci, today=today, clock=clock)
     try:
         with observer.progress(len(campaigns)) as on_event:
             verdict = run_gate(

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 import pytest
 
-from gate_runner.enforce import blocks, decide_gate, mode_in_force, worst_exit_code
+from gate_runner.enforce import (
+    Undecided,
+    blocks,
+    decide_gate,
+    decided_verdict,
+    mode_in_force,
+    worst_exit_code,
+)
 from gate_runner.policy import (
     ApiSettings,
     Campaign,
@@ -17,7 +25,14 @@ from gate_runner.policy import (
     Policy,
     ScheduleEntry,
 )
-from gate_runner.verdict import CampaignResult, Enforcement
+from gate_runner.verdict import (
+    CampaignResult,
+    CIContext,
+    Enforcement,
+    PolicyInfo,
+    RunError,
+    Timings,
+)
 
 ORIGIN = Origin("sepurux.yml", 1, 1)
 
@@ -180,3 +195,38 @@ def test_a_blocked_policy_change_fails_a_passing_gate_but_keeps_its_head() -> No
     assert (stopped.exit_code, stopped.outcome) == (130, "pass")
     failing = decide_gate([result("error", "hard")], soft_exit_code=0, gate_fails=True)
     assert (failing.exit_code, failing.outcome) == (3, "error")
+
+
+def undecided(*results: CampaignResult, **fields: Any) -> Undecided:
+    return Undecided(
+        campaigns=results,
+        enforcement=Enforcement("hard", "policy", "r"),
+        info=PolicyInfo("sepurux.yml", "sha256:" + "0" * 64, (), "fail", "fail"),
+        ci=CIContext("local"),
+        timings=Timings("2026-01-01T00:00:00.000Z", "2026-01-01T00:00:01.000Z", 1.0),
+        notes=(),
+        **fields,
+    )
+
+
+def test_the_decision_takes_governance_part_and_the_cancel_in() -> None:
+    review = " · review required: the policy change loosens the gate (origin/main)"
+    verdict = decided_verdict(
+        undecided(result("fail", "soft"), because=review), soft_exit_code=10, interrupted=False
+    )
+    assert (verdict.exit_code, verdict.interrupted) == (10, False)
+    assert verdict.summary.startswith("REVIEW REQUIRED: ") and verdict.summary.endswith(review)
+    blocked = decided_verdict(
+        undecided(result("pass", "hard"), gate_fails=True), soft_exit_code=0, interrupted=True
+    )
+    assert (blocked.exit_code, blocked.interrupted, blocked.outcome) == (130, True, "pass")
+
+
+def test_an_api_failure_stays_no_decision_when_a_policy_change_blocks() -> None:
+    """The API could not be used (exit 3) although governance's check fails the first campaign."""
+    flagged = replace(result("error", "hard", "fail"), outcome="fail", blocking=True)
+    judged = undecided(flagged, result("error", "hard", "fail"), gate_fails=True)
+    judged = replace(judged, error=RunError("auth", "no API token"))
+    verdict = decided_verdict(judged, soft_exit_code=0, interrupted=False)
+    assert (verdict.exit_code, verdict.outcome, verdict.blocking) == (3, "fail", True)
+    assert verdict.error == RunError("auth", "no API token")

@@ -11,14 +11,17 @@ from typing import Any
 
 import pytest
 
+from gate_runner import enforce, runner, use_case
 from gate_runner.api import RunEvent
 from gate_runner.api.retry import RetryPolicy
 from gate_runner.check_plan import CheckRequest
 from gate_runner.ci import detect
 from gate_runner.errors import PolicyError, UsageError
+from gate_runner.governance import check_gate
 from gate_runner.policy import Policy
 from gate_runner.runner import GateClock
 from gate_runner.use_case import Checked, PolicyFailure, UsageFailure, check
+from gate_runner.verdict import CampaignResult
 
 TOKEN = "use-case-token"
 POLICY = """
@@ -276,3 +279,89 @@ def test_a_usage_error_the_observer_raises_once_loaded_is_a_failure_too(policy: 
     outcome, recorder, clients = run(request(policy), recorder=Refusing())
     assert isinstance(outcome, UsageFailure) and str(outcome.error).startswith("--report pdf")
     assert recorder.heard == [("loaded", (str(policy),))] and clients == []
+
+
+def test_each_policy_is_decided_once_with_everything_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Prepare, run, govern, decide, merge: the runner and governance hand results up and
+    enforce decides each policy's verdict once (issue 18, decide once)."""
+    paths = []
+    for name in ("api", "web"):
+        (tmp_path / name).mkdir()
+        paths.append(tmp_path / name / "sepurux.yml")
+        paths[-1].write_text(POLICY.lstrip(), encoding="utf-8")
+    decided: list[tuple[str, ...]] = []
+    real = enforce.decide_gate
+
+    def counting(results: Sequence[CampaignResult], **flags: Any) -> enforce.GateDecision:
+        decided.append(tuple(r.key for r in results))
+        return real(results, **flags)
+
+    # Wherever a decision could be made from: none may decide besides enforce's one call.
+    for module in (enforce, runner, check_gate, use_case):
+        monkeypatch.setattr(module, "decide_gate", counting, raising=False)
+    outcome, _recorder, _clients = run(request(*paths), rates={"good": 0.95, "bad": 0.5})
+    assert isinstance(outcome, Checked) and outcome.verdict is not None
+    assert decided == [("good", "bad"), ("good", "bad")]
+    assert [p.exit_code for p in outcome.verdict.policies] == [1, 1]
+    assert outcome.verdict.exit_code == 1
+
+
+class CancelBetween(Recorder):
+    """CI cancels the job once the first policy was decided, before the second runs."""
+
+    def __init__(self, cancel: threading.Event) -> None:
+        super().__init__()
+        self.cancel = cancel
+
+    def policy_started(self, policy: Policy, count: int) -> None:
+        if any(h[0] == "policy_started" for h in self.heard):
+            self.cancel.set()
+        super().policy_started(policy, count)
+
+
+class CancelAtRunsEnd(Recorder):
+    """CI cancels the job as the runs end, before the verdict is decided."""
+
+    def __init__(self, cancel: threading.Event) -> None:
+        super().__init__()
+        self.cancel = cancel
+
+    @contextmanager
+    def progress(self, total: int) -> Iterator[Callable[[RunEvent], None]]:
+        with super().progress(total) as on_event:
+            yield on_event
+        self.cancel.set()
+
+
+def test_a_cancel_interrupts_the_policies_not_yet_whole_and_no_other(tmp_path: Path) -> None:
+    """Cancelled once the first policy was decided: its verdict stands (blocked), the second
+    is interrupted, and so is the job (130)."""
+    paths = []
+    for name in ("api", "web"):
+        (tmp_path / name).mkdir()
+        paths.append(tmp_path / name / "sepurux.yml")
+        paths[-1].write_text(POLICY.lstrip(), encoding="utf-8")
+    stop = threading.Event()
+    outcome, _recorder, _clients = run(
+        request(*paths), rates={"good": 0.95, "bad": 0.5}, cancel=stop,
+        recorder=CancelBetween(stop),
+    )  # fmt: skip
+    assert isinstance(outcome, Checked) and outcome.verdict is not None
+    verdict = outcome.verdict
+    assert [p.exit_code for p in verdict.policies] == [1, 130]
+    assert (verdict.exit_code, verdict.interrupted) == (130, True)
+    assert verdict.summary.startswith("INTERRUPTED: 2 policies — ")
+
+
+def test_a_cancel_once_the_runs_ended_still_interrupts_a_single_policy(policy: Path) -> None:
+    stop = threading.Event()
+    outcome, _recorder, _clients = run(
+        request(policy), rates={"good": 0.95, "bad": 0.5}, cancel=stop,
+        recorder=CancelAtRunsEnd(stop),
+    )  # fmt: skip
+    assert isinstance(outcome, Checked) and outcome.verdict is not None
+    verdict = outcome.verdict
+    assert (verdict.exit_code, verdict.interrupted, verdict.blocking) == (130, True, True)
+    assert verdict.summary.startswith("INTERRUPTED: 2 campaigns: 1 failed, 1 passed")

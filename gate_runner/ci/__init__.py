@@ -6,26 +6,20 @@ forge's API does (statuses, the comment, reviews) lives in gate_runner/forges/.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from gate_runner.ci import (
-    azure,
-    bitbucket,
-    buildkite,
-    circleci,
-    generic,
-    github,
-    gitlab,
-    jenkins,
-)
 from gate_runner.ci.git import GitRunner, git_runner
 from gate_runner.ci.variables import slug_from_url
 from gate_runner.ci.vendor import Vendor
-from gate_runner.verdict import CIContext
+
+if TYPE_CHECKING:
+    from gate_runner.verdict import CIContext
 
 __all__ = [
-    "VENDORS",
     "GitRunner",
     "Vendor",
     "detect",
@@ -34,24 +28,42 @@ __all__ = [
     "slug_from_url",
     "target_branch",
     "vendor_for",
+    "vendors",
 ]
 
-# Specific vendors first: most also set CI=true, and Azure sets TF_BUILD instead.
-VENDORS: tuple[Vendor, ...] = (
-    github.VENDOR,
-    gitlab.VENDOR,
-    circleci.VENDOR,
-    buildkite.VENDOR,
-    azure.VENDOR,
-    bitbucket.VENDOR,
-    jenkins.VENDOR,  # after the others: its fallback variables (JOB_NAME, BUILD_ID) are generic
-    generic.VENDOR,
-)
+
+@functools.cache
+def vendors() -> tuple[Vendor, ...]:
+    """Every vendor, specific ones first: most also set CI=true, Azure sets TF_BUILD instead."""
+    # The channel imports this package, and `validate` (kept near the import floor,
+    # bench/startup.py) prints before any vendor is asked: none is loaded until then.
+    # late: the vendors (and the verdict's model they build) are not validate's to load
+    from gate_runner.ci import (
+        azure,
+        bitbucket,
+        buildkite,
+        circleci,
+        generic,
+        github,
+        gitlab,
+        jenkins,
+    )
+
+    return (
+        github.VENDOR,
+        gitlab.VENDOR,
+        circleci.VENDOR,
+        buildkite.VENDOR,
+        azure.VENDOR,
+        bitbucket.VENDOR,
+        jenkins.VENDOR,  # after the others: its fallback variables (JOB_NAME, BUILD_ID) are generic
+        generic.VENDOR,
+    )
 
 
 def vendor_for(env: Mapping[str, str]) -> Vendor:
     """The vendor running this process (generic when none is recognised)."""
-    return next(v for v in VENDORS if v.applies(env))
+    return next(v for v in vendors() if v.applies(env))
 
 
 def detect(
@@ -68,15 +80,7 @@ def detect(
     commit = ctx.commit
     if commit is None and vendor.head_is_the_commit:
         commit = git(["rev-parse", "HEAD"])
-    return CIContext(
-        vendor=ctx.vendor,
-        repository=repository,
-        commit=commit,
-        branch=ctx.branch,
-        pull_request=ctx.pull_request,
-        build_url=ctx.build_url,
-        merge_queue=ctx.merge_queue,
-    )
+    return replace(ctx, repository=repository, commit=commit)
 
 
 def target_branch(env: Mapping[str, str]) -> str | None:
@@ -88,7 +92,7 @@ def target_branch(env: Mapping[str, str]) -> str | None:
     vendor = vendor_for(env)
     asked = [vendor] if vendor.target_branch is not None else []
     if vendor.name == "generic":
-        asked = [v for v in VENDORS if v.target_branch is not None]
+        asked = [v for v in vendors() if v.target_branch is not None]
     for candidate in asked:
         assert candidate.target_branch is not None
         branch = candidate.target_branch(env)
@@ -105,7 +109,7 @@ def no_target_branch_message(env: Mapping[str, str]) -> str:
     elif vendor.name != "generic":
         why = f"this is not a pull request build ({vendor.target_branch_variable} is not set)"
     else:
-        names = ", ".join(v.target_branch_variable for v in VENDORS if v.target_branch_variable)
+        names = ", ".join(v.target_branch_variable for v in vendors() if v.target_branch_variable)
         why = f"this is not a pull request build (none of {names} is set)"
     return f"cannot tell the target branch: {why}; name the ref instead, e.g. origin/main"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -15,6 +14,11 @@ def git_runner(cwd: Path | None = None) -> GitRunner:
     """Runs `git ARGS` in cwd; its trimmed stdout, or None on any failure or empty answer."""
 
     def run(args: Sequence[str]) -> str | None:
+        # The output channel imports this package, and `validate` (kept near the import
+        # floor, bench/startup.py) never runs git; subprocess costs signal, selectors, locale.
+        # late: loaded on the first git call
+        import subprocess
+
         try:
             done = subprocess.run(
                 ["git", *args],

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from gate_runner.ci.git import GitRunner
-from gate_runner.verdict import CIContext
+
+if TYPE_CHECKING:
+    from gate_runner.verdict import CIContext
 
 Environment = Mapping[str, str]
 MaskLines = Callable[[Sequence[str]], str]

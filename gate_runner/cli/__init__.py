@@ -8,13 +8,15 @@ from collections.abc import Sequence
 from gate_runner.channel import standard_streams
 from gate_runner.cli import fast_validate
 from gate_runner.cli.common import run_safely
-from gate_runner.cli.signals import hold_signals
 
 
 def main() -> None:
     standard_streams()  # `>&-` / `2>&-`: no file or socket may take descriptor 1 or 2
     argv = sys.argv[1:]
     if argv[:1] == ["check"]:
+        # late: `validate` never holds signals, and signal's enums cost its start-up
+        from gate_runner.cli.signals import hold_signals
+
         hold_signals()  # a signal during start-up still gets its verdict
     # Every command also runs in run_safely where it is registered; this catches the rest
     # (the fast path, imports, registration), so no fault ever ends in a bare traceback.

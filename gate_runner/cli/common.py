@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import sys
-import traceback
 from collections.abc import Callable
 from datetime import date
 from typing import NoReturn, TypeVar
@@ -91,6 +90,9 @@ def run_safely(work: Callable[[], T], *, debug: bool) -> T | int:
         if _is_click_exit(error):
             raise  # typer.Exit / click usage errors: click prints them and sets the code
         if debug:
+            # late: only a bug with --debug prints a traceback; `validate` starts without it
+            import traceback
+
             channel.err(traceback.format_exc())
         name = type(error).__name__
         channel.line(

@@ -20,12 +20,13 @@ from gate_runner.cli.outputs import (
     usage_error_verdict,
 )
 from gate_runner.config import load_policy
+from gate_runner.enforce import decided_verdict
 from gate_runner.errors import ExitCode, PolicyError, UsageError
 from gate_runner.governance.check_gate import GovernanceRequest, govern, prepare
 from gate_runner.policy import Mode
 from gate_runner.policy_tests import find_cases, run_case
 from gate_runner.report.registry import report_help
-from gate_runner.runner import GateClock, GateOptions, evaluate_payloads, select_campaigns
+from gate_runner.runner import GateClock, GateOptions, judge_payloads, select_campaigns
 from gate_runner.saved_payloads import read_baseline, read_baseline_runs, read_payload_file
 from gate_runner.secrets import loaded_policy_secrets
 from gate_runner.settings import DEFAULT_VERDICT_PATH, CommandLine, floor_policies, resolve
@@ -216,14 +217,9 @@ def evaluate(
             enforcement=settings.enforcement.value, today=today,
         )  # fmt: skip
         return deliver(unused, settings.verdict_path.value, specs, channel=channel, env=os.environ)
-    result = evaluate_payloads(policy, payloads, options, ci=detect(os.environ), today=today)
-    result = govern(
-        result,
-        governed,
-        rejudge=None,
-        baseline=options.baseline,
-        soft_exit_code=options.soft_exit_code,
-    )
+    judged = judge_payloads(policy, payloads, options, ci=detect(os.environ), today=today)
+    judged = govern(judged, governed, rejudge=None, baseline=options.baseline)
+    result = decided_verdict(judged, soft_exit_code=options.soft_exit_code, interrupted=False)
     # No API call, but a saved payload may echo the token the policy names: scrub it.
     channel.add_secrets(*loaded_policy_secrets(os.environ, policy).values)
     channel.masks(os.environ)

@@ -19,12 +19,13 @@ from gate_runner.api.scheduler import call_cancellable
 from gate_runner.channel import Channel
 from gate_runner.ci import detect
 from gate_runner.cli.common import report_policy_error
+from gate_runner.enforce import GateDecision, mark_interrupted, verdict_with
 from gate_runner.errors import ExitCode, PolicyError, PolicyFetchError, ServiceError, UsageError
 from gate_runner.forges.publish import post_sticky_comment
 from gate_runner.policy import Mode, Policy
 from gate_runner.report import REPORTERS, ReportSpec, parse_report_spec, write_reports
 from gate_runner.report import text as text_report
-from gate_runner.runner import GateClock, GateOptions, assemble, mark_interrupted
+from gate_runner.runner import GateClock, GateOptions, undecided
 from gate_runner.safe_text import terminal
 from gate_runner.verdict import (
     CIContext,
@@ -68,18 +69,14 @@ def usage_error_verdict(
 ) -> Verdict:
     """A usage error found after the policy loaded (an unknown --campaign, --report pdf, an
     unreadable --baseline): nothing was run; the policy and its mode are known; exit 2."""
-    verdict = assemble(
-        policy, [], GateOptions(enforcement=enforcement), ci=ci, clock=clock,
-        interrupted=False, today=today,
-    )  # fmt: skip
-    return replace(
-        verdict,
-        outcome="error",
-        blocking=True,
-        exit_code=int(ExitCode.USAGE),
-        summary="usage error: nothing was run, no decision",
-        error=RunError("usage", str(error)),
+    judged = undecided(
+        policy, [], GateOptions(enforcement=enforcement), ci=ci, clock=clock, today=today
     )
+    decision = GateDecision(
+        "error", True, int(ExitCode.USAGE), "usage error: nothing was run, no decision"
+    )
+    usage = replace(judged, error=RunError("usage", str(error)))
+    return verdict_with(usage, decision, interrupted=False)
 
 
 def deliver(

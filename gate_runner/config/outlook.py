@@ -25,17 +25,26 @@ def outlooks(policy: Policy, attempts: int = DEFAULT_ATTEMPTS) -> dict[str, dict
     """Per campaign key with a min_pass_rate below 1: the simulated figures (plain data)."""
     declared = policy.statistics.icc
     icc = DEFAULT_ICC if declared is None else declared
-    shared: dict[tuple[RunPlan, float], dict[str, Any]] = {}
+    # Campaigns with the same runs are simulated together: a rate two bars show (0.85 is
+    # 0.9 - STEP and 0.8 + STEP) is drawn once. on_inconclusive changes what an undecided
+    # gate counts as, not the gates: simulate once.
+    bars: dict[RunPlan, dict[float, Bar]] = {}
+    for campaign in policy.campaigns:
+        bar = _bar(campaign)
+        if bar is not None:
+            plan = replace(campaign.runs, on_inconclusive="fail")
+            bars.setdefault(plan, {})[bar.limit] = bar
+    shared = {
+        (plan, limit): figures
+        for plan, by_limit in bars.items()
+        for limit, figures in _figures(plan, by_limit, attempts, icc, declared is not None).items()
+    }
     out: dict[str, dict[str, Any]] = {}
     for campaign in policy.campaigns:
         bar = _bar(campaign)
-        if bar is None:
-            continue
-        # on_inconclusive changes what an undecided gate counts as, not the gates: simulate once.
-        key = (replace(campaign.runs, on_inconclusive="fail"), bar.limit)
-        if key not in shared:
-            shared[key] = _figures(key[0], bar, attempts, icc, declared is not None)
-        out[campaign.key] = _settled(shared[key], campaign.runs.on_inconclusive != "fail")
+        if bar is not None:
+            key = (replace(campaign.runs, on_inconclusive="fail"), bar.limit)
+            out[campaign.key] = _settled(shared[key], campaign.runs.on_inconclusive != "fail")
     return out
 
 
@@ -61,38 +70,54 @@ def _bar(campaign: Campaign) -> Bar | None:
     return Bar("min_pass_rate", "pass_rate", float(rate), "min")
 
 
-def _figures(plan: RunPlan, bar: Bar, attempts: int, icc: float, declared: bool) -> dict[str, Any]:
-    # late: the simulator loads multiprocessing; only explain's outlook needs it, not every command
-    from gate_runner.statistics.simulation import simulate
+def _rates(bar: Bar) -> list[float]:
+    """The true rates shown for a bar: bar - STEP, the bar, bar + STEP (those in 0..1)."""
+    near = (bar.limit - STEP, bar.limit, bar.limit + STEP)
+    return [round(r, 6) for r in near if 0.0 <= r <= 1.0]
 
-    rates = [r for r in (bar.limit - STEP, bar.limit, bar.limit + STEP) if 0.0 <= r <= 1.0]
-    rows = []
+
+def _figures(
+    plan: RunPlan, bars: dict[float, Bar], attempts: int, icc: float, declared: bool
+) -> dict[float, dict[str, Any]]:
+    """Each bar's figures (by its limit) under one plan."""
+    # late: the simulator loads multiprocessing; only explain's outlook needs it, not every command
+    from gate_runner.statistics.simulation import Outlook, simulate
+
+    rows: dict[float, list[dict[str, Any]]] = {limit: [] for limit in bars}
     for rho in dict.fromkeys((0.0, icc)):  # once when the declared icc is 0
-        memo: dict[tuple[int, ...], str] = {}
-        found = [
-            simulate(
+        memos: dict[float, dict[tuple[int, ...], str]] = {limit: {} for limit in bars}
+        found: dict[tuple[float, float], Outlook] = {}
+        for rate in dict.fromkeys(r for bar in bars.values() for r in _rates(bar)):
+            judged = [bar for bar in bars.values() if rate in _rates(bar)]
+            outcomes = simulate(
                 plan,
-                bar,
-                rate=round(r, 6),
+                judged,
+                rate=rate,
                 icc=rho,
                 trials=attempts,
                 gates=GATES,
                 seed=SEED,
-                memo=memo,
+                memos=[memos[bar.limit] for bar in judged],
             )
-            for r in rates
-        ]
-        rows.append(
-            {
-                "icc": rho,
-                "source": "independent" if rho == 0.0 else ("declared" if declared else "default"),
-                "rates": [round(r, 6) for r in rates],
-                "p_pass": [o.passes for o in found],
-                "undecided": [o.undecided for o in found],
-                "mean_runs": [round(o.mean_runs, 2) for o in found],
-            }
-        )
-    return {"attempts": attempts, "gates": GATES, "seed": SEED, "rows": rows}
+            found.update({(bar.limit, rate): o for bar, o in zip(judged, outcomes, strict=True)})
+        for limit, bar in bars.items():
+            each = [found[(limit, rate)] for rate in _rates(bar)]
+            rows[limit].append(
+                {
+                    "icc": rho,
+                    "source": "independent"
+                    if rho == 0.0
+                    else ("declared" if declared else "default"),
+                    "rates": _rates(bar),
+                    "p_pass": [o.passes for o in each],
+                    "undecided": [o.undecided for o in each],
+                    "mean_runs": [round(o.mean_runs, 2) for o in each],
+                }
+            )
+    return {
+        limit: {"attempts": attempts, "gates": GATES, "seed": SEED, "rows": rows[limit]}
+        for limit in bars
+    }
 
 
 def render(figures: dict[str, Any]) -> list[str]:

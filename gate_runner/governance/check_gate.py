@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from gate_runner.ci import vendor_for
-from gate_runner.enforce import blocks, decide_gate
+from gate_runner.enforce import Undecided, blocks
 from gate_runner.errors import PolicyError, UsageError
 from gate_runner.git_commands import Git
 from gate_runner.governance.diff.policy_changes import stricter
@@ -163,21 +163,21 @@ def _ask_owners(
 
 
 def govern(
-    verdict: Verdict,
+    judged: Undecided,
     gate: GovernedGate,
     *,
     rejudge: Rejudge | None,
     baseline: Mapping[str, Mapping[str, Any]],
-    soft_exit_code: int,
-) -> Verdict:
-    """The verdict with the governance findings in: fields, checks every report shows, notes.
+) -> Undecided:
+    """The judged gate with the governance findings in: fields, checks every report shows,
+    notes, and governance's part in the decision (the caller decides, once).
 
     `rejudge(policy, key, payload)` judges one saved payload under another policy (the
-    runner's evaluate_payloads); used when both policies judge. `baseline` is campaign key ->
+    runner's judge_payloads); used when both policies judge. `baseline` is campaign key ->
     the baseline's payload (from --baseline FILE or auto).
     """
     decision = gate.comparison.decision if gate.comparison else None
-    results = list(verdict.campaigns)
+    results = list(judged.campaigns)
     if rejudge is not None and gate.comparison and gate.comparison.decision.judge_by == "both":
         head = gate.comparison.head.policy
         results = [_stricter_of_both(r, head, rejudge) for r in results]
@@ -196,7 +196,7 @@ def govern(
     if gate.policy.floors and results:
         results[0] = with_floor_check(results[0], gate.policy)
     results = [with_failures(r, baseline.get(r.key)) for r in results]
-    notes = list(verdict.notes)
+    notes = list(judged.notes)
     if gate.comparison is not None and gate.comparison.note:
         notes.append(gate.comparison.note)
     if decision is not None and decision.message:
@@ -205,39 +205,31 @@ def govern(
         notes += gate.waivers.notes()
     if gate.baseline is not None:
         notes.append(gate.baseline.note)
-    # A gate with no campaign to carry the check still fails under `block`.
-    outcome = decide_gate(
-        results,
-        soft_exit_code=soft_exit_code,
-        interrupted=verdict.interrupted,
-        gate_fails=decision is not None and (decision.fails_gate or held),
-    )
-    summary = outcome.summary
+    because = ""
     if decision is not None and decision.review_required:
-        summary += f" · review required: the policy change loosens the gate ({decision.base_ref})"
+        because = f" · review required: the policy change loosens the gate ({decision.base_ref})"
         if held:
-            summary += "; held until a policy owner approves the head commit"
+            because += "; held until a policy owner approves the head commit"
     elif decision is not None and decision.approved_by:
-        summary += f" · policy change approved by {', '.join(decision.approved_by)}"
+        because = f" · policy change approved by {', '.join(decision.approved_by)}"
     elif decision is not None and decision.fails_gate:
-        summary += " · blocked: the policy change loosens the gate (gate.policy_changes: block)"
-    policy_info = verdict.policy
+        because = " · blocked: the policy change loosens the gate (gate.policy_changes: block)"
+    policy_info = judged.info
     if gate.comparison is not None:
         # The file the user named (annotations land in it); `sources` and `policy_changes`
         # say the ref's version judged.
         policy_info = replace(policy_info, path=gate.comparison_path())
     return replace(
-        verdict,
-        policy=policy_info,
-        outcome=outcome.outcome,
-        blocking=outcome.blocking,
-        exit_code=outcome.exit_code if verdict.error is None else verdict.exit_code,
-        summary=summary,
+        judged,
+        info=policy_info,
         campaigns=tuple(results),
         notes=tuple(dict.fromkeys(notes)),
         policy_changes=gate.comparison.to_dict() if gate.comparison else None,
         baseline=_baseline_dict(gate),
         waivers=gate.waivers.to_dict(gate.policy.waiver_rules) if gate.waivers else None,
+        # A gate with no campaign to carry the check still fails under `block`.
+        gate_fails=decision is not None and (decision.fails_gate or held),
+        because=because,
     )
 
 

@@ -11,6 +11,7 @@ import bisect
 import functools
 import math
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from gate_runner.statistics.plan import RunPlan, decide_bar
@@ -126,38 +127,52 @@ class Outlook:
 
 def simulate(
     plan: RunPlan,
-    bar: Bar,
+    bars: Sequence[Bar],
     *,
     rate: float,
     icc: float,
     trials: int,
     gates: int,
     seed: int | str = 0,
-    memo: dict[tuple[int, ...], str] | None = None,
-) -> Outlook:
-    """`gates` seeded gates of one campaign on an agent of true `rate`: each run drawn by
-    `draw_successes`, decided after each run by `decide_bar` (k-of-n by `min_passing_runs`).
+    memos: Sequence[dict[tuple[int, ...], str]] | None = None,
+) -> tuple[Outlook, ...]:
+    """`gates` seeded gates of one campaign on an agent of true `rate`, one Outlook per bar:
+    each run drawn by `draw_successes`, decided after each run by `decide_bar` (k-of-n by
+    `min_passing_runs`).
 
-    `memo`: decisions already taken, by the runs' successes; share it only between calls with
-    the same plan, bar and trials (the rule is a function of those and the counts).
+    A gate's runs are drawn once and judged by every bar: each bar reads as many of the same
+    draws as it needs, so its figures are those it would get alone, for the seeding (most of
+    the cost) of one. `memos`: per bar, decisions already taken, by the runs' successes; share
+    one only between calls with the same plan, bar and trials (the rule is a function of
+    those and the counts).
     """
-    memo = {} if memo is None else memo
-    passed = runs_total = undecided = 0
+    memos = [{} for _ in bars] if memos is None else memos
+    passed, runs_total, undecided = [0] * len(bars), [0] * len(bars), [0] * len(bars)
+    rng = random.Random(0)  # noqa: S311 - simulation, not secrets; seeded again for each gate
     for gate in range(gates):
         # float(): 0 and 0.0 are the same agent, and must draw the same gates.
-        rng = random.Random(f"{seed}:{float(rate)}:{float(icc)}:{gate}")  # noqa: S311
-        counts: tuple[int, ...] = ()
-        status = "continue"
-        while status == "continue" and len(counts) < plan.budget:
-            counts += (draw_successes(rng, trials, rate, icc),)
-            status = memo.get(counts) or memo.setdefault(counts, _status(counts, trials, bar, plan))
-        if status == "continue":
-            status = "inconclusive"
-        runs_total += len(counts)
-        undecided += status == "inconclusive"
-        if status == "pass" or (status == "inconclusive" and plan.on_inconclusive != "fail"):
-            passed += 1
-    return Outlook(rate, icc, passed / gates, runs_total / gates, gates, undecided / gates)
+        rng.seed(f"{seed}:{float(rate)}:{float(icc)}:{gate}")
+        drawn: list[int] = []
+        for index, bar in enumerate(bars):
+            memo, status = memos[index], "continue"
+            counts: tuple[int, ...] = ()
+            while status == "continue" and len(counts) < plan.budget:
+                if len(drawn) == len(counts):
+                    drawn.append(draw_successes(rng, trials, rate, icc))
+                counts += (drawn[len(counts)],)
+                status = memo.get(counts) or memo.setdefault(
+                    counts, _status(counts, trials, bar, plan)
+                )
+            if status == "continue":
+                status = "inconclusive"
+            runs_total[index] += len(counts)
+            undecided[index] += status == "inconclusive"
+            if status == "pass" or (status == "inconclusive" and plan.on_inconclusive != "fail"):
+                passed[index] += 1
+    return tuple(
+        Outlook(rate, icc, passed[i] / gates, runs_total[i] / gates, gates, undecided[i] / gates)
+        for i in range(len(bars))
+    )
 
 
 def _status(counts: tuple[int, ...], trials: int, bar: Bar, plan: RunPlan) -> str:

@@ -1,22 +1,40 @@
-"""`gate-runner check` as a process against one sandbox: every mode × every outcome (DESIGN §3).
+"""`gate-runner check` against one sandbox: every mode × every outcome (DESIGN §3).
 
-One in-process sandbox serves the module (fixture `sandbox`); each test writes its own policy
-and runs the CLI with `--api-url` and the token in SEPURUX_API_KEY.
+One in-process sandbox serves the module (fixture `sandbox`); each test writes its own policy.
+The matrix calls the use case in process (`use_case.check`, the real client over HTTP, the
+summary `check` prints rendered by report.text): the process adds nothing a cell could differ
+in. `test_a_cell_as_a_process_is_the_same_cell` holds the process to it: the exit code, the
+verdict file and the printed summary of one cell per exit code (issue 18, suite).
 """
 
 from __future__ import annotations
 
+import json
+import re
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from support import validate_verdict
 
+from gate_runner.api import RunEvent
+from gate_runner.check_plan import CheckRequest
+from gate_runner.ci import detect
+from gate_runner.policy import Policy
+from gate_runner.report import text as text_report
+from gate_runner.runner import GateClock
 from gate_runner.sandbox import Sandbox
+from gate_runner.use_case import Checked
+from gate_runner.use_case import check as check_use_case
 
 from .conftest import (
+    TOKEN,
     TOOLS_WARN,
     Result,
     assert_clean_output,
@@ -113,22 +131,81 @@ def check(sandbox: Sandbox, tmp_path: Path, *args: str) -> Result:
     return run_cli(["check", "--config", "sepurux.yml", "--api-url", sandbox.url, *args], tmp_path)
 
 
-def run_cell(sandbox: Sandbox, directory: Path, mode: Mode, outcome: Outcome) -> Result:
-    write_policy(
-        directory, mode=mode.mode, on_error=outcome.on_error, on_timeout=outcome.on_timeout
-    )
+def cell_args(sandbox: Sandbox, mode: Mode, outcome: Outcome) -> list[str]:
     args = ["check", "--config", "sepurux.yml", "--api-url", sandbox.url]
     args += ["--campaign", outcome.campaign]
     if mode.soft_exit_code is not None:
         args += ["--soft-exit-code", str(mode.soft_exit_code)]
     if outcome.timeout is not None:
         args += ["--timeout", str(outcome.timeout)]
-    return run_cli(args, directory, check_output=False)
+    return args
+
+
+class Quiet:
+    """A CheckObserver that shows nothing: a cell is its verdict and the summary printed."""
+
+    def loaded(self, policies: Sequence[Policy]) -> None:
+        pass
+
+    def api_ready(self, sandbox: Sandbox | None) -> None:
+        pass
+
+    def policy_started(self, policy: Policy, count: int) -> None:
+        pass
+
+    @contextmanager
+    def progress(self, total: int) -> Iterator[Callable[[RunEvent], None]]:
+        yield lambda _event: None
+
+
+@dataclass(frozen=True)
+class Cell:
+    """What a user meets of one cell: the exit code, the verdict document, the summary."""
+
+    code: int
+    verdict: dict[str, Any]
+    stdout: str
+    directory: Path  # where the policy is: the process names it relative to its cwd
+
+    def describe(self) -> str:
+        return f"exit {self.code}\n--- summary\n{self.stdout}"
+
+
+def run_cell(sandbox: Sandbox, directory: Path, mode: Mode, outcome: Outcome) -> Cell:
+    """The cell as `check` runs it, in process: what the CLI parses from cell_args."""
+    path = write_policy(
+        directory, mode=mode.mode, on_error=outcome.on_error, on_timeout=outcome.on_timeout
+    )
+    request = CheckRequest(
+        configs=(path,),
+        campaigns=(outcome.campaign,),
+        timeout=outcome.timeout,
+        api_url=sandbox.url,
+        soft_exit_code=mode.soft_exit_code or 0,
+    )
+    checked = check_use_case(
+        request, Quiet(), env={"SEPURUX_API_KEY": TOKEN}, ci=detect({}, cwd=directory),
+        clock=GateClock(), cancel=threading.Event(), today=date.today(),
+    )  # fmt: skip
+    assert isinstance(checked, Checked) and checked.verdict is not None
+    document = checked.verdict.to_json()
+    validate_verdict(json.loads(document))
+    assert TOKEN not in document, "the token leaked into the verdict"
+    summary = text_report.render(checked.verdict, problems=False)
+    assert TOKEN not in summary, "the token leaked into the summary"
+    return Cell(checked.verdict.exit_code, json.loads(document), summary, directory)
+
+
+def run_cell_process(sandbox: Sandbox, directory: Path, mode: Mode, outcome: Outcome) -> Result:
+    write_policy(
+        directory, mode=mode.mode, on_error=outcome.on_error, on_timeout=outcome.on_timeout
+    )
+    return run_cli(cell_args(sandbox, mode, outcome), directory, check_output=False)
 
 
 @pytest.fixture(scope="module")
-def matrix(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Result]:
-    """Every cell run at once (the processes mostly wait on polls), one folder each."""
+def matrix(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Cell]:
+    """Every cell run at once (the runs mostly wait on polls), one folder each."""
     cells = [(m, o) for m in MODES for o in OUTCOMES]
     with ThreadPoolExecutor(max_workers=8) as pool:
         futures = {
@@ -140,17 +217,50 @@ def matrix(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> dict[s
         return {cell: future.result() for cell, future in futures.items()}
 
 
+# One cell per exit code the matrix gives (0, 1, 3, the soft exit code), run as processes.
+PROCESS_CELLS = [("hard", "fail"), ("soft-10", "fail"), ("soft", "error"), ("observe", "warn")]
+
+
+@pytest.mark.parametrize(("mode_id", "outcome_id"), PROCESS_CELLS)
+def test_a_cell_as_a_process_is_the_same_cell(
+    sandbox: Sandbox, matrix: dict[str, Cell], tmp_path: Path, mode_id: str, outcome_id: str
+) -> None:
+    mode = next(m for m in MODES if m.id == mode_id)
+    outcome = next(o for o in OUTCOMES if o.id == outcome_id)
+    result = run_cell_process(sandbox, tmp_path, mode, outcome)
+    assert_clean_output(result)
+    cell = matrix[f"{mode_id}-{outcome_id}"]
+    assert result.code == cell.code == expected_exit(mode, outcome), result.describe()
+    verdict = checked_verdict(result)
+    moving = ("timings", "campaigns")  # times and run ids
+    assert _same(cell, {k: v for k, v in verdict.items() if k not in moving}) == _same(
+        cell, {k: v for k, v in cell.verdict.items() if k not in moving}
+    )
+    assert [c["outcome"] for c in verdict["campaigns"]] == [
+        c["outcome"] for c in cell.verdict["campaigns"]
+    ]
+    # The summary the process printed is the one the cell rendered (its times aside).
+    assert _same(cell, cell.stdout) in _same(cell, result.stdout)
+    assert_no_token_in_files(tmp_path)
+
+
+def _same(cell: Cell, data: Any) -> str:
+    """As the process names things: the policy relative to its cwd; no time, no run id."""
+    text = data if isinstance(data, str) else json.dumps(data, sort_keys=True)
+    text = text.replace(f"{cell.directory}/", "")
+    return re.sub(r"\d+(\.\d+)? ?(ms|s)\b|[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}", "T", text)
+
+
 @pytest.mark.parametrize("outcome", OUTCOMES, ids=[o.id for o in OUTCOMES])
 @pytest.mark.parametrize("mode", MODES, ids=[m.id for m in MODES])
 def test_mode_by_outcome(
-    sandbox: Sandbox, matrix: dict[str, Result], mode: Mode, outcome: Outcome
+    sandbox: Sandbox, matrix: dict[str, Cell], mode: Mode, outcome: Outcome
 ) -> None:
     result = matrix[f"{mode.id}-{outcome.id}"]
-    assert_clean_output(result)
     code = expected_exit(mode, outcome)
     assert result.code == code, result.describe()
 
-    verdict = checked_verdict(result)
+    verdict = result.verdict
     assert verdict["exit_code"] == code
     assert verdict["outcome"] == outcome.outcome
     assert verdict["blocking"] is (code in (1, 3))
@@ -206,7 +316,6 @@ def test_mode_by_outcome(
     if outcome.id == "pass":
         assert "FAIL" not in result.stdout
         assert "ERROR" not in result.stdout
-    assert_no_token_in_files(result.cwd)
 
 
 def test_server_error_500_is_no_decision(sandbox: Sandbox, tmp_path: Path) -> None:

@@ -302,7 +302,7 @@ def test_explain_prints_each_campaign_s_simulated_outlook(tmp_path: Path) -> Non
     for row, icc in zip(outlook["rows"], (0.0, 0.05), strict=True):
         assert row["rates"] == [0.8, 0.85, 0.9] and row["icc"] == icc
         assert row["p_pass"] == sorted(row["p_pass"])  # a better agent passes more often
-        again = simulate(plan, bar, rate=0.9, icc=icc, trials=20, gates=GATES, seed=SEED)
+        (again,) = simulate(plan, (bar,), rate=0.9, icc=icc, trials=20, gates=GATES, seed=SEED)
         assert row["p_pass"][2] == round(again.passes, 3)
         assert row["mean_runs"][2] == round(again.mean_runs, 2)
         assert all(1.0 <= m <= 5.0 for m in row["mean_runs"])

@@ -11,6 +11,7 @@ import pytest
 
 from gate_runner.ci import detect
 from gate_runner.config import load_policy
+from gate_runner.enforce import decided_verdict
 from gate_runner.errors import UsageError
 from gate_runner.git_commands import Git
 from gate_runner.governance.check_gate import (
@@ -19,7 +20,7 @@ from gate_runner.governance.check_gate import (
     govern,
     prepare,
 )
-from gate_runner.runner import GateOptions, evaluate_payloads
+from gate_runner.runner import GateOptions, judge_payloads
 
 TODAY = date.today()  # load_policy checks waivers against today's date too
 POLICY = """\
@@ -64,10 +65,11 @@ def test_a_waiver_the_rules_refuse_does_not_apply(
     assert len(gate.policy.waivers) == live
     assert gate.waivers is not None and gate.baseline is None and gate.comparison is None
     options = GateOptions()
-    judged = evaluate_payloads(
+    judged = judge_payloads(
         gate.policy, {"core": _payload(0.5)}, options, ci=detect({}), today=TODAY
     )
-    verdict = govern(judged, gate, rejudge=None, baseline={}, soft_exit_code=0)
+    governed = govern(judged, gate, rejudge=None, baseline={})
+    verdict = decided_verdict(governed, soft_exit_code=0, interrupted=False)
     assert verdict.exit_code == code
     assert verdict.waivers is not None and verdict.waivers["live"] == live
 
@@ -75,9 +77,10 @@ def test_a_waiver_the_rules_refuse_does_not_apply(
 def test_govern_tells_new_failures_from_the_baselines(tmp_path: Path) -> None:
     gate = prepare(_policy(tmp_path), GovernanceRequest(), load=_load, env={}, today=TODAY)
     payloads = {"core": _payload(0.95, "refund", "search")}
-    judged = evaluate_payloads(gate.policy, payloads, GateOptions(), ci=detect({}), today=TODAY)
+    judged = judge_payloads(gate.policy, payloads, GateOptions(), ci=detect({}), today=TODAY)
     baseline = {"core": _payload(0.95, "search")}
-    verdict = govern(judged, gate, rejudge=None, baseline=baseline, soft_exit_code=0)
+    governed = govern(judged, gate, rejudge=None, baseline=baseline)
+    verdict = decided_verdict(governed, soft_exit_code=0, interrupted=False)
     failures = {f.tool: f.status for f in verdict.campaigns[0].failures or ()}
     assert failures == {"refund": "new", "search": "existing"}
     assert verdict.exit_code == 0

@@ -7,7 +7,14 @@ import statistics
 
 import pytest
 
-from gate_runner.statistics.simulation import Binomial, draw_successes, run_rate, run_rng
+from gate_runner.statistics import Bar, RunPlan
+from gate_runner.statistics.simulation import (
+    Binomial,
+    draw_successes,
+    run_rate,
+    run_rng,
+    simulate,
+)
 
 
 def test_same_seed_same_sequence_of_runs() -> None:
@@ -60,3 +67,16 @@ def test_icc_zero_draws_today_s_binomial_and_beta_binomial_spreads_wider() -> No
     # Beta-binomial variance n p q (1 + (n - 1) rho) = 8 * 3.45 = 27.6 against 8 at rho 0.
     assert statistics.fmean(wide) == pytest.approx(40, abs=0.3)
     assert statistics.variance(wide) == pytest.approx(27.6, rel=0.1)
+
+
+@pytest.mark.parametrize("icc", [0.0, 0.1])
+def test_bars_judged_together_get_the_figures_each_gets_alone(icc: float) -> None:
+    """explain's outlook draws a rate two bars show once (issue 18): the same gates either way."""
+    plan = RunPlan(repeat=2, max_runs=6, confidence=0.9)
+    bars = [Bar("min_pass_rate", "pass_rate", limit, "min") for limit in (0.8, 0.85, 0.9)]
+    together = simulate(plan, bars, rate=0.85, icc=icc, trials=30, gates=300, seed=3)
+    alone = [
+        simulate(plan, [bar], rate=0.85, icc=icc, trials=30, gates=300, seed=3)[0] for bar in bars
+    ]
+    assert together == tuple(alone)
+    assert len({o.mean_runs for o in together}) > 1  # the bars read different numbers of runs
