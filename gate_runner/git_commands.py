@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gate_runner.errors import UsageError
+
+if TYPE_CHECKING:
+    import subprocess
 
 GIT_TIMEOUT_S = 60.0
 _SHA = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?\Z")
@@ -63,6 +66,9 @@ class Git:
         return self._capped(["cat-file", kind, spec], limit)
 
     def _capped(self, args: Sequence[str], limit: int) -> bytes:
+        # late: validate reads extends' git entries (is_full_sha) and never runs git
+        import subprocess
+
         try:
             process = subprocess.Popen(
                 ["git", *args],
@@ -122,6 +128,9 @@ class Git:
         env: Mapping[str, str] | None = None,
         timeout: float = GIT_TIMEOUT_S,
     ) -> subprocess.CompletedProcess[bytes]:
+        # late: validate reads extends' git entries (is_full_sha) and never runs git
+        import subprocess
+
         try:
             return subprocess.run(
                 ["git", *args],
