@@ -9,7 +9,7 @@ from typing import Literal
 # Re-exported (the "as" form is mypy's explicit re-export): Origin lives apart so the loader
 # can record positions without generating this module's dataclasses.
 from gate_runner.provenance import Origin as Origin  # noqa: PLC0414
-from gate_runner.statistics import RunPlan
+from gate_runner.statistics import Budget, RunPlan
 
 Mode = Literal["observe", "soft", "hard"]
 ErrorPolicy = Literal["fail", "pass"]
@@ -112,6 +112,8 @@ class GateSection:
     on_timeout: ErrorPolicy
     # What a loosening change gets under `check --policy-ref`; read from the base policy.
     policy_changes: PolicyChangesSetting = "review"
+    # `gate.budget` (issue 21): what the whole gate may spend; Budget() caps nothing.
+    budget: Budget = field(default_factory=Budget)
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,12 @@ from gate_runner.campaign_result import errored_result, judge_payload, result_of
 from gate_runner.enforce import decide_gate, mode_in_force
 from gate_runner.errors import ServiceError, UsageError
 from gate_runner.policy import Campaign, Mode, Policy
-from gate_runner.repeats import inconclusive_note, judge_runs
+from gate_runner.repeats import inconclusive_note, judge_runs, settle_chance
 from gate_runner.run_checks import Stop
 from gate_runner.settings import gate_timeout
+from gate_runner.statistics.budget import Budget, Spend, runs_left, spend, total
 from gate_runner.thresholds import needs_reliability, request_thresholds
+from gate_runner.trials import trials_of
 from gate_runner.verdict import (
     CampaignResult,
     CIContext,
@@ -135,8 +137,8 @@ def run_gate(
         for request, outcome in zip(requests, outcomes, strict=True):
             campaign = next(c for c in campaigns if c.key == request.key)
             runs[campaign.key].append(result_of_run(policy, campaign, outcome, options, today))
-        requests = []
         stop = _stop(deadline, cancel)
+        waiting: list[Campaign] = []
         for campaign in campaigns:
             if campaign.key in final:
                 continue
@@ -149,14 +151,60 @@ def run_gate(
                 baseline=_baseline_runs(options, campaign.key),
             )
             if judged.more:
-                requests.append(run_request(campaign, len(runs[campaign.key]) + 1))
+                waiting.append(campaign)
             else:
                 final[campaign.key] = judged.result
+        served = _serve(policy, waiting, runs, options)
+        requests = [run_request(c, len(runs[c.key]) + 1) for c in served]
+        for campaign in waiting:
+            if campaign not in served:  # gate.budget is spent: judged on the runs it has
+                final[campaign.key] = judge_runs(
+                    policy,
+                    campaign,
+                    runs[campaign.key],
+                    today=today,
+                    baseline=_baseline_runs(options, campaign.key),
+                    capped=True,
+                ).result
     interrupted = cancel is not None and cancel.is_set()
     results = [final[c.key] for c in campaigns]
-    return assemble(
+    budget = policy.gate.budget
+    if budget != Budget():
+        results = [replace(r, spent=_spent(policy, runs[r.key])) for r in results]
+    verdict = assemble(
         policy, results, options, ci=ci, clock=clock, interrupted=interrupted, today=today
     )
+    if budget == Budget():
+        return verdict
+    spent = total([r.spent for r in results if r.spent is not None], budget)
+    return replace(verdict, budget=budget, spent=spent)
+
+
+def _spent(policy: Policy, runs: Sequence[CampaignResult]) -> Spend:
+    """The runs a campaign started, the trials their payloads counted, their price."""
+    return spend((trials_of(policy, r.payload) for r in runs), policy.gate.budget)
+
+
+def _serve(
+    policy: Policy,
+    waiting: Sequence[Campaign],
+    runs: Mapping[str, Sequence[CampaignResult]],
+    options: GateOptions,
+) -> list[Campaign]:
+    """The waiting campaigns that get one more run: all while gate.budget allows; else the
+    ones where a run is most likely to settle the answer (docs/statistics.md, "Spend where
+    it decides"), in the policy's order on a tie."""
+    budget = policy.gate.budget
+    spent = total((_spent(policy, r) for r in runs.values()), budget)
+    left = runs_left(budget, spent)
+    if left is None or left >= len(waiting):
+        return list(waiting)
+    chance = {
+        c.key: settle_chance(policy, c, runs[c.key], _baseline_runs(options, c.key))
+        for c in waiting
+    }
+    ranked = sorted(waiting, key=lambda c: -chance[c.key])  # sorted is stable: policy order
+    return ranked[:left]
 
 
 def _baseline_runs(options: GateOptions, key: str) -> list[DecisionPayload]:

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from gate_runner.errors import ServiceErrorKind
+from gate_runner.statistics.budget import Budget, Spend
 
 # What the service answers for one finished run: the data every check reads.
 DecisionPayload = dict[str, Any]
@@ -27,6 +28,7 @@ RunErrorKind = ServiceErrorKind | Literal["usage", "policy"]
 
 SCHEMA_VERSION = 1
 GOVERNANCE_FIELDS = ("policy_changes", "baseline", "waivers")
+BUDGET_FIELDS = ("budget", "spent")
 OUTCOMES: tuple[Outcome, ...] = ("pass", "fail", "warn", "error", "inconclusive")
 
 
@@ -161,6 +163,8 @@ class CampaignResult:
     spread: str | None = None  # "2 of 3 runs passed on their own, 1 failed; pass_rate 0.8–0.9"
     # What on_inconclusive made of an inconclusive outcome (blocking follows it).
     inconclusive_policy: OnInconclusive | None = None
+    # Issue 21: the runs, trials and money this campaign spent, when the policy sets gate.budget.
+    spent: Spend | None = None
 
 
 @dataclass(frozen=True)
@@ -227,6 +231,9 @@ class Verdict:
     schema_version: int = SCHEMA_VERSION
     # Filled only when several policies were merged into this verdict (gate_runner.monorepo).
     policies: tuple[PolicyPart, ...] = field(default=())
+    # Issue 21: the gate's gate.budget and what all its campaigns spent (None: no budget set).
+    budget: Budget | None = None
+    spent: Spend | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = _jsonable(asdict(self))
@@ -234,9 +241,14 @@ class Verdict:
         for name in GOVERNANCE_FIELDS:
             if data.get(name) is None:
                 data.pop(name, None)
+        for name in BUDGET_FIELDS:
+            if data.get(name) is None:
+                data.pop(name, None)
         for campaign in data["campaigns"]:
             if campaign.get("failures") is None:
                 campaign.pop("failures", None)
+            if campaign.get("spent") is None:
+                campaign.pop("spent", None)  # only a gate with a budget says what it spent
             _drop_empty_diagnostics(campaign.get("error"))
         _drop_empty_diagnostics(data.get("error"))
         if not data["policies"]:

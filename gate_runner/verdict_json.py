@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gate_runner.statistics.budget import Budget, Spend
 from gate_runner.verdict import (
     SCHEMA_VERSION,
     Aggregate,
@@ -54,7 +55,13 @@ def verdict_from_dict(data: dict[str, Any]) -> Verdict:
             PolicyPart(**{**p, "campaigns": tuple(p["campaigns"])})
             for p in data.get("policies") or ()
         ),
+        budget=Budget(**data["budget"]) if data.get("budget") else None,
+        spent=_spent(data.get("spent")),
     )
+
+
+def _spent(data: dict[str, Any] | None) -> Spend | None:
+    return Spend(**data) if isinstance(data, dict) else None
 
 
 def _location(data: dict[str, Any] | None) -> Location | None:
@@ -133,6 +140,7 @@ def _campaign(data: dict[str, Any]) -> CampaignResult:
         flaky=bool(data.get("flaky", False)),
         spread=data.get("spread"),
         inconclusive_policy=data.get("inconclusive_policy"),
+        spent=_spent(data.get("spent")),
     )
 
 
