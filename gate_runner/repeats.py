@@ -21,7 +21,7 @@ from gate_runner.statistics import (
     RunPlan,
     Sample,
     flakiness,
-    next_run_settles,
+    next_run_priority,
     settle,
     spread,
     variability,
@@ -151,22 +151,22 @@ def judge_runs(
     return Judged(result, more=waiting)
 
 
-def settle_chance(
+def run_priority(
     policy: Policy,
     campaign: Campaign,
     runs: Sequence[CampaignResult],
     baseline: Sequence[dict[str, Any]] = (),
-) -> float:
-    """How likely one more run settles this waiting campaign: the least likely of its
-    undecided thresholds (docs/statistics.md, "Spend where it decides")."""
+) -> tuple[float, float]:
+    """Where one more run of this waiting campaign ranks: its least settled undecided
+    threshold's `next_run_priority` (docs/statistics.md, "Spend where it decides")."""
     judged = CampaignChecks(policy, campaign, runs, baseline)
     judged.checks()
-    chances = [
-        next_run_settles(judged.samples[metric], judged.bars[metric], campaign.runs)
+    priorities = [
+        next_run_priority(judged.samples[metric], judged.bars[metric], campaign.runs)
         for metric, decision in judged.decisions.items()
         if decision.status == "continue"
     ]
-    return min(chances, default=0.0)
+    return min(priorities, default=(0.0, 0.0))
 
 
 def inconclusive_note(result: CampaignResult) -> str | None:

@@ -18,7 +18,7 @@ from gate_runner.campaign_result import errored_result, judge_payload, result_of
 from gate_runner.enforce import decide_gate, mode_in_force
 from gate_runner.errors import ServiceError, UsageError
 from gate_runner.policy import Campaign, Mode, Policy
-from gate_runner.repeats import inconclusive_note, judge_runs, settle_chance
+from gate_runner.repeats import inconclusive_note, judge_runs, run_priority
 from gate_runner.run_checks import Stop
 from gate_runner.settings import gate_timeout
 from gate_runner.statistics.budget import Budget, Spend, runs_left, spend, total
@@ -199,11 +199,11 @@ def _serve(
     left = runs_left(budget, spent)
     if left is None or left >= len(waiting):
         return list(waiting)
-    chance = {
-        c.key: settle_chance(policy, c, runs[c.key], _baseline_runs(options, c.key))
-        for c in waiting
+    priority = {
+        c.key: run_priority(policy, c, runs[c.key], _baseline_runs(options, c.key)) for c in waiting
     }
-    ranked = sorted(waiting, key=lambda c: -chance[c.key])  # sorted is stable: policy order
+    # Highest first; sorted is stable, so a tie keeps the policy's order.
+    ranked = sorted(waiting, key=lambda c: priority[c.key], reverse=True)
     return ranked[:left]
 
 

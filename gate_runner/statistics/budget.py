@@ -99,6 +99,26 @@ def runs_left(budget: Budget, spent: Spend) -> int | None:
     return max(budget.runs - spent.runs, 0)
 
 
+def next_run_priority(samples: tuple[Sample, ...], bar: Bar, plan: RunPlan) -> tuple[float, float]:
+    """Where a run is best spent, highest first: the chance the next run settles `bar`,
+    then (for ties, mostly all 0 while a rule needs several runs to decide anything) how
+    many standard errors the estimate so far stands from the bar: the further, the sooner
+    the rule decides it."""
+    return next_run_settles(samples, bar, plan), _margin(samples, bar)
+
+
+def _margin(samples: tuple[Sample, ...], bar: Bar) -> float:
+    if counted(samples):
+        successes, trials = pooled_counts(samples)
+        rate = successes / trials
+        error = math.sqrt(max(rate * (1.0 - rate), 0.25 / trials) / trials)
+        return abs(rate - bar.limit) / error
+    values = [s.value for s in samples]
+    mean = sum(values) / len(values)
+    spread = math.sqrt(sum((v - mean) ** 2 for v in values) / max(len(values) - 1, 1))
+    return abs(mean - bar.limit) / max(spread / math.sqrt(len(values)), 1e-9)
+
+
 def next_run_settles(samples: tuple[Sample, ...], bar: Bar, plan: RunPlan) -> float:
     """The probability that one more run settles `bar`: pass or fail, not continue (nor
     inconclusive at max_runs, which settles nothing).
