@@ -131,14 +131,14 @@ def _lines(tmp_path: Path) -> list[str]:
 
 
 def test_the_run_the_budget_leaves_goes_where_it_most_likely_decides(tmp_path: Path) -> None:
-    # "coin" sits on the bar (no run settles it); "likely" is well above it. The budget
-    # leaves one run past both campaigns' repeat: it goes to "likely", though "coin" comes
+    # "coin" sits on the bar (no run settles it); "near" is well above it. The budget
+    # leaves one run past both campaigns' repeat: it goes to "near", though "coin" comes
     # first in the policy.
     scenario = {
         "seed": 12,
         "campaigns": [
             {"name": k, "duration": 0.05, "metrics": {"pass_rate": {"true": p, "trials": 50}}}
-            for k, p in {"coin": 0.85, "likely": 0.95}.items()
+            for k, p in {"coin": 0.85, "near": 0.95}.items()
         ],
     }
     doc = {
@@ -147,11 +147,11 @@ def test_the_run_the_budget_leaves_goes_where_it_most_likely_decides(tmp_path: P
         "statistics": {"confidence": 0.95, "trials": "trace_count"},
         "enforcement": {"mode": "hard"},
         "thresholds": {"min_pass_rate": 0.85},
-        "campaigns": {"coin": {}, "likely": {}},
+        "campaigns": {"coin": {}, "near": {}},
     }
     write_yaml(tmp_path / "sepurux.yml", doc)
     with Sandbox(Scenario.from_dict(scenario), host="127.0.0.1", port=0, token=TOKEN) as box:
         result = run_cli(["check", "--api-url", box.url], tmp_path)
         assert box.runs_created == 5
     spent = {c["key"]: c["spent"]["runs"] for c in checked_verdict(result)["campaigns"]}
-    assert spent == {"coin": 2, "likely": 3}, result.describe()
+    assert spent == {"coin": 2, "near": 3}, result.describe()
