@@ -91,12 +91,22 @@ def worst_case(plans: Mapping[str, RunPlan], budget: Budget) -> str:
 
 
 def runs_left(budget: Budget, spent: Spend) -> int | None:
-    """How many more runs may start (None: no cap); 0 once the trials are spent."""
-    if budget.trials is not None and (spent.trials or 0) >= budget.trials:
-        return 0
-    if budget.runs is None:
-        return None
-    return max(budget.runs - spent.runs, 0)
+    """How many more runs may start (None: no cap).
+
+    Under `trials`, only as many runs as the trials left cover at the mean trials a run
+    has spent so far: a run's count is known only once it ran, so a cap is kept by not
+    starting a run it would likely break.
+    """
+    left: list[int] = []
+    if budget.runs is not None:
+        left.append(max(budget.runs - spent.runs, 0))
+    if budget.trials is not None:
+        used = spent.trials or 0
+        if used >= budget.trials:
+            left.append(0)
+        elif used and spent.runs:
+            left.append(int((budget.trials - used) // (used / spent.runs)))
+    return min(left) if left else None
 
 
 def next_run_priority(samples: tuple[Sample, ...], bar: Bar, plan: RunPlan) -> tuple[float, float]:

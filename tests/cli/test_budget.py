@@ -86,15 +86,15 @@ def test_on_inconclusive_warn_lets_a_budget_stopped_campaign_through(
 
 
 def test_trials_and_money_are_counted_from_the_payloads(sandbox: Sandbox, tmp_path: Path) -> None:
-    # 50 trials a run: a budget of 450 trials stops new runs once 9 runs have spent them.
+    # 50 trials a run: a budget of 450 trials serves 9 runs.
     _policy(tmp_path, {"trials": 450, "cost_per_trial": 0.02})
     result = run_cli(["check", "--api-url", sandbox.url], tmp_path)
     verdict = checked_verdict(result)
     spent = verdict["spent"]
     assert spent["trials"] == 50 * sandbox.runs_created
     assert spent["cost"] == pytest.approx(spent["trials"] * 0.02)
-    # Round 1 (8 runs, 400 trials) leaves room; no run starts once 450 are spent.
-    assert 9 <= sandbox.runs_created <= 12
+    # Round 1 (8 runs, 400 trials) leaves 50: one more run of 50 fits, and no other.
+    assert sandbox.runs_created == 9 and spent["trials"] == 450
     assert all(c["spent"]["trials"] == 50 * c["spent"]["runs"] for c in verdict["campaigns"])
     runs = sandbox.runs_created
     assert f"spent: {runs} runs, {50 * runs} of 450 trials, cost {spent['cost']:g}" in result.stdout

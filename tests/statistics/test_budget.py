@@ -57,7 +57,10 @@ def test_spend_counts_runs_trials_and_money() -> None:
         (Budget(runs=10), Spend(8, 400), 2),
         (Budget(runs=10), Spend(12, 600), 0),
         (Budget(runs=10, trials=450), Spend(9, 450), 0),  # the trials are spent first
-        (Budget(trials=450), Spend(8, 400), None),
+        (Budget(trials=450), Spend(8, 400), 1),  # 50 left: one run of 50 fits
+        (Budget(trials=440), Spend(8, 400), 0),  # 40 left: a run of 50 would break it
+        (Budget(runs=3, trials=5000), Spend(1, 50), 2),
+        (Budget(trials=450), Spend(8, None), None),  # no count yet: nothing to go by
     ],
 )
 def test_runs_left(budget: Budget, spent: Spend, left: int | None) -> None:
