@@ -20,6 +20,10 @@ one is missed. It also recomputes the figures docs/statistics.md quotes exactly.
 
 Run: .venv/bin/pip install -e ".[bench]"; .venv/bin/python bench/decisions.py
 (--quick: 400 gates a point every 0.05, seconds; --no-plot skips docs/decisions.png)
+
+--budget-sweep (issue 21, bench/budget_sweep.py): for a fixed total budget across 4
+campaigns, the share of correct blocking answers with the planner's allocation against an
+even split (--gates seeded gates; --quick: 400).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from multiprocessing import Pool
 from pathlib import Path
 
 from _common import REPO, machine, table
+from budget_sweep import budget_rows, budget_sweep
 
 from gate_runner.statistics import Bar, RunPlan, Sample, decide_bar, settle, wilson
 from gate_runner.statistics.sequential import Sprt, operating_characteristic
@@ -313,8 +318,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="400 gates, every 0.05: a smoke run")
     parser.add_argument("--plot", type=Path, default=REPO / "docs" / "decisions.png")
     parser.add_argument("--no-plot", action="store_true")
+    parser.add_argument("--budget-sweep", action="store_true", help="issue 21's budget sweep")
     args = parser.parse_args(argv)
     gates = 400 if args.quick else args.gates
+    if args.budget_sweep:
+        return _budget(gates, args.seed, args.quick)
     step = 5 if args.quick else 1
     trues = tuple(round(0.70 + 0.01 * i, 2) for i in range(0, 31, step))
     started = time.monotonic()
@@ -332,6 +340,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"\nplot: {args.plot}")
     print(f"<!-- sweep: {time.monotonic() - started:.0f} s -->")
     return 0 if all(met for met, _ in checks) else 1
+
+
+def _budget(gates: int, seed: int, quick: bool) -> int:
+    started = time.monotonic()
+    shares = budget_sweep(gates, seed)
+    command = f"bench/decisions.py --budget-sweep --gates {gates} --seed {seed}"
+    print(f"<!-- {command}{' --quick' if quick else ''}; {machine()} -->")
+    headers = ["budget (runs)", "per campaign", "planner: correct", "even split", "difference"]
+    print(table(headers, budget_rows(shares)))
+    print(f"<!-- sweep: {time.monotonic() - started:.0f} s -->")
+    return 0
 
 
 if __name__ == "__main__":

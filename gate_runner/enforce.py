@@ -15,6 +15,7 @@ from typing import Any
 from gate_runner import __version__
 from gate_runner.errors import ExitCode
 from gate_runner.policy import Campaign, Mode, Policy
+from gate_runner.statistics.budget import Budget, Spend
 from gate_runner.verdict import (
     CampaignResult,
     CIContext,
@@ -159,6 +160,9 @@ class Undecided:
     # the summary adds after the campaigns' count.
     gate_fails: bool = False
     because: str = ""
+    # gate.budget (issue 21): what the gate may spend and what it spent; None without one.
+    budget: Budget | None = None
+    spent: Spend | None = None
 
 
 def decided_verdict(judged: Undecided, *, soft_exit_code: int, interrupted: bool) -> Verdict:
@@ -196,6 +200,8 @@ def verdict_with(judged: Undecided, decision: GateDecision, *, interrupted: bool
         policy_changes=judged.policy_changes,
         baseline=judged.baseline,
         waivers=judged.waivers,
+        budget=judged.budget,
+        spent=judged.spent,
         tool={"name": "gate-runner", "version": __version__},
     )
 

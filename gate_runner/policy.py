@@ -9,7 +9,7 @@ from typing import Literal
 # Re-exported (the "as" form is mypy's explicit re-export): Origin lives apart so the loader
 # can record positions without generating this module's dataclasses.
 from gate_runner.provenance import Origin as Origin  # noqa: PLC0414
-from gate_runner.statistics import RunPlan
+from gate_runner.statistics import Budget, RunPlan
 
 Mode = Literal["observe", "soft", "hard"]
 ErrorPolicy = Literal["fail", "pass"]
@@ -136,6 +136,8 @@ class GateSection:
     # "codeowners": the policy file's owners in the base ref's CODEOWNERS. Read from the base.
     policy_owners: tuple[str, ...] | Literal["codeowners"] = ()
     reuse: Reuse | None = None  # off unless the policy sets gate.reuse (issue 21)
+    # `gate.budget` (issue 21): what the whole gate may spend; Budget() caps nothing.
+    budget: Budget = field(default_factory=Budget)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from gate_runner.statistics import (
     RunPlan,
     Sample,
     flakiness,
+    next_run_priority,
     settle,
     spread,
     variability,
@@ -83,12 +84,16 @@ def judge_runs(
     today: date,
     last_chance: Stop | None = None,
     baseline: Sequence[dict[str, Any]] = (),
+    capped: bool = False,
 ) -> Judged:
     """The campaign over `runs` (each already judged alone, in the order they ran).
 
     `last_chance` says no further run can start (the deadline passed, or it was cancelled):
-    a decision still waiting for one becomes `inconclusive`.
+    a decision still waiting for one becomes `inconclusive`. `capped`: gate.budget is
+    what stopped it (`stopped: budget`, and the checks name gate.budget, not max_runs).
     """
+    if capped:
+        last_chance = "budget"
     plan = campaign.runs
     records = tuple(record(policy, campaign, r) for r in runs)
     last = runs[-1]
@@ -110,13 +115,13 @@ def judge_runs(
     waiting = judged.waiting and len(runs) < plan.budget and last_chance is None
     if judged.waiting and not waiting:
         stop: Stop = last_chance or "budget"
-        checks = [_undecided(c, stop, len(runs)) for c in checks]
+        checks = [_undecided(c, stop, len(runs), capped=capped) for c in checks]
     elif plan.sequential and any(c.status == "inconclusive" for c in checks):
         stop = "budget"  # the sequential rule itself ran out of runs (decide_bar said so)
     else:
         stop = "decided" if plan.sequential or plan.min_passing_runs else "planned"
     if not waiting:
-        checks = [_what_to_do(c, plan) for c in checks]
+        checks = [_what_to_do(c, plan, capped=capped) for c in checks]
     checks = apply_waivers(
         checks, [w for w in policy.waivers if w.campaign == campaign.key], today=today
     )
@@ -146,6 +151,24 @@ def judge_runs(
     return Judged(result, more=waiting)
 
 
+def run_priority(
+    policy: Policy,
+    campaign: Campaign,
+    runs: Sequence[CampaignResult],
+    baseline: Sequence[dict[str, Any]] = (),
+) -> tuple[float, float]:
+    """Where one more run of this waiting campaign ranks: its least settled undecided
+    threshold's `next_run_priority` (docs/statistics.md, "Spend where it decides")."""
+    judged = CampaignChecks(policy, campaign, runs, baseline)
+    judged.checks()
+    priorities = [
+        next_run_priority(judged.samples[metric], judged.bars[metric], campaign.runs)
+        for metric, decision in judged.decisions.items()
+        if decision.status == "continue"
+    ]
+    return min(priorities, default=(0.0, 0.0))
+
+
 def inconclusive_note(result: CampaignResult) -> str | None:
     """The verdict note that says what on_inconclusive did with an inconclusive campaign."""
     if result.outcome != "inconclusive" or result.inconclusive_policy is None:
@@ -153,21 +176,24 @@ def inconclusive_note(result: CampaignResult) -> str | None:
     return f"{result.key}: {settle(result.inconclusive_policy)[1]}"
 
 
-def _undecided(check: Check, stop: Stop, runs: int) -> Check:
+def _undecided(check: Check, stop: Stop, runs: int, *, capped: bool) -> Check:
     if check.status != "inconclusive" or (
-        "undecided" in check.message and "max_runs" in check.message
+        "undecided" in check.message and "max_runs" in check.message and not capped
     ):
         return check
     why = {"deadline": "the gate's deadline", "budget": "max_runs"}.get(stop, "the saved runs")
+    if capped:
+        why = "gate.budget: spent"
     return replace(check, message=f"{check.message}; undecided after {runs} runs ({why})")
 
 
-def _what_to_do(check: Check, plan: RunPlan) -> Check:
+def _what_to_do(check: Check, plan: RunPlan, *, capped: bool) -> Check:
     """An inconclusive check says how to get an answer, not only the test's error rates."""
     if check.status != "inconclusive" or plan.confidence is None:
         return check
+    raise_it = "gate.budget" if capped else f"max_runs (now {plan.budget})"
     advice = (
-        f"to decide it: raise max_runs (now {plan.budget}), add attempts per run, "
+        f"to decide it: raise {raise_it}, add attempts per run, "
         "or accept it with on_inconclusive: warn"
     )
     return replace(check, message=f"{check.message}; {advice}")

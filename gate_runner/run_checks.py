@@ -48,6 +48,7 @@ class CampaignChecks:
         self.waiting = False
         self.samples: dict[str, tuple[Sample, ...]] = {}
         self.decisions: dict[str, Decision] = {}
+        self.bars: dict[str, Bar] = {}  # the bar each decision was taken against
         self.rule: str | None = None
 
     def per_run(self, check_id: str) -> list[Check]:
@@ -104,6 +105,7 @@ class CampaignChecks:
         except AggregationError as error:
             return replace(own[-1], status="error", message=str(error), actual=None)
         self.decisions[metric] = decision
+        self.bars[metric] = bar
         self.rule = self.rule or decision.rule
         if decision.status == "continue":
             self.waiting = True

@@ -20,10 +20,12 @@ from gate_runner.enforce import Undecided, decided_verdict, mode_in_force
 from gate_runner.errors import ServiceError, UsageError
 from gate_runner.governance.history.reuse import ReusedRuns
 from gate_runner.policy import Campaign, Mode, Policy
-from gate_runner.repeats import inconclusive_note, judge_runs
+from gate_runner.repeats import inconclusive_note, judge_runs, run_priority
 from gate_runner.run_checks import Stop
 from gate_runner.settings import gate_timeout
+from gate_runner.statistics.budget import Budget, Spend, runs_left, spend, total
 from gate_runner.thresholds import needs_reliability, request_thresholds
+from gate_runner.trials import trials_of
 from gate_runner.verdict import (
     CampaignResult,
     CIContext,
@@ -151,8 +153,8 @@ def run_gate(
         for request, outcome in zip(requests, outcomes, strict=True):
             campaign = next(c for c in campaigns if c.key == request.key)
             runs[campaign.key].append(result_of_run(policy, campaign, outcome, options, today))
-        requests = []
         stop = _stop(deadline, cancel)
+        waiting: list[Campaign] = []
         for campaign in campaigns:
             if campaign.key in final:
                 continue
@@ -165,11 +167,30 @@ def run_gate(
                 baseline=_baseline_runs(options, campaign.key),
             )
             if judged.more:
-                requests.append(run_request(campaign, len(runs[campaign.key]) + 1))
+                waiting.append(campaign)
             else:
                 final[campaign.key] = judged.result
+        served = _serve(policy, waiting, runs, options)
+        requests = [run_request(c, len(runs[c.key]) + 1) for c in served]
+        for campaign in waiting:
+            if campaign not in served:  # gate.budget is spent: judged on the runs it has
+                final[campaign.key] = judge_runs(
+                    policy,
+                    campaign,
+                    runs[campaign.key],
+                    today=today,
+                    baseline=_baseline_runs(options, campaign.key),
+                    capped=True,
+                ).result
     results = [final[c.key] for c in campaigns]
-    return undecided(policy, results, options, ci=ci, clock=clock, today=today)
+    budget = policy.gate.budget
+    if budget != Budget():
+        results = [replace(r, spent=_spent(policy, runs[r.key])) for r in results]
+    gathered = undecided(policy, results, options, ci=ci, clock=clock, today=today)
+    if budget == Budget():
+        return gathered
+    spent = total([r.spent for r in results if r.spent is not None], budget)
+    return replace(gathered, budget=budget, spent=spent)
 
 
 def _judge_reused(
@@ -189,6 +210,33 @@ def _judge_reused(
         baseline=_baseline_runs(options, campaign.key),
     )
     return replace(judged.result, reused=stored.reused)
+
+
+def _spent(policy: Policy, runs: Sequence[CampaignResult]) -> Spend:
+    """The runs a campaign started, the trials their payloads counted, their price."""
+    return spend((trials_of(policy, r.payload) for r in runs), policy.gate.budget)
+
+
+def _serve(
+    policy: Policy,
+    waiting: Sequence[Campaign],
+    runs: Mapping[str, Sequence[CampaignResult]],
+    options: GateOptions,
+) -> list[Campaign]:
+    """The waiting campaigns that get one more run: all while gate.budget allows; else the
+    ones where a run is most likely to settle the answer (docs/statistics.md, "Spend where
+    it decides"), in the policy's order on a tie."""
+    budget = policy.gate.budget
+    spent = total((_spent(policy, r) for r in runs.values()), budget)
+    left = runs_left(budget, spent)
+    if left is None or left >= len(waiting):
+        return list(waiting)
+    priority = {
+        c.key: run_priority(policy, c, runs[c.key], _baseline_runs(options, c.key)) for c in waiting
+    }
+    # Highest first; sorted is stable, so a tie keeps the policy's order.
+    ranked = sorted(waiting, key=lambda c: priority[c.key], reverse=True)
+    return ranked[:left]
 
 
 def _baseline_runs(options: GateOptions, key: str) -> list[DecisionPayload]:

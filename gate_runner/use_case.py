@@ -98,8 +98,8 @@ class CheckObserver(Protocol):
     def api_ready(self, sandbox: Sandbox | None) -> None:
         """The API is known (the sandbox's, when one was started); runs start next."""
 
-    def policy_started(self, policy: Policy, count: int) -> None:
-        """One policy's runs start (of `count` policies)."""
+    def policy_started(self, policy: Policy, count: int, keys: Sequence[str]) -> None:
+        """One policy's runs start (of `count` policies), for the campaigns `keys` names."""
 
     def progress(self, total: int) -> AbstractContextManager[Callable[[RunEvent], None]]:
         """Around one policy's runs: where its run events go."""
@@ -173,7 +173,7 @@ def check(
             token = token_value(env.get(plan.policy.api.token_env))
             if sandbox is not None:
                 base_url, token = sandbox.url, sandbox.token
-            observer.policy_started(plan.policy, len(plans))
+            observer.policy_started(plan.policy, len(plans), plan.options.campaign_keys)
             own = _run(
                 plan,
                 base_url,

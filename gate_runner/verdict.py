@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from gate_runner.errors import ServiceErrorKind
+from gate_runner.statistics.budget import Budget, Spend
 
 # What the service answers for one finished run: the data every check reads.
 DecisionPayload = dict[str, Any]
@@ -28,6 +29,7 @@ RunErrorKind = ServiceErrorKind | Literal["usage", "policy", "policy_fetch"]
 
 SCHEMA_VERSION = 1
 GOVERNANCE_FIELDS = ("policy_changes", "baseline", "waivers")
+BUDGET_FIELDS = ("budget", "spent")
 OUTCOMES: tuple[Outcome, ...] = ("pass", "fail", "warn", "error", "inconclusive")
 
 
@@ -175,6 +177,8 @@ class CampaignResult:
     # What on_inconclusive made of an inconclusive outcome (blocking follows it).
     inconclusive_policy: OnInconclusive | None = None
     reused: Reused | None = None  # judged from a stored result instead of new runs
+    # Issue 21: the runs, trials and money this campaign spent, when the policy sets gate.budget.
+    spent: Spend | None = None
 
 
 @dataclass(frozen=True)
@@ -258,6 +262,9 @@ class Verdict:
     schema_version: int = SCHEMA_VERSION
     # Filled only when several policies were merged into this verdict (gate_runner.monorepo).
     policies: tuple[PolicyPart, ...] = field(default=())
+    # Issue 21: the gate's gate.budget and what all its campaigns spent (None: no budget set).
+    budget: Budget | None = None
+    spent: Spend | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = _jsonable(asdict(self))
@@ -265,8 +272,12 @@ class Verdict:
         for name in GOVERNANCE_FIELDS:
             if data.get(name) is None:
                 data.pop(name, None)
+        for name in BUDGET_FIELDS:
+            if data.get(name) is None:
+                data.pop(name, None)
         for campaign in data["campaigns"]:
-            for optional in ("failures", "reused"):
+            # only a gate with a budget says what it spent
+            for optional in ("failures", "reused", "spent"):
                 if campaign.get(optional) is None:
                     campaign.pop(optional, None)
             _drop_empty_diagnostics(campaign.get("error"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gate_runner.statistics.budget import Budget, Spend
 from gate_runner.verdict import (
     SCHEMA_VERSION,
     Aggregate,
@@ -56,6 +57,8 @@ def verdict_from_dict(data: dict[str, Any]) -> Verdict:
             PolicyPart(**{**p, "campaigns": tuple(p["campaigns"])})
             for p in data.get("policies") or ()
         ),
+        budget=Budget(**data["budget"]) if data.get("budget") else None,
+        spent=_spent(data.get("spent")),
     )
 
 
@@ -66,6 +69,10 @@ def _ci(data: dict[str, Any]) -> CIContext:
         return CIContext(**fields)
     queued = MergeQueue(**{**queue, "pull_requests": tuple(queue.get("pull_requests") or ())})
     return CIContext(**fields, merge_queue=queued)
+
+
+def _spent(data: dict[str, Any] | None) -> Spend | None:
+    return Spend(**data) if isinstance(data, dict) else None
 
 
 def _location(data: dict[str, Any] | None) -> Location | None:
@@ -145,6 +152,7 @@ def _campaign(data: dict[str, Any]) -> CampaignResult:
         spread=data.get("spread"),
         inconclusive_policy=data.get("inconclusive_policy"),
         reused=Reused(**data["reused"]) if isinstance(data.get("reused"), dict) else None,
+        spent=_spent(data.get("spent")),
     )
 
 

@@ -87,7 +87,7 @@ class Recorder:
     def api_ready(self, sandbox: Any) -> None:
         self.heard.append(("api_ready", sandbox))
 
-    def policy_started(self, policy: Policy, count: int) -> None:
+    def policy_started(self, policy: Policy, count: int, keys: Sequence[str]) -> None:
         self.heard.append(("policy_started", policy.path, count))
 
     @contextmanager

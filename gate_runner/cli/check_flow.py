@@ -18,7 +18,7 @@ from gate_runner.api import RunEvent
 from gate_runner.channel import Channel
 from gate_runner.check_plan import CheckRequest
 from gate_runner.ci import detect
-from gate_runner.cli.dry_run import print_plan
+from gate_runner.cli.dry_run import budget_line, print_plan
 from gate_runner.cli.outputs import (
     deliver,
     deliver_policy_error,
@@ -143,10 +143,13 @@ class _Console:
         if sandbox is not None:
             self.channel.line(f"gate-runner: sandbox from {self.scenario} at {sandbox.url}")
 
-    def policy_started(self, policy: Policy, count: int) -> None:
+    def policy_started(self, policy: Policy, count: int, keys: Sequence[str]) -> None:
         if count > 1:
             # Progress lines follow.
             self.channel.line(f"gate-runner: policy {terminal(policy.path)}")
+        budget = budget_line(policy, keys)
+        if budget is not None:  # before the first run: what this gate can spend at worst
+            self.channel.line(f"gate-runner: {budget}")
 
     @contextmanager
     def progress(self, total: int) -> Iterator[Callable[[RunEvent], None]]:

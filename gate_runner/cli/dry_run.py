@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from gate_runner.api import RunContext, run_key
 from gate_runner.api.client import is_uuid
 from gate_runner.api.request_body import create_body
 from gate_runner.runner import plan_runs, select_campaigns
+from gate_runner.statistics.budget import Budget, worst_case
 
 if TYPE_CHECKING:
     from gate_runner.channel import Channel
@@ -37,6 +39,9 @@ def print_plan(
     token = os.environ.get(policy.api.token_env)
     token_state = "set" if token else "NOT set"
     channel.line(f"dry run: {len(runs)} run(s) would be created; nothing is called", err=False)
+    budget = budget_line(policy, options.campaign_keys)
+    if budget is not None:
+        channel.line(budget, err=False)
     channel.line(f"API: {url} (from {base_url.origin})", err=False)
     channel.line(
         f"auth: {policy.api.auth_header} from ${policy.api.token_env} ({token_state})", err=False
@@ -66,6 +71,14 @@ def print_plan(
             *(f"  note: {note}" for note in notes),
         ]
         channel.line("\n".join(lines), err=False)
+
+
+def budget_line(policy: Policy, keys: Sequence[str]) -> str | None:
+    """What the selected campaigns can spend at worst, when the policy sets gate.budget."""
+    if policy.gate.budget == Budget():
+        return None
+    plans = {c.key: c.runs for c in select_campaigns(policy, keys)}
+    return f"budget: {worst_case(plans, policy.gate.budget)}"
 
 
 def _repeat(index: int) -> str:

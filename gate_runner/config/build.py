@@ -37,7 +37,7 @@ from gate_runner.policy import (
     Waiver,
     WaiverRules,
 )
-from gate_runner.statistics import RunPlan
+from gate_runner.statistics import Budget, RunPlan
 
 DEFAULT_ORIGIN = Origin("<default>", 0, 0)
 
@@ -238,6 +238,11 @@ def build_policy(merged: Merged, sources: list[Source], path: str) -> Policy:
             r.get(("gate", "policy_changes")),
             _owners(r.get(("gate", "policy_owners"), ())),
             _reuse(r, merged),
+            Budget(
+                r.get(("gate", "budget", "runs"), None),
+                r.get(("gate", "budget", "trials"), None),
+                _number(r.get(("gate", "budget", "cost_per_trial"), None)),
+            ),
         ),
         enforcement=EnforcementSettings(
             cast(Mode, r.get(("enforcement", "mode"))),

@@ -11,6 +11,7 @@ from gate_runner.config.merge import Merged
 from gate_runner.config.yaml_positions import PathKey, where
 from gate_runner.errors import Diagnostic
 from gate_runner.expressions import ExpressionError, compile_expression
+from gate_runner.statistics.budget import refusal
 
 DECISION_CHECK = "decision"
 
@@ -181,8 +182,22 @@ class _RunsChecker(_Checker):
         stats = self.statistics()
         gate = _dicts(self.m.data.get("gate"))
         self.plan(("gate",), gate, {}, stats)
+        repeats: dict[str, int] = {}
         for key, value in _dicts(self.m.data.get("campaigns")).items():
             self.plan(("campaigns", key), gate, _dicts(value), stats)
+            repeat = _dicts(value).get("repeat", gate.get("repeat", 1))
+            repeats[key] = repeat if isinstance(repeat, int) and repeat > 0 else 1
+        self.budget(_dicts(gate.get("budget")), repeats)
+
+    def budget(self, budget: dict[str, Any], repeats: dict[str, int]) -> None:
+        """The plan's minimum (every campaign's repeat) must fit in gate.budget.runs."""
+        runs = budget.get("runs")
+        if not isinstance(runs, int) or isinstance(runs, bool):
+            return
+        why = refusal(runs, repeats)
+        if why is not None:
+            at: PathKey = ("gate", "budget", "runs")
+            self.add(at, f"{where(at)}: {why}")
 
     def plan(
         self, path: PathKey, gate: dict[str, Any], own: dict[str, Any], stats: dict[str, Any]

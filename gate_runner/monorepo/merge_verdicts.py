@@ -98,6 +98,10 @@ def merge_verdicts(runs: Sequence[PolicyRun], *, soft_exit_code: int) -> Verdict
             dict.fromkeys(f"{run.path}: {note}" for run in runs for note in run.verdict.notes)
         ),
         policies=parts,
+        # Each policy has its own gate.budget: the merged verdict names none (the first's
+        # would read as everyone's); each campaign keeps what it spent.
+        budget=None,
+        spent=None,
     )
 
 

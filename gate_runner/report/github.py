@@ -11,6 +11,7 @@ from gate_runner.report.reported_findings import (
     finding_location,
     findings,
     gate_error_findings,
+    gate_spend,
     reused_from,
     reused_origin,
     severity,
@@ -80,6 +81,9 @@ def render(verdict: Verdict) -> str:
                         f"expired on {one_line(waiver.until)} and no longer applies",
                     )
                 )
+    spent = gate_spend(verdict)
+    if spent is not None:  # the gate's spend against gate.budget, beside the findings
+        pending["notice"].append(annotation("notice", None, "gate-runner: budget", spent))
     lines: list[str] = []
     for command, items in pending.items():
         if len(items) <= ANNOTATIONS_PER_TYPE:

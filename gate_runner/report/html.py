@@ -12,6 +12,7 @@ from gate_runner.report.reported_findings import (
     dashboard_url,
     finding_location,
     findings,
+    gate_spend,
     interruption,
     is_note,
     reused_from,
@@ -328,4 +329,7 @@ def _footer(verdict: Verdict) -> str:
         facts.append(f"commit <code>{_text(verdict.ci.commit[:12], 12)}</code>")
     facts.append(f"finished {_text(verdict.timings.finished_at, 40)}")
     notes = "".join(f"<p>{_text(note, 1000)}</p>\n" for note in verdict.notes)
+    spent = gate_spend(verdict)
+    if spent is not None:
+        notes = f"<p>{_text(spent, 1000)}</p>\n" + notes
     return f"<footer>\n{notes}<p>{' · '.join(facts)}</p>\n</footer>\n"

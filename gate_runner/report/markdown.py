@@ -12,6 +12,7 @@ from gate_runner.report.reported_findings import (
     dashboard_url,
     finding_location,
     findings,
+    gate_spend,
     interruption,
     is_note,
     repeats,
@@ -193,6 +194,9 @@ def _section(verdict: Verdict, campaign: CampaignResult) -> str:
 
 def _tail(verdict: Verdict) -> str:
     lines: list[str] = []
+    spent = gate_spend(verdict)
+    if spent is not None:
+        lines += [cell(spent, 1000), ""]
     if verdict.notes:
         lines += ["**Notes**", ""] + [f"- {cell(note, 1000)}" for note in verdict.notes] + [""]
     ci = verdict.ci

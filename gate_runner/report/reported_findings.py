@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from gate_runner.ci.workspace import place, repo_relative
 from gate_runner.safe_text import one_line
+from gate_runner.statistics.budget import Budget, Spend
 from gate_runner.verdict import CampaignResult, Check, Location, Verdict
 
 Severity = Literal["high", "medium", "low", "info"]
@@ -153,7 +154,32 @@ def repeats(campaign: CampaignResult) -> list[str]:
     if campaign.outcome == "inconclusive":
         policy = campaign.inconclusive_policy or "fail"
         lines.append(f"inconclusive, treated as {policy} by on_inconclusive")
+    if campaign.spent is not None:
+        lines.append(f"spent: {describe_spend(campaign.spent)}")
     return lines
+
+
+def describe_spend(spent: Spend, budget: Budget | None = None) -> str:
+    """What was spent in words: "10 of 10 runs, 500 trials, cost 5" (issue 21)."""
+    runs = f"{spent.runs} run" + ("" if spent.runs == 1 else "s")
+    if budget is not None and budget.runs is not None:
+        runs = f"{spent.runs} of {budget.runs} runs"
+    parts = [runs]
+    if spent.trials is not None:
+        trials = f"{spent.trials}"
+        if budget is not None and budget.trials is not None:
+            trials += f" of {budget.trials}"
+        parts.append(f"{trials} trials")
+    if spent.cost is not None:
+        parts.append(f"cost {spent.cost:g}")
+    return ", ".join(parts)
+
+
+def gate_spend(verdict: Verdict) -> str | None:
+    """The gate's spend against gate.budget, for every report's summary (None: no budget)."""
+    if verdict.spent is None:
+        return None
+    return f"spent: {describe_spend(verdict.spent, verdict.budget)} (gate.budget)"
 
 
 def findings(campaign: CampaignResult) -> list[Check]:

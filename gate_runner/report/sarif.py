@@ -14,6 +14,7 @@ from gate_runner.report.reported_findings import (
     findings,
     fingerprint,
     gate_error_findings,
+    gate_spend,
     reused_from,
     severity,
 )
@@ -72,6 +73,9 @@ def render(verdict: Verdict) -> str:
         "automationDetails": {"id": f"gate-runner/{one_line(verdict.policy.path, 200)}/"},
         "results": results,
     }
+    spent = gate_spend(verdict)
+    if spent is not None:
+        run["properties"] = {"spent": spent}
     document = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 

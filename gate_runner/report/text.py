@@ -9,6 +9,7 @@ from gate_runner.report.reported_findings import (
     dashboard_url,
     finding_location,
     findings,
+    gate_spend,
     interruption,
     is_note,
     mode_text,
@@ -57,6 +58,9 @@ def render(verdict: Verdict, *, color: bool = False, problems: bool = True) -> s
         f"  {one_line(verdict.summary)}",
         f"  mode: {gate.mode} ({gate.source}: {one_line(gate.reason, 200)})",
     ]
+    spent = gate_spend(verdict)
+    if spent is not None:
+        lines.append(f"  {spent}")
     if verdict.interrupted:
         lines.append(f"  interrupted: {interruption(verdict)}")
     if verdict.error is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gate_runner.statistics.aggregate import METHODS, AggregationError, Method, aggregate
+from gate_runner.statistics.budget import Budget, Spend, next_run_priority
 from gate_runner.statistics.intervals import Interval, NoInterval, interval_for, student_t, wilson
 from gate_runner.statistics.judgement import Judgement, Status, judge
 from gate_runner.statistics.plan import Decision, OnInconclusive, RunPlan, StepStatus, decide_bar
@@ -23,6 +24,7 @@ __all__ = [
     "METHODS",
     "AggregationError",
     "Bar",
+    "Budget",
     "Decision",
     "Direction",
     "Flakiness",
@@ -34,6 +36,7 @@ __all__ = [
     "Regression",
     "RunPlan",
     "Sample",
+    "Spend",
     "Sprt",
     "Status",
     "StepStatus",
@@ -44,6 +47,7 @@ __all__ = [
     "interval_for",
     "judge",
     "min_passing_runs",
+    "next_run_priority",
     "regression",
     "settle",
     "spread",

@@ -6,7 +6,7 @@ import json
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 
-from report.fixtures import hard_fail, passing, soft_warn
+from report.fixtures import budget_spent, hard_fail, passing, soft_warn
 from support import validate_verdict
 
 from gate_runner.monorepo import PolicyRun, campaign_prefixes, merge_verdicts
@@ -95,3 +95,16 @@ def test_names_stay_unique_in_sarif() -> None:
 def test_the_comment_names_every_policy() -> None:
     body = REPORTERS["markdown"].render(_two_core_reliability())
     assert "policies services/api/sepurux.yml, services/web/sepurux.yml" in body
+
+
+def test_a_policys_budget_is_not_the_merged_gates_but_each_campaign_keeps_its_spend() -> None:
+    spent = budget_spent()
+    merged = merge_verdicts(
+        [PolicyRun("a/sepurux.yml", "a", spent), PolicyRun("b/sepurux.yml", "b", passing())],
+        soft_exit_code=0,
+    )
+    data = merged.to_dict()
+    validate_verdict(data)
+    assert "budget" not in data and "spent" not in data
+    kept = {c["key"]: c.get("spent") for c in data["campaigns"]}
+    assert kept["a/search"] == {"runs": 5, "trials": 250, "cost": 5.0}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from gate_runner.statistics.budget import Budget, Spend
 from gate_runner.verdict import (
     Aggregate,
     CampaignResult,
@@ -512,8 +513,25 @@ def inconclusive_flaky() -> Verdict:
     )
 
 
+def budget_spent() -> Verdict:
+    """Issue 21: the same gate under `gate.budget: {runs: N, cost_per_trial: 0.02}`, its
+    undecided campaign stopped by the budget; every report says what each campaign and the
+    gate spent."""
+    base = inconclusive_flaky()
+    budget = Budget(runs=sum(len(c.runs) for c in base.campaigns), cost_per_trial=0.02)
+    campaigns = tuple(
+        replace(c, spent=Spend(len(c.runs), 50 * len(c.runs), round(len(c.runs) * 50 * 0.02, 6)))
+        for c in base.campaigns
+    )
+    runs = sum(len(c.runs) for c in campaigns)
+    return replace(
+        base, campaigns=campaigns, budget=budget, spent=Spend(runs, 50 * runs, runs * 1.0)
+    )
+
+
 FIXTURES = {
     "inconclusive_flaky": inconclusive_flaky,
+    "budget_spent": budget_spent,
     "pass": passing,
     "hard_fail": hard_fail,
     "soft_warn": soft_warn,

@@ -21,8 +21,12 @@ from gate_runner.thresholds import THRESHOLDS, Effect, Looser, bar_effect, by_ra
 # lower / higher: a number where that way loosens; fewer: a set where dropping loosens;
 # changed: any change loosens (what runs, where, as whom, or an expression a person must
 # read); deadline: a shorter deadline loosens when running out of time can pass;
-# confidence: statistics.confidence; neutral: cannot make the gate easier to pass.
-Kind = Literal["rank", "lower", "higher", "fewer", "changed", "deadline", "confidence", "neutral"]
+# confidence: statistics.confidence; budget: gate.budget (more runs give an unlucky agent
+# more chances; fewer leave more campaigns inconclusive, which passes under a lenient
+# on_inconclusive); neutral: cannot make the gate easier to pass.
+Kind = Literal[
+    "rank", "lower", "higher", "fewer", "changed", "deadline", "confidence", "budget", "neutral"
+]
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,12 @@ KEYS: dict[str, KeyClass] = {
         "rank", "an unanswered run now counts as {after}", _OUTCOMES, default="fail"
     ),
     **_runs("gate", inherit=False),
+    # gate.budget (issue 21): raised or removed, more runs give an unlucky agent more
+    # chances; lowered or added, a campaign the budget stops is inconclusive, which passes
+    # when on_inconclusive is pass or warn anywhere.
+    "gate.budget.runs": KeyClass("budget", "gate.budget.runs {before} -> {after}"),
+    "gate.budget.trials": KeyClass("budget", "gate.budget.trials {before} -> {after}"),
+    "gate.budget.cost_per_trial": KeyClass("neutral", "the price shown; it caps nothing"),
     "gate.policy_changes": KeyClass(
         "rank", "policy changes {before} -> {after}", (("allow",), ("review",), ("block",)),
         default="review",
@@ -243,11 +253,22 @@ def classify(cls: KeyClass, before: Any, after: Any, ctx: Context = Context()) -
         if not ctx.lenient_deadline or not (_number(before) and _number(after)):
             return "neutral"  # out of time fails the campaign: a deadline is no bar to lower
         return by_rank(before, after)
+    if kind == "budget":
+        return _budget(before, after, ctx)
     if kind == "confidence" and ctx.lenient_inconclusive:
         return "loosens"  # wider or narrower, the undecided band may now pass
     # lower (confidence too) / higher / fewer: a bar, ordered as the threshold table's.
     looser: Looser = "lower" if kind == "confidence" else kind
     return bar_effect(looser, before, after, absent_is_no_bar=cls.absent_is_no_bar)
+
+
+def _budget(before: Any, after: Any, ctx: Context) -> Effect:
+    """No cap (None) is the most runs; more runs loosen; fewer loosen only when a campaign
+    left inconclusive can pass (on_inconclusive pass or warn), else they tighten."""
+    more = after is None or (before is not None and _number(after) and after > before)
+    if more:
+        return "loosens"
+    return "loosens" if ctx.lenient_inconclusive else "tightens"
 
 
 def _tiers(order: tuple[tuple[str, ...], ...], before: Any, after: Any) -> Effect:

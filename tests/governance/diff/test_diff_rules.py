@@ -276,6 +276,15 @@ def test_a_git_extends_pin_or_credential_change_loosens(
     assert pins[0]["location"] == f"{tmp_path / 'head.yml'}:3"
 
 
+@pytest.mark.parametrize(("before", "after"), [(20, 10), (None, 10)])
+def test_a_lowered_budget_loosens_when_an_inconclusive_campaign_passes(
+    before: object, after: object
+) -> None:
+    # Fewer looks leave more campaigns inconclusive; on_inconclusive warn lets them through.
+    lenient = Context(lenient_deadline=True, lenient_inconclusive=True)
+    assert classify(key_class("gate.budget.runs"), before, after, lenient) == "loosens"
+
+
 @pytest.mark.parametrize(
     ("path", "before", "after", "effect"),
     [
@@ -297,6 +306,12 @@ def test_a_git_extends_pin_or_credential_change_loosens(
         ("waivers.warn_days", 7, 3, "neutral"),
         ("statistics.trials", "trace_count", "n", "loosens"),
         ("gate.timeout", 600, 60, "neutral"),  # out of time fails: no bar moves
+        # issue 21: a raised or removed budget gives an unlucky agent more runs
+        ("gate.budget.runs", 10, 20, "loosens"),
+        ("gate.budget.runs", 10, None, "loosens"),
+        ("gate.budget.runs", None, 10, "tightens"),
+        ("gate.budget.trials", 5000, 2000, "tightens"),
+        ("gate.budget.cost_per_trial", 0.01, 0.02, "neutral"),
         ("a.key.a.later.version.adds", 1, 2, "loosens"),  # unclassed: a person reads it
     ],
 )
