@@ -315,10 +315,10 @@ class CancelBetween(Recorder):
         super().__init__()
         self.cancel = cancel
 
-    def policy_started(self, policy: Policy, count: int) -> None:
+    def policy_started(self, policy: Policy, count: int, keys: Sequence[str]) -> None:
         if any(h[0] == "policy_started" for h in self.heard):
             self.cancel.set()
-        super().policy_started(policy, count)
+        super().policy_started(policy, count, keys)
 
 
 class CancelAtRunsEnd(Recorder):
