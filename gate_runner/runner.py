@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING
 
@@ -17,7 +17,7 @@ from gate_runner.api import RunContext, RunRequest, execute_runs
 from gate_runner.campaign_result import errored_result, judge_payload, result_of_run
 from gate_runner.enforce import decide_gate, mode_in_force
 from gate_runner.errors import ServiceError, UsageError
-from gate_runner.policy import Campaign, Mode, Policy
+from gate_runner.policy import Campaign, Mode, Policy, RecordedFile
 from gate_runner.repeats import inconclusive_note, judge_runs
 from gate_runner.run_checks import Stop
 from gate_runner.settings import gate_timeout
@@ -252,6 +252,7 @@ def assemble(
             sources=tuple({"location": s.location, "sha256": s.sha256} for s in policy.sources),
             on_error=policy.gate.on_error,
             on_timeout=policy.gate.on_timeout,
+            files=tuple(_recorded(f) for f in policy.recorded),
         ),
         ci=ci,
         timings=clock.timings(),
@@ -260,6 +261,10 @@ def assemble(
         notes=tuple(notes),
         tool={"name": "gate-runner", "version": __version__},
     )
+
+
+def _recorded(file: RecordedFile) -> dict[str, str]:
+    return {k: v for k, v in asdict(file).items() if v is not None}
 
 
 def mark_interrupted(verdict: Verdict, *, soft_exit_code: int) -> Verdict:
