@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -194,7 +195,11 @@ def recorded(sources: list[Source]) -> tuple[RecordedFile, ...]:
             files[source.location] = RecordedFile("url", source.location, "sha256:" + source.sha256)
         else:
             text = source.data.decode("utf-8")  # the loader refused anything else
-            files[source.location] = RecordedFile("file", source.location, text=text)
+            # Relative even outside the working directory (../central/base.yml), so replay can
+            # lay the files out again as the policy's own relative extends name them.
+            shown = Path(source.location)
+            path = os.path.relpath(shown) if shown.is_absolute() else source.location
+            files[source.location] = RecordedFile("file", Path(path).as_posix(), text=text)
     kept = tuple(files.values())
     if sum(len(f.text or "") for f in kept) <= MAX_RECORDED_CHARS:
         return kept

@@ -118,8 +118,12 @@ class Resolver:
         *,
         read: Reader | None = None,
         offline: bool = False,
+        replaced: Mapping[str, bytes] | None = None,
     ) -> None:
         self.env, self.cache_dir = env, cache_dir
+        # URL -> the bytes read in its place, unfetched and unpinned (`replay --policy`'s
+        # candidate for the central file it replaces); the loader checks them as any file.
+        self.replaced = replaced or {}
         self.fetcher = _not_cached if offline else fetcher
         self.read = read or read_local_file
         self.real = leads_to(read)
@@ -253,7 +257,9 @@ class Resolver:
             return
         self._seen.add(key)
         try:
-            if child_dir is None:
+            if key in self.replaced:
+                data = self.replaced[key]
+            elif child_dir is None:
                 assert isinstance(entry, dict)  # narrowed by _pinned_url
                 data = fetch_pinned(
                     entry["url"], str(entry.get("sha256", "")), self.cache_dir, self.fetcher
