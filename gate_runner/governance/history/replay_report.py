@@ -134,6 +134,8 @@ def render_markdown(report: ReplayReport) -> str:
         ]
         for item in changed:
             repo, commit = _cell(item.repository or "?"), _sha((item.commit or "?")[:12])
+            if item.basis == "candidate":  # never mixed in silently with the rebuilt ones
+                repo += " (candidate alone)"
             for flip in item.flips or ():
                 lines.append(
                     f"| {repo} | {commit} | {_cell(flip.key)} | {_cell(flip.before)} | "
