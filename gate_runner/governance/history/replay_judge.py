@@ -225,6 +225,8 @@ def _files(value: Any) -> list[RecordedFile] | None:
         ):
             return None
         pin, text = item.get("pin"), item.get("text")
+        if item["kind"] == "file" and not isinstance(text, str):
+            return None  # left out for size: nothing to rebuild from, so the candidate alone
         files.append(
             RecordedFile(
                 item["kind"],

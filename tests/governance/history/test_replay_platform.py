@@ -296,3 +296,24 @@ def test_a_candidate_that_replaces_nothing_is_exit_2(platform: Path) -> None:
     code, out, err = _replay(platform, "--replaces", "https://elsewhere.example/base.yml")
     assert (code, out) == (2, "")
     assert "replaces none of the files" in err
+
+
+@pytest.mark.slow
+def test_a_secret_in_a_policy_file_never_reaches_the_recorded_text(tmp_path: Path) -> None:
+    token = "tok-5521-replay-secret-value"
+    # A comment is no setting, so the loader's literal-secret check never sees it.
+    policy = f"version: 1\n# rotated on Monday: {token}\ncampaigns:\n  core: {{}}\n"
+    repo = Repo.init(tmp_path / "repo")
+    repo.commit("policy", {"sepurux.yml": policy})
+    scenario = SCENARIO.replace("sandbox-token", token)
+    (tmp_path / "scenario.yml").write_text(scenario, encoding="utf-8")
+    done = run_gate(
+        ["check", "--sandbox", "../scenario.yml"], cwd=repo.path, env=clean_env(token=None)
+    )
+    assert done.code in (0, 1), done.stderr
+    text = (repo.path / "gate-runner-verdict.json").read_text("utf-8")
+    assert token not in text
+    files = json.loads(text)["policy"]["files"]
+    assert files == [
+        {"kind": "file", "source": "sepurux.yml", "text": policy.replace(token, "***")}
+    ]
