@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path, PurePosixPath
 
 from gate_runner.config import load_policy
-from gate_runner.config.fetch import Fetcher
+from gate_runner.config.fetch import MAX_BYTES, Fetcher
 from gate_runner.policy import Policy, RecordedFile
 
 # Where the recorded files are laid out again: a directory no real file is read from (the
@@ -41,6 +41,8 @@ class _RecordedTree:
         found = self.files.get(path.as_posix())
         if found is None:
             raise OSError(errno.ENOENT, "not among the files the verdict recorded")
+        if len(found) > MAX_BYTES:  # a forged verdict's text: the limit of any policy file
+            raise OSError(errno.EFBIG, f"larger than {MAX_BYTES} bytes")
         return found
 
 

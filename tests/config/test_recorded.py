@@ -119,3 +119,12 @@ def test_texts_past_the_cap_are_left_out(tmp_path: Path, monkeypatch: pytest.Mon
     assert recorded == (RecordedFile("file", "sepurux.yml"),)
     with pytest.raises(ValueError, match="too large to record"):
         rebuild_policy(recorded, None, env={})
+
+
+def test_a_forged_text_past_a_policy_file_limit_is_refused(tmp_path: Path) -> None:
+    from gate_runner.config.fetch import MAX_BYTES
+
+    huge = RecordedFile("file", "../../../etc/sepurux.yml", text="#" * (MAX_BYTES + 1))
+    with pytest.raises(PolicyError) as caught:
+        rebuild_policy((huge,), None, env={})
+    assert f"larger than {MAX_BYTES} bytes" in caught.value.diagnostics[0].message

@@ -179,6 +179,8 @@ def test_each_verdict_records_what_rebuilds_its_policy(platform: Path, central: 
     mono = json.loads((platform / "verdicts" / "mono.json").read_text("utf-8"))
     assert mono["ci"]["repository"] == "acme/mono"
     assert "files" not in mono["policy"]  # each policy of the monorepo carries its own
+    pooled = next(c for c in mono["campaigns"] if c["key"].endswith("/chat"))
+    assert (pooled["aggregate"]["method"], len(pooled["runs"])) == ("pooled", 3)
     chat = next(p for p in mono["policies"] if p["path"].endswith("chat/sepurux.yml"))
     assert [(f["kind"], f["source"]) for f in chat["files"]] == [
         ("file", "policies/base.yml"),
@@ -202,6 +204,7 @@ def test_the_candidate_judges_in_place_of_the_central_file(platform: Path, centr
     assert code == 0, err
     data = json.loads(out)
     assert data["replaces"] == central
+    assert data["skipped"] == []  # chat's pooled runs were an error before (issue 20)
     assert (data["verdicts"], data["blocked"], data["newly_blocked"], data["unblocked"]) == (
         3,
         2,
