@@ -264,7 +264,8 @@ def _flip(result: CampaignResult, entry: dict[str, Any]) -> CampaignFlip | None:
         old, new = recorded.get(check_id), now.get(check_id)
         was = (str(old.get("status")), old.get("actual"), old.get("expected")) if old else None
         is_ = (new.status, new.actual, new.expected) if new else None
-        if was is None or is_ is None or was[0] != is_[0] or was[2] != is_[2]:
+        # A flip is a status that changed; a check one side lacks counts when it did not pass.
+        if (was[0] if was else "pass") != (is_[0] if is_ else "pass"):
             checks.append(CheckFlip(check_id, was, is_))
     return CampaignFlip(
         str(entry["key"]),
