@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePosixPath
-from typing import Any, get_args
+from typing import Any, Literal, get_args
 
 from gate_runner.campaign_result import errored_result, judge_payload
 from gate_runner.config.recorded import Replacement, rebuild_policy, shown
@@ -19,14 +19,15 @@ from gate_runner.repeats import judge_runs
 from gate_runner.saved_payloads import saved_runs
 from gate_runner.verdict import CampaignResult, DecisionPayload
 
-# How a verdict was judged again. own: its own policy, which does not use the replaced file.
-Basis = str  # "rebuilt", "own", "candidate"
+# How a verdict was judged again: rebuilt (its own policy, the candidate in place), own (its
+# own policy, which does not use the replaced file), candidate (it carries no policy).
+Basis = Literal["rebuilt", "own", "candidate"]
 SERVICE_ERROR_KINDS: tuple[str, ...] = get_args(ServiceErrorKind)
 
 
 @dataclass(frozen=True)
 class CheckFlip:
-    """One check whose status or bar changed: (status, value, bar) before and after."""
+    """One check whose status changed: (status, value, bar) before and after."""
 
     id: str
     before: tuple[str, Any, Any] | None  # None: the check was not there
@@ -88,7 +89,8 @@ class Judge:
         """The verdict judged again, or "source: why" when its policy cannot be rebuilt."""
         parts = _parts(data)
         judged: list[tuple[CampaignResult, dict[str, Any]]] = []
-        basis, replaced = "candidate", None
+        basis: Basis = "candidate"
+        replaced = None
         if parts is None:
             for entry in data["campaigns"]:
                 campaign = _fallback(self.candidate.policy, str(entry["key"]))
