@@ -182,6 +182,21 @@ class PolicySource:
 
 
 @dataclass(frozen=True)
+class RecordedFile:
+    """One file of the policy as a verdict records it, so `replay` can rebuild the policy.
+
+    kind "file": a local file (source: its path as shown, text: its contents, None when the
+    policy was too large to record); kind "url": a pinned extends (pin: "sha256:<hex>"),
+    fetched again by its pin. Other kinds (a git pin) fit the same three names.
+    """
+
+    kind: str
+    source: str
+    pin: str | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True)
 class EffectiveValue:
     """One leaf of the effective policy, for ``gate-runner explain``."""
 
@@ -227,6 +242,8 @@ class Policy:
     # Other variables the policy's files name whose values are secret (an extends auth.env,
     # another file's api.token_env): scrubbed from every output as the API token is.
     secret_envs: tuple[str, ...] = ()
+    # Its files in merge order (parents first), as a verdict records them for `replay`.
+    recorded: tuple[RecordedFile, ...] = ()
 
     def campaign(self, key: str) -> Campaign | None:
         return next((c for c in self.campaigns if c.key == key), None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING
 
@@ -19,7 +19,7 @@ from gate_runner.campaign_result import errored_result, judge_payload, result_of
 from gate_runner.enforce import Undecided, decided_verdict, mode_in_force
 from gate_runner.errors import ServiceError, UsageError
 from gate_runner.governance.history.reuse import ReusedRuns
-from gate_runner.policy import Campaign, Mode, Policy
+from gate_runner.policy import Campaign, Mode, Policy, RecordedFile
 from gate_runner.repeats import inconclusive_note, judge_runs, run_priority
 from gate_runner.run_checks import Stop
 from gate_runner.settings import gate_timeout
@@ -336,11 +336,16 @@ def undecided(
             sources=tuple({"location": s.location, "sha256": s.sha256} for s in policy.sources),
             on_error=policy.gate.on_error,
             on_timeout=policy.gate.on_timeout,
+            files=tuple(_recorded(f) for f in policy.recorded),
         ),
         ci=ci,
         timings=clock.timings(),
         notes=tuple(_notes(policy, results, today)),
     )
+
+
+def _recorded(file: RecordedFile) -> dict[str, str]:
+    return {k: v for k, v in asdict(file).items() if v is not None}
 
 
 def _notes(policy: Policy, results: Sequence[CampaignResult], today: date) -> list[str]:

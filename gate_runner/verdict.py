@@ -215,6 +215,9 @@ class PolicyInfo:
     sources: tuple[dict[str, str], ...]  # {"location", "sha256"}
     on_error: Literal["fail", "pass"]
     on_timeout: Literal["fail", "pass"]
+    # What `replay` rebuilds the policy from: {kind, source, pin?, text?} in merge order
+    # (policy.RecordedFile). Empty for a policy that was not loaded, and in verdicts before it.
+    files: tuple[dict[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -229,6 +232,7 @@ class PolicyPart:
     blocking: bool
     exit_code: int
     summary: str
+    files: tuple[dict[str, str], ...] = ()  # as PolicyInfo.files, for this policy
 
 
 @dataclass(frozen=True)
@@ -286,6 +290,8 @@ class Verdict:
             data["ci"].pop("merge_queue", None)  # other verdicts keep their shape
         if not data["policies"]:
             del data["policies"]  # a one-policy verdict reads as it always did
+        if not data["policy"]["files"]:
+            del data["policy"]["files"]  # no policy was loaded, or several (each part's own)
         return data
 
     def to_json(self) -> str:

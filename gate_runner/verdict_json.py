@@ -41,6 +41,7 @@ def verdict_from_dict(data: dict[str, Any]) -> Verdict:
             sources=tuple(data["policy"]["sources"]),
             on_error=data["policy"]["on_error"],
             on_timeout=data["policy"]["on_timeout"],
+            files=tuple(data["policy"].get("files") or ()),
         ),
         ci=_ci(data["ci"]),
         timings=Timings(**data["timings"]),
@@ -54,7 +55,9 @@ def verdict_from_dict(data: dict[str, Any]) -> Verdict:
         tool=dict(data.get("tool", {})),
         schema_version=data.get("schema_version", SCHEMA_VERSION),
         policies=tuple(
-            PolicyPart(**{**p, "campaigns": tuple(p["campaigns"])})
+            PolicyPart(
+                **{**p, "campaigns": tuple(p["campaigns"]), "files": tuple(p.get("files") or ())}
+            )
             for p in data.get("policies") or ()
         ),
         budget=Budget(**data["budget"]) if data.get("budget") else None,

@@ -11,7 +11,7 @@ import typer
 
 from gate_runner import channel as output
 from gate_runner.cli.common import AS_OF_HELP, as_of, guarded
-from gate_runner.config import load_policy
+from gate_runner.config import load_policy, read_local_file
 from gate_runner.errors import ExitCode, UsageError
 from gate_runner.governance.diff.diff_report import (
     PolicyDiff,
@@ -152,7 +152,18 @@ def replay(
     verdicts: list[Path] | None = typer.Argument(
         None, help="Verdict files, or directories of them (searched recursively)."
     ),
-    policy: Path = typer.Option(..., "--policy", help="The candidate policy to judge them by."),
+    policy: Path = typer.Option(
+        ...,
+        "--policy",
+        help="The candidate policy: it takes the place of the file it replaces in each "
+        "verdict's own policy (matched by URL or path, else by file name).",
+    ),
+    replaces: str | None = typer.Option(
+        None,
+        "--replaces",
+        metavar="URL|PATH",
+        help="The file the candidate replaces, when its name matches more than one.",
+    ),
     store: str | None = typer.Option(
         None, "--store", help="Also every verdict in this store: " + STORE_HELP
     ),
@@ -172,13 +183,21 @@ def replay(
         # late: replay's process pool (multiprocessing, ~50 ms) loads only for replay
         from gate_runner.governance.history import replay_report, replay_sources
         from gate_runner.governance.history.replay import replay as rejudge  # late: as above
+        from gate_runner.governance.history.replay_judge import Candidate  # late: as above
 
         judged_on = as_of(on, old=today, old_flag="--today")
         if not verdicts and store is None:
             raise UsageError("nothing to replay: name verdict files or directories, or --store")
         if last is not None and last < 1:
             raise UsageError(f"--last {last}: give a positive number of verdicts")
-        candidate = load_policy(policy)
+        env = dict(os.environ)
+        candidate = Candidate(
+            load_policy(policy, env=env),
+            read_local_file(policy.absolute()),
+            Path(os.path.relpath(policy)).as_posix(),
+            replaces=replaces,
+            env=env,
+        )
         saved = chain(
             replay_sources.from_paths(verdicts or []),
             replay_sources.from_store(open_store(store)) if store else (),

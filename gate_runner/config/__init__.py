@@ -66,6 +66,7 @@ def _resolve(
     floors: Sequence[str] = (),
     today: date | None = None,
     deadline: float | None = None,
+    replaced: Mapping[str, bytes] | None = None,
 ) -> _Resolved:
     fetch = fetcher or fetcher_until(deadline)  # the floors' fetches share extends' deadline
 
@@ -77,6 +78,7 @@ def _resolve(
             read=read,
             offline=offline,
             deadline=deadline,
+            replaced=replaced,
         )
 
     resolver = resolver_for(read)
@@ -129,6 +131,7 @@ def load_policy(
     floors: Sequence[str] = (),
     today: date | None = None,
     deadline: float | None = None,
+    replaced: Mapping[str, bytes] | None = None,
 ) -> Policy:
     """Load, validate and build a policy; raise PolicyError carrying every problem found.
 
@@ -136,6 +139,7 @@ def load_policy(
     system, regular files up to 1 MiB). Pinned URLs are always fetched (or cached) as usual.
     floors: `--floor` policies (a path, or URL#sha256=HEX); each raises what is below it.
     deadline: time.monotonic() by which every remote fetch ends (check's --timeout).
+    replaced: a pinned URL's stand-in, read unfetched (`replay`'s candidate).
     """
     from dataclasses import replace
 
@@ -143,7 +147,15 @@ def load_policy(
     from gate_runner.config.floors import floor_settings  # late: as build_policy
 
     found = _resolve(
-        path, env, cache_dir, fetcher, read=read, floors=floors, today=today, deadline=deadline
+        path,
+        env,
+        cache_dir,
+        fetcher,
+        read=read,
+        floors=floors,
+        today=today,
+        deadline=deadline,
+        replaced=replaced,
     )
     if found.check.diagnostics or found.merged is None:
         error = PolicyFetchError if found.check.unreachable else PolicyError

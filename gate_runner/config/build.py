@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -29,6 +30,7 @@ from gate_runner.policy import (
     Origin,
     Policy,
     PolicySource,
+    RecordedFile,
     Reuse,
     ScheduleEntry,
     SoftReview,
@@ -40,6 +42,9 @@ from gate_runner.policy import (
 from gate_runner.statistics import Budget, RunPlan
 
 DEFAULT_ORIGIN = Origin("<default>", 0, 0)
+# The local files' text a verdict carries for `replay`: hand-written policies are a few KiB;
+# past this the texts are left out (replay then judges that verdict by the candidate alone).
+MAX_RECORDED_CHARS = 256 * 1024
 
 
 class _Reader:
@@ -156,6 +161,7 @@ def _digest(policy: Policy) -> str:
         "default_assertions",
         "floors",  # what a floor raised is in the content already
         "floor_settings",
+        "recorded",  # the files' text: what they mean is in the content already
     ):
         content.pop(key)
     # Keys added later count only when set, so a policy without them keeps its digest.
@@ -191,6 +197,31 @@ def _waiver_rules(r: _Reader, merged: Merged) -> WaiverRules:
         return WaiverRules()
     set_at = next(merged.origins[("waivers", k)] for k, v in rules.items() if v is not None)
     return WaiverRules(rules["max_days"], rules["reason"], rules["warn_days"], set_at)
+
+
+def recorded(sources: list[Source]) -> tuple[RecordedFile, ...]:
+    """The files as a verdict records them: local ones with their text (while it fits), pinned
+    URLs by their pin, each once, in merge order."""
+    files: dict[str, RecordedFile] = {}
+    for source in sources:
+        if source.location in files:
+            continue
+        if source.pin is not None:  # a git file: by its repository and path, at its commit
+            where = f"{source.pin.url}//{source.pin.path}"
+            files[source.location] = RecordedFile("git", where, "commit:" + source.pin.commit)
+        elif source.base_dir is None:
+            files[source.location] = RecordedFile("url", source.location, "sha256:" + source.sha256)
+        else:
+            text = source.data.decode("utf-8")  # the loader refused anything else
+            # Relative even outside the working directory (../central/base.yml), so replay can
+            # lay the files out again as the policy's own relative extends name them.
+            shown = Path(source.location)
+            path = os.path.relpath(shown) if shown.is_absolute() else source.location
+            files[source.location] = RecordedFile("file", Path(path).as_posix(), text=text)
+    kept = tuple(files.values())
+    if sum(len(f.text or "") for f in kept) <= MAX_RECORDED_CHARS:
+        return kept
+    return tuple(RecordedFile(f.kind, f.source, f.pin) for f in kept)
 
 
 def build_policy(merged: Merged, sources: list[Source], path: str) -> Policy:
@@ -263,5 +294,6 @@ def build_policy(merged: Merged, sources: list[Source], path: str) -> Policy:
         waiver_rules=_waiver_rules(r, merged),
         statistics=r.statistics(),
         publish=bool(r.get(("publish",), False)),
+        recorded=recorded(sources),
     )
     return Policy(**{**policy.__dict__, "digest": _digest(policy)})

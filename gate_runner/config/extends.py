@@ -136,8 +136,12 @@ class Resolver:
         read: Reader | None = None,
         offline: bool = False,
         deadline: float | None = None,
+        replaced: Mapping[str, bytes] | None = None,
     ) -> None:
         self.env, self.cache_dir = env, cache_dir
+        # URL -> the bytes read in its place, unfetched and unpinned (`replay --policy`'s
+        # candidate for the central file it replaces); the loader checks them as any file.
+        self.replaced = replaced or {}
         self.fetcher = _not_cached if offline else fetcher
         self.offline, self.deadline = offline, deadline
         self.read = read or read_local_file
@@ -237,6 +241,7 @@ class Resolver:
             return Diagnostic(doc.file, line, col, message, parent_chain)
 
         child: Path | GitPlace | None = None
+        replace_key: str | None = None
         if isinstance(entry, str) and isinstance(base, GitPlace):
             try:
                 child = base.sibling(entry)
@@ -245,6 +250,7 @@ class Resolver:
                 self.diagnostics.append(at_entry(str(exc)))
                 return
             key, shown = child.key, child.shown
+            replace_key = f"{child.pin.url}//{child.pin.path}"
         elif isinstance(entry, str):
             if not isinstance(base, Path):
                 self.diagnostics.append(
@@ -274,8 +280,12 @@ class Resolver:
             # The ref until it is fetched; its own extends are keyed by the commit.
             key = f"git:{entry['git']}@{entry['ref']}:{entry['path']}"
             shown = f"{entry['git']}//{entry['path']}@{entry['ref']}"
+            replace_key = f"{entry['git']}//{entry['path']}"
         else:
             return  # the schema has already reported it
+        # What `replay --replaces` names a file by: the URL, the path, or a git file's
+        # URL//path (whatever its ref or commit).
+        replace_key = replace_key or key
         if any(key == seen for seen, _ in stack):
             names = [name for seen, name in stack[[s for s, _ in stack].index(key) :]]
             self.diagnostics.append(at_entry(f"extends cycle: {' -> '.join([*names, shown])}"))
@@ -293,7 +303,9 @@ class Resolver:
             return
         self._seen.add(key)
         try:
-            if isinstance(child, GitPlace):
+            if replace_key in self.replaced:
+                data = self.replaced[replace_key]
+            elif isinstance(child, GitPlace):
                 data = child.read()
             elif isinstance(child, Path):
                 data = self.read(Path(key))

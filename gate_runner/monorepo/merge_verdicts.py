@@ -77,6 +77,7 @@ def merge_verdicts(runs: Sequence[PolicyRun], *, soft_exit_code: int) -> Verdict
             blocking=run.verdict.blocking,
             exit_code=run.verdict.exit_code,
             summary=run.verdict.summary,
+            files=run.verdict.policy.files,
         )
         for run in runs
     )

@@ -404,3 +404,31 @@ def test_a_credential_in_the_repository_url_is_refused(
     assert done.code == 2, done.describe()
     assert message in done.stderr
     assert "ghp-never-expanded-1234" not in done.stderr
+
+
+@pytest.mark.slow
+def test_a_git_file_is_recorded_by_commit_and_replay_puts_the_candidate_in_its_place(
+    tmp_path: Path, central: Central
+) -> None:
+    # The verdict names the git file by URL//path and its commit; `replay --policy` with a
+    # stricter central.yml replaces it by that name and keeps the repository's own files.
+    product = _product(tmp_path, _entry(central.url, central.first))
+    env = _env(tmp_path)
+    done = _run(product, env, "check", "--sandbox", "../scenario.yml")
+    assert done.code == 0, done.describe()
+    files = _verdict(product)["policy"]["files"]
+    kinds = [(f["kind"], f["source"], f.get("pin")) for f in files]
+    assert ("git", f"{central.url}//central.yml", f"commit:{central.first}") in kinds
+    assert ("git", f"{central.url}//base/common.yml", f"commit:{central.first}") in kinds
+    assert kinds[-1][0] == "file"
+    candidate = tmp_path / "central.yml"
+    candidate.write_text("version: 1\nthresholds:\n  min_pass_rate: 0.95\n", encoding="utf-8")
+    verdicts = tmp_path / "verdicts"
+    verdicts.mkdir()
+    shutil.copy(product / "gate-runner-verdict.json", verdicts / "one.json")
+    args = ["replay", "--policy", str(candidate), str(verdicts), "--format", "json"]
+    replayed = _run(product, env, *[*args, "--replaces", f"{central.url}//central.yml"])
+    assert replayed.code == 0, replayed.describe()
+    report = json.loads(replayed.stdout)
+    assert report["newly_blocked"] == 1, report  # pass rate 0.9 under the candidate's 0.95
+    assert report["changed"][0]["judged_by"] == "own policy"

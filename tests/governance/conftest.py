@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -102,7 +103,13 @@ def verdict_json(commit: str | None, *, pass_rate: float = 0.9, tools: tuple[str
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "sepurux.yml"
         path.write_text(SIMPLE_POLICY.lstrip(), encoding="utf-8")
-        policy = load_policy(path, env={})
+        # Loaded from the repository's root, as CI runs it: the verdict records "sepurux.yml".
+        here = Path.cwd()
+        os.chdir(scratch)
+        try:
+            policy = load_policy(Path("sepurux.yml"), env={})
+        finally:
+            os.chdir(here)
     payload = {
         "decision": "pass" if pass_rate >= 0.8 else "fail",
         "pass_rate": pass_rate,

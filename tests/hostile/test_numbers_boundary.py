@@ -117,7 +117,16 @@ def test_a_stored_verdict_with_one_is_skipped_with_a_note(tmp_path: Path) -> Non
         f"skipped 1 unreadable entry: {store}:{c1[:12]}: NaN is not a number" in (baseline["note"])
     )
     (tmp_path / "candidate.yml").write_text(POLICY.format(mode="hard"), encoding="utf-8")
-    done = run(tmp_path, "replay", "--policy", "candidate.yml", "--store", str(store))
+    done = run(
+        tmp_path,
+        "replay",
+        "--policy",
+        "candidate.yml",
+        "--replaces",
+        "sepurux.yml",
+        "--store",
+        str(store),
+    )
     assert done.code == 0, done.stderr
     assert "of the last 1 merge " in done.stdout
     assert f"skipped {store}:{c1}: NaN is not a number" in done.stdout

@@ -49,7 +49,16 @@ def test_replay_refuses_a_forged_outcome_and_prints_nothing_it_holds_raw(
     target["outcome"] = "pass\n" + INJECTED
     (folder / "forged.json").write_text(json.dumps(forged), encoding="utf-8")
     (tmp_path / "candidate.yml").write_text(POLICY, encoding="utf-8")
-    args = ["replay", "--policy", "candidate.yml", "verdicts", "--format", format]
+    args = [
+        "replay",
+        "--policy",
+        "candidate.yml",
+        "--replaces",
+        "sepurux.yml",
+        "verdicts",
+        "--format",
+        format,
+    ]
     done = run_gate(args, cwd=tmp_path, env=clean_env(token=None))
     assert done.code == 0, done.stderr
     _no_injected_line(done.stdout, done.stderr)
@@ -75,7 +84,7 @@ def test_a_directory_name_replay_reports_stays_on_its_line(tmp_path: Path) -> No
     (folder / "broken.json").write_text("{", encoding="utf-8")
     (tmp_path / "candidate.yml").write_text(POLICY, encoding="utf-8")
     done = run_gate(
-        ["replay", "--policy", "candidate.yml", "verdicts"],
+        ["replay", "--policy", "candidate.yml", "--replaces", "sepurux.yml", "verdicts"],
         cwd=tmp_path,
         env=clean_env(token=None),
     )

@@ -149,7 +149,17 @@ def test_replay_skips_fifos_devices_and_huge_files_it_is_given(tmp_path: Path) -
     store.mkdir()
     os.mkfifo(store / f"{'b' * 40}.json")
     (tmp_path / "candidate.yml").write_text(POLICY, encoding="utf-8")
-    done = run(tmp_path, "replay", "--policy", "candidate.yml", "verdicts", "--store", str(store))
+    done = run(
+        tmp_path,
+        "replay",
+        "--policy",
+        "candidate.yml",
+        "--replaces",
+        "sepurux.yml",
+        "verdicts",
+        "--store",
+        str(store),
+    )
     assert done.code == 0, done.stderr
     assert "of the last 1 merge " in done.stdout.splitlines()[0]
     skipped = sorted(line for line in done.stdout.splitlines() if line.startswith("skipped"))

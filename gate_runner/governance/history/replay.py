@@ -5,16 +5,15 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from gate_runner.enforce import blocks, mode_in_force, overall_outcome
-from gate_runner.evaluate import evaluate_campaign
-from gate_runner.policy import Campaign, ErrorPolicy, Mode, Origin, Policy
+from gate_runner.errors import UsageError
+from gate_runner.governance.history.replay_judge import Candidate, Judge, Replayed
 from gate_runner.safe_text import terminal
 from gate_runner.untrusted_json import load_file, loads
 from gate_runner.verdict import OUTCOMES
@@ -49,42 +48,51 @@ class SavedVerdict:
 
 
 @dataclass(frozen=True)
-class CampaignFlip:
-    key: str
-    before: str
-    after: str
-    blocking: bool  # under the candidate
+class Totals:
+    """Blocked, newly blocked and no longer blocked among some replayed verdicts."""
 
+    verdicts: int
+    blocked: int
+    newly_blocked: int
+    unblocked: int
 
-@dataclass(frozen=True)
-class Replayed:
-    source: str
-    repository: str | None
-    commit: str | None
-    started_at: str
-    before: tuple[str, bool]  # outcome, blocking as recorded
-    after: tuple[str, bool]  # outcome, blocking under the candidate
-    flips: tuple[CampaignFlip, ...]
+    @classmethod
+    def of(cls, items: Sequence[Replayed]) -> Totals:
+        return cls(
+            len(items),
+            sum(1 for r in items if r.after[1]),
+            sum(1 for r in items if r.after[1] and not r.before[1]),
+            sum(1 for r in items if r.before[1] and not r.after[1]),
+        )
 
 
 @dataclass
 class ReplayReport:
     policy: str
     today: date
+    # Every verdict judged again, oldest first; `judged` and `alone` split them by basis.
     replayed: list[Replayed] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # "source: why"
+    replaces: str | None = None  # the file the candidate stood in for
 
     @property
-    def blocked(self) -> int:
-        return sum(1 for r in self.replayed if r.after[1])
+    def judged(self) -> list[Replayed]:
+        """Judged by their own policy (rebuilt with the candidate where it uses that file)."""
+        return [r for r in self.replayed if r.basis != "candidate"]
 
     @property
-    def newly_blocked(self) -> int:
-        return sum(1 for r in self.replayed if r.after[1] and not r.before[1])
+    def alone(self) -> list[Replayed]:
+        """Verdicts without their policy: judged by the candidate alone, counted apart."""
+        return [r for r in self.replayed if r.basis == "candidate"]
 
     @property
-    def unblocked(self) -> int:
-        return sum(1 for r in self.replayed if r.before[1] and not r.after[1])
+    def totals(self) -> Totals:
+        return Totals.of(self.judged)
+
+    @property
+    def untouched(self) -> int:
+        """Verdicts whose own policy does not use the replaced file: nothing changes for them."""
+        return sum(1 for r in self.replayed if r.basis == "own")
 
     def flip_counts(self) -> dict[tuple[str, str], int]:
         counts: dict[tuple[str, str], int] = {}
@@ -97,9 +105,19 @@ class ReplayReport:
     def changed(self) -> list[Replayed]:
         return [r for r in self.replayed if r.flips or r.before != r.after]
 
+    def repositories(self) -> dict[str, tuple[Totals, int]]:
+        """Per repository (judged by its own policy): its totals and how many campaigns flipped."""
+        found: dict[str, list[Replayed]] = {}
+        for item in self.judged:
+            found.setdefault(item.repository or "?", []).append(item)
+        return {
+            name: (Totals.of(items), sum(len(r.flips) for r in items))
+            for name, items in sorted(found.items())
+        }
+
 
 def replay(
-    policy: Policy,
+    candidate: Candidate,
     verdicts: Iterable[SavedVerdict],
     *,
     today: date,
@@ -113,19 +131,39 @@ def replay(
     if workers > 1 and len(items) >= PARALLEL_FROM and _can_fork():
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(
-            workers, mp_context=context, initializer=_start_worker, initargs=(policy, today)
+            workers, mp_context=context, initializer=_start_worker, initargs=(candidate, today)
         ) as pool:
             judged = [r for chunk in pool.map(_judge_in_worker, chunks) for r in chunk]
     else:
-        judge = _Judge(policy, today)
-        judged = [judge.saved(saved) for saved in items]
-    report = ReplayReport(policy.path, today)
+        judge = Judge(candidate, today)
+        judged = [_saved(judge, saved) for saved in items]
+    report = ReplayReport(candidate.path, today)
     report.skipped = [r for r in judged if isinstance(r, str)]
     done = sorted((r for r in judged if isinstance(r, Replayed)), key=lambda r: r.started_at)
     if last is not None:
         done = done[-last:] if last > 0 else []
     report.replayed = done
+    report.replaces = _replaced(candidate, done)
     return report
+
+
+def _replaced(candidate: Candidate, done: Sequence[Replayed]) -> str | None:
+    """The one file the candidate stood in for; a usage error when that is not one file."""
+    named = sorted({name for r in done if r.replaced for name in r.replaced.split("\n")})
+    if len(named) > 1:
+        listed = "\n".join(f"  --replaces {terminal(n)}" for n in named)
+        raise UsageError(
+            f"{terminal(candidate.path)} could replace any of {len(named)} files these "
+            f"verdicts' policies were built from; say which:\n{listed}"
+        )
+    if not named and any(r.basis != "candidate" for r in done):
+        what = f"--replaces {candidate.replaces}" if candidate.replaces else candidate.path
+        raise UsageError(
+            f"{terminal(what)} replaces none of the files these verdicts' policies were "
+            "built from (matched by URL or path, else by file name); name one with "
+            "--replaces URL|PATH"
+        )
+    return named[0] if named else None
 
 
 def default_workers() -> int:
@@ -137,93 +175,26 @@ def _can_fork() -> bool:
     return sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods()
 
 
-_WORKER: _Judge | None = None
+_WORKER: Judge | None = None
 
 
-def _start_worker(policy: Policy, today: date) -> None:
+def _start_worker(candidate: Candidate, today: date) -> None:
     global _WORKER  # noqa: PLW0603 - one judge per worker process
-    _WORKER = _Judge(policy, today)
+    _WORKER = Judge(candidate, today)
 
 
 def _judge_in_worker(chunk: list[SavedVerdict]) -> list[Replayed | str]:
     assert _WORKER is not None
-    return [_WORKER.saved(saved) for saved in chunk]
+    return [_saved(_WORKER, saved) for saved in chunk]
 
 
-class _Judge:
-    def __init__(self, policy: Policy, today: date) -> None:
-        self.policy, self.today = policy, today
-        self.campaigns: dict[str, Campaign] = {c.key: c for c in policy.campaigns}
-        self.modes: dict[str, Mode] = {}
-
-    def campaign(self, key: str) -> Campaign:
-        """The candidate's campaign of that key; a central policy's defaults for any other."""
-        found = self.campaigns.get(key)
-        if found is None:
-            found = Campaign(
-                key=key,
-                name_or_id=key,
-                trace_id=None,
-                trace_file=None,
-                mutation_pack_id=None,
-                thresholds=self.policy.default_thresholds,
-                assertions=self.policy.default_assertions,
-                enforcement=None,
-                origin=Origin(self.policy.path, 1, 1),
-            )
-            self.campaigns[key] = found
-        return found
-
-    def saved(self, saved: SavedVerdict) -> Replayed | str:
-        """The replayed verdict, or "source: why" when it cannot be replayed."""
-        data, problem = saved.read()
-        problem = problem or _problem(data)
-        if problem:
-            return f"{saved.source}: {problem}"
-        return self.verdict(saved.source, data)
-
-    def verdict(self, source: str, data: dict[str, Any]) -> Replayed:
-        found = data.get("ci")
-        ci: dict[str, Any] = found if isinstance(found, dict) else {}
-        outcomes: list[Any] = []
-        blocking: list[bool] = []
-        flips: list[CampaignFlip] = []
-        for entry in data["campaigns"]:
-            after, blocks_now = self.campaign_result(entry)
-            outcomes.append(after)
-            blocking.append(blocks_now)
-            before = str(entry.get("outcome"))
-            if after != before:
-                flips.append(CampaignFlip(str(entry["key"]), before, after, blocks_now))
-        return Replayed(
-            source=source,
-            repository=_text(ci.get("repository")),
-            commit=_text(ci.get("commit")),
-            started_at=_started(data),
-            before=(str(data.get("outcome")), data.get("blocking") is True),
-            after=(overall_outcome(outcomes), any(blocking)),
-            flips=tuple(flips),
-        )
-
-    def campaign_result(self, entry: dict[str, Any]) -> tuple[str, bool]:
-        campaign = self.campaign(str(entry["key"]))
-        mode = self.modes.get(campaign.key)
-        if mode is None:  # the same for every verdict: worked out once per campaign
-            mode = mode_in_force(self.policy, campaign, today=self.today, override=None).mode
-            self.modes[campaign.key] = mode
-        payload = entry.get("payload")
-        if not isinstance(payload, dict) or entry.get("status") not in (None, "done"):
-            # No decision was reached then; the candidate's on_error/on_timeout judge that.
-            error = entry.get("error")
-            kind = error.get("kind") if isinstance(error, dict) else None
-            gate = self.policy.gate
-            setting: ErrorPolicy = gate.on_timeout if kind == "timeout" else gate.on_error
-            return "error", blocks("error", mode, setting)
-        evaluation = evaluate_campaign(
-            campaign, payload, waivers=self.policy.waivers, today=self.today, baseline=None
-        )
-        setting = self.policy.gate.on_error
-        return evaluation.outcome, blocks(evaluation.outcome, mode, setting)
+def _saved(judge: Judge, saved: SavedVerdict) -> Replayed | str:
+    """The replayed verdict, or "source: why" when it cannot be replayed."""
+    data, problem = saved.read()
+    problem = problem or _problem(data)
+    if problem:
+        return f"{saved.source}: {problem}"
+    return judge.verdict(saved.source, data)
 
 
 def _problem(data: Any) -> str | None:
@@ -243,13 +214,3 @@ def _problem(data: Any) -> str | None:
             shown = terminal(repr(outcome))[:80]
             return f"its {where} {shown} is not one of {', '.join(OUTCOMES)}"
     return None
-
-
-def _started(data: dict[str, Any]) -> str:
-    timings = data.get("timings")
-    started = timings.get("started_at") if isinstance(timings, dict) else None
-    return started if isinstance(started, str) else ""
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None

@@ -5,31 +5,66 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from gate_runner.governance.history.replay import Replayed, ReplayReport
+from gate_runner.governance.history.replay import ReplayReport, Totals
+from gate_runner.governance.history.replay_judge import CheckFlip, Replayed
 from gate_runner.safe_text import markdown, terminal
 
 SHOWN_SKIPS = 10
+VALUE_CHARS = 60  # a value or bar longer than this is cut in text and Markdown (JSON keeps it)
 
 
 def headline(report: ReplayReport) -> str:
-    n = len(report.replayed)
-    text = f"would have blocked {report.blocked} of the last {n} merge{'s' if n != 1 else ''}"
-    return text + f" ({report.newly_blocked} newly, {report.unblocked} no longer)"
+    totals = report.totals
+    n = totals.verdicts
+    text = f"would have blocked {totals.blocked} of the last {n} merge{'s' if n != 1 else ''}"
+    return text + f" ({totals.newly_blocked} newly, {totals.unblocked} no longer)"
+
+
+def alone_line(report: ReplayReport) -> str | None:
+    """The verdicts without their policy, counted apart; None when there are none."""
+    totals = Totals.of(report.alone)
+    if not totals.verdicts:
+        return None
+    n = totals.verdicts
+    return (
+        f"{n} verdict{'s' if n != 1 else ''} without their policy: judged by the candidate "
+        f"alone, it would have blocked {totals.blocked} ({totals.newly_blocked} newly, "
+        f"{totals.unblocked} no longer)"
+    )
+
+
+def replaces_line(report: ReplayReport) -> str | None:
+    if report.replaces is None:
+        return None
+    used = sum(1 for r in report.replayed if r.basis == "rebuilt")
+    line = f"in place of {report.replaces} in {used} verdict{'s' if used != 1 else ''}' policies"
+    if report.untouched:
+        line += f"; {report.untouched} judged by their own policy, which does not use it"
+    return line
 
 
 def to_data(report: ReplayReport) -> dict[str, Any]:
+    totals = report.totals
+    alone = Totals.of(report.alone)
     return {
         "policy": report.policy,
         "today": report.today.isoformat(),
-        "verdicts": len(report.replayed),
-        "blocked": report.blocked,
-        "newly_blocked": report.newly_blocked,
-        "unblocked": report.unblocked,
+        "replaces": report.replaces,
+        "verdicts": totals.verdicts,
+        "blocked": totals.blocked,
+        "newly_blocked": totals.newly_blocked,
+        "unblocked": totals.unblocked,
+        "untouched": report.untouched,
         "flips": [
             {"from": before, "to": after, "campaigns": count}
             for (before, after), count in report.flip_counts().items()
         ],
         "changed": [_item(r) for r in report.changed()],
+        "repositories": [
+            {"repository": name, **_totals(t), "flips": flips}
+            for name, (t, flips) in report.repositories().items()
+        ],
+        "without_policy": _totals(alone),
         "skipped": report.skipped,
     }
 
@@ -43,13 +78,37 @@ def render_text(report: ReplayReport) -> str:
     lines = [
         f"replay of {terminal(report.policy)} as on {report.today.isoformat()}: {headline(report)}"
     ]
+    replaces = replaces_line(report)
+    if replaces:
+        lines.append(terminal(replaces))
     flips = report.flip_counts()
     if flips:
         lines.append("flips: " + ", ".join(f"{b}→{a} {n}" for (b, a), n in flips.items()))
     for item in report.changed():
-        lines.extend(f"  {_where(item)}  {row}" for row in _rows(item))
+        if item.basis != "candidate":
+            lines += _text_rows(item)
+    repositories = report.repositories()
+    if len(repositories) > 1 or any(flips for _, flips in repositories.values()):
+        lines.append("by repository:")
+        lines += [
+            terminal(f"  {name}: {_roll_up(t, flips)}") for name, (t, flips) in repositories.items()
+        ]
+    alone = alone_line(report)
+    if alone:
+        lines.append(alone)
+        for item in report.changed():
+            if item.basis == "candidate":
+                lines += _text_rows(item)
     lines += _skips(report)
     return "\n".join(lines) + "\n"
+
+
+def _text_rows(item: Replayed) -> list[str]:
+    lines = []
+    for row, checks in _rows(item):
+        lines.append(f"  {_where(item)}  {row}")
+        lines += [terminal(f"      {c.id}: {_state(c.before)} → {_state(c.after)}") for c in checks]
+    return lines
 
 
 def render_markdown(report: ReplayReport) -> str:
@@ -59,6 +118,9 @@ def render_markdown(report: ReplayReport) -> str:
         f"**{headline(report)}**",
         "",
     ]
+    replaces = replaces_line(report)
+    if replaces:
+        lines += [markdown(replaces, 1000), ""]
     flips = report.flip_counts()
     if flips:
         lines += ["| flip | campaigns |", "| --- | ---: |"]
@@ -72,6 +134,8 @@ def render_markdown(report: ReplayReport) -> str:
         ]
         for item in changed:
             repo, commit = _cell(item.repository or "?"), _sha((item.commit or "?")[:12])
+            if item.basis == "candidate":  # never mixed in silently with the rebuilt ones
+                repo += " (candidate alone)"
             for flip in item.flips or ():
                 lines.append(
                     f"| {repo} | {commit} | {_cell(flip.key)} | {_cell(flip.before)} | "
@@ -82,12 +146,77 @@ def render_markdown(report: ReplayReport) -> str:
                     f"| {repo} | {commit} | (gate) | {_gate(item.before)} | {_gate(item.after)} |"
                 )
         lines.append("")
+    checks = [(item, f, c) for item in changed for f in item.flips for c in f.checks]
+    if checks:
+        lines += [
+            "| repository | commit | campaign | check | before | after |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
+        lines += [
+            f"| {_cell(item.repository or '?')} | {_sha((item.commit or '?')[:12])} | "
+            f"{_cell(flip.key)} | {_cell(check.id)} | {_cell(_state(check.before))} | "
+            f"{_cell(_state(check.after))} |"
+            for item, flip, check in checks
+        ]
+        lines.append("")
+    repositories = report.repositories()
+    if repositories:
+        lines += [
+            "| repository | merges | blocked | newly | no longer | flips |",
+            "| --- | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        lines += [
+            f"| {_cell(name)} | {t.verdicts} | {t.blocked} | {t.newly_blocked} | "
+            f"{t.unblocked} | {flips} |"
+            for name, (t, flips) in repositories.items()
+        ]
+        lines.append("")
+    alone = alone_line(report)
+    if alone:
+        lines += [f"_{alone}_", ""]
     lines += [f"- skipped {_cell(s, 1000)}" for s in _skipped(report)]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
+def _totals(totals: Totals) -> dict[str, int]:
+    return {
+        "verdicts": totals.verdicts,
+        "blocked": totals.blocked,
+        "newly_blocked": totals.newly_blocked,
+        "unblocked": totals.unblocked,
+    }
+
+
+def _roll_up(totals: Totals, flips: int) -> str:
+    return (
+        f"blocked {totals.blocked} of {totals.verdicts} ({totals.newly_blocked} newly, "
+        f"{totals.unblocked} no longer), {flips} campaign flip{'s' if flips != 1 else ''}"
+    )
+
+
+def _state(state: tuple[str, Any, Any] | None) -> str:
+    if state is None:
+        return "(none)"
+    status, value, bar = state
+    return f"{status} ({_value(value)}; bar {_value(bar)})"
+
+
+def _value(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= VALUE_CHARS else text[: VALUE_CHARS - 1] + "…"
+
+
+def _check(check: CheckFlip) -> dict[str, Any]:
+    def side(state: tuple[str, Any, Any] | None) -> dict[str, Any] | None:
+        return None if state is None else {"status": state[0], "value": state[1], "bar": state[2]}
+
+    return {"id": check.id, "before": side(check.before), "after": side(check.after)}
+
+
 def _item(item: Replayed) -> dict[str, Any]:
     return {
+        "judged_by": "candidate alone" if item.basis == "candidate" else "own policy",
+        "replaced": item.replaced,
         "source": item.source,
         "repository": item.repository,
         "commit": item.commit,
@@ -95,7 +224,14 @@ def _item(item: Replayed) -> dict[str, Any]:
         "before": {"outcome": item.before[0], "blocking": item.before[1]},
         "after": {"outcome": item.after[0], "blocking": item.after[1]},
         "campaigns": [
-            {"key": f.key, "before": f.before, "after": f.after, "blocking": f.blocking}
+            {
+                "key": f.key,
+                "before": f.before,
+                "after": f.after,
+                "blocking": f.blocking,
+                "blocking_before": f.blocked_before,
+                "checks": [_check(c) for c in f.checks],
+            }
             for f in item.flips
         ],
     }
@@ -105,12 +241,12 @@ def _where(item: Replayed) -> str:
     return terminal(f"{item.repository or '?'}@{(item.commit or '?')[:12]}")
 
 
-def _rows(item: Replayed) -> list[str]:
+def _rows(item: Replayed) -> list[tuple[str, tuple[CheckFlip, ...]]]:
     rows = [
-        terminal(f"{f.key}: {f.before}→{f.after}") + (" (blocks)" if f.blocking else "")
+        (terminal(f"{f.key}: {f.before}→{f.after}") + (" (blocks)" if f.blocking else ""), f.checks)
         for f in item.flips
     ]
-    return rows or [terminal(f"gate: {_gate(item.before)}→{_gate(item.after)}")]
+    return rows or [(terminal(f"gate: {_gate(item.before)}→{_gate(item.after)}"), ())]
 
 
 def _gate(state: tuple[str, bool]) -> str:

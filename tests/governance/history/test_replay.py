@@ -47,7 +47,15 @@ def history(tmp_path: Path) -> Path:
 @pytest.mark.slow
 def test_the_headline_counts_the_merges_it_would_have_blocked(history: Path) -> None:
     done = run(
-        history.parent, "replay", "--policy", "candidate.yml", "verdicts", "--as-of", "2026-12-20"
+        history.parent,
+        "replay",
+        "--policy",
+        "candidate.yml",
+        "--replaces",
+        "sepurux.yml",
+        "verdicts",
+        "--as-of",
+        "2026-12-20",
     )
     assert done.code == 0, done.stderr
     lines = done.stdout.splitlines()
@@ -55,14 +63,32 @@ def test_the_headline_counts_the_merges_it_would_have_blocked(history: Path) -> 
         "replay of candidate.yml as on 2026-12-20: would have blocked 4 of the last 30 merges "
         "(4 newly, 0 no longer)"
     )
-    assert lines[1] == "flips: pass→fail 4"
-    assert lines[2] == f"  acme/agent@{_sha(3)[:12]}  core: pass→fail (blocks)"
-    assert len(lines) == 6
+    assert lines[1] == "in place of sepurux.yml in 30 verdicts' policies"
+    assert lines[2] == "flips: pass→fail 4"
+    assert lines[3] == f"  acme/agent@{_sha(3)[:12]}  core: pass→fail (blocks)"
+    # The check that flipped, with its value and its bar before and after.
+    assert lines[4] == (
+        "      threshold:min_pass_rate: pass (0.82; bar >= 0.8) → fail (0.82; bar >= 0.85)"
+    )
+    assert lines[-2:] == [
+        "by repository:",
+        "  acme/agent: blocked 4 of 30 (4 newly, 0 no longer), 4 campaign flips",
+    ]
+    assert len(lines) == 13
 
 
 @pytest.mark.slow
 def test_json_and_markdown_give_the_same_data(history: Path) -> None:
-    args = ("replay", "--policy", "candidate.yml", "verdicts", "--as-of", "2026-12-20")
+    args = (
+        "replay",
+        "--policy",
+        "candidate.yml",
+        "--replaces",
+        "sepurux.yml",
+        "verdicts",
+        "--as-of",
+        "2026-12-20",
+    )
     data = json.loads(run(history.parent, *args, "--format", "json").stdout)
     assert (data["verdicts"], data["blocked"], data["newly_blocked"], data["unblocked"]) == (
         30,
@@ -72,19 +98,50 @@ def test_json_and_markdown_give_the_same_data(history: Path) -> None:
     )
     assert data["flips"] == [{"from": "pass", "to": "fail", "campaigns": 4}]
     assert [c["commit"] for c in data["changed"]] == [_sha(i) for i in (3, 9, 17, 25)]
+    threshold = {
+        "id": "threshold:min_pass_rate",
+        "before": {"status": "pass", "value": 0.82, "bar": ">= 0.8"},
+        "after": {"status": "fail", "value": 0.82, "bar": ">= 0.85"},
+    }
     assert data["changed"][0]["campaigns"] == [
-        {"key": "core", "before": "pass", "after": "fail", "blocking": True}
+        {
+            "key": "core",
+            "before": "pass",
+            "after": "fail",
+            "blocking": True,
+            "blocking_before": False,
+            "checks": [threshold],
+        }
     ]
+    assert data["repositories"] == [
+        {
+            "repository": "acme/agent",
+            "verdicts": 30,
+            "blocked": 4,
+            "newly_blocked": 4,
+            "unblocked": 0,
+            "flips": 4,
+        }
+    ]
+    assert data["without_policy"]["verdicts"] == 0
     markdown = run(history.parent, *args, "--format", "markdown").stdout
     assert "**would have blocked 4 of the last 30 merges (4 newly, 0 no longer)**" in markdown
     assert "| pass → fail | 4 |" in markdown
-    assert markdown.count("| acme/agent | `") == 4
+    assert markdown.count("| acme/agent | `") == 8  # a row per campaign, a row per check
 
 
 @pytest.mark.slow
 def test_the_schedule_decides_what_would_block_on_a_given_day(history: Path) -> None:
     done = run(
-        history.parent, "replay", "--policy", "candidate.yml", "verdicts", "--as-of", "2026-12-05"
+        history.parent,
+        "replay",
+        "--policy",
+        "candidate.yml",
+        "--replaces",
+        "sepurux.yml",
+        "verdicts",
+        "--as-of",
+        "2026-12-05",
     )
     # Observe mode on that day: the same four fail, none blocks.
     assert done.stdout.splitlines()[0].endswith(
@@ -99,6 +156,8 @@ def test_last_keeps_the_most_recent(history: Path) -> None:
         "replay",
         "--policy",
         "candidate.yml",
+        "--replaces",
+        "sepurux.yml",
         "verdicts",
         "--as-of",
         "2026-12-20",
@@ -115,7 +174,15 @@ def test_unreadable_files_are_skipped_and_named(history: Path) -> None:
     (history / "broken.json").write_text("{", encoding="utf-8")
     (history / "other.json").write_text("[1, 2]", encoding="utf-8")
     done = run(
-        history.parent, "replay", "--policy", "candidate.yml", "verdicts", "--format", "json"
+        history.parent,
+        "replay",
+        "--policy",
+        "candidate.yml",
+        "--replaces",
+        "sepurux.yml",
+        "verdicts",
+        "--format",
+        "json",
     )
     skipped = json.loads(done.stdout)["skipped"]
     assert len(skipped) == 2
@@ -133,7 +200,17 @@ def test_errors_are_judged_by_the_candidates_on_error(tmp_path: Path) -> None:
     (tmp_path / "v.json").write_text(json.dumps(data), encoding="utf-8")
     (tmp_path / "lenient.yml").write_text("version: 1\ngate: {on_error: pass}\n", encoding="utf-8")
     out = json.loads(
-        run(tmp_path, "replay", "--policy", "lenient.yml", "v.json", "--format", "json").stdout
+        run(
+            tmp_path,
+            "replay",
+            "--policy",
+            "lenient.yml",
+            "--replaces",
+            "sepurux.yml",
+            "v.json",
+            "--format",
+            "json",
+        ).stdout
     )
     assert (out["blocked"], out["unblocked"]) == (0, 1)
     assert out["changed"][0]["after"] == {"outcome": "error", "blocking": False}
@@ -150,7 +227,8 @@ def test_replay_reads_a_store(tmp_path: Path, history: Path) -> None:
         assert run(repo.path, "record", str(path), "--store", str(tmp_path / "dir")).code == 0
     for store in ("git-notes", str(tmp_path / "dir")):
         done = run(repo.path, "replay", "--policy", str(history.parent / "candidate.yml"),
-                   "--store", store, "--as-of", "2026-12-20", "--format", "json")  # fmt: skip
+                   "--replaces", "sepurux.yml", "--store", store, "--as-of", "2026-12-20",
+                   "--format", "json")  # fmt: skip
         data = json.loads(done.stdout)
         assert (data["verdicts"], data["blocked"]) == (3, 1), store
         assert data["changed"][0]["source"] == f"{store}:{commits[1]}"
@@ -182,10 +260,12 @@ def test_worker_processes_give_the_same_report(
 
     from gate_runner.config import load_policy
     from gate_runner.governance.history import replay as module
+    from gate_runner.governance.history.replay_judge import Candidate
     from gate_runner.governance.history.replay_report import to_data
     from gate_runner.governance.history.replay_sources import from_paths
 
-    policy = load_policy(history.parent / "candidate.yml", env={})
+    path = history.parent / "candidate.yml"
+    policy = Candidate(load_policy(path, env={}), path.read_bytes(), "c.yml", "sepurux.yml")
     saved = list(from_paths([history]))
     serial = to_data(module.replay(policy, saved, today=date(2026, 12, 20), workers=1))
     monkeypatch.setattr(module, "PARALLEL_FROM", 2)
