@@ -71,7 +71,8 @@ def diff(
 
 
 STORE_HELP = (
-    "A directory (a CI cache or artifact restores it) or git-notes (refs/notes/gate-runner)."
+    "A directory (a CI cache or artifact restores it), git-notes (refs/notes/gate-runner), "
+    "sqlite:PATH, or postgresql://USER@HOST/DB (password in PGPASSWORD; docs/history.md)."
 )
 
 
@@ -90,6 +91,7 @@ def record(
 
     def work() -> int:
         sha, where = file_verdict(open_store(store), verdict, commit=commit)
+        # A database store's `where` says the repository, the branch and if it is the default.
         output.current().line(f"recorded the verdict of {sha} in {where}", err=False)
         return ExitCode.OK
 
@@ -135,7 +137,8 @@ def replay(
         candidate = load_policy(policy)
         saved = chain(
             replay_sources.from_paths(verdicts or []),
-            replay_sources.from_store(open_store(store)) if store else (),
+            # A database store holds every repository's verdicts: replay reads them all.
+            replay_sources.from_store(open_store(store, every_repository=True)) if store else (),
         )
         report = rejudge(candidate, saved, today=judged_on, last=last)
         render = {
