@@ -57,7 +57,7 @@ verdicts = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("repository", String(400), nullable=False),
-    Column("commit", String(64), nullable=False),
+    Column("commit_sha", String(64), nullable=False),
     Column("branch", String(400), nullable=True),
     Column("default_branch", Boolean, nullable=False),
     Column("policy_digest", String(100), nullable=False),
@@ -66,7 +66,7 @@ verdicts = Table(
     Column("outcome", String(20), nullable=False),
     Column("blocking", Boolean, nullable=False),
     Column("verdict", Text, nullable=False),
-    UniqueConstraint("repository", "commit", "policy_digest", name="verdicts_one_per_policy"),
+    UniqueConstraint("repository", "commit_sha", "policy_digest", name="verdicts_one_per_policy"),
     Index("verdicts_by_branch", "repository", "branch", "recorded_at"),
     Index("verdicts_by_time", "recorded_at"),
 )
@@ -128,7 +128,7 @@ SCHEMA_VERSION = len(MIGRATIONS)
 def engine_for(spec: str) -> Engine:
     """An engine for `sqlite:PATH` or `postgresql://user@host/db` (the password from the env)."""
     if spec.startswith(SQLITE):
-        return _sqlite(Path(spec[len(SQLITE) :]))
+        return _sqlite(spec[len(SQLITE) :])
     try:
         url = make_url(spec)
     except ArgumentError:
@@ -150,9 +150,10 @@ def engine_for(spec: str) -> Engine:
     return create_engine(url.set(drivername="postgresql+psycopg"), poolclass=NullPool)
 
 
-def _sqlite(path: Path) -> Engine:
-    if not str(path):
+def _sqlite(name: str) -> Engine:
+    if not name:
         raise UsageError("--store sqlite:PATH: name the database file (sqlite:verdicts.db)")
+    path = Path(name)
     if path.is_dir():
         raise UsageError(f"--store sqlite:{path}: that is a directory, not a database file")
     path.parent.mkdir(parents=True, exist_ok=True)

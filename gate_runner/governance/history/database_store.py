@@ -75,7 +75,7 @@ class DatabaseStore:
         )
         row = {
             "repository": repository,
-            "commit": commit,
+            "commit_sha": commit,
             "branch": branch,
             "default_branch": on_default,
             "policy_digest": verdict.policy.digest,
@@ -105,7 +105,7 @@ class DatabaseStore:
         """The newest verdict of `commit` recorded on the default branch (any policy)."""
         query = (
             select(verdicts.c.verdict)
-            .where(self._baselines(), verdicts.c.commit == commit)
+            .where(self._baselines(), verdicts.c.commit_sha == commit)
             .order_by(verdicts.c.recorded_at.desc(), verdicts.c.id.desc())
             .limit(1)
         )
@@ -116,13 +116,13 @@ class DatabaseStore:
         return _checked(text, f"{self.name}:{commit[:12]}")
 
     def commits(self) -> set[str]:
-        query = select(verdicts.c.commit).where(self._baselines()).distinct()
+        query = select(verdicts.c.commit_sha).where(self._baselines()).distinct()
         with transaction(self.engine, f"{self.name}: listing commits") as connection:
             return set(connection.execute(query).scalars())
 
     def entries(self) -> Iterator[tuple[str, str | UnreadableEntry]]:
         """Every verdict in scope, oldest first, keyed `repository@commit`, streamed."""
-        query = select(verdicts.c.repository, verdicts.c.commit, verdicts.c.verdict)
+        query = select(verdicts.c.repository, verdicts.c.commit_sha, verdicts.c.verdict)
         if self.scope.repository is not None:
             query = query.where(verdicts.c.repository == self.scope.repository)
         query = query.order_by(verdicts.c.recorded_at, verdicts.c.id)
@@ -166,7 +166,7 @@ class DatabaseStore:
         )
 
 
-_KEY = ("repository", "commit", "policy_digest")
+_KEY = ("repository", "commit_sha", "policy_digest")
 
 
 def _checked(text: object, where: str) -> str:
