@@ -25,16 +25,19 @@ CREATE TABLE IF NOT EXISTS gate_runner_writers (
     PRIMARY KEY (role_name, repository)
 );
 
--- True when the current role (or a role it is a member of) may write `repo`'s rows; with
--- on_default, only if it may write default-branch verdicts.
+-- True when the logged-in role (or a role it is a member of) may write `repo`'s rows; with
+-- on_default, only if it may write default-branch verdicts. session_user, not current_user:
+-- inside a SECURITY DEFINER function current_user is the owner, and SET ROLE cannot widen it.
+-- A row naming a role that no longer exists grants nothing (the join drops it).
 CREATE OR REPLACE FUNCTION gate_runner_may_write(repo varchar, on_default boolean)
 RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public
 AS $$
     SELECT EXISTS (
-        SELECT 1 FROM gate_runner_writers AS w
+        SELECT 1
+        FROM gate_runner_writers AS w JOIN pg_catalog.pg_roles AS r ON r.rolname = w.role_name
         WHERE w.repository = repo
-          AND pg_has_role(session_user, w.role_name, 'MEMBER')
+          AND pg_has_role(session_user, r.oid, 'MEMBER')
           AND (w.default_branch OR NOT on_default)
     )
 $$;
