@@ -97,6 +97,7 @@ def test_a_repositorys_role_writes_only_its_own_rows(
             "DELETE FROM verdicts WHERE repository = 'acme/b'",
             "UPDATE campaigns SET outcome = 'fail' WHERE repository = 'acme/b'",
             "DELETE FROM checks WHERE repository = 'acme/b'",
+            "UPDATE runs SET pass_rate = 0 WHERE repository = 'acme/b'",
         ):
             assert a.execute(statement).rowcount == 0, statement
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
