@@ -28,6 +28,7 @@ from gate_runner.governance.history.database import (
     verdicts,
 )
 from gate_runner.governance.history.store import UnreadableEntry
+from gate_runner.safe_text import terminal
 from gate_runner.untrusted_json import MAX_FILE_BYTES, loads
 from gate_runner.verdict import Verdict
 from gate_runner.verdict_json import verdict_from_dict
@@ -99,7 +100,8 @@ class DatabaseStore:
                     connection.execute(table.insert(), rows)
         where = "the default branch" if on_default else "not the default branch"
         shown = f"branch {branch}" if branch else "no branch"
-        return f"{self.name} ({repository}, {shown}: {where})"
+        # The repository and branch came from the verdict file: escaped onto one line.
+        return terminal(f"{self.name} ({repository}, {shown}: {where})")
 
     def get(self, commit: str) -> str | None:
         """The newest verdict of `commit` recorded on the default branch (any policy)."""
@@ -174,7 +176,9 @@ def _checked(text: object, where: str) -> str:
     if not isinstance(text, str):
         raise UnreadableEntry(f"{where}: not text")
     if len(text) > MAX_FILE_BYTES:
-        raise UnreadableEntry(f"{where}: {len(text):,} characters, more than the allowed")
+        raise UnreadableEntry(
+            f"{where}: {len(text):,} characters, more than the {MAX_FILE_BYTES:,} allowed"
+        )
     return text
 
 

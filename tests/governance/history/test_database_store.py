@@ -215,3 +215,12 @@ def test_a_sqlite_store_names_a_file(tmp_path: Path) -> None:
     ):
         done = run(tmp_path, "record", str(path), "--store", spec)
         assert done.code == 2 and why in done.stderr, done.stderr
+
+
+def test_record_shows_a_crafted_repository_name_on_one_line(tmp_path: Path) -> None:
+    spec = f"sqlite:{tmp_path / 'v.db'}"
+    crafted = "acme/agent\n::error::forged\x1b[2J"
+    out = _record(tmp_path, spec, verdict_text("f" * 40, repository=crafted))
+    assert out.count("\n") == 1 and "\x1b" not in out, out
+    assert "acme/agent\\n::error::forged" in out
+    assert query(spec, "SELECT repository FROM verdicts") == [(crafted,)]
