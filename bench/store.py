@@ -4,7 +4,8 @@ Footprint: N real verdicts (one campaign, one run, two checks, as `check` writes
 through the store into SQLite and PostgreSQL; the SQLite file's size and the sum of
 pg_total_relation_size over the store's tables (with indexes and TOAST), divided by N.
 Concurrency: 50 `gate-runner record` processes started at once into a fresh database of each
-kind (each also racing to create the schema); wall time to the last exit, rows counted.
+kind (each also racing to create the schema); wall time to the last exit (it follows the
+machine's load), CPU time per process (it does not), rows counted.
 
 PostgreSQL: --postgres URL (a role that may create databases; password in PGPASSWORD), or
 GATE_RUNNER_TEST_POSTGRES as .ci/run sets it; without either, SQLite only.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -89,13 +91,17 @@ def footprint(spec: str, items: list[tuple[str, str]], scratch: Path) -> float:
     return size / len(items)
 
 
-def concurrent_records(spec: str, items: list[tuple[str, str]], scratch: Path) -> float:
+def concurrent_records(
+    spec: str, items: list[tuple[str, str]], scratch: Path
+) -> tuple[float, float]:
+    """(wall seconds to the last exit, CPU seconds per record process)."""
     env = clean_env()
     files = []
     for n, (_commit, text) in enumerate(items):
         path = scratch / f"job-{n}.json"
         path.write_text(text, encoding="utf-8")
         files.append(path)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     jobs = [
         subprocess.Popen(
@@ -106,13 +112,15 @@ def concurrent_records(spec: str, items: list[tuple[str, str]], scratch: Path) -
     ]  # fmt: skip
     failed = [job.communicate()[1] for job in jobs if job.wait() != 0]
     elapsed = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) / len(items)
     if failed:
         raise SystemExit(f"{len(failed)} record jobs failed; first: {failed[0]!r}")
     store = open_database(spec, env=os.environ, cwd=scratch)
     stored = len(store.scoped("acme/agent").commits())
     if stored != len(items):
         raise SystemExit(f"{spec}: {stored} verdicts stored of {len(items)} recorded")
-    return elapsed
+    return elapsed, cpu
 
 
 def main() -> int:
@@ -135,12 +143,17 @@ def main() -> int:
             with database() as spec:
                 per = footprint(spec, items, scratch)
             with database() as spec:
-                wall = concurrent_records(spec, jobs, scratch)
-            rows.append((label, f"{per:,.0f}", f"{per / json_bytes:.2f}x", f"{wall:.1f} s"))
+                wall, cpu = concurrent_records(spec, jobs, scratch)
+            rows.append(
+                (label, f"{per:,.0f}", f"{per / json_bytes:.2f}x", f"{wall:.1f} s", f"{cpu:.2f} s")
+            )
     print(f"Database store ({machine()}; load average {os.getloadavg()[0]:.1f} at the end)")
     print(f"{args.verdicts:,} verdicts of {json_bytes:,.0f} bytes of JSON each; "
           f"{args.jobs} concurrent record processes, each verdict stored once")  # fmt: skip
-    headers = ["store", "bytes per verdict", "of its JSON", f"{args.jobs} records at once"]
+    headers = [
+        "store", "bytes per verdict", "of its JSON", f"{args.jobs} records at once",
+        "CPU per record",
+    ]  # fmt: skip
     print(table(headers, rows))
     return 0
 
