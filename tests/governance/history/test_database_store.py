@@ -182,6 +182,7 @@ def test_a_password_in_the_url_is_refused_and_never_printed(tmp_path: Path) -> N
     assert "hunter2" not in done.stdout + done.stderr
 
 
+@pytest.mark.slow
 def test_an_unreachable_database_is_an_error_for_record_and_a_note_for_check(
     tmp_path: Path,
 ) -> None:
