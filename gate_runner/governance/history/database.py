@@ -30,7 +30,7 @@ from sqlalchemy import (
     inspect,
     select,
 )
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
@@ -156,10 +156,16 @@ def _sqlite(name: str) -> Engine:
     path = Path(name)
     if path.is_dir():
         raise UsageError(f"--store sqlite:{path}: that is a directory, not a database file")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(
-        f"sqlite:///{path}", poolclass=NullPool, connect_args={"timeout": SQLITE_BUSY_S}
-    )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(
+            f"--store sqlite:{path}: cannot create its folder {path.parent}: "
+            f"{error.strerror or error}"
+        ) from None
+    # URL.create, not a string: a path may hold `?` or `#`, which a URL would read as syntax.
+    url = URL.create("sqlite", database=str(path))
+    engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": SQLITE_BUSY_S})
 
     # SQLAlchemy's documented recipe: let SQLAlchemy, not the sqlite3 module, start each
     # transaction, and start it IMMEDIATE: a writer takes the write lock before it reads, so two
@@ -167,7 +173,6 @@ def _sqlite(name: str) -> Engine:
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
-        dbapi_connection.execute("PRAGMA foreign_keys = ON")
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:

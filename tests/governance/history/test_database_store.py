@@ -213,9 +213,14 @@ def test_a_sqlite_store_names_a_file(tmp_path: Path) -> None:
     for spec, why in (
         ("sqlite:", "--store sqlite:PATH: name the database file (sqlite:verdicts.db)"),
         (f"sqlite:{tmp_path / 'folder'}", "that is a directory, not a database file"),
+        (f"sqlite:{path}/x.db", f"cannot create its folder {path}: File exists"),
     ):
         done = run(tmp_path, "record", str(path), "--store", spec)
         assert done.code == 2 and why in done.stderr, done.stderr
+    # A path with URL syntax in it is a file name all the same.
+    odd = tmp_path / "we?ird#name" / "v.db"
+    assert run(tmp_path, "record", str(path), "--store", f"sqlite:{odd}").code == 0
+    assert query(f"sqlite:{odd}", "SELECT count(*) FROM verdicts") == [(1,)]
 
 
 def test_record_shows_a_crafted_repository_name_on_one_line(tmp_path: Path) -> None:
