@@ -43,8 +43,8 @@ SQLITE, POSTGRESQL = DATABASE_PREFIXES
 PASSWORD_VARIABLE = "PGPASSWORD"  # noqa: S105 (the variable's name, not a password)
 # One lock id for "migrating gate-runner's schema", whoever runs it (any 64-bit number).
 MIGRATION_LOCK = 0x67617465_72756E  # "gate-run"
-# How long a SQLite writer waits for another's lock: 50 jobs at once queue, none fails.
-SQLITE_BUSY_S = 120.0
+# How long a SQLite writer waits for the lock: 50 jobs at once on a loaded machine queue.
+SQLITE_BUSY_S = 300.0
 
 metadata = MetaData()
 
