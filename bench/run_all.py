@@ -18,6 +18,7 @@ SCRIPTS = (
     "evaluation.py",
     "delivery.py",
     "replay.py",
+    "store.py",
     "cancellation.py",
     "reuse.py",
 )

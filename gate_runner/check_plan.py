@@ -173,7 +173,9 @@ def prepare_policy(
     and still a verdict file; it never falls back to the working tree.
     """
     if request.baseline_auto and request.store is None:
-        raise UsageError("--baseline auto needs --store DIR or --store git-notes")
+        raise UsageError(
+            "--baseline auto needs --store DIR, git-notes, sqlite:PATH or postgresql://…"
+        )
     governance = GovernanceRequest(
         policy_ref=request.policy_ref,
         baseline_auto=request.baseline_auto and first,

@@ -117,7 +117,8 @@ def diff_discovered(base: str, env: dict[str, str], format: DiffFormat) -> int:
 
 
 STORE_HELP = (
-    "A directory (a CI cache or artifact restores it) or git-notes (refs/notes/gate-runner)."
+    "A directory (a CI cache or artifact restores it), git-notes (refs/notes/gate-runner), "
+    "sqlite:PATH, or postgresql://USER@HOST/DB (password in PGPASSWORD; docs/history.md)."
 )
 
 
@@ -136,6 +137,7 @@ def record(
 
     def work() -> int:
         sha, where = file_verdict(open_store(store), verdict, commit=commit)
+        # A database store's `where` says the repository, the branch and if it is the default.
         output.current().line(f"recorded the verdict of {sha} in {where}", err=False)
         return ExitCode.OK
 
@@ -200,7 +202,8 @@ def replay(
         )
         saved = chain(
             replay_sources.from_paths(verdicts or []),
-            replay_sources.from_store(open_store(store)) if store else (),
+            # A database store holds every repository's verdicts: replay reads them all.
+            replay_sources.from_store(open_store(store, every_repository=True)) if store else (),
         )
         report = rejudge(candidate, saved, today=judged_on, last=last)
         render = {

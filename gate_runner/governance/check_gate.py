@@ -19,8 +19,8 @@ from gate_runner.governance.findings import (
     with_floor_check,
     with_policy_check,
 )
-from gate_runner.governance.history.baseline import Baseline, find_baseline
-from gate_runner.governance.history.store import open_store
+from gate_runner.governance.history.baseline import Baseline, find_baseline, unavailable
+from gate_runner.governance.history.store import StoreUnavailable, open_store
 from gate_runner.governance.owner_approval import Approvals, ReadApprovals, approvers, policy_owners
 from gate_runner.governance.ref.git_source import RefMissing
 from gate_runner.governance.ref.ref_gate import RefComparison, compare_with_ref
@@ -119,11 +119,17 @@ def prepare(
     baseline = None
     if request.baseline_auto:
         if request.store is None:
-            raise UsageError("--baseline auto needs --store DIR or --store git-notes")
+            raise UsageError(
+                "--baseline auto needs --store DIR, git-notes, sqlite:PATH or postgresql://…"
+            )
         git = git or Git()
-        store = open_store(request.store, git)
-        base_ref = request.policy_ref or "auto"
-        baseline = find_baseline(store, git, base_ref=base_ref, env=env)
+        try:
+            store = open_store(request.store, git, env=env)
+        except StoreUnavailable as error:
+            baseline = unavailable(error)
+        else:
+            base_ref = request.policy_ref or "auto"
+            baseline = find_baseline(store, git, base_ref=base_ref, env=env)
     return GovernedGate(policy, comparison, review, baseline, request.store)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from gate_runner.errors import UsageError
 from gate_runner.git_commands import Git, GitError
-from gate_runner.governance.history.store import UnreadableEntry, VerdictStore
+from gate_runner.governance.history.store import StoreUnavailable, UnreadableEntry, VerdictStore
 from gate_runner.governance.ref.git_source import (
     MAX_COMMITS_BACK,
     PolicyRef,
@@ -66,13 +66,18 @@ def find_baseline(
         ).split()
     except GitError as error:
         return none(str(error), merge_base)
-    filed = store.commits()
+    try:
+        filed = store.commits()
+    except StoreUnavailable as error:
+        return none(str(error), merge_base)
     skipped: list[str] = []
     for back, commit in enumerate(history):
         if commit not in filed:
             continue
         try:
             data = loads(store.get(commit) or "")
+        except StoreUnavailable as error:
+            return none(str(error), merge_base)
         except UnreadableEntry as error:
             skipped.append(str(error))
             continue  # a damaged or planted entry is skipped, the next ancestor may do
@@ -101,6 +106,11 @@ def find_baseline(
     return none(
         f"no verdict in {store.name} for {searched}{shallow}{_skipped(skipped)}", merge_base
     )
+
+
+def unavailable(error: StoreUnavailable) -> Baseline:
+    """No baseline, because the store could not be opened: the gate goes on without one."""
+    return Baseline(None, None, None, None, f"no baseline: {error}")
 
 
 def _skipped(skipped: list[str]) -> str:

@@ -1,8 +1,9 @@
-"""Where verdicts are filed by commit: a directory (CI cache or artifact) or git notes."""
+"""Where verdicts are filed by commit: a directory, git notes, or a database (late-loaded)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -14,6 +15,8 @@ from gate_runner.untrusted_json import MAX_FILE_BYTES, loads
 from gate_runner.verdict_json import verdict_from_dict
 
 GIT_NOTES = "git-notes"
+# `--store sqlite:PATH` and `--store postgresql://user@host/db` (database.py reads them).
+DATABASE_PREFIXES = ("sqlite:", "postgresql://")
 NOTES_REF = "refs/notes/gate-runner"
 _BOT_IDENTITY = {
     "GIT_AUTHOR_NAME": "gate-runner",
@@ -27,8 +30,16 @@ class UnreadableEntry(ValueError):
     """A filed entry that cannot be read (not a regular file, too large, not UTF-8): skipped."""
 
 
+class StoreUnavailable(UsageError):
+    """The store cannot be read or written at all (a database down or refusing): exit 2."""
+
+
 class VerdictStore(Protocol):
-    """Verdict JSON by full commit sha; get() is None when absent, UnreadableEntry when unusable."""
+    """Verdict JSON by full commit sha; get() is None when absent, UnreadableEntry when unusable.
+
+    A database store files by repository as well: its get() and commits() see the checkout's
+    repository's default-branch verdicts, its entries() are keyed ``repository@sha``.
+    """
 
     @property
     def name(self) -> str: ...
@@ -39,7 +50,7 @@ class VerdictStore(Protocol):
 
     def commits(self) -> set[str]: ...
 
-    # (commit, verdict text or why it is unreadable), every one
+    # (commit or repository@commit, verdict text or why it is unreadable), every one
     def entries(self) -> Iterator[tuple[str, str | UnreadableEntry]]: ...
 
 
@@ -233,8 +244,26 @@ class KeyNotes:
         return self.notes.git.run(args, stdin=line).decode().strip()
 
 
-def open_store(spec: str, git: Git | None = None) -> VerdictStore:
-    """``git-notes``, else a directory (created on first write)."""
+def open_store(
+    spec: str,
+    git: Git | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    every_repository: bool = False,
+) -> VerdictStore:
+    """``sqlite:PATH`` or ``postgresql://…``, ``git-notes``, else a directory.
+
+    every_repository: a database store's entries() cover every repository, not the checkout's.
+    """
+    if spec.startswith(DATABASE_PREFIXES):
+        # late: SQLAlchemy and the driver load only when a database store is named (startup)
+        from gate_runner.governance.history.database_store import open_database
+
+        where = git.cwd if git is not None else None
+        return open_database(
+            spec, env=os.environ if env is None else env, cwd=where,
+            every_repository=every_repository,
+        )  # fmt: skip
     if spec == GIT_NOTES:
         return GitNotesStore(git or Git())
     return DirectoryStore(Path(spec))

@@ -1,0 +1,67 @@
+"""`history`: the commands over a verdict store's past (`history prune` keeps it in bounds)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import typer
+
+from gate_runner import channel as output
+from gate_runner.cli.common import guarded
+from gate_runner.cli.governance_commands import DEBUG
+from gate_runner.errors import ExitCode, UsageError
+from gate_runner.governance.history.store import open_store
+
+history_app = typer.Typer(
+    name="history",
+    help="The verdicts a store holds: prune them (docs/history.md).",
+    no_args_is_help=True,
+)
+
+DATABASE_HELP = "sqlite:PATH or postgresql://USER@HOST/DB (password in PGPASSWORD)."
+
+
+def prune(
+    store: str = typer.Option(..., "--store", help=DATABASE_HELP),
+    older_than: int = typer.Option(
+        ..., "--older-than", metavar="DAYS", help="Delete verdicts recorded more than DAYS ago."
+    ),
+    repo: str | None = typer.Option(
+        None, "--repo", help="Only this repository's verdicts (default: every one you may delete)."
+    ),
+    debug: bool = DEBUG,
+) -> int:
+    """Delete old verdicts, keeping each branch's newest one whatever its age.
+
+    On PostgreSQL with row-level security a role deletes only its own repositories' rows.
+    """
+
+    def work() -> int:
+        # late: database_store loads SQLAlchemy; only a database store is pruned
+        from gate_runner.governance.history.database_store import DatabaseStore
+
+        if older_than < 0:
+            raise UsageError(f"--older-than {older_than}: give a number of days, 0 or more")
+        opened = open_store(store, every_repository=True)
+        if not isinstance(opened, DatabaseStore):
+            raise UsageError(
+                f"--store {store}: history prune works on a database store (sqlite:PATH or "
+                "postgresql://…); a directory's files or git notes are removed with rm or git notes"
+            )
+        if repo is not None:
+            opened = opened.scoped(repo)
+        gone = opened.prune(timedelta(days=older_than))
+        noun = "verdict" if gone == 1 else "verdicts"
+        output.current().line(
+            f"pruned {gone} {noun} recorded more than {older_than} days ago from {opened.name}"
+            " (each branch's newest kept)",
+            err=False,
+        )
+        return ExitCode.OK
+
+    return work()
+
+
+def register(app: typer.Typer) -> None:
+    history_app.command("prune")(guarded(prune))
+    app.add_typer(history_app)
