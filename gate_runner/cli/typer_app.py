@@ -5,7 +5,13 @@ from __future__ import annotations
 import typer
 
 from gate_runner import __version__, channel
-from gate_runner.cli import gate_commands, governance_commands, policy_commands, sandbox_command
+from gate_runner.cli import (
+    gate_commands,
+    governance_commands,
+    history_report,
+    policy_commands,
+    sandbox_command,
+)
 
 app = typer.Typer(
     name="gate-runner",
@@ -39,3 +45,4 @@ def _register() -> None:
     gate_commands.register(app)
     sandbox_command.register(app)
     governance_commands.register(app)  # diff, record, replay
+    history_report.register(app)  # history

@@ -1,0 +1,90 @@
+"""`gate-runner history`: the store's verdicts as trends (the core is governance.history.trends)."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import Enum
+from pathlib import Path
+
+import typer
+
+from gate_runner import channel as output
+from gate_runner.cli.common import AS_OF_HELP, as_of, guarded
+from gate_runner.cli.governance_commands import DEBUG, STORE_HELP
+from gate_runner.errors import ExitCode, UsageError
+from gate_runner.governance.history.store import GIT_NOTES, open_store
+
+
+class HistoryFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+def history(
+    ctx: typer.Context,
+    store: str | None = typer.Option(None, "--store", help="The verdicts: " + STORE_HELP),
+    repo: str | None = typer.Option(None, "--repo", help="Only this repository (owner/name)."),
+    campaign: str | None = typer.Option(None, "--campaign", help="Only this campaign key."),
+    since: str | None = typer.Option(
+        None, "--since", metavar="YYYY-MM-DD", help="Only verdicts started on or after this day."
+    ),
+    branch: str | None = typer.Option(None, "--branch", help="Only verdicts of this branch."),
+    stale: int | None = typer.Option(
+        None,
+        "--stale",
+        metavar="DAYS",
+        help="A baseline more than DAYS older than the check that used it is stale (30).",
+    ),
+    on: str | None = typer.Option(None, "--as-of", metavar="YYYY-MM-DD", help=AS_OF_HELP),
+    format: HistoryFormat = typer.Option(HistoryFormat.text, "--format", help="text or json."),
+    debug: bool = DEBUG,
+) -> int:
+    """Per repository and campaign: pass rates against the bar, flaky, chronic and new
+    failures, waiver debt and stale baselines (docs/history.md)."""
+    if ctx.invoked_subcommand is not None:
+        return ExitCode.OK  # a subcommand of `history` runs on its own options
+
+    def work() -> int:
+        # late: the core parses every stored verdict; only `history` needs it
+        from gate_runner.governance.history import trends, trends_report
+
+        if store is None:
+            raise UsageError("history needs --store (a directory of verdicts or git-notes)")
+        if store != GIT_NOTES and ":" not in store and not Path(store).is_dir():
+            raise UsageError(f"--store {store}: no such directory of verdicts")
+        if stale is not None and stale < 0:
+            raise UsageError(f"--stale {stale}: give a number of days, 0 or more")
+        query = trends.HistoryQuery(
+            today=as_of(on),
+            repo=repo,
+            campaign=campaign,
+            since=_day("--since", since),
+            branch=branch,
+            stale_days=trends.STALE_DAYS if stale is None else stale,
+        )
+        found = trends.compute_history(open_store(store).entries(), query)
+        render = {
+            HistoryFormat.text: trends_report.history_text,
+            HistoryFormat.json: trends_report.history_json,
+        }[format]
+        output.current().out(render(found))
+        return ExitCode.OK
+
+    return work()
+
+
+def _day(flag: str, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{flag} {value!r}: expected a date like 2026-12-01") from None
+
+
+history_app = typer.Typer(name="history", invoke_without_command=True)
+
+
+def register(app: typer.Typer) -> None:
+    history_app.callback(invoke_without_command=True)(guarded(history))
+    app.add_typer(history_app)
