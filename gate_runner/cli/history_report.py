@@ -62,7 +62,9 @@ def history(
             branch=branch,
             stale_days=trends.STALE_DAYS if stale is None else stale,
         )
-        found = trends.compute_history(open_store(store).entries(), query)
+        opened = open_store(store)
+        entries = ((f"{opened.name}:{name}", text) for name, text in opened.entries())
+        found = trends.compute_history(entries, query)
         render = {
             HistoryFormat.text: trends_report.history_text,
             HistoryFormat.json: trends_report.history_json,
