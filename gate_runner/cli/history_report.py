@@ -13,6 +13,7 @@ from gate_runner.cli.common import AS_OF_HELP, as_of, guarded
 from gate_runner.cli.governance_commands import DEBUG, STORE_HELP
 from gate_runner.errors import ExitCode, UsageError
 from gate_runner.governance.history.store import GIT_NOTES, open_store
+from gate_runner.report import parse_report_spec
 
 
 class HistoryFormat(str, Enum):
@@ -37,6 +38,9 @@ def history(
     ),
     on: str | None = typer.Option(None, "--as-of", metavar="YYYY-MM-DD", help=AS_OF_HELP),
     format: HistoryFormat = typer.Option(HistoryFormat.text, "--format", help="text or json."),
+    report: list[str] | None = typer.Option(
+        None, "--report", metavar="html=PATH", help="Also write the page with SVG trends here."
+    ),
     debug: bool = DEBUG,
 ) -> int:
     """Per repository and campaign: pass rates against the bar, flaky, chronic and new
@@ -54,6 +58,7 @@ def history(
             raise UsageError(f"--store {store}: no such directory of verdicts")
         if stale is not None and stale < 0:
             raise UsageError(f"--stale {stale}: give a number of days, 0 or more")
+        pages = [_page_path(spec) for spec in report or ()]
         query = trends.HistoryQuery(
             today=as_of(on),
             repo=repo,
@@ -69,10 +74,28 @@ def history(
             HistoryFormat.text: trends_report.history_text,
             HistoryFormat.json: trends_report.history_json,
         }[format]
-        output.current().out(render(found))
+        channel = output.current()
+        if pages:
+            # late: the page's reporter is only loaded when a page is asked for
+            from gate_runner.report.history_html import history_page
+
+            html = history_page(found)
+            for path in pages:
+                try:
+                    channel.write_file(path, html)
+                except OSError as error:
+                    raise UsageError(f"--report html={path}: {error.strerror or error}") from None
+        channel.out(render(found))
         return ExitCode.OK
 
     return work()
+
+
+def _page_path(spec: str) -> str:
+    parsed = parse_report_spec(spec)
+    if parsed.format != "html":
+        raise UsageError(f"--report {spec}: history writes html=PATH only")
+    return parsed.path or "gate-runner-history.html"
 
 
 def _day(flag: str, value: str | None) -> date | None:
