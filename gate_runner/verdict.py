@@ -175,6 +175,8 @@ class CampaignResult:
     # What on_inconclusive made of an inconclusive outcome (blocking follows it).
     inconclusive_policy: OnInconclusive | None = None
     reused: Reused | None = None  # judged from a stored result instead of new runs
+    # statistics.icc: auto (issue 22): {source, used, estimate, commits, runs, df, reason}
+    icc: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -266,7 +268,7 @@ class Verdict:
             if data.get(name) is None:
                 data.pop(name, None)
         for campaign in data["campaigns"]:
-            for optional in ("failures", "reused"):
+            for optional in ("failures", "reused", "icc"):
                 if campaign.get(optional) is None:
                     campaign.pop(optional, None)
             _drop_empty_diagnostics(campaign.get("error"))

@@ -145,6 +145,7 @@ def _campaign(data: dict[str, Any]) -> CampaignResult:
         spread=data.get("spread"),
         inconclusive_policy=data.get("inconclusive_policy"),
         reused=Reused(**data["reused"]) if isinstance(data.get("reused"), dict) else None,
+        icc=data["icc"] if isinstance(data.get("icc"), dict) else None,
     )
 
 

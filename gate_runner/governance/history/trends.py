@@ -128,7 +128,7 @@ def compute_history(entries: Iterable[tuple[str, str | Exception]], query: Histo
     skipped: list[str] = []
     kept: list[Verdict] = []
     for name, text in entries:
-        verdict = _parse(text)
+        verdict = parse_stored(text)
         if isinstance(verdict, str):
             skipped.append(f"{name}: {verdict}")
         elif _wanted(verdict, query):
@@ -143,7 +143,8 @@ def compute_history(entries: Iterable[tuple[str, str | Exception]], query: Histo
     return History(query, repositories, tuple(skipped))
 
 
-def _parse(text: str | Exception) -> Verdict | str:
+def parse_stored(text: str | Exception) -> Verdict | str:
+    """The verdict a store's entry holds, or why it holds none."""
     if isinstance(text, Exception):
         return str(text)
     try:
@@ -188,7 +189,7 @@ def _repository(name: str, verdicts: Sequence[Verdict], query: HistoryQuery) -> 
                 outcome=shown.outcome,
                 value=shown.value,
                 bar=shown.bar,
-                runs=_counts(campaign),
+                runs=run_counts(campaign),
                 tools=_tools(campaign),
             )
             points.setdefault(shown.key, []).append(point)
@@ -229,7 +230,8 @@ def _failures(points: Sequence[Point]) -> tuple[str | None, tuple[str, ...], tup
     return failing, chronic, new
 
 
-def _counts(campaign: CampaignResult) -> tuple[tuple[int, int], ...]:
+def run_counts(campaign: CampaignResult) -> tuple[tuple[int, int], ...]:
+    """(successes, trials) of each of its runs that recorded both."""
     found = []
     for run in campaign.runs:
         value, trials = rate(run.metrics.get("pass_rate")), run.metrics.get("trials")
