@@ -45,6 +45,6 @@ def test_thin_history_keeps_the_run_rates_rule_and_says_why() -> None:
 
 def test_only_this_repositorys_runs_and_readable_entries_count() -> None:
     mine, theirs = _recorded(0.2, 12), _recorded(0.2, 30, repository="acme/other")
-    entries = _entries(mine + theirs) + [("bad", "{"), ("gone", OSError("unreadable"))]
+    entries = [*_entries(mine + theirs), ("bad", "{"), ("gone", OSError("unreadable"))]
     assert estimate_iccs(entries, ["core"], "acme/agent")["core"].commits == 12
     assert estimate_iccs(entries, ["core"], None)["core"].commits == 42
