@@ -144,15 +144,29 @@ def compute_history(entries: Iterable[tuple[str, str | Exception]], query: Histo
 
 
 def parse_stored(text: str | Exception) -> Verdict | str:
-    """The verdict a store's entry holds, or why it holds none."""
+    """The verdict a store's entry holds, or why it holds none (a row is untrusted input)."""
     if isinstance(text, Exception):
         return str(text)
     try:
-        data = loads(text)
-        return verdict_from_dict(data)
+        verdict = verdict_from_dict(loads(text))
     except (KeyError, TypeError, AttributeError, ValueError) as error:
-        why = str(error) if isinstance(error, ValueError) else "not a gate-runner verdict"
+        why = str(error) if isinstance(error, ValueError) else ""
         return why or "not a gate-runner verdict"
+    return (
+        verdict if _well_typed(verdict) else "not a gate-runner verdict (a field of the wrong type)"
+    )
+
+
+def _well_typed(verdict: Verdict) -> bool:
+    """The fields history sorts, groups and prints by are what the schema says they are."""
+    ci = verdict.ci
+    optional = (ci.repository, ci.branch, ci.commit)
+    return (
+        isinstance(verdict.timings.started_at, str)
+        and all(v is None or isinstance(v, str) for v in optional)
+        and all(isinstance(c.key, str) and isinstance(c.outcome, str) for c in verdict.campaigns)
+        and all(isinstance(c.checks, tuple) for c in verdict.campaigns)
+    )
 
 
 def _day(stamp: str) -> date | None:
@@ -243,12 +257,14 @@ def run_counts(campaign: CampaignResult) -> tuple[tuple[int, int], ...]:
 
 
 def _tools(campaign: CampaignResult) -> tuple[str, ...] | None:
-    tools = failing_tools(campaign.payload)
+    payload = campaign.payload if isinstance(campaign.payload, dict) else None
+    tools = failing_tools(payload)
     return None if tools is None else tuple(sorted(tools))
 
 
 def _waivers(verdict: Verdict, query: HistoryQuery) -> tuple[WaiverEntry, ...]:
-    warn = (verdict.waivers or {}).get("warn_days")
+    rules = verdict.waivers if isinstance(verdict.waivers, dict) else {}
+    warn = rules.get("warn_days")
     days = warn if isinstance(warn, int) and not isinstance(warn, bool) else EXPIRING_DAYS
     found = []
     for campaign in verdict.campaigns:
@@ -270,7 +286,7 @@ def _baseline(
     newest: Verdict, verdicts: Sequence[Verdict], query: HistoryQuery
 ) -> dict[str, Any] | None:
     """The newest check's baseline: its commit, and how much older its verdict was."""
-    commit = (newest.baseline or {}).get("commit")
+    commit = newest.baseline.get("commit") if isinstance(newest.baseline, dict) else None
     if not isinstance(commit, str):
         return None
     then = next((v for v in verdicts if v.ci.commit == commit), None)

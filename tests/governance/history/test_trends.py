@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from gate_runner.governance.history.store import UnreadableEntry
 from gate_runner.governance.history.trends import (
     CampaignHistory,
@@ -117,3 +119,47 @@ def test_entries_that_are_no_verdict_are_skipped_with_their_reason() -> None:
     assert [s.split(":")[0] for s in history.skipped] == ["bad", "odd", "gone"]
     assert history.skipped[1] == "odd: not a gate-runner verdict"
     assert history.skipped[2] == "gone: too large"
+
+
+def _crafted(change: str) -> str:
+    import json
+
+    data = json.loads(stored("a/ok", 1, 0.9, runs=[(40, 50), (45, 50)]))
+    campaign = data["campaigns"][0]
+    if change == "started_at":
+        data["timings"]["started_at"] = 20261101
+    elif change == "repository":
+        data["ci"]["repository"] = ["a", "b"]
+    elif change == "commit":
+        data["ci"]["commit"] = 7
+    elif change == "key":
+        campaign["key"] = {"k": 1}
+    elif change == "waivers":
+        data["waivers"] = ["x"]
+    elif change == "baseline":
+        data["baseline"] = "abc"
+    elif change == "payload":
+        campaign["payload"] = ["not", "a", "payload"]
+    elif change == "runs":
+        campaign["runs"][0]["metrics"] = {"pass_rate": "high", "trials": True}
+    elif change == "rate":
+        campaign["checks"][1]["actual"] = 1e400
+    return json.dumps(data)
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["started_at", "repository", "commit", "key", "waivers", "baseline", "payload", "runs", "rate"],
+)
+def test_a_crafted_row_is_skipped_or_read_never_a_crash(change: str) -> None:
+    from gate_runner.governance.history.trends_report import history_json, history_text
+    from gate_runner.report.history_html import history_page
+
+    entries: list[tuple[str, str | Exception]] = [
+        ("good", stored("a/ok", 0, 0.9)),
+        ("crafted", _crafted(change)),
+    ]
+    history = compute_history(entries, HistoryQuery(today=TODAY))
+    assert history.verdicts + len(history.skipped) == 2
+    for render in (history_text, history_json, history_page):
+        assert render(history)
