@@ -99,3 +99,22 @@ def test_a_crafted_repository_name_stays_on_its_line(tmp_path: Path) -> None:
     assert done.code == 0, done.stderr
     assert len(done.stdout.splitlines()) == 4
     assert "\x1b" not in done.stdout
+
+
+@pytest.mark.slow
+def test_git_notes_are_a_store_like_any_other(tmp_path: Path) -> None:
+    from ..gitrepo import Repo
+
+    repo = Repo.init(tmp_path / "repo")
+    for index, rate in enumerate((0.9, 0.6)):
+        commit = repo.commit(f"c{index}", {"f.txt": str(index)})
+        data = json.loads(stored("acme/agent", index, rate))
+        data["ci"]["commit"] = commit
+        path = tmp_path / f"v{index}.json"
+        path.write_text(json.dumps(data), encoding="utf-8")
+        assert run(repo.path, "record", str(path), "--store", "git-notes").code == 0
+    done = run(repo.path, "history", "--store", "git-notes", "--format", "json", *AS_OF)
+    assert done.code == 0, done.stderr
+    core = json.loads(done.stdout)["repositories"][0]["campaigns"][0]
+    assert [p["pass_rate"] for p in core["points"]] == [0.9, 0.6]
+    assert core["failing"] == "new"
