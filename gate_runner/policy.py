@@ -69,6 +69,9 @@ class Statistics:
     trials: str | None = None  # JMESPath over a payload giving its attempt count, e.g. trace_count
     trials_origin: Origin | None = None  # where `trials` was written, for the errors it causes
     icc: float | None = None  # declared intra-class correlation; None: the run-rates rule
+    # statistics.icc: auto (issue 22): `check` estimates ρ per campaign from the --store's
+    # recorded runs (governance/history/icc_estimate.py); icc stays None until it does.
+    icc_auto: bool = False
 
 
 @dataclass(frozen=True)

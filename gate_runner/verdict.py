@@ -179,6 +179,8 @@ class CampaignResult:
     reused: Reused | None = None  # judged from a stored result instead of new runs
     # Issue 21: the runs, trials and money this campaign spent, when the policy sets gate.budget.
     spent: Spend | None = None
+    # statistics.icc: auto (issue 22): {source, used, estimate, commits, runs, df, reason}
+    icc: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -280,8 +282,8 @@ class Verdict:
             if data.get(name) is None:
                 data.pop(name, None)
         for campaign in data["campaigns"]:
-            # only a gate with a budget says what it spent
-            for optional in ("failures", "reused", "spent"):
+            # only a gate with a budget says what it spent; icc only under icc: auto
+            for optional in ("failures", "reused", "spent", "icc"):
                 if campaign.get(optional) is None:
                     campaign.pop(optional, None)
             _drop_empty_diagnostics(campaign.get("error"))

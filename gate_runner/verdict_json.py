@@ -156,6 +156,7 @@ def _campaign(data: dict[str, Any]) -> CampaignResult:
         inconclusive_policy=data.get("inconclusive_policy"),
         reused=Reused(**data["reused"]) if isinstance(data.get("reused"), dict) else None,
         spent=_spent(data.get("spent")),
+        icc=data["icc"] if isinstance(data.get("icc"), dict) else None,
     )
 
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 import typer
 
 from gate_runner import channel as output
+from gate_runner.cli import history_report
 from gate_runner.cli.common import guarded
 from gate_runner.cli.governance_commands import DEBUG
 from gate_runner.errors import ExitCode, UsageError
@@ -14,8 +15,9 @@ from gate_runner.governance.history.store import open_store
 
 history_app = typer.Typer(
     name="history",
-    help="The verdicts a store holds: prune them (docs/history.md).",
-    no_args_is_help=True,
+    help="The verdicts a store holds: trends per repository and campaign, or prune them "
+    "(docs/history.md).",
+    invoke_without_command=True,
 )
 
 DATABASE_HELP = "sqlite:PATH or postgresql://USER@HOST/DB (password in PGPASSWORD)."
@@ -63,5 +65,7 @@ def prune(
 
 
 def register(app: typer.Typer) -> None:
+    # `history` itself is the report (history_report.history); `history prune` a subcommand.
+    history_app.callback(invoke_without_command=True)(guarded(history_report.history))
     history_app.command("prune")(guarded(prune))
     app.add_typer(history_app)

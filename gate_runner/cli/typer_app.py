@@ -45,4 +45,4 @@ def _register() -> None:
     gate_commands.register(app)
     sandbox_command.register(app)
     governance_commands.register(app)  # diff, record, replay
-    history_commands.register(app)  # history prune
+    history_commands.register(app)  # history (the report) and history prune

@@ -103,11 +103,14 @@ class _Reader:
 
     def statistics(self) -> Statistics:
         trials = self.get(("statistics", "trials"))
+        icc = self.get(("statistics", "icc"))
+        auto = icc == "auto"
         return Statistics(
             self.get(("statistics", "confidence")),
             trials,
             self.m.origins.get(("statistics", "trials")) if trials is not None else None,
-            _number(self.get(("statistics", "icc"))),
+            None if auto else _number(icc),
+            icc_auto=auto,
         )
 
     def run_plan(self, raw: dict[str, Any]) -> RunPlan:

@@ -81,8 +81,14 @@ def _runs(policy: Policy, key: str, plan: RunPlan) -> list[dict[str, Any]]:
         "on_inconclusive": plan.on_inconclusive,
         "min_passing_runs": plan.min_passing_runs,
         "confidence": plan.confidence,
-        "icc": plan.icc,
-        "rule": rate_rule(plan),
+        "icc": "auto" if policy.statistics.icc_auto else plan.icc,
+        "rule": rate_rule(plan)
+        + (
+            "; statistics.icc: auto: effective counts on the ρ estimated from check --store's "
+            "recorded runs once they give 20 between-run degrees of freedom"
+            if policy.statistics.icc_auto and plan.confidence is not None
+            else ""
+        ),
     }
     rows = []
     for name, value in settings.items():

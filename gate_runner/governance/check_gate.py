@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from gate_runner.ci import vendor_for
+from gate_runner.ci import detect, vendor_for
 from gate_runner.enforce import Undecided, blocks
 from gate_runner.errors import PolicyError, UsageError
 from gate_runner.git_commands import Git
@@ -20,6 +20,7 @@ from gate_runner.governance.findings import (
     with_policy_check,
 )
 from gate_runner.governance.history.baseline import Baseline, find_baseline, unavailable
+from gate_runner.governance.history.icc_estimate import IccEstimate, calibrated
 from gate_runner.governance.history.store import StoreUnavailable, open_store
 from gate_runner.governance.owner_approval import Approvals, ReadApprovals, approvers, policy_owners
 from gate_runner.governance.ref.git_source import RefMissing
@@ -59,6 +60,7 @@ class GovernedGate:
     waivers: WaiverReview | None
     baseline: Baseline | None
     store: str | None
+    icc: Mapping[str, IccEstimate] = field(default_factory=dict)  # statistics.icc: auto
 
     def baseline_payloads(self) -> dict[str, dict[str, Any]]:
         return self.baseline.payloads() if self.baseline else {}
@@ -130,7 +132,14 @@ def prepare(
         else:
             base_ref = request.policy_ref or "auto"
             baseline = find_baseline(store, git, base_ref=base_ref, env=env)
-    return GovernedGate(policy, comparison, review, baseline, request.store)
+    iccs: dict[str, IccEstimate] = {}
+    if policy.statistics.icc_auto:
+        try:
+            history = open_store(request.store, git, env=env) if request.store else None
+        except StoreUnavailable:
+            history = None  # no history to learn from: the conservative rule, as with none
+        policy, iccs = calibrated(policy, history, detect(env).repository)
+    return GovernedGate(policy, comparison, review, baseline, request.store, iccs)
 
 
 def _ask_owners(
@@ -202,6 +211,9 @@ def govern(
     if gate.policy.floors and results:
         results[0] = with_floor_check(results[0], gate.policy)
     results = [with_failures(r, baseline.get(r.key)) for r in results]
+    results = [
+        replace(r, icc=gate.icc[r.key].as_dict()) if r.key in gate.icc else r for r in results
+    ]
     notes = list(judged.notes)
     if gate.comparison is not None and gate.comparison.note:
         notes.append(gate.comparison.note)

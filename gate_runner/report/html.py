@@ -74,12 +74,6 @@ def render(verdict: Verdict) -> str:
 
 def page(verdict: Verdict, baseline: Verdict | None = None) -> str:
     """The whole document; every string from the verdict is escaped where it is placed."""
-    digest = base64.b64encode(hashlib.sha256(_STYLE.encode()).digest()).decode()
-    # Only the one stylesheet below may apply: no script, no request, no form, no base.
-    policy = (
-        f"default-src 'none'; style-src 'sha256-{digest}'; img-src 'none'; "
-        "base-uri 'none'; form-action 'none'"
-    )
     state = "blocks the merge" if verdict.blocking else "does not block"
     rates = pass_rates(verdict, baseline)
     body = [
@@ -91,6 +85,23 @@ def page(verdict: Verdict, baseline: Verdict | None = None) -> str:
         _links_section(verdict),
         _footer(verdict),
     ]
+    return document(
+        f"gate-runner: {_text(verdict.outcome)} — {state}",
+        _description(verdict, state),
+        "".join(part for part in body if part),
+    )
+
+
+def document(title: str, description: str, body: str, style: str = "") -> str:
+    """A self-contained page around `body` (escaped HTML already): `title` and `description`
+    are escaped text, `style` more rules after the report's own (the history page's)."""
+    sheet = _STYLE + style
+    digest = base64.b64encode(hashlib.sha256(sheet.encode()).digest()).decode()
+    # Only the one stylesheet below may apply: no script, no request, no form, no base.
+    policy = (
+        f"default-src 'none'; style-src 'sha256-{digest}'; img-src 'none'; "
+        "base-uri 'none'; form-action 'none'"
+    )
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
@@ -99,11 +110,9 @@ def page(verdict: Verdict, baseline: Verdict | None = None) -> str:
         '<meta name="color-scheme" content="light dark">\n'
         '<meta name="referrer" content="no-referrer">\n'
         # What a search result, a link preview or Lighthouse's SEO audit shows of the page.
-        f'<meta name="description" content="{_description(verdict, state)}">\n'
-        f"<title>gate-runner: {_text(verdict.outcome)} — {state}</title>\n"
-        f"<style>{_STYLE}</style>\n</head>\n<body>\n<main>\n"
-        + "".join(part for part in body if part)
-        + "</main>\n</body>\n</html>\n"
+        f'<meta name="description" content="{description}">\n'
+        f"<title>{title}</title>\n"
+        f"<style>{sheet}</style>\n</head>\n<body>\n<main>\n" + body + "</main>\n</body>\n</html>\n"
     )
 
 

@@ -97,3 +97,34 @@ def dispersion(counts: Sequence[tuple[int, int]]) -> tuple[float, float, int]:
     denominator = msb + (n0 - 1.0) * msw
     icc = (msb - msw) / denominator if denominator > 0 else 0.0
     return chi2, min(max(icc, 0.0), 0.999), runs - 1
+
+
+def pooled_dispersion(groups: Sequence[Sequence[tuple[int, int]]]) -> tuple[float, float, int]:
+    """(χ², ρ̂, degrees of freedom) over several commits' runs, each commit its own rate.
+
+    Runs of one commit share its code, so only they say how much runs vary: each group of
+    two runs or more gives Pearson's χ² (summed: independent χ²s add, and so do their df) and
+    the ANOVA sums of squares, pooled as one stratified one-way ANOVA (Fleiss 1981, §13)
+    whose between-run mean square is free of the commits' differences. Clipped to [0, 1)."""
+    chi2, df = 0.0, 0
+    between = within = n0_sum = 0.0
+    within_df = 0
+    for counts in groups:
+        runs = len(counts)
+        trials = sum(n for _, n in counts)
+        if runs < 2 or trials <= runs:
+            continue
+        successes = sum(k for k, _ in counts)
+        squares = sum(k * k / n for k, n in counts if n > 0)
+        group_chi2, _, group_df = dispersion(counts)
+        chi2, df = chi2 + group_chi2, df + group_df
+        between += squares - successes * successes / trials
+        within += successes - squares
+        within_df += trials - runs
+        n0_sum += trials - sum(n * n for _, n in counts) / trials
+    if df == 0 or within_df == 0:
+        return 0.0, 0.0, 0
+    msb, msw, n0 = between / df, within / within_df, n0_sum / df
+    denominator = msb + (n0 - 1.0) * msw
+    icc = (msb - msw) / denominator if denominator > 0 else 0.0
+    return chi2, min(max(icc, 0.0), 0.999), df

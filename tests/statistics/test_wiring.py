@@ -191,3 +191,28 @@ def test_explain_shows_each_run_setting_with_its_origin(tmp_path: Path) -> None:
     assert rows["confidence"] == (0.95, f"{path}:3:26")
     assert rows["repeat"] == (1, None)
     assert '  on_inconclusive = "warn"  (' in render_text(data)
+
+
+def test_icc_auto_loads_as_no_declared_icc_and_explain_says_auto(tmp_path: Path) -> None:
+    from datetime import date
+
+    from gate_runner.config.explain import explanation
+    from gate_runner.enforce import mode_in_force
+
+    policy = _load(
+        tmp_path,
+        """\
+        version: 1
+        statistics: {confidence: 0.95, trials: trace_count, icc: auto}
+        campaigns:
+          a: {repeat: 3}
+        """,
+    )
+    assert policy.statistics.icc_auto is True  # type: ignore[attr-defined]
+    assert policy.campaigns[0].runs.icc is None  # type: ignore[attr-defined]
+    today = date(2026, 6, 1)
+    data = explanation(policy, today, mode_in_force(policy, None, today=today, override=None))  # type: ignore[arg-type]
+    rows = {r["key"]: r["value"] for r in data["campaigns"][0]["runs"]}
+    assert rows["icc"] == "auto"
+    assert rows["rule"].startswith("run-rates-t")
+    assert "statistics.icc: auto: effective counts on the ρ estimated" in rows["rule"]

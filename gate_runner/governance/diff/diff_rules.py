@@ -257,6 +257,10 @@ def classify(cls: KeyClass, before: Any, after: Any, ctx: Context = Context()) -
         return _budget(before, after, ctx)
     if kind == "confidence" and ctx.lenient_inconclusive:
         return "loosens"  # wider or narrower, the undecided band may now pass
+    if isinstance(before, str) or isinstance(after, str):
+        # statistics.icc: auto <-> a number: the past may assume less ρ; back to absent (the
+        # run-rates rule, which assumes none) tightens.
+        return "tightens" if after == cls.default else "loosens"
     # lower (confidence too) / higher / fewer: a bar, ordered as the threshold table's.
     looser: Looser = "lower" if kind == "confidence" else kind
     return bar_effect(looser, before, after, absent_is_no_bar=cls.absent_is_no_bar)

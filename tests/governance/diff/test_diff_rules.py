@@ -295,6 +295,10 @@ def test_a_lowered_budget_loosens_when_an_inconclusive_campaign_passes(
         ("statistics.icc", 0.05, 0, "loosens"),
         ("statistics.icc", 0.02, 0.1, "tightens"),
         ("statistics.icc", 0, None, "tightens"),
+        ("statistics.icc", None, "auto", "loosens"),  # issue 22: the past may assume less ρ
+        ("statistics.icc", 0.1, "auto", "loosens"),
+        ("statistics.icc", "auto", 0.1, "loosens"),
+        ("statistics.icc", "auto", None, "tightens"),
         ("gate.on_inconclusive", None, "pass", "loosens"),
         ("gate.on_inconclusive", "warn", "fail", "tightens"),
         ("gate.min_passing_runs", 2, None, "loosens"),
