@@ -111,7 +111,9 @@ def test_replay_reads_every_repositorys_verdicts(store_spec: str, tmp_path: Path
     query(store_spec, "UPDATE verdicts SET verdict = %s WHERE repository = 'other/agent'", "{")
     strict = tmp_path / "strict.yml"
     strict.write_text("version: 1\nthresholds: {min_pass_rate: 0.95}\ncampaigns:\n  core: {}\n")
+    # Each verdict records its policy (sepurux.yml): the candidate stands in for it.
     args = ["replay", "--store", store_spec, "--policy", str(strict), "--format", "json"]
+    args += ["--replaces", "sepurux.yml"]
     done = run(tmp_path, *args)
     assert done.code == 0, done.stderr
     report = json.loads(done.stdout)
