@@ -160,7 +160,7 @@ def check(
     publish = any(g.policy.publish for g in governed)
     if request.dry_run:
         return Checked(plans, None, publish)
-    records = open_reuse_records(request.store) if request.store is not None else None
+    records = open_reuse_records(request.store, env=env) if request.store is not None else None
     with ExitStack() as stack:
         sandbox = None
         if request.sandbox is not None:

@@ -79,6 +79,18 @@ BEGIN
 END
 $$;
 
+-- gate.reuse's records (schema version 2): the same rule as a verdict. A role whose row says
+-- default_branch false (a pull-request job) may file records only as default_branch false,
+-- which a default-branch job never reads: a pull request cannot make main's gate skip a run.
+ALTER TABLE reuse_records ENABLE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS gate_runner_read ON reuse_records;
+DROP POLICY IF EXISTS gate_runner_write ON reuse_records;
+CREATE POLICY gate_runner_read ON reuse_records FOR SELECT TO gate_runner_ci USING (true);
+CREATE POLICY gate_runner_write ON reuse_records FOR ALL TO gate_runner_ci
+    USING (gate_runner_may_write(repository, default_branch))
+    WITH CHECK (gate_runner_may_write(repository, default_branch));
+
 GRANT SELECT ON schema_version, gate_runner_writers TO gate_runner_ci;
-GRANT SELECT, INSERT, UPDATE, DELETE ON verdicts, campaigns, runs, checks TO gate_runner_ci;
+GRANT SELECT, INSERT, UPDATE, DELETE ON verdicts, campaigns, runs, checks, reuse_records
+    TO gate_runner_ci;
 GRANT USAGE ON SEQUENCE verdicts_id_seq TO gate_runner_ci;

@@ -114,14 +114,33 @@ checks = Table(
 )
 
 
+# gate.reuse's records (issue 21), one per (repository, key, default_branch): filed by upsert,
+# read only within the repository. default_branch: a default-branch job filed it; such a job
+# reads only those (docs/governance.md §9), and RLS lets a pull-request role file only others.
+reuse_records = Table(
+    "reuse_records",
+    metadata,
+    Column("repository", String(400), nullable=False),
+    Column("key", String(64), nullable=False),
+    Column("default_branch", Boolean, nullable=False),
+    Column("record", Text, nullable=False),
+    Column("filed_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("repository", "key", "default_branch", name="reuse_records_one_per_key"),
+)
+
+
 def _version_1(connection: Connection) -> None:
     for table in (verdicts, campaigns, runs, checks):
         table.create(connection, checkfirst=True)
 
 
+def _version_2(connection: Connection) -> None:
+    reuse_records.create(connection, checkfirst=True)
+
+
 # Applied in order, each once: migration i brings the schema to version i + 1. A new one is
 # appended, never edited (databases out there are at every version).
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_version_1,)
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_version_1, _version_2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

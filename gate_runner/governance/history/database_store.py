@@ -6,6 +6,7 @@ import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from gate_runner.governance.history.database import (
     describe,
     engine_for,
     migrate,
+    reuse_records,
     runs,
     transaction,
     verdicts,
@@ -46,6 +48,13 @@ class Scope:
     repository: str | None  # None: every repository (replay, prune)
     branch: str | None = None  # the checkout's, for a verdict that names none
     default_branch: str | None = None  # verdicts on it are the ones baselines come from
+    pull_request: int | None = None  # the checkout's CI job is this pull request's
+
+    @property
+    def on_default(self) -> bool:
+        """This job runs on the default branch (not a pull request, not a merge queue)."""
+        on = self.branch is not None and self.branch == self.default_branch
+        return on and self.pull_request is None
 
 
 @dataclass
@@ -232,7 +241,8 @@ def _scope(env: Mapping[str, str], cwd: Path | None, every_repository: bool) -> 
     if branch is None:
         current = git(["rev-parse", "--abbrev-ref", "HEAD"])
         branch = current if current and current != "HEAD" else None
-    return Scope(None if every_repository else ci.repository, branch, _default_branch(env, git))
+    repository = None if every_repository else ci.repository
+    return Scope(repository, branch, _default_branch(env, git), ci.pull_request)
 
 
 def _default_branch(env: Mapping[str, str], git: GitRunner) -> str:
@@ -242,3 +252,69 @@ def _default_branch(env: Mapping[str, str], git: GitRunner) -> str:
         return named
     head = git(["symbolic-ref", "--short", "refs/remotes/origin/HEAD"])
     return head.split("/", 1)[1] if head and "/" in head else "main"
+
+
+@dataclass
+class DatabaseRecords:
+    """gate.reuse's records (store.ReuseRecords) on a database, this checkout's repository's only.
+
+    Opened on first use: a policy without gate.reuse never connects, and a database that cannot
+    be used costs a note while the campaigns run (reuse.py). A default-branch job reads only
+    records default-branch jobs filed (docs/governance.md §9); other jobs read either kind.
+    """
+
+    spec: str
+    env: Mapping[str, str]
+    cwd: Path | None = None
+
+    @property
+    def name(self) -> str:
+        return describe(self.spec)
+
+    @cached_property
+    def _store(self) -> DatabaseStore:
+        store = open_database(self.spec, env=self.env, cwd=self.cwd)
+        if not store.scope.repository:
+            raise UsageError(
+                f"{self.name}: reuse records are filed under the repository, and this checkout "
+                "has no CI repository variable or origin remote"
+            )
+        return store
+
+    def put(self, key: str, text: str) -> str:
+        store = self._store
+        row = {
+            "repository": store.scope.repository,
+            "key": key,
+            "default_branch": store.scope.on_default,
+            "record": text,
+            "filed_at": datetime.now(timezone.utc),
+        }
+        with transaction(store.engine, f"{self.name}: filing {key[:12]}") as connection:
+            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+            upsert = dialect.insert(reuse_records).values(**row)
+            unique = ["repository", "key", "default_branch"]
+            replaced = {k: upsert.excluded[k] for k in ("record", "filed_at")}
+            connection.execute(upsert.on_conflict_do_update(index_elements=unique, set_=replaced))
+        return f"{self.name} ({terminal(str(row['repository']))}, reuse key {key[:12]})"
+
+    def get(self, key: str) -> str | None:
+        where = f"{self.name}:{key[:12]}"
+        try:
+            store = self._store
+            mine = and_(
+                reuse_records.c.repository == store.scope.repository, reuse_records.c.key == key
+            )
+            if store.scope.on_default:
+                mine = and_(mine, reuse_records.c.default_branch.is_(True))
+            query = (
+                select(reuse_records.c.record)
+                .where(mine)
+                .order_by(reuse_records.c.filed_at.desc())
+                .limit(1)
+            )
+            with transaction(store.engine, f"{where}: reading") as connection:
+                text = connection.execute(query).scalar()
+        except UsageError as error:  # unreachable, refused, no repository, a password URL
+            raise UnreadableEntry(str(error)) from None
+        return None if text is None else _checked(text, where)

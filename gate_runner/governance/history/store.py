@@ -215,8 +215,17 @@ REUSE_DIR = "reuse"
 REUSE_NOTES_REF = "refs/notes/gate-runner-reuse"
 
 
-def open_reuse_records(spec: str, git: Git | None = None) -> ReuseRecords:
-    """DIR/reuse/<key>.json, or a note per key under refs/notes/gate-runner-reuse."""
+def open_reuse_records(
+    spec: str, git: Git | None = None, *, env: Mapping[str, str] | None = None
+) -> ReuseRecords:
+    """DIR/reuse/<key>.json, a note per key under refs/notes/gate-runner-reuse, or the
+    reuse_records table of a `sqlite:` or `postgresql://` store (opened on first use)."""
+    if spec.startswith(DATABASE_PREFIXES):
+        # late: SQLAlchemy and the driver load only when a database store is named (startup)
+        from gate_runner.governance.history.database_store import DatabaseRecords
+
+        where = git.cwd if git is not None else None
+        return DatabaseRecords(spec, os.environ if env is None else env, where)
     if spec == GIT_NOTES:
         return KeyNotes(GitNotesStore(git or Git(), REUSE_NOTES_REF))
     return DirectoryStore(Path(spec) / REUSE_DIR)

@@ -23,7 +23,7 @@ def test_first_use_creates_the_schema_and_a_newer_one_is_refused(tmp_path: Path)
     migrate(engine_for(spec), spec)
     assert query(spec, "SELECT version FROM schema_version") == [(SCHEMA_VERSION,)]
     tables = {t for (t,) in query(spec, "SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert tables >= {"schema_version", "verdicts", "campaigns", "runs", "checks"}
+    assert tables >= {"schema_version", "verdicts", "campaigns", "runs", "checks", "reuse_records"}
     migrate(engine_for(spec), spec)  # again: nothing to do
     assert query(spec, "SELECT version FROM schema_version") == [(SCHEMA_VERSION,)]
     query(spec, "UPDATE schema_version SET version = 99")
@@ -126,4 +126,50 @@ def test_a_pull_request_role_cannot_plant_a_baseline(
     assert "(acme/a, branch feature: not the default branch)" in done.stdout
     assert query(postgres_url, "SELECT commit_sha, default_branch FROM verdicts") == [
         ("e" * 40, False)
+    ]
+
+
+def test_a_version_1_database_is_migrated_to_reuse_records_keeping_its_verdicts(
+    store_spec: str, tmp_path: Path
+) -> None:
+    from gate_runner.governance.history.database import MIGRATIONS, schema_version
+
+    engine = engine_for(store_spec)
+    with engine.begin() as connection:  # a store as gate-runner with schema version 1 left it
+        schema_version.create(connection)
+        MIGRATIONS[0](connection)
+        connection.execute(schema_version.insert().values(version=1))
+    (tmp_path / "v.json").write_text(verdict_text("a" * 40), encoding="utf-8")
+    # The old schema holds a verdict; the new gate-runner opens it and migrates on first use.
+    done = run(tmp_path, "record", "v.json", "--store", store_spec)
+    assert done.code == 0, done.stderr
+    assert query(store_spec, "SELECT version FROM schema_version") == [(2,)]
+    assert query(store_spec, "SELECT count(*) FROM reuse_records") == [(0,)]
+    assert query(store_spec, "SELECT commit_sha FROM verdicts") == [("a" * 40,)]
+
+
+@pytest.mark.slow
+def test_a_pull_request_role_files_reuse_records_main_never_reads(
+    roles: dict[str, str], postgres_url: str
+) -> None:
+    import psycopg
+
+    row = (
+        "INSERT INTO reuse_records (repository, key, default_branch, record, filed_at) "
+        "VALUES (%s, %s, %s, 'text', now())"
+    )
+    with psycopg.connect(roles["pr_a"], password=PASSWORD, autocommit=True) as pr:
+        pr.execute(row, ("acme/a", "1" * 64, False))  # its own pull requests' records
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            pr.execute(row, ("acme/a", "2" * 64, True))  # one main's gate would reuse
+    with psycopg.connect(roles["ci_a"], password=PASSWORD, autocommit=True) as a:
+        a.execute(row, ("acme/a", "3" * 64, True))
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            a.execute(row, ("acme/b", "4" * 64, True))  # B's
+    with psycopg.connect(roles["ci_b"], password=PASSWORD, autocommit=True) as b:
+        assert b.execute("UPDATE reuse_records SET record = 'forged'").rowcount == 0
+        assert b.execute("DELETE FROM reuse_records").rowcount == 0
+    assert query(postgres_url, "SELECT key, default_branch FROM reuse_records ORDER BY key") == [
+        ("1" * 64, False),
+        ("3" * 64, True),
     ]

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 import support
 
+from gate_runner.governance.history.database import SCHEMA_VERSION
+
 from ..cli import run
 from ..gitrepo import GIT_ENV, Repo
 from .stored import count, query, verdict_text
@@ -44,7 +46,7 @@ def test_fifty_concurrent_records_store_each_verdict_once(store_spec: str, tmp_p
     assert sorted(c for (c,) in query(store_spec, "SELECT commit_sha FROM verdicts")) == commits
     # Each verdict's rows once: one campaign, one run and two checks each.
     assert [count(store_spec, t) for t in ("campaigns", "runs", "checks")] == [25, 25, 50]
-    assert query(store_spec, "SELECT version FROM schema_version") == [(1,)]
+    assert query(store_spec, "SELECT version FROM schema_version") == [(SCHEMA_VERSION,)]
 
 
 def _history(tmp_path: Path, store: str) -> tuple[Repo, list[str]]:

@@ -19,6 +19,7 @@ from gate_runner.untrusted_json import MAX_FILE_BYTES
 
 from ..cli import Done, run
 from ..gitrepo import Repo
+from .stored import count, query
 
 TOKEN = "sandbox-reuse-token"
 SCENARIO: dict[str, Any] = {
@@ -342,3 +343,54 @@ def test_when_every_campaign_is_reused_no_token_is_needed(repo: Repo, sandbox: S
     # One campaign to run again: then the token is needed, and its absence is the error.
     repo.commit("code", {"agent/main.py": "print('v3')\n"})
     assert run(repo.path, "check", "--api-url", sandbox.url, "--store", store).code == 3
+
+
+def _in_database(repo: Repo, sandbox: Sandbox, store: str, origin: str = "acme/agent") -> Done:
+    url = f"https://git.example.invalid/{origin}.git"
+    repo.git("remote", "set-url" if repo.git("remote") else "add", "origin", url)
+    args = ("check", "--api-url", sandbox.url, "--store", store)
+    return run(repo.path, *args, env={"SEPURUX_API_KEY": TOKEN})
+
+
+@pytest.mark.slow
+def test_a_database_store_reuses_within_its_repository_only(
+    repo: Repo, sandbox: Sandbox, store_spec: str
+) -> None:
+    assert _in_database(repo, sandbox, store_spec).code == 0
+    first, requests = repo.head(), sandbox.total_requests()
+    rows = query(store_spec, "SELECT repository, key, default_branch FROM reuse_records")
+    assert sorted(r[0] for r in rows) == ["acme/agent", "acme/agent"]
+    assert all(len(r[1]) == 64 and r[2] for r in rows)  # main's job: a default-branch record
+    repo.commit("docs only", {"README.md": "# agent\nmore words\n"})
+    done = _in_database(repo, sandbox, store_spec)
+    assert done.code == 0, done.stderr
+    assert sandbox.total_requests() == requests  # not one API request
+    assert {r["commit"] for r in reused(repo).values()} == {first}
+    assert f"reused from {first[:7]}" in done.stdout
+    # The same tree, policy and server in another repository: A's records are not B's.
+    other = _in_database(repo, sandbox, store_spec, origin="acme/other")
+    assert other.code == 0, other.stderr
+    assert sandbox.total_requests() > requests
+    assert reused(repo) == {"core": None, "extra": None}
+    assert count(store_spec, "reuse_records") == 4
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["another key", "garbage", "huge"])
+def test_a_crafted_database_row_is_not_reused(
+    repo: Repo, sandbox: Sandbox, store_spec: str, how: str
+) -> None:
+    assert _in_database(repo, sandbox, store_spec).code == 0
+    requests = sandbox.total_requests()
+    for key, text in query(store_spec, "SELECT key, record FROM reuse_records"):
+        crafted = {
+            "another key": text.replace(key, "f" * 64),
+            "garbage": "{not json",
+            "huge": text[:-2] + ', "pad": "' + "x" * (MAX_FILE_BYTES + 1) + '"}',
+        }[how]
+        query(store_spec, "UPDATE reuse_records SET record = %s WHERE key = %s", crafted, key)
+    done = _in_database(repo, sandbox, store_spec)
+    assert done.code == 0, done.stderr
+    assert sandbox.total_requests() > requests, how
+    assert reused(repo) == {"core": None, "extra": None}
+    assert any("gate.reuse: core" in note for note in verdict(repo)["notes"]), how
