@@ -238,6 +238,7 @@ def test_record_shows_a_crafted_repository_name_on_one_line(tmp_path: Path) -> N
     assert query(spec, "SELECT repository FROM verdicts") == [(crafted,)]
 
 
+@pytest.mark.slow
 def test_replay_last_reads_only_the_newest_verdicts(store_spec: str, tmp_path: Path) -> None:
     # Recorded a..e in that order, but their times say b and d are the newest two.
     ages = {"a": 5, "b": 1, "c": 4, "d": 2, "e": 3}
