@@ -202,8 +202,11 @@ def replay(
         )
         saved = chain(
             replay_sources.from_paths(verdicts or []),
-            # A database store holds every repository's verdicts: replay reads them all.
-            replay_sources.from_store(open_store(store, every_repository=True)) if store else (),
+            # A database store holds every repository's verdicts: replay reads them all (with
+            # --last, only the newest that many: the limit goes into the query).
+            replay_sources.from_store(open_store(store, every_repository=True), last)
+            if store
+            else (),
         )
         report = rejudge(candidate, saved, today=judged_on, last=last)
         render = {

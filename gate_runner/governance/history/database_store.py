@@ -10,7 +10,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, func, select
+from sqlalchemy import Engine, and_, delete, func, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 
 from gate_runner import channel
@@ -133,10 +133,26 @@ class DatabaseStore:
 
     def entries(self) -> Iterator[tuple[str, str | UnreadableEntry]]:
         """Every verdict in scope, oldest first, keyed `repository@commit`, streamed."""
-        query = select(verdicts.c.repository, verdicts.c.commit_sha, verdicts.c.verdict)
-        if self.scope.repository is not None:
-            query = query.where(verdicts.c.repository == self.scope.repository)
-        query = query.order_by(verdicts.c.recorded_at, verdicts.c.id)
+        return self._entries(None)
+
+    def newest(self, count: int) -> Iterator[tuple[str, str | UnreadableEntry]]:
+        """The `count` most recently recorded verdicts in scope, oldest first, streamed.
+
+        The limit is in the query: replay --last 100 over a million rows reads 100 of them.
+        """
+        return self._entries(count)
+
+    def _entries(self, count: int | None) -> Iterator[tuple[str, str | UnreadableEntry]]:
+        chosen: Any = verdicts
+        if count is not None:
+            # The newest `count` by the verdicts_by_time index; the outer query turns them around.
+            newest = select(verdicts).where(self._in_scope())
+            newest = newest.order_by(verdicts.c.recorded_at.desc(), verdicts.c.id.desc())
+            chosen = newest.limit(count).subquery()
+        query = select(chosen.c.repository, chosen.c.commit_sha, chosen.c.verdict)
+        if count is None:
+            query = query.where(self._in_scope())
+        query = query.order_by(chosen.c.recorded_at, chosen.c.id)
         with transaction(self.engine, f"{self.name}: reading verdicts") as connection:
             result = connection.execution_options(yield_per=BATCH).execute(query)
             for repository, commit, text in result:
@@ -168,6 +184,11 @@ class DatabaseStore:
     def scoped(self, repository: str) -> DatabaseStore:
         """The same store, over one repository's verdicts only."""
         return replace(self, scope=replace(self.scope, repository=repository))
+
+    def _in_scope(self) -> Any:
+        if self.scope.repository is None:
+            return true()
+        return verdicts.c.repository == self.scope.repository
 
     def _baselines(self) -> Any:
         if self.scope.repository is None:

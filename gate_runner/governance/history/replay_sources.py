@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from gate_runner.errors import UsageError
 from gate_runner.governance.history.replay import SavedVerdict
-from gate_runner.governance.history.store import VerdictStore
+from gate_runner.governance.history.store import UnreadableEntry, VerdictStore
 
 
 def from_paths(paths: Sequence[Path]) -> Iterator[SavedVerdict]:
@@ -22,8 +23,19 @@ def from_paths(paths: Sequence[Path]) -> Iterator[SavedVerdict]:
             raise UsageError(f"{path}: no such file or directory of verdicts")
 
 
-def from_store(store: VerdictStore) -> Iterator[SavedVerdict]:
-    for commit, text in store.entries():
+@runtime_checkable
+class Newest(Protocol):
+    """A store that can read only its most recently recorded verdicts (a database's LIMIT)."""
+
+    def newest(self, count: int) -> Iterator[tuple[str, str | UnreadableEntry]]: ...
+
+
+def from_store(store: VerdictStore, last: int | None = None) -> Iterator[SavedVerdict]:
+    """The store's verdicts; with `last`, only its `last` newest where the store can choose."""
+    # Replay keeps the newest `last` of what it reads anyway: a directory or git notes has no
+    # index by time, so it is read whole; a database reads only those rows.
+    rows = store.newest(last) if last is not None and isinstance(store, Newest) else store.entries()
+    for commit, text in rows:
         if isinstance(text, str):
             yield SavedVerdict(f"{store.name}:{commit}", text=text)
         else:  # replay lists it under "skipped" with the reason

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import support
+from sqlalchemy import event
+
+from gate_runner.governance.history.database_store import open_database
 
 from gate_runner.governance.history.database import SCHEMA_VERSION
 
@@ -111,7 +115,9 @@ def test_replay_reads_every_repositorys_verdicts(store_spec: str, tmp_path: Path
     for n, repository in enumerate(("acme/agent", "acme/billing", "other/agent")):
         _record(tmp_path, store_spec, verdict_text(f"{n + 1:040x}", repository=repository))
     query(store_spec, "UPDATE verdicts SET verdict = %s WHERE repository = 'other/agent'", "{")
-    strict = tmp_path / "strict.yml"
+    # Named as the verdicts' policy file is ("sepurux.yml"): replay puts it in that file's place.
+    (tmp_path / "strict").mkdir()
+    strict = tmp_path / "strict" / "sepurux.yml"
     strict.write_text("version: 1\nthresholds: {min_pass_rate: 0.95}\ncampaigns:\n  core: {}\n")
     # Each verdict records its policy (sepurux.yml): the candidate stands in for it.
     args = ["replay", "--store", store_spec, "--policy", str(strict), "--format", "json"]
@@ -234,3 +240,40 @@ def test_record_shows_a_crafted_repository_name_on_one_line(tmp_path: Path) -> N
     assert out.count("\n") == 1 and "\x1b" not in out, out
     assert "acme/agent\\n::error::forged" in out
     assert query(spec, "SELECT repository FROM verdicts") == [(crafted,)]
+
+
+@pytest.mark.slow
+def test_replay_last_reads_only_the_newest_verdicts(store_spec: str, tmp_path: Path) -> None:
+    # Recorded a..e in that order, but their times say b and d are the newest two.
+    ages = {"a": 5, "b": 1, "c": 4, "d": 2, "e": 3}
+    store = open_database(store_spec, env={}, cwd=tmp_path, every_repository=True)
+    for name in ages:
+        store.put(name * 40, verdict_text(name * 40, repository=f"acme/{name}"))
+    for name, age in ages.items():
+        query(
+            store_spec,
+            "UPDATE verdicts SET recorded_at = %s WHERE commit_sha = %s",
+            _days_ago(age, store_spec), name * 40,
+        )  # fmt: skip
+    sent: list[tuple[str, Any]] = []
+
+    def _sent(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        sent.append((statement, parameters))
+
+    event.listen(store.engine, "before_cursor_execute", _sent)
+    assert [key for key, _text in store.newest(2)] == [f"acme/d@{'d' * 40}", f"acme/b@{'b' * 40}"]
+    # One query, and the database, not Python, keeps the two: LIMIT 2 is in it.
+    [(statement, parameters)] = [(s, p) for s, p in sent if "FROM verdicts" in s]
+    values = parameters.values() if isinstance(parameters, dict) else parameters
+    assert "LIMIT" in statement.upper() and 2 in values, (statement, parameters)
+
+    # Named as the verdicts' policy file is ("sepurux.yml"): replay puts it in that file's place.
+    (tmp_path / "strict").mkdir()
+    strict = tmp_path / "strict" / "sepurux.yml"
+    strict.write_text("version: 1\nthresholds: {min_pass_rate: 0.95}\ncampaigns:\n  core: {}\n")
+    args = ["replay", "--store", store_spec, "--policy", str(strict), "--last", "2"]
+    done = run(tmp_path, *args, "--format", "json")
+    assert done.code == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert (report["verdicts"], report["blocked"], report["skipped"]) == (2, 2, [])
+    assert sorted(item["repository"] for item in report["changed"]) == ["acme/b", "acme/d"]
