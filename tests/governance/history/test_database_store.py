@@ -11,9 +11,8 @@ import pytest
 import support
 from sqlalchemy import event
 
-from gate_runner.governance.history.database_store import open_database
-
 from gate_runner.governance.history.database import SCHEMA_VERSION
+from gate_runner.governance.history.database_store import open_database
 
 from ..cli import run
 from ..gitrepo import GIT_ENV, Repo
@@ -119,9 +118,7 @@ def test_replay_reads_every_repositorys_verdicts(store_spec: str, tmp_path: Path
     (tmp_path / "strict").mkdir()
     strict = tmp_path / "strict" / "sepurux.yml"
     strict.write_text("version: 1\nthresholds: {min_pass_rate: 0.95}\ncampaigns:\n  core: {}\n")
-    # Each verdict records its policy (sepurux.yml): the candidate stands in for it.
     args = ["replay", "--store", store_spec, "--policy", str(strict), "--format", "json"]
-    args += ["--replaces", "sepurux.yml"]
     done = run(tmp_path, *args)
     assert done.code == 0, done.stderr
     report = json.loads(done.stdout)
