@@ -13,9 +13,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from gate_runner.enforce import blocks
+from gate_runner.enforce import blocks, governing, mode_in_force
 from gate_runner.evaluate import apply_waivers
-from gate_runner.policy import Campaign, ErrorPolicy, Policy
+from gate_runner.policy import Campaign, ErrorPolicy, Mode, Policy
 from gate_runner.run_checks import CampaignChecks, Stop
 from gate_runner.statistics import (
     RunPlan,
@@ -83,6 +83,7 @@ def judge_runs(
     today: date,
     last_chance: Stop | None = None,
     baseline: Sequence[dict[str, Any]] = (),
+    override: Mode | None = None,
 ) -> Judged:
     """The campaign over `runs` (each already judged alone, in the order they ran).
 
@@ -129,12 +130,17 @@ def judge_runs(
     if rates:
         spread_text += f"; {spread('pass_rate', rates).describe()}"
     error, error_policy = _check_error(policy, checks) if outcome == "error" else (None, None)
+    # The runs' own results may each be governed by a staged rule; the campaign's is by its
+    # checks over all the runs.
+    base = mode_in_force(policy, campaign, today=today, override=override)
+    enforcement = governing(checks, base)
     result = replace(
         last,
         outcome=outcome,
         error=error or last.error,
         error_policy=error_policy or last.error_policy,
-        blocking=blocks(outcome, last.enforcement.mode, error_policy, inconclusive_policy),
+        enforcement=enforcement,
+        blocking=blocks(outcome, enforcement.mode, error_policy, inconclusive_policy),
         checks=tuple(checks),
         runs=records,
         aggregate=replace(judged.aggregate(stop), variability=varied.as_dict()),

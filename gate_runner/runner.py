@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from gate_runner import __version__
 from gate_runner.api import RunContext, RunRequest, execute_runs
-from gate_runner.campaign_result import errored_result, judge_payload, result_of_run
+from gate_runner.campaign_result import errored_result, judge_payload, result_of_run, rule_modes
 from gate_runner.enforce import decide_gate, mode_in_force
 from gate_runner.errors import ServiceError, UsageError
 from gate_runner.policy import Campaign, Mode, Policy
@@ -78,20 +78,30 @@ def select_campaigns(policy: Policy, keys: Sequence[str]) -> tuple[Campaign, ...
     return tuple(known[k] for k in dict.fromkeys(keys))
 
 
-def plan_runs(campaigns: Sequence[Campaign]) -> list[RunRequest]:
+def plan_runs(
+    policy: Policy, campaigns: Sequence[Campaign], options: GateOptions, today: date
+) -> list[RunRequest]:
     """The create requests of round 1: `repeat` runs of each campaign (indices 1..repeat)."""
-    return [run_request(c, index) for c in campaigns for index in range(1, c.runs.repeat + 1)]
+    return [
+        run_request(policy, c, index, options, today)
+        for c in campaigns
+        for index in range(1, c.runs.repeat + 1)
+    ]
 
 
-def run_request(campaign: Campaign, index: int) -> RunRequest:
-    """The index-th run (1-based) of a campaign, with its merged thresholds as the API wants."""
+def run_request(
+    policy: Policy, campaign: Campaign, index: int, options: GateOptions, today: date
+) -> RunRequest:
+    """The index-th run (1-based) of a campaign, with its merged thresholds as the API wants:
+    the bars judged at the campaign's mode or above (a rule staged below it is judged here)."""
     c = campaign
+    sent = rule_modes(policy, c, options, today).sent(c.thresholds)
     return RunRequest(
         key=c.key,
         name_or_id=c.name_or_id,
         trace_id=c.trace_id,
         trace_file=c.trace_file,
-        thresholds=request_thresholds(c.thresholds),
+        thresholds=request_thresholds(sent),
         mutation_pack_id=c.mutation_pack_id,
         needs_reliability=needs_reliability(c.thresholds),
         repeat_index=index,
@@ -119,7 +129,7 @@ def run_gate(
     # starts one more run of each campaign whose statistics still wait for one.
     runs: dict[str, list[CampaignResult]] = {c.key: [] for c in campaigns}
     final: dict[str, CampaignResult] = {}
-    requests = plan_runs(campaigns)
+    requests = plan_runs(policy, campaigns, options, today)
     while requests:
         outcomes = execute_runs(
             client,
@@ -147,9 +157,12 @@ def run_gate(
                 today=today,
                 last_chance=stop,
                 baseline=_baseline_runs(options, campaign.key),
+                override=options.enforcement,
             )
             if judged.more:
-                requests.append(run_request(campaign, len(runs[campaign.key]) + 1))
+                requests.append(
+                    run_request(policy, campaign, len(runs[campaign.key]) + 1, options, today)
+                )
             else:
                 final[campaign.key] = judged.result
     interrupted = cancel is not None and cancel.is_set()
@@ -203,6 +216,7 @@ def evaluate_payloads(
             today=today,
             last_chance="planned",
             baseline=_baseline_runs(options, campaign.key),
+            override=options.enforcement,
         )
         results.append(judged.result)
     return assemble(policy, results, options, ci=ci, clock=clock, interrupted=False, today=today)

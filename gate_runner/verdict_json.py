@@ -7,6 +7,7 @@ from typing import Any
 from gate_runner.verdict import (
     SCHEMA_VERSION,
     Aggregate,
+    Bar,
     CampaignResult,
     Check,
     CIContext,
@@ -91,6 +92,12 @@ def _check(data: dict[str, Any]) -> Check:
             )
             if waiver
             else None
+        ),
+        mode=data.get("mode"),
+        mode_from=data.get("mode_from"),
+        bars=tuple(
+            Bar(b["expected"], b["status"], b["mode"], b["mode_from"], _location(b.get("location")))
+            for b in data.get("bars") or ()
         ),
     )
 

@@ -6,9 +6,10 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+from gate_runner.enforce import RuleModes, mode_from
 from gate_runner.evaluate.checks import assertion_check, decision_check, location, threshold_check
-from gate_runner.policy import Campaign, Waiver
-from gate_runner.verdict import Check, Outcome, WaiverNote
+from gate_runner.policy import MODE_RANK, Campaign, Threshold, Waiver
+from gate_runner.verdict import Bar, Check, Outcome, WaiverNote
 
 
 @dataclass(frozen=True)
@@ -24,14 +25,59 @@ def evaluate_campaign(
     waivers: tuple[Waiver, ...] = (),
     today: date,
     baseline: dict[str, Any] | None = None,
+    modes: RuleModes | None = None,
 ) -> Evaluation:
-    """Every check of `campaign` over `payload`; `baseline` is what assertions see as `baseline`."""
+    """Every check of `campaign` over `payload`; `baseline` is what assertions see as `baseline`.
+
+    With `modes`, each check carries the mode it is judged at, and a tightened, staged
+    threshold is judged against every bar it tightened too (staged_threshold)."""
     checks = [decision_check(campaign, payload)]
-    checks += [threshold_check(t, payload, baseline) for t in campaign.thresholds]
+    checks += [staged_threshold(t, payload, baseline, modes) for t in campaign.thresholds]
     checks += [assertion_check(a, payload, baseline) for a in campaign.assertions]
+    if modes is not None:
+        stages = {f"assertion:{a.name}": a.stage for a in campaign.assertions}
+        checks = [
+            c if c.mode else modes.judged(c, stages.get(c.id) if c.kind == "assertion" else None)
+            for c in checks
+        ]
     mine = [w for w in waivers if w.campaign == campaign.key]
     waived = explain_decision(apply_waivers(checks, mine, today=today))
     return Evaluation(tuple(waived), outcome_of(waived))
+
+
+def staged_threshold(
+    threshold: Threshold,
+    payload: dict[str, Any],
+    baseline: dict[str, Any] | None,
+    modes: RuleModes | None,
+) -> Check:
+    """A threshold's check; a tightened, staged one is judged against both bars, the old at
+    its mode and the new at the stage's: the stricter outcome (a failure at the higher mode)
+    wins, so staging a tighter value never loosens the bar already in force."""
+    check = threshold_check(threshold, payload, baseline)
+    if modes is None:
+        return check
+    check = modes.judged(check, threshold.stage)
+    older = modes.stricter_bars(threshold)
+    if not older:
+        return check
+    judged = [check] + [
+        replace(threshold_check(bar, payload, baseline), mode=mode.mode, mode_from=mode_from(mode))
+        for bar, mode in older
+    ]
+    failing = [c for c in judged if c.status in ("fail", "error")]
+    winner = max(failing, key=lambda c: MODE_RANK[c.mode or "observe"]) if failing else check
+    if winner is not check:
+        winner = replace(
+            winner,
+            message=f"{winner.message} (the bar this rule tightened, still judging at "
+            f"{winner.mode} until the stage reaches it)",
+        )
+    bars = tuple(
+        Bar(c.expected, c.status, c.mode or "observe", c.mode_from or "", c.location)
+        for c in judged
+    )
+    return replace(winner, bars=bars)
 
 
 def explain_decision(checks: list[Check]) -> list[Check]:
