@@ -49,7 +49,7 @@ class WaiverNote:
 
 
 @dataclass(frozen=True)
-class Bar:
+class JudgedBar:
     """One bar a staged threshold was judged against (its own, or a looser one it tightened)."""
 
     expected: Any
@@ -78,7 +78,7 @@ class Check:
     mode: Mode | None = None
     mode_from: str | None = None
     # A tightened, staged threshold: every bar it was judged against; the stricter won.
-    bars: tuple[Bar, ...] = ()
+    bars: tuple[JudgedBar, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -257,6 +257,8 @@ class Verdict:
             for check in campaign["checks"]:
                 if not check["bars"]:
                     del check["bars"]  # only a threshold judged against several bars has them
+                if check["mode"] is None:  # a verdict no policy judged keeps its older shape
+                    del check["mode"], check["mode_from"]
             if campaign.get("failures") is None:
                 campaign.pop("failures", None)
             _drop_empty_diagnostics(campaign.get("error"))

@@ -7,12 +7,12 @@ from typing import Any
 from gate_runner.verdict import (
     SCHEMA_VERSION,
     Aggregate,
-    Bar,
     CampaignResult,
     Check,
     CIContext,
     Enforcement,
     FailingTool,
+    JudgedBar,
     Location,
     PolicyInfo,
     PolicyPart,
@@ -96,7 +96,9 @@ def _check(data: dict[str, Any]) -> Check:
         mode=data.get("mode"),
         mode_from=data.get("mode_from"),
         bars=tuple(
-            Bar(b["expected"], b["status"], b["mode"], b["mode_from"], _location(b.get("location")))
+            JudgedBar(
+                b["expected"], b["status"], b["mode"], b["mode_from"], _location(b.get("location"))
+            )
             for b in data.get("bars") or ()
         ),
     )

@@ -9,7 +9,7 @@ from typing import Any
 from gate_runner.enforce import RuleModes, mode_from
 from gate_runner.evaluate.checks import assertion_check, decision_check, location, threshold_check
 from gate_runner.policy import MODE_RANK, Campaign, Threshold, Waiver
-from gate_runner.verdict import Bar, Check, Outcome, WaiverNote
+from gate_runner.verdict import Check, JudgedBar, Outcome, WaiverNote
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ def staged_threshold(
             f"{winner.mode} until the stage reaches it)",
         )
     bars = tuple(
-        Bar(c.expected, c.status, c.mode or "observe", c.mode_from or "", c.location)
+        JudgedBar(c.expected, c.status, c.mode or "observe", c.mode_from or "", c.location)
         for c in judged
     )
     return replace(winner, bars=bars)
