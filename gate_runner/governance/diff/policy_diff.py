@@ -185,12 +185,12 @@ class _Diff:
         old, new = {t.key: t for t in base}, {t.key: t for t in head}
         for key in [*old, *(k for k in new if k not in old)]:
             b, h = old.get(key), new.get(key)
-            if b is not None and h is not None:
-                self.stage(f"{prefix}.{key}", b, h, campaigns)
-            if b is not None and h is not None and b.value == h.value:
-                continue
             if is_inherited(b, inherited[0]) and is_inherited(h, inherited[1]):
                 continue  # the policy-wide default changed; reported once, under thresholds.
+            if b is not None and h is not None:
+                self.stage(f"{prefix}.{key}", b, h, campaigns)
+                if b.value == h.value:
+                    continue
             before = plain(b.value) if b else None
             after = plain(h.value) if h else None
             if b is None or h is None:
@@ -220,10 +220,10 @@ class _Diff:
         old, new = {a.name: a for a in base}, {a.name: a for a in head}
         for name in [*old, *(n for n in new if n not in old)]:
             b, h = old.get(name), new.get(name)
-            if b is not None and h is not None:
-                self.stage(f"{prefix}.{name}", b, h, campaigns)
             if is_inherited(b, inherited[0]) and is_inherited(h, inherited[1]):
                 continue
+            if b is not None and h is not None:
+                self.stage(f"{prefix}.{name}", b, h, campaigns)
             for change in assertion_changes(b, h):
                 path, before, after, effect, reason = change
                 field = path.lstrip(".")
