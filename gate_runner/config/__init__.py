@@ -14,7 +14,7 @@ from gate_runner.config.extends import Reader, Resolver, Source, display, read_l
 from gate_runner.config.fetch import Fetcher, default_cache_dir, fetcher_until
 from gate_runner.config.merge import Merged, merge
 from gate_runner.config.semantic import check_merged
-from gate_runner.config.shadows import shadowed
+from gate_runner.config.shadows import shadowed, staged
 from gate_runner.errors import Diagnostic, PolicyError
 
 if TYPE_CHECKING:
@@ -39,6 +39,8 @@ class FileCheck:
     warnings: list[Diagnostic] = field(default_factory=list)
     # The token variables its files name (and the default): their values are scrubbed.
     token_envs: tuple[str, ...] = ()
+    # Each campaign or rule staged apart, its mode today (issue 20): shown, never a problem.
+    notes: list[Diagnostic] = field(default_factory=list)
 
 
 def _ordered(found: list[Diagnostic]) -> list[Diagnostic]:
@@ -83,6 +85,7 @@ def _resolve(
     warnings = list(resolver.warnings)
     token_envs = list(resolver.token_envs)
     merged = None
+    notes: list[Diagnostic] = []
     applied: list[tuple[str, list[Breach]]] = []
     if resolver.sources:
         merged = merge(resolver.sources)
@@ -95,6 +98,7 @@ def _resolve(
         if not diagnostics:
             warnings += advise(merged)
             warnings += shadowed(merged, today=day)
+            notes += staged(merged, today=day)
         for spec in floors if not diagnostics else ():
             from gate_runner.config.floors import apply_floor  # late: only with --floor
 
@@ -104,7 +108,7 @@ def _resolve(
             warnings += problems.warnings
             token_envs += [e for e in floor_resolver.token_envs if e not in token_envs]
             applied.append((spec, found))
-    check = FileCheck(_ordered(diagnostics), _ordered(warnings), tuple(token_envs))
+    check = FileCheck(_ordered(diagnostics), _ordered(warnings), tuple(token_envs), _ordered(notes))
     return _Resolved(resolver, check, merged, applied)
 
 

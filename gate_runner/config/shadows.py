@@ -67,6 +67,31 @@ def shadowed(merged: Merged, *, today: date) -> list[Diagnostic]:
     return found
 
 
+def staged(merged: Merged, *, today: date) -> list[Diagnostic]:
+    """validate's notes: each campaign or rule staged apart (its own enforcement), its mode
+    today and its schedule, at the line of its `enforcement`."""
+    found = []
+    for at, enforcement in _enforcements(merged):
+        if at == ("enforcement",):
+            continue
+        entries = [e for e in _list(enforcement.get("schedule")) if isinstance(e, dict)]
+        started = [e for e in entries if schedule_start(e) <= today]
+        mode = started[-1].get("mode") if started else enforcement.get("mode")
+        label = where(at[:-1])
+        if isinstance(at[-2], int):  # an assertion: named as waivers and checks name it
+            label = f"{where(at[:-2])}[{merged.get(at[:-1]).get('name')}]"
+        text = f"{label} is staged: {mode or 'the mode it has without it'} on {today}"
+        if entries:
+            text += "; schedule " + ", ".join(f"{e.get('from')} {e.get('mode')}" for e in entries)
+        origin = merged.origin(at)
+        found.append(
+            Diagnostic(
+                origin.file, origin.line, origin.col, text, merged.chains.get(origin.file, ())
+            )
+        )
+    return found
+
+
 def _enforcements(merged: Merged) -> list[tuple[PathKey, dict[str, Any]]]:
     """Every `enforcement` mapping: the policy's, each campaign's, each rule's (a staged
     threshold or assertion), with where it is."""
