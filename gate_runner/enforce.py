@@ -10,7 +10,14 @@ from typing import Literal
 from gate_runner.errors import ExitCode
 from gate_runner.policy import MODE_RANK, Campaign, Mode, Policy, Stage, Threshold
 from gate_runner.thresholds import threshold_effect
-from gate_runner.verdict import CampaignResult, Check, Enforcement, Location, Outcome
+from gate_runner.verdict import (
+    CampaignResult,
+    Check,
+    Enforcement,
+    JudgedBar,
+    Location,
+    Outcome,
+)
 
 
 def mode_in_force(
@@ -103,8 +110,11 @@ class RuleModes:
 
     def judged(self, check: Check, stage: Stage | None) -> Check:
         """The check with the mode it is judged at and where that came from."""
-        enforcement = self.of(stage, check.name)
-        return replace(check, mode=enforcement.mode, mode_from=mode_from(enforcement))
+        return self.at(check, self.of(stage, check.name))
+
+    @staticmethod
+    def at(check: Check, enforcement: Enforcement) -> Check:
+        return replace(check, mode=enforcement.mode, mode_from=mode_from(enforcement), bars=())
 
     def stricter_bars(self, threshold: Threshold) -> list[tuple[Threshold, Enforcement]]:
         """The looser bars `threshold` tightened that judge at a higher mode than it does:
@@ -132,6 +142,26 @@ class RuleModes:
                         strictest = bar
                 chosen.append(strictest)
         return tuple(chosen)
+
+
+def stricter(checks: Sequence[Check]) -> Check:
+    """One threshold judged against several bars (its own first, then each looser bar it
+    tightened, each check carrying its mode): the stricter outcome wins (a failure at the
+    higher mode; the rule's own on a tie), and the result lists every bar it was judged by."""
+    own = checks[0]
+    failing = [c for c in checks if c.status in ("fail", "error", "inconclusive")]
+    winner = max(failing, key=lambda c: MODE_RANK[c.mode or "observe"]) if failing else own
+    if winner is not own:
+        winner = replace(
+            winner,
+            message=f"{winner.message} (the bar this rule tightened, still judging at "
+            f"{winner.mode} until the stage reaches it)",
+        )
+    bars = tuple(
+        JudgedBar(c.expected, c.status, c.mode or "observe", c.mode_from or "", c.location)
+        for c in checks
+    )
+    return replace(winner, bars=bars if len(checks) > 1 else ())
 
 
 def governing(checks: Sequence[Check], campaign: Enforcement) -> Enforcement:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from gate_runner.enforce import blocks, governing, mode_in_force
+from gate_runner.enforce import RuleModes, blocks, governing, mode_in_force
 from gate_runner.evaluate import apply_waivers
 from gate_runner.policy import Campaign, ErrorPolicy, Mode, Policy
 from gate_runner.run_checks import CampaignChecks, Stop
@@ -106,7 +106,8 @@ def judge_runs(
     if cut:
         runs, last_chance = decided, "deadline"
     last = runs[-1]
-    judged = CampaignChecks(policy, campaign, runs, baseline)
+    base = mode_in_force(policy, campaign, today=today, override=override)
+    judged = CampaignChecks(policy, campaign, runs, baseline, RuleModes(base, today))
     checks = judged.checks()
     waiting = judged.waiting and len(runs) < plan.budget and last_chance is None
     if judged.waiting and not waiting:
@@ -132,7 +133,6 @@ def judge_runs(
     error, error_policy = _check_error(policy, checks) if outcome == "error" else (None, None)
     # The runs' own results may each be governed by a staged rule; the campaign's is by its
     # checks over all the runs.
-    base = mode_in_force(policy, campaign, today=today, override=override)
     enforcement = governing(checks, base)
     result = replace(
         last,

@@ -6,10 +6,10 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from gate_runner.enforce import RuleModes, mode_from
+from gate_runner.enforce import RuleModes, stricter
 from gate_runner.evaluate.checks import assertion_check, decision_check, location, threshold_check
-from gate_runner.policy import MODE_RANK, Campaign, Threshold, Waiver
-from gate_runner.verdict import Check, JudgedBar, Outcome, WaiverNote
+from gate_runner.policy import Campaign, Threshold, Waiver
+from gate_runner.verdict import Check, Outcome, WaiverNote
 
 
 @dataclass(frozen=True)
@@ -57,27 +57,11 @@ def staged_threshold(
     check = threshold_check(threshold, payload, baseline)
     if modes is None:
         return check
-    check = modes.judged(check, threshold.stage)
-    older = modes.stricter_bars(threshold)
-    if not older:
-        return check
-    judged = [check] + [
-        replace(threshold_check(bar, payload, baseline), mode=mode.mode, mode_from=mode_from(mode))
-        for bar, mode in older
+    older = [
+        modes.at(threshold_check(bar, payload, baseline), mode)
+        for bar, mode in modes.stricter_bars(threshold)
     ]
-    failing = [c for c in judged if c.status in ("fail", "error")]
-    winner = max(failing, key=lambda c: MODE_RANK[c.mode or "observe"]) if failing else check
-    if winner is not check:
-        winner = replace(
-            winner,
-            message=f"{winner.message} (the bar this rule tightened, still judging at "
-            f"{winner.mode} until the stage reaches it)",
-        )
-    bars = tuple(
-        JudgedBar(c.expected, c.status, c.mode or "observe", c.mode_from or "", c.location)
-        for c in judged
-    )
-    return replace(winner, bars=bars)
+    return stricter([modes.judged(check, threshold.stage), *older])
 
 
 def explain_decision(checks: list[Check]) -> list[Check]:
