@@ -214,9 +214,14 @@ def _digest(policy: Policy) -> str:
         content["enforcement"].pop("soft")
 
     def strip(value: Any) -> Any:
-        # Where a value was written does not change what the policy means.
+        # Where a value was written does not change what the policy means; a rule staged
+        # apart (issue 20) counts only when it is, so other policies keep their digest.
         if isinstance(value, dict):
-            return {k: strip(v) for k, v in value.items() if not k.endswith("origin")}
+            return {
+                k: strip(v)
+                for k, v in value.items()
+                if not k.endswith("origin") and not (k in ("stage", "previous") and not v)
+            }
         if isinstance(value, (list, tuple)):
             return [strip(v) for v in value]
         return value.isoformat() if isinstance(value, date) else value
