@@ -144,7 +144,7 @@ class RuleModes:
         return tuple(chosen)
 
 
-def stricter(checks: Sequence[Check]) -> Check:
+def strictest_bar(checks: Sequence[Check]) -> Check:
     """One threshold judged against several bars (its own first, then each looser bar it
     tightened, each check carrying its mode): the stricter outcome wins (a failure at the
     higher mode; the rule's own on a tie), and the result lists every bar it was judged by."""

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, Literal
 
-from gate_runner.enforce import RuleModes, stricter
+from gate_runner.enforce import RuleModes, strictest_bar
 from gate_runner.evaluate.checks import location
 from gate_runner.policy import MODE_RANK, Campaign, Policy, Threshold
 from gate_runner.statistics import (
@@ -86,7 +86,7 @@ class CampaignChecks:
 
     def staged(self, threshold: Threshold, own: list[Check]) -> Check:
         """An estimated threshold over the runs; a tightened, staged one is judged by each of
-        its bars over the runs too (enforce.stricter), the rule's own last so the aggregate
+        its bars over the runs too (enforce.strictest_bar), the rule's own last so the aggregate
         reports its decision."""
         if self.modes is None:
             return self.estimated(threshold, own)
@@ -104,7 +104,7 @@ class CampaignChecks:
             for bar, mode in self.modes.stricter_bars(threshold)
         ]
         mine = self.modes.judged(self.estimated(threshold, base), threshold.stage)
-        return stricter([mine, *older])
+        return strictest_bar([mine, *older])
 
     def estimated(self, threshold: Threshold, own: list[Check]) -> Check:
         """A threshold judged on the runs' values by `statistics.decide_bar` (interval or SPRT)."""

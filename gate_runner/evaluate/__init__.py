@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from gate_runner.enforce import RuleModes, stricter
+from gate_runner.enforce import RuleModes, strictest_bar
 from gate_runner.evaluate.checks import assertion_check, decision_check, location, threshold_check
 from gate_runner.policy import Campaign, Threshold, Waiver
 from gate_runner.verdict import Check, Outcome, WaiverNote
@@ -61,7 +61,7 @@ def staged_threshold(
         modes.at(threshold_check(bar, payload, baseline), mode)
         for bar, mode in modes.stricter_bars(threshold)
     ]
-    return stricter([modes.judged(check, threshold.stage), *older])
+    return strictest_bar([modes.judged(check, threshold.stage), *older])
 
 
 def explain_decision(checks: list[Check]) -> list[Check]:
