@@ -25,7 +25,7 @@ def shadowed(merged: Merged, *, today: date) -> list[Diagnostic]:
         chain = merged.chains.get(origin.file, ())
         found.append(Diagnostic(origin.file, origin.line, origin.col, message, chain))
 
-    for at, enforcement in _enforcements(merged):
+    for at, enforcement in enforcements(merged):
         started = [e for e in _list(enforcement.get("schedule")) if schedule_start(e) <= today]
         if "mode" in enforcement and started:
             entry = started[-1]
@@ -71,7 +71,7 @@ def staged(merged: Merged, *, today: date) -> list[Diagnostic]:
     """validate's notes: each campaign or rule staged apart (its own enforcement), its mode
     today and its schedule, at the line of its `enforcement`."""
     found = []
-    for at, enforcement in _enforcements(merged):
+    for at, enforcement in enforcements(merged):
         if at == ("enforcement",):
             continue
         entries = [e for e in _list(enforcement.get("schedule")) if isinstance(e, dict)]
@@ -92,7 +92,7 @@ def staged(merged: Merged, *, today: date) -> list[Diagnostic]:
     return found
 
 
-def _enforcements(merged: Merged) -> list[tuple[PathKey, dict[str, Any]]]:
+def enforcements(merged: Merged) -> list[tuple[PathKey, dict[str, Any]]]:
     """Every `enforcement` mapping: the policy's, each campaign's, each rule's (a staged
     threshold or assertion), with where it is."""
     data = merged.data

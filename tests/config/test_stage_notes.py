@@ -84,3 +84,22 @@ def test_explain_shows_the_stage_and_the_bar_still_judging(work: Path) -> None:
     )  # fmt: skip
     assert "staged: hard today (v2.yml:7:53)" in done.stdout, done.stdout
     assert "tightens 0.8 (v1.yml:3:29), which judges at its own mode while" in done.stdout
+
+
+def test_a_rule_schedule_must_ascend(tmp_path: Path) -> None:
+    (tmp_path / "sepurux.yml").write_text(
+        """version: 1
+assertions:
+  - name: a
+    expr: "failures == `0`"
+    enforcement:
+      schedule: [{from: 2026-12-10, mode: soft}, {from: 2026-12-01, mode: hard}]
+""",
+        encoding="utf-8",
+    )
+    done = run_gate(["validate", "sepurux.yml"], cwd=tmp_path, env=clean_env(token=None))
+    assert done.code == 2, done.describe()
+    assert (
+        "sepurux.yml:6:57: assertions[0].enforcement.schedule[1].from: 2026-12-01 is not after "
+        "the entry before it (2026-12-10); schedule dates must ascend"
+    ) in done.stderr
