@@ -99,7 +99,8 @@ def _staged(
     shown: dict[str, Any] = {}
     if stage is not None:
         shown["stage"] = _stage(stage, today)
-    if previous:
+    # A looser bar judged at the same mode can never decide: shown only where a stage is.
+    if previous and (stage is not None or any(p.stage for p in previous)):
         shown["previous"] = [
             {
                 "value": list(p.value) if isinstance(p.value, tuple) else p.value,
