@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
-from gate_runner.enforce import blocks, mode_in_force
+from gate_runner.enforce import RuleModes, blocks, governing, mode_from, mode_in_force
 from gate_runner.errors import ServiceError
 from gate_runner.evaluate import evaluate_campaign
 from gate_runner.evaluate.checks import location
@@ -89,10 +89,11 @@ def judge_payload(
         errored = errored_result(policy, campaign, refusal, asked, today, status="error")
         kept = payload if refusal.kind == "run_failed" else None  # a too-deep one cannot be
         return replace(errored, run_id=run_id, duration_s=duration, payload=kept)
+    modes = rule_modes(policy, campaign, asked, today)
     evaluation = evaluate_campaign(
-        campaign, payload, waivers=policy.waivers, today=today, baseline=baseline
+        campaign, payload, waivers=policy.waivers, today=today, baseline=baseline, modes=modes
     )
-    enforcement = mode_in_force(policy, campaign, today=today, override=asked.enforcement)
+    enforcement = governing(evaluation.checks, modes.campaign)
     error = None
     error_policy: ErrorPolicy | None = None
     if evaluation.outcome == "error":
@@ -118,6 +119,13 @@ def judge_payload(
         location=location(campaign.origin),
         baseline_run_id=_text((baseline or {}).get("run_id")),
         baseline_pass_rate=_finite((baseline or {}).get("pass_rate")),
+    )
+
+
+def rule_modes(policy: Policy, campaign: Campaign, asked: Asked, today: date) -> RuleModes:
+    """Each rule's mode in this campaign today (the campaign's, unless a rule stages its own)."""
+    return RuleModes(
+        mode_in_force(policy, campaign, today=today, override=asked.enforcement), today
     )
 
 
@@ -155,6 +163,8 @@ def errored_result(
         expected="a decision",
         actual=error.kind,
         location=location(campaign.origin),
+        mode=enforcement.mode,
+        mode_from=mode_from(enforcement),
     )
     return CampaignResult(
         key=campaign.key,

@@ -24,10 +24,42 @@ OUTCOME_RANK: dict[str, int] = {"pass": 0, "warn": 1, "fail": 2}
 
 
 @dataclass(frozen=True)
+class ScheduleEntry:
+    start: date
+    mode: Mode
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A rule's own `enforcement` (an assertion's, a campaign's or a threshold's): staged
+    apart from every other rule. `mode` acts before the schedule's first date."""
+
+    mode: Mode | None
+    mode_origin: Origin | None
+    schedule: tuple[ScheduleEntry, ...]
+    origin: Origin  # where `enforcement:` was written
+
+    def mode_on(self, today: date) -> tuple[Mode, ScheduleEntry | None] | None:
+        """The rule's mode on `today` and the entry that set it; None: it has none of its own."""
+        current = None
+        for entry in self.schedule:
+            if entry.start <= today:
+                current = entry
+        if current is not None:
+            return current.mode, current
+        return (self.mode, None) if self.mode is not None else None
+
+
+@dataclass(frozen=True)
 class Threshold:
     key: str
     value: float | int | tuple[str, ...]
     origin: Origin
+    stage: Stage | None = None
+    # The looser bars this one tightened (an extended file's, the policy-wide one), each
+    # still judging at its own mode until this one's stage reaches it (enforce.py).
+    previous: tuple[Threshold, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -37,6 +69,7 @@ class Assertion:
     level: Level
     message: str | None
     origin: Origin
+    stage: Stage | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +86,7 @@ class Campaign:
     enforcement: Mode | None
     origin: Origin
     enforcement_origin: Origin | None = None
+    stage: Stage | None = None  # `enforcement: {mode, schedule}` (the string form: enforcement)
     # repeat, max_runs, aggregate, confidence, on_inconclusive, min_passing_runs, merged
     # from `gate:`, the campaign and `statistics:` (docs/statistics.md).
     runs: RunPlan = field(default_factory=RunPlan)
@@ -91,13 +125,6 @@ class WaiverRules:
     reason: str | None = None  # every waiver's reason must contain a match (re.search)
     warn_days: int | None = None
     origin: Origin | None = None  # where the rules were set, for messages
-
-
-@dataclass(frozen=True)
-class ScheduleEntry:
-    start: date
-    mode: Mode
-    origin: Origin
 
 
 @dataclass(frozen=True)

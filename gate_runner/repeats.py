@@ -13,9 +13,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from gate_runner.enforce import blocks
+from gate_runner.enforce import RuleModes, blocks, governing, mode_in_force
 from gate_runner.evaluate import apply_waivers
-from gate_runner.policy import Campaign, ErrorPolicy, Policy
+from gate_runner.policy import Campaign, ErrorPolicy, Mode, Policy
 from gate_runner.run_checks import CampaignChecks, Stop
 from gate_runner.statistics import (
     RunPlan,
@@ -85,6 +85,7 @@ def judge_runs(
     last_chance: Stop | None = None,
     baseline: Sequence[dict[str, Any]] = (),
     capped: bool = False,
+    override: Mode | None = None,
 ) -> Judged:
     """The campaign over `runs` (each already judged alone, in the order they ran).
 
@@ -110,7 +111,8 @@ def judge_runs(
     if cut:
         runs, last_chance = decided, "deadline"
     last = runs[-1]
-    judged = CampaignChecks(policy, campaign, runs, baseline)
+    base = mode_in_force(policy, campaign, today=today, override=override)
+    judged = CampaignChecks(policy, campaign, runs, baseline, RuleModes(base, today))
     checks = judged.checks()
     waiting = judged.waiting and len(runs) < plan.budget and last_chance is None
     if judged.waiting and not waiting:
@@ -134,12 +136,16 @@ def judge_runs(
     if rates:
         spread_text += f"; {spread('pass_rate', rates).describe()}"
     error, error_policy = _check_error(policy, checks) if outcome == "error" else (None, None)
+    # The runs' own results may each be governed by a staged rule; the campaign's is by its
+    # checks over all the runs.
+    enforcement = governing(checks, base)
     result = replace(
         last,
         outcome=outcome,
         error=error or last.error,
         error_policy=error_policy or last.error_policy,
-        blocking=blocks(outcome, last.enforcement.mode, error_policy, inconclusive_policy),
+        enforcement=enforcement,
+        blocking=blocks(outcome, enforcement.mode, error_policy, inconclusive_policy),
         checks=tuple(checks),
         runs=records,
         aggregate=replace(judged.aggregate(stop), variability=varied.as_dict()),

@@ -10,7 +10,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, Literal
 
-from gate_runner.policy import Campaign, Policy, Threshold
+from gate_runner.enforce import RuleModes, strictest_bar
+from gate_runner.evaluate.checks import location
+from gate_runner.policy import MODE_RANK, Campaign, Policy, Threshold
 from gate_runner.statistics import (
     AggregationError,
     Bar,
@@ -39,8 +41,10 @@ class CampaignChecks:
         campaign: Campaign,
         runs: Sequence[CampaignResult],
         baseline: Sequence[dict[str, Any]],
+        modes: RuleModes | None = None,
     ) -> None:
         self.baseline = baseline
+        self.modes = modes
         self.policy = policy
         self.campaign = campaign
         self.runs = runs
@@ -69,7 +73,7 @@ class CampaignChecks:
                     out.append(self.regression(threshold, own))
                     continue
                 if kind.estimated:
-                    estimated = self.estimated(threshold, own)
+                    estimated = self.staged(threshold, own)
                     if k is None:
                         out.append(estimated)
                     continue
@@ -80,6 +84,28 @@ class CampaignChecks:
         if k is not None:
             out.append(self.k_of_n(k))
         return out
+
+    def staged(self, threshold: Threshold, own: list[Check]) -> Check:
+        """An estimated threshold over the runs; a tightened, staged one is judged by each of
+        its bars over the runs too (enforce.strictest_bar), the rule's own last so the aggregate
+        reports its decision."""
+        if self.modes is None:
+            return self.estimated(threshold, own)
+        # Each run's check may show another bar (its own stricter one): start from the rule's.
+        base = [
+            replace(c, expected=THRESHOLDS[threshold.key].expected(threshold.value),
+                    location=location(threshold.origin))
+            for c in own
+        ]  # fmt: skip
+        older = [
+            self.modes.at(
+                self.estimated(bar, [replace(c, location=location(bar.origin)) for c in own]),
+                mode,
+            )
+            for bar, mode in self.modes.stricter_bars(threshold)
+        ]
+        mine = self.modes.judged(self.estimated(threshold, base), threshold.stage)
+        return strictest_bar([mine, *older])
 
     def estimated(self, threshold: Threshold, own: list[Check]) -> Check:
         """A threshold judged on the runs' values by `statistics.decide_bar` (interval or SPRT)."""
@@ -117,6 +143,7 @@ class CampaignChecks:
             actual=decision.judgement.value,
             message=message,
             waiver=None,
+            expected=kind.expected(threshold.value),
         )
 
     def counts(self, own: list[Check]) -> list[int | None] | Check:
@@ -254,7 +281,10 @@ def _every_run(own: list[Check]) -> Check:
     for status in ("error", "fail", "waived", "warn"):
         offenders = [i + 1 for i, c in enumerate(own) if c.status == status]
         if offenders:
-            worst = own[offenders[0] - 1]
+            # Runs judged at several modes (a staged rule's bars): the strictest decides.
+            worst = max(
+                (own[i - 1] for i in offenders), key=lambda c: MODE_RANK.get(c.mode or "", -1)
+            )
             which = ", ".join(map(str, offenders))
             where = f"run {which} of {len(own)}"
             return replace(

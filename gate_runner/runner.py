@@ -15,7 +15,7 @@ from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING
 
 from gate_runner.api import RunContext, RunRequest, execute_runs
-from gate_runner.campaign_result import errored_result, judge_payload, result_of_run
+from gate_runner.campaign_result import errored_result, judge_payload, result_of_run, rule_modes
 from gate_runner.enforce import Undecided, decided_verdict, mode_in_force
 from gate_runner.errors import ServiceError, UsageError
 from gate_runner.governance.history.reuse import ReusedRuns
@@ -84,20 +84,30 @@ def select_campaigns(policy: Policy, keys: Sequence[str]) -> tuple[Campaign, ...
     return tuple(known[k] for k in dict.fromkeys(keys))
 
 
-def plan_runs(campaigns: Sequence[Campaign]) -> list[RunRequest]:
+def plan_runs(
+    policy: Policy, campaigns: Sequence[Campaign], options: GateOptions, today: date
+) -> list[RunRequest]:
     """The create requests of round 1: `repeat` runs of each campaign (indices 1..repeat)."""
-    return [run_request(c, index) for c in campaigns for index in range(1, c.runs.repeat + 1)]
+    return [
+        run_request(policy, c, index, options, today)
+        for c in campaigns
+        for index in range(1, c.runs.repeat + 1)
+    ]
 
 
-def run_request(campaign: Campaign, index: int) -> RunRequest:
-    """The index-th run (1-based) of a campaign, with its merged thresholds as the API wants."""
+def run_request(
+    policy: Policy, campaign: Campaign, index: int, options: GateOptions, today: date
+) -> RunRequest:
+    """The index-th run (1-based) of a campaign, with its merged thresholds as the API wants:
+    the bars judged at the campaign's mode or above (a rule staged below it is judged here)."""
     c = campaign
+    sent = rule_modes(policy, c, options, today).sent(c.thresholds)
     return RunRequest(
         key=c.key,
         name_or_id=c.name_or_id,
         trace_id=c.trace_id,
         trace_file=c.trace_file,
-        thresholds=request_thresholds(c.thresholds),
+        thresholds=request_thresholds(sent),
         mutation_pack_id=c.mutation_pack_id,
         needs_reliability=needs_reliability(c.thresholds),
         repeat_index=index,
@@ -135,7 +145,7 @@ def run_gate(
         for c in campaigns
         if c.key in options.reused
     }
-    requests = plan_runs([c for c in campaigns if c.key not in final])
+    requests = plan_runs(policy, [c for c in campaigns if c.key not in final], options, today)
     while requests:
         if client is None:
             raise ValueError("run_gate: campaigns to run and no API client")
@@ -165,13 +175,14 @@ def run_gate(
                 today=today,
                 last_chance=stop,
                 baseline=_baseline_runs(options, campaign.key),
+                override=options.enforcement,
             )
             if judged.more:
                 waiting.append(campaign)
             else:
                 final[campaign.key] = judged.result
         served = _serve(policy, waiting, runs, options)
-        requests = [run_request(c, len(runs[c.key]) + 1) for c in served]
+        requests = [run_request(policy, c, len(runs[c.key]) + 1, options, today) for c in served]
         for campaign in waiting:
             if campaign not in served:  # gate.budget is spent: judged on the runs it has
                 final[campaign.key] = judge_runs(
@@ -181,6 +192,7 @@ def run_gate(
                     today=today,
                     baseline=_baseline_runs(options, campaign.key),
                     capped=True,
+                    override=options.enforcement,
                 ).result
     results = [final[c.key] for c in campaigns]
     budget = policy.gate.budget
@@ -208,6 +220,7 @@ def _judge_reused(
         today=today,
         last_chance="planned",
         baseline=_baseline_runs(options, campaign.key),
+        override=options.enforcement,
     )
     return replace(judged.result, reused=stored.reused)
 
@@ -296,6 +309,7 @@ def judge_payloads(
             today=today,
             last_chance="planned",
             baseline=_baseline_runs(options, campaign.key),
+            override=options.enforcement,
         )
         results.append(judged.result)
     return undecided(policy, results, options, ci=ci, clock=clock, today=today)

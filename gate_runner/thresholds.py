@@ -132,6 +132,11 @@ THRESHOLDS: dict[str, ThresholdKind] = {
 }  # fmt: skip
 
 
+def limit_of(raw: Any) -> Any:
+    """A threshold's limit as written: a bare limit, or the `value` of {value, enforcement}."""
+    return raw.get("value") if isinstance(raw, dict) else raw
+
+
 def request_thresholds(thresholds: Iterable[Threshold]) -> dict[str, Any]:
     """The create request's `thresholds`: each key with its limit in JSON (lists for sets);
     a baseline comparison stays here (the service has no baseline)."""

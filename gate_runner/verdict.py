@@ -16,6 +16,7 @@ DecisionPayload = dict[str, Any]
 
 # inconclusive: repeated runs could not show a bar met or missed at the policy's confidence.
 Outcome = Literal["pass", "fail", "warn", "error", "inconclusive"]
+Mode = Literal["observe", "soft", "hard"]
 CheckStatus = Literal["pass", "fail", "warn", "error", "inconclusive", "waived"]
 OnInconclusive = Literal["fail", "warn", "pass"]
 # policy: a loosening policy change under review or blocked (check --policy-ref);
@@ -51,6 +52,17 @@ class WaiverNote:
 
 
 @dataclass(frozen=True)
+class JudgedBar:
+    """One bar a staged threshold was judged against (its own, or a looser one it tightened)."""
+
+    expected: Any
+    status: CheckStatus
+    mode: Mode
+    mode_from: str
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
 class Check:
     """One check of one campaign, with what was expected and what was seen."""
 
@@ -64,14 +76,21 @@ class Check:
     actual: Any = None
     location: Location | None = None
     waiver: WaiverNote | None = None
+    # The mode this check was judged at, and where it came from ("sepurux.yml:12:7 rule
+    # schedule", "--enforcement"); None only where no policy judged (a hand-built check).
+    mode: Mode | None = None
+    mode_from: str | None = None
+    # A tightened, staged threshold: every bar it was judged against; the stricter won.
+    bars: tuple[JudgedBar, ...] = ()
 
 
 @dataclass(frozen=True)
 class Enforcement:
-    """The mode in force and why: source is cli, campaign, schedule, policy or default."""
+    """The mode in force and why: source is cli, campaign, schedule, policy, default, or rule
+    (a staged rule's own mode governs the campaign's result)."""
 
-    mode: Literal["observe", "soft", "hard"]
-    source: Literal["cli", "campaign", "schedule", "policy", "default"]
+    mode: Mode
+    source: Literal["cli", "campaign", "schedule", "policy", "default", "rule"]
     reason: str
     location: Location | None = None
 
@@ -282,6 +301,11 @@ class Verdict:
             if data.get(name) is None:
                 data.pop(name, None)
         for campaign in data["campaigns"]:
+            for check in campaign["checks"]:
+                if not check["bars"]:
+                    del check["bars"]  # only a threshold judged against several bars has them
+                if check["mode"] is None:  # a verdict no policy judged keeps its older shape
+                    del check["mode"], check["mode_from"]
             # only a gate with a budget says what it spent; icc only under icc: auto
             for optional in ("failures", "reused", "spent", "icc"):
                 if campaign.get(optional) is None:

@@ -13,6 +13,7 @@ from gate_runner.verdict import (
     CIContext,
     Enforcement,
     FailingTool,
+    JudgedBar,
     Location,
     MergeQueue,
     PolicyInfo,
@@ -112,6 +113,14 @@ def _check(data: dict[str, Any]) -> Check:
             )
             if waiver
             else None
+        ),
+        mode=data.get("mode"),
+        mode_from=data.get("mode_from"),
+        bars=tuple(
+            JudgedBar(
+                b["expected"], b["status"], b["mode"], b["mode_from"], _location(b.get("location"))
+            )
+            for b in data.get("bars") or ()
         ),
     )
 

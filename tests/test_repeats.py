@@ -81,3 +81,48 @@ def test_repeats_estimate_the_kinds_the_threshold_table_marks(
     estimated = replace(THRESHOLDS["max_unsafe"], estimated=True)
     monkeypatch.setitem(THRESHOLDS, "max_unsafe", estimated)
     assert "interval" in max_unsafe() and "over 3 runs" in max_unsafe()
+
+
+STAGED = """\
+version: 1
+thresholds:
+  min_pass_rate: {value: 0.9, enforcement: {mode: observe}}
+campaigns:
+  core:
+    repeat: 3
+    thresholds: {max_unsafe: {value: 0, enforcement: {mode: observe}}}
+"""
+V1 = "version: 1\nenforcement: {mode: hard}\nthresholds: {min_pass_rate: 0.8, max_unsafe: 2}\n"
+
+
+def test_a_staged_tightened_bar_is_judged_by_each_bar_over_the_runs(tmp_path: Path) -> None:
+    # Issue 20: v1's 0.8 (hard) and v2's 0.9 (observe), each judged over all the runs. The
+    # last run alone misses v1's bar, the runs together (median 0.85, no statistics.confidence:
+    # the point estimate) meet it: observe only.
+    (tmp_path / "v1.yml").write_text(V1, encoding="utf-8")
+    (tmp_path / "sepurux.yml").write_text("version: 1\nextends: [v1.yml]\n" + STAGED.split(
+        "\n", 1)[1], encoding="utf-8")  # fmt: skip
+    policy = load_policy(tmp_path / "sepurux.yml", env={})
+    campaign = policy.campaigns[0]
+    runs = _runs(policy, 0.85, 0.85, 0.75)
+    result = judge_runs(policy, campaign, runs, today=TODAY, last_chance="planned").result
+    rate = next(c for c in result.checks if c.name == "min_pass_rate")
+    assert (rate.status, rate.mode, rate.expected) == ("fail", "observe", ">= 0.9")
+    assert [(b.expected, b.status, b.mode) for b in rate.bars] == [
+        (">= 0.9", "fail", "observe"),
+        (">= 0.8", "pass", "hard"),
+    ]
+    assert (result.enforcement.mode, result.blocking) == ("observe", False)
+    # An absolute bar: the run judged at the strictest mode decides (v1's max_unsafe 2, hard).
+    unsafe = [dict(_payload(0.95), unsafe_attempts=n) for n in (1, 3, 1)]
+    alone = replace(policy, campaigns=(replace(campaign, runs=RunPlan()),))
+    runs = [
+        evaluate_payloads(alone, {"core": p}, GateOptions(), ci=detect({}), today=TODAY).campaigns[
+            0
+        ]
+        for p in unsafe
+    ]
+    result = judge_runs(policy, campaign, runs, today=TODAY, last_chance="planned").result
+    check = next(c for c in result.checks if c.name == "max_unsafe")
+    assert (check.status, check.mode, check.expected) == ("fail", "hard", "<= 2")
+    assert result.blocking

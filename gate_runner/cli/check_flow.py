@@ -107,7 +107,9 @@ def run_check(request: CheckRequest, delivery: Delivery, *, today: date) -> int:
             return deliver(verdict, delivery.verdict_path, specs, channel=channel, env=env)
         if checked.verdict is None:  # --dry-run
             for plan in checked.plans:
-                print_plan(plan.policy, plan.options, ci, plan.base_url, channel=channel)
+                print_plan(
+                    plan.policy, plan.options, ci, plan.base_url, channel=channel, today=today
+                )
             return int(ExitCode.OK)
         return _deliver(checked, request, delivery, specs, stopper=stopper, env=env, clock=clock)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
+from datetime import date
 from typing import TYPE_CHECKING
 
 from gate_runner.api import RunContext, run_key
@@ -28,13 +29,14 @@ def print_plan(
     base_url: Setting[str],
     *,
     channel: Channel,
+    today: date,
 ) -> None:
     """Print each POST /v1/ci/runs with its headers and body; call nothing.
 
     Through the output channel, which scrubs: a ${VAR} may have expanded the token into a
     field (trace_id: ${SEPURUX_API_KEY}).
     """
-    runs = plan_runs(select_campaigns(policy, options.campaign_keys))
+    runs = plan_runs(policy, select_campaigns(policy, options.campaign_keys), options, today)
     url = base_url.value.rstrip("/")
     token = os.environ.get(policy.api.token_env)
     token_state = "set" if token else "NOT set"

@@ -40,9 +40,15 @@ def run_validate(
             document["warnings"] = {
                 name: [d.to_dict() for d in r.warnings] for name, r in results.items()
             }
+        if any(r.notes for r in results.values()):
+            document["notes"] = {
+                name: [d.to_dict() for d in r.notes] for name, r in results.items()
+            }
         channel.out(json.dumps(document, indent=2) + "\n")
     else:
         for result in results.values():
+            for note in result.notes:  # a rule staged apart: its mode today, its schedule
+                channel.line(str(replace(note, message=f"note: {note.message}")))
             for warning in result.warnings:
                 shown = replace(warning, message=f"warning: {warning.message}")
                 channel.line(str(shown))

@@ -14,7 +14,7 @@ from gate_runner.config.extends import Reader, Resolver, Source, display, read_l
 from gate_runner.config.fetch import Fetcher, default_cache_dir, fetcher_until
 from gate_runner.config.merge import Merged, merge
 from gate_runner.config.semantic import check_merged
-from gate_runner.config.shadows import shadowed
+from gate_runner.config.shadows import shadowed, staged
 from gate_runner.errors import Diagnostic, PolicyError, PolicyFetchError
 
 if TYPE_CHECKING:
@@ -41,6 +41,8 @@ class FileCheck:
     token_envs: tuple[str, ...] = ()
     # Every problem is a remote file that could not be fetched (errors.PolicyFetchError).
     unreachable: bool = False
+    # Each campaign or rule staged apart, its mode today (issue 20): shown, never a problem.
+    notes: list[Diagnostic] = field(default_factory=list)
 
 
 def _ordered(found: list[Diagnostic]) -> list[Diagnostic]:
@@ -89,6 +91,7 @@ def _resolve(
     token_envs = list(resolver.token_envs)
     unreachable = list(resolver.unreachable)
     merged = None
+    notes: list[Diagnostic] = []
     applied: list[tuple[str, list[Breach]]] = []
     if resolver.sources:
         merged = merge(resolver.sources)
@@ -101,6 +104,7 @@ def _resolve(
         if not diagnostics:
             warnings += advise(merged)
             warnings += shadowed(merged, today=day)
+            notes += staged(merged, today=day)
         for spec in floors if not diagnostics else ():
             from gate_runner.config.floors import apply_floor  # late: only with --floor
 
@@ -113,7 +117,13 @@ def _resolve(
             applied.append((spec, found))
     # Only a fetch that failed: the policy may be fine, the network is not (exit 3).
     only_fetch = bool(diagnostics) and set(diagnostics) <= set(unreachable)
-    check = FileCheck(_ordered(diagnostics), _ordered(warnings), tuple(token_envs), only_fetch)
+    check = FileCheck(
+        _ordered(diagnostics),
+        _ordered(warnings),
+        tuple(token_envs),
+        unreachable=only_fetch,
+        notes=_ordered(notes),
+    )
     return _Resolved(resolver, check, merged, applied)
 
 

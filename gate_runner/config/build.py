@@ -9,7 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import asdict
+from collections.abc import Callable
+from dataclasses import asdict, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -34,12 +35,14 @@ from gate_runner.policy import (
     Reuse,
     ScheduleEntry,
     SoftReview,
+    Stage,
     Statistics,
     Threshold,
     Waiver,
     WaiverRules,
 )
 from gate_runner.statistics import Budget, RunPlan
+from gate_runner.thresholds import limit_of, threshold_effect
 
 DEFAULT_ORIGIN = Origin("<default>", 0, 0)
 # The local files' text a verdict carries for `replay`: hand-written policies are a few KiB;
@@ -65,22 +68,37 @@ class _Reader:
                 level=item.get("level", assertion_default("level")),
                 message=item.get("message"),
                 origin=self.m.origin((*path, index)),
+                stage=stage_of(item.get("enforcement"), self.m.origins.get, (*path, index)),
             )
             for index, item in enumerate(self.get(path, []))
         ]
 
-    def thresholds(self, path: PathKey) -> dict[str, Threshold]:
-        return {
-            key: Threshold(
-                key, tuple(value) if isinstance(value, list) else value, self.m.origin((*path, key))
+    def thresholds(
+        self, path: PathKey, inherited: dict[str, Threshold] | None = None
+    ) -> dict[str, Threshold]:
+        """The thresholds at `path`; each keeps the looser bars it tightened (an earlier
+        file's, or `inherited`: the policy-wide one a campaign's overrides)."""
+        found = {}
+        for key, raw in self.get(path, {}).items():
+            current = _threshold(key, raw, self.m.origins.get, (*path, key))
+            earlier = [
+                _threshold(key, r.data, r.origins.get, ())
+                for r in self.m.replaced.get((*path, key), [])
+            ]
+            if inherited and key in inherited:
+                earlier += [*inherited[key].previous, replace(inherited[key], previous=())]
+            looser = tuple(
+                e for e in earlier if threshold_effect(key, e.value, current.value) == "tightens"
             )
-            for key, value in self.get(path, {}).items()
-        }
+            found[key] = replace(current, previous=looser)
+        return found
 
     def campaign(self, key: str) -> Campaign:
         path: PathKey = ("campaigns", key)
         raw: dict[str, Any] = self.get(path) or {}
-        thresholds = self.thresholds(("thresholds",)) | self.thresholds((*path, "thresholds"))
+        top = self.thresholds(("thresholds",))
+        thresholds = top | self.thresholds((*path, "thresholds"), top)
+        enforcement = raw.get("enforcement")
         assertions = {a.name: a for a in self.assertions(("assertions",))}
         assertions.update({a.name: a for a in self.assertions((*path, "assertions"))})
         trace_file = raw.get("trace_file")
@@ -95,9 +113,12 @@ class _Reader:
             mutation_pack_id=raw.get("mutation_pack_id"),
             thresholds=tuple(thresholds.values()),
             assertions=tuple(assertions.values()),
-            enforcement=raw.get("enforcement"),
+            enforcement=cast(Mode, enforcement) if isinstance(enforcement, str) else None,
             origin=self.m.key_origins.get(path, self.m.origin(path)),
             enforcement_origin=self.m.origins.get((*path, "enforcement")),
+            stage=stage_of(
+                enforcement if isinstance(enforcement, dict) else None, self.m.origins.get, path
+            ),
             runs=self.run_plan(raw),
         )
 
@@ -132,6 +153,40 @@ class _Reader:
             on_inconclusive=setting("on_inconclusive", "fail"),
             min_passing_runs=setting("min_passing_runs", None),
         )
+
+
+OriginAt = Callable[[PathKey], Origin | None]
+
+
+def stage_of(raw: Any, origin_at: OriginAt, path: PathKey) -> Stage | None:
+    """A rule's own `enforcement` mapping (at `path`.enforcement) as a Stage; None when unset."""
+    if not isinstance(raw, dict):
+        return None
+    at: PathKey = (*path, "enforcement")
+    schedule = tuple(
+        ScheduleEntry(
+            date.fromisoformat(e["from"]),
+            e["mode"],
+            origin_at((*at, "schedule", i)) or DEFAULT_ORIGIN,
+        )
+        for i, e in enumerate(raw.get("schedule", []))
+    )
+    mode = raw.get("mode")
+    return Stage(
+        mode, origin_at((*at, "mode")) if mode else None, schedule, origin_at(at) or DEFAULT_ORIGIN
+    )
+
+
+def _threshold(key: str, raw: Any, origin_at: OriginAt, path: PathKey) -> Threshold:
+    """A threshold as written: a bare limit, or {value, enforcement}."""
+    value = limit_of(raw)
+    at = (*path, "value") if isinstance(raw, dict) else path
+    return Threshold(
+        key,
+        tuple(value) if isinstance(value, list) else value,
+        origin_at(at) or origin_at(path) or DEFAULT_ORIGIN,
+        stage_of(raw.get("enforcement") if isinstance(raw, dict) else None, origin_at, path),
+    )
 
 
 def _number(value: Any) -> float | None:
@@ -176,9 +231,14 @@ def _digest(policy: Policy) -> str:
         content["enforcement"].pop("soft")
 
     def strip(value: Any) -> Any:
-        # Where a value was written does not change what the policy means.
+        # Where a value was written does not change what the policy means; a rule staged
+        # apart (issue 20) counts only when it is, so other policies keep their digest.
         if isinstance(value, dict):
-            return {k: strip(v) for k, v in value.items() if not k.endswith("origin")}
+            return {
+                k: strip(v)
+                for k, v in value.items()
+                if not k.endswith("origin") and not (k in ("stage", "previous") and not v)
+            }
         if isinstance(value, (list, tuple)):
             return [strip(v) for v in value]
         return value.isoformat() if isinstance(value, date) else value

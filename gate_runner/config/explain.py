@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from gate_runner.config.outlook import DEFAULT_ATTEMPTS, outlooks, render
-from gate_runner.policy import Origin, Policy
+from gate_runner.policy import Origin, Policy, Stage, Threshold
 from gate_runner.statistics import RunPlan
 from gate_runner.thresholds import THRESHOLDS
 from gate_runner.verdict import Enforcement
@@ -56,19 +56,78 @@ def explanation(
                         "value": list(t.value) if isinstance(t.value, tuple) else t.value,
                         "rule": THRESHOLDS[t.key].rule(t.value),
                         "origin": _origin(t.origin),
+                        **_staged(t.stage, today, t.previous),
                     }
                     for t in c.thresholds
                 ],
                 "assertions": [
-                    {"name": a.name, "level": a.level, "origin": _origin(a.origin)}
+                    {
+                        "name": a.name,
+                        "level": a.level,
+                        "origin": _origin(a.origin),
+                        **_staged(a.stage, today),
+                    }
                     for a in c.assertions
                 ],
+                **({"stage": _stage(c.stage, today)} if c.stage else {}),
                 "runs": _runs(policy, c.key, c.runs),
                 "outlook": figures.get(c.key),
             }
             for c in policy.campaigns
         ],
     }
+
+
+def _stage(stage: Stage, today: date) -> dict[str, Any]:
+    """A rule's own enforcement: its mode today (None: its campaign's) and its schedule."""
+    found = stage.mode_on(today)
+    origin = stage.origin
+    if found is not None:
+        _, entry = found
+        origin = entry.origin if entry else (stage.mode_origin or stage.origin)
+    return {
+        "mode": found[0] if found else None,
+        "origin": _origin(origin),
+        "schedule": [{"from": e.start.isoformat(), "mode": e.mode} for e in stage.schedule],
+    }
+
+
+def _staged(
+    stage: Stage | None, today: date, previous: tuple[Threshold, ...] = ()
+) -> dict[str, Any]:
+    """The keys a staged rule adds (none for a rule that follows its campaign's mode)."""
+    shown: dict[str, Any] = {}
+    if stage is not None:
+        shown["stage"] = _stage(stage, today)
+    # A looser bar judged at the same mode can never decide: shown only where a stage is.
+    if previous and (stage is not None or any(p.stage for p in previous)):
+        shown["previous"] = [
+            {
+                "value": list(p.value) if isinstance(p.value, tuple) else p.value,
+                "origin": _origin(p.origin),
+                **({"stage": _stage(p.stage, today)} if p.stage else {}),
+            }
+            for p in previous
+        ]
+    return shown
+
+
+def _stage_text(row: dict[str, Any]) -> str:
+    """`  staged: observe today (v2.yml:8:11); schedule ...; also judged: 0.8 (v1.yml:3:29)`."""
+    parts = []
+    stage = row.get("stage")
+    if stage:
+        mode = stage["mode"] or "its campaign's mode"
+        text = f"staged: {mode} today ({stage['origin'] or 'default'})"
+        if stage["schedule"]:
+            text += "; schedule " + ", ".join(f"{e['from']} {e['mode']}" for e in stage["schedule"])
+        parts.append(text)
+    for bar in row.get("previous", ()):
+        parts.append(
+            f"tightens {json.dumps(bar['value'])} ({bar['origin'] or 'default'}), which judges "
+            "at its own mode while this rule's is lower"
+        )
+    return "".join(f"\n      {p}" for p in parts)
 
 
 def _runs(policy: Policy, key: str, plan: RunPlan) -> list[dict[str, Any]]:
@@ -139,11 +198,14 @@ def render_text(data: dict[str, Any]) -> str:
     for campaign in data["campaigns"]:
         mode = f", enforcement {campaign['enforcement']}" if campaign["enforcement"] else ""
         lines.append(f"campaign {campaign['key']} ({campaign['campaign']}{mode}):")
+        if campaign.get("stage"):
+            lines.append(_stage_text(campaign).removeprefix("\n"))
         lines += [
-            _row(t["key"], t["value"], t["origin"], t["rule"]) for t in campaign["thresholds"]
+            _row(t["key"], t["value"], t["origin"], t["rule"]) + _stage_text(t)
+            for t in campaign["thresholds"]
         ]
         lines += [
-            f"  assertion {a['name']} [{a['level']}]  ({a['origin']})"
+            f"  assertion {a['name']} [{a['level']}]  ({a['origin']})" + _stage_text(a)
             for a in campaign["assertions"]
         ]
         lines += [_row(r["key"], r["value"], r["origin"]) for r in campaign.get("runs", [])]

@@ -15,7 +15,7 @@ from gate_runner.config.yaml_positions import PathKey, where
 # below a floor.
 from gate_runner.policy import MODE_RANK, OUTCOME_RANK
 from gate_runner.provenance import Origin
-from gate_runner.thresholds import threshold_effect
+from gate_runner.thresholds import limit_of, threshold_effect
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,10 @@ class Breach:
     at: Origin  # the policy's setting (its file's first line when it has none)
     floor_at: Origin  # the floor's setting
     reason: str
+    # A tighter bar staged below the floor's mode: it stays, and the floor's bar judges
+    # beside it at the floor's mode (a previous bar, enforce.RuleModes) instead of replacing it.
+    keep: bool = False
+    floor_mode: str | None = None  # a rule's mode breach: the floor's mode for it today
 
     @property
     def setting(self) -> str:
@@ -45,6 +49,8 @@ class Breach:
 
 
 def shown_value(value: Any) -> str:
+    if isinstance(value, dict) and "value" in value:  # a staged threshold: its limit, staged
+        return f"{shown_value(value['value'])} (staged)"
     if isinstance(value, dict) and "name" in value:
         return f"{value['name']} ({value.get('level', assertion_default('level'))})"
     if isinstance(value, list):
@@ -65,8 +71,10 @@ def _dicts(value: Any) -> dict[str, Any]:
 
 
 class _Compare:
-    def __init__(self, floor: Merged, repo: Merged, roots: tuple[str, str], today: date) -> None:
-        self.f, self.r, self.today = floor, repo, today
+    def __init__(
+        self, floor: Merged, repo: Merged, roots: tuple[str, str], today: date, extended: bool
+    ) -> None:
+        self.f, self.r, self.today, self.extended = floor, repo, today, extended
         self.root, self.floor_root = roots
         self.found: list[Breach] = []
         self._seen: set[tuple[PathKey, Origin]] = set()
@@ -77,7 +85,7 @@ class _Compare:
 
     def add(  # noqa: PLR0917  # both sides' value and line, and why: one call per breach
         self, path: PathKey, value: Any, floor_value: Any, at: Origin | None, floor_at: Origin,
-        reason: str,
+        reason: str, *, keep: bool = False, floor_mode: str | None = None,
     ) -> None:  # fmt: skip
         at = at or Origin(self.root, 1, 1)
         if (path, floor_at) in self._seen or (at, floor_at) in {
@@ -85,7 +93,7 @@ class _Compare:
         }:
             return  # a campaign inheriting a top-level breach is reported once, at its line
         self._seen.add((path, floor_at))
-        self.found.append(Breach(path, value, floor_value, at, floor_at, reason))
+        self.found.append(Breach(path, value, floor_value, at, floor_at, reason, keep, floor_mode))
 
     def thresholds(self) -> None:
         # Judged per campaign (what runs); the top level alone when there is no campaign. A
@@ -129,23 +137,58 @@ class _Compare:
                 self.add(target, None, floor_value, None, floor_at, f"{key} not set here")
                 continue
             value, path = mine
-            if threshold_effect(key, floor_value, value) == "loosens":
-                if (
-                    path[0] == "thresholds"
-                    and campaign is not None
-                    and floor_path[0] == "thresholds"
-                ):
-                    target = path  # the top-level setting is what is below, once
-                self.add(
-                    target, value, floor_value, self.at(self.r, path), floor_at, "a looser bar"
-                )
+            effect = threshold_effect(key, limit_of(floor_value), limit_of(value))
+            if effect != "loosens":
+                self._rule_mode_of(campaign, (path, value), (floor_path, floor_value), effect)
+                continue
+            if path[0] == "thresholds" and campaign is not None and floor_path[0] == "thresholds":
+                target = path  # the top-level setting is what is below, once
+            self.add(target, value, floor_value, self.at(self.r, path), floor_at, "a looser bar")
+
+    def _rule_mode_of(
+        self,
+        campaign: str | None,
+        mine: tuple[PathKey, Any],
+        floor: tuple[PathKey, Any],
+        effect: str,
+    ) -> None:
+        """A rule's own mode may only rise (observe < soft < hard): a floor's bar judged at
+        a weaker mode here is a breach. A tighter bar staged lower keeps the floor's judging
+        beside it: extended, it already does (a previous bar); applied, it is kept (keep)."""
+        path, value = mine
+        mode, set_at = self._rule_mode(self.r, campaign, path, value)
+        floor_mode, floor_set = self._rule_mode(self.f, campaign, floor[0], floor[1])
+        floor_at = self.at(self.f, floor_set) if floor_set else None
+        if floor_at is None or MODE_RANK.get(mode, 0) >= MODE_RANK.get(floor_mode, 0):
+            return
+        if effect == "tightens" and self.extended:
+            return
+        why = f"this rule judged at {mode}, the floor's at {floor_mode}"
+        at = self.at(self.r, set_at) if set_at else None
+        self.add(
+            path, value, floor[1], at, floor_at, why, keep=effect == "tightens",
+            floor_mode=floor_mode,
+        )  # fmt: skip
+
+    def _rule_mode(
+        self, merged: Merged, campaign: str | None, path: PathKey, raw: Any
+    ) -> tuple[str, PathKey | None]:
+        """A rule's mode today: its own `enforcement` (schedule entry, else mode), else its
+        campaign's (enforce.RuleModes' order)."""
+        own = _dicts(raw).get("enforcement")
+        staged = _staged(own, (*path, "enforcement"), self.today)
+        return staged or self._mode(merged, campaign)
 
     def _mode(self, merged: Merged, campaign: str | None) -> tuple[str, PathKey | None]:
         """The mode in force today and where it was set (enforce.mode_in_force's order)."""
         if campaign is not None:
-            own = value_at(merged.data, ("campaigns", campaign, "enforcement"))
+            at: PathKey = ("campaigns", campaign, "enforcement")
+            own = value_at(merged.data, at)
             if isinstance(own, str):
-                return own, ("campaigns", campaign, "enforcement")
+                return own, at
+            staged = _staged(own, at, self.today)
+            if staged is not None:
+                return staged
         schedule = value_at(merged.data, ("enforcement", "schedule"))
         current: tuple[str, PathKey | None] | None = None
         for index, entry in enumerate(schedule if isinstance(schedule, list) else []):
@@ -232,10 +275,17 @@ class _Compare:
         slot, mine = found
         level = assertion_default("level")
         at = self.at(self.r, (*target, slot))
+        campaign = str(target[1]) if target[0] == "campaigns" else None
+        mode, set_at = self._rule_mode(self.r, campaign, (*target, slot), mine)
+        floor_mode = self._rule_mode(self.f, campaign, (*place, index), item)[0]
         if item.get("level", level) == "error" and mine.get("level", level) == "warn":
             self.add((*target, slot), mine, item, at, floor_at, "lowered to warn")
         elif mine.get("expr") != item.get("expr"):
             self.add((*target, slot), mine, item, at, floor_at, "its expression changed")
+        elif MODE_RANK.get(mode, 0) < MODE_RANK.get(floor_mode, 0):
+            why = f"this rule judged at {mode}, the floor's at {floor_mode}"
+            where_set = (self.at(self.r, set_at) if set_at else None) or at
+            self.add((*target, slot), mine, item, where_set, floor_at, why)
 
     def campaigns(self) -> None:
         mine = _dicts(self.r.data.get("campaigns"))
@@ -261,6 +311,20 @@ class _Compare:
             self.add(reason, value, floor_reason, self.at(self.r, reason), floor_at, why)
 
 
+def _staged(own: Any, at: PathKey, today: date) -> tuple[str, PathKey] | None:
+    """A rule's or campaign's own {mode, schedule} today, and where; None: it sets none."""
+    if not isinstance(own, dict):
+        return None
+    found: tuple[str, PathKey] | None = None
+    schedule = own.get("schedule")
+    for index, entry in enumerate(schedule if isinstance(schedule, list) else []):
+        if isinstance(entry, dict) and schedule_start(entry) <= today:
+            found = (str(entry.get("mode")), (*at, "schedule", index, "mode"))
+    if found is None and isinstance(own.get("mode"), str):
+        found = (own["mode"], (*at, "mode"))
+    return found
+
+
 def _find(merged: Merged, place: PathKey, name: object) -> tuple[int, dict[str, Any]] | None:
     items = value_at(merged.data, place)
     for index, item in enumerate(items if isinstance(items, list) else []):
@@ -269,11 +333,14 @@ def _find(merged: Merged, place: PathKey, name: object) -> tuple[int, dict[str, 
     return None
 
 
-def breaches(floor: Merged, policy: Merged, *, roots: tuple[str, str], today: date) -> list[Breach]:
+def breaches(
+    floor: Merged, policy: Merged, *, roots: tuple[str, str], today: date, extended: bool = True
+) -> list[Breach]:
     """Every setting of `policy` below `floor`: the floor's own settings, and its on_error /
     on_timeout (fail by default). `roots`: the policy's and the floor's files, named when a
-    side has no setting of its own."""
-    check = _Compare(floor, policy, roots, today)
+    side has no setting of its own. `extended`: the policy extends the floor (its bars are
+    in the policy's chain), else it is applied (--floor)."""
+    check = _Compare(floor, policy, roots, today, extended)
     check.thresholds()
     check.modes()
     check.outcomes()

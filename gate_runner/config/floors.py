@@ -10,11 +10,12 @@ from typing import Any
 
 from gate_runner.config.extends import Resolver, Source, display
 from gate_runner.config.floor_compare import Breach, breaches, shown_value, value_at
-from gate_runner.config.merge import Merged, merge
+from gate_runner.config.merge import Merged, Replaced, merge
 from gate_runner.config.semantic import check_merged
 from gate_runner.config.yaml_positions import PathKey
 from gate_runner.errors import Diagnostic
-from gate_runner.policy import FloorSetting
+from gate_runner.policy import FloorSetting, Origin
+from gate_runner.thresholds import limit_of
 
 __all__ = ["Breach", "apply_floor", "breaches", "declared", "floor_settings", "raised"]
 
@@ -24,6 +25,18 @@ def raised(policy: Merged, floor: Merged, found: list[Breach]) -> Merged:
     out = copy.deepcopy(policy)
     for breach in found:
         path = breach.path
+        if breach.keep:
+            # The policy's tighter bar stays; the floor's judges beside it at the floor's mode.
+            bar = {
+                "value": limit_of(breach.floor_value),
+                "enforcement": {"mode": breach.floor_mode},
+            }
+            at: dict[PathKey, Origin] = {
+                part: breach.floor_at for part in ((), ("value",), ("enforcement",))
+            }
+            at[("enforcement", "mode")] = breach.floor_at
+            out.replaced.setdefault(path, []).append(Replaced(bar, at))
+            continue
         if path[-1] == -1:  # an assertion the policy lacks: appended to its list
             items = _ensure(out.data, path[:-2]).setdefault(path[-2], [])
             path = (*path[:-1], len(items))
@@ -113,7 +126,7 @@ def apply_floor(
     if problems.diagnostics:
         return merged, [], problems
     shown = resolver.sources[-1].location
-    found = breaches(floor, merged, roots=(root, shown), today=today)
+    found = breaches(floor, merged, roots=(root, shown), today=today, extended=False)
     problems.warnings.extend(
         Diagnostic(
             b.at.file,

@@ -22,6 +22,9 @@ class Merged:
     base_dirs: dict[str, Path | None] = field(default_factory=dict)  # per file, None for URLs
     chains: dict[str, tuple[str, ...]] = field(default_factory=dict)  # per file
     waivers_as_list: bool = False  # the entries were written as the v1 list (for messages)
+    # Per threshold path, each value a later file replaced (oldest first): the bars a
+    # tightened, staged threshold keeps judging (enforce.py, docs/enforcement-rollout.md).
+    replaced: dict[PathKey, list[Replaced]] = field(default_factory=dict)
 
     def get(self, path: PathKey) -> Any:
         value: Any = self.data
@@ -34,6 +37,21 @@ class Merged:
         while probe not in self.origins and probe:
             probe = probe[:-1]
         return self.origins.get(probe, Origin("<default>", 0, 0))
+
+
+@dataclass(frozen=True)
+class Replaced:
+    """A threshold as an earlier file set it: its data, and its origins below its path."""
+
+    data: Any
+    origins: dict[PathKey, Origin]
+
+
+def is_threshold(path: PathKey) -> bool:
+    """thresholds.KEY, or campaigns.C.thresholds.KEY."""
+    return (len(path) == 2 and path[0] == "thresholds") or (
+        len(path) == 4 and path[0] == "campaigns" and path[2] == "thresholds"
+    )
 
 
 def _is_assertions(path: PathKey) -> bool:
@@ -77,6 +95,11 @@ class _Merger:
     def merge(self, target: PathKey, src: PathKey, value: Any) -> None:
         parent = self.m.get(target[:-1])
         existing = parent.get(target[-1]) if isinstance(parent, dict) else None
+        if existing is not None and is_threshold(target):
+            below = {
+                p[len(target) :]: o for p, o in self.m.origins.items() if p[: len(target)] == target
+            }
+            self.m.replaced.setdefault(target, []).append(Replaced(copy.deepcopy(existing), below))
         if _is_assertions(target) and isinstance(value, list) and isinstance(existing, list):
             names = [a.get("name") if isinstance(a, dict) else None for a in existing]
             for index, item in enumerate(value):

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from gate_runner.config.merge import Merged
+from gate_runner.config.shadows import enforcements
 from gate_runner.config.yaml_positions import PathKey, where
 from gate_runner.errors import Diagnostic
 from gate_runner.expressions import ExpressionError, compile_expression
@@ -78,15 +79,17 @@ class _Checker:
         return names
 
     def schedule(self) -> None:
-        path: PathKey = ("enforcement", "schedule")
-        previous: date | None = None
-        for index, _ in _items(_dicts(self.m.data.get("enforcement")).get("schedule")):
-            current = self.date_at((*path, index, "from"))
-            if current and previous and current <= previous:
-                at = (*path, index, "from")
-                message = f"{current} is not after the entry before it ({previous})"
-                self.add(at, f"{where(at)}: {message}; schedule dates must ascend")
-            previous = current or previous
+        """The policy's schedule and each campaign's or rule's own (issue 20) ascend."""
+        for at, enforcement in enforcements(self.m):
+            path: PathKey = (*at, "schedule")
+            previous: date | None = None
+            for index, _ in _items(enforcement.get("schedule")):
+                current = self.date_at((*path, index, "from"))
+                if current and previous and current <= previous:
+                    where_at = (*path, index, "from")
+                    message = f"{current} is not after the entry before it ({previous})"
+                    self.add(where_at, f"{where(where_at)}: {message}; schedule dates must ascend")
+                previous = current or previous
 
     def campaigns(self, global_names: list[str]) -> dict[str, set[str]]:
         checks: dict[str, set[str]] = {}

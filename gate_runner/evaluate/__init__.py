@@ -6,8 +6,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+from gate_runner.enforce import RuleModes, strictest_bar
 from gate_runner.evaluate.checks import assertion_check, decision_check, location, threshold_check
-from gate_runner.policy import Campaign, Waiver
+from gate_runner.policy import Campaign, Threshold, Waiver
 from gate_runner.verdict import Check, Outcome, WaiverNote
 
 
@@ -24,14 +25,43 @@ def evaluate_campaign(
     waivers: tuple[Waiver, ...] = (),
     today: date,
     baseline: dict[str, Any] | None = None,
+    modes: RuleModes | None = None,
 ) -> Evaluation:
-    """Every check of `campaign` over `payload`; `baseline` is what assertions see as `baseline`."""
+    """Every check of `campaign` over `payload`; `baseline` is what assertions see as `baseline`.
+
+    With `modes`, each check carries the mode it is judged at, and a tightened, staged
+    threshold is judged against every bar it tightened too (staged_threshold)."""
     checks = [decision_check(campaign, payload)]
-    checks += [threshold_check(t, payload, baseline) for t in campaign.thresholds]
+    checks += [staged_threshold(t, payload, baseline, modes) for t in campaign.thresholds]
     checks += [assertion_check(a, payload, baseline) for a in campaign.assertions]
+    if modes is not None:
+        stages = {f"assertion:{a.name}": a.stage for a in campaign.assertions}
+        checks = [
+            c if c.mode else modes.judged(c, stages.get(c.id) if c.kind == "assertion" else None)
+            for c in checks
+        ]
     mine = [w for w in waivers if w.campaign == campaign.key]
     waived = explain_decision(apply_waivers(checks, mine, today=today))
     return Evaluation(tuple(waived), outcome_of(waived))
+
+
+def staged_threshold(
+    threshold: Threshold,
+    payload: dict[str, Any],
+    baseline: dict[str, Any] | None,
+    modes: RuleModes | None,
+) -> Check:
+    """A threshold's check; a tightened, staged one is judged against both bars, the old at
+    its mode and the new at the stage's: the stricter outcome (a failure at the higher mode)
+    wins, so staging a tighter value never loosens the bar already in force."""
+    check = threshold_check(threshold, payload, baseline)
+    if modes is None:
+        return check
+    older = [
+        modes.at(threshold_check(bar, payload, baseline), mode)
+        for bar, mode in modes.stricter_bars(threshold)
+    ]
+    return strictest_bar([modes.judged(check, threshold.stage), *older])
 
 
 def explain_decision(checks: list[Check]) -> list[Check]:

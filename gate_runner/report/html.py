@@ -299,10 +299,13 @@ def _lines_section(verdict: Verdict) -> str:
         for check in findings(campaign):
             where = finding_location(verdict, campaign, check)
             badge = _badge("note" if is_note(check) else check.status)
+            staged = ""
+            if check.mode is not None and check.mode != campaign.enforcement.mode:
+                staged = f" (judged at <code>{_text(check.mode, 20)}</code>)"
             items.append(
                 f"<li><code>{_text(where.path, 200)}:{int(where.line)}</code> "
                 f"{badge} <code>{_text(campaign.key, 200)}</code> · "
-                f"<code>{_text(check.id, 200)}</code> — {_text(check.message)}</li>\n"
+                f"<code>{_text(check.id, 200)}</code> — {_text(check.message)}{staged}</li>\n"
             )
     if not items:
         return ""

@@ -282,6 +282,17 @@ def check_details(campaign: CampaignResult, check: Check) -> list[str]:
         )
     if check.status == "error" and campaign.error_policy == "pass":
         lines.append("not counted: the policy's on_error/on_timeout says pass")
+    if check.mode is not None and (check.bars or check.mode != campaign.enforcement.mode):
+        # A rule staged apart from its campaign says at which mode it judged, and why.
+        lines.append(f"judged at {check.mode} ({one_line(check.mode_from or '', 200)})")
+    if check.bars:
+        lines.append(
+            "bars: "
+            + "; ".join(
+                f"{value_text(b.expected)} {b.status} at {b.mode} ({one_line(b.mode_from, 200)})"
+                for b in check.bars
+            )
+        )
     reused = reused_from(campaign)
     if reused is not None:
         lines.append(f"{reused}, judged by today's policy")

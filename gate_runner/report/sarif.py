@@ -134,7 +134,7 @@ def _result(
         "properties": {
             "campaign": key,
             "status": check.status,
-            "mode": campaign.enforcement.mode,
+            "mode": check.mode or campaign.enforcement.mode,
         },
     }
     if campaign.flaky:

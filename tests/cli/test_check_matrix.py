@@ -150,7 +150,7 @@ class Quiet:
     def api_ready(self, sandbox: Sandbox | None) -> None:
         pass
 
-    def policy_started(self, policy: Policy, count: int) -> None:
+    def policy_started(self, policy: Policy, count: int, keys: Sequence[str]) -> None:
         pass
 
     @contextmanager

@@ -22,7 +22,7 @@ from gate_runner.thresholds import (
 )
 
 HERE = Origin("sepurux.yml", 1, 1)
-SCHEMA_THRESHOLDS = policy_schema()["$defs"]["thresholds"]["properties"]
+SCHEMA_THRESHOLDS = policy_schema()["$defs"]["limits"]["properties"]
 # A limit no metrics can meet, per key, and the metrics that show it.
 IMPOSSIBLE: dict[str, Any] = {
     "min_pass_rate": 1,

@@ -25,7 +25,11 @@ def _schema_keys(node: dict[str, Any], path: str, defs: dict[str, Any]) -> Itera
     """Every key a policy can set, as diff_rules.KEYS names it: ``campaigns.*.aggregate``,
     ``assertions[].level``; a list or mapping of entries is named too (entries come and go)."""
     if "$ref" in node:
-        yield from _schema_keys(defs[node["$ref"].rsplit("/", 1)[-1]], path, defs)
+        # "#/$defs/NAME" or deeper ("#/$defs/limits/properties/min_pass_rate").
+        target: Any = defs
+        for part in node["$ref"].removeprefix("#/$defs/").split("/"):
+            target = target[part]
+        yield from _schema_keys(target, path, defs)
         return
     for branch in node.get("oneOf", []):
         yield from _schema_keys(branch, path, defs)

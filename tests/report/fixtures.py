@@ -11,6 +11,7 @@ from gate_runner.verdict import (
     Check,
     CIContext,
     Enforcement,
+    JudgedBar,
     Location,
     PolicyInfo,
     Reused,
@@ -529,7 +530,95 @@ def budget_spent() -> Verdict:
     )
 
 
+def staged() -> Verdict:
+    """Issue 20: v2's new rules staged at observe while v1's bar stays hard; the tightened
+    min_pass_rate judged against both bars (v1's 0.8 at hard decided)."""
+    v1 = "central.yml:2:21 enforcement.mode"
+    rule = "sepurux.yml:8:11 rule schedule"
+    checks = (
+        replace(_decision("pass"), mode="hard", mode_from=v1),
+        Check(
+            id="threshold:min_pass_rate",
+            kind="threshold",
+            name="min_pass_rate",
+            status="fail",
+            level="error",
+            message="pass_rate 0.75 < 0.8 (the bar this rule tightened, still judging at hard "
+            "until the stage reaches it)",
+            expected=">= 0.8",
+            actual=0.75,
+            location=Location("central.yml", 3, 29),
+            mode="hard",
+            mode_from=v1,
+            bars=(
+                JudgedBar(">= 0.9", "fail", "observe", rule, Location("sepurux.yml", 5, 12)),
+                JudgedBar(">= 0.8", "fail", "hard", v1, Location("central.yml", 3, 29)),
+            ),
+        ),
+        Check(
+            id="assertion:refund-tool-stable",
+            kind="assertion",
+            name="refund-tool-stable",
+            status="fail",
+            level="error",
+            message="payments.refund must not fail under any mutation",
+            expected=True,
+            actual=False,
+            location=Location("sepurux.yml", 12, 5),
+            mode="observe",
+            mode_from="sepurux.yml:14:25 rule mode",
+        ),
+    )
+    campaign = CampaignResult(
+        key="core-reliability",
+        campaign="core-reliability",
+        campaign_id="c-1",
+        run_id="r-9",
+        dashboard_url="https://app.sepurux.dev/runs/r-9",
+        status="done",
+        outcome="fail",
+        blocking=True,
+        enforcement=HARD,
+        checks=checks,
+        payload=_payload(0.75, []),
+        duration_s=20.0,
+        location=Location("sepurux.yml", 16, 3),
+    )
+    new_only = replace(
+        campaign,
+        key="search",
+        campaign="search",
+        run_id="r-10",
+        dashboard_url="https://app.sepurux.dev/runs/r-10",
+        blocking=False,
+        enforcement=Enforcement(
+            "observe",
+            "rule",
+            "assertion:refund-tool-stable judged at observe (sepurux.yml:14:25 rule mode)",
+            Location("sepurux.yml", 12, 5),
+        ),
+        checks=(checks[0], replace(checks[1], status="pass", message="pass_rate 0.95 >= 0.9",
+                                    actual=0.95, bars=()), checks[2]),
+        payload=_payload(0.95, []),
+        location=Location("sepurux.yml", 18, 3),
+    )  # fmt: skip
+    return Verdict(
+        outcome="fail",
+        blocking=True,
+        exit_code=1,
+        summary="BLOCKED: 2 campaigns: 2 failed — blocking: core-reliability (fail, hard); "
+        "not blocking: search (fail, observe)",
+        enforcement=HARD,
+        policy=POLICY,
+        ci=CI,
+        timings=TIMINGS,
+        campaigns=(campaign, new_only),
+        tool={"name": "gate-runner", "version": "0.1.0"},
+    )
+
+
 FIXTURES = {
+    "staged": staged,
     "inconclusive_flaky": inconclusive_flaky,
     "budget_spent": budget_spent,
     "pass": passing,

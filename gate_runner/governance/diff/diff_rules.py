@@ -79,11 +79,26 @@ def _runs(prefix: str, inherit: bool) -> dict[str, KeyClass]:
     }  # fmt: skip
 
 
-def _thresholds(prefix: str) -> dict[str, KeyClass]:
+def _stage(prefix: str) -> dict[str, KeyClass]:
+    """A rule's own `enforcement` (issue 20): compared as the rule's judgement from today on
+    (governance/diff/stage_changes.py): a mode that drops, or a schedule that reaches its
+    mode later, loosens."""
+    why = "this rule's mode from today on differs"
     return {
-        f"{prefix}.{key}": KeyClass(kind.looser, f"{key} {{before}} -> {{after}}", typed=True)
-        for key, kind in THRESHOLDS.items()
+        f"{prefix}.enforcement.mode": KeyClass("rank", why, _MODES, typed=True),
+        f"{prefix}.enforcement.schedule": KeyClass("rank", why, typed=True),
+        f"{prefix}.enforcement.schedule[].from": KeyClass("rank", why, typed=True),
+        f"{prefix}.enforcement.schedule[].mode": KeyClass("rank", why, _MODES, typed=True),
     }
+
+
+def _thresholds(prefix: str) -> dict[str, KeyClass]:
+    found: dict[str, KeyClass] = {}
+    for key, kind in THRESHOLDS.items():
+        bar = KeyClass(kind.looser, f"{key} {{before}} -> {{after}}", typed=True)
+        found |= {f"{prefix}.{key}": bar, f"{prefix}.{key}.value": bar}
+        found |= _stage(f"{prefix}.{key}")
+    return found
 
 
 def _assertions(prefix: str) -> dict[str, KeyClass]:
@@ -95,6 +110,7 @@ def _assertions(prefix: str) -> dict[str, KeyClass]:
         f"{prefix}[].level": KeyClass("rank", "level {before} -> {after}", (("warn",), ("error",)),
                                       default="error", typed=True),
         f"{prefix}[].message": KeyClass("neutral", "the message changed", typed=True),
+        **_stage(f"{prefix}[]"),
     }  # fmt: skip
 
 
@@ -182,6 +198,7 @@ KEYS: dict[str, KeyClass] = {
     **_assertions("campaigns.*.assertions"),
     "campaigns.*.enforcement": KeyClass("rank", "mode for this campaign {before} -> {after}",
                                         _MODES, typed=True),
+    **_stage("campaigns.*"),
     **_runs("campaigns.*", inherit=True),
     "campaigns.*.aggregate": KeyClass(
         "rank", "runs aggregate {before} -> {after}",

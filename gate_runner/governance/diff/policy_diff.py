@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from gate_runner.enforce import mode_in_force
 from gate_runner.governance.diff.bar_changes import (
     assertion_changes,
     field_origin,
@@ -21,6 +22,13 @@ from gate_runner.governance.diff.diff_rules import (
     classify,
     context,
     key_class,
+)
+from gate_runner.governance.diff.stage_changes import (
+    Rule,
+    campaign_effect,
+    days,
+    rule_effect,
+    stage_shown,
 )
 from gate_runner.governance.ref.policy_files import RemotePin
 from gate_runner.governance.ref.sides import PolicySide
@@ -106,6 +114,7 @@ class _Diff:
         self.base_leaves = {e.path: e.value for e in base.effective if e.value not in ({}, [])}
         self.head_leaves = {e.path: e.value for e in head.effective if e.value not in ({}, [])}
         self.ctx: Context = context(self.base_leaves, self.head_leaves)
+        self.days = days(today, base, head)
 
     def add(
         self,
@@ -171,14 +180,17 @@ class _Diff:
         base: tuple[Threshold, ...],
         head: tuple[Threshold, ...],
         inherited: tuple[tuple[Threshold, ...], tuple[Threshold, ...]] = ((), ()),
+        campaigns: tuple[Campaign | None, Campaign | None] = (None, None),
     ) -> None:
         old, new = {t.key: t for t in base}, {t.key: t for t in head}
         for key in [*old, *(k for k in new if k not in old)]:
             b, h = old.get(key), new.get(key)
-            if b is not None and h is not None and b.value == h.value:
-                continue
             if is_inherited(b, inherited[0]) and is_inherited(h, inherited[1]):
                 continue  # the policy-wide default changed; reported once, under thresholds.
+            if b is not None and h is not None:
+                self.stage(f"{prefix}.{key}", b, h, campaigns)
+                if b.value == h.value:
+                    continue
             before = plain(b.value) if b else None
             after = plain(h.value) if h else None
             if b is None or h is None:
@@ -203,12 +215,15 @@ class _Diff:
         base: tuple[Assertion, ...],
         head: tuple[Assertion, ...],
         inherited: tuple[tuple[Assertion, ...], tuple[Assertion, ...]] = ((), ()),
+        campaigns: tuple[Campaign | None, Campaign | None] = (None, None),
     ) -> None:
         old, new = {a.name: a for a in base}, {a.name: a for a in head}
         for name in [*old, *(n for n in new if n not in old)]:
             b, h = old.get(name), new.get(name)
             if is_inherited(b, inherited[0]) and is_inherited(h, inherited[1]):
                 continue
+            if b is not None and h is not None:
+                self.stage(f"{prefix}.{name}", b, h, campaigns)
             for change in assertion_changes(b, h):
                 path, before, after, effect, reason = change
                 field = path.lstrip(".")
@@ -223,6 +238,23 @@ class _Diff:
                     base=field_origin(self.base.effective, prefix, name, field)
                     or (b.origin if b else None),
                 )
+
+    def stage(
+        self, path: str, b: Rule, h: Rule, campaigns: tuple[Campaign | None, Campaign | None]
+    ) -> None:
+        """A rule's own `enforcement` changed: its judgement from today on, bar and mode."""
+        before, after = stage_shown(b.stage), stage_shown(h.stage)
+        if before == after:
+            return  # a value's change is the rule's own row; a campaign's mode, the campaign's
+        self.add(
+            f"{path}.enforcement",
+            before,
+            after,
+            rule_effect((self.base, self.head), campaigns, (b, h), self.days),
+            "this rule's mode from today on differs",
+            head=h.stage.origin if h.stage else None,
+            base=b.stage.origin if b.stage else None,
+        )
 
     def campaigns(self) -> None:
         old = {c.key: c for c in self.base.campaigns}
@@ -250,29 +282,36 @@ class _Diff:
         if b.name_or_id != h.name_or_id:
             why = KEYS["campaigns.*.campaign"].why
             self.add(f"{path}.campaign", b.name_or_id, h.name_or_id, "loosens", why)
-        if b.enforcement != h.enforcement:
-            old = b.enforcement or self.base.enforcement.mode_on(self.today)[0]
-            new = h.enforcement or self.head.enforcement.mode_on(self.today)[0]
+        was = b.enforcement or stage_shown(b.stage)
+        now = h.enforcement or stage_shown(h.stage)
+        if was != now:
+            effect = campaign_effect((self.base, self.head), (b, h), self.days)
+            old = mode_in_force(self.base, b, today=self.today, override=None).mode
+            new = mode_in_force(self.head, h, today=self.today, override=None).mode
             self.add(
                 f"{path}.enforcement",
-                b.enforcement,
-                h.enforcement,
-                by_rank(MODE_RANK[old], MODE_RANK[new]),
-                f"mode for this campaign {old} -> {new}",
+                was,
+                now,
+                effect,
+                f"mode for this campaign {old} -> {new} today, and from today on as its "
+                "schedule says",
                 head=h.enforcement_origin,
                 base=b.enforcement_origin,
             )
+        both = (b, h)
         self.thresholds(
             f"{path}.thresholds",
             b.thresholds,
             h.thresholds,
             (self.base.default_thresholds, self.head.default_thresholds),
+            both,
         )
         self.assertions(
             f"{path}.assertions",
             b.assertions,
             h.assertions,
             (self.base.default_assertions, self.head.default_assertions),
+            both,
         )
 
     def waivers(self) -> None:

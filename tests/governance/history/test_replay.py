@@ -150,6 +150,47 @@ def test_the_schedule_decides_what_would_block_on_a_given_day(history: Path) -> 
     assert "core: pass→fail\n" in done.stdout
 
 
+STAGED = """version: 1
+enforcement: {mode: hard}
+thresholds:
+  min_pass_rate:
+    value: 0.85
+    enforcement:
+      schedule:
+        - {from: 2026-12-01, mode: observe}
+        - {from: 2026-12-15, mode: hard}
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("day", "blocked"), [("2026-12-05", 0), ("2026-12-20", 4)])
+def test_a_rule_staged_apart_is_replayed_at_its_own_mode(
+    history: Path, day: str, blocked: int
+) -> None:
+    """Issue 20 with replay: a threshold's own schedule decides, on the --as-of day, whether
+    its failures block, while the policy's mode stays hard (the rule modes the gate uses)."""
+    (history.parent / "candidate.yml").write_text(STAGED, encoding="utf-8")
+    done = run(
+        history.parent,
+        "replay",
+        "--policy",
+        "candidate.yml",
+        "--replaces",
+        "sepurux.yml",
+        "verdicts",
+        "--as-of",
+        day,
+        "--format",
+        "json",
+    )
+    assert done.code == 0, done.stderr
+    data = json.loads(done.stdout)
+    # The same four fail on both days; only the rule's own stage decides whether they block.
+    assert data["flips"] == [{"from": "pass", "to": "fail", "campaigns": 4}]
+    assert data["blocked"] == data["newly_blocked"] == blocked
+    assert [c["after"]["blocking"] for c in data["changed"]] == [blocked > 0] * 4
+
+
 @pytest.mark.slow
 def test_last_keeps_the_most_recent(history: Path) -> None:
     args = (
