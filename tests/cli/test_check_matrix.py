@@ -10,6 +10,7 @@ verdict file and the printed summary of one cell per exit code (issue 18, suite)
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -247,6 +248,9 @@ def test_a_cell_as_a_process_is_the_same_cell(
 def _same(cell: Cell, data: Any) -> str:
     """As the process names things: the policy relative to its cwd; no time, no run id."""
     text = data if isinstance(data, str) else json.dumps(data, sort_keys=True)
+    # The verdict records its policy file relative to the cwd (policy.files): the cell ran
+    # in this process's cwd, the process in the cell's folder.
+    text = text.replace(f"{os.path.relpath(cell.directory)}/", "")
     text = text.replace(f"{cell.directory}/", "")
     return re.sub(r"\d+(\.\d+)? ?(ms|s)\b|[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}", "T", text)
 
