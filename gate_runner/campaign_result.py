@@ -12,10 +12,11 @@ from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
-from gate_runner.enforce import RuleModes, blocks, governing, mode_from, mode_in_force
+from gate_runner.enforce import blocks
 from gate_runner.errors import ServiceError
 from gate_runner.evaluate import evaluate_campaign
 from gate_runner.evaluate.checks import location
+from gate_runner.modes import RuleModes, governing, mode_from, mode_in_force
 from gate_runner.policy import Campaign, ErrorPolicy, Mode, Policy
 from gate_runner.saved_payloads import run_failure
 from gate_runner.verdict import CampaignResult, Check, DecisionPayload, RunError, RunStatus

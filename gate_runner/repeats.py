@@ -13,8 +13,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from gate_runner.enforce import RuleModes, blocks, governing, mode_in_force
+from gate_runner.enforce import blocks
 from gate_runner.evaluate import apply_waivers
+from gate_runner.modes import RuleModes, governing, mode_in_force
 from gate_runner.policy import Campaign, ErrorPolicy, Mode, Policy
 from gate_runner.run_checks import CampaignChecks, Stop
 from gate_runner.statistics import (

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, Literal
 
-from gate_runner.enforce import RuleModes, strictest_bar
 from gate_runner.evaluate.checks import location
+from gate_runner.modes import RuleModes, strictest_bar
 from gate_runner.policy import MODE_RANK, Campaign, Policy, Threshold
 from gate_runner.statistics import (
     AggregationError,

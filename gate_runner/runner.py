@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING
 
 from gate_runner.api import RunContext, RunRequest, execute_runs
 from gate_runner.campaign_result import errored_result, judge_payload, result_of_run, rule_modes
-from gate_runner.enforce import Undecided, decided_verdict, mode_in_force
+from gate_runner.enforce import Undecided, decided_verdict
 from gate_runner.errors import ServiceError, UsageError
 from gate_runner.governance.history.reuse import ReusedRuns
+from gate_runner.modes import mode_in_force
 from gate_runner.policy import Campaign, Mode, Policy, RecordedFile
 from gate_runner.repeats import inconclusive_note, judge_runs, run_priority
 from gate_runner.run_checks import Stop

@@ -8,14 +8,8 @@ from typing import Any
 
 import pytest
 
-from gate_runner.enforce import (
-    Undecided,
-    blocks,
-    decide_gate,
-    decided_verdict,
-    mode_in_force,
-    worst_exit_code,
-)
+from gate_runner.enforce import Undecided, blocks, decide_gate, decided_verdict, worst_exit_code
+from gate_runner.modes import mode_in_force
 from gate_runner.policy import (
     ApiSettings,
     Campaign,

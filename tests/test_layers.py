@@ -56,6 +56,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "gate_runner.settings",
             "gate_runner.evaluate",
             "gate_runner.enforce",
+            "gate_runner.modes",
             "gate_runner.sandbox",
         ),
     ),

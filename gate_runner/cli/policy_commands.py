@@ -16,8 +16,8 @@ from gate_runner.cli.common import AS_OF_HELP, as_of, guarded
 from gate_runner.cli.fast_validate import run_validate
 from gate_runner.config import check_files, load_policy
 from gate_runner.config.explain import explanation, render_text
-from gate_runner.enforce import mode_in_force
 from gate_runner.errors import ExitCode
+from gate_runner.modes import mode_in_force
 from gate_runner.secrets import loaded_policy_secrets
 from gate_runner.settings import floor_policies
 

@@ -12,7 +12,6 @@ from gate_runner.config.shadows import enforcements
 from gate_runner.config.yaml_positions import PathKey, where
 from gate_runner.errors import Diagnostic
 from gate_runner.expressions import ExpressionError, compile_expression
-from gate_runner.statistics.budget import refusal
 
 DECISION_CHECK = "decision"
 
@@ -197,6 +196,9 @@ class _RunsChecker(_Checker):
         runs = budget.get("runs")
         if not isinstance(runs, int) or isinstance(runs, bool):
             return
+        # late: the statistics package costs validate ~20 ms; only a policy with a budget asks
+        from gate_runner.statistics.budget import refusal
+
         why = refusal(runs, repeats)
         if why is not None:
             at: PathKey = ("gate", "budget", "runs")

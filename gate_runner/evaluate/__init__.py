@@ -6,8 +6,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from gate_runner.enforce import RuleModes, strictest_bar
 from gate_runner.evaluate.checks import assertion_check, decision_check, location, threshold_check
+from gate_runner.modes import RuleModes, strictest_bar
 from gate_runner.policy import Campaign, Threshold, Waiver
 from gate_runner.verdict import Check, Outcome, WaiverNote
 

@@ -170,7 +170,7 @@ def test_explain_shows_each_run_setting_with_its_origin(tmp_path: Path) -> None:
     from datetime import date
 
     from gate_runner.config.explain import explanation, render_text
-    from gate_runner.enforce import mode_in_force
+    from gate_runner.modes import mode_in_force
 
     policy = _load(
         tmp_path,
@@ -197,7 +197,7 @@ def test_icc_auto_loads_as_no_declared_icc_and_explain_says_auto(tmp_path: Path)
     from datetime import date
 
     from gate_runner.config.explain import explanation
-    from gate_runner.enforce import mode_in_force
+    from gate_runner.modes import mode_in_force
 
     policy = _load(
         tmp_path,

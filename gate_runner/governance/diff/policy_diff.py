@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from gate_runner.enforce import mode_in_force
 from gate_runner.governance.diff.bar_changes import (
     assertion_changes,
     field_origin,
@@ -32,6 +31,7 @@ from gate_runner.governance.diff.stage_changes import (
 )
 from gate_runner.governance.ref.policy_files import RemotePin
 from gate_runner.governance.ref.sides import PolicySide
+from gate_runner.modes import mode_in_force
 from gate_runner.policy import MODE_RANK, Assertion, Campaign, Origin, Policy, Threshold
 from gate_runner.thresholds import Effect, by_rank, threshold_effect
 

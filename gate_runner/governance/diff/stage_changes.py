@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from gate_runner.enforce import RuleModes, mode_in_force
+from gate_runner.modes import RuleModes, mode_in_force
 from gate_runner.policy import MODE_RANK, Assertion, Campaign, Policy, Stage, Threshold
 from gate_runner.thresholds import Effect, by_rank, threshold_effect
 
