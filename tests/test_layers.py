@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,11 +146,16 @@ def _walk(node: ast.AST, path: Path, lines: list[str], late: bool) -> Iterator[I
         yield from _walk(child, path, lines, inner)
 
 
-def imports() -> Iterator[Import]:
-    """Every import of our own modules: at the top of a file, or inside a function (late)."""
+@functools.cache
+def imports() -> tuple[Import, ...]:
+    """Every import of our own modules: at the top of a file, or inside a function (late).
+
+    Read once per test process: four tests ask, and parsing the package takes seconds."""
+    found: list[Import] = []
     for path in sorted(PACKAGE.rglob("*.py")):
         source = path.read_text(encoding="utf-8")
-        yield from _walk(ast.parse(source, str(path)), path, source.splitlines(), False)
+        found += _walk(ast.parse(source, str(path)), path, source.splitlines(), False)
+    return tuple(found)
 
 
 def test_every_module_has_a_layer() -> None:

@@ -129,6 +129,7 @@ def test_a_pull_request_role_cannot_plant_a_baseline(
     ]
 
 
+@pytest.mark.slow
 def test_a_version_1_database_is_migrated_to_reuse_records_keeping_its_verdicts(
     store_spec: str, tmp_path: Path
 ) -> None:

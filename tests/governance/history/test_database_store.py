@@ -166,6 +166,7 @@ def _days_ago(days: int, spec: str) -> str:
     return when.strftime("%Y-%m-%d %H:%M:%S.%f") if spec.startswith("sqlite:") else when.isoformat()
 
 
+@pytest.mark.slow
 def test_prune_refuses_a_directory_store_and_a_negative_age(tmp_path: Path) -> None:
     done = run(tmp_path, "history", "prune", "--store", "dir", "--older-than", "3")
     assert done.code == 2
@@ -177,6 +178,7 @@ def test_prune_refuses_a_directory_store_and_a_negative_age(tmp_path: Path) -> N
     )
 
 
+@pytest.mark.slow
 def test_a_password_in_the_url_is_refused_and_never_printed(tmp_path: Path) -> None:
     path = tmp_path / "v.json"
     path.write_text(verdict_text("a" * 40), encoding="utf-8")
@@ -213,6 +215,7 @@ def test_an_unreachable_database_is_an_error_for_record_and_a_note_for_check(
     assert "s3cret" not in done.stderr + checked.stdout + checked.stderr
 
 
+@pytest.mark.slow
 def test_a_sqlite_store_names_a_file(tmp_path: Path) -> None:
     path = tmp_path / "v.json"
     path.write_text(verdict_text("a" * 40), encoding="utf-8")
@@ -230,6 +233,7 @@ def test_a_sqlite_store_names_a_file(tmp_path: Path) -> None:
     assert query(f"sqlite:{odd}", "SELECT count(*) FROM verdicts") == [(1,)]
 
 
+@pytest.mark.slow
 def test_record_shows_a_crafted_repository_name_on_one_line(tmp_path: Path) -> None:
     spec = f"sqlite:{tmp_path / 'v.db'}"
     crafted = "acme/agent\n::error::forged\x1b[2J"
