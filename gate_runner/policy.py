@@ -277,3 +277,18 @@ class Policy:
 
     def campaign(self, key: str) -> Campaign | None:
         return next((c for c in self.campaigns if c.key == key), None)
+
+    def defaults_campaign(self, key: str) -> Campaign:
+        """A campaign this policy does not declare, judged by its policy-wide thresholds and
+        assertions (policy tests of a central file; replay of a verdict without its policy)."""
+        return Campaign(
+            key=key,
+            name_or_id=key,
+            trace_id=None,
+            trace_file=None,
+            mutation_pack_id=None,
+            thresholds=self.default_thresholds,
+            assertions=self.default_assertions,
+            enforcement=None,
+            origin=Origin(self.path, 1, 1),
+        )

@@ -10,7 +10,7 @@ from typing import Any
 
 from gate_runner import untrusted_json
 from gate_runner.errors import GateRunnerError, UsageError
-from gate_runner.policy import Campaign, Origin, Policy
+from gate_runner.policy import Policy
 from gate_runner.runner import GateOptions, evaluate_payloads
 from gate_runner.verdict import CIContext
 
@@ -120,17 +120,7 @@ def _with_campaign(policy: Policy, key: str | None) -> Policy:
     """A central policy with no campaigns: test its defaults as a campaign named by the case."""
     if policy.campaigns:
         return policy
-    campaign = Campaign(
-        key=key or "default",
-        name_or_id=key or "default",
-        trace_id=None,
-        trace_file=None,
-        mutation_pack_id=None,
-        thresholds=policy.default_thresholds,
-        assertions=policy.default_assertions,
-        enforcement=None,
-        origin=Origin(policy.path, 1, 1),
-    )
+    campaign = policy.defaults_campaign(key or "default")
     return replace(policy, campaigns=(campaign,))
 
 

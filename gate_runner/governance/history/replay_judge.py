@@ -14,7 +14,7 @@ from gate_runner.campaign_result import errored_result, judge_payload
 from gate_runner.config.recorded import Replacement, rebuild_policy, shown
 from gate_runner.enforce import overall_outcome
 from gate_runner.errors import PolicyError, ServiceError, ServiceErrorKind
-from gate_runner.policy import Campaign, Mode, Origin, Policy, RecordedFile
+from gate_runner.policy import Campaign, Mode, Policy, RecordedFile
 from gate_runner.repeats import judge_runs
 from gate_runner.saved_payloads import saved_runs
 from gate_runner.verdict import CampaignResult, DecisionPayload
@@ -93,7 +93,7 @@ class Judge:
         replaced = None
         if parts is None:
             for entry in data["campaigns"]:
-                campaign = _fallback(self.candidate.policy, str(entry["key"]))
+                campaign = self.candidate.policy.defaults_campaign(str(entry["key"]))
                 judged.append((self._campaign(self.candidate.policy, campaign, entry), entry))
         else:
             basis = "own"
@@ -107,7 +107,7 @@ class Judge:
                 for entry in entries:
                     key = str(entry["key"])
                     own = key.removeprefix(f"{prefix}/") if prefix else key
-                    campaign = policy.campaign(own) or _fallback(policy, own)
+                    campaign = policy.campaign(own) or policy.defaults_campaign(own)
                     judged.append((self._campaign(policy, campaign, entry), entry))
         found = data.get("ci")
         ci: dict[str, Any] = found if isinstance(found, dict) else {}
@@ -238,21 +238,6 @@ def _files(value: Any) -> list[RecordedFile] | None:
             )
         )
     return files
-
-
-def _fallback(policy: Policy, key: str) -> Campaign:
-    """A campaign the policy does not declare: its policy-wide thresholds and assertions."""
-    return Campaign(
-        key=key,
-        name_or_id=key,
-        trace_id=None,
-        trace_file=None,
-        mutation_pack_id=None,
-        thresholds=policy.default_thresholds,
-        assertions=policy.default_assertions,
-        enforcement=None,
-        origin=Origin(policy.path, 1, 1),
-    )
 
 
 def _flip(result: CampaignResult, entry: dict[str, Any]) -> CampaignFlip | None:
