@@ -210,11 +210,23 @@ def _judge_reused(
     policy: Policy, campaign: Campaign, stored: ReusedRuns, options: GateOptions, today: date
 ) -> CampaignResult:
     """A stored result judged by today's policy (waivers, dates, the baseline); no run."""
+    judged = _judge_saved(policy, campaign, stored.runs, options, today)
+    return replace(judged, reused=stored.reused)
+
+
+def _judge_saved(
+    policy: Policy,
+    campaign: Campaign,
+    saved: Sequence[tuple[str | None, DecisionPayload]],
+    options: GateOptions,
+    today: date,
+) -> CampaignResult:
+    """Saved runs (run id or None, payload), each judged alone, then together: no run."""
     runs = [
         judge_payload(policy, campaign, payload, options, today, run_id=run_id, duration=None)
-        for run_id, payload in stored.runs
+        for run_id, payload in saved
     ]
-    judged = judge_runs(
+    return judge_runs(
         policy,
         campaign,
         runs,
@@ -222,8 +234,7 @@ def _judge_reused(
         last_chance="planned",
         baseline=_baseline_runs(options, campaign.key),
         override=options.enforcement,
-    )
-    return replace(judged.result, reused=stored.reused)
+    ).result
 
 
 def _spent(policy: Policy, runs: Sequence[CampaignResult]) -> Spend:
@@ -299,20 +310,7 @@ def judge_payloads(
         if campaign is None:
             raise UsageError(f"{policy.path} declares no campaign {key!r}")
         each = [saved] if isinstance(saved, dict) else list(saved)
-        runs = [
-            judge_payload(policy, campaign, payload, options, today, run_id=None, duration=None)
-            for payload in each
-        ]
-        judged = judge_runs(
-            policy,
-            campaign,
-            runs,
-            today=today,
-            last_chance="planned",
-            baseline=_baseline_runs(options, campaign.key),
-            override=options.enforcement,
-        )
-        results.append(judged.result)
+        results.append(_judge_saved(policy, campaign, [(None, p) for p in each], options, today))
     return undecided(policy, results, options, ci=ci, clock=clock, today=today)
 
 
