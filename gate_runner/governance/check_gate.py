@@ -21,7 +21,7 @@ from gate_runner.governance.findings import (
 )
 from gate_runner.governance.history.baseline import Baseline, find_baseline, unavailable
 from gate_runner.governance.history.icc_estimate import IccEstimate, calibrated
-from gate_runner.governance.history.store import StoreUnavailable, open_store
+from gate_runner.governance.history.store import StoreUnavailable, VerdictStore, open_store
 from gate_runner.governance.owner_approval import Approvals, ReadApprovals, approvers, policy_owners
 from gate_runner.governance.ref.git_source import RefMissing
 from gate_runner.governance.ref.ref_gate import RefComparison, compare_with_ref
@@ -118,27 +118,31 @@ def prepare(
         review = review_waivers(policy.waivers, policy.waiver_rules, today=today)
         # A refused waiver does not apply: its check counts as if unwaived.
         policy = replace(policy, waivers=review.usable(policy.waivers))
-    baseline = None
-    if request.baseline_auto:
-        if request.store is None:
-            raise UsageError(
-                "--baseline auto needs --store DIR, git-notes, sqlite:PATH or postgresql://…"
-            )
+    if request.baseline_auto and request.store is None:
+        raise UsageError(
+            "--baseline auto needs --store DIR, git-notes, sqlite:PATH or postgresql://…"
+        )
+    # One store for both readers (a database store connects and checks its schema on open).
+    store: VerdictStore | None = None
+    unreachable: StoreUnavailable | None = None
+    if request.store is not None and (request.baseline_auto or policy.statistics.icc_auto):
         git = git or Git()
         try:
             store = open_store(request.store, git, env=env)
         except StoreUnavailable as error:
-            baseline = unavailable(error)
-        else:
+            unreachable = error
+    baseline = None
+    if request.baseline_auto:
+        if store is not None:
+            assert git is not None  # set with the store
             base_ref = request.policy_ref or "auto"
             baseline = find_baseline(store, git, base_ref=base_ref, env=env)
+        elif unreachable is not None:
+            baseline = unavailable(unreachable)
     iccs: dict[str, IccEstimate] = {}
     if policy.statistics.icc_auto:
-        try:
-            history = open_store(request.store, git, env=env) if request.store else None
-        except StoreUnavailable:
-            history = None  # no history to learn from: the conservative rule, as with none
-        policy, iccs = calibrated(policy, history, detect(env).repository)
+        # No store, or one that cannot be reached: nothing to learn from, the conservative rule.
+        policy, iccs = calibrated(policy, store, detect(env).repository)
     return GovernedGate(policy, comparison, review, baseline, request.store, iccs)
 
 
