@@ -415,6 +415,13 @@ def test_7_replay_of_a_stricter_candidate_over_recorded_verdicts(
     assert {b["floor_location"] for b in item["invalid"]} == {floor_at}
     (payments_roll_up,) = report["repositories"]
     assert (payments_roll_up["blocked"], payments_roll_up["invalid"]) == (1, 1)
+    # The text says so too, with the roll-up even for one repository.
+    text = run(tmp_path, "replay", "--policy", host.candidate, "--store", store).stdout
+    name = payments_roll_up["repository"]
+    assert (
+        f"  {name}: blocked 1 of 1 (1 newly, 0 no longer), 0 campaign flips, 1 invalid policy"
+        in text.splitlines()
+    ), text
 
 
 # 8. Caching the central policy: GATE_RUNNER_CACHE_DIR keeps a gate running when the host

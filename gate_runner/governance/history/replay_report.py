@@ -92,7 +92,7 @@ def render_text(report: ReplayReport) -> str:
         if item.basis != "candidate":
             lines += _text_rows(item)
     repositories = report.repositories()
-    if len(repositories) > 1 or any(flips for _, flips in repositories.values()):
+    if len(repositories) > 1 or any(flips or t.invalid for t, flips in repositories.values()):
         lines.append("by repository:")
         lines += [
             terminal(f"  {name}: {_roll_up(t, flips)}") for name, (t, flips) in repositories.items()
