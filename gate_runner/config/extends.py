@@ -305,6 +305,15 @@ class Resolver:
         try:
             if replace_key in self.replaced:
                 data = self.replaced[replace_key]
+                if child is None and isinstance(entry, dict) and "git" in entry:
+                    # The candidate stands where the git file lies, so its relative extends
+                    # resolve in that repository at that commit, as the file's own did.
+                    _, child = self._fetch(entry, shown)
+                    if child is not None and child.key != key:
+                        key, shown = child.key, child.shown
+                        if key in self._seen:
+                            return
+                        self._seen.add(key)
             elif isinstance(child, GitPlace):
                 data = child.read()
             elif isinstance(child, Path):
