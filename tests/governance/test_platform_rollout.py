@@ -6,7 +6,8 @@ before it ships. test_platform_journey.py walks the other sections.
 
 The cast:
 - `agent-policies`, the platform team's repository, served by `git http-backend` on loopback
-  behind a GitLab job token (`JOB-TOKEN`, support/git_http.py): `agents-v1.yml` (the floor,
+  as a git server that takes a token in a header (`PRIVATE-TOKEN`, the git example of
+  docs/gitlab-ci.md; support/git_http.py): `agents-v1.yml` (the floor,
   `floor: true`) and `agents.yml`, the file product repositories extend, which extends it;
 - `payments`, a product repository whose pipelines are the shipped GitLab template's jobs
   (support/gitlab_jobs.py), its merge request's approvals on a loopback GitLab
@@ -39,7 +40,7 @@ from gate_runner.verdict_json import verdict_from_dict
 from .cli import run
 from .gitrepo import Repo
 
-JOB_TOKEN = "glcbt-64-journey-job-token-5c1d"  # GitLab's CI_JOB_TOKEN, which the host demands
+REPO_TOKEN = "glpat-journey-policy-repo-5c1d"  # a masked CI/CD variable; the git host demands it
 GITLAB_TOKEN = "glpat-journey-approvals-8e2f"  # a read_api token: the job reads approvals
 
 # The floor: v1's bars, hard; policy changes need the platform group's approval.
@@ -81,7 +82,7 @@ extends:
   - git: {url}
     ref: {ref}
     path: agents.yml
-    auth: {{env: CI_JOB_TOKEN, header: JOB-TOKEN}}
+    auth: {{env: POLICY_REPO_TOKEN, header: PRIVATE-TOKEN}}
 campaigns:
   checkout:
     thresholds:
@@ -167,7 +168,7 @@ def test_git_extends_approval_staging_and_replay_in_one_run(tmp_path: Path) -> N
     # Merge request !3 of project 7 on the loopback GitLab: its head and approvals.
     merge_request = GitLabMergeRequest(GITLAB_TOKEN, 7, 3, "", groups={"acme/platform": {"dana"}})
     with (
-        LoopbackServer(git_http_backend(served, ("JOB-TOKEN", JOB_TOKEN))) as host,
+        LoopbackServer(git_http_backend(served, ("PRIVATE-TOKEN", REPO_TOKEN))) as host,
         fake_forge(merge_request) as forge,
     ):
         url = f"{host.url}/agent-policies.git"
@@ -180,7 +181,7 @@ def test_git_extends_approval_staging_and_replay_in_one_run(tmp_path: Path) -> N
             {"sepurux.yml": policy, "scenario.yml": scenario(checkout=0.93, refunds=0.88)},
         )
         variables = {
-            "CI_JOB_TOKEN": JOB_TOKEN,
+            "POLICY_REPO_TOKEN": REPO_TOKEN,
             "GATE_RUNNER_CACHE_DIR": str(tmp_path / "policy-cache"),
         }
         ci = Pipelines(payments, tmp_path, variables)
@@ -188,12 +189,12 @@ def test_git_extends_approval_staging_and_replay_in_one_run(tmp_path: Path) -> N
         assert code == 0, log
         assert f"recorded the verdict of {first}" in log
         assert host.requests, "git never reached the central host: the test proves nothing"
-        assert {r.headers.get("job-token") for r in host.requests} == {JOB_TOKEN}
+        assert {r.headers.get("private-token") for r in host.requests} == {REPO_TOKEN}
         recorded = _verdict(main_ws)
         assert (f"{url}//agents-v1.yml", f"commit:{v1}") in {
             (f["source"], f.get("pin")) for f in recorded["policy"]["files"]
         }
-        assert JOB_TOKEN not in log + json.dumps(recorded)
+        assert REPO_TOKEN not in log + json.dumps(recorded)
 
         # 3. A merge request loosens checkout's bar (0.9 -> 0.87, still above the floor). The
         #    agent clears the base bar, so only the policy change holds it: action_required.
@@ -301,4 +302,4 @@ def test_git_extends_approval_staging_and_replay_in_one_run(tmp_path: Path) -> N
             (">= 0.85", "fail", "hard"),
             (">= 0.9", "fail", "observe"),
         }
-    assert JOB_TOKEN not in log
+    assert REPO_TOKEN not in log
