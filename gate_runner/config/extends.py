@@ -305,6 +305,16 @@ class Resolver:
         try:
             if replace_key in self.replaced:
                 data = self.replaced[replace_key]
+                if isinstance(entry, dict) and "git" in entry and _names_siblings(data):
+                    # The candidate stands where the git file lies, so its relative extends
+                    # resolve in that repository at that commit, as the file's own did (only
+                    # then is the repository needed).
+                    _, child = self._fetch(entry, shown)
+                    if child is not None and child.key != key:
+                        key, shown = child.key, child.shown
+                        if key in self._seen:
+                            return
+                        self._seen.add(key)
             elif isinstance(child, GitPlace):
                 data = child.read()
             elif isinstance(child, Path):
@@ -358,3 +368,10 @@ def _not_cached(url: str, _headers: Mapping[str, str] | None = None, /) -> bytes
         f"{url}: not in the policy cache, and --offline fetches nothing; "
         "skipped, so it was not validated"
     )
+
+
+def _names_siblings(data: bytes) -> bool:
+    """Whether a policy's bytes extend a file by a relative path (one beside it)."""
+    doc, _ = parse(data.decode("utf-8", "replace"), "")
+    entries = doc.data.get("extends") if doc is not None and isinstance(doc.data, dict) else None
+    return isinstance(entries, list) and any(isinstance(e, str) for e in entries)

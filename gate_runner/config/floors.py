@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,23 @@ from gate_runner.errors import Diagnostic
 from gate_runner.policy import FloorSetting, Origin
 from gate_runner.thresholds import limit_of
 
-__all__ = ["Breach", "apply_floor", "breaches", "declared", "floor_settings", "raised"]
+__all__ = [
+    "BelowFloor",
+    "Breach",
+    "apply_floor",
+    "breaches",
+    "declared",
+    "floor_settings",
+    "raised",
+]
+
+
+@dataclass(frozen=True)
+class BelowFloor(Diagnostic):
+    """A setting below a floor the policy extends: the error at its line, and the setting it
+    names (`replay` counts a candidate floor a repository's override breaches as a block)."""
+
+    below: FloorSetting | None = field(default=None, compare=False)
 
 
 def raised(policy: Merged, floor: Merged, found: list[Breach]) -> Merged:
@@ -93,8 +109,9 @@ def declared(sources: list[Source], merged: Merged, *, today: date) -> list[Diag
                 f"{breach.describe()}; {source.location} is a floor (floor: true): "
                 "a policy that extends it may only tighten it"
             )
+            chain = merged.chains.get(at.file, ())
             found.append(
-                Diagnostic(at.file, at.line, at.col, message, merged.chains.get(at.file, ()))
+                BelowFloor(at.file, at.line, at.col, message, chain, _floor_setting(breach))
             )
     return found
 
@@ -142,14 +159,15 @@ def apply_floor(
 
 def floor_settings(found: list[Breach]) -> list[FloorSetting]:
     """What the verdict's `policy:floor` check lists."""
-    return [
-        FloorSetting(
-            b.setting,
-            shown_value(b.value) if isinstance(b.value, dict) else b.value,
-            shown_value(b.floor_value) if isinstance(b.floor_value, dict) else b.floor_value,
-            b.at,
-            b.floor_at,
-            b.describe(),
-        )
-        for b in found
-    ]
+    return [_floor_setting(b) for b in found]
+
+
+def _floor_setting(b: Breach) -> FloorSetting:
+    return FloorSetting(
+        b.setting,
+        shown_value(b.value) if isinstance(b.value, dict) else b.value,
+        shown_value(b.floor_value) if isinstance(b.floor_value, dict) else b.floor_value,
+        b.at,
+        b.floor_at,
+        b.describe(),
+    )

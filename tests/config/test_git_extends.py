@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import Answer, LoopbackServer, Request, clean_env, run_gate, validate_verdict
+from support import Answer, LoopbackServer, clean_env, run_gate, validate_verdict
+from support.git_http import git_http_backend
 
 TOKEN = "glcbt-central-9f8e7d6c5b4a"  # the credential the central host demands
 GIT_IDENTITY = {
@@ -250,52 +251,10 @@ def test_an_unreachable_central_repository_with_nothing_cached_is_no_decision(
 # --- the central repository behind a smart-HTTP server that demands the credential -------
 
 
-def _http_backend(root: Path, demand: tuple[str, str]) -> Any:
-    """A route running `git http-backend` (CGI) over `root`; 401 without the header."""
-
-    def route(request: Request) -> Answer:
-        name, value = demand
-        if request.headers.get(name.lower()) != value:
-            return Answer(401, raw=b"credential required", content_type="text/plain")
-        path, _, query = request.target.partition("?")
-        cgi = {
-            "GIT_PROJECT_ROOT": str(root),
-            "GIT_HTTP_EXPORT_ALL": "1",
-            "PATH_INFO": path,
-            "QUERY_STRING": query,
-            "REQUEST_METHOD": request.method,
-            "CONTENT_TYPE": request.headers.get("content-type", ""),
-            "CONTENT_LENGTH": str(len(request.raw)),
-            "HTTP_CONTENT_ENCODING": request.headers.get("content-encoding", ""),
-            "GIT_PROTOCOL": request.headers.get("git-protocol", ""),
-            "PATH": os.environ.get("PATH", ""),
-        }
-        done = subprocess.run(
-            ["git", "http-backend"],
-            input=request.raw,
-            env=cgi,
-            capture_output=True,
-            timeout=60,
-            check=False,
-        )
-        head, _, body = done.stdout.partition(b"\r\n\r\n")
-        headers, status = {}, 200
-        for line in head.decode("latin-1").split("\r\n"):
-            key, _, value = line.partition(": ")
-            if key.lower() == "status":
-                status = int(value.split()[0])
-            elif key:
-                headers[key] = value
-        kind = headers.pop("Content-Type", None)
-        return Answer(status, raw=body, headers=headers, content_type=kind)
-
-    return route
-
-
 @pytest.fixture
 def git_server(central: Central) -> Iterator[LoopbackServer]:
     with LoopbackServer() as server:
-        server.route = _http_backend(central.bare.parent, ("JOB-TOKEN", TOKEN))
+        server.route = git_http_backend(central.bare.parent, ("JOB-TOKEN", TOKEN))
         yield server
 
 
@@ -355,7 +314,9 @@ def test_git_never_follows_a_redirect_to_another_origin_with_the_credential(
     tmp_path: Path, central: Central
 ) -> None:
     with LoopbackServer() as elsewhere, LoopbackServer() as first:
-        elsewhere.route = _http_backend(central.bare.parent, ("Authorization", f"Bearer {TOKEN}"))
+        elsewhere.route = git_http_backend(
+            central.bare.parent, ("Authorization", f"Bearer {TOKEN}")
+        )
         first.route = lambda r: Answer(302, headers={"Location": elsewhere.url + r.target})
         entry = _entry(f"{first.url}/central.git", central.first, auth={"env": "CENTRAL_ACCESS"})
         product = _product(tmp_path, entry)
@@ -422,7 +383,11 @@ def test_a_git_file_is_recorded_by_commit_and_replay_puts_the_candidate_in_its_p
     assert ("git", f"{central.url}//base/common.yml", f"commit:{central.first}") in kinds
     assert kinds[-1][0] == "file"
     candidate = tmp_path / "central.yml"
-    candidate.write_text("version: 1\nthresholds:\n  min_pass_rate: 0.95\n", encoding="utf-8")
+    # central.yml's next version, which extends base/common.yml as v1 does: at replay that
+    # resolves in the central repository at the recorded commit (issue 20).
+    candidate.write_text(CENTRAL_V1.replace("0.85", "0.95"), encoding="utf-8")
+    (tmp_path / "base").mkdir()
+    (tmp_path / "base" / "common.yml").write_text(COMMON_V1, encoding="utf-8")
     verdicts = tmp_path / "verdicts"
     verdicts.mkdir()
     shutil.copy(product / "gate-runner-verdict.json", verdicts / "one.json")

@@ -386,13 +386,31 @@ def test_7_replay_of_a_stricter_candidate_over_recorded_verdicts(
     report = json.loads(done.stdout)
     # Replay rebuilds payments' own policy with the candidate in the central file's place
     # (issue 20): the candidate is a floor at 0.91 and payments' own checkout override is
-    # 0.9, so payments' policy would be invalid once the candidate ships. Replay says so,
-    # naming both lines, rather than judging by the candidate alone as it once did.
-    assert report["verdicts"] == 0, report
-    (skipped,) = report["skipped"]
-    assert recorded in skipped
-    assert "cannot rebuild its policy" in skipped
-    assert "is below the floor's 0.91" in skipped
+    # 0.9, so payments' policy would be invalid once the candidate ships: exit 2 at check
+    # time, its merges blocked. Replay counts that block, naming both lines.
+    assert (report["verdicts"], report["blocked"], report["invalid"]) == (1, 1, 1), report
+    assert report["skipped"] == []
+    (item,) = report["changed"]
+    assert (item["commit"], item["replaced"]) == (recorded, host.url)
+    assert item["after"] == {"outcome": "error", "blocking": True}
+    # Both of payments' own bars sit below the candidate's 0.91, each at its line.
+    lines = {
+        b["setting"]: (b["value"], b["location"], b["floor_location"]) for b in item["invalid"]
+    }
+    floor_at = f"{host.url}:{_line(CANDIDATE, 'min_pass_rate')}"
+    for campaign, bar in (("checkout", 0.9), ("refunds", 0.85)):
+        value, at, floor = lines[f"campaigns.{campaign}.thresholds.min_pass_rate"]
+        assert (value, floor) == (bar, floor_at)
+        assert at.startswith(f"sepurux.yml:{_line(host.payments(), f'min_pass_rate: {bar}')}:")
+    (payments_roll_up,) = report["repositories"]
+    assert (payments_roll_up["blocked"], payments_roll_up["invalid"]) == (1, 1)
+    # The text says so too, with the roll-up even for one repository.
+    text = run(tmp_path, "replay", "--policy", host.candidate, "--store", store).stdout
+    name = payments_roll_up["repository"]
+    assert (
+        f"  {name}: blocked 1 of 1 (1 newly, 0 no longer), 0 campaign flips, 1 invalid policy"
+        in text.splitlines()
+    ), text
 
 
 # 8. Caching the central policy: GATE_RUNNER_CACHE_DIR keeps a gate running when the host

@@ -10,6 +10,7 @@ from gate_runner.errors import UsageError
 from gate_runner.git_commands import Git, GitError
 from gate_runner.governance.history.store import StoreUnavailable, UnreadableEntry, VerdictStore
 from gate_runner.governance.ref.git_source import (
+    AUTO,
     MAX_COMMITS_BACK,
     PolicyRef,
     deepen_command,
@@ -55,7 +56,7 @@ def find_baseline(
     try:
         base = resolve_policy_ref(git, base_ref, env or {})
     except UsageError as error:  # a missing ref, no target branch, git itself
-        return none(str(error).replace("--policy-ref auto: ", ""))
+        return none(str(error).removeprefix(f"{AUTO}: "))
     try:
         merge_base = git.text(["merge-base", head, base.commit])
     except GitError:

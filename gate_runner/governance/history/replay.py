@@ -49,12 +49,14 @@ class SavedVerdict:
 
 @dataclass(frozen=True)
 class Totals:
-    """Blocked, newly blocked and no longer blocked among some replayed verdicts."""
+    """Blocked, newly blocked and no longer blocked among some replayed verdicts; `invalid`:
+    blocked because the candidate makes their policy invalid (among `blocked`)."""
 
     verdicts: int
     blocked: int
     newly_blocked: int
     unblocked: int
+    invalid: int = 0
 
     @classmethod
     def of(cls, items: Sequence[Replayed]) -> Totals:
@@ -63,6 +65,7 @@ class Totals:
             sum(1 for r in items if r.after[1]),
             sum(1 for r in items if r.after[1] and not r.before[1]),
             sum(1 for r in items if r.before[1] and not r.after[1]),
+            sum(1 for r in items if r.invalid),
         )
 
 

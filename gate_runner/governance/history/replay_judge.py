@@ -11,6 +11,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal, get_args
 
 from gate_runner.campaign_result import errored_result, judge_payload
+from gate_runner.config.floors import BelowFloor
 from gate_runner.config.recorded import Replacement, rebuild_policy, shown
 from gate_runner.enforce import overall_outcome
 from gate_runner.errors import PolicyError, ServiceError, ServiceErrorKind
@@ -45,6 +46,18 @@ class CampaignFlip:
 
 
 @dataclass(frozen=True)
+class FloorBreach:
+    """A repository's setting below the candidate floor: its policy would be invalid."""
+
+    setting: str
+    value: Any  # the repository's (None: not set)
+    floor_value: Any
+    location: str  # the repository's file:line:col
+    floor_location: str  # the floor's file:line
+    message: str  # "<setting> 0.9 is below the floor's 0.91 (floor.yml:4): a looser bar"
+
+
+@dataclass(frozen=True)
 class Replayed:
     source: str
     repository: str | None
@@ -55,6 +68,9 @@ class Replayed:
     flips: tuple[CampaignFlip, ...]
     basis: Basis = "candidate"
     replaced: str | None = None  # the file the candidate stood in for
+    # Its policy is invalid under the candidate (a floor its own settings are below): at check
+    # time that is exit 2 and a blocked merge, so it counts as one (after: error, blocking).
+    invalid: tuple[FloorBreach, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -83,7 +99,7 @@ class Judge:
 
     def __init__(self, candidate: Candidate, today: date) -> None:
         self.candidate, self.today = candidate, today
-        self.built: dict[tuple[object, ...], Policy | str] = {}
+        self.built: dict[tuple[object, ...], Policy | tuple[FloorBreach, ...] | str] = {}
 
     def verdict(self, source: str, data: dict[str, Any]) -> Replayed | str:
         """The verdict judged again, or "source: why" when its policy cannot be rebuilt."""
@@ -91,6 +107,7 @@ class Judge:
         judged: list[tuple[CampaignResult, dict[str, Any]]] = []
         basis: Basis = "candidate"
         replaced = None
+        invalid: list[FloorBreach] = []
         if parts is None:
             for entry in data["campaigns"]:
                 campaign = self.candidate.policy.defaults_campaign(str(entry["key"]))
@@ -104,6 +121,9 @@ class Judge:
                     return f"{source}: cannot rebuild its policy: {policy}"
                 if target is not None:
                     basis, replaced = "rebuilt", target
+                if isinstance(policy, tuple):
+                    invalid += policy  # none of its campaigns would run
+                    continue
                 for entry in entries:
                     key = str(entry["key"])
                     own = key.removeprefix(f"{prefix}/") if prefix else key
@@ -118,13 +138,19 @@ class Judge:
             commit=_text(ci.get("commit")),
             started_at=_started(data),
             before=(str(data.get("outcome")), data.get("blocking") is True),
+            # An invalid policy is what check writes for one: outcome error, blocking.
             after=(
-                overall_outcome([r.outcome for r, _ in judged]),
-                any(r.blocking for r, _ in judged),
+                ("error", True)
+                if invalid
+                else (
+                    overall_outcome([r.outcome for r, _ in judged]),
+                    any(r.blocking for r, _ in judged),
+                )
             ),
             flips=flips,
             basis=basis,
             replaced=replaced,
+            invalid=tuple(invalid),
         )
 
     def _target(self, files: Sequence[RecordedFile]) -> str | None:
@@ -143,7 +169,11 @@ class Judge:
         # Two files of one policy with the candidate's name: judged as ambiguous by replay().
         return "\n".join(named) if named else None
 
-    def _rebuilt(self, files: Sequence[RecordedFile], target: str | None) -> Policy | str:
+    def _rebuilt(
+        self, files: Sequence[RecordedFile], target: str | None
+    ) -> Policy | tuple[FloorBreach, ...] | str:
+        """The policy; its settings below a floor when that alone makes it invalid; else why
+        it cannot be rebuilt."""
         key = (tuple(files), target)
         found = self.built.get(key)
         if found is None:
@@ -160,7 +190,8 @@ class Judge:
                 )
             except PolicyError as error:
                 first = error.diagnostics[0] if error.diagnostics else None
-                found = shown(
+                below = _below_floor(error)
+                found = below or shown(
                     f"{first.file}:{first.line}:{first.col}: {first.message}"
                     if first
                     else str(error)
@@ -191,6 +222,27 @@ class Judge:
             for p in payloads
         ]
         return judge_runs(policy, campaign, runs, today=self.today, last_chance="planned").result
+
+
+def _below_floor(error: PolicyError) -> tuple[FloorBreach, ...]:
+    """Each setting below a floor, when that is every problem (else: not only a floor's)."""
+    found = []
+    for diagnostic in error.diagnostics:
+        below = diagnostic.below if isinstance(diagnostic, BelowFloor) else None
+        if below is None:
+            return ()
+        at, floor_at = below.origin, below.floor_origin
+        found.append(
+            FloorBreach(
+                below.setting,
+                below.value,
+                below.floor_value,
+                shown(f"{at.file}:{at.line}:{at.col}"),
+                shown(f"{floor_at.file}:{floor_at.line}"),
+                shown(below.message),
+            )
+        )
+    return tuple(found)
 
 
 def _parts(

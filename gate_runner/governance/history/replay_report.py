@@ -17,7 +17,10 @@ def headline(report: ReplayReport) -> str:
     totals = report.totals
     n = totals.verdicts
     text = f"would have blocked {totals.blocked} of the last {n} merge{'s' if n != 1 else ''}"
-    return text + f" ({totals.newly_blocked} newly, {totals.unblocked} no longer)"
+    text += f" ({totals.newly_blocked} newly, {totals.unblocked} no longer"
+    if totals.invalid:
+        text += f"; {totals.invalid} by a policy the candidate makes invalid"
+    return text + ")"
 
 
 def alone_line(report: ReplayReport) -> str | None:
@@ -54,6 +57,7 @@ def to_data(report: ReplayReport) -> dict[str, Any]:
         "blocked": totals.blocked,
         "newly_blocked": totals.newly_blocked,
         "unblocked": totals.unblocked,
+        "invalid": totals.invalid,
         "untouched": report.untouched,
         "flips": [
             {"from": before, "to": after, "campaigns": count}
@@ -61,7 +65,7 @@ def to_data(report: ReplayReport) -> dict[str, Any]:
         ],
         "changed": [_item(r) for r in report.changed()],
         "repositories": [
-            {"repository": name, **_totals(t), "flips": flips}
+            {"repository": name, **_totals(t), "flips": flips, "invalid": t.invalid}
             for name, (t, flips) in report.repositories().items()
         ],
         "without_policy": _totals(alone),
@@ -88,7 +92,7 @@ def render_text(report: ReplayReport) -> str:
         if item.basis != "candidate":
             lines += _text_rows(item)
     repositories = report.repositories()
-    if len(repositories) > 1 or any(flips for _, flips in repositories.values()):
+    if len(repositories) > 1 or any(flips or t.invalid for t, flips in repositories.values()):
         lines.append("by repository:")
         lines += [
             terminal(f"  {name}: {_roll_up(t, flips)}") for name, (t, flips) in repositories.items()
@@ -108,6 +112,7 @@ def _text_rows(item: Replayed) -> list[str]:
     for row, checks in _rows(item):
         lines.append(f"  {_where(item)}  {row}")
         lines += [terminal(f"      {c.id}: {_state(c.before)} → {_state(c.after)}") for c in checks]
+    lines += [terminal(f"      {b.location}: {b.message}") for b in item.invalid]
     return lines
 
 
@@ -141,10 +146,9 @@ def render_markdown(report: ReplayReport) -> str:
                     f"| {repo} | {commit} | {_cell(flip.key)} | {_cell(flip.before)} | "
                     f"{_cell(flip.after)}{' (blocks)' if flip.blocking else ''} |"
                 )
-            if not item.flips:
-                lines.append(
-                    f"| {repo} | {commit} | (gate) | {_gate(item.before)} | {_gate(item.after)} |"
-                )
+            if not item.flips or item.invalid:
+                after = _gate(item.after) + (" (invalid policy)" if item.invalid else "")
+                lines.append(f"| {repo} | {commit} | (gate) | {_gate(item.before)} | {after} |")
         lines.append("")
     checks = [(item, f, c) for item in changed for f in item.flips for c in f.checks]
     if checks:
@@ -159,15 +163,28 @@ def render_markdown(report: ReplayReport) -> str:
             for item, flip, check in checks
         ]
         lines.append("")
+    breaches = [(item, b) for item in changed for b in item.invalid]
+    if breaches:
+        lines += [
+            "| repository | commit | below the candidate floor | value | floor | at | floor at |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        lines += [
+            f"| {_cell(item.repository or '?')} | {_sha((item.commit or '?')[:12])} | "
+            f"{_cell(b.setting)} | {_cell(_value(b.value))} | {_cell(_value(b.floor_value))} | "
+            f"{_cell(b.location)} | {_cell(b.floor_location)} |"
+            for item, b in breaches
+        ]
+        lines.append("")
     repositories = report.repositories()
     if repositories:
         lines += [
-            "| repository | merges | blocked | newly | no longer | flips |",
-            "| --- | ---: | ---: | ---: | ---: | ---: |",
+            "| repository | merges | blocked | newly | no longer | flips | invalid |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
         lines += [
             f"| {_cell(name)} | {t.verdicts} | {t.blocked} | {t.newly_blocked} | "
-            f"{t.unblocked} | {flips} |"
+            f"{t.unblocked} | {flips} | {t.invalid} |"
             for name, (t, flips) in repositories.items()
         ]
         lines.append("")
@@ -188,10 +205,12 @@ def _totals(totals: Totals) -> dict[str, int]:
 
 
 def _roll_up(totals: Totals, flips: int) -> str:
-    return (
+    text = (
         f"blocked {totals.blocked} of {totals.verdicts} ({totals.newly_blocked} newly, "
         f"{totals.unblocked} no longer), {flips} campaign flip{'s' if flips != 1 else ''}"
     )
+    n = totals.invalid
+    return text + (f", {n} invalid polic{'ies' if n != 1 else 'y'}" if n else "")
 
 
 def _state(state: tuple[str, Any, Any] | None) -> str:
@@ -223,6 +242,17 @@ def _item(item: Replayed) -> dict[str, Any]:
         "started_at": item.started_at,
         "before": {"outcome": item.before[0], "blocking": item.before[1]},
         "after": {"outcome": item.after[0], "blocking": item.after[1]},
+        "invalid": [
+            {
+                "setting": b.setting,
+                "value": b.value,
+                "floor_value": b.floor_value,
+                "location": b.location,
+                "floor_location": b.floor_location,
+                "message": b.message,
+            }
+            for b in item.invalid
+        ],
         "campaigns": [
             {
                 "key": f.key,
@@ -246,7 +276,12 @@ def _rows(item: Replayed) -> list[tuple[str, tuple[CheckFlip, ...]]]:
         (terminal(f"{f.key}: {f.before}→{f.after}") + (" (blocks)" if f.blocking else ""), f.checks)
         for f in item.flips
     ]
-    return rows or [(terminal(f"gate: {_gate(item.before)}→{_gate(item.after)}"), ())]
+    if item.invalid or not rows:
+        gate = f"gate: {_gate(item.before)}→{_gate(item.after)}"
+        if item.invalid:
+            gate += " (its policy is invalid under the candidate)"
+        rows.append((terminal(gate), ()))
+    return rows
 
 
 def _gate(state: tuple[str, bool]) -> str:

@@ -40,8 +40,12 @@ def resolve_policy_ref(git: Git, spec: str, env: Mapping[str, str]) -> PolicyRef
     if spec == AUTO:
         branch = target_branch(env)
         if branch is None:
-            raise UsageError(f"--policy-ref auto: {no_target_branch_message(env)}")
+            # Named as asked (`check --policy-ref auto`, `diff`'s default BASE).
+            raise UsageError(f"{AUTO}: {no_target_branch_message(env)}")
         candidates = [f"{_remote(git)}/{branch}", branch]
+    elif spec.startswith(("/", "./", "../")) and git.commit_of(spec) is None:
+        # No ref can start so: there is nothing to fetch, and a fetch command would mislead.
+        raise UsageError(f"{spec} is a path, not a git ref: name a branch, tag or commit (or auto)")
     else:
         candidates = [spec]
     for name in candidates:

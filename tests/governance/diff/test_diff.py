@@ -173,7 +173,8 @@ def test_auto_without_a_pull_request_says_what_to_pass(pr_repo: Repo) -> None:
     done = run(pr_repo.path / "svc", "diff", env={"CIRCLECI": "true"})
     assert done.code == 2
     assert done.stderr == (
-        "gate-runner: error: --policy-ref auto: cannot tell the target branch: circleci does "
+        # `diff` has no --policy-ref: the message names what was asked, BASE's default.
+        "gate-runner: error: auto: cannot tell the target branch: circleci does "
         "not expose a pull request's target branch; name the ref instead, e.g. origin/main\n"
     )
 

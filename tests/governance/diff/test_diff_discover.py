@@ -128,3 +128,15 @@ def test_discover_outside_a_repository_says_so(tmp_path: Path) -> None:
         "gate-runner: error: diff --discover reads main from git, and there is no git "
         "repository here\n",
     )
+
+
+@pytest.mark.slow
+def test_a_file_for_base_is_no_ref_to_fetch(monorepo: Repo) -> None:
+    # BASE is a ref or auto; a path no ref can be is said to be one, never sent to
+    # `git fetch` as a branch name (+refs/heads/./a/sepurux.yml).
+    done = run(monorepo.path, "diff", "--discover", "./a/sepurux.yml")
+    assert (done.code, done.stdout) == (2, ""), done.stderr
+    assert done.stderr == (
+        "gate-runner: error: ./a/sepurux.yml is a path, not a git ref: name a branch, tag or "
+        "commit (or auto)\n"
+    )

@@ -121,6 +121,7 @@ def test_json_and_markdown_give_the_same_data(history: Path) -> None:
             "newly_blocked": 4,
             "unblocked": 0,
             "flips": 4,
+            "invalid": 0,
         }
     ]
     assert data["without_policy"]["verdicts"] == 0
