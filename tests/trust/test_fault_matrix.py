@@ -1,9 +1,8 @@
 """The fault matrix, in process: every cell through the `check` use case and its delivery.
 
 Each cell starts its own sandbox (so its run and request counts are the cell's own) and runs
-what `gate-runner check` runs between reading its flags and exiting: `use_case.check` with
-the real client over loopback, progress lines from the CLI's own Progress, then `deliver`,
-which writes the verdict and reports and prints the summary through a channel that scrubs.
+what `gate-runner check` runs between reading its flags and exiting (support.in_process: the
+use case with the real client over loopback, the CLI's progress lines and delivery).
 The client retries on a fast schedule (same attempts, shorter backoff), so a fault that never
 clears is given up in a fraction of a second instead of the 7.5 s the default backoff takes:
 what is asserted (attempts, counts, lines, files) does not depend on the backoff. The argv,
@@ -16,31 +15,19 @@ deadline); each test then checks one cell.
 
 from __future__ import annotations
 
-import io
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
 
 import pytest
+from support.in_process import check_in_process
 
 from gate_runner import use_case
-from gate_runner.api import RunEvent, SepuruxClient
+from gate_runner.api import SepuruxClient
 from gate_runner.api.retry import RetryPolicy
-from gate_runner.channel import Channel
 from gate_runner.check_plan import CheckRequest
-from gate_runner.ci import detect
-from gate_runner.cli.outputs import deliver, usable_report_specs
-from gate_runner.cli.progress import Progress
-from gate_runner.config.schema import default_token_env
 from gate_runner.policy import Policy
-from gate_runner.runner import GateClock
 from gate_runner.sandbox import Sandbox
-from gate_runner.secrets import loaded_policy_secrets, secret_set
-from gate_runner.use_case import Checked
 
 from .conftest import TOKEN
 from .fault_cells import CELLS, REPORTS, Cell, Ran, assert_cell, closed_port, prepare
@@ -59,60 +46,29 @@ def fast_retries(
     return client
 
 
-class Console:
-    """What `check` shows on the way, as the CLI does: the policy's secrets, progress lines."""
-
-    def __init__(self, channel: Channel, env: Mapping[str, str]) -> None:
-        self.channel, self.env = channel, env
-
-    def loaded(self, policies: Sequence[Policy]) -> None:
-        for policy in policies:
-            self.channel.add_secrets(*loaded_policy_secrets(self.env, policy).values)
-
-    def api_ready(self, sandbox: Sandbox | None) -> None:
-        self.channel.masks(self.env)
-
-    def policy_started(self, policy: Policy, count: int, keys: Sequence[str]) -> None:
-        """Nothing to show: one policy, no budget."""
-
-    @contextmanager
-    def progress(self, total: int) -> Iterator[Callable[[RunEvent], None]]:
-        with Progress(self.channel, total=total, live=False) as progress:
-            yield progress.on_event
-
-
 def run_cell(cell: Cell, directory: Path) -> Ran:
     scenario = prepare(cell, directory)
     env = {"SEPURUX_API_KEY": cell.token, "GATE_RUNNER_REQUEST_TIMEOUT": str(cell.request_timeout)}
-    stdout, stderr = io.StringIO(), io.StringIO()
-    channel = Channel(stdout=stdout, stderr=stderr)
-    channel.add_secrets(*secret_set(env, token_env=default_token_env()).values)
-    specs, bad = usable_report_specs(
-        [f"{name}={directory / path}" for name, path in REPORTS.items()]
-    )
-    assert bad is None
+    reports = [f"{name}={path}" for name, path in REPORTS.items()]
     with Sandbox(scenario, host="127.0.0.1", port=0, token=TOKEN) as sandbox:
         url = f"http://127.0.0.1:{closed_port()}" if cell.api_url == "closed" else sandbox.url
+        request = CheckRequest(configs=(directory / "sepurux.yml",), api_url=url)
         started = time.monotonic()
-        checked = use_case.check(
-            CheckRequest(configs=(directory / "sepurux.yml",), api_url=url),
-            Console(channel, env),
+        done = check_in_process(
+            request,
+            directory,
             env=env,
-            ci=detect(env, cwd=directory),
-            clock=GateClock(),
-            cancel=threading.Event(),
-            today=date.today(),
+            verdict=directory / "verdict.json",
+            reports=reports,
             client=fast_retries,
         )
-        assert isinstance(checked, Checked) and checked.verdict is not None, checked
-        code = deliver(checked.verdict, directory / "verdict.json", specs, channel=channel, env=env)
         seconds = time.monotonic() - started
     # Read after stop: a slow create still being handled has finished by now.
     return Ran(
         cell,
-        code,
-        stdout.getvalue(),
-        stderr.getvalue(),
+        done.code,
+        done.stdout,
+        done.stderr,
         directory,
         sandbox.runs_created,
         sandbox.request_counts(),
