@@ -93,6 +93,11 @@ def test_gate_timeout_order(policy_file: Path) -> None:
         (CommandLine(soft_exit_code=3), {}, "--soft-exit-code 3 is not allowed"),
         (CommandLine(soft_exit_code=126), {}, "--soft-exit-code 126 is not allowed"),
         (CommandLine(), {"GATE_RUNNER_REQUEST_TIMEOUT": "nan"}, "GATE_RUNNER_REQUEST_TIMEOUT"),
+        (
+            CommandLine(),
+            {"GATE_RUNNER_REQUEST_TIMEOUT": "soon"},
+            "^GATE_RUNNER_REQUEST_TIMEOUT must be a positive number of seconds, not 'soon'$",
+        ),
     ],
 )
 def test_bad_values_are_usage_errors(cli: CommandLine, env: dict[str, str], message: str) -> None:

@@ -1,5 +1,6 @@
 """Issue 19 (no pass without evidence, regression, bars that cannot pass) and issue 17's
-statistics messages, each through `gate-runner check --sandbox` as a process.
+statistics messages, each through `gate-runner check --sandbox` as a process (a family of
+payloads the same process path judges runs in process, one of them as a process too).
 
 The sandbox's runs are seeded, so every outcome here is the same on every machine.
 """
@@ -11,8 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.in_process import check_in_process
 
-from .conftest import Result, checked_verdict, run_cli, write_yaml
+from gate_runner.check_plan import CheckRequest
+
+from .conftest import TOKEN, Result, assert_clean_output, checked_verdict, run_cli, write_yaml
 
 # Each test runs one or more gate-runner processes with a sandbox: seconds on a loaded machine.
 pytestmark = pytest.mark.slow
@@ -31,6 +35,7 @@ def _gate(
     mode: str = "hard",
     seed: int = 7,
     args: tuple[str, ...] = (),
+    in_process: bool = False,
 ) -> Result:
     doc: dict[str, Any] = {
         "version": 1,
@@ -43,7 +48,15 @@ def _gate(
     doc["campaigns"] = {k: dict(v) for k, v in campaigns.items()}
     write_yaml(tmp_path / "sepurux.yml", doc)
     write_yaml(tmp_path / "scenario.yml", {"seed": seed, "campaigns": scenario})
-    return run_cli(["check", "--sandbox", "scenario.yml", *args], tmp_path)
+    if not in_process:
+        return run_cli(["check", "--sandbox", "scenario.yml", *args], tmp_path)
+    assert not args, "flags are the process's: run it as one"
+    request = CheckRequest(configs=(tmp_path / "sepurux.yml",), sandbox=tmp_path / "scenario.yml")
+    verdict = tmp_path / "verdict.json"
+    done = check_in_process(request, tmp_path, env={"SEPURUX_API_KEY": TOKEN}, verdict=verdict)
+    result = Result(done.args, done.code, done.stdout, done.stderr, verdict, tmp_path)
+    assert_clean_output(result)
+    return result
 
 
 def _fixed(name: str, rate: float, **extra: Any) -> dict[str, Any]:
@@ -62,21 +75,22 @@ def _line_of(path: Path, text: str) -> int:
 # --- 1. no pass without evidence -----------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("extra", "trials", "says"),
-    [
-        ({"trace_count": 0}, "trace_count", "gave 0: a pass rate needs at least one attempt"),
-        ({"trace_count": -5}, "trace_count", "gave -5"),
-        ({"trace_count": "50"}, "trace_count", "selected a str, not a count"),
-        ({"trace_count": True}, "trace_count", "selected a bool, not a count"),
-        ({"trace_count": 2.5}, "trace_count", "gave 2.5: a count of attempts is a whole number"),
-        ({}, "attempts", "selected nothing in the run's payload"),
-        ({"trace_count": 10**400}, "trace_count", "a 401-digit number"),
-        ({"trace_count": 10**7 + 1}, "trace_count", "more than the 10,000,000 attempts"),
-    ],
-)
-def test_a_count_that_is_no_count_is_an_error_at_the_trials_line(
-    tmp_path: Path, extra: dict[str, Any], trials: str, says: str
+# What the gate makes of a count that is none: the same process path for each, so each runs
+# in process (support.in_process) and the first one also as a process.
+NO_COUNTS: list[tuple[dict[str, Any], str, str]] = [
+    ({"trace_count": 0}, "trace_count", "gave 0: a pass rate needs at least one attempt"),
+    ({"trace_count": -5}, "trace_count", "gave -5"),
+    ({"trace_count": "50"}, "trace_count", "selected a str, not a count"),
+    ({"trace_count": True}, "trace_count", "selected a bool, not a count"),
+    ({"trace_count": 2.5}, "trace_count", "gave 2.5: a count of attempts is a whole number"),
+    ({}, "attempts", "selected nothing in the run's payload"),
+    ({"trace_count": 10**400}, "trace_count", "a 401-digit number"),
+    ({"trace_count": 10**7 + 1}, "trace_count", "more than the 10,000,000 attempts"),
+]
+
+
+def _no_count(
+    tmp_path: Path, extra: dict[str, Any], trials: str, says: str, *, in_process: bool
 ) -> None:
     # A rate of 1.0 on identical runs: before, a zero-width t interval [1, 1] passed it.
     result = _gate(
@@ -84,6 +98,7 @@ def test_a_count_that_is_no_count_is_an_error_at_the_trials_line(
         [_fixed("agent", 1.0, **extra)],
         {"c": {"campaign": "agent", "repeat": 2}},
         statistics={"confidence": 0.95, "trials": trials},
+        in_process=in_process,
     )
     campaign = checked_verdict(result)["campaigns"][0]
     assert (campaign["outcome"], result.code) == ("error", 3), result.describe()
@@ -93,6 +108,17 @@ def test_a_count_that_is_no_count_is_an_error_at_the_trials_line(
     assert f"sepurux.yml:{line}:" in rate["message"] and says in rate["message"], rate["message"]
     assert rate["location"]["line"] == line
     assert "no decision without it" in result.stdout
+
+
+@pytest.mark.parametrize(("extra", "trials", "says"), NO_COUNTS)
+def test_a_count_that_is_no_count_is_an_error_at_the_trials_line(
+    tmp_path: Path, extra: dict[str, Any], trials: str, says: str
+) -> None:
+    _no_count(tmp_path, extra, trials, says, in_process=True)
+
+
+def test_a_count_that_is_no_count_is_an_error_as_a_process(tmp_path: Path) -> None:
+    _no_count(tmp_path, *NO_COUNTS[0], in_process=False)
 
 
 def test_a_rate_that_is_no_whole_number_of_the_count_is_an_error(tmp_path: Path) -> None:

@@ -18,6 +18,9 @@ from governance.cli import run
 from governance.conftest import verdict_json
 from governance.gitrepo import Repo
 from support import clean_env, run_gate, validate_verdict
+from support.in_process import check_in_process
+
+from gate_runner.check_plan import CheckRequest
 
 POLICY = """version: 1
 enforcement: {{mode: {mode}}}
@@ -38,16 +41,15 @@ def _verdict(folder: Path) -> dict[str, Any]:
     return data
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize(
-    ("value", "named", "mode", "code"),
-    [(float("nan"), "NaN", "hard", 3), (float("inf"), "Infinity", "hard", 3),
-     (-float("inf"), "-Infinity", "hard", 3), (HUGE, "an integer of 1,001 digits", "hard", 3),
-     (float("nan"), "NaN", "observe", 0)],
-    ids=["nan", "infinity", "-infinity", "1001-digits", "nan-observe"],
-)  # fmt: skip
-def test_an_api_answer_with_a_non_finite_trial_count_is_an_api_failure(
-    tmp_path: Path, value: float, named: str, mode: str, code: int
+NON_FINITE_COUNTS: list[tuple[float, str, str, int]] = [
+    (float("nan"), "NaN", "hard", 3), (float("inf"), "Infinity", "hard", 3),
+    (-float("inf"), "-Infinity", "hard", 3), (HUGE, "an integer of 1,001 digits", "hard", 3),
+    (float("nan"), "NaN", "observe", 0),
+]  # fmt: skip
+
+
+def _non_finite_count(
+    folder: Path, value: float, named: str, mode: str, code: int, *, in_process: bool
 ) -> None:
     scenario = {
         "token": "sandbox-token",
@@ -57,14 +59,39 @@ def test_an_api_answer_with_a_non_finite_trial_count_is_an_api_failure(
         ],
     }  # fmt: skip
     # The sandbox writes the answer with json.dumps, which spells these NaN, Infinity, digits.
-    (tmp_path / "scenario.yml").write_text(yaml.safe_dump(scenario), encoding="utf-8")
-    (tmp_path / "sepurux.yml").write_text(POLICY.format(mode=mode), encoding="utf-8")
-    done = run_gate(["check", "--sandbox", "scenario.yml"], cwd=tmp_path, env=clean_env(token=None))
+    (folder / "scenario.yml").write_text(yaml.safe_dump(scenario), encoding="utf-8")
+    (folder / "sepurux.yml").write_text(POLICY.format(mode=mode), encoding="utf-8")
+    if in_process:
+        request = CheckRequest(configs=(folder / "sepurux.yml",), sandbox=folder / "scenario.yml")
+        verdict = folder / "gate-runner-verdict.json"
+        done = check_in_process(request, folder, env={}, verdict=verdict)
+    else:
+        done = run_gate(
+            ["check", "--sandbox", "scenario.yml"], cwd=folder, env=clean_env(token=None)
+        )
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr, done.stderr
     assert done.code == code, done.stderr
-    error = _verdict(tmp_path)["campaigns"][0]["error"]
+    error = _verdict(folder)["campaigns"][0]["error"]
     assert error["kind"] == "payload"
     assert "answered 200 with invalid JSON: " + named in error["message"]
+
+
+# The same process path judges each answer: each runs in process, and the first as a process.
+@pytest.mark.slow  # each waits for its run's first poll (0.7 s)
+@pytest.mark.parametrize(
+    ("value", "named", "mode", "code"),
+    NON_FINITE_COUNTS,
+    ids=["nan", "infinity", "-infinity", "1001-digits", "nan-observe"],
+)
+def test_an_api_answer_with_a_non_finite_trial_count_is_an_api_failure(
+    tmp_path: Path, value: float, named: str, mode: str, code: int
+) -> None:
+    _non_finite_count(tmp_path, value, named, mode, code, in_process=True)
+
+
+@pytest.mark.slow
+def test_an_api_answer_with_a_non_finite_trial_count_as_a_process(tmp_path: Path) -> None:
+    _non_finite_count(tmp_path, *NON_FINITE_COUNTS[0], in_process=False)
 
 
 @pytest.mark.slow

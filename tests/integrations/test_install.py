@@ -12,6 +12,8 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -187,44 +189,39 @@ def _yaml(path: Path) -> dict[str, object]:
     return loaded
 
 
-@pytest.mark.slow
-def test_gitlab_install_line(wheel: Path, tmp_path: Path) -> None:
+def _gitlab(wheel: Path, tmp_path: Path) -> Path:
     job = gitlab_job("gate-runner")  # the install line is the hidden .gate-runner's
     (line,) = [s for s in job["before_script"] if "pip install" in s]
     env = {**_image_python(tmp_path), "GATE_RUNNER_PACKAGE": str(wheel)}
     _bash(line, tmp_path, env)
-    _works(tmp_path / "image" / "bin" / "gate-runner", package_data=True)
+    return tmp_path / "image" / "bin" / "gate-runner"
 
 
-@pytest.mark.slow
-def test_circleci_install_line(wheel: Path, tmp_path: Path) -> None:
+def _circleci(wheel: Path, tmp_path: Path) -> Path:
     steps = _yaml(CIRCLECI)["jobs"]["gate-runner"]["steps"]  # type: ignore[index]
     (line,) = [s["run"]["command"] for s in steps if "run" in s and "pip install" in str(s)]
     env = {**_image_python(tmp_path), "GATE_RUNNER_PACKAGE": str(wheel)}
     _bash(line, tmp_path, env)
-    _works(tmp_path / "image" / "bin" / "gate-runner")
+    return tmp_path / "image" / "bin" / "gate-runner"
 
 
-@pytest.mark.slow
-def test_jenkins_install_line(wheel: Path, tmp_path: Path) -> None:
+def _jenkins(wheel: Path, tmp_path: Path) -> Path:
     (line,) = re.findall(r"sh '([^']*pip install[^']*)'", JENKINS.read_text(encoding="utf-8"))
     _bash(line, tmp_path, {"GATE_RUNNER_PACKAGE": str(wheel)})
-    _works(tmp_path / ".gate-runner" / "bin" / "gate-runner")
+    return tmp_path / ".gate-runner" / "bin" / "gate-runner"
 
 
-@pytest.mark.slow
-def test_buildkite_install_lines(wheel: Path, tmp_path: Path) -> None:
+def _buildkite(wheel: Path, tmp_path: Path) -> Path:
     (step,) = _yaml(BUILDKITE)["steps"]  # type: ignore[misc]
     lines = [x for x in step["command"].splitlines() if "venv" in x or "pip install" in x]
     assert len(lines) == 2, lines
     # Buildkite turns `$$` into `$` when the pipeline is uploaded.
     script = "\n".join(lines).replace("$$", "$")
     _bash(script, tmp_path, {"GATE_RUNNER_PACKAGE": str(wheel)})
-    _works(tmp_path / ".gate-runner" / "bin" / "gate-runner")
+    return tmp_path / ".gate-runner" / "bin" / "gate-runner"
 
 
-@pytest.mark.slow
-def test_action_install_step_with_the_package_input(wheel: Path, tmp_path: Path) -> None:
+def _action(wheel: Path, tmp_path: Path) -> Path:
     steps = _yaml(ACTION)["runs"]["steps"]  # type: ignore[index]
     (install,) = [s for s in steps if s.get("id") == "install"]
     assert install["env"]["GATE_RUNNER_PACKAGE"] == "${{ inputs.package }}"
@@ -240,7 +237,55 @@ def test_action_install_step_with_the_package_input(wheel: Path, tmp_path: Path)
     }
     _bash(install["run"], tmp_path, env)
     (executable,) = re.findall(r"^executable=(.*)$", output.read_text(), flags=re.M)
-    _works(Path(executable))
+    return Path(executable)
+
+
+LINES: dict[str, Callable[[Path, Path], Path]] = {
+    "gitlab": _gitlab,
+    "circleci": _circleci,
+    "jenkins": _jenkins,
+    "buildkite": _buildkite,
+    "action": _action,
+}
+
+
+@pytest.fixture(scope="module")
+def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Future[Path]]:
+    """Every line's install, each into its own folder and virtualenv, all at once: an install
+    mostly waits on pip, so the five overlap (one after another, they were the suite's longest
+    file). Each test then takes its own line's result, so a failing line fails its test only."""
+    pool = ThreadPoolExecutor(max_workers=len(LINES))
+    jobs = {
+        name: pool.submit(line, wheel, tmp_path_factory.mktemp(name))
+        for name, line in LINES.items()
+    }
+    pool.shutdown(wait=True)
+    return jobs
+
+
+@pytest.mark.slow
+def test_gitlab_install_line(installed: dict[str, Future[Path]]) -> None:
+    _works(installed["gitlab"].result(), package_data=True)
+
+
+@pytest.mark.slow
+def test_circleci_install_line(installed: dict[str, Future[Path]]) -> None:
+    _works(installed["circleci"].result())
+
+
+@pytest.mark.slow
+def test_jenkins_install_line(installed: dict[str, Future[Path]]) -> None:
+    _works(installed["jenkins"].result())
+
+
+@pytest.mark.slow
+def test_buildkite_install_lines(installed: dict[str, Future[Path]]) -> None:
+    _works(installed["buildkite"].result())
+
+
+@pytest.mark.slow
+def test_action_install_step_with_the_package_input(installed: dict[str, Future[Path]]) -> None:
+    _works(installed["action"].result())
 
 
 # --------------------------------------------------------------------------
