@@ -5,31 +5,18 @@ from __future__ import annotations
 import os
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from gate_runner import channel as output
-from gate_runner.check_plan import CheckRequest
-from gate_runner.ci import detect
-from gate_runner.cli.check_flow import Delivery, run_check
 from gate_runner.cli.common import AS_OF_HELP, as_of, fail, guarded
-from gate_runner.cli.outputs import (
-    deliver,
-    deliver_policy_error,
-    usable_report_specs,
-    usage_error_verdict,
-)
-from gate_runner.config import load_policy
-from gate_runner.enforce import decided_verdict
-from gate_runner.errors import ExitCode, PolicyError, UsageError
-from gate_runner.governance.check_gate import GovernanceRequest, govern, prepare
-from gate_runner.policy import Mode
-from gate_runner.policy_tests import find_cases, run_case
+from gate_runner.errors import ExitCode
 from gate_runner.report.registry import report_help
-from gate_runner.runner import GateClock, GateOptions, judge_payloads, select_campaigns
-from gate_runner.saved_payloads import read_baseline, read_baseline_runs, read_payload_file
-from gate_runner.secrets import loaded_policy_secrets
-from gate_runner.settings import DEFAULT_VERDICT_PATH, CommandLine, floor_policies, resolve
+from gate_runner.settings import DEFAULT_VERDICT_PATH, floor_policies
+
+if TYPE_CHECKING:
+    from gate_runner.policy import Mode
 
 
 class ModeChoice(str, Enum):
@@ -133,6 +120,10 @@ def check(
     debug: bool = DEBUG,
 ) -> int:
     """Run the campaigns, evaluate, enforce, report, and exit with the verdict's code."""
+    # late: `--help` imports every command module; a command's core loads when it runs
+    from gate_runner.check_plan import CheckRequest
+    from gate_runner.cli.check_flow import Delivery, run_check  # late: as above
+
     configs = tuple(config or ())
     request = CheckRequest(
         configs=configs,
@@ -171,6 +162,36 @@ def evaluate(
     debug: bool = DEBUG,
 ) -> int:
     """Evaluate a saved payload against the policy, with no API: same checks, same exit codes."""
+    # late: `--help` imports every command module; a command's core loads when it runs
+    from gate_runner.ci import detect
+    from gate_runner.cli.outputs import (  # late: as above
+        deliver,
+        deliver_policy_error,
+        usable_report_specs,
+        usage_error_verdict,
+    )
+    from gate_runner.config import load_policy  # late: as above
+    from gate_runner.enforce import decided_verdict  # late: as above
+    from gate_runner.errors import PolicyError, UsageError  # late: as above
+    from gate_runner.governance.check_gate import (  # late: as above
+        GovernanceRequest,
+        govern,
+        prepare,
+    )
+    from gate_runner.runner import (  # late: as above
+        GateClock,
+        GateOptions,
+        judge_payloads,
+        select_campaigns,
+    )
+    from gate_runner.saved_payloads import (  # late: as above
+        read_baseline,
+        read_baseline_runs,
+        read_payload_file,
+    )
+    from gate_runner.secrets import loaded_policy_secrets  # late: as above
+    from gate_runner.settings import CommandLine, resolve  # late: as above
+
     specs, bad_report = usable_report_specs(report or ())
     settings = resolve(
         CommandLine(
@@ -231,6 +252,10 @@ def test(
     config: Path = CONFIG,
 ) -> int:
     """Run policy tests: saved payloads and the outcome each must give."""
+    # late: `--help` imports every command module; a command's core loads when it runs
+    from gate_runner.config import load_policy
+    from gate_runner.policy_tests import find_cases, run_case  # late: as above
+
     cases = find_cases(directory)
     if not cases:
         fail(f"{directory}: no test cases (*.yml, *.yaml)")
