@@ -25,9 +25,7 @@ class _Commands(TyperGroup):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for command in self.commands.values():
-            if command.short_help is None and command.help:
-                command.short_help = " ".join(command.help.split("\n\n")[0].split())
+        _whole_summaries(self)
 
     def get_help_option(self, ctx: ClickContext) -> TyperOption | None:
         option = super().get_help_option(ctx)
@@ -36,6 +34,14 @@ class _Commands(TyperGroup):
             # False it passes as is, so `COMMAND --help` starts without pydantic.
             option.default = False
         return option
+
+
+def _whole_summaries(group: TyperGroup) -> None:
+    for command in group.commands.values():
+        if command.short_help is None and command.help:
+            command.short_help = " ".join(command.help.split("\n\n")[0].split())
+        if isinstance(command, TyperGroup):
+            _whole_summaries(command)  # `history prune`
 
 
 app = typer.Typer(
