@@ -36,7 +36,7 @@ from gate_runner.files import regular_target
 from gate_runner.forges.forge_results import PolicyReview, forge_results
 from gate_runner.forges.http import publish_deadline
 from gate_runner.policy import Policy
-from gate_runner.report import ReportSpec
+from gate_runner.report.output import ReportSpec
 from gate_runner.runner import GateClock
 from gate_runner.safe_text import terminal
 from gate_runner.sandbox import Sandbox

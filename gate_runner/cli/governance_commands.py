@@ -6,6 +6,7 @@ import os
 from datetime import date
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -13,18 +14,10 @@ from gate_runner import channel as output
 from gate_runner.cli.common import AS_OF_HELP, as_of, guarded
 from gate_runner.config import load_policy, read_local_file
 from gate_runner.errors import ExitCode, UsageError
-from gate_runner.governance.diff.diff_report import (
-    PolicyDiff,
-    render_json,
-    render_json_many,
-    render_text,
-    render_text_many,
-)
-from gate_runner.governance.diff.policy_diff import diff_sides, loosens
-from gate_runner.governance.history.store import file_verdict, open_store
-from gate_runner.governance.ref.discover_ref import discovered_pairs
-from gate_runner.governance.ref.sides import PolicySide, load_side, load_tree_or_removed
 from gate_runner.secrets import loaded_policy_secrets
+
+if TYPE_CHECKING:
+    from gate_runner.governance.ref.sides import PolicySide
 
 CONFIG = typer.Option(
     Path("sepurux.yml"), "--config", "-c", help="The policy file (path in a ref)."
@@ -63,6 +56,11 @@ def diff(
     """
 
     def work() -> int:
+        # late: `--help` imports every command module; the diff's core loads when it runs
+        from gate_runner.governance.diff.diff_report import render_json, render_text
+        from gate_runner.governance.diff.policy_diff import diff_sides, loosens  # late: as above
+        from gate_runner.governance.ref.sides import load_side, load_tree_or_removed  # late: above
+
         env = dict(os.environ)
         if discover:
             if head is not None:
@@ -95,6 +93,15 @@ def _scrub_tokens_of(sides: tuple[PolicySide, ...], env: dict[str, str]) -> None
 
 def diff_discovered(base: str, env: dict[str, str], format: DiffFormat) -> int:
     """`diff --discover`: each policy under the working directory, at BASE and in the tree."""
+    # late: `--help` imports every command module; the diff's core loads when it runs
+    from gate_runner.governance.diff.diff_report import (
+        PolicyDiff,
+        render_json_many,
+        render_text_many,
+    )
+    from gate_runner.governance.diff.policy_diff import diff_sides, loosens  # late: as above
+    from gate_runner.governance.ref.discover_ref import discovered_pairs  # late: as above
+
     today = date.today()
     diffs = []
     for pair in discovered_pairs(Path("."), base, env):
@@ -136,6 +143,9 @@ def record(
     """
 
     def work() -> int:
+        # late: `--help` imports every command module; the store and verdict model load here
+        from gate_runner.governance.history.store import file_verdict, open_store
+
         sha, where = file_verdict(open_store(store), verdict, commit=commit)
         # A database store's `where` says the repository, the branch and if it is the default.
         output.current().line(f"recorded the verdict of {sha} in {where}", err=False)
@@ -186,6 +196,7 @@ def replay(
         from gate_runner.governance.history import replay_report, replay_sources
         from gate_runner.governance.history.replay import replay as rejudge  # late: as above
         from gate_runner.governance.history.replay_judge import Candidate  # late: as above
+        from gate_runner.governance.history.store import open_store  # late: as above
 
         judged_on = as_of(on, old=today, old_flag="--today")
         if not verdicts and store is None:

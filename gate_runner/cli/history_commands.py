@@ -11,7 +11,6 @@ from gate_runner.cli import history_report
 from gate_runner.cli.common import guarded
 from gate_runner.cli.governance_commands import DEBUG
 from gate_runner.errors import ExitCode, UsageError
-from gate_runner.governance.history.store import open_store
 
 history_app = typer.Typer(
     name="history",
@@ -41,6 +40,7 @@ def prune(
     def work() -> int:
         # late: database_store loads SQLAlchemy; only a database store is pruned
         from gate_runner.governance.history.database_store import DatabaseStore
+        from gate_runner.governance.history.store import open_store  # late: as above
 
         if older_than < 0:
             raise UsageError(f"--older-than {older_than}: give a number of days, 0 or more")

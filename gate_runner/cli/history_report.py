@@ -12,8 +12,7 @@ from gate_runner import channel as output
 from gate_runner.cli.common import AS_OF_HELP, as_of
 from gate_runner.cli.governance_commands import DEBUG, STORE_HELP
 from gate_runner.errors import ExitCode, UsageError
-from gate_runner.governance.history.store import GIT_NOTES, open_store
-from gate_runner.report import parse_report_spec
+from gate_runner.report.output import parse_report_spec
 
 
 class HistoryFormat(str, Enum):
@@ -51,6 +50,7 @@ def history(
     def work() -> int:
         # late: the core parses every stored verdict; only `history` needs it
         from gate_runner.governance.history import trends, trends_report
+        from gate_runner.governance.history.store import GIT_NOTES, open_store  # late: as above
 
         if store is None:
             raise UsageError("history needs --store (a directory of verdicts or git-notes)")

@@ -23,8 +23,9 @@ from gate_runner.enforce import GateDecision, mark_interrupted, verdict_with
 from gate_runner.errors import ExitCode, PolicyError, PolicyFetchError, ServiceError, UsageError
 from gate_runner.forges.publish import post_sticky_comment
 from gate_runner.policy import Mode, Policy
-from gate_runner.report import REPORTERS, ReportSpec, parse_report_spec, write_reports
 from gate_runner.report import text as text_report
+from gate_runner.report.output import ReportSpec, parse_report_spec, write_reports
+from gate_runner.report.registry import REPORTERS
 from gate_runner.runner import GateClock, GateOptions, undecided
 from gate_runner.safe_text import terminal
 from gate_runner.verdict import (

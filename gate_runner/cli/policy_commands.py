@@ -15,9 +15,7 @@ from gate_runner import channel
 from gate_runner.cli.common import AS_OF_HELP, as_of, guarded
 from gate_runner.cli.fast_validate import run_validate
 from gate_runner.config import check_files, load_policy
-from gate_runner.config.explain import explanation, render_text
 from gate_runner.errors import ExitCode
-from gate_runner.modes import mode_in_force
 from gate_runner.secrets import loaded_policy_secrets
 from gate_runner.settings import floor_policies
 
@@ -96,6 +94,10 @@ def explain(
 ) -> None:
     """Show the effective policy after extends, each value with its origin, and today's mode,
     and what each campaign's settings promise (P(pass) near the bar, mean runs; simulated)."""
+    # late: `--help` imports every command module; the outlook's statistics load when it runs
+    from gate_runner.config.explain import explanation, render_text
+    from gate_runner.modes import mode_in_force  # late: as above
+
     today = as_of(on, old=old_date, old_flag="--date")
     floors = floor_policies(floor or (), os.environ)
     # A PolicyError reaches the one handler (common.run_safely).

@@ -13,8 +13,6 @@ import typer
 from gate_runner import channel
 from gate_runner.cli.common import guarded
 from gate_runner.errors import ExitCode, UsageError
-from gate_runner.sandbox import DEFAULT_TOKEN, Sandbox, Scenario, load_scenario
-from gate_runner.sandbox.demo import DEMO_SCENARIO
 
 
 def register(app: typer.Typer) -> None:
@@ -43,6 +41,10 @@ def sandbox(
     ] = None,
 ) -> None:
     """Serve a local Sepurux-compatible API driven by a scenario file, for demos and tests."""
+    # late: `--help` imports every command module; the HTTP server loads when this one runs
+    from gate_runner.sandbox import DEFAULT_TOKEN, Sandbox, Scenario, load_scenario
+    from gate_runner.sandbox.demo import DEMO_SCENARIO  # late: as above
+
     try:
         loaded = load_scenario(scenario) if scenario else Scenario.from_dict(DEMO_SCENARIO)
         server = Sandbox(loaded, host=host, port=port, token=token).start()

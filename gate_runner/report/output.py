@@ -8,14 +8,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from gate_runner.errors import UsageError
-from gate_runner.report import github
 from gate_runner.report.registry import REPORTERS
 from gate_runner.settings import DEFAULT_VERDICT_PATH
-from gate_runner.verdict import Verdict
 
 if TYPE_CHECKING:
     # Only the type: the channel imports the secrets, which import the forge (comment) module.
     from gate_runner.channel import Channel
+    from gate_runner.verdict import Verdict  # only the type: --report's parsing runs without it
 
 
 @dataclass(frozen=True)
@@ -82,6 +81,9 @@ def write_reports(
 def _github_files(
     verdict: Verdict, env: Mapping[str, str], channel: Channel, verdict_path: str
 ) -> list[str]:
+    # late: `--help` and `--report`'s parsing load this module; GitHub's files need the renderer
+    from gate_runner.report import github
+
     warnings: list[str] = []
     summary_path = env.get("GITHUB_STEP_SUMMARY")
     if summary_path:

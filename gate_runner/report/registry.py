@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from gate_runner.report import github, gitlab, html, json_report, junit, markdown, sarif, text
-from gate_runner.verdict import Verdict
+if TYPE_CHECKING:
+    from gate_runner.verdict import Verdict
 
 STDOUT = "-"
 
@@ -18,32 +19,24 @@ class Reporter:
     name: str
     default_path: str  # "-" is stdout
     description: str
-    render: Callable[[Verdict], str]
     # Read by programs, not shown in a CI log: untrusted text stays as it came (scrubbed only).
     data: bool = False
+
+    def render(self, verdict: Verdict) -> str:
+        return _renderers()[self.name](verdict)
 
 
 REPORTERS: dict[str, Reporter] = {
     r.name: r
     for r in (
-        Reporter("text", STDOUT, "human summary", text.render),
-        Reporter(
-            "json", "gate-runner-report.json", "the verdict document", json_report.render, data=True
-        ),
-        Reporter("junit", "gate-runner-junit.xml", "JUnit XML", junit.render, data=True),
-        Reporter(
-            "sarif", "gate-runner.sarif", "SARIF 2.1.0 (code scanning)", sarif.render, data=True
-        ),
-        Reporter(
-            "gitlab",
-            "gate-runner-codequality.json",
-            "GitLab Code Quality",
-            gitlab.render,
-            data=True,
-        ),
-        Reporter("github", STDOUT, "GitHub Actions annotations", github.render),
-        Reporter("markdown", "gate-runner-comment.md", "PR comment body", markdown.render),
-        Reporter("html", "gate-runner-report.html", "self-contained HTML page", html.render),
+        Reporter("text", STDOUT, "human summary"),
+        Reporter("json", "gate-runner-report.json", "the verdict document", data=True),
+        Reporter("junit", "gate-runner-junit.xml", "JUnit XML", data=True),
+        Reporter("sarif", "gate-runner.sarif", "SARIF 2.1.0 (code scanning)", data=True),
+        Reporter("gitlab", "gate-runner-codequality.json", "GitLab Code Quality", data=True),
+        Reporter("github", STDOUT, "GitHub Actions annotations"),
+        Reporter("markdown", "gate-runner-comment.md", "PR comment body"),
+        Reporter("html", "gate-runner-report.html", "self-contained HTML page"),
     )
 }
 
@@ -51,3 +44,20 @@ REPORTERS: dict[str, Reporter] = {
 def report_help() -> str:
     """The help of `--report`: every format this registry holds, in its order."""
     return f"FORMAT[=PATH], repeatable: {', '.join(REPORTERS)}."
+
+
+def _renderers() -> dict[str, Callable[[Verdict], str]]:
+    # The help and `--report`'s parsing read the table alone; the renderers import the verdict
+    # late: model, charts and templates, which only a report written needs
+    from gate_runner.report import github, gitlab, html, json_report, junit, markdown, sarif, text
+
+    return {
+        "text": text.render,
+        "json": json_report.render,
+        "junit": junit.render,
+        "sarif": sarif.render,
+        "gitlab": gitlab.render,
+        "github": github.render,
+        "markdown": markdown.render,
+        "html": html.render,
+    }

@@ -10,7 +10,7 @@ from report.fixtures import budget_spent, hard_fail, passing, soft_warn
 from support import validate_verdict
 
 from gate_runner.monorepo import PolicyRun, campaign_prefixes, merge_verdicts
-from gate_runner.report import REPORTERS
+from gate_runner.report.registry import REPORTERS
 from gate_runner.verdict import Verdict
 from gate_runner.verdict_json import verdict_from_dict
 

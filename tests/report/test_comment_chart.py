@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from support import REPO, Done, clean_env, run_gate
 
-from gate_runner.report import REPORTERS
 from gate_runner.report.markdown import COMMENT_LIMIT
+from gate_runner.report.registry import REPORTERS
 from gate_runner.verdict import Verdict
 from gate_runner.verdict_json import verdict_from_dict
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from gate_runner.report import REPORTERS
+from gate_runner.report.registry import REPORTERS
 from gate_runner.verdict_json import verdict_from_dict
 
 from .fixtures import FIXTURES

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from gate_runner.channel import Channel
-from gate_runner.report import REPORTERS, ReportSpec, write_reports
 from gate_runner.report.chart import chart_block
 from gate_runner.report.markdown import MARKER
+from gate_runner.report.output import ReportSpec, write_reports
+from gate_runner.report.registry import REPORTERS
 from gate_runner.secrets import Secrets
 from gate_runner.verdict import Verdict
 from gate_runner.verdict_json import verdict_from_dict

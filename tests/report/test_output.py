@@ -10,7 +10,8 @@ import pytest
 
 from gate_runner.channel import Channel
 from gate_runner.errors import UsageError
-from gate_runner.report import REPORTERS, ReportSpec, parse_report_spec, write_reports
+from gate_runner.report.output import ReportSpec, parse_report_spec, write_reports
+from gate_runner.report.registry import REPORTERS
 from gate_runner.secrets import Secrets
 
 from .fixtures import hard_fail, passing

@@ -11,7 +11,8 @@ import pytest
 from support import clean_env, run_gate
 
 from gate_runner.channel import Channel
-from gate_runner.report import REPORTERS, ReportSpec, write_reports
+from gate_runner.report.output import ReportSpec, write_reports
+from gate_runner.report.registry import REPORTERS
 from gate_runner.secrets import Secrets
 
 from .fixtures import hard_fail

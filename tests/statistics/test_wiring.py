@@ -12,7 +12,7 @@ import pytest
 from gate_runner.config import load_policy
 from gate_runner.enforce import blocks, decide_gate
 from gate_runner.errors import PolicyError
-from gate_runner.report import REPORTERS
+from gate_runner.report.registry import REPORTERS
 from gate_runner.statistics import RunPlan
 from gate_runner.verdict import Verdict
 from gate_runner.verdict_json import verdict_from_dict

@@ -41,7 +41,7 @@ from gate_runner.policy import (
     Threshold,
     Waiver,
 )
-from gate_runner.report import REPORTERS
+from gate_runner.report.registry import REPORTERS
 from gate_runner.runner import GateOptions, evaluate_payloads
 from gate_runner.thresholds import THRESHOLDS as THRESHOLD_TABLE
 from gate_runner.verdict import OUTCOMES, CIContext

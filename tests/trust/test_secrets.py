@@ -28,7 +28,7 @@ from support import WAIT_S, clean_env, run_gate, start_gate, validate_verdict
 from gate_runner.api import SepuruxClient
 from gate_runner.config import load_policy
 from gate_runner.errors import GateRunnerError
-from gate_runner.report import REPORTERS
+from gate_runner.report.registry import REPORTERS
 from gate_runner.sandbox import Sandbox, load_scenario
 
 from .fake_api import Script, done_payload, fake_api
