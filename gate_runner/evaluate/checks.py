@@ -18,28 +18,31 @@ def location(origin: Origin | None) -> Location | None:
 
 
 def decision_check(campaign: Campaign, payload: dict[str, Any]) -> Check:
+    # Built once, not built and replaced: replay judges a million of these (issue 22).
     decision = payload.get("decision")
-    base = Check(
+    if decision in ("pass", "fail"):
+        status, message = decision, f"Sepurux decision: {decision}"
+    elif decision is None:
+        status, message = "error", "the payload has no `decision`"
+    else:
+        status, message = "error", f"`decision` is {decision!r}, not pass or fail"
+    return Check(
         id="decision",
         kind="decision",
         name="decision",
-        status="error",
+        status=status,
         level="error",
-        message="",
+        message=message,
         expected="pass",
         actual=decision,
         location=location(campaign.origin),
     )
-    if decision in ("pass", "fail"):
-        return replace(base, status=decision, message=f"Sepurux decision: {decision}")
-    if decision is None:
-        return replace(base, message="the payload has no `decision`")
-    return replace(base, message=f"`decision` is {decision!r}, not pass or fail")
 
 
 def threshold_check(
     threshold: Threshold, payload: dict[str, Any], baseline: dict[str, Any] | None = None
 ) -> Check:
+    kind = THRESHOLDS.get(threshold.key)
     base = Check(
         id=f"threshold:{threshold.key}",
         kind="threshold",
@@ -47,13 +50,11 @@ def threshold_check(
         status="error",
         level="error",
         message="",
-        expected=None,
+        expected=None if kind is None else kind.expected(threshold.value),
         location=location(threshold.origin),
     )
-    kind = THRESHOLDS.get(threshold.key)
     if kind is None:  # the schema admits only the table's keys; a hand-built policy might not
         return replace(base, message=f"unknown threshold {threshold.key!r}")
-    base = replace(base, expected=kind.expected(threshold.value))
     try:
         metric = metrics.read(kind, payload)
         if kind.baseline:  # max_regression: the change from the --baseline verdict's metric

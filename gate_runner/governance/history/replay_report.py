@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from gate_runner import indented_json
 from gate_runner.governance.history.replay import ReplayReport, Totals
 from gate_runner.governance.history.replay_judge import CheckFlip, Replayed
 from gate_runner.safe_text import markdown, terminal
@@ -70,7 +71,8 @@ def to_data(report: ReplayReport) -> dict[str, Any]:
 
 
 def render_json(report: ReplayReport) -> str:
-    return json.dumps(to_data(report), indent=2, ensure_ascii=False) + "\n"
+    # indented_json: json.dumps(indent=2)'s bytes; an organisation's replay writes ~6 KB a verdict
+    return indented_json.dumps(to_data(report)) + "\n"
 
 
 def render_text(report: ReplayReport) -> str:
