@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -175,9 +176,12 @@ def main() -> int:
             report = json.loads(out)
             if report["verdicts"] != min(last, rows):
                 raise SystemExit(f"replay judged {report['verdicts']} verdicts, not {last}")
+            # The largest process so far (replay's own, its workers are smaller), in MiB.
+            peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
             measured.append(
                 [f"replay --store --last {last:,}", f"{seconds:.1f} s "
                  f"({report['verdicts']:,} judged, {report['blocked']:,} blocked; "
+                 f"{len(out) / 2**20:,.0f} MiB of JSON; peak memory {peak:,.0f} MiB; "
                  f"load average {os.getloadavg()[0]:.1f} after)"]
             )  # fmt: skip
         print(machine())
