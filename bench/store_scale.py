@@ -129,8 +129,10 @@ def footprint(spec: str) -> tuple[int, int, int]:
     return int(rows), int(repositories), int(size)
 
 
-def timed(args: list[str], cwd: Path) -> tuple[float, str]:
-    """Wall seconds of one whole gate-runner process, and its stdout; it must exit 0."""
+def timed(args: list[str], cwd: Path) -> tuple[float, float, str]:
+    """Wall and CPU seconds (its workers' too) of one whole gate-runner process, and its
+    stdout; it must exit 0. The CPU follows the machine's load far less than the wall time."""
+    before = _children_cpu()
     started = time.monotonic()
     done = subprocess.run(
         [GATE_RUNNER, *args], cwd=cwd, env=clean_env(), capture_output=True, text=True, check=False
@@ -140,7 +142,12 @@ def timed(args: list[str], cwd: Path) -> tuple[float, str]:
         raise SystemExit(
             f"gate-runner {' '.join(args[:3])}…: exit {done.returncode}: {done.stderr}"
         )
-    return elapsed, done.stdout
+    return elapsed, _children_cpu() - before, done.stdout
+
+
+def _children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def main() -> int:
@@ -172,14 +179,14 @@ def main() -> int:
         # A few, then the target: a store-size-independent read shows the limit is in the query.
         measured = []
         for last in sorted({100, args.last}):
-            seconds, out = timed([*replay, "--last", str(last)], scratch)
+            seconds, cpu, out = timed([*replay, "--last", str(last)], scratch)
             report = json.loads(out)
             if report["verdicts"] != min(last, rows):
                 raise SystemExit(f"replay judged {report['verdicts']} verdicts, not {last}")
             # The largest process so far (replay's own, its workers are smaller), in MiB.
             peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
             measured.append(
-                [f"replay --store --last {last:,}", f"{seconds:.1f} s "
+                [f"replay --store --last {last:,}", f"{seconds:.1f} s, CPU {cpu:.1f} s "
                  f"({report['verdicts']:,} judged, {report['blocked']:,} blocked; "
                  f"{len(out) / 2**20:,.0f} MiB of JSON; peak memory {peak:,.0f} MiB; "
                  f"load average {os.getloadavg()[0]:.1f} after)"]

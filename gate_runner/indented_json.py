@@ -16,7 +16,8 @@ from typing import Any
 
 
 def dumps(value: Any) -> str:
-    """json.dumps(value, indent=2, ensure_ascii=False)."""
+    """json.dumps(value, indent=2, ensure_ascii=False); a map() is written as the list it
+    gives, each item encoded as it is made (a report of many items need not hold them all)."""
     return _encode(value, "\n")
 
 
@@ -32,11 +33,14 @@ def _encode(value: Any, pad: str) -> str:
             return _fallback(value, pad)
         items = [encode_basestring(k) + ": " + _encode(v, inner) for k, v in value.items()]
         return "{" + inner + ("," + inner).join(items) + pad + "}"
-    if kind is list or kind is tuple:
+    if kind is list or kind is tuple or kind is map:
         if not value:
             return "[]"
         inner = pad + "  "
-        return "[" + inner + ("," + inner).join([_encode(v, inner) for v in value]) + pad + "]"
+        items = [_encode(v, inner) for v in value]
+        if not items:  # an empty map(): known empty only once read
+            return "[]"
+        return "[" + inner + ("," + inner).join(items) + pad + "]"
     if value is None:
         return "null"
     if value is True:

@@ -56,3 +56,9 @@ def test_what_json_cannot_write_it_refuses_alike() -> None:
             json.dumps(value, indent=2, ensure_ascii=False)
         with pytest.raises(TypeError):
             indented_json.dumps(value)
+
+
+def test_a_map_is_written_as_the_list_it_gives() -> None:
+    made = {"items": map(lambda n: {"n": n}, range(3)), "none": map(str, [])}
+    expected = {"items": [{"n": 0}, {"n": 1}, {"n": 2}], "none": []}
+    assert indented_json.dumps(made) == json.dumps(expected, indent=2, ensure_ascii=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from gate_runner import indented_json
@@ -45,6 +46,10 @@ def replaces_line(report: ReplayReport) -> str | None:
 
 
 def to_data(report: ReplayReport) -> dict[str, Any]:
+    return _data(report, [_item(r) for r in report.changed()])
+
+
+def _data(report: ReplayReport, changed: Iterable[dict[str, Any]]) -> dict[str, Any]:
     totals = report.totals
     alone = Totals.of(report.alone)
     return {
@@ -60,7 +65,7 @@ def to_data(report: ReplayReport) -> dict[str, Any]:
             {"from": before, "to": after, "campaigns": count}
             for (before, after), count in report.flip_counts().items()
         ],
-        "changed": [_item(r) for r in report.changed()],
+        "changed": changed,
         "repositories": [
             {"repository": name, **_totals(t), "flips": flips}
             for name, (t, flips) in report.repositories().items()
@@ -71,8 +76,9 @@ def to_data(report: ReplayReport) -> dict[str, Any]:
 
 
 def render_json(report: ReplayReport) -> str:
-    # indented_json: json.dumps(indent=2)'s bytes; an organisation's replay writes ~6 KB a verdict
-    return indented_json.dumps(to_data(report)) + "\n"
+    # indented_json: json.dumps(indent=2)'s bytes in half the time; each changed verdict's
+    # entry is built as it is written (100,000 of them as dicts at once would be gigabytes).
+    return indented_json.dumps(_data(report, map(_item, report.changed()))) + "\n"
 
 
 def render_text(report: ReplayReport) -> str:
