@@ -16,7 +16,7 @@ from gate_runner.config import load_policy
 from gate_runner.governance.history import replay as module
 from gate_runner.governance.history.replay import SavedVerdict
 from gate_runner.governance.history.replay_judge import Candidate, Judge
-from gate_runner.governance.history.replay_report import to_data
+from gate_runner.governance.history.replay_report import render_json, to_data
 from gate_runner.runner import GateOptions, evaluate_payloads
 from gate_runner.verdict import CIContext
 
@@ -118,3 +118,6 @@ def test_replay_reads_the_verdicts_as_it_judges_them(
     assert max(ahead) <= 2 * chunk + (module.IN_FLIGHT * workers + 1) * chunk
     serial = module.replay(candidate, read(), today=TODAY, workers=1)
     assert to_data(report) == to_data(serial)
+    # The JSON written entry by entry is json.dumps's, byte for byte.
+    written = json.dumps(to_data(report), indent=2, ensure_ascii=False) + "\n"
+    assert render_json(report) == written
