@@ -25,7 +25,7 @@ Basis = Literal["rebuilt", "own", "candidate"]
 SERVICE_ERROR_KINDS: tuple[str, ...] = get_args(ServiceErrorKind)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CheckFlip:
     """One check whose status changed: (status, value, bar) before and after."""
 
@@ -34,7 +34,7 @@ class CheckFlip:
     after: tuple[str, Any, Any] | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CampaignFlip:
     key: str
     before: str
@@ -44,7 +44,7 @@ class CampaignFlip:
     checks: tuple[CheckFlip, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)  # 100,000 of them in a replay's parent
+@dataclass(frozen=True)
 class Replayed:
     source: str
     repository: str | None
