@@ -121,3 +121,39 @@ def test_replay_reads_the_verdicts_as_it_judges_them(
     # The JSON written entry by entry is json.dumps's, byte for byte.
     written = json.dumps(to_data(report), indent=2, ensure_ascii=False) + "\n"
     assert render_json(report) == written
+
+
+def test_record_is_not_kept_waiting_by_a_replay_of_a_sqlite_store(
+    organisation: tuple[Candidate, list[dict[str, Any]]],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """A SQLite transaction holds the write lock: the rows are read before they are judged."""
+    from gate_runner.governance.history import database
+    from gate_runner.governance.history.database_store import open_database
+    from gate_runner.governance.history.replay_sources import from_store
+
+    candidate, verdicts = organisation
+    env = {"GATE_RUNNER_DEFAULT_BRANCH": "main"}
+    spec = f"sqlite:{tmp_path / 'verdicts.db'}"
+    store = open_database(spec, env=env, cwd=tmp_path, every_repository=True)
+    for index, data in enumerate(verdicts[:4]):
+        store.put(f"{index:040x}", json.dumps(data))
+    monkeypatch.setattr(database, "SQLITE_BUSY_S", 2.0)  # a record waits this long at most
+    monkeypatch.setattr(module, "PARALLEL_FROM", 1)  # judged from the first row read
+    monkeypatch.setattr(module, "CHUNK", 1)
+    late = {**verdicts[4], "ci": {**verdicts[4]["ci"], "commit": "f" * 40}}
+    recorded: list[str] = []
+    real = module._saved
+
+    def recording(judge: Judge, saved: SavedVerdict) -> object:
+        if not recorded:  # a CI job records while the replay judges its first verdict
+            writer = open_database(spec, env=env, cwd=tmp_path, every_repository=True)
+            recorded.append(writer.put("f" * 40, json.dumps(late)))
+        return real(judge, saved)
+
+    monkeypatch.setattr(module, "_saved", recording)
+    report = module.replay(candidate, from_store(store, last=4), today=TODAY, workers=1)
+    assert len(report.replayed) == 4
+    assert len(recorded) == 1
+    assert len(list(store.entries())) == 5
