@@ -56,19 +56,30 @@ def verdicts(count: int, scratch: Path) -> Iterator[tuple[str, str]]:
 
 
 @contextmanager
-def postgres_database(base: str) -> Iterator[str]:
+def postgres_database(base: str, *, keep: bool = False) -> Iterator[str]:
+    """A new database on `base`'s server, dropped afterwards unless `keep`."""
     import psycopg
     from psycopg import sql
-    from sqlalchemy.engine import make_url
 
     name = f"gate_runner_bench_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(base, autocommit=True) as c:
         c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
+        yield database_url(base, name)
     finally:
-        with psycopg.connect(base, autocommit=True) as c:
-            c.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+        if keep:
+            print(f"kept the database {name} (measure it again with --database {name})",
+                  file=sys.stderr)  # fmt: skip
+        else:
+            with psycopg.connect(base, autocommit=True) as c:
+                c.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def database_url(base: str, name: str) -> str:
+    """`base` (a server URL) naming the database `name` instead."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(base).set(database=name).render_as_string(hide_password=False)
 
 
 def footprint(spec: str, items: list[tuple[str, str]], scratch: Path) -> float:

@@ -8,9 +8,12 @@ user runs it: `gate-runner replay --store URL --policy P --last L --format json`
 under 60 s over the last 100,000 of 1,000,000).
 
 PostgreSQL: --postgres URL (a role that may create databases; password in PGPASSWORD), or
-GATE_RUNNER_TEST_POSTGRES as .ci/run sets it. The database is dropped afterwards unless --keep.
+GATE_RUNNER_TEST_POSTGRES as .ci/run sets it. The database is dropped afterwards unless --keep
+(its name is printed). --database NAME measures a database on that server already filled
+(by an earlier --keep): nothing is filled, written or dropped, only the replays are timed.
 
-Run: .venv/bin/python bench/store_scale.py [--verdicts 1000000] [--last 100000]
+Run: .venv/bin/python bench/store_scale.py [--verdicts 1000000] [--last 100000] [--keep]
+     .venv/bin/python bench/store_scale.py --database scale1m [--last 100000]
 """
 
 from __future__ import annotations
@@ -18,15 +21,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
 
 from _common import GATE_RUNNER, clean_env, machine, table
-from store import postgres_database
+from store import database_url, postgres_database
 
 from gate_runner.config import load_policy
 from gate_runner.governance.history.database import campaigns, checks, runs
@@ -109,21 +114,25 @@ def fill(spec: str, text: str, count: int, repositories: int, scratch: Path) -> 
     return time.monotonic() - started
 
 
-def footprint(spec: str) -> tuple[int, int]:
-    """(verdicts, bytes of the store's tables with their indexes and TOAST)."""
+def footprint(spec: str) -> tuple[int, int, int]:
+    """(verdicts, repositories, bytes of the store's tables with their indexes and TOAST)."""
     import psycopg
 
     with psycopg.connect(spec, autocommit=True) as c:
-        (rows,) = c.execute("SELECT count(*) FROM verdicts").fetchone() or (0,)
+        rows, repositories = c.execute(
+            "SELECT count(*), count(DISTINCT repository) FROM verdicts"
+        ).fetchone() or (0, 0)
         (size,) = c.execute(
             "SELECT sum(pg_total_relation_size(t)) FROM unnest(ARRAY['verdicts', "
             "'campaigns', 'runs', 'checks', 'schema_version']::regclass[]) AS t"
         ).fetchone() or (0,)
-    return int(rows), int(size)
+    return int(rows), int(repositories), int(size)
 
 
-def timed(args: list[str], cwd: Path) -> tuple[float, str]:
-    """Wall seconds of one whole gate-runner process, and its stdout; it must exit 0."""
+def timed(args: list[str], cwd: Path) -> tuple[float, float, str]:
+    """Wall and CPU seconds (its workers' too) of one whole gate-runner process, and its
+    stdout; it must exit 0. The CPU follows the machine's load far less than the wall time."""
+    before = _children_cpu()
     started = time.monotonic()
     done = subprocess.run(
         [GATE_RUNNER, *args], cwd=cwd, env=clean_env(), capture_output=True, text=True, check=False
@@ -133,7 +142,12 @@ def timed(args: list[str], cwd: Path) -> tuple[float, str]:
         raise SystemExit(
             f"gate-runner {' '.join(args[:3])}…: exit {done.returncode}: {done.stderr}"
         )
-    return elapsed, done.stdout
+    return elapsed, _children_cpu() - before, done.stdout
+
+
+def _children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def main() -> int:
@@ -143,14 +157,21 @@ def main() -> int:
     parser.add_argument("--campaigns", type=int, default=10)
     parser.add_argument("--last", type=int, default=100_000)
     parser.add_argument("--postgres", default=os.environ.get("GATE_RUNNER_TEST_POSTGRES"))
+    parser.add_argument("--database", help="measure this filled database: no fill, no drop")
+    parser.add_argument("--keep", action="store_true", help="keep the filled database")
     args = parser.parse_args()
     if not args.postgres:
         raise SystemExit("--postgres URL (or GATE_RUNNER_TEST_POSTGRES) names the server")
-    with tempfile.TemporaryDirectory() as scratch_name, postgres_database(args.postgres) as spec:
+    with tempfile.TemporaryDirectory() as scratch_name, ExitStack() as stack:
         scratch = Path(scratch_name)
-        text = template(args.campaigns, scratch)
-        filled = fill(spec, text, args.verdicts, args.repositories, scratch)
-        rows, size = footprint(spec)
+        if args.database:
+            spec, filled = database_url(args.postgres, args.database), "not filled here"
+        else:
+            spec = stack.enter_context(postgres_database(args.postgres, keep=args.keep))
+            text = template(args.campaigns, scratch)
+            seconds = fill(spec, text, args.verdicts, args.repositories, scratch)
+            filled = f"{seconds:.0f} s"
+        rows, repositories, size = footprint(spec)
         candidate = scratch / "candidate" / "sepurux.yml"
         candidate.parent.mkdir()
         candidate.write_text(policy_text(args.campaigns, 0.95), encoding="utf-8")
@@ -158,22 +179,26 @@ def main() -> int:
         # A few, then the target: a store-size-independent read shows the limit is in the query.
         measured = []
         for last in sorted({100, args.last}):
-            seconds, out = timed([*replay, "--last", str(last)], scratch)
+            seconds, cpu, out = timed([*replay, "--last", str(last)], scratch)
             report = json.loads(out)
             if report["verdicts"] != min(last, rows):
                 raise SystemExit(f"replay judged {report['verdicts']} verdicts, not {last}")
+            # The largest process so far (replay's own, its workers are smaller), in MiB.
+            peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
             measured.append(
-                [f"replay --store --last {last:,}", f"{seconds:.1f} s "
-                 f"({report['verdicts']:,} judged, {report['blocked']:,} blocked)"]
+                [f"replay --store --last {last:,}", f"{seconds:.1f} s, CPU {cpu:.1f} s "
+                 f"({report['verdicts']:,} judged, {report['blocked']:,} blocked; "
+                 f"{len(out) / 2**20:,.0f} MiB of JSON; peak memory {peak:,.0f} MiB; "
+                 f"load average {os.getloadavg()[0]:.1f} after)"]
             )  # fmt: skip
         print(machine())
         print(
             table(
                 ["measure", "value"],
                 [
-                    ["verdicts in PostgreSQL", f"{rows:,} ({args.repositories} repositories, "
+                    ["verdicts in PostgreSQL", f"{rows:,} ({repositories} repositories, "
                      f"{args.campaigns} campaigns each)"],
-                    ["fill (server-side copy)", f"{filled:.0f} s"],
+                    ["fill (server-side copy)", filled],
                     ["footprint per verdict", f"{size / rows / 1024:.1f} KiB"],
                     *measured,
                 ],

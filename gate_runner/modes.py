@@ -145,6 +145,8 @@ def strictest_bar(checks: Sequence[Check]) -> Check:
     tightened, each check carrying its mode): the stricter outcome wins (a failure at the
     higher mode; the rule's own on a tie), and the result lists every bar it was judged by."""
     own = checks[0]
+    if len(checks) == 1 and not own.bars:
+        return own  # one bar, already without a list of bars: nothing to choose or to list
     failing = [c for c in checks if c.status in ("fail", "error", "inconclusive")]
     winner = max(failing, key=lambda c: MODE_RANK[c.mode or "observe"]) if failing else own
     if winner is not own:

@@ -99,7 +99,10 @@ def loads(text: str | bytes) -> Any:
             text = text.decode("utf-8")
             needs_cleaning = "\\u" in text
         else:
-            needs_cleaning = "\\u" in text or _LONE_SURROGATE.search(text) is not None
+            # isascii() is a C scan that rules surrogates out; the search is ~10x slower.
+            needs_cleaning = "\\u" in text or (
+                not text.isascii() and _LONE_SURROGATE.search(text) is not None
+            )
         value = json.loads(
             text,
             parse_int=_parse_int,

@@ -22,6 +22,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "gate_runner.errors",
             "gate_runner.files",
             "gate_runner.untrusted_json",
+            "gate_runner.indented_json",
             "gate_runner.safe_text",
             "gate_runner.provenance",
             "gate_runner.loopback",

@@ -190,6 +190,7 @@ def replay(
     """Re-judge saved verdicts under a candidate policy: which merges would it have blocked?"""
 
     def work() -> int:
+        import gc
         from itertools import chain
 
         # late: replay's process pool (multiprocessing, ~50 ms) loads only for replay
@@ -219,13 +220,19 @@ def replay(
             if store
             else (),
         )
-        report = rejudge(candidate, saved, today=judged_on, last=last)
         render = {
             ReplayFormat.text: replay_report.render_text,
             ReplayFormat.json: replay_report.render_json,
             ReplayFormat.markdown: replay_report.render_markdown,
         }[format]
-        output.current().out(render(report))
+        # Parsed verdicts, results and the report are trees: the cyclic collector would walk
+        # the millions of them again and again and free nothing (issue 22: a fifth of the time).
+        gc.disable()
+        try:
+            text = render(rejudge(candidate, saved, today=judged_on, last=last))
+        finally:
+            gc.enable()
+        output.current().out(text)
         return ExitCode.OK
 
     return work()

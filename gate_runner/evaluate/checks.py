@@ -10,7 +10,7 @@ from gate_runner.evaluate import metrics
 from gate_runner.expressions import compile_expression
 from gate_runner.policy import Assertion, Campaign, Origin, Threshold
 from gate_runner.thresholds import THRESHOLDS, ThresholdKind
-from gate_runner.verdict import Check, Location
+from gate_runner.verdict import Check, CheckStatus, Location
 
 
 def location(origin: Origin | None) -> Location | None:
@@ -18,48 +18,56 @@ def location(origin: Origin | None) -> Location | None:
 
 
 def decision_check(campaign: Campaign, payload: dict[str, Any]) -> Check:
+    # Built once, not built and replaced: replay judges a million of these (issue 22).
     decision = payload.get("decision")
-    base = Check(
+    if decision in ("pass", "fail"):
+        status, message = decision, f"Sepurux decision: {decision}"
+    elif decision is None:
+        status, message = "error", "the payload has no `decision`"
+    else:
+        status, message = "error", f"`decision` is {decision!r}, not pass or fail"
+    return Check(
         id="decision",
         kind="decision",
         name="decision",
-        status="error",
+        status=status,
         level="error",
-        message="",
+        message=message,
         expected="pass",
         actual=decision,
         location=location(campaign.origin),
     )
-    if decision in ("pass", "fail"):
-        return replace(base, status=decision, message=f"Sepurux decision: {decision}")
-    if decision is None:
-        return replace(base, message="the payload has no `decision`")
-    return replace(base, message=f"`decision` is {decision!r}, not pass or fail")
 
 
 def threshold_check(
     threshold: Threshold, payload: dict[str, Any], baseline: dict[str, Any] | None = None
 ) -> Check:
-    base = Check(
-        id=f"threshold:{threshold.key}",
-        kind="threshold",
-        name=threshold.key,
-        status="error",
-        level="error",
-        message="",
-        expected=None,
-        location=location(threshold.origin),
-    )
     kind = THRESHOLDS.get(threshold.key)
+    expected = None if kind is None else kind.expected(threshold.value)
+    where = location(threshold.origin)
+
+    def made(status: CheckStatus, message: str, actual: Any = None) -> Check:
+        # Each outcome built once, not built and replaced: replay judges a million (issue 22).
+        return Check(
+            id=f"threshold:{threshold.key}",
+            kind="threshold",
+            name=threshold.key,
+            status=status,
+            level="error",
+            message=message,
+            expected=expected,
+            actual=actual,
+            location=where,
+        )
+
     if kind is None:  # the schema admits only the table's keys; a hand-built policy might not
-        return replace(base, message=f"unknown threshold {threshold.key!r}")
-    base = replace(base, expected=kind.expected(threshold.value))
+        return made("error", f"unknown threshold {threshold.key!r}")
     try:
         metric = metrics.read(kind, payload)
         if kind.baseline:  # max_regression: the change from the --baseline verdict's metric
-            return _change(base, kind, threshold.value, metric.value, baseline)
+            return _change(made("error", ""), kind, threshold.value, metric.value, baseline)
     except metrics.MetricError as error:
-        return replace(base, message=str(error))
+        return made("error", str(error))
     limit = threshold.value
     actual: Any
     if kind.direction == "all":
@@ -75,7 +83,7 @@ def threshold_check(
         )
         if metric.note:
             message += f" ({metric.note})"
-    return replace(base, status="pass" if passed else "fail", message=message, actual=actual)
+    return made("pass" if passed else "fail", message, actual)
 
 
 def _change(

@@ -99,7 +99,13 @@ class Judge:
 
     def __init__(self, candidate: Candidate, today: date) -> None:
         self.candidate, self.today = candidate, today
+        # The caches of a replay: an organisation's verdicts share few policies (issue 22). A
+        # Judge holds one candidate (its bytes, --replaces, env, cache_dir) and one day, so
+        # the recorded files (kind, source, pin and text each) and the file the candidate
+        # replaces are everything a rebuilt policy depends on, and the sources all `_target`
+        # reads: an equal key can only mean an equal answer.
         self.built: dict[tuple[object, ...], Policy | tuple[FloorBreach, ...] | str] = {}
+        self.targets: dict[tuple[str, ...], str | None] = {}
 
     def verdict(self, source: str, data: dict[str, Any]) -> Replayed | str:
         """The verdict judged again, or "source: why" when its policy cannot be rebuilt."""
@@ -155,7 +161,12 @@ class Judge:
 
     def _target(self, files: Sequence[RecordedFile]) -> str | None:
         """The recorded file the candidate replaces, if this policy has it."""
-        sources = [f.source for f in files]
+        sources = tuple(f.source for f in files)
+        if sources not in self.targets:
+            self.targets[sources] = self._replaced_source(sources)
+        return self.targets[sources]
+
+    def _replaced_source(self, sources: tuple[str, ...]) -> str | None:
         wanted = self.candidate.replaces
         if wanted is not None:
             wanted = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from gate_runner import indented_json
 from gate_runner.governance.history.replay import ReplayReport, Totals
 from gate_runner.governance.history.replay_judge import CheckFlip, Replayed
 from gate_runner.safe_text import markdown, terminal
@@ -46,7 +47,10 @@ def replaces_line(report: ReplayReport) -> str | None:
     return line
 
 
-def to_data(report: ReplayReport) -> dict[str, Any]:
+def to_data(report: ReplayReport, *, lazy: bool = False) -> dict[str, Any]:
+    """The report's data; `lazy`: its changed verdicts as a map() that builds each entry as
+    indented_json writes it (100,000 of them as dicts at once would be gigabytes)."""
+    changed = map(_item, report.changed())
     totals = report.totals
     alone = Totals.of(report.alone)
     return {
@@ -63,7 +67,7 @@ def to_data(report: ReplayReport) -> dict[str, Any]:
             {"from": before, "to": after, "campaigns": count}
             for (before, after), count in report.flip_counts().items()
         ],
-        "changed": [_item(r) for r in report.changed()],
+        "changed": changed if lazy else list(changed),
         "repositories": [
             {"repository": name, **_totals(t), "flips": flips, "invalid": t.invalid}
             for name, (t, flips) in report.repositories().items()
@@ -74,7 +78,9 @@ def to_data(report: ReplayReport) -> dict[str, Any]:
 
 
 def render_json(report: ReplayReport) -> str:
-    return json.dumps(to_data(report), indent=2, ensure_ascii=False) + "\n"
+    # indented_json: json.dumps(indent=2)'s bytes in half the time (an organisation's replay
+    # writes ~6 KB a verdict).
+    return indented_json.dumps(to_data(report, lazy=True)) + "\n"
 
 
 def render_text(report: ReplayReport) -> str:

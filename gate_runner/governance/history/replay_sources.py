@@ -35,11 +35,12 @@ def from_store(store: VerdictStore, last: int | None = None) -> Iterator[SavedVe
     # Replay keeps the newest `last` of what it reads anyway: a directory or git notes has no
     # index by time, so it is read whole; a database reads only those rows.
     rows = store.newest(last) if last is not None and isinstance(store, Newest) else store.entries()
+    name = store.name  # a database store's parses its URL: once, not once a row
     for commit, text in rows:
         if isinstance(text, str):
-            yield SavedVerdict(f"{store.name}:{commit}", text=text)
+            yield SavedVerdict(f"{name}:{commit}", text=text)
         else:  # replay lists it under "skipped" with the reason
-            yield SavedVerdict(f"{store.name}:{commit}", problem=str(text))
+            yield SavedVerdict(f"{name}:{commit}", problem=str(text))
 
 
 def _read(path: Path) -> SavedVerdict:
