@@ -12,7 +12,7 @@ from gate_runner import channel as output
 from gate_runner.cli.common import AS_OF_HELP, as_of
 from gate_runner.cli.governance_commands import DEBUG, STORE_HELP
 from gate_runner.errors import ExitCode, UsageError
-from gate_runner.governance.history.store import GIT_NOTES, open_store
+from gate_runner.governance.history.store import DATABASE_PREFIXES, GIT_NOTES, open_store
 from gate_runner.report import parse_report_spec
 
 
@@ -69,8 +69,14 @@ def history(
         )
         # A database store: every repository the role may read (--repo narrows it).
         opened = open_store(store, every_repository=True)
-        entries = ((f"{opened.name}:{name}", text) for name, text in opened.entries())
-        found = trends.compute_history(entries, query)
+        if store.startswith(DATABASE_PREFIXES):
+            # late: a database answers from its history rows, filtered and counted in SQL
+            from gate_runner.governance.history.trends_sql import database_history
+
+            found = database_history(opened, query)
+        else:
+            entries = ((f"{opened.name}:{name}", text) for name, text in opened.entries())
+            found = trends.compute_history(entries, query)
         render = {
             HistoryFormat.text: trends_report.history_text,
             HistoryFormat.json: trends_report.history_json,

@@ -107,7 +107,7 @@ NO_PARTS: DispersionParts = (0.0, 0, 0.0, 0.0, 0, 0.0)
 
 
 def dispersion_parts(counts: Sequence[tuple[int, int]]) -> DispersionParts:
-    """One commit's runs' share of `pooled_dispersion` (nothing under two runs or one trial each)."""
+    """One commit's share of `pooled_dispersion` (none under two runs or one trial a run)."""
     runs = len(counts)
     trials = sum(n for _, n in counts)
     if runs < 2 or trials <= runs:

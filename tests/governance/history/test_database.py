@@ -144,7 +144,7 @@ def test_a_version_1_database_is_migrated_to_reuse_records_keeping_its_verdicts(
     # The old schema holds a verdict; the new gate-runner opens it and migrates on first use.
     done = run(tmp_path, "record", "v.json", "--store", store_spec)
     assert done.code == 0, done.stderr
-    assert query(store_spec, "SELECT version FROM schema_version") == [(2,)]
+    assert query(store_spec, "SELECT version FROM schema_version") == [(SCHEMA_VERSION,)]
     assert query(store_spec, "SELECT count(*) FROM reuse_records") == [(0,)]
     assert query(store_spec, "SELECT commit_sha FROM verdicts") == [("a" * 40,)]
 

@@ -1,0 +1,340 @@
+"""`history` over a database store: the window as WHERE clauses, a large roll-up counted in SQL.
+
+The rules stay in governance/history/trends.py: this module only fetches what they decide
+from. With --repo, or a window of at most trends.POINTS_LIMIT points, it reads the window's
+history rows (never a verdict's JSON) and trends.history_of decides as for a directory. A
+larger roll-up is counted by the database (trends.Tally per repository and campaign) and each
+repository's newest verdict is read for its latest values, waivers and baseline.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, func, select, true
+from sqlalchemy.engine import Connection
+
+from gate_runner.governance.history.database import (
+    history_points,
+    history_tools,
+    history_verdicts,
+    history_waivers,
+    transaction,
+    verdicts,
+)
+from gate_runner.governance.history.database_store import DatabaseStore
+from gate_runner.governance.history.store import VerdictStore
+from gate_runner.governance.history.trends import (
+    POINTS_LIMIT,
+    UNKNOWN_REPOSITORY,
+    History,
+    HistoryQuery,
+    RepositoryHistory,
+    Tally,
+    baseline_age,
+    campaign_history,
+    history_of,
+    waiver_states,
+    wanted,
+)
+from gate_runner.governance.history.trends_filed import Filed, Point, Waived, filed, parse_stored
+from gate_runner.statistics.robust import sum_parts
+
+hv, hp, ht, hw = history_verdicts, history_points, history_tools, history_waivers
+_by_repository: Any = func.coalesce(hv.c.ci_repository, UNKNOWN_REPOSITORY)
+
+
+def database_history(store: VerdictStore, query: HistoryQuery) -> History:
+    """The history of `store`'s verdicts under `query`, as trends.compute_history gives it."""
+    if not isinstance(store, DatabaseStore):
+        raise TypeError(f"{store.name}: not a database store")  # open_store's contract
+    unread: list[tuple[Any, str]] = []
+    fallback: list[tuple[Any, Filed]] = []
+    for place, key, text in store.unfiled(query.repo):
+        verdict = parse_stored(text)
+        if isinstance(verdict, str):
+            unread.append((place, f"{store.name}:{key}: {verdict}"))
+        elif wanted(found := filed(verdict), query):
+            fallback.append((place, found))
+    with transaction(store.engine, f"{store.name}: reading the history") as connection:
+        unread += _skipped(connection, store.name, query)
+        skipped = tuple(name for _, name in sorted(unread, key=lambda s: s[0]))
+        window = _window(query)
+        counted = select(func.count()).select_from(hp.join(hv, _of(hp))).where(window)
+        points = connection.execute(counted.where(_campaign(hp, query))).scalar_one()
+        if query.repo is not None or fallback or points <= POINTS_LIMIT:
+            # Rows without history rows are merged in the store's order: rare (written by
+            # hand), so they take the exact path rather than a second way of counting.
+            rows = _filed(connection, window, query) + fallback
+            return history_of([f for _, f in sorted(rows, key=lambda r: r[0])], query, skipped)
+        return History(query, _rolled_up(connection, window, query), skipped)
+
+
+def _of(table: Any) -> ColumnElement[bool]:
+    joined: ColumnElement[bool] = table.c.verdict_id == hv.c.verdict_id
+    return joined
+
+
+def _window(query: HistoryQuery) -> ColumnElement[bool]:
+    """trends.wanted as a WHERE clause on history_verdicts (the same columns it reads)."""
+    found: list[ColumnElement[bool]] = [hv.c.skipped.is_(None)]
+    if query.repo is not None:
+        found.append(hv.c.ci_repository == query.repo)
+    if query.branch is not None:
+        found.append(hv.c.ci_branch == query.branch)
+    if query.since is not None:
+        found.append(hv.c.day >= query.since.isoformat())  # ISO days sort as they compare
+    return and_(*found)
+
+
+def _campaign(table: Any, query: HistoryQuery) -> ColumnElement[bool]:
+    return true() if query.campaign is None else table.c.campaign_key == query.campaign
+
+
+def _skipped(connection: Connection, name: str, query: HistoryQuery) -> list[tuple[Any, str]]:
+    found = (
+        select(verdicts.c.recorded_at, verdicts.c.id, verdicts.c.repository,
+               verdicts.c.commit_sha, hv.c.skipped)
+        .join(verdicts, verdicts.c.id == hv.c.verdict_id)
+        .where(hv.c.skipped.is_not(None))
+    )  # fmt: skip
+    if query.repo is not None:
+        found = found.where(verdicts.c.repository == query.repo)
+    return [
+        ((at, verdict_id), f"{name}:{repository}@{commit}: {why}")
+        for at, verdict_id, repository, commit, why in connection.execute(found)
+    ]
+
+
+def _filed(
+    connection: Connection, window: ColumnElement[bool], query: HistoryQuery, *ids: int
+) -> list[tuple[Any, Filed]]:
+    """The window's verdicts (or those of `ids`) as trends.Filed, in the store's order."""
+    chosen = hv.c.verdict_id.in_(ids) if ids else window
+    heads = connection.execute(
+        select(verdicts.c.recorded_at, hv)
+        .join(verdicts, verdicts.c.id == hv.c.verdict_id)
+        .where(chosen)
+    ).all()
+    points: dict[int, list[tuple[str, Point]]] = defaultdict(list)
+    picked = select(hv.c.ci_commit, hv.c.ci_branch, hv.c.started_at, hp).join(hv, _of(hp))
+    picked = picked.where(chosen, _campaign(hp, query)).order_by(hp.c.verdict_id, hp.c.position)
+    for row in connection.execute(picked).mappings():
+        points[row["verdict_id"]].append((row["campaign_key"], _point(row)))
+    waived: dict[int, list[Waived]] = defaultdict(list)
+    listed = select(hw).join(hv, _of(hw)).where(chosen).order_by(hw.c.verdict_id, hw.c.position)
+    for row in connection.execute(listed).mappings():
+        waived[row["verdict_id"]].append(
+            Waived(row["campaign_key"], row["check_id"], row["until"], row["expired"])
+        )
+    return [
+        (
+            (head.recorded_at, head.verdict_id),
+            Filed(
+                repository=head.ci_repository,
+                branch=head.ci_branch,
+                commit=head.ci_commit,
+                started_at=head.started_at,
+                day=None if head.day is None else date.fromisoformat(head.day),
+                points=tuple(points[head.verdict_id]),
+                waivers=tuple(waived[head.verdict_id]),
+                warn_days=head.warn_days,
+                baseline_commit=head.baseline_commit,
+            ),
+        )
+        for head in heads
+    ]
+
+
+def _point(row: Any) -> Point:
+    tools = None if row["tools"] is None else tuple(json.loads(row["tools"]))
+    return Point(
+        commit=row["ci_commit"] or "?",
+        branch=row["ci_branch"],
+        started_at=row["started_at"],
+        outcome=row["outcome"],
+        value=row["value"],
+        bar=row["bar"],
+        runs=tuple((k, n) for k, n in json.loads(row["runs"])),
+        tools=tools,
+    )
+
+
+def _rolled_up(
+    connection: Connection, window: ColumnElement[bool], query: HistoryQuery
+) -> tuple[RepositoryHistory, ...]:
+    per_repository = select(_by_repository, func.count()).where(window)
+    counts = {r: int(n) for r, n in connection.execute(per_repository.group_by(_by_repository))}
+    newest = _newest(connection, window, query)
+    tallies = _tallies(connection, window, query, newest)
+    repositories = []
+    for name in sorted(counts):
+        last = newest[name]
+        campaigns = tuple(
+            campaign_history(name, key, tally, None)
+            for (repository, key), tally in sorted(tallies.items())
+            if repository == name
+        )
+        then = _first_started(connection, window, name, last.baseline_commit)
+        repositories.append(
+            RepositoryHistory(
+                name,
+                counts[name],
+                campaigns,
+                waiver_states(last, query),
+                baseline_age(last, then, query),
+            )
+        )
+    return tuple(repositories)
+
+
+def _newest_first(dialect: str) -> tuple[Any, ...]:
+    """trends.order, newest first, then the store's order: byte-wise, as Python compares."""
+    started: Any = hv.c.started_at
+    commit: Any = func.coalesce(hv.c.ci_commit, "")
+    if dialect == "postgresql":
+        started, commit = started.collate("C"), commit.collate("C")
+    return started.desc(), commit.desc(), verdicts.c.recorded_at.desc(), verdicts.c.id.desc()
+
+
+def _newest(
+    connection: Connection, window: ColumnElement[bool], query: HistoryQuery
+) -> dict[str, Filed]:
+    rank = func.row_number().over(
+        partition_by=_by_repository, order_by=_newest_first(connection.dialect.name)
+    )
+    ranked = (
+        select(hv.c.verdict_id, rank.label("rank"))
+        .join(verdicts, verdicts.c.id == hv.c.verdict_id)
+        .where(window)
+        .subquery()
+    )
+    ids = connection.execute(select(ranked.c.verdict_id).where(ranked.c.rank == 1)).scalars()
+    found = _filed(connection, window, query, *ids)
+    return {f.repository or UNKNOWN_REPOSITORY: f for _, f in found}
+
+
+def _tallies(
+    connection: Connection,
+    window: ColumnElement[bool],
+    query: HistoryQuery,
+    newest: dict[str, Filed],
+) -> dict[tuple[str, str], Tally]:
+    """Each (repository, campaign)'s Tally, summed by the database."""
+    where = and_(window, _campaign(hp, query))
+    summed = connection.execute(
+        select(
+            _by_repository, hp.c.campaign_key, func.count(), func.count(hp.c.value),
+            func.sum(hp.c.value), func.sum(case((hp.c.value >= hp.c.bar, 1), else_=0)),
+            func.sum(case((hp.c.outcome == "fail", 1), else_=0)),
+            func.sum(case((hp.c.tools.is_not(None), 1), else_=0)),
+            func.sum(hp.c.chi2), func.sum(hp.c.df), func.sum(hp.c.between_ss),
+            func.sum(hp.c.within_ss), func.sum(hp.c.within_df), func.sum(hp.c.n0_sum),
+        )
+        .join(hv, _of(hp)).where(where).group_by(_by_repository, hp.c.campaign_key)
+    ).all()  # fmt: skip
+    outcomes: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
+    grouped = (_by_repository, hp.c.campaign_key, hp.c.outcome)
+    for repository, key, outcome, n in connection.execute(
+        select(*grouped, func.count()).join(hv, _of(hp)).where(where).group_by(*grouped)
+    ):
+        outcomes[repository, key][outcome] = n
+    tools: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
+    grouped = (_by_repository, ht.c.campaign_key, ht.c.tool)
+    for repository, key, tool, n in connection.execute(
+        select(*grouped, func.count())
+        .join(hv, _of(ht))
+        .where(window, _campaign(ht, query))
+        .group_by(*grouped)
+    ):
+        tools[repository, key][tool] = n
+    found = {}
+    for repository, key, n, rated, total, met, fails, listed, *parts in summed:
+        latest = _Latest(connection, window, repository, key, newest[repository])
+        chi2, df, between, within, within_df, n0 = (p or 0 for p in parts)
+        rate, bar, last, named = latest.rate(), latest.bar(), latest.point(), latest.tools()
+        found[repository, key] = Tally(
+            commits=n,
+            rated=rated,
+            rate_sum=float(total or 0.0),
+            latest_rate=rate,
+            bar=bar,
+            met_bar=int(met),
+            outcomes=tuple(sorted(outcomes[repository, key].items())),
+            fails=int(fails),
+            latest_failed=last.outcome == "fail",
+            parts=sum_parts([(chi2, int(df), between, within, int(within_df), n0)]),
+            listed=int(listed),
+            tool_counts=tuple(sorted(tools[repository, key].items())),
+            latest_tools=tuple(sorted(set(named or ()))),
+        )
+    return found
+
+
+class _Latest:
+    """A campaign's newest point (with a rate, a bar, a tool list): from the repository's
+    newest verdict when it has one, else the one row the database sorts first."""
+
+    def __init__(
+        self, connection: Connection, window: Any, repository: str, key: str, newest: Filed
+    ) -> None:
+        self.connection, self.window, self.repository, self.key = (
+            connection, window, repository, key,
+        )  # fmt: skip
+        mine = [p for k, p in newest.points if k == key]
+        self.newest = mine[-1] if mine else None
+
+    def point(self) -> Point:
+        return self.newest or self._query(true())
+
+    def rate(self) -> float | None:
+        if self.newest is not None and self.newest.value is not None:
+            return self.newest.value
+        return self._query(hp.c.value.is_not(None)).value
+
+    def bar(self) -> float | None:
+        if self.newest is not None and self.newest.bar is not None:
+            return self.newest.bar
+        return self._query(hp.c.bar.is_not(None)).bar
+
+    def tools(self) -> tuple[str, ...] | None:
+        if self.newest is not None and self.newest.tools is not None:
+            return self.newest.tools
+        return self._query(hp.c.tools.is_not(None)).tools
+
+    def _query(self, condition: ColumnElement[bool]) -> Point:
+        newest_first = (*_newest_first(self.connection.dialect.name), hp.c.position.desc())
+        row = (
+            self.connection.execute(
+                select(hv.c.ci_commit, hv.c.ci_branch, hv.c.started_at, hp)
+                .join(hv, _of(hp))
+                .join(verdicts, verdicts.c.id == hv.c.verdict_id)
+                .where(self.window, _by_repository == self.repository)
+                .where(hp.c.campaign_key == self.key, condition)
+                .order_by(*newest_first)
+                .limit(1)
+            )
+            .mappings()
+            .first()
+        )
+        if row is None:  # nothing matches: the counts say so too (no rate, bar or list)
+            return Point("?", None, "", "", None, None, (), None)
+        return _point(row)
+
+
+def _first_started(
+    connection: Connection, window: ColumnElement[bool], repository: str, commit: str | None
+) -> str | None:
+    """The started_at of the repository's first verdict of `commit` in the window."""
+    if commit is None:
+        return None
+    rows = connection.execute(
+        select(hv.c.started_at, hv.c.ci_commit, verdicts.c.recorded_at, verdicts.c.id)
+        .join(verdicts, verdicts.c.id == hv.c.verdict_id)
+        .where(window, _by_repository == repository, hv.c.ci_commit == commit)
+    ).all()
+    first = min(rows, key=lambda r: (r[0], r[1] or "", r[2], r[3]), default=None)
+    return None if first is None else str(first[0])
