@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from gate_runner.governance.history.failures import failing_tools
-from gate_runner.report.pass_rates import pass_rates, rate
+from gate_runner.report.pass_rates import judged, rate
 from gate_runner.untrusted_json import loads
 from gate_runner.verdict import CampaignResult, Verdict
 from gate_runner.verdict_json import verdict_from_dict
@@ -55,16 +55,18 @@ class Filed:
 def filed(verdict: Verdict) -> Filed:
     """What history needs of `verdict` (a parsed, well-typed one: `parse_stored`)."""
     points = []
+    # A key listed twice reads the runs and tools of its last campaign (as it always has).
     by_key = {c.key: c for c in verdict.campaigns}
-    for shown in pass_rates(verdict):
+    for shown in verdict.campaigns:
         campaign = by_key[shown.key]
+        value, bar = judged(shown)
         point = Point(
             commit=verdict.ci.commit or "?",
             branch=verdict.ci.branch,
             started_at=verdict.timings.started_at,
             outcome=shown.outcome,
-            value=shown.value,
-            bar=shown.bar,
+            value=value,
+            bar=bar,
             runs=run_counts(campaign),
             tools=_tools(campaign),
         )
