@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from gate_runner.governance.history.trends import HistoryQuery, compute_history
 from gate_runner.governance.history.trends_report import history_json, history_text
 from gate_runner.report.history_html import history_page
 
+from ..cli import run
 from .stored import count, query
 from .stored_verdicts import sha, stored
 
@@ -160,3 +162,20 @@ def test_a_version_2_store_with_verdicts_is_backfilled_on_first_use(tmp_path: An
     found = trends_sql.database_history(again, HistoryQuery(today=TODAY))
     assert history_json(found) == expected
     assert "verdicts" in verdicts.name  # the verdicts themselves were never touched
+
+
+@pytest.mark.slow
+def test_the_command_over_sqlite_prints_what_it_prints_over_a_directory(tmp_path: Path) -> None:
+    folder = tmp_path / "verdicts"
+    folder.mkdir()
+    texts = _texts()
+    for text in texts:
+        (folder / f"{json.loads(text)['ci']['commit']}.json").write_text(text, encoding="utf-8")
+    _filled(f"sqlite:{tmp_path / 'v.db'}", texts)
+    for asked in ([], ["--repo", "acme/chat"], ["--since", "2026-11-03", "--branch", "main"]):
+        for form in ("text", "json"):
+            args = ["history", *asked, "--format", form, "--as-of", "2026-11-30"]
+            directory = run(tmp_path, *args, "--store", "verdicts")
+            database = run(tmp_path, *args, "--store", "sqlite:v.db")
+            assert (directory.code, database.code) == (0, 0), database.stderr
+            assert database.stdout == directory.stdout
