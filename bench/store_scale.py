@@ -114,7 +114,10 @@ def fill(spec: str, text: str, count: int, repositories: int, scratch: Path) -> 
                     c.name for c in child.columns if c.name not in ("verdict_id", "repository")
                 ]
                 listed = ", ".join(columns)
-                picked = ", ".join(f"t.{name}" for name in columns)
+                # ci_repository: the copy's own (history rows carry the verdict's).
+                picked = ", ".join(
+                    "v.repository" if name == "ci_repository" else f"t.{name}" for name in columns
+                )
                 c.execute(
                     f"INSERT INTO {child.name} (verdict_id, repository, {listed}) "
                     f"SELECT v.id, v.repository, {picked} FROM verdicts v "

@@ -41,24 +41,25 @@ def history_rows(text: str, verdict_id: int, repository: str) -> dict[Table, lis
         return found
     summary = filed(verdict)
     warn = summary.warn_days
+    day = summary.day.isoformat() if summary.day else None
+    window = {"ci_repository": summary.repository, "ci_branch": summary.branch, "day": day}
     found[history_verdicts].append(
-        {**mine, "ci_repository": summary.repository, "ci_branch": summary.branch,
-         "ci_commit": summary.commit, "started_at": summary.started_at,
-         "day": summary.day.isoformat() if summary.day else None,
+        {**mine, **window, "ci_commit": summary.commit, "started_at": summary.started_at,
          "warn_days": None if warn is None else max(-WARN_DAYS_CAP, min(warn, WARN_DAYS_CAP)),
          "baseline_commit": summary.baseline_commit, "skipped": None}
     )  # fmt: skip
     for position, (key, point) in enumerate(summary.points):
         chi2, df, between, within, within_df, n0_sum = dispersion_parts(point.runs)
         found[history_points].append(
-            {**mine, "position": position, "campaign_key": key, "outcome": point.outcome,
+            {**mine, **window, "position": position, "campaign_key": key,
+             "outcome": point.outcome,
              "value": point.value, "bar": point.bar, "runs": json.dumps(point.runs),
              "tools": None if point.tools is None else json.dumps(point.tools),
              "chi2": chi2, "df": df, "between_ss": between, "within_ss": within,
              "within_df": float(within_df), "n0_sum": n0_sum}
         )  # fmt: skip
         found[history_tools] += [
-            {**mine, "position": position, "campaign_key": key, "tool": tool}
+            {**mine, **window, "position": position, "campaign_key": key, "tool": tool}
             for tool in sorted(set(point.tools or ()))
         ]
     found[history_waivers] += [

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -44,7 +45,14 @@ from gate_runner.governance.history.trends_filed import Filed, Point, Waived, fi
 from gate_runner.statistics.robust import sum_parts
 
 hv, hp, ht, hw = history_verdicts, history_points, history_tools, history_waivers
-_by_repository: Any = func.coalesce(hv.c.ci_repository, UNKNOWN_REPOSITORY)
+
+
+def _grouped(table: Any) -> Any:
+    """The repository a row is grouped under: trends groups verdicts naming none together."""
+    return func.coalesce(table.c.ci_repository, UNKNOWN_REPOSITORY)
+
+
+_by_repository = _grouped(hv)
 
 
 def database_history(store: VerdictStore, query: HistoryQuery) -> History:
@@ -62,10 +70,11 @@ def database_history(store: VerdictStore, query: HistoryQuery) -> History:
     with transaction(store.engine, f"{store.name}: reading the history") as connection:
         unread += _skipped(connection, store.name, query)
         skipped = tuple(name for _, name in sorted(unread, key=lambda s: s[0]))
-        window = _window(query)
-        counted = select(func.count()).select_from(hp.join(hv, _of(hp))).where(window)
-        points = connection.execute(counted.where(_campaign(hp, query))).scalar_one()
-        if query.repo is not None or fallback or points <= POINTS_LIMIT:
+        window = _window(query, hv)
+        # More points than the limit? Asked with OFFSET: it stops at the limit, never counts all.
+        past = select(hp.c.verdict_id).where(_window(query, hp), _campaign(hp, query))
+        beyond = connection.execute(past.offset(POINTS_LIMIT).limit(1)).first() is not None
+        if query.repo is not None or fallback or not beyond:
             # Rows without history rows are merged in the store's order: rare (written by
             # hand), so they take the exact path rather than a second way of counting.
             rows = _filed(connection, window, query) + fallback
@@ -78,16 +87,17 @@ def _of(table: Any) -> ColumnElement[bool]:
     return joined
 
 
-def _window(query: HistoryQuery) -> ColumnElement[bool]:
-    """trends.wanted as a WHERE clause on history_verdicts (the same columns it reads)."""
-    found: list[ColumnElement[bool]] = [hv.c.skipped.is_(None)]
+def _window(query: HistoryQuery, table: Any) -> ColumnElement[bool]:
+    """trends.wanted as a WHERE clause on `table` (history_verdicts, or the points and tools
+    that carry its columns; only a readable verdict has those)."""
+    found: list[ColumnElement[bool]] = [hv.c.skipped.is_(None)] if table is hv else []
     if query.repo is not None:
-        found.append(hv.c.ci_repository == query.repo)
+        found.append(table.c.ci_repository == query.repo)
     if query.branch is not None:
-        found.append(hv.c.ci_branch == query.branch)
+        found.append(table.c.ci_branch == query.branch)
     if query.since is not None:
-        found.append(hv.c.day >= query.since.isoformat())  # ISO days sort as they compare
-    return and_(*found)
+        found.append(table.c.day >= query.since.isoformat())  # ISO days sort as they compare
+    return and_(true(), *found)
 
 
 def _campaign(table: Any, query: HistoryQuery) -> ColumnElement[bool]:
@@ -114,16 +124,21 @@ def _filed(
 ) -> list[tuple[Any, Filed]]:
     """The window's verdicts (or those of `ids`) as trends.Filed, in the store's order."""
     chosen = hv.c.verdict_id.in_(ids) if ids else window
-    heads = connection.execute(
-        select(verdicts.c.recorded_at, hv)
-        .join(verdicts, verdicts.c.id == hv.c.verdict_id)
-        .where(chosen)
-    ).all()
+    heads = {
+        head.verdict_id: head
+        for head in connection.execute(
+            select(verdicts.c.recorded_at, hv)
+            .join(verdicts, verdicts.c.id == hv.c.verdict_id)
+            .where(chosen)
+        )
+    }
     points: dict[int, list[tuple[str, Point]]] = defaultdict(list)
-    picked = select(hv.c.ci_commit, hv.c.ci_branch, hv.c.started_at, hp).join(hv, _of(hp))
-    picked = picked.where(chosen, _campaign(hp, query)).order_by(hp.c.verdict_id, hp.c.position)
-    for row in connection.execute(picked).mappings():
-        points[row["verdict_id"]].append((row["campaign_key"], _point(row)))
+    mine = hp.c.verdict_id.in_(ids) if ids else _window(query, hp)
+    picked = select(hp).where(mine, _campaign(hp, query))
+    for row in connection.execute(picked.order_by(hp.c.verdict_id, hp.c.position)).mappings():
+        head = heads.get(row["verdict_id"])
+        if head is not None:
+            points[head.verdict_id].append((row["campaign_key"], _point(head, row)))
     waived: dict[int, list[Waived]] = defaultdict(list)
     listed = select(hw).join(hv, _of(hw)).where(chosen).order_by(hw.c.verdict_id, hw.c.position)
     for row in connection.execute(listed).mappings():
@@ -145,16 +160,16 @@ def _filed(
                 baseline_commit=head.baseline_commit,
             ),
         )
-        for head in heads
+        for head in heads.values()
     ]
 
 
-def _point(row: Any) -> Point:
+def _point(head: Any, row: Any) -> Point:
     tools = None if row["tools"] is None else tuple(json.loads(row["tools"]))
     return Point(
-        commit=row["ci_commit"] or "?",
-        branch=row["ci_branch"],
-        started_at=row["started_at"],
+        commit=head.ci_commit or "?",
+        branch=head.ci_branch,
+        started_at=head.started_at,
         outcome=row["outcome"],
         value=row["value"],
         bar=row["bar"],
@@ -223,42 +238,46 @@ def _tallies(
     query: HistoryQuery,
     newest: dict[str, Filed],
 ) -> dict[tuple[str, str], Tally]:
-    """Each (repository, campaign)'s Tally, summed by the database."""
-    where = and_(window, _campaign(hp, query))
-    summed = connection.execute(
+    """Each (repository, campaign)'s Tally, summed by the database: one pass over the points
+    grouped by outcome too (a handful each), added up here."""
+    grouped = (_grouped(hp), hp.c.campaign_key, hp.c.outcome)
+    summed: dict[tuple[str, str], list[Any]] = {}
+    outcomes: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
+    for repository, key, outcome, n, *sums in connection.execute(
         select(
-            _by_repository, hp.c.campaign_key, func.count(), func.count(hp.c.value),
-            func.sum(hp.c.value), func.sum(case((hp.c.value >= hp.c.bar, 1), else_=0)),
-            func.sum(case((hp.c.outcome == "fail", 1), else_=0)),
+            *grouped, func.count(), func.count(hp.c.value), func.sum(hp.c.value),
+            func.sum(case((hp.c.value >= hp.c.bar, 1), else_=0)),
             func.sum(case((hp.c.tools.is_not(None), 1), else_=0)),
             func.sum(hp.c.chi2), func.sum(hp.c.df), func.sum(hp.c.between_ss),
             func.sum(hp.c.within_ss), func.sum(hp.c.within_df), func.sum(hp.c.n0_sum),
         )
-        .join(hv, _of(hp)).where(where).group_by(_by_repository, hp.c.campaign_key)
-    ).all()  # fmt: skip
-    outcomes: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
-    grouped = (_by_repository, hp.c.campaign_key, hp.c.outcome)
-    for repository, key, outcome, n in connection.execute(
-        select(*grouped, func.count()).join(hv, _of(hp)).where(where).group_by(*grouped)
-    ):
-        outcomes[repository, key][outcome] = n
+        .where(_window(query, hp), _campaign(hp, query))
+        .group_by(*grouped)
+    ):  # fmt: skip
+        outcomes[repository, key][outcome] = int(n)
+        found_sums = [int(n), *(x or 0 for x in sums), int(n) if outcome == "fail" else 0]
+        before = summed.get((repository, key))
+        summed[repository, key] = (
+            found_sums
+            if before is None
+            else [x + y for x, y in zip(before, found_sums, strict=True)]
+        )
     tools: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
-    grouped = (_by_repository, ht.c.campaign_key, ht.c.tool)
+    grouped = (_grouped(ht), ht.c.campaign_key, ht.c.tool)
     for repository, key, tool, n in connection.execute(
         select(*grouped, func.count())
-        .join(hv, _of(ht))
-        .where(window, _campaign(ht, query))
+        .where(_window(query, ht), _campaign(ht, query))
         .group_by(*grouped)
     ):
         tools[repository, key][tool] = n
     found = {}
-    for repository, key, n, rated, total, met, fails, listed, *parts in summed:
+    for (repository, key), sums in summed.items():
+        n, rated, total, met, listed, chi2, df, between, within, within_df, n0, fails = sums
         latest = _Latest(connection, window, repository, key, newest[repository])
-        chi2, df, between, within, within_df, n0 = (p or 0 for p in parts)
         rate, bar, last, named = latest.rate(), latest.bar(), latest.point(), latest.tools()
         found[repository, key] = Tally(
             commits=n,
-            rated=rated,
+            rated=int(rated),
             rate_sum=float(total or 0.0),
             latest_rate=rate,
             bar=bar,
@@ -272,6 +291,13 @@ def _tallies(
             latest_tools=tuple(sorted(set(named or ()))),
         )
     return found
+
+
+@dataclass(frozen=True)
+class _Head:
+    ci_commit: str | None
+    ci_branch: str | None
+    started_at: str
 
 
 class _Latest:
@@ -322,7 +348,7 @@ class _Latest:
         )
         if row is None:  # nothing matches: the counts say so too (no rate, bar or list)
             return Point("?", None, "", "", None, None, (), None)
-        return _point(row)
+        return _point(_Head(row["ci_commit"], row["ci_branch"], row["started_at"]), row)
 
 
 def _first_started(
