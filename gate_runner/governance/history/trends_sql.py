@@ -124,12 +124,12 @@ def _filed(
 ) -> list[tuple[Any, Filed]]:
     """The window's verdicts (or those of `ids`) as trends.Filed, in the store's order."""
     chosen = hv.c.verdict_id.in_(ids) if ids else window
+    # The time it was recorded, per row by the primary key: a join would read every verdict.
+    recorded = select(verdicts.c.recorded_at).where(verdicts.c.id == hv.c.verdict_id)
     heads = {
         head.verdict_id: head
         for head in connection.execute(
-            select(verdicts.c.recorded_at, hv)
-            .join(verdicts, verdicts.c.id == hv.c.verdict_id)
-            .where(chosen)
+            select(recorded.scalar_subquery().label("recorded_at"), hv).where(chosen)
         )
     }
     points: dict[int, list[tuple[str, Point]]] = defaultdict(list)
