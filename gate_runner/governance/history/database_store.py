@@ -177,9 +177,14 @@ class DatabaseStore:
             .where(history_verdicts.c.verdict_id.is_(None))
             .order_by(verdicts.c.recorded_at, verdicts.c.id)
         )  # fmt: skip
+        counts = [select(func.count()).select_from(t) for t in (verdicts, history_verdicts)]
         if repository is not None:
             query = query.where(verdicts.c.repository == repository)
         with transaction(self.engine, f"{self.name}: reading verdicts") as connection:
+            # Every row has its history row when the counts agree (at most one each, by key):
+            # two index counts instead of an anti-join over every verdict.
+            if repository is None and len({connection.execute(c).scalar() for c in counts}) == 1:
+                return
             for recorded_at, verdict_id, repo, commit, text in connection.execute(query):
                 key = f"{repo}@{commit}"
                 try:

@@ -181,9 +181,7 @@ def _point(head: Any, row: Any) -> Point:
 def _rolled_up(
     connection: Connection, window: ColumnElement[bool], query: HistoryQuery
 ) -> tuple[RepositoryHistory, ...]:
-    per_repository = select(_by_repository, func.count()).where(window)
-    counts = {r: int(n) for r, n in connection.execute(per_repository.group_by(_by_repository))}
-    newest = _newest(connection, window, query)
+    counts, newest = _newest(connection, window, query)
     tallies = _tallies(connection, window, query, newest)
     repositories = []
     for name in sorted(counts):
@@ -206,30 +204,59 @@ def _rolled_up(
     return tuple(repositories)
 
 
-def _newest_first(dialect: str) -> tuple[Any, ...]:
-    """trends.order, newest first, then the store's order: byte-wise, as Python compares."""
+def _newest(
+    connection: Connection, window: ColumnElement[bool], query: HistoryQuery
+) -> tuple[dict[str, int], dict[str, Filed]]:
+    """Each repository's verdict count and newest verdict (trends.order, then the store's).
+
+    Grouped maxima, not a window over every verdict: the latest start per repository with
+    the count, then the greatest commit at it, then the few rows left, decided here."""
+    started, commit = _bytewise(connection.dialect.name)
+    latest = (
+        select(_by_repository.label("r"), func.count().label("n"), func.max(started).label("s"))
+        .where(window)
+        .group_by(_by_repository)
+        .subquery()
+    )
+    at_latest = hv.join(latest, and_(_by_repository == latest.c.r, started == latest.c.s))
+    greatest = (
+        select(_by_repository.label("r"), func.max(commit).label("c"))
+        .select_from(at_latest)
+        .where(window)
+        .group_by(_by_repository)
+        .subquery()
+    )
+    at_greatest = at_latest.join(
+        greatest, and_(_by_repository == greatest.c.r, commit == greatest.c.c)
+    )
+    recorded = select(verdicts.c.recorded_at).where(verdicts.c.id == hv.c.verdict_id)
+    last: dict[str, tuple[Any, int]] = {}
+    counts: dict[str, int] = {}
+    for name, n, verdict_id, at in connection.execute(
+        select(latest.c.r, latest.c.n, hv.c.verdict_id, recorded.scalar_subquery())
+        .select_from(at_greatest)
+        .where(window)
+    ):
+        counts[name] = int(n)
+        last[name] = max(last.get(name, (at, verdict_id)), (at, verdict_id))
+    found = _filed(connection, window, query, *(i for _, i in last.values()))
+    return counts, {f.repository or UNKNOWN_REPOSITORY: f for _, f in found}
+
+
+def _bytewise(dialect: str) -> tuple[Any, Any]:
+    """started_at and the commit as trends.order compares them: byte-wise (PostgreSQL's
+    default collation is the language's; SQLite's is already byte-wise)."""
     started: Any = hv.c.started_at
     commit: Any = func.coalesce(hv.c.ci_commit, "")
     if dialect == "postgresql":
         started, commit = started.collate("C"), commit.collate("C")
+    return started, commit
+
+
+def _newest_first(dialect: str) -> tuple[Any, ...]:
+    """trends.order, newest first, then the store's order."""
+    started, commit = _bytewise(dialect)
     return started.desc(), commit.desc(), verdicts.c.recorded_at.desc(), verdicts.c.id.desc()
-
-
-def _newest(
-    connection: Connection, window: ColumnElement[bool], query: HistoryQuery
-) -> dict[str, Filed]:
-    rank = func.row_number().over(
-        partition_by=_by_repository, order_by=_newest_first(connection.dialect.name)
-    )
-    ranked = (
-        select(hv.c.verdict_id, rank.label("rank"))
-        .join(verdicts, verdicts.c.id == hv.c.verdict_id)
-        .where(window)
-        .subquery()
-    )
-    ids = connection.execute(select(ranked.c.verdict_id).where(ranked.c.rank == 1)).scalars()
-    found = _filed(connection, window, query, *ids)
-    return {f.repository or UNKNOWN_REPOSITORY: f for _, f in found}
 
 
 def _tallies(
