@@ -145,8 +145,8 @@ def test_repo_reads_only_that_repositorys_rows(tmp_path: Any) -> None:
         assert not json_read or "history_verdicts.verdict_id IS NULL" in statement
 
 
-def test_a_version_2_store_with_verdicts_is_backfilled_on_first_use(tmp_path: Any) -> None:
-    spec = f"sqlite:{tmp_path / 'v.db'}"
+def test_a_version_2_store_with_verdicts_is_backfilled_on_first_use(store_spec: str) -> None:
+    spec = store_spec
     store = _filled(spec, _texts())
     expected = history_json(trends_sql.database_history(store, HistoryQuery(today=TODAY)))
     # The store as gate-runner's schema version 2 left it: the same verdicts, no history rows.
