@@ -183,13 +183,14 @@ def _rolled_up(
 ) -> tuple[RepositoryHistory, ...]:
     counts, newest = _newest(connection, window, query)
     tallies = _tallies(connection, window, query, newest)
+    by_repository: dict[str, list[tuple[str, Tally]]] = defaultdict(list)
+    for (repository, key), tally in sorted(tallies.items()):
+        by_repository[repository].append((key, tally))
     repositories = []
     for name in sorted(counts):
         last = newest[name]
         campaigns = tuple(
-            campaign_history(name, key, tally, None)
-            for (repository, key), tally in sorted(tallies.items())
-            if repository == name
+            campaign_history(name, key, tally, None) for key, tally in by_repository[name]
         )
         then = _first_started(connection, window, name, last.baseline_commit)
         repositories.append(
