@@ -28,6 +28,7 @@ from sqlalchemy import (
     event,
     func,
     inspect,
+    literal,
     select,
 )
 from sqlalchemy.engine import URL, Connection, make_url
@@ -36,6 +37,7 @@ from sqlalchemy.pool import NullPool
 
 from gate_runner.errors import UsageError
 from gate_runner.governance.history.store import DATABASE_PREFIXES, StoreUnavailable
+from gate_runner.governance.history.trends import UNKNOWN_REPOSITORY
 from gate_runner.safe_text import terminal
 
 SQLITE, POSTGRESQL = DATABASE_PREFIXES
@@ -202,6 +204,26 @@ history_waivers = Table(
     Column("expired", Boolean, nullable=False),
     Index("history_waivers_of_verdict", "verdict_id"),
 )
+
+
+def grouped_repository(table: Table) -> Any:
+    """The repository history groups a row under (trends groups verdicts naming none as one);
+    the name inline, not a parameter, so PostgreSQL matches the index below."""
+    return func.coalesce(table.c.ci_repository, literal(UNKNOWN_REPOSITORY, literal_execute=True))
+
+
+def commit_or_empty(table: Table) -> Any:
+    return func.coalesce(table.c.ci_commit, literal("", literal_execute=True))
+
+
+# Each repository's newest verdict (history's roll-up) by one index descent per repository:
+# start time, then commit, compared byte-wise as Python does (PostgreSQL: COLLATE "C").
+Index(
+    "history_newest",
+    grouped_repository(history_verdicts),
+    history_verdicts.c.started_at.collate("C"),
+    commit_or_empty(history_verdicts).collate("C"),
+).ddl_if(dialect="postgresql")
 
 HISTORY_TABLES = (history_verdicts, history_points, history_tools, history_waivers)
 

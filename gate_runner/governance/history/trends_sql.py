@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, select, true
+from sqlalchemy import ColumnElement, and_, case, func, select, true, tuple_
 from sqlalchemy.engine import Connection
 
 from gate_runner.governance.history.database import (
+    commit_or_empty,
+    grouped_repository,
     history_points,
     history_tools,
     history_verdicts,
@@ -47,9 +49,7 @@ from gate_runner.statistics.robust import sum_parts
 hv, hp, ht, hw = history_verdicts, history_points, history_tools, history_waivers
 
 
-def _grouped(table: Any) -> Any:
-    """The repository a row is grouped under: trends groups verdicts naming none together."""
-    return func.coalesce(table.c.ci_repository, UNKNOWN_REPOSITORY)
+_grouped = grouped_repository
 
 
 _by_repository = _grouped(hv)
@@ -212,6 +212,8 @@ def _newest(
 
     Grouped maxima, not a window over every verdict: the latest start per repository with
     the count, then the greatest commit at it, then the few rows left, decided here."""
+    if connection.dialect.name == "postgresql":
+        return _newest_by_index(connection, window, query)
     started, commit = _bytewise(connection.dialect.name)
     latest = (
         select(_by_repository.label("r"), func.count().label("n"), func.max(started).label("s"))
@@ -244,11 +246,52 @@ def _newest(
     return counts, {f.repository or UNKNOWN_REPOSITORY: f for _, f in found}
 
 
+def _newest_by_index(
+    connection: Connection, window: ColumnElement[bool], query: HistoryQuery
+) -> tuple[dict[str, int], dict[str, Filed]]:
+    """_newest on PostgreSQL: per repository one descent of the history_newest index (a
+    LATERAL subquery), then the rows tied at its start and commit, decided here."""
+    started, commit = _bytewise("postgresql")
+    repositories = (
+        select(_by_repository.label("r"), func.count().label("n"))
+        .where(window)
+        .group_by(_by_repository)
+        .subquery()
+    )
+    top = (
+        select(started.label("s"), commit.label("c"))
+        .where(window, _by_repository == repositories.c.r)
+        .order_by(started.desc(), commit.desc())
+        .limit(1)
+        .lateral()
+    )
+    counts: dict[str, int] = {}
+    tops = []
+    for name, n, at, last in connection.execute(
+        select(repositories.c.r, repositories.c.n, top.c.s, top.c.c).select_from(
+            repositories.join(top, true())
+        )
+    ):
+        counts[name] = int(n)
+        tops.append((name, at, last))
+    recorded = select(verdicts.c.recorded_at).where(verdicts.c.id == hv.c.verdict_id)
+    chosen: dict[str, tuple[Any, int]] = {}
+    if tops:
+        for name, verdict_id, at in connection.execute(
+            select(_by_repository, hv.c.verdict_id, recorded.scalar_subquery()).where(
+                window, tuple_(_by_repository, started, commit).in_(tops)
+            )
+        ):
+            chosen[name] = max(chosen.get(name, (at, verdict_id)), (at, verdict_id))
+    found = _filed(connection, window, query, *(i for _, i in chosen.values()))
+    return counts, {f.repository or UNKNOWN_REPOSITORY: f for _, f in found}
+
+
 def _bytewise(dialect: str) -> tuple[Any, Any]:
     """started_at and the commit as trends.order compares them: byte-wise (PostgreSQL's
     default collation is the language's; SQLite's is already byte-wise)."""
     started: Any = hv.c.started_at
-    commit: Any = func.coalesce(hv.c.ci_commit, "")
+    commit: Any = commit_or_empty(hv)
     if dialect == "postgresql":
         started, commit = started.collate("C"), commit.collate("C")
     return started, commit
