@@ -96,7 +96,8 @@ def footprint(spec: str, items: list[tuple[str, str]], scratch: Path) -> float:
             c.execute("VACUUM ANALYZE")
             row = c.execute(
                 "SELECT sum(pg_total_relation_size(t)) FROM unnest(ARRAY['verdicts', "
-                "'campaigns', 'runs', 'checks', 'schema_version']::regclass[]) AS t"
+                "'campaigns', 'runs', 'checks', 'schema_version', 'history_verdicts', "
+                "'history_points', 'history_tools', 'history_waivers']::regclass[]) AS t"
             ).fetchone()
             size = int(row[0]) if row else 0
     return size / len(items)

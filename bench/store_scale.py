@@ -4,16 +4,19 @@ Fill: one real verdict (CAMPAIGNS campaigns, as `check` writes it) is filed thro
 then copied server-side (INSERT … SELECT over generate_series, in batches) into N verdicts over
 REPOSITORIES repositories, each under its own repository, commit and time, one minute apart,
 with its campaigns, runs and checks rows copied the same way. Then, timed from outside as a
-user runs it: `gate-runner replay --store URL --policy P --last L --format json` (the target:
-under 60 s over the last 100,000 of 1,000,000).
+user runs it: the first command on the store (which migrates an older schema forward),
+`gate-runner history --store URL --repo R` and the organisation roll-up `history --store URL`,
+each as text and --format json (targets: under 1 s and under 5 s over 1,000,000), then
+`gate-runner replay --store URL --policy P --last L --format json` (the target: under 60 s over
+the last 100,000 of 1,000,000).
 
 PostgreSQL: --postgres URL (a role that may create databases; password in PGPASSWORD), or
 GATE_RUNNER_TEST_POSTGRES as .ci/run sets it. The database is dropped afterwards unless --keep
-(its name is printed). --database NAME measures a database on that server already filled
-(by an earlier --keep): nothing is filled, written or dropped, only the replays are timed.
+(its name is printed). --database NAME measures an already-filled database of that server
+instead (no fill, never dropped); its first command migrates it forward if its schema is older.
 
 Run: .venv/bin/python bench/store_scale.py [--verdicts 1000000] [--last 100000] [--keep]
-     .venv/bin/python bench/store_scale.py --database scale1m [--last 100000]
+     .venv/bin/python bench/store_scale.py --database scale1m [--no-replay]
 """
 
 from __future__ import annotations
@@ -34,7 +37,12 @@ from _common import GATE_RUNNER, clean_env, machine, table
 from store import database_url, postgres_database
 
 from gate_runner.config import load_policy
-from gate_runner.governance.history.database import campaigns, checks, runs
+from gate_runner.governance.history.database import (
+    HISTORY_TABLES,
+    campaigns,
+    checks,
+    runs,
+)
 from gate_runner.governance.history.database_store import open_database
 from gate_runner.runner import GateOptions, evaluate_payloads
 from gate_runner.verdict import CIContext
@@ -92,12 +100,24 @@ def fill(spec: str, text: str, count: int, repositories: int, scratch: Path) -> 
                 "FROM verdicts v, generate_series(%s::int, %s::int) AS g WHERE v.id = %s",
                 (TEMPLATE_COMMIT, TEMPLATE_REPOSITORY, first, last, template_id),
             )
-            for child in (campaigns, runs, checks):
+            # The history rows (schema version 3): the verdict's own repository and commit.
+            c.execute(
+                "INSERT INTO history_verdicts (verdict_id, repository, ci_repository, ci_branch, "
+                "ci_commit, started_at, day, warn_days, baseline_commit, skipped) "
+                "SELECT v.id, v.repository, v.repository, t.ci_branch, v.commit_sha, "
+                "t.started_at, t.day, t.warn_days, t.baseline_commit, t.skipped FROM verdicts v "
+                "JOIN history_verdicts t ON t.verdict_id = %s WHERE v.id BETWEEN %s AND %s",
+                (template_id, template_id + first, template_id + last),
+            )
+            for child in (campaigns, runs, checks, *HISTORY_TABLES[1:]):
                 columns = [
                     c.name for c in child.columns if c.name not in ("verdict_id", "repository")
                 ]
                 listed = ", ".join(columns)
-                picked = ", ".join(f"t.{name}" for name in columns)
+                # ci_repository: the copy's own (history rows carry the verdict's).
+                picked = ", ".join(
+                    "v.repository" if name == "ci_repository" else f"t.{name}" for name in columns
+                )
                 c.execute(
                     f"INSERT INTO {child.name} (verdict_id, repository, {listed}) "
                     f"SELECT v.id, v.repository, {picked} FROM verdicts v "
@@ -107,7 +127,7 @@ def fill(spec: str, text: str, count: int, repositories: int, scratch: Path) -> 
                 )
             print(f"  filled {last:,} of {count:,} ({time.monotonic() - started:.0f} s)",
                   file=sys.stderr)  # fmt: skip
-        for child in (campaigns, runs, checks):
+        for child in (campaigns, runs, checks, *HISTORY_TABLES):
             c.execute(f"DELETE FROM {child.name} WHERE verdict_id = %s", (template_id,))
         c.execute("DELETE FROM verdicts WHERE id = %s", (template_id,))
         c.execute("VACUUM ANALYZE")
@@ -119,12 +139,22 @@ def footprint(spec: str) -> tuple[int, int, int]:
     import psycopg
 
     with psycopg.connect(spec, autocommit=True) as c:
-        rows, repositories = c.execute(
+        (rows, repositories) = c.execute(
             "SELECT count(*), count(DISTINCT repository) FROM verdicts"
         ).fetchone() or (0, 0)
         (size,) = c.execute(
-            "SELECT sum(pg_total_relation_size(t)) FROM unnest(ARRAY['verdicts', "
-            "'campaigns', 'runs', 'checks', 'schema_version']::regclass[]) AS t"
+            "SELECT sum(pg_total_relation_size(t::regclass)) FROM unnest(%s::text[]) AS t "
+            "WHERE to_regclass(t) IS NOT NULL",
+            (
+                [
+                    "verdicts",
+                    "campaigns",
+                    "runs",
+                    "checks",
+                    "schema_version",
+                    *(t.name for t in HISTORY_TABLES),
+                ],
+            ),
         ).fetchone() or (0,)
     return int(rows), int(repositories), int(size)
 
@@ -150,6 +180,46 @@ def _children_cpu() -> float:
     return used.ru_utime + used.ru_stime
 
 
+def schema_version(spec: str) -> int:
+    import psycopg
+
+    with psycopg.connect(spec, autocommit=True) as c:
+        found = c.execute("SELECT to_regclass('schema_version') IS NOT NULL").fetchone()
+        if not found or not found[0]:
+            return 0
+        (version,) = c.execute("SELECT max(version) FROM schema_version").fetchone() or (0,)
+    return int(version or 0)
+
+
+def history_figures(spec: str, rows: int, scratch: Path, repeats: int) -> list[list[str]]:
+    """history --repo R and the roll-up, text and JSON, each the median of `repeats` runs."""
+    found = []
+    repository = "org/repo-0001"
+    for scope in (["--repo", repository], []):
+        for form in ([], ["--format", "json"]):
+            args = ["history", "--store", spec, *scope, *form, "--as-of", "2026-12-01"]
+            times, cpu = [], []
+            for _ in range(repeats):
+                seconds, used, out = timed(args, scratch)
+                times.append(seconds)
+                cpu.append(used)
+            if form:
+                report = json.loads(out)
+                shown = f"{report['verdicts']:,} verdicts in {len(report['repositories'])} repos"
+                if not scope and report["verdicts"] != rows:
+                    raise SystemExit(f"the roll-up counted {report['verdicts']}, not {rows}")
+            else:
+                shown = f"{len(out.splitlines())} lines"
+            times.sort()
+            cpu.sort()
+            what = f"history {'--repo R' if scope else '(roll-up)'} {'json' if form else 'text'}"
+            found.append(
+                [what, f"{times[len(times) // 2]:.2f} s median of {repeats} "
+                 f"(min {times[0]:.2f} s; CPU {cpu[len(cpu) // 2]:.2f} s; {shown})"]
+            )  # fmt: skip
+    return found
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--verdicts", type=int, default=1_000_000)
@@ -157,28 +227,35 @@ def main() -> int:
     parser.add_argument("--campaigns", type=int, default=10)
     parser.add_argument("--last", type=int, default=100_000)
     parser.add_argument("--postgres", default=os.environ.get("GATE_RUNNER_TEST_POSTGRES"))
-    parser.add_argument("--database", help="measure this filled database: no fill, no drop")
-    parser.add_argument("--keep", action="store_true", help="keep the filled database")
+    parser.add_argument("--keep", action="store_true", help="Keep the filled database.")
+    parser.add_argument("--database", help="Measure this already-filled database (no fill).")
+    parser.add_argument("--no-replay", dest="replay", action="store_false")
+    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     if not args.postgres:
         raise SystemExit("--postgres URL (or GATE_RUNNER_TEST_POSTGRES) names the server")
     with tempfile.TemporaryDirectory() as scratch_name, ExitStack() as stack:
         scratch = Path(scratch_name)
+        filled = None
         if args.database:
-            spec, filled = database_url(args.postgres, args.database), "not filled here"
+            spec = database_url(args.postgres, args.database)
         else:
             spec = stack.enter_context(postgres_database(args.postgres, keep=args.keep))
             text = template(args.campaigns, scratch)
-            seconds = fill(spec, text, args.verdicts, args.repositories, scratch)
-            filled = f"{seconds:.0f} s"
+            filled = fill(spec, text, args.verdicts, args.repositories, scratch)
+        before = schema_version(spec)
+        # The first command on the store: it migrates an older schema forward, once.
+        first, _, _ = timed(["history", "prune", "--store", spec, "--older-than", "36500",
+                          "--repo", "org/none"], scratch)  # fmt: skip
         rows, repositories, size = footprint(spec)
+        figures = history_figures(spec, rows, scratch, args.repeats)
         candidate = scratch / "candidate" / "sepurux.yml"
         candidate.parent.mkdir()
         candidate.write_text(policy_text(args.campaigns, 0.95), encoding="utf-8")
         replay = ["replay", "--store", spec, "--policy", str(candidate), "--format", "json"]
         # A few, then the target: a store-size-independent read shows the limit is in the query.
         measured = []
-        for last in sorted({100, args.last}):
+        for last in sorted({100, args.last}) if args.replay else ():
             seconds, cpu, out = timed([*replay, "--last", str(last)], scratch)
             report = json.loads(out)
             if report["verdicts"] != min(last, rows):
@@ -196,10 +273,12 @@ def main() -> int:
             table(
                 ["measure", "value"],
                 [
-                    ["verdicts in PostgreSQL", f"{rows:,} ({repositories} repositories, "
-                     f"{args.campaigns} campaigns each)"],
-                    ["fill (server-side copy)", filled],
+                    ["verdicts in PostgreSQL", f"{rows:,} ({repositories} repositories)"],
+                    ["fill (server-side copy)", "-" if filled is None else f"{filled:.0f} s"],
+                    [f"first command (schema v{before} -> v{schema_version(spec)})",
+                     f"{first:.1f} s"],
                     ["footprint per verdict", f"{size / rows / 1024:.1f} KiB"],
+                    *figures,
                     *measured,
                 ],
             )

@@ -50,7 +50,11 @@ def history(
     def work() -> int:
         # late: the core parses every stored verdict; only `history` needs it
         from gate_runner.governance.history import trends, trends_report
-        from gate_runner.governance.history.store import GIT_NOTES, open_store  # late: as above
+        from gate_runner.governance.history.store import (  # late: as above
+            DATABASE_PREFIXES,
+            GIT_NOTES,
+            open_store,
+        )
 
         if store is None:
             raise UsageError("history needs --store (a directory of verdicts or git-notes)")
@@ -69,8 +73,14 @@ def history(
         )
         # A database store: every repository the role may read (--repo narrows it).
         opened = open_store(store, every_repository=True)
-        entries = ((f"{opened.name}:{name}", text) for name, text in opened.entries())
-        found = trends.compute_history(entries, query)
+        if store.startswith(DATABASE_PREFIXES):
+            # late: a database answers from its history rows, filtered and counted in SQL
+            from gate_runner.governance.history.trends_sql import database_history
+
+            found = database_history(opened, query)
+        else:
+            entries = ((f"{opened.name}:{name}", text) for name, text in opened.entries())
+            found = trends.compute_history(entries, query)
         render = {
             HistoryFormat.text: trends_report.history_text,
             HistoryFormat.json: trends_report.history_json,

@@ -85,8 +85,7 @@ def _repository(repository: RepositoryHistory) -> str:
 
 
 def _row(campaign: CampaignHistory) -> str:
-    rates = campaign.rates
-    mean = f"{sum(rates) / len(rates):.3f}" if rates else "—"
+    mean = "—" if campaign.mean is None else f"{campaign.mean:.3f}"
     bar = "—" if campaign.bar is None else f"{campaign.bar:g} ({campaign.met_bar})"
     flags = []
     if campaign.flaky.flaky:
@@ -95,7 +94,7 @@ def _row(campaign: CampaignHistory) -> str:
         flags.append(f'<span class="flag {campaign.failing}">{campaign.failing} failure</span>')
     flags += [f"new tool <code>{_text(t, 100)}</code>" for t in campaign.new_tools]
     return (
-        f'<tr><td class="key">{_text(campaign.campaign)}</td><td>{len(campaign.points)}</td>'
+        f'<tr><td class="key">{_text(campaign.campaign)}</td><td>{campaign.commits}</td>'
         f'<td class="trend">{_trend(campaign)}</td><td>{mean}</td><td>{bar}</td>'
         f"<td>{', '.join(flags)}</td></tr>\n"
     )
@@ -107,6 +106,9 @@ def _y(rate: float) -> float:
 
 
 def _trend(campaign: CampaignHistory) -> str:
+    if campaign.points is None:
+        # A roll-up past trends.POINTS_LIMIT keeps counts, not points (docs/history.md).
+        return "per commit with --repo"
     points = campaign.points
     step = (_WIDTH - 2 * _PAD) / max(len(points) - 1, 1)
     xs = [round(_PAD + i * step, 2) for i in range(len(points))]

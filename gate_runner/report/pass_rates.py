@@ -44,6 +44,12 @@ def pass_rates(verdict: Verdict, baseline: Verdict | None = None) -> list[PassRa
     ]
 
 
+def judged(campaign: CampaignResult) -> tuple[float | None, float | None]:
+    """(the pass rate the gate judged, the bar then in force): `pass_rates` without the rest
+    (history files this for every verdict, and each run's rate costs more than both)."""
+    return _value(campaign), _bar(campaign)
+
+
 def rate(value: Any) -> float | None:
     """A finite number, or None: payloads and verdict files are untrusted."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):

@@ -59,12 +59,14 @@ CREATE POLICY gate_runner_update ON verdicts FOR UPDATE TO gate_runner_ci
 CREATE POLICY gate_runner_delete ON verdicts FOR DELETE TO gate_runner_ci
     USING (gate_runner_may_write(repository, default_branch));
 
--- A verdict's campaigns, runs and checks: the same rule on the repository they carry.
+-- A verdict's campaigns, runs, checks and history rows (schema version 3): the same rule on
+-- the repository they carry.
 DO $$
 DECLARE
     child text;
 BEGIN
-    FOREACH child IN ARRAY ARRAY['campaigns', 'runs', 'checks'] LOOP
+    FOREACH child IN ARRAY ARRAY['campaigns', 'runs', 'checks', 'history_verdicts',
+                                   'history_points', 'history_tools', 'history_waivers'] LOOP
         EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', child);
         EXECUTE format('DROP POLICY IF EXISTS gate_runner_read ON %I', child);
         EXECUTE format('DROP POLICY IF EXISTS gate_runner_write ON %I', child);
@@ -91,6 +93,6 @@ CREATE POLICY gate_runner_write ON reuse_records FOR ALL TO gate_runner_ci
     WITH CHECK (gate_runner_may_write(repository, default_branch));
 
 GRANT SELECT ON schema_version, gate_runner_writers TO gate_runner_ci;
-GRANT SELECT, INSERT, UPDATE, DELETE ON verdicts, campaigns, runs, checks, reuse_records
-    TO gate_runner_ci;
+GRANT SELECT, INSERT, UPDATE, DELETE ON verdicts, campaigns, runs, checks, reuse_records,
+    history_verdicts, history_points, history_tools, history_waivers TO gate_runner_ci;
 GRANT USAGE ON SEQUENCE verdicts_id_seq TO gate_runner_ci;

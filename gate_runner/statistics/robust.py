@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from gate_runner.statistics.intervals import Interval, wilson
 from gate_runner.statistics.quantiles import t_quantile
@@ -99,6 +99,32 @@ def dispersion(counts: Sequence[tuple[int, int]]) -> tuple[float, float, int]:
     return chi2, min(max(icc, 0.0), 0.999), runs - 1
 
 
+# One commit's share of the pooled test: (χ², df, between SS, within SS, within df, n0 sum).
+# Shares add (independent χ²s and their df; the sums of squares of a stratified ANOVA), so a
+# database can sum them over any window and `pooled_from_parts` finishes the test.
+DispersionParts = tuple[float, int, float, float, int, float]
+NO_PARTS: DispersionParts = (0.0, 0, 0.0, 0.0, 0, 0.0)
+
+
+def dispersion_parts(counts: Sequence[tuple[int, int]]) -> DispersionParts:
+    """One commit's share of `pooled_dispersion` (none under two runs or one trial a run)."""
+    runs = len(counts)
+    trials = sum(n for _, n in counts)
+    if runs < 2 or trials <= runs:
+        return NO_PARTS
+    successes = sum(k for k, _ in counts)
+    squares = sum(k * k / n for k, n in counts if n > 0)
+    group_chi2, _, group_df = dispersion(counts)
+    return (
+        group_chi2,
+        group_df,
+        squares - successes * successes / trials,
+        successes - squares,
+        trials - runs,
+        trials - sum(n * n for _, n in counts) / trials,
+    )
+
+
 def pooled_dispersion(groups: Sequence[Sequence[tuple[int, int]]]) -> tuple[float, float, int]:
     """(χ², ρ̂, degrees of freedom) over several commits' runs, each commit its own rate.
 
@@ -106,22 +132,23 @@ def pooled_dispersion(groups: Sequence[Sequence[tuple[int, int]]]) -> tuple[floa
     two runs or more gives Pearson's χ² (summed: independent χ²s add, and so do their df) and
     the ANOVA sums of squares, pooled as one stratified one-way ANOVA (Fleiss 1981, §13)
     whose between-run mean square is free of the commits' differences. Clipped to [0, 1)."""
-    chi2, df = 0.0, 0
-    between = within = n0_sum = 0.0
-    within_df = 0
-    for counts in groups:
-        runs = len(counts)
-        trials = sum(n for _, n in counts)
-        if runs < 2 or trials <= runs:
-            continue
-        successes = sum(k for k, _ in counts)
-        squares = sum(k * k / n for k, n in counts if n > 0)
-        group_chi2, _, group_df = dispersion(counts)
-        chi2, df = chi2 + group_chi2, df + group_df
-        between += squares - successes * successes / trials
-        within += successes - squares
-        within_df += trials - runs
-        n0_sum += trials - sum(n * n for _, n in counts) / trials
+    return pooled_from_parts(sum_parts(dispersion_parts(counts) for counts in groups))
+
+
+def sum_parts(shares: Iterable[DispersionParts]) -> DispersionParts:
+    """The shares of several commits added, in order (the order a database sums in too)."""
+    chi2 = between = within = n0_sum = 0.0
+    df = within_df = 0
+    for share in shares:
+        chi2, df = chi2 + share[0], df + share[1]
+        between, within = between + share[2], within + share[3]
+        within_df, n0_sum = within_df + share[4], n0_sum + share[5]
+    return chi2, df, between, within, within_df, n0_sum
+
+
+def pooled_from_parts(parts: DispersionParts) -> tuple[float, float, int]:
+    """(χ², ρ̂, df) of the commits whose shares were summed into `parts`."""
+    chi2, df, between, within, within_df, n0_sum = parts
     if df == 0 or within_df == 0:
         return 0.0, 0.0, 0
     msb, msw, n0 = between / df, within / within_df, n0_sum / df

@@ -28,6 +28,7 @@ from sqlalchemy import (
     event,
     func,
     inspect,
+    literal,
     select,
 )
 from sqlalchemy.engine import URL, Connection, make_url
@@ -36,6 +37,7 @@ from sqlalchemy.pool import NullPool
 
 from gate_runner.errors import UsageError
 from gate_runner.governance.history.store import DATABASE_PREFIXES, StoreUnavailable
+from gate_runner.governance.history.trends import UNKNOWN_REPOSITORY
 from gate_runner.safe_text import terminal
 
 SQLITE, POSTGRESQL = DATABASE_PREFIXES
@@ -129,6 +131,103 @@ reuse_records = Table(
 )
 
 
+# Version 3: what `history` reads, filed at record time (governance/history/history_rows.py)
+# so a database answers a roll-up by counting rows, never by parsing a million verdicts' JSON.
+# Strings a verdict carries are untrusted and of any length: Text, not String(n).
+history_verdicts = Table(
+    "history_verdicts",
+    metadata,
+    Column("verdict_id", Integer, ForeignKey("verdicts.id", ondelete="CASCADE"), primary_key=True),
+    Column("repository", String(400), nullable=False),  # the row's (row-level security)
+    Column("ci_repository", Text, nullable=True),  # the verdict's own ci.repository
+    Column("ci_branch", Text, nullable=True),
+    Column("ci_commit", Text, nullable=True),
+    Column("started_at", Text, nullable=True),
+    Column("day", String(10), nullable=True),  # started_at's day (--since), when it parses
+    Column("warn_days", Integer, nullable=True),
+    Column("baseline_commit", Text, nullable=True),
+    Column("skipped", Text, nullable=True),  # why it is no verdict history can read
+    Index("history_by_repository", "ci_repository", "day"),
+)
+
+history_points = Table(
+    "history_points",
+    metadata,
+    Column("verdict_id", Integer, ForeignKey("verdicts.id", ondelete="CASCADE"), nullable=False),
+    Column("repository", String(400), nullable=False),
+    Column("position", Integer, nullable=False),  # the campaign's place in the verdict
+    # The verdict's, copied: a roll-up filters and groups ten million points without a join.
+    Column("ci_repository", Text, nullable=True),
+    Column("ci_branch", Text, nullable=True),
+    Column("day", String(10), nullable=True),
+    Column("campaign_key", Text, nullable=False),
+    Column("outcome", Text, nullable=False),
+    Column("value", Float, nullable=True),  # the pass rate the gate judged
+    Column("bar", Float, nullable=True),
+    Column("runs", Text, nullable=False),  # JSON [[successes, trials], ...]
+    Column("tools", Text, nullable=True),  # JSON [tool, ...]; null: the payload lists none
+    # The commit's share of the flaky test (statistics.robust.dispersion_parts): sums of
+    # these over any window are the test over that window.
+    Column("chi2", Float, nullable=False),
+    Column("df", Integer, nullable=False),
+    Column("between_ss", Float, nullable=False),
+    Column("within_ss", Float, nullable=False),
+    Column("within_df", Float, nullable=False),  # trials − runs: may exceed a 64-bit integer
+    Column("n0_sum", Float, nullable=False),
+    Index("history_points_of_verdict", "verdict_id", "position"),
+    Index("history_points_by_repository", "ci_repository", "campaign_key"),
+)
+
+history_tools = Table(
+    "history_tools",
+    metadata,
+    Column("verdict_id", Integer, ForeignKey("verdicts.id", ondelete="CASCADE"), nullable=False),
+    Column("repository", String(400), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("ci_repository", Text, nullable=True),
+    Column("ci_branch", Text, nullable=True),
+    Column("day", String(10), nullable=True),
+    Column("campaign_key", Text, nullable=False),
+    Column("tool", Text, nullable=False),
+    Index("history_tools_of_verdict", "verdict_id"),
+)
+
+history_waivers = Table(
+    "history_waivers",
+    metadata,
+    Column("verdict_id", Integer, ForeignKey("verdicts.id", ondelete="CASCADE"), nullable=False),
+    Column("repository", String(400), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("campaign_key", Text, nullable=False),
+    Column("check_id", Text, nullable=False),
+    Column("until", Text, nullable=False),
+    Column("expired", Boolean, nullable=False),
+    Index("history_waivers_of_verdict", "verdict_id"),
+)
+
+
+def grouped_repository(table: Table) -> Any:
+    """The repository history groups a row under (trends groups verdicts naming none as one);
+    the name inline, not a parameter, so PostgreSQL matches the index below."""
+    return func.coalesce(table.c.ci_repository, literal(UNKNOWN_REPOSITORY, literal_execute=True))
+
+
+def commit_or_empty(table: Table) -> Any:
+    return func.coalesce(table.c.ci_commit, literal("", literal_execute=True))
+
+
+# Each repository's newest verdict (history's roll-up) by one index descent per repository:
+# start time, then commit, compared byte-wise as Python does (PostgreSQL: COLLATE "C").
+Index(
+    "history_newest",
+    grouped_repository(history_verdicts),
+    history_verdicts.c.started_at.collate("C"),
+    commit_or_empty(history_verdicts).collate("C"),
+).ddl_if(dialect="postgresql")
+
+HISTORY_TABLES = (history_verdicts, history_points, history_tools, history_waivers)
+
+
 def _version_1(connection: Connection) -> None:
     for table in (verdicts, campaigns, runs, checks):
         table.create(connection, checkfirst=True)
@@ -138,9 +237,18 @@ def _version_2(connection: Connection) -> None:
     reuse_records.create(connection, checkfirst=True)
 
 
+def _version_3(connection: Connection) -> None:
+    for table in HISTORY_TABLES:
+        table.create(connection, checkfirst=True)
+    # late: filing history rows parses verdicts (the trends core), only when migrating to v3
+    from gate_runner.governance.history.history_rows import backfill
+
+    backfill(connection)
+
+
 # Applied in order, each once: migration i brings the schema to version i + 1. A new one is
 # appended, never edited (databases out there are at every version).
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_version_1, _version_2)
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_version_1, _version_2, _version_3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

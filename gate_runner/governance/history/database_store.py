@@ -18,17 +18,20 @@ from gate_runner.ci import detect
 from gate_runner.ci.git import GitRunner, git_runner
 from gate_runner.errors import UsageError
 from gate_runner.governance.history.database import (
+    HISTORY_TABLES,
     PASSWORD_VARIABLE,
     campaigns,
     checks,
     describe,
     engine_for,
+    history_verdicts,
     migrate,
     reuse_records,
     runs,
     transaction,
     verdicts,
 )
+from gate_runner.governance.history.history_rows import file_history
 from gate_runner.governance.history.store import UnreadableEntry
 from gate_runner.safe_text import terminal
 from gate_runner.untrusted_json import MAX_FILE_BYTES, loads
@@ -102,11 +105,12 @@ class DatabaseStore:
             upsert = upsert.on_conflict_do_update(index_elements=list(_KEY), set_=replaced)
             verdict_id = connection.execute(upsert.returning(verdicts.c.id)).scalar_one()
             # A re-recorded verdict's rows are replaced with it, in the same transaction.
-            for table in (campaigns, runs, checks):
+            for table in (campaigns, runs, checks, *HISTORY_TABLES):
                 connection.execute(delete(table).where(table.c.verdict_id == verdict_id))
             for table, rows in _children(verdict, verdict_id, repository).items():
                 if rows:
                     connection.execute(table.insert(), rows)
+            file_history(connection, text, verdict_id, repository)
         where = "the default branch" if on_default else "not the default branch"
         shown = f"branch {branch}" if branch else "no branch"
         # The repository and branch came from the verdict file: escaped onto one line.
@@ -165,6 +169,32 @@ class DatabaseStore:
             rows = result.all()
         yield from _entry_rows(rows, name)
 
+    def unfiled(self, repository: str | None) -> Iterator[tuple[Any, str, str | UnreadableEntry]]:
+        """Rows without history rows (written by other means than `record`), oldest first:
+        (their order, `repository@commit`, the text or why unreadable). `history` reads these
+        from their JSON; `repository` narrows them to that repository's rows."""
+        query = (
+            select(verdicts.c.recorded_at, verdicts.c.id, verdicts.c.repository,
+                   verdicts.c.commit_sha, verdicts.c.verdict)
+            .outerjoin(history_verdicts, history_verdicts.c.verdict_id == verdicts.c.id)
+            .where(history_verdicts.c.verdict_id.is_(None))
+            .order_by(verdicts.c.recorded_at, verdicts.c.id)
+        )  # fmt: skip
+        counts = [select(func.count()).select_from(t) for t in (verdicts, history_verdicts)]
+        if repository is not None:
+            query = query.where(verdicts.c.repository == repository)
+        with transaction(self.engine, f"{self.name}: reading verdicts") as connection:
+            # Every row has its history row when the counts agree (at most one each, by key):
+            # two index counts instead of an anti-join over every verdict.
+            if repository is None and len({connection.execute(c).scalar() for c in counts}) == 1:
+                return
+            for recorded_at, verdict_id, repo, commit, text in connection.execute(query):
+                key = f"{repo}@{commit}"
+                try:
+                    yield (recorded_at, verdict_id), key, _checked(text, f"{self.name}:{key}")
+                except UnreadableEntry as error:
+                    yield (recorded_at, verdict_id), key, error
+
     def prune(self, older_than: timedelta, *, now: datetime | None = None) -> int:
         """Delete verdicts recorded before now - older_than, but never a branch's newest one."""
         cutoff = (now or datetime.now(timezone.utc)) - older_than
@@ -180,7 +210,7 @@ class DatabaseStore:
         with transaction(self.engine, f"{self.name}: pruning") as connection:
             gone = select(verdicts.c.id).where(old).scalar_subquery()
             # Explicitly, not by ON DELETE CASCADE alone: SQLite enforces it per connection only.
-            for table in (campaigns, runs, checks):
+            for table in (campaigns, runs, checks, *HISTORY_TABLES):
                 connection.execute(delete(table).where(table.c.verdict_id.in_(gone)))
             return int(connection.execute(delete(verdicts).where(old)).rowcount)
 

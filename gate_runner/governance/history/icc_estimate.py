@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from gate_runner.governance.history.store import VerdictStore
-from gate_runner.governance.history.trends import parse_stored, run_counts
+from gate_runner.governance.history.trends_filed import parse_stored, run_counts
 from gate_runner.policy import Policy
 from gate_runner.statistics.robust import pooled_dispersion
 

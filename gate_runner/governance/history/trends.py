@@ -5,17 +5,18 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from gate_runner.governance.history.failures import failing_tools
-from gate_runner.report.pass_rates import pass_rates, rate
+from gate_runner.governance.history.trends_filed import Filed, Point, day_of, filed, parse_stored
 from gate_runner.statistics.quantiles import chi_square_sf
-from gate_runner.statistics.robust import pooled_dispersion
+from gate_runner.statistics.robust import (
+    DispersionParts,
+    dispersion_parts,
+    pooled_from_parts,
+    sum_parts,
+)
 from gate_runner.statistics.run_outcomes import FLAKY_LEVEL
-from gate_runner.untrusted_json import loads
-from gate_runner.verdict import CampaignResult, Verdict
-from gate_runner.verdict_json import verdict_from_dict
 
 # A baseline whose verdict is more than this many days older than the check that used it is
 # stale (--stale changes it): a month of merges is more than one comparison should span.
@@ -23,6 +24,9 @@ STALE_DAYS = 30
 # A waiver expiring within this many days is "expiring" when its verdict names no warn_days.
 EXPIRING_DAYS = 7
 UNKNOWN_REPOSITORY = "(no repository)"
+# A roll-up (no --repo) of more points than this keeps each campaign's counts, not its points:
+# ten million dots are neither readable nor fast (docs/history.md, "Organisation scale").
+POINTS_LIMIT = 50_000
 
 
 @dataclass(frozen=True)
@@ -38,20 +42,6 @@ class HistoryQuery:
 
 
 @dataclass(frozen=True)
-class Point:
-    """One campaign as one stored verdict judged it."""
-
-    commit: str
-    branch: str | None
-    started_at: str
-    outcome: str
-    value: float | None  # the pass rate the gate judged
-    bar: float | None  # min_pass_rate then in force
-    runs: tuple[tuple[int, int], ...]  # each run's (successes, trials), when counted
-    tools: tuple[str, ...] | None  # failing tools; None when the payload lists none
-
-
-@dataclass(frozen=True)
 class Flaky:
     """The χ² homogeneity test over the runs of each commit, summed over the window."""
 
@@ -64,31 +54,58 @@ class Flaky:
 
 
 @dataclass(frozen=True)
+class Tally:
+    """A campaign's window in counts and sums: every rule below decides from these alone, so a
+    database can count them (governance/history/trends_sql.py) and Python decides the same."""
+
+    commits: int
+    rated: int  # points with a pass rate
+    rate_sum: float  # their sum, oldest first
+    latest_rate: float | None  # the newest pass rate
+    bar: float | None  # the newest bar
+    met_bar: int
+    outcomes: tuple[tuple[str, int], ...]  # sorted by outcome
+    fails: int
+    latest_failed: bool
+    parts: DispersionParts  # the commits' shares of the χ² test, summed
+    listed: int  # points that list failing tools
+    tool_counts: tuple[tuple[str, int], ...]  # tool -> listing points it fails in, sorted
+    latest_tools: tuple[str, ...]  # the newest listing point's tools
+
+
+@dataclass(frozen=True)
 class CampaignHistory:
     repository: str
     campaign: str
-    points: tuple[Point, ...]  # oldest first
+    points: tuple[Point, ...] | None  # oldest first; None past POINTS_LIMIT in a roll-up
+    tally: Tally
     flaky: Flaky
     failing: str | None  # "chronic" (most of the window), "new" (only lately) or None
     chronic_tools: tuple[str, ...]
     new_tools: tuple[str, ...]
 
     @property
-    def rates(self) -> tuple[float, ...]:
-        return tuple(p.value for p in self.points if p.value is not None)
+    def commits(self) -> int:
+        return self.tally.commits
+
+    @property
+    def mean(self) -> float | None:
+        return self.tally.rate_sum / self.tally.rated if self.tally.rated else None
+
+    @property
+    def latest(self) -> float | None:
+        return self.tally.latest_rate
 
     @property
     def bar(self) -> float | None:
-        return next((p.bar for p in reversed(self.points) if p.bar is not None), None)
+        return self.tally.bar
 
     @property
     def met_bar(self) -> int:
-        return sum(
-            1 for p in self.points if p.value is not None and p.bar is not None and p.value >= p.bar
-        )
+        return self.tally.met_bar
 
     def outcomes(self) -> dict[str, int]:
-        return dict(Counter(p.outcome for p in self.points))
+        return dict(self.tally.outcomes)
 
 
 @dataclass(frozen=True)
@@ -126,170 +143,160 @@ class History:
 def compute_history(entries: Iterable[tuple[str, str | Exception]], query: HistoryQuery) -> History:
     """The history of `entries` (a store's (name, verdict text or why unreadable)) under `query`."""
     skipped: list[str] = []
-    kept: list[Verdict] = []
+    kept: list[Filed] = []
     for name, text in entries:
         verdict = parse_stored(text)
         if isinstance(verdict, str):
             skipped.append(f"{name}: {verdict}")
-        elif _wanted(verdict, query):
-            kept.append(verdict)
-    kept.sort(key=lambda v: (v.timings.started_at, v.ci.commit or ""))
-    by_repo: dict[str, list[Verdict]] = {}
+            continue
+        found = filed(verdict)
+        if wanted(found, query):
+            kept.append(found)
+    return history_of(kept, query, tuple(skipped))
+
+
+def history_of(kept: list[Filed], query: HistoryQuery, skipped: tuple[str, ...]) -> History:
+    """The history of the verdicts `kept` (in the window; any order)."""
+    kept.sort(key=order)
+    by_repo: dict[str, list[Filed]] = {}
     for verdict in kept:
-        by_repo.setdefault(verdict.ci.repository or UNKNOWN_REPOSITORY, []).append(verdict)
+        by_repo.setdefault(verdict.repository or UNKNOWN_REPOSITORY, []).append(verdict)
+    total = sum(1 for v in kept for key, _ in v.points if _campaign_wanted(key, query))
+    keep_points = query.repo is not None or total <= POINTS_LIMIT
     repositories = tuple(
-        _repository(name, verdicts, query) for name, verdicts in sorted(by_repo.items())
+        _repository(name, verdicts, query, keep_points)
+        for name, verdicts in sorted(by_repo.items())
     )
-    return History(query, repositories, tuple(skipped))
+    return History(query, repositories, skipped)
 
 
-def parse_stored(text: str | Exception) -> Verdict | str:
-    """The verdict a store's entry holds, or why it holds none (a row is untrusted input)."""
-    if isinstance(text, Exception):
-        return str(text)
-    try:
-        verdict = verdict_from_dict(loads(text))
-    except (KeyError, TypeError, AttributeError, ValueError) as error:
-        why = str(error) if isinstance(error, ValueError) else ""
-        return why or "not a gate-runner verdict"
-    return (
-        verdict if _well_typed(verdict) else "not a gate-runner verdict (a field of the wrong type)"
-    )
+def order(verdict: Filed) -> tuple[str, str]:
+    """Oldest first: by start time, then commit (a database sorts the same, byte-wise)."""
+    return verdict.started_at, verdict.commit or ""
 
 
-def _well_typed(verdict: Verdict) -> bool:
-    """The fields history sorts, groups and prints by are what the schema says they are."""
-    ci = verdict.ci
-    optional = (ci.repository, ci.branch, ci.commit)
-    return (
-        isinstance(verdict.timings.started_at, str)
-        and all(v is None or isinstance(v, str) for v in optional)
-        and all(isinstance(c.key, str) and isinstance(c.outcome, str) for c in verdict.campaigns)
-        and all(isinstance(c.checks, tuple) for c in verdict.campaigns)
-    )
-
-
-def _day(stamp: str) -> date | None:
-    try:
-        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).date()
-    except (ValueError, AttributeError):
-        return None
-
-
-def _wanted(verdict: Verdict, query: HistoryQuery) -> bool:
-    if query.repo is not None and verdict.ci.repository != query.repo:
+def wanted(verdict: Filed, query: HistoryQuery) -> bool:
+    """`verdict` is in the window `query` asks for (a database applies the same in SQL)."""
+    if query.repo is not None and verdict.repository != query.repo:
         return False
-    if query.branch is not None and verdict.ci.branch != query.branch:
+    if query.branch is not None and verdict.branch != query.branch:
         return False
     if query.since is not None:
-        day = _day(verdict.timings.started_at)
-        return day is not None and day >= query.since
+        return verdict.day is not None and verdict.day >= query.since
     return True
 
 
-def _repository(name: str, verdicts: Sequence[Verdict], query: HistoryQuery) -> RepositoryHistory:
+def _campaign_wanted(key: str, query: HistoryQuery) -> bool:
+    return query.campaign is None or key == query.campaign
+
+
+def _repository(
+    name: str, verdicts: Sequence[Filed], query: HistoryQuery, keep_points: bool
+) -> RepositoryHistory:
     points: dict[str, list[Point]] = {}
-    runs: dict[str, list[tuple[tuple[int, int], ...]]] = {}
     for verdict in verdicts:
-        by_key = {c.key: c for c in verdict.campaigns}
-        for shown in pass_rates(verdict):
-            if query.campaign is not None and shown.key != query.campaign:
-                continue
-            campaign = by_key[shown.key]
-            point = Point(
-                commit=verdict.ci.commit or "?",
-                branch=verdict.ci.branch,
-                started_at=verdict.timings.started_at,
-                outcome=shown.outcome,
-                value=shown.value,
-                bar=shown.bar,
-                runs=run_counts(campaign),
-                tools=_tools(campaign),
-            )
-            points.setdefault(shown.key, []).append(point)
-            runs.setdefault(shown.key, []).append(point.runs)
-    campaigns = tuple(_campaign(name, key, tuple(p)) for key, p in sorted(points.items()))
+        for key, point in verdict.points:
+            if _campaign_wanted(key, query):
+                points.setdefault(key, []).append(point)
+    campaigns = tuple(
+        campaign_history(name, key, tally_of(p), tuple(p) if keep_points else None)
+        for key, p in sorted(points.items())
+    )
     newest = verdicts[-1]
     return RepositoryHistory(
-        name, len(verdicts), campaigns, _waivers(newest, query), _baseline(newest, verdicts, query)
+        name,
+        len(verdicts),
+        campaigns,
+        waiver_states(newest, query),
+        baseline_age(newest, _first_started(verdicts, newest.baseline_commit), query),
     )
 
 
-def _campaign(repository: str, key: str, points: tuple[Point, ...]) -> CampaignHistory:
-    failing, chronic, new = _failures(points)
-    return CampaignHistory(repository, key, points, _flaky(points), failing, chronic, new)
+def _first_started(verdicts: Sequence[Filed], commit: str | None) -> str | None:
+    then = next((v for v in verdicts if commit is not None and v.commit == commit), None)
+    return then.started_at if then else None
 
 
-def _flaky(points: Sequence[Point]) -> Flaky:
-    chi2, icc, df = pooled_dispersion([p.runs for p in points])
+def tally_of(points: Sequence[Point]) -> Tally:
+    """The counts of a campaign's points (oldest first) that the rules decide from."""
+    rates = [p.value for p in points if p.value is not None]
+    bars = [p.bar for p in points if p.bar is not None]
+    listed = [p.tools for p in points if p.tools is not None]
+    tools = Counter(tool for found in listed for tool in set(found))
+    return Tally(
+        commits=len(points),
+        rated=len(rates),
+        rate_sum=sum(rates),
+        latest_rate=rates[-1] if rates else None,
+        bar=bars[-1] if bars else None,
+        met_bar=sum(
+            1 for p in points if p.value is not None and p.bar is not None and p.value >= p.bar
+        ),
+        outcomes=tuple(sorted(Counter(p.outcome for p in points).items())),
+        fails=sum(1 for p in points if p.outcome == "fail"),
+        latest_failed=bool(points) and points[-1].outcome == "fail",
+        parts=sum_parts(dispersion_parts(p.runs) for p in points),
+        listed=len(listed),
+        tool_counts=tuple(sorted(tools.items())),
+        latest_tools=tuple(sorted(set(listed[-1]))) if listed else (),
+    )
+
+
+def campaign_history(
+    repository: str, key: str, tally: Tally, points: tuple[Point, ...] | None
+) -> CampaignHistory:
+    """A campaign's history: flaky, chronic or new, from its tally (whoever counted it)."""
+    failing, chronic, new = _failures(tally)
+    return CampaignHistory(
+        repository, key, points, tally, _flaky(tally.parts), failing, chronic, new
+    )
+
+
+def _flaky(parts: DispersionParts) -> Flaky:
+    chi2, icc, df = pooled_from_parts(parts)
     if df == 0:
         return Flaky(False, False)
     p_value = chi_square_sf(chi2, df)
     return Flaky(True, p_value < FLAKY_LEVEL, chi2, df, p_value, icc)
 
 
-def _failures(points: Sequence[Point]) -> tuple[str | None, tuple[str, ...], tuple[str, ...]]:
+def _failures(tally: Tally) -> tuple[str | None, tuple[str, ...], tuple[str, ...]]:
     """Chronic: failing in more than half the window; new: failing now, never before in it."""
-    failed = [p.outcome == "fail" for p in points]
     failing = None
-    if failed and failed[-1]:
-        failing = "chronic" if 2 * sum(failed) > len(failed) else None
-        failing = failing or ("new" if not any(failed[:-1]) else None)
-    listed = [p.tools for p in points if p.tools is not None]
-    counts = Counter(tool for tools in listed for tool in set(tools))
-    chronic = tuple(sorted(t for t, n in counts.items() if 2 * n > len(listed)))
-    latest = set(listed[-1]) if listed else set()
-    earlier = {t for tools in listed[:-1] for t in tools}
-    new = tuple(sorted(latest - earlier - set(chronic)))
+    if tally.latest_failed:
+        failing = "chronic" if 2 * tally.fails > tally.commits else None
+        failing = failing or ("new" if tally.fails == 1 else None)
+    counts = dict(tally.tool_counts)
+    chronic = tuple(sorted(t for t, n in counts.items() if 2 * n > tally.listed))
+    # A tool of the newest listing that no earlier one lists fails in exactly one point.
+    new = tuple(t for t in tally.latest_tools if counts.get(t) == 1 and t not in chronic)
     return failing, chronic, new
 
 
-def run_counts(campaign: CampaignResult) -> tuple[tuple[int, int], ...]:
-    """(successes, trials) of each of its runs that recorded both."""
+def waiver_states(verdict: Filed, query: HistoryQuery) -> tuple[WaiverEntry, ...]:
+    """The newest verdict's waived checks: live, expiring or expired on `query.today`."""
+    days = EXPIRING_DAYS if verdict.warn_days is None else verdict.warn_days
     found = []
-    for run in campaign.runs:
-        value, trials = rate(run.metrics.get("pass_rate")), run.metrics.get("trials")
-        if value is None or not isinstance(trials, int) or isinstance(trials, bool):
+    for waived in verdict.waivers:
+        if not _campaign_wanted(waived.campaign, query):
             continue
-        if trials > 0 and 0.0 <= value <= 1.0:
-            found.append((round(value * trials), trials))
+        until = day_of(waived.until)
+        if waived.expired or until is None or until < query.today:
+            state = "expired"
+        else:
+            state = "expiring" if (until - query.today).days <= days else "live"
+        found.append(WaiverEntry(waived.campaign, waived.check, waived.until, state))
     return tuple(found)
 
 
-def _tools(campaign: CampaignResult) -> tuple[str, ...] | None:
-    payload = campaign.payload if isinstance(campaign.payload, dict) else None
-    tools = failing_tools(payload)
-    return None if tools is None else tuple(sorted(tools))
-
-
-def _waivers(verdict: Verdict, query: HistoryQuery) -> tuple[WaiverEntry, ...]:
-    rules = verdict.waivers if isinstance(verdict.waivers, dict) else {}
-    warn = rules.get("warn_days")
-    days = warn if isinstance(warn, int) and not isinstance(warn, bool) else EXPIRING_DAYS
-    found = []
-    for campaign in verdict.campaigns:
-        if query.campaign is not None and campaign.key != query.campaign:
-            continue
-        for check in campaign.checks:
-            if check.waiver is None:
-                continue
-            until = _day(str(check.waiver.until))
-            if check.waiver.expired or until is None or until < query.today:
-                state = "expired"
-            else:
-                state = "expiring" if (until - query.today).days <= days else "live"
-            found.append(WaiverEntry(campaign.key, check.id, str(check.waiver.until), state))
-    return tuple(found)
-
-
-def _baseline(
-    newest: Verdict, verdicts: Sequence[Verdict], query: HistoryQuery
+def baseline_age(
+    newest: Filed, then_started: str | None, query: HistoryQuery
 ) -> dict[str, Any] | None:
-    """The newest check's baseline: its commit, and how much older its verdict was."""
-    commit = newest.baseline.get("commit") if isinstance(newest.baseline, dict) else None
-    if not isinstance(commit, str):
+    """The newest check's baseline: its commit, and how much older its verdict (started
+    `then_started`, the window's first verdict of that commit) was."""
+    commit = newest.baseline_commit
+    if commit is None:
         return None
-    then = next((v for v in verdicts if v.ci.commit == commit), None)
-    now_day, then_day = _day(newest.timings.started_at), then and _day(then.timings.started_at)
+    now_day, then_day = day_of(newest.started_at), then_started and day_of(then_started)
     age = (now_day - then_day).days if now_day and then_day else None
     return {"commit": commit, "age_days": age, "stale": age is not None and age > query.stale_days}

@@ -72,11 +72,10 @@ def _repository_lines(repository: RepositoryHistory, stale_days: int) -> list[st
 
 
 def _campaign_line(campaign: CampaignHistory) -> str:
-    rates = campaign.rates
-    mean = f"mean {sum(rates) / len(rates):.3f}" if rates else "no pass rate"
-    latest = f", latest {rates[-1]:.3f}" if rates else ""
+    mean = "no pass rate" if campaign.mean is None else f"mean {campaign.mean:.3f}"
+    latest = "" if campaign.latest is None else f", latest {campaign.latest:.3f}"
     bar = (
-        f", bar {campaign.bar:g}: met {campaign.met_bar} of {len(campaign.points)}"
+        f", bar {campaign.bar:g}: met {campaign.met_bar} of {campaign.commits}"
         if (campaign.bar is not None)
         else ""
     )
@@ -95,7 +94,7 @@ def _campaign_line(campaign: CampaignHistory) -> str:
         marks.append("new tools " + ", ".join(map(terminal, campaign.new_tools)))
     tail = ("; " + "; ".join(marks)) if marks else ""
     return (
-        f"{terminal(campaign.campaign)}: {len(campaign.points)} commits, {mean}{latest}{bar}"
+        f"{terminal(campaign.campaign)}: {campaign.commits} commits, {mean}{latest}{bar}"
         f" ({outcomes}){tail}"
     )
 
@@ -115,14 +114,13 @@ def _repository_dict(repository: RepositoryHistory) -> dict[str, Any]:
 
 
 def _campaign_dict(campaign: CampaignHistory) -> dict[str, Any]:
-    rates = campaign.rates
     flaky = campaign.flaky
     return {
         "campaign": campaign.campaign,
-        "commits": len(campaign.points),
+        "commits": campaign.commits,
         "bar": campaign.bar,
         "met_bar": campaign.met_bar,
-        "mean_pass_rate": round(sum(rates) / len(rates), 6) if rates else None,
+        "mean_pass_rate": None if campaign.mean is None else round(campaign.mean, 6),
         "outcomes": campaign.outcomes(),
         "flaky": {
             "test": "chi-square homogeneity within commits" if flaky.tested else None,
@@ -135,7 +133,10 @@ def _campaign_dict(campaign: CampaignHistory) -> dict[str, Any]:
         "failing": campaign.failing,
         "chronic_tools": list(campaign.chronic_tools),
         "new_tools": list(campaign.new_tools),
-        "points": [
+        # null in a roll-up past trends.POINTS_LIMIT: the counts above stay exact.
+        "points": None
+        if campaign.points is None
+        else [
             {
                 "commit": p.commit,
                 "branch": p.branch,

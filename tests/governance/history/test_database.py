@@ -98,6 +98,11 @@ def test_a_repositorys_role_writes_only_its_own_rows(
             "UPDATE campaigns SET outcome = 'fail' WHERE repository = 'acme/b'",
             "DELETE FROM checks WHERE repository = 'acme/b'",
             "UPDATE runs SET pass_rate = 0 WHERE repository = 'acme/b'",
+            # The history rows (schema version 3): what `history` reports is B's too.
+            "UPDATE history_verdicts SET baseline_commit = 'x' WHERE repository = 'acme/b'",
+            "UPDATE history_points SET value = 1.0 WHERE repository = 'acme/b'",
+            "DELETE FROM history_tools WHERE repository = 'acme/b'",
+            "DELETE FROM history_waivers WHERE repository = 'acme/b'",
         ):
             assert a.execute(statement).rowcount == 0, statement
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
@@ -107,9 +112,19 @@ def test_a_repositorys_role_writes_only_its_own_rows(
                 "FROM verdicts WHERE repository = 'acme/b'"
             )
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            a.execute(
+                "INSERT INTO history_points (verdict_id, repository, position, campaign_key, "
+                "outcome, runs, chi2, df, between_ss, within_ss, within_df, n0_sum) "
+                "SELECT id, 'acme/b', 9, 'core', 'pass', '[]', 0, 0, 0, 0, 0, 0 "
+                "FROM verdicts WHERE repository = 'acme/b'"
+            )
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
             a.execute("INSERT INTO gate_runner_writers VALUES (current_user, 'acme/b', true)")
     assert query(postgres_url, "SELECT * FROM verdicts WHERE repository = 'acme/b'") == before
     assert query(postgres_url, "SELECT count(*) FROM checks WHERE repository = 'acme/b'") == [(2,)]
+    assert query(
+        postgres_url, "SELECT count(*), max(value) FROM history_points WHERE repository = 'acme/b'"
+    ) == [(1, 0.9)]
 
 
 @pytest.mark.slow
@@ -144,7 +159,7 @@ def test_a_version_1_database_is_migrated_to_reuse_records_keeping_its_verdicts(
     # The old schema holds a verdict; the new gate-runner opens it and migrates on first use.
     done = run(tmp_path, "record", "v.json", "--store", store_spec)
     assert done.code == 0, done.stderr
-    assert query(store_spec, "SELECT version FROM schema_version") == [(2,)]
+    assert query(store_spec, "SELECT version FROM schema_version") == [(SCHEMA_VERSION,)]
     assert query(store_spec, "SELECT count(*) FROM reuse_records") == [(0,)]
     assert query(store_spec, "SELECT commit_sha FROM verdicts") == [("a" * 40,)]
 

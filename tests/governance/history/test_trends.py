@@ -33,7 +33,9 @@ def test_pass_rates_over_commits_against_the_bar_oldest_first() -> None:
     rates = [0.9, 0.85, 0.7, 0.95]
     history = _history([stored("acme/agent", i, r) for i, r in reversed(list(enumerate(rates)))])
     core = _core(history, "acme/agent")
-    assert core.rates == tuple(rates)
+    assert core.points is not None
+    assert tuple(p.value for p in core.points) == tuple(rates)
+    assert (core.mean, core.latest) == (sum(rates) / 4, 0.95)
     assert (core.bar, core.met_bar, core.outcomes()) == (0.8, 3, {"pass": 3, "fail": 1})
     assert [p.commit for p in core.points] == [sha(i, "acme/agent") for i in range(4)]
 
