@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from typer._click import Context as ClickContext
 from typer.core import TyperGroup, TyperOption
+
+if TYPE_CHECKING:
+    # Only an annotation: typer vendors click as `typer._click` in its recent versions alone,
+    # and pyproject accepts typer from 0.12.
+    from typer._click import Context as ClickContext
 
 from gate_runner import __version__, channel
 from gate_runner.cli import (
