@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 from support import Answer, LoopbackServer, clean_env, routes
@@ -68,3 +70,20 @@ def test_clean_env_strips_ci_and_sets_the_token(monkeypatch: pytest.MonkeyPatch)
     env = clean_env({"EXTRA": "e"}, token="tok", drop=["EXTRA"])
     assert env["SEPURUX_API_KEY"] == "tok" and env["NO_COLOR"] == "1"
     assert not {"CI", "GITHUB_ACTIONS", "GITLAB_CI", "GATE_RUNNER_X", "EXTRA"} & set(env)
+
+
+def test_every_gate_runner_module_has_fresh_bytecode() -> None:
+    # tests/conftest.py writes it: without it every process the suite starts would compile
+    # gate_runner from source under PYTHONDONTWRITEBYTECODE (issue 18).
+    package = Path(__file__).resolve().parents[1] / "gate_runner"
+    stale = []
+    for source in sorted(package.rglob("*.py")):
+        cached = Path(importlib.util.cache_from_source(str(source)))
+        stat = source.stat()
+        # A timestamp pyc: magic, flags 0, then the source's mtime and size (PEP 552).
+        header = cached.read_bytes()[:16] if cached.is_file() else b""
+        fresh = header[:4] == importlib.util.MAGIC_NUMBER and header[4:8] == bytes(4)
+        fresh = fresh and int.from_bytes(header[8:12], "little") == int(stat.st_mtime) % 2**32
+        if not (fresh and int.from_bytes(header[12:16], "little") == stat.st_size % 2**32):
+            stale.append(str(source.relative_to(package)))
+    assert stale == []
