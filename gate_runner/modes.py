@@ -13,7 +13,7 @@ from typing import Literal
 
 from gate_runner.policy import MODE_RANK, Campaign, Mode, Policy, Stage, Threshold
 from gate_runner.thresholds import threshold_effect
-from gate_runner.verdict import Check, Enforcement, JudgedBar, Location
+from gate_runner.verdict import Check, Enforcement, JudgedBar, Location, with_changes
 
 
 def mode_in_force(
@@ -110,7 +110,9 @@ class RuleModes:
 
     @staticmethod
     def at(check: Check, enforcement: Enforcement) -> Check:
-        return replace(check, mode=enforcement.mode, mode_from=mode_from(enforcement), bars=())
+        # with_changes, not replace: every check of every run passes here (issue 22's replay).
+        mode, source = enforcement.mode, mode_from(enforcement)
+        return with_changes(check, mode=mode, mode_from=source, bars=())
 
     def stricter_bars(self, threshold: Threshold) -> list[tuple[Threshold, Enforcement]]:
         """The looser bars `threshold` tightened that judge at a higher mode than it does:

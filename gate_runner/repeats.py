@@ -35,6 +35,7 @@ from gate_runner.verdict import (
     Outcome,
     RunError,
     RunRecord,
+    with_changes,
 )
 
 
@@ -100,7 +101,7 @@ def judge_runs(
     records = tuple(record(policy, campaign, r) for r in runs)
     last = runs[-1]
     if is_plain(plan):
-        return Judged(replace(last, runs=records), more=False)
+        return Judged(with_changes(last, runs=records), more=False)
     decided = [r for r in runs if r.outcome != "error"]
     # A run the deadline cut after others decided is no evidence either way: judge the others
     # and say the deadline stopped it. Any other run without a decision leaves none for all.
@@ -108,7 +109,7 @@ def judge_runs(
     broken = next((r for r in runs if r.outcome == "error" and r not in cut), None)
     if broken is not None or not decided:
         failed = broken or runs[-1]
-        return Judged(replace(failed, runs=records, payload=last.payload), more=False)
+        return Judged(with_changes(failed, runs=records, payload=last.payload), more=False)
     if cut:
         runs, last_chance = decided, "deadline"
     last = runs[-1]

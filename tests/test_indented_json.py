@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import json
+import pickle
 from typing import Any
 
 import pytest
@@ -62,3 +63,14 @@ def test_a_map_is_written_as_the_list_it_gives() -> None:
     made = {"items": map(lambda n: {"n": n}, range(3)), "none": map(str, [])}
     expected = {"items": [{"n": 0}, {"n": 1}, {"n": 2}], "none": []}
     assert indented_json.dumps(made) == json.dumps(expected, indent=2, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("value", CASES, ids=range(len(CASES)))
+def test_a_value_written_ahead_at_its_depth_is_placed_as_written(value: Any) -> None:
+    try:
+        expected = json.dumps({"a": {"b": [value]}}, indent=2, ensure_ascii=False)
+    except TypeError:
+        return  # what json cannot write, dumps_at refuses too (the test above)
+    ahead = indented_json.dumps_at(value, 3)
+    assert indented_json.dumps({"a": {"b": [ahead]}}) == expected
+    assert pickle.loads(pickle.dumps(ahead)) == ahead  # replay's workers send them

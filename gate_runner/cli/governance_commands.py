@@ -229,7 +229,9 @@ def replay(
         # the millions of them again and again and free nothing (issue 22: a fifth of the time).
         gc.disable()
         try:
-            text = render(rejudge(candidate, saved, today=judged_on, last=last))
+            # JSON's entries are written by the workers as they judge (issue 22).
+            entry = replay_report.json_entry if format is ReplayFormat.json else None
+            text = render(rejudge(candidate, saved, today=judged_on, last=last, entry=entry))
         finally:
             gc.enable()
         output.current().out(text)

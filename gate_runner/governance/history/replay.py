@@ -7,9 +7,9 @@ import multiprocessing
 import os
 import sys
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from itertools import chain, islice
 from pathlib import Path
@@ -17,6 +17,7 @@ from typing import Any
 
 from gate_runner.errors import UsageError
 from gate_runner.governance.history.replay_judge import Candidate, Judge, Replayed
+from gate_runner.indented_json import Encoded
 from gate_runner.safe_text import terminal
 from gate_runner.untrusted_json import load_file, loads
 from gate_runner.verdict import OUTCOMES
@@ -25,6 +26,8 @@ from gate_runner.verdict import OUTCOMES
 PARALLEL_FROM = 1000
 CHUNK = 250
 IN_FLIGHT = 2  # chunks per worker submitted ahead: one judged, one waiting
+# Writes a changed verdict's entry of the JSON report (replay_report.json_entry).
+Entry = Callable[[Replayed], Encoded]
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,7 @@ class ReplayReport:
         return dict(sorted(counts.items()))
 
     def changed(self) -> list[Replayed]:
-        return [r for r in self.replayed if r.flips or r.before != r.after]
+        return [r for r in self.replayed if r.changed]
 
     def repositories(self) -> dict[str, tuple[Totals, int]]:
         """Per repository (judged by its own policy): its totals and how many campaigns flipped."""
@@ -130,18 +133,24 @@ def replay(
     today: date,
     last: int | None = None,
     workers: int | None = None,
+    entry: Entry | None = None,
 ) -> ReplayReport:
-    """Judge every saved payload again; the newest `last` verdicts when given, oldest first."""
+    """Judge every saved payload again; the newest `last` verdicts when given, oldest first.
+    `entry` writes each changed verdict's report entry as it is judged (in the workers)."""
     # Read as judged: a store's 100,000 verdicts are ~2.5 GB of JSON text, and only the
     # chunks in flight are held (a verdict's text is dropped once it is judged).
     chunks = _chunks(iter(verdicts))
     first = list(islice(chunks, _ceil(PARALLEL_FROM, CHUNK)))
     workers = default_workers() if workers is None else workers
     if workers > 1 and sum(map(len, first)) >= PARALLEL_FROM and _can_fork():
-        judged = _in_workers(candidate, today, workers, chain(first, chunks))
+        judged = _in_workers(candidate, today, entry, workers, chain(first, chunks))
     else:
         judge = Judge(candidate, today)
-        judged = [_saved(judge, saved) for chunk in chain(first, chunks) for saved in chunk]
+        judged = [
+            _written(entry, _saved(judge, saved))
+            for chunk in chain(first, chunks)
+            for saved in chunk
+        ]
     report = ReplayReport(candidate.path, today)
     report.skipped = [r for r in judged if isinstance(r, str)]
     done = sorted((r for r in judged if isinstance(r, Replayed)), key=lambda r: r.started_at)
@@ -153,14 +162,18 @@ def replay(
 
 
 def _in_workers(
-    candidate: Candidate, today: date, workers: int, chunks: Iterator[list[SavedVerdict]]
+    candidate: Candidate,
+    today: date,
+    entry: Entry | None,
+    workers: int,
+    chunks: Iterator[list[SavedVerdict]],
 ) -> list[Replayed | str]:
     """Each chunk judged in a worker, in order; a few chunks in flight, not the whole input
     (Executor.map would read every verdict before the first is judged)."""
     context = multiprocessing.get_context("fork")
     judged: list[Replayed | str] = []
     with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_start_worker, initargs=(candidate, today)
+        workers, mp_context=context, initializer=_start_worker, initargs=(candidate, today, entry)
     ) as pool:
         pending: deque[Future[list[Replayed | str]]] = deque()
         for chunk in chunks:
@@ -209,18 +222,19 @@ def _can_fork() -> bool:
     return sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods()
 
 
-_WORKER: Judge | None = None
+_WORKER: tuple[Judge, Entry | None] | None = None
 
 
-def _start_worker(candidate: Candidate, today: date) -> None:
+def _start_worker(candidate: Candidate, today: date, entry: Entry | None) -> None:
     global _WORKER  # noqa: PLW0603 - one judge per worker process
     gc.enable()  # off in the parent (replay's trees); a worker holds one chunk at a time
-    _WORKER = Judge(candidate, today)
+    _WORKER = Judge(candidate, today), entry
 
 
 def _judge_in_worker(chunk: list[SavedVerdict]) -> list[Replayed | str]:
     assert _WORKER is not None
-    return [_saved(_WORKER, saved) for saved in chunk]
+    judge, entry = _WORKER
+    return [_written(entry, _saved(judge, saved)) for saved in chunk]
 
 
 def _saved(judge: Judge, saved: SavedVerdict) -> Replayed | str:
@@ -230,6 +244,13 @@ def _saved(judge: Judge, saved: SavedVerdict) -> Replayed | str:
     if problem:
         return f"{saved.source}: {problem}"
     return judge.verdict(saved.source, data)
+
+
+def _written(entry: Entry | None, judged: Replayed | str) -> Replayed | str:
+    """The verdict with its report entry, when it changed and `entry` writes one."""
+    if entry is not None and isinstance(judged, Replayed) and judged.changed:
+        return replace(judged, json_entry=entry(judged))
+    return judged
 
 
 def _problem(data: Any) -> str | None:

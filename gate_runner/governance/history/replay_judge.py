@@ -15,6 +15,7 @@ from gate_runner.config.floors import BelowFloor
 from gate_runner.config.recorded import Replacement, rebuild_policy, shown
 from gate_runner.enforce import overall_outcome
 from gate_runner.errors import PolicyError, ServiceError, ServiceErrorKind
+from gate_runner.indented_json import Encoded
 from gate_runner.policy import Campaign, Mode, Policy, RecordedFile
 from gate_runner.repeats import judge_runs
 from gate_runner.saved_payloads import saved_runs
@@ -71,6 +72,14 @@ class Replayed:
     # Its policy is invalid under the candidate (a floor its own settings are below): at check
     # time that is exit 2 and a blocked merge, so it counts as one (after: error, blocking).
     invalid: tuple[FloorBreach, ...] = ()
+    # Its entry in the JSON report when it changed, written where it was judged (a worker):
+    # the parent only joins them (issue 22: writing 100,000 entries alone was a serial tail).
+    json_entry: Encoded | None = field(default=None, compare=False)
+
+    @property
+    def changed(self) -> bool:
+        """A campaign flipped, or the gate's outcome or blocking did."""
+        return bool(self.flips) or self.before != self.after
 
 
 @dataclass(frozen=True)

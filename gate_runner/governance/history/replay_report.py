@@ -50,7 +50,7 @@ def replaces_line(report: ReplayReport) -> str | None:
 def to_data(report: ReplayReport, *, lazy: bool = False) -> dict[str, Any]:
     """The report's data; `lazy`: its changed verdicts as a map() that builds each entry as
     indented_json writes it (100,000 of them as dicts at once would be gigabytes)."""
-    changed = map(_item, report.changed())
+    changed = map(_entry if lazy else _item, report.changed())
     totals = report.totals
     alone = Totals.of(report.alone)
     return {
@@ -81,6 +81,19 @@ def render_json(report: ReplayReport) -> str:
     # indented_json: json.dumps(indent=2)'s bytes in half the time (an organisation's replay
     # writes ~6 KB a verdict).
     return indented_json.dumps(to_data(report, lazy=True)) + "\n"
+
+
+# Where a changed verdict's entry sits in render_json's output: the report, then "changed".
+CHANGED_DEPTH = 2
+
+
+def json_entry(item: Replayed) -> indented_json.Encoded:
+    """A changed verdict's entry as render_json writes it (replay writes it in its workers)."""
+    return indented_json.dumps_at(_item(item), CHANGED_DEPTH)
+
+
+def _entry(item: Replayed) -> dict[str, Any] | indented_json.Encoded:
+    return _item(item) if item.json_entry is None else item.json_entry
 
 
 def render_text(report: ReplayReport) -> str:

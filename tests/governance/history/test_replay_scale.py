@@ -16,7 +16,7 @@ from gate_runner.config import load_policy
 from gate_runner.governance.history import replay as module
 from gate_runner.governance.history.replay import SavedVerdict
 from gate_runner.governance.history.replay_judge import Candidate, Judge
-from gate_runner.governance.history.replay_report import render_json, to_data
+from gate_runner.governance.history.replay_report import json_entry, render_json, to_data
 from gate_runner.runner import GateOptions, evaluate_payloads
 from gate_runner.verdict import CIContext
 
@@ -121,6 +121,10 @@ def test_replay_reads_the_verdicts_as_it_judges_them(
     # The JSON written entry by entry is json.dumps's, byte for byte.
     written = json.dumps(to_data(report), indent=2, ensure_ascii=False) + "\n"
     assert render_json(report) == written
+    # Entries written in the workers as they judge: placed as they are, the same bytes.
+    ahead = module.replay(candidate, read(), today=TODAY, workers=workers, entry=json_entry)
+    assert all(r.json_entry is not None for r in ahead.changed()) and ahead.changed()
+    assert render_json(ahead) == written
 
 
 def test_record_is_not_kept_waiting_by_a_replay_of_a_sqlite_store(
