@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -140,12 +139,14 @@ def _filed(
     picked = select(hp.c.verdict_id, hp.c.campaign_key, *_POINT_COLUMNS).where(
         mine, _campaign(hp, query)
     )
+    # What a verdict's points share, once a verdict rather than once a point.
+    shared = {i: (h.ci_commit or "?", h.ci_branch, h.started_at) for i, h in heads.items()}
     for verdict_id, key, *found in connection.execute(
         picked.order_by(hp.c.verdict_id, hp.c.position)
     ).all():
-        head = heads.get(verdict_id)
-        if head is not None:
-            points[verdict_id].append((key, _point(head, found)))
+        fixed = shared.get(verdict_id)
+        if fixed is not None:
+            points[verdict_id].append((key, _point(fixed, found)))
     waived: dict[int, list[Waived]] = defaultdict(list)
     listed = select(hw).join(hv, _of(hw)).where(chosen).order_by(hw.c.verdict_id, hw.c.position)
     for row in connection.execute(listed).mappings():
@@ -174,18 +175,11 @@ def _filed(
 _POINT_COLUMNS = (hp.c.outcome, hp.c.value, hp.c.bar, hp.c.runs, hp.c.tools)
 
 
-def _point(head: Any, row: Sequence[Any]) -> Point:
-    """The point of a row of _POINT_COLUMNS."""
+def _point(shared: tuple[str, str | None, str], row: Sequence[Any]) -> Point:
+    """The point of a row of _POINT_COLUMNS in a verdict of (commit or "?", branch, start)."""
     outcome, value, bar, runs, tools = row
     return Point(
-        commit=head.ci_commit or "?",
-        branch=head.ci_branch,
-        started_at=head.started_at,
-        outcome=outcome,
-        value=value,
-        bar=bar,
-        runs=_runs(runs),
-        tools=None if tools is None else _tools(tools),
+        *shared, outcome, value, bar, _runs(runs), None if tools is None else _tools(tools)
     )
 
 
@@ -387,13 +381,6 @@ def _tallies(
     return found
 
 
-@dataclass(frozen=True)
-class _Head:
-    ci_commit: str | None
-    ci_branch: str | None
-    started_at: str
-
-
 class _Latest:
     """A campaign's newest point (with a rate, a bar, a tool list): from the repository's
     newest verdict when it has one, else the one row the database sorts first."""
@@ -439,7 +426,7 @@ class _Latest:
         if row is None:  # nothing matches: the counts say so too (no rate, bar or list)
             return Point("?", None, "", "", None, None, (), None)
         commit, branch, started_at, *point = row
-        return _point(_Head(commit, branch, started_at), point)
+        return _point((commit or "?", branch, started_at), point)
 
 
 def _first_started(
