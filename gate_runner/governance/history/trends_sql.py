@@ -62,13 +62,13 @@ def database_history(store: VerdictStore, query: HistoryQuery) -> History:
         raise TypeError(f"{store.name}: not a database store")  # open_store's contract
     unread: list[tuple[Any, str]] = []
     fallback: list[tuple[Any, Filed]] = []
-    for place, key, text in store.unfiled(query.repo):
-        verdict = parse_stored(text)
-        if isinstance(verdict, str):
-            unread.append((place, f"{store.name}:{key}: {verdict}"))
-        elif wanted(found := filed(verdict), query):
-            fallback.append((place, found))
     with transaction(store.engine, f"{store.name}: reading the history") as connection:
+        for place, key, text in store.unfiled(connection, query.repo):
+            verdict = parse_stored(text)
+            if isinstance(verdict, str):
+                unread.append((place, f"{store.name}:{key}: {verdict}"))
+            elif wanted(found := filed(verdict), query):
+                fallback.append((place, found))
         unread += _skipped(connection, store.name, query)
         skipped = tuple(name for _, name in sorted(unread, key=lambda s: s[0]))
         window = _window(query, hv)
