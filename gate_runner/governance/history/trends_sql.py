@@ -72,15 +72,19 @@ def database_history(store: VerdictStore, query: HistoryQuery) -> History:
         unread += _skipped(connection, store.name, query)
         skipped = tuple(name for _, name in sorted(unread, key=lambda s: s[0]))
         window = _window(query, hv)
-        # More points than the limit? Asked with OFFSET: it stops at the limit, never counts all.
-        past = select(hp.c.verdict_id).where(_window(query, hp), _campaign(hp, query))
-        beyond = connection.execute(past.offset(POINTS_LIMIT).limit(1)).first() is not None
-        if query.repo is not None or fallback or not beyond:
+        if query.repo is not None or fallback or not _beyond_limit(connection, query):
             # Rows without history rows are merged in the store's order: rare (written by
             # hand), so they take the exact path rather than a second way of counting.
             rows = _filed(connection, window, query) + fallback
             return history_of([f for _, f in sorted(rows, key=lambda r: r[0])], query, skipped)
         return History(query, _rolled_up(connection, window, query), skipped)
+
+
+def _beyond_limit(connection: Connection, query: HistoryQuery) -> bool:
+    """More points than the limit? Asked with OFFSET: it stops at the limit, never counts all
+    (asked only of a roll-up: --repo keeps its points however many)."""
+    past = select(hp.c.verdict_id).where(_window(query, hp), _campaign(hp, query))
+    return connection.execute(past.offset(POINTS_LIMIT).limit(1)).first() is not None
 
 
 def _of(table: Any) -> ColumnElement[bool]:

@@ -137,6 +137,8 @@ def test_repo_reads_only_that_repositorys_rows(tmp_path: Any) -> None:
     assert [r.repository for r in found.repositories] == ["acme/chat"]
     reads = [(s, p) for s, p in seen if s.lstrip().startswith("SELECT")]
     assert reads
+    # --repo keeps its points however many: it never asks whether there are over the limit.
+    assert not [s for s, _ in reads if "OFFSET" in s]
     for statement, parameters in reads:
         # Every read is narrowed to the repository in its WHERE clause, none reads the JSON of
         # a filed verdict (the only JSON read is of rows without history rows: none here).
