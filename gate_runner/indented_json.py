@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from json.encoder import encode_basestring
+from math import isfinite
 from typing import Any
 
 # Python 3.11's C encoder ignores `indent`, so json.dumps(indent=2) runs the pure-Python
@@ -13,6 +14,8 @@ from typing import Any
 # does the same in half the time. Anything but plain str/int/float/bool/None/list/tuple/dict
 # with str keys goes to json.dumps itself, so every rule it has (keys of other types,
 # subclasses, NaN, TypeError for the unserialisable) stays its rule.
+
+_STR_ONLY = {str}
 
 
 class Encoded(str):
@@ -43,9 +46,24 @@ def _encode(value: Any, pad: str) -> str:
         if not value:
             return "{}"
         inner = pad + "  "
-        if not all(type(key) is str for key in value):
+        if set(map(type, value)) != _STR_ONLY:
             return _fallback(value, pad)
-        items = [encode_basestring(k) + ": " + _encode(v, inner) for k, v in value.items()]
+        # Strings, nulls and finite floats, most values of a report, written here rather than
+        # by a call each.
+        items = [
+            encode_basestring(k)
+            + ": "
+            + (
+                encode_basestring(v)
+                if type(v) is str
+                else "null"
+                if v is None
+                else float.__repr__(v)
+                if type(v) is float and isfinite(v)
+                else _encode(v, inner)
+            )
+            for k, v in value.items()
+        ]
         return "{" + inner + ("," + inner).join(items) + pad + "}"
     if kind is list or kind is tuple or kind is map:
         if not value:

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, delete, func, select, true
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 
 from gate_runner import channel
 from gate_runner.ci import detect
@@ -169,10 +170,13 @@ class DatabaseStore:
             rows = result.all()
         yield from _entry_rows(rows, name)
 
-    def unfiled(self, repository: str | None) -> Iterator[tuple[Any, str, str | UnreadableEntry]]:
+    def unfiled(
+        self, connection: Connection, repository: str | None
+    ) -> Iterator[tuple[Any, str, str | UnreadableEntry]]:
         """Rows without history rows (written by other means than `record`), oldest first:
         (their order, `repository@commit`, the text or why unreadable). `history` reads these
-        from their JSON; `repository` narrows them to that repository's rows."""
+        from their JSON, in its own transaction (one connection, not one each);
+        `repository` narrows them to that repository's rows."""
         query = (
             select(verdicts.c.recorded_at, verdicts.c.id, verdicts.c.repository,
                    verdicts.c.commit_sha, verdicts.c.verdict)
@@ -183,17 +187,16 @@ class DatabaseStore:
         counts = [select(func.count()).select_from(t) for t in (verdicts, history_verdicts)]
         if repository is not None:
             query = query.where(verdicts.c.repository == repository)
-        with transaction(self.engine, f"{self.name}: reading verdicts") as connection:
-            # Every row has its history row when the counts agree (at most one each, by key):
-            # two index counts instead of an anti-join over every verdict.
-            if repository is None and len({connection.execute(c).scalar() for c in counts}) == 1:
-                return
-            for recorded_at, verdict_id, repo, commit, text in connection.execute(query):
-                key = f"{repo}@{commit}"
-                try:
-                    yield (recorded_at, verdict_id), key, _checked(text, f"{self.name}:{key}")
-                except UnreadableEntry as error:
-                    yield (recorded_at, verdict_id), key, error
+        # Every row has its history row when the counts agree (at most one each, by key):
+        # two index counts instead of an anti-join over every verdict.
+        if repository is None and len({connection.execute(c).scalar() for c in counts}) == 1:
+            return
+        for recorded_at, verdict_id, repo, commit, text in connection.execute(query):
+            key = f"{repo}@{commit}"
+            try:
+                yield (recorded_at, verdict_id), key, _checked(text, f"{self.name}:{key}")
+            except UnreadableEntry as error:
+                yield (recorded_at, verdict_id), key, error
 
     def prune(self, older_than: timedelta, *, now: datetime | None = None) -> int:
         """Delete verdicts recorded before now - older_than, but never a branch's newest one."""

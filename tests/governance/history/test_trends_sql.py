@@ -137,12 +137,34 @@ def test_repo_reads_only_that_repositorys_rows(tmp_path: Any) -> None:
     assert [r.repository for r in found.repositories] == ["acme/chat"]
     reads = [(s, p) for s, p in seen if s.lstrip().startswith("SELECT")]
     assert reads
+    # --repo keeps its points however many: it never asks whether there are over the limit.
+    assert not [s for s, _ in reads if "OFFSET" in s]
     for statement, parameters in reads:
         # Every read is narrowed to the repository in its WHERE clause, none reads the JSON of
         # a filed verdict (the only JSON read is of rows without history rows: none here).
         assert "acme/chat" in parameters, statement
         json_read = re.search(r"\bverdicts\.verdict\b", statement)
         assert not json_read or "history_verdicts.verdict_id IS NULL" in statement
+
+
+def test_history_reads_over_one_connection(tmp_path: Any) -> None:
+    # The rows without history rows are read in history's own transaction: each connection a
+    # PostgreSQL server forks costs ~12 ms of `history --repo R` (issue 22's target is 1 s).
+    spec = f"sqlite:{tmp_path / 'v.db'}"
+    store = _filled(spec, _texts()[:3])
+    query(
+        spec,
+        "INSERT INTO verdicts (repository, commit_sha, branch, default_branch, policy_digest,"
+        " recorded_at, started_at, outcome, blocking, verdict)"
+        " VALUES ('acme/agent', %s, 'main', 1, 'x', '2026-12-01', '', 'fail', 1, %s)",
+        "c" * 40,
+        stored("acme/agent", 9, 0.2, day=25),
+    )
+    connections: list[Any] = []
+    event.listen(store.engine, "connect", lambda connection, _record: connections.append(1))
+    found = trends_sql.database_history(store, HistoryQuery(today=TODAY, repo="acme/agent"))
+    assert found.verdicts == 4  # the hand-written row too
+    assert len(connections) == 1
 
 
 def test_a_version_2_store_with_verdicts_is_backfilled_on_first_use(store_spec: str) -> None:
