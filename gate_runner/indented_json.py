@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 from json.encoder import encode_basestring
-from math import isfinite
 from typing import Any
 
 # Python 3.11's C encoder ignores `indent`, so json.dumps(indent=2) runs the pure-Python
@@ -59,7 +58,7 @@ def _encode(value: Any, pad: str) -> str:
                 else "null"
                 if v is None
                 else float.__repr__(v)
-                if type(v) is float and isfinite(v)
+                if type(v) is float and math.isfinite(v)
                 else _encode(v, inner)
             )
             for k, v in value.items()
