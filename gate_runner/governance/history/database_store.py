@@ -191,12 +191,11 @@ class DatabaseStore:
         # two index counts instead of an anti-join over every verdict.
         if repository is None and len({connection.execute(c).scalar() for c in counts}) == 1:
             return
-        for recorded_at, verdict_id, repo, commit, text in connection.execute(query):
-            key = f"{repo}@{commit}"
-            try:
-                yield (recorded_at, verdict_id), key, _checked(text, f"{self.name}:{key}")
-            except UnreadableEntry as error:
-                yield (recorded_at, verdict_id), key, error
+        rows = connection.execute(query).all()
+        # Each row's key and text checked as entries() checks them (_entry_rows, one owner).
+        checked = _entry_rows((row[2:] for row in rows), self.name)
+        for (recorded_at, verdict_id, *_), (key, found) in zip(rows, checked, strict=True):
+            yield (recorded_at, verdict_id), key, found
 
     def prune(self, older_than: timedelta, *, now: datetime | None = None) -> int:
         """Delete verdicts recorded before now - older_than, but never a branch's newest one."""
